@@ -1,0 +1,1 @@
+"""dukaan: a store from a phone number, one share link, orders."""

@@ -1,0 +1,1 @@
+"""Merchants, login by phone number and one-time code, and the SMS backends."""

@@ -1,0 +1,1 @@
+"""Stores, categories, products, variants, images and stock."""

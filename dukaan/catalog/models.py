@@ -1,0 +1,160 @@
+"""Stores and what they sell. Every tenant-owned row carries store_id."""
+
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.db.models import Q
+
+from .rules import CURRENCIES, options_label, validate_price, validate_stock
+
+CURRENCY_CHOICES = [(code, code) for code in CURRENCIES]
+
+
+class Store(models.Model):
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="store")
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=40, unique=True)
+    whatsapp = models.CharField("WhatsApp number", max_length=16, help_text="E.164, for example +919812345678")
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="INR")
+    logo = models.CharField(max_length=255, blank=True, help_text="Storage path of the logo thumbnail")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.slug})"
+
+    @property
+    def share_path(self) -> str:
+        return f"/s/{self.slug}/"
+
+    @property
+    def share_url(self) -> str:
+        return settings.SITE_URL + self.share_path
+
+    @property
+    def logo_url(self) -> str:
+        return default_storage.url(self.logo) if self.logo else ""
+
+    @property
+    def currency_symbol(self) -> str:
+        return CURRENCIES.get(self.currency, self.currency + " ")
+
+
+class Category(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(max_length=60)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [models.UniqueConstraint(fields=["store", "name"], name="category_name_unique_per_store")]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="products")
+    category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="products")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(5000)])
+    price = models.DecimalField(max_digits=12, decimal_places=2, validators=[validate_price])
+    compare_at_price = models.DecimalField(
+        "compare-at price",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[validate_price],
+        help_text="The original price, shown struck through when higher than the price.",
+    )
+    sku = models.CharField("SKU", max_length=64, blank=True)
+    stock = models.PositiveIntegerField(
+        null=True, blank=True, validators=[validate_stock], help_text="Empty means unlimited."
+    )
+    is_active = models.BooleanField("visible in the store", default=True)
+    # Bumped on every change, so projections fed by events can apply versioned upserts.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["store", "is_active", "-created_at"], name="product_store_listing")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "sku"], condition=~Q(sku=""), name="product_sku_unique_per_store"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def discount_percent(self) -> int:
+        if self.compare_at_price and self.compare_at_price > self.price:
+            return int((1 - self.price / self.compare_at_price) * 100)
+        return 0
+
+    @property
+    def stock_label(self) -> str:
+        return "Unlimited" if self.stock is None else str(self.stock)
+
+
+class ProductVariant(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    options = models.JSONField(help_text='Option values, for example {"Size": "M", "Colour": "Red"}')
+    price = models.DecimalField(max_digits=12, decimal_places=2, validators=[validate_price])
+    sku = models.CharField("SKU", max_length=64, blank=True)
+    stock = models.PositiveIntegerField(null=True, blank=True, validators=[validate_stock])
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "sku"], condition=~Q(sku=""), name="variant_sku_unique_per_store"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} — {self.label}"
+
+    @property
+    def label(self) -> str:
+        return options_label(self.options)
+
+    @property
+    def options_text(self) -> str:
+        return ", ".join(f"{name}: {value}" for name, value in self.options.items())
+
+
+class ProductImage(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    original = models.CharField(max_length=255)
+    small = models.CharField(max_length=255)
+    large = models.CharField(max_length=255)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.original
+
+    @property
+    def small_url(self) -> str:
+        return default_storage.url(self.small)
+
+    @property
+    def large_url(self) -> str:
+        return default_storage.url(self.large)
+
+

@@ -1,0 +1,100 @@
+"""Rules a catalog value must follow, shared by models, forms and services."""
+
+import re
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+
+CURRENCIES = {
+    "INR": "₹",
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "AED": "AED ",
+    "SGD": "S$",
+    "BDT": "৳",
+    "NPR": "Rs ",
+    "LKR": "Rs ",
+}
+MAX_PRICE = Decimal("10000000.00")  # one crore; anything above is a typo, not a product
+MAX_STOCK = 1_000_000
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$")
+# Words that are, or may become, paths of our own or that would mislead buyers.
+RESERVED_SLUGS = frozenset(
+    """
+    admin api app assets auth billing blog cart checkout dashboard dukaan help healthz home login
+    logout media metrics new official order orders pay payment readyz s search seller settings
+    shop signup static status store stores support terms privacy www
+    """.split()
+)
+
+
+def validate_price(value: Decimal) -> None:
+    if value is None:
+        return
+    if value <= 0:
+        raise ValidationError("Price must be more than zero.", code="price_not_positive")
+    if value > MAX_PRICE:
+        raise ValidationError(f"Price must be at most {MAX_PRICE:,}. Check for extra zeros.", code="price_too_high")
+
+
+def validate_stock(value: int | None) -> None:
+    if value is None:
+        return
+    if value < 0:
+        raise ValidationError("Stock cannot be negative. Use 0 for out of stock.", code="stock_negative")
+    if value > MAX_STOCK:
+        raise ValidationError(
+            f"Stock must be at most {MAX_STOCK:,}. Leave it empty for unlimited stock.", code="stock_too_high"
+        )
+
+
+def validate_compare_at(price: Decimal | None, compare_at: Decimal | None) -> None:
+    if compare_at is not None and price is not None and compare_at <= price:
+        raise ValidationError(
+            {"compare_at_price": "The compare-at (original) price must be higher than the price, or empty."}
+        )
+
+
+def slug_problem(slug: str) -> str | None:
+    """What is wrong with a slug's form, or None; availability is checked by the service."""
+    if not SLUG_PATTERN.match(slug):
+        return "Use 3 to 40 lowercase letters, digits or hyphens, starting and ending with a letter or digit."
+    if "--" in slug:
+        return "Use single hyphens only."
+    if slug in RESERVED_SLUGS:
+        return f"“{slug}” is reserved."
+    return None
+
+
+def slug_candidates(slug: str):
+    """Alternatives to offer when a slug is taken or reserved, in order of preference."""
+    base = slug.strip("-")[:34] or "store"
+    for suffix in ("shop", "store", "online"):
+        yield f"{base}-{suffix}"
+    for number in range(2, 1000):
+        yield f"{base}-{number}"
+
+
+def parse_options(text: str) -> dict[str, str]:
+    """Parse a variant's options as typed by a merchant: "Size: M, Colour: Red" or just "M / Red"."""
+    options: dict[str, str] = {}
+    parts = [part.strip() for part in re.split(r"[,/]", text) if part.strip()]
+    for index, part in enumerate(parts, start=1):
+        name, sep, value = part.partition(":")
+        if sep:
+            name, value = name.strip().capitalize(), value.strip()
+            if not name or not value:
+                raise ValidationError(f"“{part}” needs both a name and a value, like “Size: M”.")
+        else:
+            name, value = ("Option" if len(parts) == 1 else f"Option {index}"), part
+        if name in options:
+            raise ValidationError(f"The option “{name}” is given twice.")
+        options[name] = value[:40]
+    if not options:
+        raise ValidationError("Give the variant's options, like “Size: M, Colour: Red”.")
+    return options
+
+
+def options_label(options: dict[str, str]) -> str:
+    return " / ".join(options.values())

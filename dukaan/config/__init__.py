@@ -1,0 +1,1 @@
+"""Settings, URL root and the WSGI/ASGI entry points."""

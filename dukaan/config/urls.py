@@ -1,0 +1,17 @@
+"""URL root of the web process."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+urlpatterns = [
+    path("", include("dukaan.infra.urls")),
+    path("", include("dukaan.accounts.urls")),
+    path("dashboard/", include("dukaan.dashboard.urls")),
+    path("s/", include("dukaan.storefront.urls")),
+    path("admin/", admin.site.urls),
+    # Local files are served by the app itself in the embedded setup; with STORAGE_URL=s3://
+    # and a CDN_URL, media URLs point elsewhere and this route is never hit.
+    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+]

@@ -1,0 +1,1 @@
+"""The merchant's web UI: share link, catalog management."""

@@ -1,0 +1,1 @@
+"""The transactional outbox: every cross-service effect starts as a row written beside the change."""

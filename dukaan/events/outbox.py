@@ -1,0 +1,52 @@
+"""Writing events: the only way a service announces a change to the rest of the system."""
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+
+from .models import OutboxEvent
+
+ENVELOPE_VERSION = 1
+
+
+class OutboxOutsideTransaction(RuntimeError):
+    """An event was emitted outside transaction.atomic, so it could outlive a rolled-back change."""
+
+
+def _jsonable(value: Any) -> Any:
+    # Decimal stays exact as a string; dates become ISO 8601.
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return DjangoJSONEncoder().default(value)
+
+
+def emit(*, aggregatetype: str, event_type: str, store_id: int, data: dict[str, Any]) -> OutboxEvent:
+    """Write one outbox row holding the event envelope. Must run inside the change's transaction."""
+    if not connection.in_atomic_block:
+        raise OutboxOutsideTransaction(f"emit({event_type!r}) must be called inside transaction.atomic")
+    event_id = uuid.uuid4()
+    envelope = {
+        "id": str(event_id),
+        "type": event_type,
+        "version": ENVELOPE_VERSION,
+        "store_id": store_id,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "data": _jsonable(data),
+    }
+    return OutboxEvent.objects.create(
+        id=event_id,
+        aggregatetype=aggregatetype,
+        aggregateid=str(store_id),
+        type=event_type,
+        payload=envelope,
+    )

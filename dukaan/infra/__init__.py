@@ -1,0 +1,1 @@
+"""Cross-cutting plumbing: health checks, and later DB routing, cache helpers, metrics."""

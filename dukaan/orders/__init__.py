@@ -1,0 +1,1 @@
+"""Carts, checkout, orders and payments."""

@@ -1,0 +1,1 @@
+"""The search-backend interface and its adapters."""

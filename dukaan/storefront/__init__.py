@@ -1,0 +1,1 @@
+"""The public pages a buyer sees at a store's share link."""
