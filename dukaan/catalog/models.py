@@ -1,6 +1,5 @@
 """Stores and what they sell. Every tenant-owned row carries store_id."""
 
-
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.validators import MaxLengthValidator
@@ -16,7 +15,9 @@ class Store(models.Model):
     owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="store")
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=40, unique=True)
-    whatsapp = models.CharField("WhatsApp number", max_length=16, help_text="E.164, for example +919812345678")
+    whatsapp = models.CharField(
+        "WhatsApp number", max_length=16, help_text="E.164, for example +919812345678"
+    )
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="INR")
     logo = models.CharField(max_length=255, blank=True, help_text="Storage path of the logo thumbnail")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -49,7 +50,9 @@ class Category(models.Model):
 
     class Meta:
         ordering = ["position", "name"]
-        constraints = [models.UniqueConstraint(fields=["store", "name"], name="category_name_unique_per_store")]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "name"], name="category_name_unique_per_store")
+        ]
         verbose_name_plural = "categories"
 
     def __str__(self) -> str:
@@ -58,7 +61,9 @@ class Category(models.Model):
 
 class Product(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="products")
-    category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="products")
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="products"
+    )
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True, validators=[MaxLengthValidator(5000)])
     price = models.DecimalField(max_digits=12, decimal_places=2, validators=[validate_price])
@@ -156,5 +161,3 @@ class ProductImage(models.Model):
     @property
     def large_url(self) -> str:
         return default_storage.url(self.large)
-
-

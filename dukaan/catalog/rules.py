@@ -35,7 +35,9 @@ def validate_price(value: Decimal) -> None:
     if value <= 0:
         raise ValidationError("Price must be more than zero.", code="price_not_positive")
     if value > MAX_PRICE:
-        raise ValidationError(f"Price must be at most {MAX_PRICE:,}. Check for extra zeros.", code="price_too_high")
+        raise ValidationError(
+            f"Price must be at most {MAX_PRICE:,}. Check for extra zeros.", code="price_too_high"
+        )
 
 
 def validate_stock(value: int | None) -> None:

@@ -5,6 +5,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+
+def media(request, path: str):
+    # Read MEDIA_ROOT per request rather than at import, so it follows the settings in force.
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 urlpatterns = [
     path("", include("dukaan.infra.urls")),
     path("", include("dukaan.accounts.urls")),
@@ -13,5 +19,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Local files are served by the app itself in the embedded setup; with STORAGE_URL=s3://
     # and a CDN_URL, media URLs point elsewhere and this route is never hit.
-    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    re_path(r"^media/(?P<path>.*)$", media),
 ]

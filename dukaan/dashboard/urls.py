@@ -1,6 +1,21 @@
-"""URLs of the dashboard app."""
+"""URLs of the merchant dashboard, all under /dashboard/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "dashboard"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("store/new/", views.store_create, name="store_create"),
+    path("store/", views.store_settings, name="store_settings"),
+    path("products/", views.products, name="products"),
+    path("products/new/", views.product_create, name="product_create"),
+    path("products/bulk/", views.bulk_edit, name="bulk_edit"),
+    path("products/<int:pk>/", views.product_edit, name="product_edit"),
+    path("products/<int:pk>/visibility/", views.product_visibility, name="product_visibility"),
+    path("products/<int:pk>/delete/", views.product_delete, name="product_delete"),
+    path("categories/", views.categories, name="categories"),
+    path("categories/<int:pk>/rename/", views.category_rename, name="category_rename"),
+    path("categories/<int:pk>/delete/", views.category_delete, name="category_delete"),
+]

@@ -1,6 +1,10 @@
-"""URLs of the storefront app."""
+"""Public store pages, at the share link /s/<slug>/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "storefront"
-urlpatterns: list = []
+urlpatterns = [
+    path("<slug:slug>/", views.store_home, name="store_home"),
+]

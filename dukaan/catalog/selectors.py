@@ -1,0 +1,65 @@
+"""Reads of the catalog used by more than one caller."""
+
+from django.db.models import Q, QuerySet
+
+from .models import Category, Product, Store
+
+
+def store_data(store: Store) -> dict:
+    """A store as events carry it."""
+    return {
+        "id": store.pk,
+        "name": store.name,
+        "slug": store.slug,
+        "whatsapp": store.whatsapp,
+        "currency": store.currency,
+        "logo": store.logo,
+    }
+
+
+def product_data(product: Product) -> dict:
+    """A product with its variants and images as events carry it (a full snapshot, with its version)."""
+    return {
+        "id": product.pk,
+        "version": product.version,
+        "name": product.name,
+        "description": product.description,
+        "price": product.price,
+        "compare_at_price": product.compare_at_price,
+        "sku": product.sku,
+        "stock": product.stock,
+        "category_id": product.category_id,
+        "is_active": product.is_active,
+        "variants": [
+            {"id": v.pk, "options": v.options, "price": v.price, "sku": v.sku, "stock": v.stock}
+            for v in product.variants.all()
+        ],
+        "images": [{"id": i.pk, "small": i.small, "large": i.large} for i in product.images.all()],
+    }
+
+
+def store_products(
+    *, store: Store, query: str = "", category_id: int | None = None, visibility: str = ""
+) -> QuerySet[Product]:
+    """The merchant's product list, filtered; a list row's needs come in a fixed number of queries."""
+    products = (
+        Product.objects.filter(store=store).select_related("category").prefetch_related("images", "variants")
+    )
+    if query:
+        products = products.filter(
+            Q(name__icontains=query) | Q(sku__iexact=query) | Q(variants__sku__iexact=query)
+        )
+        products = products.distinct()
+    if category_id:
+        products = products.filter(category_id=category_id)
+    if visibility == "visible":
+        products = products.filter(is_active=True)
+    elif visibility == "hidden":
+        products = products.filter(is_active=False)
+    elif visibility == "out_of_stock":
+        products = products.filter(stock=0)
+    return products
+
+
+def store_categories(store: Store) -> QuerySet[Category]:
+    return Category.objects.filter(store=store)

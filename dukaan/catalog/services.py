@@ -1,0 +1,335 @@
+"""Every write to the catalog: one transaction, the rows plus exactly one outbox row per change."""
+
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+
+from dukaan.events.outbox import emit
+
+from . import images
+from .models import Category, Product, ProductImage, ProductVariant, Store
+from .rules import slug_candidates, slug_problem, validate_compare_at
+from .selectors import product_data, store_data
+
+CATALOG = "catalog"  # one aggregate type, so one topic keeps each store's catalog events in order
+MAX_IMAGES_PER_PRODUCT = 8
+MAX_VARIANTS_PER_PRODUCT = 50
+
+
+@dataclass(frozen=True)
+class VariantInput:
+    """A variant as a merchant submits it; `id` is None for a new one."""
+
+    options: dict[str, str]
+    price: Decimal
+    sku: str = ""
+    stock: int | None = None
+    id: int | None = None
+
+
+class SlugUnavailable(ValidationError):
+    """The slug is reserved, malformed or taken; `suggestion` is a free alternative."""
+
+    def __init__(self, message: str, suggestion: str | None):
+        self.suggestion = suggestion
+        if suggestion:
+            message = f"{message} Try “{suggestion}”."
+        super().__init__({"slug": message})
+
+
+def _emit(store: Store, event_type: str, data: dict) -> None:
+    emit(aggregatetype=CATALOG, event_type=event_type, store_id=store.pk, data=data)
+
+
+def _free_slug(slug: str) -> str | None:
+    for candidate in slug_candidates(slug):
+        if slug_problem(candidate) is None and not Store.objects.filter(slug=candidate).exists():
+            return candidate
+    return None
+
+
+def check_slug(slug: str, *, exclude_store: Store | None = None) -> None:
+    """Raise SlugUnavailable with a suggestion unless `slug` can be a store's share link."""
+    problem = slug_problem(slug)
+    if problem:
+        raise SlugUnavailable(problem, _free_slug(slug) if slug else None)
+    taken = Store.objects.filter(slug=slug)
+    if exclude_store is not None:
+        taken = taken.exclude(pk=exclude_store.pk)
+    if taken.exists():
+        raise SlugUnavailable(f"The link /s/{slug}/ is already taken.", _free_slug(slug))
+
+
+def _save_unique(obj) -> None:
+    """Save a validated row, turning a lost race on a unique constraint into a form error."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as error:
+        raise ValidationError(
+            "That conflicts with something saved a moment ago (a name or SKU in use)."
+        ) from error
+
+
+# --- Stores ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_store(
+    *, owner, name: str, slug: str, whatsapp: str, currency: str = "INR", logo: UploadedFile | None = None
+) -> Store:
+    if Store.objects.filter(owner=owner).exists():
+        raise ValidationError("You already have a store.")
+    check_slug(slug)
+    store = Store(owner=owner, name=name.strip(), slug=slug, whatsapp=whatsapp, currency=currency)
+    store.full_clean()
+    if logo is not None:
+        store.logo = images.store_image(logo, folder=f"stores/{slug}").small
+    try:
+        _save_unique(store)
+    except ValidationError as error:
+        raise SlugUnavailable(f"The link /s/{slug}/ is already taken.", _free_slug(slug)) from error
+    _emit(store, "store.created", store_data(store))
+    return store
+
+
+@transaction.atomic
+def update_store(
+    *, store: Store, name: str, slug: str, whatsapp: str, currency: str, logo: UploadedFile | None = None
+) -> Store:
+    check_slug(slug, exclude_store=store)
+    store.name, store.slug, store.whatsapp, store.currency = name.strip(), slug, whatsapp, currency
+    store.full_clean(exclude=["owner"])
+    old_logo = store.logo
+    if logo is not None:
+        store.logo = images.store_image(logo, folder=f"stores/{store.pk}").small
+    _save_unique(store)
+    if logo is not None and old_logo:
+        transaction.on_commit(lambda: images.delete_files([old_logo]))
+    _emit(store, "store.updated", store_data(store))
+    return store
+
+
+# --- Categories -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_category(*, store: Store, name: str) -> Category:
+    category = Category(store=store, name=name.strip(), position=store.categories.count())
+    category.full_clean()
+    _save_unique(category)
+    _emit(store, "category.created", {"id": category.pk, "name": category.name})
+    return category
+
+
+@transaction.atomic
+def rename_category(*, category: Category, name: str) -> Category:
+    category.name = name.strip()
+    category.full_clean()
+    _save_unique(category)
+    _emit(category.store, "category.updated", {"id": category.pk, "name": category.name})
+    return category
+
+
+@transaction.atomic
+def delete_category(*, category: Category) -> None:
+    """Delete a category; its products stay, without a category."""
+    store, category_id = category.store, category.pk
+    category.delete()
+    _emit(store, "category.deleted", {"id": category_id})
+
+
+# --- Products -------------------------------------------------------------------------------------
+
+
+def _check_product(product: Product) -> None:
+    product.full_clean(exclude=["store", "category"])
+    validate_compare_at(product.price, product.compare_at_price)
+    if product.category_id and product.category.store_id != product.store_id:
+        raise ValidationError({"category": "Choose one of your own categories."})
+
+
+def _replace_variants(product: Product, variants: Iterable[VariantInput]) -> None:
+    variants = list(variants)
+    if len(variants) > MAX_VARIANTS_PER_PRODUCT:
+        raise ValidationError(f"A product can have at most {MAX_VARIANTS_PER_PRODUCT} variants.")
+    labels = [tuple(sorted(v.options.items())) for v in variants]
+    if len(set(labels)) != len(labels):
+        raise ValidationError("Two variants have the same options. Give each variant different options.")
+    existing = {variant.pk: variant for variant in product.variants.all()}
+    keep = {v.id for v in variants if v.id is not None}
+    if not keep <= existing.keys():
+        raise ValidationError("A variant in the form no longer exists. Reload the page and try again.")
+    product.variants.exclude(pk__in=keep).delete()
+    for position, item in enumerate(variants):
+        variant = existing.get(item.id) or ProductVariant(store_id=product.store_id, product=product)
+        variant.options, variant.price, variant.sku = item.options, item.price, item.sku.strip()
+        variant.stock, variant.position = item.stock, position
+        variant.full_clean(exclude=["store", "product"])
+        _save_unique(variant)
+
+
+def _add_images(product: Product, uploads: Iterable[UploadedFile], written: list[str]) -> None:
+    uploads = list(uploads)
+    count = product.images.count()
+    if count + len(uploads) > MAX_IMAGES_PER_PRODUCT:
+        raise ValidationError(f"A product can have at most {MAX_IMAGES_PER_PRODUCT} images.")
+    for position, upload in enumerate(uploads, start=count):
+        stored = images.store_image(upload, folder=f"products/{product.store_id}")
+        written.extend(stored.paths)
+        ProductImage.objects.create(
+            store_id=product.store_id,
+            product=product,
+            original=stored.original,
+            small=stored.small,
+            large=stored.large,
+            width=stored.width,
+            height=stored.height,
+            position=position,
+        )
+
+
+@contextmanager
+def _files_removed_on_error():
+    """Yield a list to record written files in; they are deleted if the block raises.
+
+    Stored names are unique per upload, so deleting them can never touch another row's file.
+    """
+    written: list[str] = []
+    try:
+        yield written
+    except BaseException:
+        images.delete_files(written)
+        raise
+
+
+@transaction.atomic
+def create_product(
+    *,
+    store: Store,
+    name: str,
+    price: Decimal,
+    description: str = "",
+    compare_at_price: Decimal | None = None,
+    sku: str = "",
+    stock: int | None = None,
+    category: Category | None = None,
+    is_active: bool = True,
+    variants: Iterable[VariantInput] = (),
+    new_images: Iterable[UploadedFile] = (),
+) -> Product:
+    product = Product(
+        store=store,
+        name=name.strip(),
+        price=price,
+        description=description.strip(),
+        compare_at_price=compare_at_price,
+        sku=sku.strip(),
+        stock=stock,
+        category=category,
+        is_active=is_active,
+    )
+    _check_product(product)
+    with _files_removed_on_error() as written:
+        _save_unique(product)
+        _replace_variants(product, variants)
+        _add_images(product, new_images, written)
+        _emit(store, "product.created", product_data(product))
+    return product
+
+
+PRODUCT_FIELDS = ("name", "description", "price", "compare_at_price", "sku", "stock", "category", "is_active")
+
+
+@transaction.atomic
+def update_product(
+    *,
+    product: Product,
+    variants: Iterable[VariantInput] | None = None,
+    new_images: Iterable[UploadedFile] = (),
+    remove_image_ids: Iterable[int] = (),
+    **changes,
+) -> Product:
+    """Change any of PRODUCT_FIELDS; `variants`, when given, replaces the product's variants."""
+    unknown = set(changes) - set(PRODUCT_FIELDS)
+    if unknown:
+        raise TypeError(f"update_product() got unknown fields: {sorted(unknown)}")
+    product = Product.objects.select_for_update().select_related("store", "category").get(pk=product.pk)
+    for field, value in changes.items():
+        setattr(product, field, value.strip() if isinstance(value, str) else value)
+    product.version += 1
+    _check_product(product)
+    with _files_removed_on_error() as written:
+        _save_unique(product)
+        if variants is not None:
+            _replace_variants(product, variants)
+        for image in product.images.filter(pk__in=list(remove_image_ids)):
+            image.delete()
+            paths = [image.original, image.small, image.large]
+            transaction.on_commit(lambda paths=paths: images.delete_files(paths))
+        _add_images(product, new_images, written)
+        _emit(product.store, "product.updated", product_data(product))
+    return product
+
+
+@transaction.atomic
+def delete_product(*, product: Product) -> None:
+    store, product_id = product.store, product.pk
+    paths = [path for image in product.images.all() for path in (image.original, image.small, image.large)]
+    product.delete()
+    transaction.on_commit(lambda: images.delete_files(paths))
+    _emit(store, "product.deleted", {"id": product_id})
+
+
+@dataclass(frozen=True)
+class BulkEdit:
+    """New price and/or stock for one product; `stock_unlimited` clears the stock count."""
+
+    product_id: int
+    price: Decimal | None = None
+    stock: int | None = None
+    stock_unlimited: bool = False
+
+
+@transaction.atomic
+def bulk_edit_products(*, store: Store, edits: Iterable[BulkEdit]) -> int:
+    """Apply many price/stock edits at once: all or none. Returns how many products changed.
+
+    A stock-only change emits `stock.changed`; any other change emits `product.updated`.
+    """
+    edits = {edit.product_id: edit for edit in edits}
+    products = (
+        Product.objects.select_for_update().filter(store=store, pk__in=list(edits)).select_related("store")
+    )
+    found = {product.pk: product for product in products}
+    missing = edits.keys() - found.keys()
+    if missing:
+        raise ValidationError("Some products in the form no longer exist. Reload the page and try again.")
+    changed = 0
+    for product_id, edit in edits.items():
+        product = found[product_id]
+        new_stock = None if edit.stock_unlimited else (product.stock if edit.stock is None else edit.stock)
+        new_price = product.price if edit.price is None else edit.price
+        price_changed, stock_changed = new_price != product.price, new_stock != product.stock
+        if not (price_changed or stock_changed):
+            continue
+        product.price, product.stock = new_price, new_stock
+        product.version += 1
+        try:
+            _check_product(product)
+        except ValidationError as error:
+            raise ValidationError(f"{product.name}: {' '.join(error.messages)}") from error
+        product.save(update_fields=["price", "stock", "version", "updated_at"])
+        if price_changed:
+            _emit(store, "product.updated", product_data(product))
+        else:
+            _emit(
+                store, "stock.changed", {"id": product.pk, "stock": product.stock, "version": product.version}
+            )
+        changed += 1
+    return changed

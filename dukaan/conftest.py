@@ -1,0 +1,59 @@
+"""Fixtures shared by the apps' tests: merchants, their stores, and image uploads."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from dukaan.accounts.models import User
+from dukaan.catalog import services
+
+
+def png_upload(
+    name: str = "photo.png", size: tuple[int, int] = (64, 48), colour: str = "teal"
+) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def make_store(phone: str, slug: str):
+    owner = User.objects.create_user(phone)
+    return services.create_store(owner=owner, name=f"Store {slug}", slug=slug, whatsapp=phone)
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Every test writes uploads and SMS logs into its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SMS_CONSOLE_LOG = tmp_path / "sms.log"
+
+
+@pytest.fixture
+def store(db):
+    return make_store("+919812345601", "asha-store")
+
+
+@pytest.fixture
+def other_store(db):
+    return make_store("+919812345602", "bala-store")
+
+
+@pytest.fixture
+def product(store):
+    category = services.create_category(store=store, name="Kurtas")
+    return services.create_product(
+        store=store,
+        name="Cotton kurta",
+        price=Decimal("499.00"),
+        compare_at_price=Decimal("699.00"),
+        stock=10,
+        category=category,
+        variants=[
+            services.VariantInput(options={"Size": "M"}, price=Decimal("499.00"), stock=5),
+            services.VariantInput(options={"Size": "L"}, price=Decimal("529.00"), stock=5),
+        ],
+        new_images=[png_upload()],
+    )

@@ -1,0 +1,120 @@
+"""A merchant can never see or change another store's data, whatever id they put in a URL or form."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from dukaan.catalog import services
+from dukaan.catalog.models import Category, Product
+from dukaan.events.models import OutboxEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def theirs(other_store):
+    category = services.create_category(store=other_store, name="Secret category")
+    product = services.create_product(
+        store=other_store, name="Secret product", price=Decimal("999"), sku="SECRET-1", category=category
+    )
+    return {"category": category, "product": product}
+
+
+@pytest.fixture
+def me(client, store):
+    client.force_login(store.owner)
+    return client
+
+
+OBJECT_URLS = [
+    (
+        "dashboard:product_edit",
+        "product",
+        {"name": "Hacked", "price": "1", "variants-TOTAL_FORMS": "0", "variants-INITIAL_FORMS": "0"},
+    ),
+    ("dashboard:product_visibility", "product", {"show": "0"}),
+    ("dashboard:product_delete", "product", {}),
+    ("dashboard:category_rename", "category", {"name": "Hacked"}),
+    ("dashboard:category_delete", "category", {}),
+]
+
+
+def test_every_dashboard_url_with_an_id_is_covered_here():
+    from dukaan.dashboard.urls import urlpatterns
+
+    with_ids = {f"dashboard:{p.name}" for p in urlpatterns if "<int:pk>" in str(p.pattern)}
+    assert with_ids == {name for name, _, _ in OBJECT_URLS}
+
+
+@pytest.mark.parametrize("url_name, kind, data", OBJECT_URLS)
+def test_another_stores_object_is_a_404_and_stays_unchanged(me, theirs, url_name, kind, data):
+    target = theirs[kind]
+    events_before = OutboxEvent.objects.count()
+    url = reverse(url_name, args=[target.pk])
+    assert me.get(url).status_code in (404, 405)
+    assert me.post(url, data).status_code == 404
+    assert OutboxEvent.objects.count() == events_before
+    fresh = type(target).objects.get(pk=target.pk)
+    assert fresh.name == target.name
+    if isinstance(fresh, Product):
+        assert fresh.is_active and fresh.price == Decimal("999")
+
+
+def test_lists_show_only_my_store(me, theirs, product):
+    for url in [
+        reverse("dashboard:products"),
+        reverse("dashboard:bulk_edit"),
+        reverse("dashboard:categories"),
+    ]:
+        html = me.get(url).content.decode()
+        assert "Secret" not in html, url
+    html = me.get(reverse("dashboard:products"), {"category": theirs["category"].pk}).content.decode()
+    assert "Secret" not in html and "No products match" in html
+    assert "Secret" not in me.get(reverse("dashboard:products"), {"q": "SECRET-1"}).content.decode()
+
+
+def test_bulk_edit_ignores_ids_of_another_store(me, theirs, product):
+    victim = theirs["product"]
+    response = me.post(
+        reverse("dashboard:bulk_edit"),
+        {
+            "product": [product.pk, victim.pk],
+            f"price_{product.pk}": "450",
+            f"stock_{product.pk}": "3",
+            f"price_{victim.pk}": "1",
+            f"stock_{victim.pk}": "0",
+        },
+    )
+    assert response.status_code == 302
+    victim.refresh_from_db()
+    product.refresh_from_db()
+    assert victim.price == Decimal("999") and victim.stock is None
+    assert product.price == Decimal("450") and product.stock == 3
+
+
+def test_a_product_cannot_be_filed_under_another_stores_category(me, theirs):
+    response = me.post(
+        reverse("dashboard:product_create"),
+        {
+            "name": "Sneaky",
+            "price": "10",
+            "category": theirs["category"].pk,
+            "is_active": "on",
+            "variants-TOTAL_FORMS": "0",
+            "variants-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not Product.objects.filter(name="Sneaky").exists()
+    assert Category.objects.get(pk=theirs["category"].pk).products.count() == 1
+
+
+def test_the_dashboard_needs_a_login(client, theirs):
+    for name in ["dashboard:home", "dashboard:products", "dashboard:categories", "dashboard:bulk_edit"]:
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and "/login/" in response["Location"]
+    response = client.post(reverse("dashboard:product_delete", args=[theirs["product"].pk]))
+    assert response.status_code == 302
+    assert Product.objects.filter(pk=theirs["product"].pk).exists()

@@ -1,0 +1,295 @@
+"""The merchant dashboard. Views are thin: check who is asking, validate, call one service, render.
+
+Every object is looked up through the merchant's own store, so an id from another store is a 404.
+"""
+
+from functools import wraps
+from urllib.parse import quote
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from dukaan.catalog import services
+from dukaan.catalog.models import Category, Product
+from dukaan.catalog.selectors import store_categories, store_products
+
+from .forms import (
+    CategoryForm,
+    ProductForm,
+    StoreForm,
+    VariantFormSet,
+    parse_bulk_edits,
+    variant_initial,
+    variant_inputs,
+)
+
+PRODUCTS_PER_PAGE = 50
+BULK_EDIT_LIMIT = 200
+
+
+def store_required(view):
+    """Log in first; a merchant without a store is sent to create one."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        store = getattr(request.user, "store", None)
+        if store is None:
+            return redirect("dashboard:store_create")
+        request.store = store
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form, on its field when the form has that field."""
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error)
+
+
+@store_required
+def home(request):
+    store = request.store
+    counts = Product.objects.filter(store=store).aggregate(
+        total=Count("id"),
+        hidden=Count("id", filter=Q(is_active=False)),
+        out_of_stock=Count("id", filter=Q(stock=0)),
+    )
+    share_text = f"Shop at {store.name}: {store.share_url}"
+    return render(
+        request,
+        "dashboard/home.html",
+        {
+            "store": store,
+            "counts": counts,
+            "qr_svg": segno.make(store.share_url, error="m").svg_inline(
+                scale=4, title="QR code of your store link"
+            ),
+            "whatsapp_share_url": "https://wa.me/?text=" + quote(share_text),
+        },
+    )
+
+
+@login_required
+def store_create(request):
+    if getattr(request.user, "store", None) is not None:
+        return redirect("dashboard:home")
+    form = StoreForm(request.POST or None, request.FILES or None, initial={"whatsapp": request.user.phone})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_store(owner=request.user, logo=form.cleaned_data["logo"], **_store_fields(form))
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Your store is ready. Share its link with your customers!")
+            return redirect("dashboard:home")
+    return render(request, "dashboard/store_form.html", {"form": form, "creating": True})
+
+
+@store_required
+def store_settings(request):
+    store = request.store
+    form = StoreForm(request.POST or None, request.FILES or None, instance=store)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_store(store=store, logo=form.cleaned_data["logo"], **_store_fields(form))
+        except ValidationError as error:
+            store.refresh_from_db()
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Store saved.")
+            return redirect("dashboard:store_settings")
+    return render(request, "dashboard/store_form.html", {"form": form, "store": store, "creating": False})
+
+
+def _store_fields(form) -> dict:
+    return {name: form.cleaned_data[name] for name in ("name", "slug", "whatsapp", "currency")}
+
+
+@store_required
+def products(request):
+    store = request.store
+    query = request.GET.get("q", "").strip()[:100]
+    category_id = request.GET.get("category", "")
+    visibility = request.GET.get("show", "")
+    listing = store_products(
+        store=store,
+        query=query,
+        category_id=int(category_id) if category_id.isdigit() else None,
+        visibility=visibility,
+    )
+    page = Paginator(listing, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "dashboard/products.html",
+        {
+            "store": store,
+            "page": page,
+            "query": query,
+            "category_id": category_id,
+            "visibility": visibility,
+            "categories": store_categories(store),
+            "filter_query": _without_page(request),
+        },
+    )
+
+
+def _without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@store_required
+def product_create(request):
+    return _product_form(request, product=None)
+
+
+@store_required
+def product_edit(request, pk: int):
+    product = get_object_or_404(Product.objects.filter(store=request.store), pk=pk)
+    return _product_form(request, product=product)
+
+
+def _product_form(request, *, product: Product | None):
+    store = request.store
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    form = ProductForm(data, files, instance=product, store=store)
+    formset = VariantFormSet(data, prefix="variants", initial=variant_initial(product) if product else None)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        fields = {name: form.cleaned_data[name] for name in services.PRODUCT_FIELDS}
+        try:
+            if product is None:
+                product = services.create_product(
+                    store=store,
+                    variants=variant_inputs(formset),
+                    new_images=form.cleaned_data["new_images"],
+                    **fields,
+                )
+            else:
+                remove = [int(pk) for pk in request.POST.getlist("remove_image") if pk.isdigit()]
+                services.update_product(
+                    product=product,
+                    variants=variant_inputs(formset),
+                    new_images=form.cleaned_data["new_images"],
+                    remove_image_ids=remove,
+                    **fields,
+                )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Saved “{product.name}”.")
+            return redirect("dashboard:product_edit", pk=product.pk)
+    return render(
+        request,
+        "dashboard/product_form.html",
+        {"store": store, "form": form, "formset": formset, "product": product},
+    )
+
+
+@require_POST
+@store_required
+def product_visibility(request, pk: int):
+    product = get_object_or_404(Product.objects.filter(store=request.store), pk=pk)
+    show = request.POST.get("show") == "1"
+    services.update_product(product=product, is_active=show)
+    messages.success(request, f"“{product.name}” is now {'visible' if show else 'hidden'} in your store.")
+    next_url = request.POST.get("next", "")
+    return redirect(next_url if next_url.startswith("/dashboard/") else "dashboard:products")
+
+
+@store_required
+def product_delete(request, pk: int):
+    product = get_object_or_404(Product.objects.filter(store=request.store), pk=pk)
+    if request.method == "POST":
+        name = product.name
+        services.delete_product(product=product)
+        messages.success(request, f"Deleted “{name}”.")
+        return redirect("dashboard:products")
+    return render(request, "dashboard/product_delete.html", {"store": request.store, "product": product})
+
+
+@store_required
+def bulk_edit(request):
+    store = request.store
+    products_on_page = list(
+        store_products(store=store, query=request.GET.get("q", "").strip()[:100])[:BULK_EDIT_LIMIT]
+    )
+    errors: list[str] = []
+    if request.method == "POST":
+        own = dict(Product.objects.filter(store=store, pk__in=_posted_ids(request)).values_list("pk", "name"))
+        edits, errors = parse_bulk_edits(request.POST, own)
+        if not errors:
+            try:
+                changed = services.bulk_edit_products(store=store, edits=edits)
+            except ValidationError as error:
+                errors = error.messages
+            else:
+                messages.success(request, f"Updated {changed} product{'s' if changed != 1 else ''}.")
+                return redirect("dashboard:products")
+        posted = {key: value for key, value in request.POST.items()}
+        for product in products_on_page:
+            product.form_price = posted.get(f"price_{product.pk}", product.price)
+            product.form_stock = posted.get(f"stock_{product.pk}", product.stock)
+    return render(
+        request,
+        "dashboard/bulk_edit.html",
+        {"store": store, "products": products_on_page, "errors": errors, "limit": BULK_EDIT_LIMIT},
+    )
+
+
+def _posted_ids(request) -> list[int]:
+    return [int(pk) for pk in request.POST.getlist("product") if pk.isdigit()][:BULK_EDIT_LIMIT]
+
+
+@store_required
+def categories(request):
+    store = request.store
+    form = CategoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_category(store=store, name=form.cleaned_data["name"])
+        except ValidationError:
+            form.add_error("name", "You already have a category with that name.")
+        else:
+            messages.success(request, f"Added category “{form.cleaned_data['name']}”.")
+            return redirect("dashboard:categories")
+    listing = store_categories(store).annotate(product_count=Count("products"))
+    return render(request, "dashboard/categories.html", {"store": store, "form": form, "categories": listing})
+
+
+@require_POST
+@store_required
+def category_rename(request, pk: int):
+    category = get_object_or_404(Category.objects.filter(store=request.store), pk=pk)
+    form = CategoryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the category a name.")
+    else:
+        try:
+            services.rename_category(category=category, name=form.cleaned_data["name"])
+        except ValidationError:
+            messages.error(request, "You already have a category with that name.")
+        else:
+            messages.success(request, "Category renamed.")
+    return redirect("dashboard:categories")
+
+
+@require_POST
+@store_required
+def category_delete(request, pk: int):
+    category = get_object_or_404(Category.objects.filter(store=request.store), pk=pk)
+    name = category.name
+    services.delete_category(category=category)
+    messages.success(request, f"Deleted category “{name}”. Its products are kept, without a category.")
+    return redirect("dashboard:categories")
