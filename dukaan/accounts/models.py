@@ -35,3 +35,25 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.phone
+
+
+class LoginCode(models.Model):
+    """One one-time code sent by SMS. Only an HMAC of the code is stored, never the code itself."""
+
+    phone = models.CharField(max_length=16, help_text="E.164, for example +919812345678")
+    code_hash = models.CharField(max_length=64, help_text="HMAC-SHA256 of the code, keyed by SECRET_KEY")
+    ip = models.GenericIPAddressField(null=True, blank=True, help_text="Address that asked for the code")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The resend and hourly limits count recent codes per phone and per address.
+            models.Index(fields=["phone", "created_at"], name="accounts_logincode_phone_idx"),
+            models.Index(fields=["ip", "created_at"], name="accounts_logincode_ip_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"code for {self.phone} at {self.created_at:%Y-%m-%d %H:%M:%S}"

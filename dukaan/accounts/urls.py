@@ -1,6 +1,13 @@
-"""URLs of the accounts app."""
+"""URLs of the accounts app: the landing page and logging in and out."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "accounts"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("login/", views.login, name="login"),
+    path("login/verify/", views.verify, name="verify"),
+    path("logout/", views.logout, name="logout"),
+]

@@ -1,0 +1,48 @@
+"""Forms of the login pages: they parse what was typed; the services decide."""
+
+import re
+
+from django import forms
+
+from .services import CODE_DIGITS, LoginRefused, normalize_phone
+
+
+class TelInput(forms.TextInput):
+    input_type = "tel"
+
+
+class PhoneForm(forms.Form):
+    phone = forms.CharField(
+        label="Mobile number",
+        max_length=32,
+        widget=TelInput(attrs={"autocomplete": "tel", "placeholder": "+91 98123 45678", "autofocus": True}),
+        help_text="We'll send a 6-digit code to this number by SMS. No password needed.",
+    )
+
+    def clean_phone(self) -> str:
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except LoginRefused as refused:
+            raise forms.ValidationError(refused.message) from refused
+
+
+class CodeForm(forms.Form):
+    # No max_length on the field: a pasted "123 456" should be cleaned, not refused for its length.
+    code = forms.CharField(
+        label=f"{CODE_DIGITS}-digit code",
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "maxlength": str(CODE_DIGITS),
+                "pattern": "[0-9]*",
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = re.sub(r"\s+", "", self.cleaned_data["code"])
+        if not re.fullmatch(rf"\d{{{CODE_DIGITS}}}", code):
+            raise forms.ValidationError(f"Enter the {CODE_DIGITS} digits from the SMS.")
+        return code

@@ -1,0 +1,228 @@
+"""Logging in by phone number and one-time code: asking for a code, checking it, making the merchant.
+
+Every refusal is a `LoginRefused` whose message a person can act on; views show it as a form error.
+"""
+
+import hashlib
+import hmac
+import logging
+import math
+import re
+import secrets
+from datetime import datetime, timedelta
+
+import phonenumbers
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from dukaan.infra.sms import SmsNotSent, get_sms_backend
+
+from .models import LoginCode, User
+
+logger = logging.getLogger(__name__)
+
+CODE_DIGITS = 6
+HOUR = timedelta(hours=1)
+_MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+_INVALID_PHONE = (
+    "That doesn't look like a valid mobile number. Include the country code, e.g. +91 98123 45678."
+)
+
+
+class LoginRefused(Exception):
+    """A login step was refused; `message` says why and what to do next."""
+
+    def __init__(self, message: str, *, retry_after_seconds: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after_seconds = retry_after_seconds
+
+
+def normalize_phone(raw: str) -> str:
+    """The E.164 form of a mobile number typed any usual way ("98123 45678", "+91-98123-45678")."""
+    raw = (raw or "").strip()
+    if not raw or len(raw) > 32:
+        raise LoginRefused(_INVALID_PHONE)
+    try:
+        number = phonenumbers.parse(raw, settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException as error:
+        raise LoginRefused(_INVALID_PHONE) from error
+    if not phonenumbers.is_valid_number(number):
+        raise LoginRefused(_INVALID_PHONE)
+    if phonenumbers.number_type(number) not in _MOBILE_TYPES:
+        raise LoginRefused("That looks like a landline. Enter a mobile number that can receive SMS.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(phone: str) -> str:
+    """An E.164 number written the way people read it, e.g. "+91 98123 45678"."""
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return phone
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def request_login_code(*, phone: str, ip: str | None) -> LoginCode:
+    """Send a fresh code to `phone` by SMS, within the resend and hourly limits, and return its row.
+
+    The SMS goes out after the row is committed and outside any transaction: a slow provider must
+    not hold the database's write lock. If sending fails the row is deleted again, so a code that
+    never arrived neither works nor counts against the limits.
+    """
+    phone = normalize_phone(phone)
+    backend = get_sms_backend()
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    login_code = _create_login_code(phone=phone, ip=ip, code=code)
+    try:
+        backend.send(to=phone, text=_sms_text(code))
+    except SmsNotSent as error:
+        logger.warning("login code SMS to %s not sent: %s", _masked(phone), error.message)
+        login_code.delete()
+        raise LoginRefused(
+            "We couldn't send the SMS just now. Please try again in a minute.", retry_after_seconds=60
+        ) from error
+    # Only now that the new code has gone out do the older ones stop working.
+    now = timezone.now()
+    LoginCode.objects.filter(
+        phone=phone, used_at__isnull=True, expires_at__gt=now, created_at__lte=login_code.created_at
+    ).exclude(pk=login_code.pk).update(expires_at=now)
+    logger.info("login code sent to %s", _masked(phone))
+    return login_code
+
+
+@transaction.atomic
+def _create_login_code(*, phone: str, ip: str | None, code: str) -> LoginCode:
+    now = timezone.now()
+    _refuse_if_over_limits(phone=phone, ip=ip, now=now)
+    return LoginCode.objects.create(
+        phone=phone,
+        code_hash=_hash_code(phone=phone, code=code),
+        ip=ip,
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.OTP_TTL_SECONDS),
+    )
+
+
+def _refuse_if_over_limits(*, phone: str, ip: str | None, now: datetime) -> None:
+    latest = LoginCode.objects.filter(phone=phone).order_by("-created_at").first()
+    if latest is not None:
+        wait = latest.created_at + timedelta(seconds=settings.OTP_RESEND_SECONDS) - now
+        if wait > timedelta(0):
+            seconds = math.ceil(wait.total_seconds())
+            raise LoginRefused(
+                f"We just sent you a code. Please wait {seconds} second{'s' if seconds != 1 else ''} "
+                "before asking for a new one.",
+                retry_after_seconds=seconds,
+            )
+    _refuse_if_too_many(
+        LoginCode.objects.filter(phone=phone, created_at__gt=now - HOUR),
+        limit=settings.OTP_MAX_PER_PHONE_PER_HOUR,
+        now=now,
+        message="You have asked for too many codes for this number.",
+    )
+    if ip:
+        _refuse_if_too_many(
+            LoginCode.objects.filter(ip=ip, created_at__gt=now - HOUR),
+            limit=settings.OTP_MAX_PER_IP_PER_HOUR,
+            now=now,
+            message="Too many codes have been asked for from your network.",
+        )
+
+
+def _refuse_if_too_many(recent: QuerySet[LoginCode], *, limit: int, now: datetime, message: str) -> None:
+    created = list(recent.order_by("-created_at").values_list("created_at", flat=True)[:limit])
+    if len(created) < limit:
+        return
+    # A slot frees up when the oldest of the last `limit` codes leaves the one-hour window.
+    seconds = max(1, math.ceil((created[-1] + HOUR - now).total_seconds()))
+    raise LoginRefused(f"{message} Try again in {_duration(seconds)}.", retry_after_seconds=seconds)
+
+
+def verify_login_code(*, phone: str, code: str) -> User:
+    """The merchant for `phone` if `code` is its latest live code; creates the merchant on first login."""
+    phone = normalize_phone(phone)
+    code = re.sub(r"\s+", "", code or "")
+    if not re.fullmatch(rf"\d{{{CODE_DIGITS}}}", code):
+        raise LoginRefused(f"Enter the {CODE_DIGITS}-digit code from the SMS.")
+    login_code = LoginCode.objects.filter(phone=phone).order_by("-created_at", "-pk").first()
+    now = timezone.now()
+    if login_code is None or login_code.used_at is not None:
+        raise LoginRefused("There is no code waiting for this number. Ask for a new code.")
+    if login_code.expires_at <= now:
+        raise LoginRefused("That code has expired. Ask for a new code.")
+    if login_code.failed_attempts >= settings.OTP_MAX_TRIES:
+        raise LoginRefused("Too many wrong tries. Ask for a new code.")
+    if not hmac.compare_digest(login_code.code_hash, _hash_code(phone=phone, code=code)):
+        # Counted in its own statement, outside any transaction that this refusal would roll back.
+        tries_left = _count_wrong_try(login_code)
+        if tries_left <= 0:
+            raise LoginRefused("Too many wrong tries. Ask for a new code.")
+        plural = "try" if tries_left == 1 else "tries"
+        raise LoginRefused(f"That code is not right. You have {tries_left} {plural} left.")
+    return _log_in_with(login_code=login_code, now=now)
+
+
+def _count_wrong_try(login_code: LoginCode) -> int:
+    max_tries = settings.OTP_MAX_TRIES
+    # The condition in the UPDATE keeps parallel guesses from running past the limit.
+    counted = LoginCode.objects.filter(pk=login_code.pk, failed_attempts__lt=max_tries).update(
+        failed_attempts=F("failed_attempts") + 1
+    )
+    if not counted:
+        return 0
+    login_code.refresh_from_db(fields=["failed_attempts"])
+    return max(0, max_tries - login_code.failed_attempts)
+
+
+@transaction.atomic
+def _log_in_with(*, login_code: LoginCode, now: datetime) -> User:
+    # Marking the code used is conditional, so two requests with the same code cannot both log in.
+    used = LoginCode.objects.filter(
+        pk=login_code.pk,
+        used_at__isnull=True,
+        expires_at__gt=now,
+        failed_attempts__lt=settings.OTP_MAX_TRIES,
+    ).update(used_at=now)
+    if not used:
+        raise LoginRefused("That code can't be used any more. Ask for a new code.")
+    user = _merchant_for(login_code.phone)
+    if not user.is_active:
+        raise LoginRefused("This account has been switched off. Please contact Dukaan support.")
+    return user
+
+
+def _merchant_for(phone: str) -> User:
+    user = User.objects.filter(phone=phone).first()
+    if user is not None:
+        return user
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(phone)
+    except IntegrityError:
+        # Another request created this merchant between our read and our insert.
+        return User.objects.get(phone=phone)
+    logger.info("new merchant %s", _masked(phone))
+    return user
+
+
+def _hash_code(*, phone: str, code: str) -> str:
+    message = f"dukaan.login-code|{phone}|{code}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _sms_text(code: str) -> str:
+    return f"Your Dukaan login code is {code}. It expires in {_duration(settings.OTP_TTL_SECONDS)}."
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _masked(phone: str) -> str:
+    return phone[:-4].rstrip() + "****" if len(phone) > 6 else "****"

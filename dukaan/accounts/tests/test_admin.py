@@ -1,0 +1,54 @@
+"""The admin lists merchants by phone and shows login codes read-only, without their hash."""
+
+import pytest
+
+from dukaan.accounts.models import LoginCode, User
+from dukaan.accounts.services import request_login_code
+
+PHONE = "+919812345678"
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(User.objects.create_superuser("+919800000001", password="a-long-admin-password"))
+    return client
+
+
+@pytest.mark.django_db
+def test_the_merchant_list_can_be_searched_by_phone(staff_client):
+    User.objects.create_user(PHONE, name="Asha Stores")
+    User.objects.create_user("+919812300002", name="Other")
+
+    response = staff_client.get("/admin/accounts/user/", {"q": "98123456"})
+
+    assert response.status_code == 200
+    assert "Asha Stores" in response.text
+    assert "Other" not in response.text
+
+
+@pytest.mark.django_db
+def test_staff_can_add_a_merchant_by_phone_without_a_password(staff_client):
+    response = staff_client.post(
+        "/admin/accounts/user/add/", {"phone": "98123 45678", "name": "Asha", "usable_password": "false"}
+    )
+
+    assert response.status_code == 302, response.text
+    user = User.objects.get(phone=PHONE)
+    assert not user.has_usable_password()
+    assert staff_client.get(f"/admin/accounts/user/{user.pk}/change/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_login_codes_are_read_only_and_never_show_the_hash(staff_client):
+    login_code = request_login_code(phone=PHONE, ip="203.0.113.7")
+
+    listing = staff_client.get("/admin/accounts/logincode/")
+    detail = staff_client.get(f"/admin/accounts/logincode/{login_code.pk}/change/")
+
+    assert listing.status_code == 200
+    assert detail.status_code == 200
+    for page in (listing.text, detail.text):
+        assert login_code.code_hash not in page
+    assert staff_client.get("/admin/accounts/logincode/add/").status_code == 403
+    staff_client.post(f"/admin/accounts/logincode/{login_code.pk}/change/", {"failed_attempts": 0})
+    assert LoginCode.objects.get(pk=login_code.pk).code_hash == login_code.code_hash

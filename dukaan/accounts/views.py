@@ -1,0 +1,119 @@
+"""Landing page and login by phone + one-time code: parse the request, call one service, render."""
+
+import ipaddress
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .forms import CodeForm, PhoneForm
+from .services import LoginRefused, format_phone, request_login_code, verify_login_code
+
+DASHBOARD_URL = "/dashboard/"
+# The number a code was sent to, between the phone page and the code page.
+SESSION_PHONE = "accounts_login_phone"
+# Where to go after logging in, when the login page was reached from a protected page.
+SESSION_NEXT = "accounts_login_next"
+
+
+@require_GET
+def landing(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(DASHBOARD_URL)
+    return render(request, "accounts/landing.html")
+
+
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(DASHBOARD_URL)
+    _remember_next(request)
+    form = PhoneForm(request.POST if request.method == "POST" else None)
+    has_pending_code = False
+    if form.is_valid():
+        phone = form.cleaned_data["phone"]
+        try:
+            request_login_code(phone=phone, ip=_client_ip(request))
+        except LoginRefused as refused:
+            form.add_error("phone", refused.message)
+            # Someone who came back here for a number that already has a code can go and enter it.
+            has_pending_code = request.session.get(SESSION_PHONE) == phone
+        else:
+            request.session[SESSION_PHONE] = phone
+            return redirect("accounts:verify")
+    return render(request, "accounts/login.html", {"form": form, "has_pending_code": has_pending_code})
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(DASHBOARD_URL)
+    phone = request.session.get(SESSION_PHONE)
+    if not phone:
+        return redirect("accounts:login")
+    if request.method == "POST" and "resend" in request.POST:
+        return _resend(request, phone)
+
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            user = verify_login_code(phone=phone, code=form.cleaned_data["code"])
+        except LoginRefused as refused:
+            form.add_error("code", refused.message)
+        else:
+            next_url = request.session.get(SESSION_NEXT) or DASHBOARD_URL
+            auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session.pop(SESSION_PHONE, None)
+            request.session.pop(SESSION_NEXT, None)
+            return redirect(next_url)
+    context = {"form": form, "phone_display": format_phone(phone), "console_log": _console_log_hint()}
+    return render(request, "accounts/verify.html", context)
+
+
+def _resend(request: HttpRequest, phone: str) -> HttpResponse:
+    try:
+        request_login_code(phone=phone, ip=_client_ip(request))
+    except LoginRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, f"We sent a new code to {format_phone(phone)}.")
+    return redirect("accounts:verify")
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    auth_logout(request)
+    messages.info(request, "You are logged out.")
+    return redirect("accounts:login")
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    try:
+        return str(ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")))
+    except ValueError:
+        return None
+
+
+def _remember_next(request: HttpRequest) -> None:
+    next_url = request.GET.get("next")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        request.session[SESSION_NEXT] = next_url
+
+
+def _console_log_hint() -> str | None:
+    # On a laptop there is no phone to receive the SMS: say where the console backend wrote it.
+    if not (settings.DEBUG and settings.SMS_BACKEND == "console"):
+        return None
+    log_path = Path(settings.SMS_CONSOLE_LOG)
+    try:
+        return str(log_path.relative_to(settings.BASE_DIR))
+    except ValueError:
+        return str(log_path)
