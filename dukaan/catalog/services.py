@@ -88,13 +88,14 @@ def create_store(
     check_slug(slug)
     store = Store(owner=owner, name=name.strip(), slug=slug, whatsapp=whatsapp, currency=currency)
     store.full_clean()
-    if logo is not None:
-        store.logo = images.store_image(logo, folder=f"stores/{slug}").small
-    try:
-        _save_unique(store)
-    except ValidationError as error:
-        raise SlugUnavailable(f"The link /s/{slug}/ is already taken.", _free_slug(slug)) from error
-    _emit(store, "store.created", store_data(store))
+    with _files_removed_on_error() as written:
+        try:
+            _save_unique(store)
+        except ValidationError as error:
+            raise SlugUnavailable(f"The link /s/{slug}/ is already taken.", _free_slug(slug)) from error
+        if logo is not None:
+            _set_logo(store, logo, written)
+        _emit(store, "store.created", store_data(store))
     return store
 
 
@@ -105,14 +106,23 @@ def update_store(
     check_slug(slug, exclude_store=store)
     store.name, store.slug, store.whatsapp, store.currency = name.strip(), slug, whatsapp, currency
     store.full_clean(exclude=["owner"])
-    old_logo = store.logo
-    if logo is not None:
-        store.logo = images.store_image(logo, folder=f"stores/{store.pk}").small
-    _save_unique(store)
-    if logo is not None and old_logo:
-        transaction.on_commit(lambda: images.delete_files([old_logo]))
-    _emit(store, "store.updated", store_data(store))
+    with _files_removed_on_error() as written:
+        _save_unique(store)
+        if logo is not None:
+            _set_logo(store, logo, written)
+        _emit(store, "store.updated", store_data(store))
     return store
+
+
+def _set_logo(store: Store, logo: UploadedFile, written: list[str]) -> None:
+    """Keep the small thumbnail as the logo; the upload's other files and the old logo go after commit."""
+    old_logo = store.logo
+    stored = images.store_image(logo, folder=f"stores/{store.pk}")
+    written.extend(stored.paths)
+    store.logo = stored.small
+    store.save(update_fields=["logo"])
+    unused = [stored.original, stored.large, old_logo]
+    transaction.on_commit(lambda: images.delete_files(unused))
 
 
 # --- Categories -----------------------------------------------------------------------------------

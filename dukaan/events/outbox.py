@@ -30,10 +30,8 @@ def _jsonable(value: Any) -> Any:
     return DjangoJSONEncoder().default(value)
 
 
-def emit(*, aggregatetype: str, event_type: str, store_id: int, data: dict[str, Any]) -> OutboxEvent:
-    """Write one outbox row holding the event envelope. Must run inside the change's transaction."""
-    if not connection.in_atomic_block:
-        raise OutboxOutsideTransaction(f"emit({event_type!r}) must be called inside transaction.atomic")
+def outbox_event(*, aggregatetype: str, event_type: str, store_id: int, data: dict[str, Any]) -> OutboxEvent:
+    """An unsaved outbox row holding the event envelope; emit() saves one, bulk loads save many."""
     event_id = uuid.uuid4()
     envelope = {
         "id": str(event_id),
@@ -43,10 +41,15 @@ def emit(*, aggregatetype: str, event_type: str, store_id: int, data: dict[str, 
         "occurred_at": datetime.now(UTC).isoformat(),
         "data": _jsonable(data),
     }
-    return OutboxEvent.objects.create(
-        id=event_id,
-        aggregatetype=aggregatetype,
-        aggregateid=str(store_id),
-        type=event_type,
-        payload=envelope,
+    return OutboxEvent(
+        id=event_id, aggregatetype=aggregatetype, aggregateid=str(store_id), type=event_type, payload=envelope
     )
+
+
+def emit(*, aggregatetype: str, event_type: str, store_id: int, data: dict[str, Any]) -> OutboxEvent:
+    """Write one outbox row holding the event envelope. Must run inside the change's transaction."""
+    if not connection.in_atomic_block:
+        raise OutboxOutsideTransaction(f"emit({event_type!r}) must be called inside transaction.atomic")
+    event = outbox_event(aggregatetype=aggregatetype, event_type=event_type, store_id=store_id, data=data)
+    event.save(force_insert=True)
+    return event

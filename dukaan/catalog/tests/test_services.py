@@ -243,3 +243,24 @@ def test_bulk_edit_skips_unchanged_rows(store):
         == 0
     )
     assert events_of(store)[-1] == "product.created"
+
+
+def test_a_new_logo_replaces_the_old_one_and_leaves_only_its_thumbnail(
+    store, settings, django_capture_on_commit_callbacks
+):
+    def update_logo(colour: str) -> str:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.update_store(
+                store=store,
+                name=store.name,
+                slug=store.slug,
+                whatsapp=store.whatsapp,
+                currency="INR",
+                logo=png_upload("logo.png", colour=colour),
+            )
+        return store.logo
+
+    first = update_logo("red")
+    second = update_logo("blue")
+    files = [path.relative_to(settings.MEDIA_ROOT).as_posix() for path in settings.MEDIA_ROOT.rglob("*.*")]
+    assert files == [second] and second != first

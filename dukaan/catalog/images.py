@@ -1,0 +1,237 @@
+"""Product and logo photos: check an upload by its content, then store it with two WebP thumbnails.
+
+Nothing here trusts a file's name or its Content-Type header: the bytes decide. Every file goes
+through Django's default storage, so local files can be swapped for S3 by configuration alone.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import uuid
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+logger = logging.getLogger(__name__)
+
+# Pillow's name for a format -> the extension the stored original gets. MPO is the multi-picture
+# JPEG some phone cameras write; it is a JPEG to every browser.
+EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+# The only decoders Pillow may try on an upload: fewer parsers see untrusted bytes.
+OPEN_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
+THUMBNAIL_QUALITY = 80
+
+UNREADABLE = "That file is not an image we can read. Upload a JPEG, PNG, WebP or GIF photo."
+DAMAGED = (
+    "That photo looks damaged or incomplete (perhaps the upload was cut off). "
+    "Open it on your phone to check it, then upload it again or choose another photo."
+)
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What the content of an accepted upload turned out to be (size as stored in the file)."""
+
+    format: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    """Storage names of an upload's original and thumbnails; width and height are as displayed."""
+
+    original: str
+    small: str
+    large: str
+    width: int
+    height: int
+
+    @property
+    def paths(self) -> list[str]:
+        return [self.original, self.small, self.large]
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+
+
+def _megapixels(pixels: int) -> str:
+    return f"{pixels / 1_000_000:.1f}".removesuffix(".0") + " megapixels"
+
+
+def _too_many_pixels(width: int | None = None, height: int | None = None) -> ValidationError:
+    limit = _megapixels(settings.IMAGE_MAX_PIXELS)
+    if width and height:
+        what = f"That photo is {width} × {height} pixels ({_megapixels(width * height)})"
+    else:
+        what = "That photo has far too many pixels"
+    return ValidationError(
+        f"{what}; the limit is {limit}. Resize it (phones can share a smaller copy) and upload it again.",
+        code="image_too_many_pixels",
+    )
+
+
+def _too_large(size: int) -> ValidationError:
+    return ValidationError(
+        f"That photo is {_megabytes(size)}; the largest we accept is {_megabytes(settings.IMAGE_MAX_BYTES)}. "
+        "Resize it or choose a smaller photo and upload it again.",
+        code="image_too_large",
+    )
+
+
+def _read(upload) -> bytes:
+    """The upload's bytes, refusing an oversized one before reading it; the upload is left rewound."""
+    limit = settings.IMAGE_MAX_BYTES
+    size = getattr(upload, "size", None)
+    if size is not None and size > limit:
+        raise _too_large(size)
+    upload.seek(0)
+    try:
+        data = upload.read(limit + 1)  # one byte more than allowed tells a lying size apart
+    finally:
+        upload.seek(0)
+    if len(data) > limit:
+        raise _too_large(size if size and size > limit else len(data))
+    return data
+
+
+def _open(data: bytes) -> Image.Image:
+    """Identify the image from its header only; no pixels are decoded here."""
+    try:
+        image = Image.open(io.BytesIO(data), formats=OPEN_FORMATS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise _too_many_pixels() from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
+        raise ValidationError(UNREADABLE, code="image_unreadable") from error
+    if image.format not in EXTENSIONS:
+        raise ValidationError(
+            f"That is a {image.format} image. Upload a JPEG, PNG, WebP or GIF photo instead.",
+            code="image_format",
+        )
+    width, height = image.size
+    if width * height > settings.IMAGE_MAX_PIXELS:
+        raise _too_many_pixels(width, height)
+    return image
+
+
+def _verify(data: bytes) -> ImageInfo:
+    """Check the header, then run the format's own integrity check (which uses the image up)."""
+    image = _open(data)
+    try:
+        image.verify()
+    except Exception as error:  # checksum, chunk-order and truncation errors all arrive here
+        raise ValidationError(DAMAGED, code="image_corrupt") from error
+    finally:
+        image.close()
+    return ImageInfo("JPEG" if image.format == "MPO" else image.format, image.width, image.height)
+
+
+def _decode(upload) -> tuple[ImageInfo, Image.Image, bytes]:
+    """Validate the upload; return what it is, its first frame decoded, and its bytes."""
+    data = _read(upload)
+    # Pillow only warns about images between its own limit and twice that; a warning must never
+    # let a bomb through, whatever this process's warning filters are.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        info = _verify(data)
+        image = _open(data)  # verify() leaves an image unusable, so decode a fresh one
+        try:
+            image.load()
+        except Exception as error:  # any decoder failure on untrusted bytes means a damaged file
+            image.close()
+            raise ValidationError(DAMAGED, code="image_corrupt") from error
+    return info, image, data
+
+
+def validate_image(upload) -> ImageInfo:
+    """Check an upload is a JPEG, PNG, WebP or GIF within the byte and pixel limits, and undamaged.
+
+    Raises ValidationError with a message the merchant can act on. The upload is left rewound.
+    """
+    info, image, _data = _decode(upload)
+    image.close()
+    return info
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception:  # a broken EXIF block should not cost the merchant their photo
+        logger.warning("Ignoring unreadable EXIF orientation", exc_info=True)
+        return image
+
+
+def _thumbnail_source(image: Image.Image) -> Image.Image:
+    """Convert to a mode WebP stores well: RGBA if there is any transparency, else RGB."""
+    mode = "RGBA" if image.has_transparency_data else "RGB"
+    if image.mode == mode:
+        return image
+    if image.mode.startswith("I") or image.mode == "F":
+        # 16-bit greyscale (PNG's only deep mode) would clip to white going straight to RGB.
+        image = image.convert("F").point(lambda value: value / 256).convert("L")
+    return image.convert(mode)
+
+
+def _webp(image: Image.Image, longest_side: int, icc_profile: bytes | None) -> bytes:
+    thumbnail = image.copy()
+    thumbnail.thumbnail((longest_side, longest_side), Image.Resampling.LANCZOS)  # never enlarges
+    buffer = io.BytesIO()
+    options = {"icc_profile": icc_profile} if icc_profile else {}
+    thumbnail.save(buffer, "WEBP", quality=THUMBNAIL_QUALITY, **options)
+    return buffer.getvalue()
+
+
+def store_image(upload, *, folder: str) -> StoredImage:
+    """Validate an upload and store its original bytes plus small and large WebP thumbnails.
+
+    Every upload gets new random names, so no two rows ever share a file and deleting one
+    row's files can never remove another's.
+    """
+    info, image, data = _decode(upload)
+    try:
+        icc_profile = image.info.get("icc_profile") if image.mode in {"RGB", "RGBA"} else None
+        upright = _upright(image)
+        source = _thumbnail_source(upright)
+        sizes = settings.IMAGE_THUMBNAIL_SIZES
+        large = _webp(source, sizes["large"], icc_profile)
+        small = _webp(source, min(sizes["small"], sizes["large"]), icc_profile)
+        width, height = upright.size
+    finally:
+        image.close()
+
+    stem = f"{folder.strip('/')}/{uuid.uuid4().hex}"
+    files = [
+        (f"{stem}.{EXTENSIONS[info.format]}", data),
+        (f"{stem}-{sizes['small']}.webp", small),
+        (f"{stem}-{sizes['large']}.webp", large),
+    ]
+    written: list[str] = []
+    try:
+        for name, data in files:
+            written.append(default_storage.save(name, ContentFile(data)))
+    except BaseException:
+        delete_files(written)
+        raise
+    return StoredImage(original=written[0], small=written[1], large=written[2], width=width, height=height)
+
+
+def delete_files(paths) -> None:
+    """Delete stored files, skipping empty names and files already gone; never raises for one file."""
+    for path in paths:
+        if not path:
+            continue
+        try:
+            default_storage.delete(path)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            # Called after commit: a leftover file costs disk space, a raised error here costs nothing
+            # useful. Log it so someone can clean up.
+            logger.warning("Could not delete stored file %s", path, exc_info=True)
