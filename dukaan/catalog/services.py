@@ -269,7 +269,9 @@ def update_product(
     unknown = set(changes) - set(PRODUCT_FIELDS)
     if unknown:
         raise TypeError(f"update_product() got unknown fields: {sorted(unknown)}")
-    product = Product.objects.select_for_update().select_related("store", "category").get(pk=product.pk)
+    product = (
+        Product.objects.select_for_update(of=("self",)).select_related("store", "category").get(pk=product.pk)
+    )
     for field, value in changes.items():
         setattr(product, field, value.strip() if isinstance(value, str) else value)
     product.version += 1

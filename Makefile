@@ -1,0 +1,70 @@
+# dukaan: `make run` serves the app on the embedded defaults; `make test` is what CI runs.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# No .pytest_cache in the tree; every run starts from a clean slate anyway.
+PYTEST := $(BIN)/pytest -p no:cacheprovider
+# Extra arguments for pytest (make test PYTEST_ARGS='-k health -x') and for `dukaan up`.
+PYTEST_ARGS ?=
+UP_ARGS ?=
+
+# pytest exits 5 when it collected no test: that is not a failure here.
+pytest_ok = status=0; $(1) || status=$$?; [ $$status -eq 0 ] || [ $$status -eq 5 ]
+
+.PHONY: run install test test-postgres test-sqlite lint bench sysdeps clean
+
+$(BIN)/python:
+	python3 -m venv $(VENV)
+
+# Reinstall only when pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/dukaan up $(UP_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# PostgreSQL's server programs and Debian's Chromium, for the PostgreSQL pass and browser tests.
+CHROMIUM := /usr/bin/chromium
+INITDB_GLOB := /usr/lib/postgresql/*/bin/initdb
+sysdeps:
+	@if ls $(INITDB_GLOB) >/dev/null 2>&1 && [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if [ "$$(id -u)" -ne 0 ]; then \
+		echo "make test needs PostgreSQL's server and Chromium. As root, run:" >&2; \
+		echo "  apt-get update && apt-get install -y postgresql chromium fonts-liberation" >&2; \
+		exit 1; \
+	fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -q && apt-get install -y -q postgresql chromium fonts-liberation
+
+test: lint sysdeps
+	@status=0; \
+	$(MAKE) --no-print-directory test-postgres || status=1; \
+	$(MAKE) --no-print-directory test-sqlite || status=1; \
+	exit $$status
+
+test-postgres: install
+	@echo "== pytest on PostgreSQL (throwaway cluster) =="
+	@$(call pytest_ok,$(BIN)/python deploy/local/with_postgres.py -- $(PYTEST) $(PYTEST_ARGS))
+
+test-sqlite: install
+	@echo "== pytest on SQLite (default settings) =="
+	@$(call pytest_ok,env -u DATABASE_URL $(PYTEST) $(PYTEST_ARGS))
+
+bench: install
+	@$(call pytest_ok,$(PYTEST) -m bench $(wildcard bench) dukaan tests $(PYTEST_ARGS))
+
+clean:
+	rm -rf test-artifacts .pytest_cache .ruff_cache build *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
