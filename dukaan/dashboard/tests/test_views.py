@@ -230,3 +230,16 @@ def test_categories_add_rename_delete(me, store, product):
     me.post(reverse("dashboard:category_delete", args=[kurtas.pk]))
     product.refresh_from_db()
     assert product.category is None
+
+
+def test_store_settings_change_the_link_and_refuse_a_taken_one(me, store, other_store):
+    url = reverse("dashboard:store_settings")
+    fields = {"name": "Asha Kitchen", "whatsapp": store.whatsapp, "currency": "USD"}
+    response = me.post(url, dict(fields, slug=other_store.slug))
+    assert "already taken" in response.content.decode()
+    store.refresh_from_db()
+    assert store.slug == "asha-store" and store.currency == "INR"
+    assert me.post(url, dict(fields, slug="asha-kitchen")).status_code == 302
+    store.refresh_from_db()
+    assert (store.slug, store.currency, store.name) == ("asha-kitchen", "USD", "Asha Kitchen")
+    assert "/s/asha-kitchen/" in me.get(reverse("dashboard:home")).content.decode()
