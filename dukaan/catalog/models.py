@@ -6,7 +6,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 
-from .rules import CURRENCIES, options_label, validate_price, validate_stock
+from .rules import CURRENCIES, options_label, validate_price, validate_stock, validate_upi_id
 
 CURRENCY_CHOICES = [(code, code) for code in CURRENCIES]
 
@@ -20,6 +20,15 @@ class Store(models.Model):
     )
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="INR")
     logo = models.CharField(max_length=255, blank=True, help_text="Storage path of the logo thumbnail")
+    upi_id = models.CharField(
+        "UPI ID",
+        max_length=64,
+        blank=True,
+        validators=[validate_upi_id],
+        help_text="For example asha@okaxis, so buyers can pay you by UPI. Empty: cash on delivery only.",
+    )
+    # The last order number given out; orders are numbered 1, 2, 3… per store.
+    order_counter = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -58,6 +58,14 @@ def validate_compare_at(price: Decimal | None, compare_at: Decimal | None) -> No
         )
 
 
+UPI_ID_PATTERN = re.compile(r"^[a-zA-Z0-9.\-_]{2,256}@[a-zA-Z][a-zA-Z0-9]{1,63}$")
+
+
+def validate_upi_id(value: str) -> None:
+    if value and not UPI_ID_PATTERN.match(value):
+        raise ValidationError("A UPI ID looks like name@bank, for example asha@okaxis.", code="upi_id")
+
+
 def slug_problem(slug: str) -> str | None:
     """What is wrong with a slug's form, or None; availability is checked by the service."""
     if not SLUG_PATTERN.match(slug):

@@ -13,6 +13,7 @@ def store_data(store: Store) -> dict:
         "slug": store.slug,
         "whatsapp": store.whatsapp,
         "currency": store.currency,
+        "upi_id": store.upi_id,
         "logo": store.logo,
     }
 

@@ -81,12 +81,21 @@ def _save_unique(obj) -> None:
 
 @transaction.atomic
 def create_store(
-    *, owner, name: str, slug: str, whatsapp: str, currency: str = "INR", logo: UploadedFile | None = None
+    *,
+    owner,
+    name: str,
+    slug: str,
+    whatsapp: str,
+    currency: str = "INR",
+    upi_id: str = "",
+    logo: UploadedFile | None = None,
 ) -> Store:
     if Store.objects.filter(owner=owner).exists():
         raise ValidationError("You already have a store.")
     check_slug(slug)
-    store = Store(owner=owner, name=name.strip(), slug=slug, whatsapp=whatsapp, currency=currency)
+    store = Store(
+        owner=owner, name=name.strip(), slug=slug, whatsapp=whatsapp, currency=currency, upi_id=upi_id.strip()
+    )
     store.full_clean()
     with _files_removed_on_error() as written:
         try:
@@ -101,10 +110,18 @@ def create_store(
 
 @transaction.atomic
 def update_store(
-    *, store: Store, name: str, slug: str, whatsapp: str, currency: str, logo: UploadedFile | None = None
+    *,
+    store: Store,
+    name: str,
+    slug: str,
+    whatsapp: str,
+    currency: str,
+    upi_id: str = "",
+    logo: UploadedFile | None = None,
 ) -> Store:
     check_slug(slug, exclude_store=store)
     store.name, store.slug, store.whatsapp, store.currency = name.strip(), slug, whatsapp, currency
+    store.upi_id = upi_id.strip()
     store.full_clean(exclude=["owner"])
     with _files_removed_on_error() as written:
         _save_unique(store)

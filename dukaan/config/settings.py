@@ -136,6 +136,14 @@ OTP_RESEND_SECONDS = int(os.environ.get("OTP_RESEND_SECONDS", "30"))
 OTP_MAX_PER_PHONE_PER_HOUR = int(os.environ.get("OTP_MAX_PER_PHONE_PER_HOUR", "5"))
 OTP_MAX_PER_IP_PER_HOUR = int(os.environ.get("OTP_MAX_PER_IP_PER_HOUR", "20"))
 
+# --- Payments --------------------------------------------------------------------------------
+# Cash on delivery and UPI links need no provider. PAYMENT_GATEWAY names an online provider's
+# adapter ("fake" is the local stand-in with the same order + signed-webhook flow); empty = none.
+PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "")
+PAYMENT_WEBHOOK_SECRET = os.environ.get("PAYMENT_WEBHOOK_SECRET", "dev-only-webhook-secret")
+# A buyer may order at most this many of one line; more is a typo or an attack.
+ORDER_MAX_QUANTITY = int(os.environ.get("ORDER_MAX_QUANTITY", "100"))
+
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-in"
 TIME_ZONE = os.environ.get("DUKAAN_TIME_ZONE", "Asia/Kolkata")

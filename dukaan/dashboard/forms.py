@@ -64,7 +64,7 @@ class StoreForm(forms.ModelForm):
 
     class Meta:
         model = Store
-        fields = ["name", "slug", "whatsapp", "currency"]
+        fields = ["name", "slug", "whatsapp", "currency", "upi_id"]
         labels = {"slug": "Store link"}
         help_texts = {"slug": "Your share link will be /s/<this>/. Lowercase letters, digits and hyphens."}
         widgets = {"whatsapp": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}

@@ -113,7 +113,7 @@ def store_settings(request):
 
 
 def _store_fields(form) -> dict:
-    return {name: form.cleaned_data[name] for name in ("name", "slug", "whatsapp", "currency")}
+    return {name: form.cleaned_data[name] for name in ("name", "slug", "whatsapp", "currency", "upi_id")}
 
 
 @store_required
