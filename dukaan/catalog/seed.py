@@ -642,6 +642,7 @@ def seed_demo() -> tuple[Store, bool]:
                 slug=DEMO_SLUG,
                 whatsapp=DEMO_PHONE,
                 currency="INR",
+                upi_id="ashas-kitchen@upi",
             )
             categories = {name: services.create_category(store=store, name=name) for name in DEMO_CATEGORIES}
             for item in DEMO_PRODUCTS:
