@@ -89,6 +89,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests use a file too: in-memory SQLite with a shared cache fails a second writer at once
+    # ("database table is locked") instead of queueing it, which is not how the real file behaves.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-dukaan.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

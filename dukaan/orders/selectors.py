@@ -1,0 +1,224 @@
+"""Reads of orders and carts: pricing a cart from the database, a buyer's order, a store's orders.
+
+A quote is the one place a cart is priced. The storefront shows it, and place_order prices the
+same way from rows it has locked, so what the buyer is shown is what the order is placed at.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
+
+from dukaan.catalog.models import Product, Store
+from dukaan.catalog.templatetags.money import money
+
+from .models import Order
+
+if TYPE_CHECKING:
+    from .services import CartLine
+
+CENT = Decimal("0.01")
+# More lines than this is not a real cart; refusing keeps a quote and an order bounded.
+MAX_CART_LINES = 50
+
+
+@dataclass
+class QuotedLine:
+    product_id: int
+    variant_id: int | None
+    name: str
+    variant_label: str
+    image_url: str  # the small thumbnail, or "" when the product has no image
+    unit_price: Decimal
+    quantity: int
+    line_total: Decimal
+    available: int | None  # None = unlimited
+    sku: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """ "Cotton kurta (M)": how messages name the line."""
+        return f"{self.name} ({self.variant_label})" if self.variant_label else self.name
+
+
+@dataclass
+class Quote:
+    """A cart priced from the database now.
+
+    `lines` holds every cart line that can be priced (its product is on sale here, its variant
+    resolved, its quantity sane), including lines short of stock, so a cart page can show them
+    with what is `available`. `problems` says, per line, why the cart cannot be ordered as it is;
+    `price_changes` says which prices moved since the buyer saw them.
+    """
+
+    lines: list[QuotedLine]
+    total: Decimal
+    currency: str
+    price_changes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.price_changes
+
+
+def _is_id(value) -> bool:
+    return type(value) is int and value > 0
+
+
+def _seen(value) -> Decimal | None:
+    """The price the buyer saw, or None when the cart carries none (or junk)."""
+    if value is None:
+        return None
+    try:
+        seen = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return seen if seen.is_finite() else None
+
+
+def cart_product_ids(lines: Sequence[CartLine]) -> list[int]:
+    return sorted({line.product_id for line in lines if _is_id(line.product_id)})
+
+
+def price_lines(
+    *, store: Store, lines: Sequence[CartLine], products: Mapping[int, Product], with_images: bool = False
+) -> Quote:
+    """Price `lines` against `products` (this store's, keyed by id, variants prefetched). No queries
+    beyond the prefetched ones."""
+    quoted: list[QuotedLine] = []
+    problems: list[str] = []
+    price_changes: list[str] = []
+    if len(lines) > MAX_CART_LINES:
+        problems.append(
+            f"Your cart has {len(lines)} items; at most {MAX_CART_LINES} fit in one order. "
+            "Remove some and place them as a second order."
+        )
+        return Quote(lines=[], total=Decimal("0.00"), currency=store.currency, problems=problems)
+    # Two cart lines of the same product or variant draw on the same stock, so stock is checked
+    # against what the whole cart asks for.
+    wanted: dict[tuple[int, int | None], int] = defaultdict(int)
+    for line in lines:
+        product = products.get(line.product_id) if _is_id(line.product_id) else None
+        if product is None:
+            problems.append("An item in your cart is no longer sold in this store. Remove it to continue.")
+            continue
+        if not product.is_active:
+            problems.append(f"{product.name} is no longer available. Remove it to continue.")
+            continue
+        variants = {variant.pk: variant for variant in product.variants.all()}
+        variant = None
+        if line.variant_id is None:
+            if variants:
+                labels = ", ".join(v.label for v in variants.values())
+                problems.append(f"Choose an option of {product.name} ({labels}) before ordering.")
+                continue
+        else:
+            variant = variants.get(line.variant_id) if _is_id(line.variant_id) else None
+            if variant is None:
+                problems.append(
+                    f"The option you chose of {product.name} is no longer available. Choose another one."
+                )
+                continue
+        name = f"{product.name} ({variant.label})" if variant else product.name
+        quantity = line.quantity
+        if type(quantity) is not int or quantity < 1:
+            problems.append(f"Choose a quantity of 1 or more for {name}.")
+            continue
+        if quantity > settings.ORDER_MAX_QUANTITY:
+            problems.append(
+                f"You can order at most {settings.ORDER_MAX_QUANTITY} of {name} at once. Lower the quantity."
+            )
+            continue
+        unit_price = variant.price if variant else product.price
+        available = variant.stock if variant else product.stock
+        image = product.images.all()[0] if with_images and product.images.all() else None
+        quoted.append(
+            QuotedLine(
+                product_id=product.pk,
+                variant_id=variant.pk if variant else None,
+                name=product.name,
+                variant_label=variant.label if variant else "",
+                image_url=image.small_url if image else "",
+                unit_price=unit_price,
+                quantity=quantity,
+                line_total=(unit_price * quantity).quantize(CENT, ROUND_HALF_UP),
+                available=available,
+                sku=(variant.sku if variant else "") or product.sku,
+            )
+        )
+        wanted[(product.pk, variant.pk if variant else None)] += quantity
+        seen = _seen(line.seen_price)
+        if line.seen_price is not None and seen != unit_price:
+            was = f", was {money(seen, store)}" if seen is not None else ""
+            price_changes.append(f"{name} is now {money(unit_price, store)}{was}.")
+    reported: set[tuple[int, int | None]] = set()
+    for line in quoted:
+        target = (line.product_id, line.variant_id)
+        if line.available is None or target in reported or wanted[target] <= line.available:
+            continue
+        reported.add(target)
+        if line.available == 0:
+            problems.append(f"{line.display_name} is sold out. Remove it to continue.")
+        else:
+            problems.append(f"Only {line.available} left of {line.display_name}.")
+    total = sum((line.line_total for line in quoted), Decimal("0.00"))
+    return Quote(
+        lines=quoted, total=total, currency=store.currency, price_changes=price_changes, problems=problems
+    )
+
+
+def quote_cart(*, store: Store, lines: Sequence[CartLine]) -> Quote:
+    """Price a cart from the database: three queries whatever its size (products, variants, images)."""
+    lines = list(lines)
+    ids = cart_product_ids(lines[: MAX_CART_LINES + 1])
+    products: dict[int, Product] = {}
+    if ids and len(lines) <= MAX_CART_LINES:
+        found = Product.objects.filter(store=store, pk__in=ids).prefetch_related("variants", "images")
+        products = {product.pk: product for product in found}
+    return price_lines(store=store, lines=lines, products=products, with_images=True)
+
+
+def order_for_buyer(*, token: str) -> Order | None:
+    """The order behind a buyer's status link, with its lines and store, or None."""
+    if not isinstance(token, str) or not token or len(token) > 32:
+        return None
+    return Order.objects.select_related("store").prefetch_related("lines").filter(public_token=token).first()
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The start and end of a calendar day in settings.TIME_ZONE, as aware datetimes."""
+    zone = timezone.get_default_timezone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return start, end
+
+
+def store_orders(*, store: Store, status: str = "", day: date | None = None) -> QuerySet[Order]:
+    """A store's orders, newest first, optionally of one status and one local calendar day."""
+    orders = Order.objects.filter(store=store).prefetch_related("lines")
+    if status:
+        orders = orders.filter(status=status)
+    if day is not None:
+        start, end = _day_bounds(day)
+        orders = orders.filter(created_at__gte=start, created_at__lt=end)
+    return orders.order_by("-created_at", "-id")
+
+
+def today_summary(*, store: Store) -> dict:
+    """Today's orders and revenue (in settings.TIME_ZONE), not counting cancelled orders."""
+    start, end = _day_bounds(timezone.localdate())
+    totals = (
+        Order.objects.filter(store=store, created_at__gte=start, created_at__lt=end)
+        .exclude(status=Order.Status.CANCELLED)
+        .aggregate(orders=Count("id"), revenue=Sum("total"))
+    )
+    return {"orders": totals["orders"], "revenue": totals["revenue"] or Decimal("0.00")}

@@ -1,0 +1,524 @@
+"""Every write to orders: placing one, moving it along, and recording what payment providers say.
+
+Each change is one transaction holding the rows and their outbox events. Refusals are exceptions
+whose messages a buyer or merchant can act on; nothing is saved when one is raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from dukaan.accounts.services import LoginRefused, normalize_phone
+from dukaan.catalog.models import Product, ProductVariant, Store
+from dukaan.events.outbox import emit
+
+from .models import Order, OrderLine, Payment, ProcessedWebhook, StockSource
+from .payments import WebhookEvent, get_gateway
+from .selectors import Quote, QuotedLine, cart_product_ids, price_lines
+
+logger = logging.getLogger(__name__)
+
+ORDER = "order"  # aggregate type: every order and payment event goes to the topic dukaan.order
+CATALOG = "catalog"  # stock changes join the catalog topic, in order with the store's other catalog events
+PIN_CODE = re.compile(r"^[1-9][0-9]{5}$")
+NAME_MAX, ADDRESS_MIN, ADDRESS_MAX = 80, 10, 500
+KEY_MAX = 64
+
+
+@dataclass(frozen=True)
+class CartLine:
+    product_id: int
+    variant_id: int | None
+    quantity: int
+    seen_price: Decimal | None = None  # the unit price the buyer was shown when adding to the cart
+
+
+@dataclass(frozen=True)
+class Buyer:
+    name: str
+    phone: str
+    address: str
+    pin_code: str
+
+
+class CheckoutRefused(Exception):
+    """The order was not placed, and nothing was saved; `messages` say why, one per problem."""
+
+    def __init__(self, messages: list[str] | str) -> None:
+        self.messages = [messages] if isinstance(messages, str) else list(messages)
+        super().__init__(" ".join(self.messages))
+
+
+class PricesChanged(CheckoutRefused):
+    """Prices moved since the buyer saw them: show `quote`; submitting again with its prices orders."""
+
+    def __init__(self, quote: Quote) -> None:
+        self.quote = quote
+        super().__init__(quote.price_changes)
+
+
+class IllegalTransition(Exception):
+    """An order cannot move to the asked status from where it is; `message` says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# --- Placing an order -----------------------------------------------------------------------------
+
+
+def _clean_buyer(buyer: Buyer) -> tuple[Buyer, list[str]]:
+    problems = []
+    name = " ".join(str(buyer.name or "").split())
+    if not name:
+        problems.append("Enter your name, so the seller knows who the order is for.")
+    elif len(name) > NAME_MAX:
+        problems.append(f"Your name can be at most {NAME_MAX} characters.")
+    phone = ""
+    try:
+        phone = normalize_phone(str(buyer.phone or ""))
+    except LoginRefused as error:
+        problems.append(error.message)
+    address = str(buyer.address or "").strip()
+    if len(address) < ADDRESS_MIN:
+        problems.append("Enter your full address (house, street, area, city), so the seller can deliver.")
+    elif len(address) > ADDRESS_MAX:
+        problems.append(f"Your address can be at most {ADDRESS_MAX} characters.")
+    pin_code = str(buyer.pin_code or "").replace(" ", "")
+    if not PIN_CODE.match(pin_code):
+        problems.append("Enter your 6-digit PIN code, for example 560038.")
+    return Buyer(name=name, phone=phone, address=address, pin_code=pin_code), problems
+
+
+def _payment_problem(store: Store, payment_method: str) -> str | None:
+    if payment_method == Order.PaymentMethod.CASH_ON_DELIVERY:
+        return None
+    if payment_method == Order.PaymentMethod.UPI:
+        return None if store.upi_id else f"{store.name} does not take UPI yet. Choose cash on delivery."
+    if payment_method == Order.PaymentMethod.ONLINE:
+        if get_gateway() is None:
+            return "Online payment is not available here yet. Choose cash on delivery or UPI."
+        return None
+    return "Choose how you will pay: cash on delivery, UPI or online payment."
+
+
+def _order_by_key(store: Store, key: str) -> Order | None:
+    return Order.objects.filter(store=store, idempotency_key=key).first()
+
+
+def place_order(
+    *, store: Store, lines: Sequence[CartLine], buyer: Buyer, payment_method: str, idempotency_key: str
+) -> Order:
+    """Place an order for `lines`, priced and stock-checked from the database, in one transaction.
+
+    The same (store, idempotency_key) again returns the order already placed, also when two
+    submits race: the unique constraint lets one insert win, and the loser finds the winner's order.
+    """
+    key = idempotency_key.strip() if isinstance(idempotency_key, str) else ""
+    if not key or len(key) > KEY_MAX:
+        raise CheckoutRefused("This checkout form has expired. Reload the page and place the order again.")
+    existing = _order_by_key(store, key)
+    if existing is not None:
+        return existing
+    lines = list(lines)
+    clean_buyer, problems = _clean_buyer(buyer)
+    if not lines:
+        problems.insert(0, "Your cart is empty. Add something to it before checking out.")
+    payment_problem = _payment_problem(store, payment_method)
+    if payment_problem:
+        problems.append(payment_problem)
+    if problems:
+        raise CheckoutRefused(problems)
+    try:
+        with transaction.atomic():
+            return _place(store=store, lines=lines, buyer=clean_buyer, payment_method=payment_method, key=key)
+    except (IntegrityError, CheckoutRefused):
+        # A concurrent submit with the same key may have won (the loser's insert hit the unique
+        # constraint, or the winner took the last of the stock): it is the same order.
+        existing = _order_by_key(store, key)
+        if existing is not None:
+            return existing
+        raise
+
+
+def _place(*, store: Store, lines: list[CartLine], buyer: Buyer, payment_method: str, key: str) -> Order:
+    # Lock the cart's products in id order, so concurrent checkouts queue instead of deadlocking;
+    # a merchant's product edit takes the same lock, so prices and variants hold still until commit.
+    locked = (
+        Product.objects.select_for_update()
+        .filter(store=store, pk__in=cart_product_ids(lines))
+        .order_by("pk")
+        .prefetch_related("variants")
+    )
+    products = {product.pk: product for product in locked}
+    # Looked up again behind the locks: a submit with the same key that held them has committed now.
+    existing = _order_by_key(store, key)
+    if existing is not None:
+        return existing
+    quote = price_lines(store=store, lines=lines, products=products)
+    if quote.problems:
+        raise CheckoutRefused(quote.problems)
+    if quote.price_changes:
+        raise PricesChanged(quote)
+    sources = _take_stock(store=store, quote=quote, products=products)
+    Store.objects.filter(pk=store.pk).update(order_counter=F("order_counter") + 1)
+    number, currency = Store.objects.filter(pk=store.pk).values_list("order_counter", "currency").get()
+    order = Order.objects.create(
+        store=store,
+        number=number,
+        idempotency_key=key,
+        payment_method=payment_method,
+        buyer_name=buyer.name,
+        buyer_phone=buyer.phone,
+        address=buyer.address,
+        pin_code=buyer.pin_code,
+        currency=currency,
+        total=quote.total,
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            store=store,
+            order=order,
+            product_id=line.product_id,
+            variant_id=line.variant_id,
+            name=line.name,
+            variant_label=line.variant_label,
+            sku=line.sku,
+            unit_price=line.unit_price,
+            quantity=line.quantity,
+            line_total=line.line_total,
+            stock_taken_from=sources[(line.product_id, line.variant_id)],
+        )
+        for line in quote.lines
+    )
+    emit(aggregatetype=ORDER, event_type="order.placed", store_id=store.pk, data=_placed_data(order, quote))
+    return order
+
+
+def _take_stock(*, store: Store, quote: Quote, products: dict[int, Product]) -> dict:
+    """Take the quote's quantities from tracked stock with conditional UPDATEs; emit stock.changed.
+
+    Returns, per (product_id, variant_id), the stock the quantity was taken from.
+    """
+    wanted: dict[tuple[int, int | None], int] = defaultdict(int)
+    lines: dict[tuple[int, int | None], QuotedLine] = {}
+    for line in quote.lines:
+        target = (line.product_id, line.variant_id)
+        wanted[target] += line.quantity
+        lines[target] = line
+    sources: dict[tuple[int, int | None], str] = {}
+    changed: dict[int, list[dict]] = defaultdict(list)
+    for target in sorted(wanted, key=lambda t: (t[0], t[1] or 0)):
+        product_id, variant_id = target
+        quantity, line = wanted[target], lines[target]
+        if line.available is None:  # unlimited, read under the product's lock: nothing to take
+            sources[target] = StockSource.NONE
+            continue
+        model, row_id = (ProductVariant, variant_id) if variant_id else (Product, product_id)
+        taken = model.objects.filter(pk=row_id, store=store, stock__gte=quantity).update(
+            stock=F("stock") - quantity
+        )
+        if not taken:
+            # Only a writer that skipped the product lock can get here; refuse rather than oversell.
+            left = model.objects.filter(pk=row_id).values_list("stock", flat=True).first()
+            if left is None:  # made unlimited meanwhile
+                sources[target] = StockSource.NONE
+                continue
+            if left:
+                raise CheckoutRefused(f"Only {left} left of {line.display_name}.")
+            raise CheckoutRefused(f"{line.display_name} is sold out. Remove it to continue.")
+        sources[target] = StockSource.VARIANT if variant_id else StockSource.PRODUCT
+        changed[product_id].append({"variant_id": variant_id, "stock": line.available - quantity})
+    for product_id, stock_changes in changed.items():
+        # One version per stock change, so consumers doing versioned upserts apply every one.
+        Product.objects.filter(pk=product_id).update(version=F("version") + len(stock_changes))
+        version = products[product_id].version
+        for step, change in enumerate(stock_changes, start=1):
+            data = {"id": product_id, **change, "version": version + step}
+            emit(aggregatetype=CATALOG, event_type="stock.changed", store_id=store.pk, data=data)
+    return sources
+
+
+def _placed_data(order: Order, quote: Quote) -> dict:
+    return {
+        "id": order.pk,
+        "number": order.number,
+        "token": order.public_token,
+        "status": order.status,
+        "total": order.total,
+        "currency": order.currency,
+        "payment_method": order.payment_method,
+        "buyer_name": order.buyer_name,
+        "lines": [
+            {
+                "product_id": line.product_id,
+                "variant_id": line.variant_id,
+                "name": line.name,
+                "variant_label": line.variant_label,
+                "sku": line.sku,
+                "unit_price": line.unit_price,
+                "quantity": line.quantity,
+                "line_total": line.line_total,
+            }
+            for line in quote.lines
+        ],
+    }
+
+
+# --- Moving an order along ------------------------------------------------------------------------
+
+NEXT = {
+    Order.Status.PLACED: {Order.Status.ACCEPTED, Order.Status.CANCELLED},
+    Order.Status.ACCEPTED: {Order.Status.SHIPPED, Order.Status.CANCELLED},
+    Order.Status.SHIPPED: {Order.Status.DELIVERED},
+    Order.Status.DELIVERED: set(),
+    Order.Status.CANCELLED: set(),
+}
+FORWARD = [Order.Status.PLACED, Order.Status.ACCEPTED, Order.Status.SHIPPED, Order.Status.DELIVERED]
+VERB = {
+    Order.Status.PLACED: "placed",
+    Order.Status.ACCEPTED: "accepted",
+    Order.Status.SHIPPED: "shipped",
+    Order.Status.DELIVERED: "delivered",
+    Order.Status.CANCELLED: "cancelled",
+}
+
+
+def _refusal(order: Order, status: str) -> str:
+    """Why `order` cannot move to `status`, in words a merchant can act on."""
+    number, current = order.number, Order.Status(order.status)
+    if status not in Order.Status.values:
+        choices = ", ".join(Order.Status.values)
+        return f"“{status}” is not an order status. Choose one of: {choices}."
+    target = Order.Status(status)
+    if current == target:
+        return f"Order #{number} is already {VERB[current]}."
+    if current == Order.Status.CANCELLED:
+        return f"Order #{number} was cancelled, so it can no longer be {VERB[target]}."
+    if target == Order.Status.PLACED:
+        return f"Order #{number} is already {VERB[current]}; an order cannot go back to placed."
+    if target == Order.Status.CANCELLED or FORWARD.index(target) < FORWARD.index(current):
+        return f"Order #{number} is already {VERB[current]}, so it can no longer be {VERB[target]}."
+    step = FORWARD[FORWARD.index(current) + 1]
+    return f"Order #{number} cannot be {VERB[target]} yet: mark it {VERB[step]} first."
+
+
+@transaction.atomic
+def change_order_status(*, order: Order, status: str) -> Order:
+    """Move an order one step: placed → accepted → shipped → delivered, or cancel it before shipping.
+
+    Cancelling gives the stock the order took back. The order row is locked, so two clicks on the
+    same button cannot both apply.
+    """
+    order = Order.objects.select_for_update(of=("self",)).select_related("store").get(pk=order.pk)
+    if status not in NEXT.get(order.status, set()):
+        raise IllegalTransition(_refusal(order, status))
+    previous = order.status
+    now = timezone.now()
+    if status == Order.Status.CANCELLED:
+        _restore_stock(order)
+    order.status = status
+    setattr(order, f"{status}_at", now)
+    order.save(update_fields=["status", f"{status}_at", "updated_at"])
+    emit(
+        aggregatetype=ORDER,
+        event_type=f"order.{status}",
+        store_id=order.store_id,
+        data={
+            "id": order.pk,
+            "number": order.number,
+            "token": order.public_token,
+            "status": status,
+            "previous_status": previous,
+            "at": now,
+        },
+    )
+    return order
+
+
+def _restore_stock(order: Order) -> None:
+    """Give back what placing `order` took from tracked stock; unlimited stock stays unlimited."""
+    back: dict[tuple[int, int | None], int] = defaultdict(int)
+    for line in order.lines.exclude(stock_taken_from=StockSource.NONE).filter(product__isnull=False):
+        if line.stock_taken_from == StockSource.VARIANT:
+            if line.variant_id is None:  # the variant was deleted: nothing to give back to
+                continue
+            back[(line.product_id, line.variant_id)] += line.quantity
+        else:
+            back[(line.product_id, None)] += line.quantity
+    if not back:
+        return
+    product_ids = sorted({product_id for product_id, _ in back})
+    versions = dict(
+        Product.objects.select_for_update()
+        .filter(store_id=order.store_id, pk__in=product_ids)
+        .order_by("pk")
+        .values_list("pk", "version")
+    )
+    changed: dict[int, list[int | None]] = defaultdict(list)
+    for (product_id, variant_id), quantity in sorted(back.items(), key=lambda i: (i[0][0], i[0][1] or 0)):
+        if product_id not in versions:
+            continue
+        model, row_id = (ProductVariant, variant_id) if variant_id else (Product, product_id)
+        if model.objects.filter(pk=row_id, stock__isnull=False).update(stock=F("stock") + quantity):
+            changed[product_id].append(variant_id)
+    variant_stock = dict(
+        ProductVariant.objects.filter(pk__in=[v for vs in changed.values() for v in vs if v]).values_list(
+            "pk", "stock"
+        )
+    )
+    product_stock = dict(Product.objects.filter(pk__in=list(changed)).values_list("pk", "stock"))
+    for product_id, variant_ids in changed.items():
+        Product.objects.filter(pk=product_id).update(version=F("version") + len(variant_ids))
+        for step, variant_id in enumerate(variant_ids, start=1):
+            stock = variant_stock[variant_id] if variant_id else product_stock[product_id]
+            emit(
+                aggregatetype=CATALOG,
+                event_type="stock.changed",
+                store_id=order.store_id,
+                data={
+                    "id": product_id,
+                    "variant_id": variant_id,
+                    "stock": stock,
+                    "version": versions[product_id] + step,
+                },
+            )
+
+
+# --- Online payments ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentStart:
+    payment: Payment
+    checkout_url: str  # where to send the buyer to pay
+
+
+class PaymentUnavailable(Exception):
+    """An online payment cannot be started for this order; `message` says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def start_online_payment(*, order: Order) -> PaymentStart:
+    """Open the order at the payment provider and record the Payment; send the buyer to checkout_url.
+
+    The provider is called outside any transaction (it may be slow or down); only recording the
+    answer is transactional.
+    """
+    gateway = get_gateway()
+    if gateway is None:
+        raise PaymentUnavailable("Online payment is not available here. Pay by cash on delivery or UPI.")
+    if order.payment_method != Order.PaymentMethod.ONLINE:
+        raise PaymentUnavailable(f"Order #{order.number} is not paid online.")
+    if order.payment_status == Order.PaymentStatus.PAID:
+        raise PaymentUnavailable(f"Order #{order.number} is already paid.")
+    if order.status == Order.Status.CANCELLED:
+        raise PaymentUnavailable(f"Order #{order.number} was cancelled, so there is nothing to pay.")
+    provider_order = gateway.create_order(order)
+    with transaction.atomic():
+        payment = Payment.objects.create(
+            store_id=order.store_id,
+            order=order,
+            provider=gateway.name,
+            provider_order_id=provider_order.provider_order_id,
+            amount=order.total,
+            currency=order.currency,
+        )
+        emit(
+            aggregatetype=ORDER,
+            event_type="payment.created",
+            store_id=order.store_id,
+            data={
+                "order_id": order.pk,
+                "number": order.number,
+                "provider": gateway.name,
+                "provider_order_id": payment.provider_order_id,
+                "amount": payment.amount,
+                "currency": payment.currency,
+            },
+        )
+    return PaymentStart(payment=payment, checkout_url=provider_order.checkout_url)
+
+
+@transaction.atomic
+def apply_payment_webhook(*, provider: str, event: WebhookEvent) -> str:
+    """Apply a verified webhook once. Returns "applied", "duplicate" (seen before) or "ignored".
+
+    The delivery is remembered in the same transaction as its effect, so a redelivery of an
+    applied event changes nothing and a delivery whose effect failed can be retried.
+    """
+    try:
+        with transaction.atomic():
+            ProcessedWebhook.objects.create(provider=provider, event_id=event.event_id)
+    except IntegrityError:
+        return "duplicate"
+    if event.type not in ("payment.captured", "payment.failed"):
+        return "ignored"
+    payment = (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("order")
+        .filter(provider=provider, provider_order_id=event.provider_order_id)
+        .first()
+    )
+    if payment is None:
+        logger.warning(
+            "%s webhook %s for unknown order %s", provider, event.event_id, event.provider_order_id
+        )
+        return "ignored"
+    if payment.status == Payment.Status.CAPTURED:
+        return "ignored"
+    if event.type == "payment.failed":
+        payment.status = Payment.Status.FAILED
+        payment.save(update_fields=["status", "updated_at"])
+        _emit_payment(payment, "payment.failed", event)
+        return "applied"
+    if event.amount != payment.amount or event.currency != payment.currency:
+        logger.error(
+            "%s webhook %s captured %s %s for payment %s of %s %s; not marking it paid",
+            provider,
+            event.event_id,
+            event.amount,
+            event.currency,
+            payment.pk,
+            payment.amount,
+            payment.currency,
+        )
+        return "ignored"
+    payment.status = Payment.Status.CAPTURED
+    payment.save(update_fields=["status", "updated_at"])
+    Order.objects.filter(pk=payment.order_id).update(
+        payment_status=Order.PaymentStatus.PAID, updated_at=timezone.now()
+    )
+    _emit_payment(payment, "payment.captured", event)
+    return "applied"
+
+
+def _emit_payment(payment: Payment, event_type: str, event: WebhookEvent) -> None:
+    emit(
+        aggregatetype=ORDER,
+        event_type=event_type,
+        store_id=payment.store_id,
+        data={
+            "order_id": payment.order_id,
+            "number": payment.order.number,
+            "token": payment.order.public_token,
+            "provider": payment.provider,
+            "provider_order_id": payment.provider_order_id,
+            "provider_payment_id": event.provider_payment_id,
+            "amount": payment.amount,
+            "currency": payment.currency,
+        },
+    )

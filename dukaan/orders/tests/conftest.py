@@ -1,0 +1,83 @@
+"""Shared set-up for the orders tests: a buyer, cart lines, events, and a database writers can race on."""
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from dukaan.catalog import services as catalog
+from dukaan.events.models import OutboxEvent
+from dukaan.orders.services import Buyer, CartLine, place_order
+
+BUYER = Buyer(
+    name="Ravi Kumar", phone="98123 00001", address="14 MG Road, Indiranagar, Bengaluru", pin_code="560038"
+)
+
+
+def line(product, variant=None, quantity: int = 1, seen_price: Decimal | None = None) -> CartLine:
+    """A cart line for `product` (and `variant`), seen at its current price unless told otherwise."""
+    price = seen_price if seen_price is not None else (variant.price if variant else product.price)
+    return CartLine(
+        product_id=product.pk, variant_id=variant.pk if variant else None, quantity=quantity, seen_price=price
+    )
+
+
+def order(store, lines, key: str = "key-1", payment_method: str = "cod", buyer: Buyer = BUYER):
+    return place_order(
+        store=store, lines=lines, buyer=buyer, payment_method=payment_method, idempotency_key=key
+    )
+
+
+def events(store, event_type: str | None = None) -> list[OutboxEvent]:
+    found = OutboxEvent.objects.filter(aggregateid=str(store.pk)).exclude(type__startswith="store.")
+    found = found.exclude(type__startswith="product.").exclude(type__startswith="category.")
+    if event_type:
+        found = found.filter(type=event_type)
+    return list(found)
+
+
+def event_counts(store) -> Counter:
+    return Counter(event.type for event in events(store))
+
+
+def make_product(store, name: str, price: str, stock: int | None = None, **fields):
+    return catalog.create_product(store=store, name=name, price=Decimal(price), stock=stock, **fields)
+
+
+def race(count: int, work: Callable[[int], object]) -> list:
+    """Run work(0) … work(count - 1) in `count` threads released at the same instant.
+
+    Returns each call's result, or the exception it raised. Each thread closes its own database
+    connection when it is done.
+    """
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[index] = work(index)
+        except Exception as error:  # collected for the test to inspect
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread is still running after 60 s"
+    return results
+
+
+@pytest.fixture
+def concurrent_db(transactional_db):
+    """Committed rows that racing threads, each with its own connection, can all see.
+
+    Writers queue as in production: SQLite (a file, also in tests) with BEGIN IMMEDIATE and a busy
+    timeout, PostgreSQL with row locks. Request it before the fixtures that write rows.
+    """
