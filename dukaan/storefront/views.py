@@ -1,15 +1,504 @@
-"""Public store pages. No login; only visible products."""
+"""Public store pages, the cart and the checkout. No login; only visible products.
 
-from django.shortcuts import get_object_or_404, render
+Browsing pages render from the catalog snapshot (`selectors.store_catalog`); the cart, checkout
+and order pages price and place orders through the orders app's services and selectors.
+"""
 
-from dukaan.catalog.models import Product, Store
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import quote as urlquote
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import Truncator
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST
+
+from dukaan.catalog.models import Store
+from dukaan.catalog.templatetags.money import money
+from dukaan.orders.payments import get_gateway, upi_link
+from dukaan.orders.selectors import order_for_buyer, quote_cart
+from dukaan.orders.services import (
+    Buyer,
+    CheckoutRefused,
+    PaymentUnavailable,
+    PricesChanged,
+    place_order,
+    start_online_payment,
+)
+
+from .cart import Cart, CartRefused, Line
+from .forms import AddToCartForm, CartLineForm, CheckoutForm, submitted_quantities
+from .selectors import (
+    CatalogCategory,
+    CatalogProduct,
+    StoreCatalog,
+    absolute_url,
+    store_catalog,
+    store_id_for_slug,
+)
+
+PER_PAGE = 24
+SEARCH_MAX_LENGTH = 100
+# Pages with the buyer's cart, details or order: never kept by a shared cache.
+personal = cache_control(private=True, no_store=True)
+
+
+@dataclass(frozen=True)
+class Seo:
+    """What a page says about itself to search engines and link previews (WhatsApp, Facebook)."""
+
+    title: str
+    og_title: str
+    description: str
+    url: str
+    image: str = ""
+    type: str = "website"
+    noindex: bool = False
+
+
+def _summary(text: str, length: int = 160) -> str:
+    return Truncator(" ".join(text.split())).chars(length)
+
+
+def _catalog_or_404(slug: str) -> StoreCatalog:
+    store_id = store_id_for_slug(slug)
+    catalog = store_catalog(store_id) if store_id else None
+    if catalog is None:
+        raise Http404("There is no store at this link.")
+    return catalog
+
+
+def _page(request, items) -> Page:
+    return Paginator(items, PER_PAGE).get_page(request.GET.get("page"))
+
+
+def _page_url(path: str, page: Page) -> str:
+    return settings.SITE_URL + path + (f"?page={page.number}" if page.number > 1 else "")
+
+
+def _render(request, template: str, *, store, seo: Seo, cart_count: int | None = None, **context):
+    if cart_count is None:
+        cart_count = Cart(
+            request.session, store.store_id if isinstance(store, StoreCatalog) else store.pk
+        ).count
+    context.update(
+        store=store,
+        seo=seo,
+        cart_count=cart_count,
+        whatsapp_digits=_digits(store.whatsapp),
+    )
+    return render(request, template, context)
+
+
+def _digits(phone: str) -> str:
+    """A phone number as wa.me wants it: digits only, country code first."""
+    return "".join(ch for ch in phone if ch.isdigit())
+
+
+def _store_image(catalog: StoreCatalog) -> str:
+    if catalog.logo_url:
+        return absolute_url(catalog.logo_url)
+    first = next((product.image for product in catalog.products if product.image), None)
+    return absolute_url(first.large_url) if first else ""
+
+
+def _store_description(catalog: StoreCatalog, category: CatalogCategory | None = None) -> str:
+    count = category.product_count if category else len(catalog.products)
+    items = f"{count} product{'s' if count != 1 else ''}"
+    where = f"{category.name} at {catalog.name}" if category else f"Shop {catalog.name} online"
+    pay = "cash on delivery or UPI" if catalog.upi_id else "cash on delivery"
+    return f"{where}: {items}. Order in a few taps and pay by {pay}."
+
+
+# --- Browsing -----------------------------------------------------------------------------------
 
 
 def store_home(request, slug: str):
-    store = get_object_or_404(Store, slug=slug)
-    products = (
-        Product.objects.filter(store=store, is_active=True)
-        .prefetch_related("images")
-        .order_by("-created_at")[:60]
+    catalog = _catalog_or_404(slug)
+    page = _page(request, catalog.products)
+    seo = Seo(
+        title=catalog.name,
+        og_title=catalog.name,
+        description=_store_description(catalog),
+        url=_page_url(catalog.share_path, page),
+        image=_store_image(catalog),
     )
-    return render(request, "storefront/store_home.html", {"store": store, "products": products})
+    return _render(request, "storefront/store_home.html", store=catalog, seo=seo, page=page)
+
+
+def category(request, slug: str, category_id: int):
+    catalog = _catalog_or_404(slug)
+    found = catalog.category(category_id)
+    if found is None:
+        raise Http404("This category is not in the store.")
+    products = catalog.products_in(found.id)
+    page = _page(request, products)
+    path = reverse("storefront:category", args=[catalog.slug, found.id])
+    first_image = next((product.image for product in products if product.image), None)
+    seo = Seo(
+        title=f"{found.name} · {catalog.name}",
+        og_title=f"{found.name} at {catalog.name}",
+        description=_store_description(catalog, found),
+        url=_page_url(path, page),
+        image=absolute_url(first_image.large_url) if first_image else _store_image(catalog),
+    )
+    return _render(
+        request, "storefront/store_home.html", store=catalog, seo=seo, page=page, current_category=found
+    )
+
+
+def product(request, slug: str, product_id: int):
+    catalog = _catalog_or_404(slug)
+    item = catalog.product(product_id)
+    if item is None:
+        raise Http404("This product is not in the store.")
+    price = money(item.min_price, catalog)
+    offer = f"{'From ' if item.price_varies else ''}{price}"
+    if item.discount_percent:
+        offer += f" ({item.discount_percent}% off {money(item.compare_at_price, catalog)})"
+    if not item.in_stock:
+        offer += " · Out of stock"
+    seo = Seo(
+        title=f"{item.name} · {catalog.name}",
+        og_title=item.name,
+        description=_summary(
+            f"{offer}. {item.description}" if item.description else f"{offer} at {catalog.name}."
+        ),
+        url=settings.SITE_URL + reverse("storefront:product", args=[catalog.slug, item.id]),
+        image=absolute_url(item.image.large_url) if item.image else _store_image(catalog),
+        type="product",
+    )
+    in_stock = [variant for variant in item.variants if variant.in_stock]
+    return _render(
+        request,
+        "storefront/product.html",
+        store=catalog,
+        seo=seo,
+        product=item,
+        category=catalog.category(item.category_id) if item.category_id else None,
+        # One choice left needs no choosing; with several, the buyer must pick (no silent default size).
+        chosen_variant_id=in_stock[0].id if len(in_stock) == 1 else None,
+        max_quantity=_max_quantity(item),
+    )
+
+
+def _max_quantity(item: CatalogProduct) -> int:
+    stocks = [variant.stock for variant in item.variants] if item.variants else [item.stock]
+    if any(stock is None for stock in stocks):
+        return settings.ORDER_MAX_QUANTITY
+    return max(1, min(settings.ORDER_MAX_QUANTITY, max(stocks)))
+
+
+def search(request, slug: str):
+    catalog = _catalog_or_404(slug)
+    query = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
+    results = catalog.search(query)
+    page = _page(request, results)
+    seo = Seo(
+        title=f"Search {catalog.name}" + (f": {query}" if query else ""),
+        og_title=catalog.name,
+        description=_store_description(catalog),
+        url=settings.SITE_URL + catalog.share_path,
+        image=_store_image(catalog),
+        noindex=True,
+    )
+    return _render(request, "storefront/search.html", store=catalog, seo=seo, page=page, query=query)
+
+
+# --- Cart ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CartRow:
+    """A cart line as the cart and checkout pages show it."""
+
+    key: str
+    name: str
+    quantity: int
+    image_url: str = ""
+    unit_price: Decimal | None = None
+    line_total: Decimal | None = None
+    problem: str = ""
+
+
+def _cart_rows(lines: list[Line], quote) -> list[CartRow]:
+    quoted = {(q.product_id, q.variant_id): q for q in (quote.lines if quote else [])}
+    rows = []
+    for line in lines:
+        q = quoted.get((line.product_id, line.variant_id))
+        if q is None:
+            name = line.name or "This item"
+            rows.append(CartRow(line.key, name, line.quantity, problem=f"{name} is no longer available."))
+            continue
+        name = f"{q.name} ({q.variant_label})" if q.variant_label else q.name
+        problem = ""
+        if q.available is not None and q.available < line.quantity:
+            problem = (
+                f"{name} is out of stock." if q.available <= 0 else f"Only {q.available} left of {name}."
+            )
+        rows.append(
+            CartRow(line.key, name, line.quantity, q.image_url, q.unit_price, q.line_total, problem=problem)
+        )
+    return rows
+
+
+def _quote(store: Store, cart: Cart):
+    return quote_cart(store=store, lines=cart.order_lines()) if cart else None
+
+
+def _cart_seo(store: Store, title: str, path: str) -> Seo:
+    return Seo(
+        title=f"{title} · {store.name}",
+        og_title=store.name,
+        description=f"Shop {store.name} online.",
+        url=settings.SITE_URL + path,
+        image=absolute_url(store.logo_url),
+        noindex=True,
+    )
+
+
+@personal
+def cart_page(request, slug: str):
+    store = get_object_or_404(Store, slug=slug)
+    cart = Cart(request.session, store.pk)
+    lines = cart.lines()
+    quote = _quote(store, cart)
+    price_changes = list(quote.price_changes) if quote else []
+    if price_changes:
+        # Shown now, so these are the prices the buyer orders at.
+        cart.remember_prices(quote)
+    return _render(
+        request,
+        "storefront/cart.html",
+        store=store,
+        seo=_cart_seo(store, "Your cart", reverse("storefront:cart", args=[store.slug])),
+        cart_count=sum(line.quantity for line in lines),
+        rows=_cart_rows(lines, quote),
+        quote=quote,
+        price_changes=price_changes,
+        problems=list(quote.problems) if quote else [],
+        max_quantity=settings.ORDER_MAX_QUANTITY,
+    )
+
+
+@require_POST
+def cart_add(request, slug: str):
+    catalog = _catalog_or_404(slug)
+    form = AddToCartForm(request.POST)
+    valid = form.is_valid()
+    product_id = form.cleaned_data.get("product")
+    back = (
+        reverse("storefront:product", args=[catalog.slug, product_id])
+        if product_id and catalog.product(product_id)
+        else catalog.share_path
+    )
+    if not valid:
+        messages.error(request, "Choose a quantity of 1 or more, then add it to the cart.")
+        return redirect(back)
+    try:
+        added = Cart(request.session, catalog.store_id).add(
+            catalog,
+            product_id=form.cleaned_data["product"],
+            variant_id=form.cleaned_data["variant"],
+            quantity=form.cleaned_data["quantity"],
+        )
+    except CartRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(back)
+    (messages.warning if added.capped else messages.success)(request, added.message)
+    return redirect(back)
+
+
+@require_POST
+def cart_update(request, slug: str):
+    catalog = _catalog_or_404(slug)
+    cart = Cart(request.session, catalog.store_id)
+    lines = {line.key: line for line in cart.lines()}
+    quantities, bad = submitted_quantities(request.POST, lines)
+    for key, quantity in quantities.items():
+        if quantity != lines[key].quantity:
+            note = cart.set_quantity(catalog, key=key, quantity=quantity)
+            if note:
+                messages.warning(request, note)
+    if bad:
+        messages.error(request, "Enter each quantity as a whole number (0 takes the item out of your cart).")
+    return redirect("storefront:cart", slug=catalog.slug)
+
+
+@require_POST
+def cart_remove(request, slug: str):
+    store_id = store_id_for_slug(slug)
+    if store_id is None:
+        raise Http404("There is no store at this link.")
+    form = CartLineForm(request.POST)
+    if form.is_valid():
+        Cart(request.session, store_id).remove(form.cleaned_data["line"])
+    return redirect("storefront:cart", slug=slug)
+
+
+# --- Checkout and the order page ----------------------------------------------------------------
+
+
+def _prices_changed_notice(price_changes: list[str]) -> str:
+    changes = "; ".join(change.rstrip(".") for change in price_changes)
+    return f"Prices changed: {changes}, please check and place the order again."
+
+
+@personal
+def checkout(request, slug: str):
+    store = get_object_or_404(Store, slug=slug)
+    cart = Cart(request.session, store.pk)
+    online = get_gateway() is not None
+    refused: list[str] = []
+    notice = ""
+    quote = None
+    if request.method == "POST":
+        form = CheckoutForm(request.POST, store=store, online=online)
+        # The first submit succeeded and emptied the cart: a second one is the same order.
+        token = cart.placed_token(request.POST.get("idempotency_key", ""))
+        if token:
+            return redirect("storefront:order", slug=store.slug, token=token)
+        if not cart:
+            messages.error(request, "Your cart is empty. Add something, then check out.")
+            return redirect("storefront:cart", slug=store.slug)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                order = place_order(
+                    store=store,
+                    lines=cart.order_lines(),
+                    buyer=Buyer(
+                        name=data["name"],
+                        phone=data["phone"],
+                        address=data["address"],
+                        pin_code=data["pin_code"],
+                    ),
+                    payment_method=data["payment_method"],
+                    idempotency_key=data["idempotency_key"],
+                )
+            except PricesChanged as changed:
+                cart.remember_prices(changed.quote)
+                quote = changed.quote
+                notice = _prices_changed_notice(list(changed.quote.price_changes))
+            except CheckoutRefused as error:
+                refused = list(error.messages)
+            else:
+                cart.clear()
+                cart.remember_placed(idempotency_key=data["idempotency_key"], token=order.public_token)
+                return _after_placing(request, order)
+        form.renew_expired_key()
+    else:
+        if not cart:
+            messages.info(request, "Your cart is empty. Add something, then check out.")
+            return redirect("storefront:cart", slug=store.slug)
+        form = CheckoutForm(store=store, online=online)
+    if quote is None:
+        quote = _quote(store, cart)
+        if quote and quote.price_changes:
+            cart.remember_prices(quote)
+            notice = _prices_changed_notice(list(quote.price_changes))
+    lines = cart.lines()
+    return _render(
+        request,
+        "storefront/checkout.html",
+        store=store,
+        seo=_cart_seo(store, "Checkout", reverse("storefront:checkout", args=[store.slug])),
+        cart_count=sum(line.quantity for line in lines),
+        form=form,
+        rows=_cart_rows(lines, quote),
+        quote=quote,
+        notice=notice,
+        refused=refused,
+        problems=list(quote.problems) if quote else [],
+    )
+
+
+def _after_placing(request, order):
+    """Send the buyer to their order page, or first to the payment provider when paying online."""
+    if order.payment_method == "online" and order.payment_status != "paid":
+        # The order is committed: a slow or failing provider cannot lose it, only delay the payment.
+        try:
+            return redirect(start_online_payment(order=order).checkout_url)
+        except PaymentUnavailable as error:
+            messages.error(request, f"Your order is placed. {error.message}")
+    return redirect("storefront:order", slug=order.store.slug, token=order.public_token)
+
+
+TIMELINE = (
+    ("placed", "created_at"),
+    ("accepted", "accepted_at"),
+    ("shipped", "shipped_at"),
+    ("delivered", "delivered_at"),
+)
+
+
+def _timeline(order) -> list[dict]:
+    if order.status == "cancelled":
+        return [
+            {"label": "Placed", "at": order.created_at, "done": True},
+            {"label": "Cancelled", "at": order.cancelled_at, "done": True},
+        ]
+    reached = [status for status, _ in TIMELINE].index(order.status)
+    return [
+        {"label": status.capitalize(), "at": getattr(order, field), "done": index <= reached}
+        for index, (status, field) in enumerate(TIMELINE)
+    ]
+
+
+def _whatsapp_text(order, store: Store, lines, status_url: str) -> str:
+    rows = [f"Hello {store.name}, I placed order #{order.number}."]
+    for line in lines:
+        name = f"{line.name} ({line.variant_label})" if line.variant_label else line.name
+        rows.append(f"{line.quantity} × {name}: {money(line.line_total, store)}")
+    rows.append(f"Total: {money(order.total, store)} ({order.get_payment_method_display()})")
+    rows.append(f"Order status: {status_url}")
+    return "\n".join(rows)
+
+
+@personal
+def order(request, slug: str, token: str):
+    found = order_for_buyer(token=token)
+    if found is None or found.store.slug != slug:
+        raise Http404("There is no order at this link. Check the link in your message from the store.")
+    store = found.store
+    lines = list(found.lines.all())
+    path = reverse("storefront:order", args=[store.slug, found.public_token])
+    status_url = settings.SITE_URL + path
+    upi = ""
+    upi_qr = ""
+    # No UPI ID any more (the merchant removed it): no link to pay to; the WhatsApp button still works.
+    if (
+        found.payment_method == "upi"
+        and found.payment_status != "paid"
+        and found.status != "cancelled"
+        and store.upi_id
+    ):
+        upi = upi_link(found)
+        upi_qr = segno.make(upi, error="m").svg_inline(scale=4, border=2, omitsize=True)
+    whatsapp_text = _whatsapp_text(found, store, lines, status_url)
+    return _render(
+        request,
+        "storefront/order.html",
+        store=store,
+        seo=Seo(
+            title=f"Order #{found.number} · {store.name}",
+            og_title=f"Order #{found.number} at {store.name}",
+            description=f"Your order at {store.name}.",
+            url=status_url,
+            noindex=True,
+        ),
+        order=found,
+        lines=lines,
+        timeline=_timeline(found),
+        upi_link=upi,
+        upi_qr=upi_qr,
+        whatsapp_url=f"https://wa.me/{_digits(store.whatsapp)}?text={urlquote(whatsapp_text, safe='')}",
+    )

@@ -1,0 +1,111 @@
+"""What a buyer submits: cart changes and the checkout form. Validation only; the orders services decide."""
+
+import re
+import uuid
+
+from django import forms
+
+from dukaan.accounts.services import LoginRefused, normalize_phone
+
+PIN_CODE = re.compile(r"^[1-9][0-9]{5}$")
+IDEMPOTENCY_KEY = re.compile(r"^[0-9a-f]{32}$")
+# Far beyond any cap; only stops absurd numbers before they reach arithmetic.
+_BIG = 10**9
+
+
+class AddToCartForm(forms.Form):
+    product = forms.IntegerField(min_value=1, max_value=2**62)
+    variant = forms.IntegerField(min_value=1, max_value=2**62, required=False)
+    quantity = forms.IntegerField(min_value=1, max_value=_BIG, initial=1)
+
+
+class CartLineForm(forms.Form):
+    line = forms.CharField(max_length=40)
+
+
+QUANTITY_FIELD_PREFIX = "qty-"  # the cart form has one quantity field per line: qty-<line key>
+
+
+def submitted_quantities(data, keys) -> tuple[dict[str, int], bool]:
+    """The cart form's quantities for the given lines, and whether any field held something else."""
+    quantities, bad = {}, False
+    for key in keys:
+        raw = data.get(QUANTITY_FIELD_PREFIX + key)
+        if raw is None:
+            continue
+        raw = raw.strip()
+        if raw.isascii() and raw.isdigit() and len(raw) <= 9:
+            quantities[key] = int(raw)
+        else:
+            bad = True
+    return quantities, bad
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+class CheckoutForm(forms.Form):
+    name = forms.CharField(label="Your name", max_length=80)
+    phone = forms.CharField(
+        label="Mobile number",
+        max_length=32,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+        help_text="The seller calls or messages you on this number about the order.",
+    )
+    address = forms.CharField(
+        label="Delivery address",
+        min_length=10,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+        help_text="House, street, area and city.",
+    )
+    pin_code = forms.CharField(
+        label="PIN code",
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
+    )
+    payment_method = forms.ChoiceField(label="Payment", widget=forms.RadioSelect)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, store, online: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("cod", "Cash on delivery")]
+        if store.upi_id:
+            choices.append(("upi", "UPI (Google Pay, PhonePe, Paytm…)"))
+        if online:
+            choices.append(("online", "Pay online (card, net banking, UPI)"))
+        self.fields["payment_method"].choices = choices
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        if not self.is_bound:
+            self.initial.setdefault("payment_method", "cod")
+            self.initial.setdefault("idempotency_key", new_idempotency_key())
+
+    def clean_name(self) -> str:
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_phone(self) -> str:
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except LoginRefused as error:
+            raise forms.ValidationError(error.message) from error
+
+    def clean_pin_code(self) -> str:
+        pin_code = re.sub(r"\s", "", self.cleaned_data["pin_code"])
+        if not PIN_CODE.match(pin_code):
+            raise forms.ValidationError("A PIN code is 6 digits and does not start with 0, e.g. 560001.")
+        return pin_code
+
+    def clean_idempotency_key(self) -> str:
+        key = self.cleaned_data["idempotency_key"]
+        if not IDEMPOTENCY_KEY.match(key):
+            raise forms.ValidationError(
+                "This form has expired. Check your details and place the order again."
+            )
+        return key
+
+    def renew_expired_key(self) -> None:
+        """Give a re-shown form a fresh key when the submitted one was missing or malformed."""
+        if self.is_bound and "idempotency_key" in self.errors:
+            self.data = self.data.copy()
+            self.data["idempotency_key"] = new_idempotency_key()

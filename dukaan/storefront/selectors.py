@@ -1,0 +1,245 @@
+"""The catalog snapshot: a store's public catalog as plain, picklable data, built in a fixed few queries.
+
+Every public page is rendered from a `StoreCatalog`; pages filter, search and paginate it in Python.
+It holds only str / int / Decimal / None inside frozen dataclasses and tuples, so a later issue can
+keep it in the cache under `store_catalog:<store_id>` without changing a page.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+
+from dukaan.catalog.models import Category, Product, ProductImage, ProductVariant, Store
+from dukaan.catalog.rules import CURRENCIES, options_label
+
+SEARCH_MAX_WORDS = 8
+
+
+def absolute_url(url: str) -> str:
+    """A media or page URL as buyers' apps need it (WhatsApp previews ignore relative URLs)."""
+    if not url or url.startswith(("http://", "https://")):
+        return url
+    if url.startswith("//"):
+        return "https:" + url
+    return settings.SITE_URL + url
+
+
+@dataclass(frozen=True)
+class CatalogImage:
+    small_url: str
+    large_url: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class CatalogVariant:
+    id: int
+    label: str
+    price: Decimal
+    stock: int | None  # None = unlimited
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock is None or self.stock > 0
+
+
+@dataclass(frozen=True)
+class CatalogProduct:
+    id: int
+    name: str
+    description: str
+    price: Decimal
+    compare_at_price: Decimal | None
+    category_id: int | None
+    stock: int | None  # the product's own count; a product with variants is sold by its variants
+    variants: tuple[CatalogVariant, ...] = ()
+    option_names: tuple[str, ...] = ()  # e.g. ("Size", "Colour"), from the variants' options
+    images: tuple[CatalogImage, ...] = ()
+
+    @property
+    def discount_percent(self) -> int:
+        if self.compare_at_price and self.compare_at_price > self.price:
+            return int((1 - self.price / self.compare_at_price) * 100)
+        return 0
+
+    @property
+    def image(self) -> CatalogImage | None:
+        return self.images[0] if self.images else None
+
+    @property
+    def has_variants(self) -> bool:
+        return bool(self.variants)
+
+    @property
+    def in_stock(self) -> bool:
+        if self.variants:
+            return any(variant.in_stock for variant in self.variants)
+        return self.stock is None or self.stock > 0
+
+    @property
+    def min_price(self) -> Decimal:
+        return min(variant.price for variant in self.variants) if self.variants else self.price
+
+    @property
+    def price_varies(self) -> bool:
+        return len({variant.price for variant in self.variants}) > 1
+
+    def variant(self, variant_id: int | None) -> CatalogVariant | None:
+        return next((v for v in self.variants if v.id == variant_id), None)
+
+    def unit_price(self, variant: CatalogVariant | None) -> Decimal:
+        return variant.price if variant else self.price
+
+    def line_name(self, variant: CatalogVariant | None) -> str:
+        return f"{self.name} ({variant.label})" if variant else self.name
+
+
+@dataclass(frozen=True)
+class CatalogCategory:
+    id: int
+    name: str
+    product_count: int  # visible products only
+
+
+@dataclass(frozen=True)
+class StoreCatalog:
+    store_id: int
+    name: str
+    slug: str
+    whatsapp: str
+    currency: str
+    upi_id: str
+    logo_url: str
+    categories: tuple[CatalogCategory, ...]
+    products: tuple[CatalogProduct, ...]  # visible products only, newest first
+
+    @cached_property
+    def _products_by_id(self) -> dict[int, CatalogProduct]:
+        return {product.id: product for product in self.products}
+
+    @property
+    def currency_symbol(self) -> str:
+        return CURRENCIES.get(self.currency, self.currency + " ")
+
+    @property
+    def share_path(self) -> str:
+        return f"/s/{self.slug}/"
+
+    @property
+    def whatsapp_digits(self) -> str:
+        return "".join(ch for ch in self.whatsapp if ch.isdigit())
+
+    @property
+    def listed_categories(self) -> tuple[CatalogCategory, ...]:
+        """Categories worth a link: those with something to buy."""
+        return tuple(category for category in self.categories if category.product_count)
+
+    def product(self, product_id: int) -> CatalogProduct | None:
+        return self._products_by_id.get(product_id)
+
+    def category(self, category_id: int) -> CatalogCategory | None:
+        return next((c for c in self.categories if c.id == category_id), None)
+
+    def products_in(self, category_id: int) -> list[CatalogProduct]:
+        return [product for product in self.products if product.category_id == category_id]
+
+    def search(self, query: str) -> list[CatalogProduct]:
+        """Products whose name or description holds every word of the query, ignoring case.
+
+        Name matches come first. A stand-in until the search engine of a later issue.
+        """
+        words = query.casefold().split()[:SEARCH_MAX_WORDS]
+        if not words:
+            return []
+        in_name, in_description = [], []
+        for product in self.products:
+            name = product.name.casefold()
+            text = name + "\n" + product.description.casefold()
+            if all(word in text for word in words):
+                (in_name if all(word in name for word in words) else in_description).append(product)
+        return in_name + in_description
+
+
+def store_id_for_slug(slug: str) -> int | None:
+    return Store.objects.filter(slug=slug).values_list("id", flat=True).first()
+
+
+def store_catalog(store_id: int) -> StoreCatalog | None:
+    """Build one store's public catalog in five queries, whatever its size; None if there is no such store."""
+    store = (
+        Store.objects.filter(pk=store_id)
+        .values("id", "name", "slug", "whatsapp", "currency", "upi_id", "logo")
+        .first()
+    )
+    if store is None:
+        return None
+    # Every query is scoped by store_id: it is what keeps tenants apart and lets stores be sharded.
+    products = list(
+        Product.objects.filter(store_id=store_id, is_active=True).values_list(
+            "id", "name", "description", "price", "compare_at_price", "category_id", "stock"
+        )
+    )
+    variants = defaultdict(list)
+    option_names: dict[int, dict[str, None]] = defaultdict(dict)  # a dict keeps first-seen order
+    for product_id, variant_id, options, price, stock in (
+        ProductVariant.objects.filter(store_id=store_id, product__is_active=True)
+        .order_by("product_id", "position", "id")
+        .values_list("product_id", "id", "options", "price", "stock")
+    ):
+        options = options if isinstance(options, dict) else {}
+        option_names[product_id].update(dict.fromkeys(options))
+        variants[product_id].append(
+            CatalogVariant(id=variant_id, label=options_label(options), price=price, stock=stock)
+        )
+    images = defaultdict(list)
+    for product_id, small, large, width, height in (
+        ProductImage.objects.filter(store_id=store_id, product__is_active=True)
+        .order_by("product_id", "position", "id")
+        .values_list("product_id", "small", "large", "width", "height")
+    ):
+        images[product_id].append(
+            CatalogImage(
+                small_url=default_storage.url(small),
+                large_url=default_storage.url(large),
+                width=width,
+                height=height,
+            )
+        )
+    catalog_products = tuple(
+        CatalogProduct(
+            id=product_id,
+            name=name,
+            description=description,
+            price=price,
+            compare_at_price=compare_at_price,
+            category_id=category_id,
+            stock=stock,
+            variants=tuple(variants.get(product_id, ())),
+            option_names=tuple(option_names.get(product_id, ())),
+            images=tuple(images.get(product_id, ())),
+        )
+        for product_id, name, description, price, compare_at_price, category_id, stock in products
+    )
+    counts = Counter(product.category_id for product in catalog_products)
+    categories = tuple(
+        CatalogCategory(id=category_id, name=name, product_count=counts.get(category_id, 0))
+        for category_id, name in Category.objects.filter(store_id=store_id).values_list("id", "name")
+    )
+    return StoreCatalog(
+        store_id=store["id"],
+        name=store["name"],
+        slug=store["slug"],
+        whatsapp=store["whatsapp"],
+        currency=store["currency"],
+        upi_id=store["upi_id"],
+        logo_url=default_storage.url(store["logo"]) if store["logo"] else "",
+        categories=categories,
+        products=catalog_products,
+    )

@@ -1,0 +1,104 @@
+"""Shared set-up for the storefront tests: catalogs of any size, carts, and what a buyer types at checkout."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.urls import reverse
+
+from dukaan.catalog import services
+from dukaan.catalog.models import Product, ProductImage, ProductVariant
+
+
+def bulk_catalog(
+    store, count: int, *, category=None, hidden_every: int = 10, prefix: str = "Product"
+) -> list[Product]:
+    """`count` products made with bulk_create (fast, no events): every 3rd has two variants, every
+    product has two images, every `hidden_every`th is hidden, every 7th is out of stock."""
+    products = Product.objects.bulk_create(
+        Product(
+            store=store,
+            category=category,
+            name=f"{prefix} {index:03d} hand block printed cotton kurta",
+            description="Soft cotton, hand block printed in Jaipur. Machine wash cold. " * 3,
+            price=Decimal("400.00") + index,
+            compare_at_price=Decimal("999.00") + index if index % 2 else None,
+            stock=0 if index % 7 == 0 else 20,
+            is_active=bool(index % hidden_every),
+        )
+        for index in range(1, count + 1)
+    )
+    ProductVariant.objects.bulk_create(
+        ProductVariant(
+            store=store, product=product, options={"Size": size}, price=product.price, stock=4, position=i
+        )
+        for product in products[::3]
+        for i, size in enumerate(("M", "L"))
+    )
+    ProductImage.objects.bulk_create(
+        ProductImage(
+            store=store,
+            product=product,
+            original=f"products/{store.pk}/{product.pk}-{i}.jpg",
+            small=f"products/{store.pk}/{product.pk}-{i}-240.webp",
+            large=f"products/{store.pk}/{product.pk}-{i}-720.webp",
+            width=720,
+            height=720,
+            position=i,
+        )
+        for product in products
+        for i in range(2)
+    )
+    return products
+
+
+def make_product(store, name: str = "Steel tiffin", price: str = "250.00", **fields) -> Product:
+    return services.create_product(store=store, name=name, price=Decimal(price), **fields)
+
+
+_STYLESHEET = re.compile(r'<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"')
+
+
+def page_weight(response) -> int:
+    """Bytes of a page's HTML plus every stylesheet it links (inline CSS is already in the HTML)."""
+    html = response.content.decode()
+    weight = len(response.content)
+    for href in _STYLESHEET.findall(html):
+        path = finders.find(href.removeprefix("/static/"))
+        assert path, f"stylesheet {href} not found"
+        with open(path, "rb") as css:
+            weight += len(css.read())
+    return weight
+
+
+def add_to_cart(client, product, variant=None, quantity: int = 1):
+    data = {"product": product.pk, "quantity": quantity}
+    if variant is not None:
+        data["variant"] = variant.pk
+    return client.post(reverse("storefront:cart_add", args=[product.store.slug]), data)
+
+
+def set_cart(client, store_id, lines: dict):
+    """Write a cart straight into the session, as a tampering buyer (or an old deploy) might leave it."""
+    session = client.session
+    session["cart"] = {str(store_id): lines}
+    session.save()
+
+
+@pytest.fixture
+def buyer_form():
+    return {
+        "name": "Meera Iyer",
+        "phone": "98123 45699",
+        "address": "12, 3rd Cross, Indiranagar, Bengaluru",
+        "pin_code": "560038",
+        "payment_method": "cod",
+        "idempotency_key": "0123456789abcdef0123456789abcdef",
+    }
+
+
+@pytest.fixture
+def simple_product(store):
+    """A product without variants, 3 in stock."""
+    return make_product(store, name="Steel tiffin", price="250.00", stock=3)

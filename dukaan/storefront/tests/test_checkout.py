@@ -1,0 +1,273 @@
+"""Checkout: the form, what a buyer is told when something is off, and one order per submit."""
+
+import html
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from dukaan.catalog import services
+from dukaan.orders.models import Order, Payment
+from dukaan.storefront.cart import MAX_LINES, Cart
+
+from .conftest import add_to_cart, page_weight
+
+pytestmark = pytest.mark.django_db
+
+
+def checkout_url(store) -> str:
+    return reverse("storefront:checkout", args=[store.slug])
+
+
+def submit(client, store, form: dict, **changes):
+    return client.post(checkout_url(store), {**form, **changes})
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def order_token(response) -> str:
+    found = re.fullmatch(r"/s/[-\w]+/o/([-\w]+)/", response.url)
+    assert found, response.url
+    return found[1]
+
+
+def test_checkout_form_offers_cash_on_delivery_and_carries_a_fresh_key(client, store, simple_product):
+    add_to_cart(client, simple_product, quantity=2)
+
+    first = client.get(checkout_url(store))
+    second = client.get(checkout_url(store))
+
+    page = text(first)
+    keys = [re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', text(r))[1] for r in (first, second)]
+    assert keys[0] != keys[1]
+    assert re.findall(r'name="payment_method" value="(\w+)"', page) == ["cod"]
+    assert "2 × ₹250" in page and "Place order · ₹500" in page
+    assert "no-store" in first["Cache-Control"]
+
+
+def test_checkout_offers_upi_only_with_a_upi_id_and_online_only_with_a_gateway(
+    client, store, simple_product, settings
+):
+    add_to_cart(client, simple_product)
+    store.upi_id = "asha@okaxis"
+    store.save()
+    settings.PAYMENT_GATEWAY = ""
+    assert re.findall(r'name="payment_method" value="(\w+)"', text(client.get(checkout_url(store)))) == [
+        "cod",
+        "upi",
+    ]
+
+    settings.PAYMENT_GATEWAY = "fake"
+    assert re.findall(r'name="payment_method" value="(\w+)"', text(client.get(checkout_url(store)))) == [
+        "cod",
+        "upi",
+        "online",
+    ]
+
+
+def test_an_empty_cart_goes_back_to_the_cart_page(client, store):
+    response = client.get(checkout_url(store))
+
+    assert response.status_code == 302 and response.url == f"/s/{store.slug}/cart/"
+
+
+def test_cash_on_delivery_order_is_placed_and_the_cart_emptied(client, store, product, buyer_form):
+    medium = product.variants.get(options__Size="M")
+    add_to_cart(client, product, medium, quantity=2)
+
+    response = submit(client, store, buyer_form)
+
+    order = Order.objects.get()
+    assert response.status_code == 302 and order_token(response) == order.public_token
+    assert (order.number, order.total, order.payment_method, order.status) == (
+        1,
+        Decimal("998.00"),
+        "cod",
+        "placed",
+    )
+    assert (order.buyer_name, order.buyer_phone, order.pin_code) == ("Meera Iyer", "+919812345699", "560038")
+    assert [(line.name, line.variant_label, line.quantity) for line in order.lines.all()] == [
+        ("Cotton kurta", "M", 2)
+    ]
+    medium.refresh_from_db()
+    assert medium.stock == 3
+    assert Cart(client.session, store.pk).lines() == []
+    assert "Cart <b>" not in text(client.get(f"/s/{store.slug}/"))
+
+
+def test_upi_order_lands_on_a_page_with_the_upi_link(client, store, simple_product, buyer_form):
+    store.upi_id = "asha@okaxis"
+    store.save()
+    add_to_cart(client, simple_product, quantity=2)
+
+    response = submit(client, store, buyer_form, payment_method="upi")
+
+    order = Order.objects.get()
+    assert order.payment_method == "upi"
+    page = text(client.get(response.url))
+    assert "upi://pay?pa=asha@okaxis" in page and "am=500.00" in page
+
+
+def test_upi_is_refused_for_a_store_without_a_upi_id(client, store, simple_product, buyer_form):
+    add_to_cart(client, simple_product)
+
+    response = submit(client, store, buyer_form, payment_method="upi")
+
+    assert response.status_code == 200 and not Order.objects.exists()
+    assert "Select a valid choice." in text(response)
+
+
+def test_online_payment_sends_the_buyer_to_the_provider(client, store, simple_product, buyer_form, settings):
+    settings.PAYMENT_GATEWAY = "fake"
+    add_to_cart(client, simple_product)
+
+    response = submit(client, store, buyer_form, payment_method="online")
+
+    payment = Payment.objects.get()
+    assert payment.order == Order.objects.get() and payment.amount == Decimal("250.00")
+    assert response.status_code == 302 and response.url.startswith(settings.SITE_URL)
+
+
+def test_a_double_submit_with_the_same_key_makes_one_order(client, store, simple_product, buyer_form):
+    add_to_cart(client, simple_product)
+
+    first = submit(client, store, buyer_form)
+    second = submit(client, store, buyer_form)
+
+    assert Order.objects.count() == 1
+    assert second.status_code == 302 and second.url == first.url
+    simple_product.refresh_from_db()
+    assert simple_product.stock == 2
+
+
+def test_a_retry_with_the_same_key_from_a_fresh_session_finds_the_same_order(
+    client, store, simple_product, buyer_form
+):
+    add_to_cart(client, simple_product)
+    first = submit(client, store, buyer_form)
+    client.cookies.clear()  # the retry arrives without the first submit's session, e.g. from another tab
+    add_to_cart(client, simple_product)
+
+    retry = submit(client, store, buyer_form)
+
+    assert Order.objects.count() == 1 and retry.url == first.url
+
+
+def test_changed_prices_are_shown_and_ordering_again_takes_them(client, store, simple_product, buyer_form):
+    add_to_cart(client, simple_product, quantity=2)
+    services.update_product(product=simple_product, price=Decimal("275.00"))
+
+    refused = submit(client, store, buyer_form)
+
+    assert refused.status_code == 200 and not Order.objects.exists()
+    page = text(refused)
+    assert (
+        "Prices changed: Steel tiffin is now ₹275, was ₹250, please check and place the order again." in page
+    )
+    assert "Place order · ₹550" in page
+    assert 'value="Meera Iyer"' in page and buyer_form["idempotency_key"] in page
+
+    placed = submit(client, store, buyer_form)
+
+    assert placed.status_code == 302
+    assert Order.objects.get().total == Decimal("550.00")
+
+
+def test_a_price_change_seen_on_the_checkout_page_needs_no_second_submit(
+    client, store, simple_product, buyer_form
+):
+    add_to_cart(client, simple_product)
+    services.update_product(product=simple_product, price=Decimal("275.00"))
+
+    page = text(client.get(checkout_url(store)))
+    placed = submit(client, store, buyer_form)
+
+    assert "Prices changed: Steel tiffin is now ₹275, was ₹250" in page
+    assert placed.status_code == 302 and Order.objects.get().total == Decimal("275.00")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("phone", "12345", "That doesn't look like a valid mobile number."),
+        ("phone", "", "This field is required."),
+        ("pin_code", "012345", "A PIN code is 6 digits and does not start with 0"),
+        ("pin_code", "56003", "A PIN code is 6 digits and does not start with 0"),
+        ("address", "Bengaluru", "Ensure this value has at least 10 characters"),
+        ("name", "", "This field is required."),
+    ],
+)
+def test_a_bad_field_is_named_and_nothing_is_ordered(
+    client, store, simple_product, buyer_form, field, value, message
+):
+    add_to_cart(client, simple_product)
+
+    response = submit(client, store, buyer_form, **{field: value})
+
+    assert response.status_code == 200 and message in text(response)
+    assert not Order.objects.exists()
+    assert len(Cart(client.session, store.pk).lines()) == 1
+
+
+def test_a_pin_code_with_a_space_and_a_phone_with_country_code_are_accepted(
+    client, store, simple_product, buyer_form
+):
+    add_to_cart(client, simple_product)
+
+    submit(client, store, buyer_form, pin_code="560 038", phone="+91-98123-45699")
+
+    assert Order.objects.values_list("pin_code", "buyer_phone").get() == ("560038", "+919812345699")
+
+
+def test_an_expired_key_asks_to_submit_again_with_a_fresh_one(client, store, simple_product, buyer_form):
+    add_to_cart(client, simple_product)
+
+    response = submit(client, store, buyer_form, idempotency_key="not-a-key")
+
+    page = text(response)
+    assert "This form has expired." in page and not Order.objects.exists()
+    assert re.search(r'name="idempotency_key" value="[0-9a-f]{32}"', page)
+
+
+def test_a_product_sold_out_since_it_was_added_is_named_and_nothing_is_ordered(
+    client, store, simple_product, buyer_form
+):
+    add_to_cart(client, simple_product, quantity=2)
+    services.update_product(product=simple_product, stock=0)
+
+    response = submit(client, store, buyer_form)
+
+    assert response.status_code == 200 and not Order.objects.exists()
+    assert "Steel tiffin is sold out. Remove it to continue." in text(response)
+    assert len(Cart(client.session, store.pk).lines()) == 1
+
+
+def test_a_product_hidden_since_it_was_added_is_named_and_nothing_is_ordered(
+    client, store, simple_product, buyer_form
+):
+    add_to_cart(client, simple_product)
+    services.update_product(product=simple_product, is_active=False)
+
+    response = submit(client, store, buyer_form)
+
+    assert not Order.objects.exists()
+    assert "Steel tiffin is no longer available. Remove it to continue." in text(response)
+
+
+def test_checkout_page_of_a_full_cart_weighs_under_50_kb(client, store, buyer_form):
+    products = [
+        services.create_product(
+            store=store, name=f"Hand block printed cotton kurta, indigo, number {i}", price=Decimal(400 + i)
+        )
+        for i in range(MAX_LINES)
+    ]
+    for item in products:
+        add_to_cart(client, item)
+
+    weight = page_weight(client.get(checkout_url(store)))
+
+    print(f"\ncheckout page with {MAX_LINES} lines: {weight} bytes")
+    assert weight < 50_000

@@ -1,0 +1,137 @@
+"""The catalog snapshot: what it holds, what it leaves out, and what it costs to build."""
+
+import pickle
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dukaan.catalog import services
+from dukaan.conftest import make_store, png_upload
+from dukaan.storefront.selectors import store_catalog
+
+from .conftest import bulk_catalog, make_product
+
+pytestmark = pytest.mark.django_db
+
+SNAPSHOT_QUERY_BUDGET = 5  # store, products, variants, images, categories
+
+
+def test_store_catalog_holds_what_the_pages_show(store, product):
+    services.update_store(
+        store=store,
+        name="Asha's Kurtas",
+        slug=store.slug,
+        whatsapp=store.whatsapp,
+        currency="INR",
+        upi_id="asha@okaxis",
+        logo=png_upload("logo.png"),
+    )
+
+    catalog = store_catalog(store.pk)
+
+    assert (catalog.name, catalog.slug, catalog.upi_id, catalog.currency) == (
+        "Asha's Kurtas",
+        "asha-store",
+        "asha@okaxis",
+        "INR",
+    )
+    assert catalog.logo_url.startswith("/media/stores/") and catalog.logo_url.endswith(".webp")
+    [item] = catalog.products
+    assert (item.name, item.price, item.compare_at_price, item.discount_percent) == (
+        "Cotton kurta",
+        Decimal("499.00"),
+        Decimal("699.00"),
+        28,
+    )
+    assert [(v.label, v.price, v.stock) for v in item.variants] == [
+        ("M", Decimal("499.00"), 5),
+        ("L", Decimal("529.00"), 5),
+    ]
+    assert item.option_names == ("Size",)
+    assert item.image.small_url.endswith("-240.webp") and item.image.large_url.endswith("-720.webp")
+    assert item.in_stock and item.price_varies and item.min_price == Decimal("499.00")
+    assert [(c.name, c.product_count) for c in catalog.categories] == [("Kurtas", 1)]
+
+
+def test_hidden_products_are_not_in_the_snapshot_nor_counted(store, product):
+    hidden = make_product(store, name="Secret sample", is_active=False, category=product.category)
+
+    catalog = store_catalog(store.pk)
+
+    assert [p.name for p in catalog.products] == ["Cotton kurta"]
+    assert catalog.product(hidden.pk) is None
+    assert catalog.categories[0].product_count == 1
+
+
+def test_another_stores_products_are_not_in_the_snapshot(store, other_store, product):
+    theirs = make_product(other_store, name="Their kurta")
+
+    assert store_catalog(store.pk).product(theirs.pk) is None
+    assert [p.name for p in store_catalog(other_store.pk).products] == ["Their kurta"]
+
+
+def test_stock_state_follows_variants_when_a_product_has_them(store):
+    sold_out = make_product(
+        store,
+        name="Sold out kurta",
+        stock=10,
+        variants=[services.VariantInput(options={"Size": "M"}, price=Decimal("300"), stock=0)],
+    )
+    unlimited = make_product(store, name="Made to order", stock=None)
+    none_left = make_product(store, name="Last season", stock=0)
+
+    catalog = store_catalog(store.pk)
+
+    assert not catalog.product(sold_out.pk).in_stock
+    assert catalog.product(unlimited.pk).in_stock
+    assert not catalog.product(none_left.pk).in_stock
+
+
+def test_snapshot_is_plain_data_that_survives_pickling(store, product):
+    catalog = store_catalog(store.pk)
+
+    copy = pickle.loads(pickle.dumps(catalog))
+
+    assert copy == catalog
+    assert copy.product(product.pk).variants[1].price == Decimal("529.00")
+
+
+def test_unknown_store_has_no_snapshot(db):
+    assert store_catalog(987654) is None
+
+
+def test_search_matches_every_word_in_names_first_then_descriptions(store):
+    make_product(store, name="Red cotton kurta")
+    make_product(store, name="Plain shirt", description="Goes well with a RED KURTA.")
+    make_product(store, name="Blue kurta")
+
+    catalog = store_catalog(store.pk)
+
+    assert [p.name for p in catalog.search("red  Kurta")] == ["Red cotton kurta", "Plain shirt"]
+    assert catalog.search("   ") == []
+
+
+def test_building_the_snapshot_takes_the_same_queries_for_10_and_500_products():
+    # given
+    small = make_store("+919812345650", "small-store")
+    big = make_store("+919812345651", "big-store")
+    for store, size in ((small, 10), (big, 500)):
+        bulk_catalog(store, size, category=services.create_category(store=store, name="Kurtas"))
+
+    # when
+    counts = {}
+    for store in (small, big):
+        with CaptureQueriesContext(connection) as queries:
+            catalog = store_catalog(store.pk)
+        counts[store.slug] = len(queries)
+
+    # then
+    assert counts == {"small-store": SNAPSHOT_QUERY_BUDGET, "big-store": SNAPSHOT_QUERY_BUDGET}
+    assert len(catalog.products) == 450  # every 10th of the 500 is hidden
+    assert catalog.categories[0].product_count == 450
+    assert sum(len(p.variants) for p in catalog.products) == 2 * len(
+        [p for p in catalog.products if p.variants]
+    )
+    assert all(len(p.images) == 2 for p in catalog.products)
