@@ -333,7 +333,10 @@ def bulk_edit_products(*, store: Store, edits: Iterable[BulkEdit]) -> int:
     """
     edits = {edit.product_id: edit for edit in edits}
     products = (
-        Product.objects.select_for_update().filter(store=store, pk__in=list(edits)).select_related("store")
+        Product.objects.select_for_update()
+        .filter(store=store, pk__in=list(edits))
+        .select_related("store")
+        .order_by("pk")  # the same lock order as checkout, so the two cannot deadlock
     )
     found = {product.pk: product for product in products}
     missing = edits.keys() - found.keys()

@@ -3,6 +3,7 @@
 Every object is looked up through the merchant's own store, so an id from another store is a 404.
 """
 
+from datetime import date
 from functools import wraps
 from urllib.parse import quote
 
@@ -18,6 +19,9 @@ from django.views.decorators.http import require_POST
 from dukaan.catalog import services
 from dukaan.catalog.models import Category, Product
 from dukaan.catalog.selectors import store_categories, store_products
+from dukaan.orders.models import Order
+from dukaan.orders.selectors import store_orders, today_summary
+from dukaan.orders.services import IllegalTransition, change_order_status
 
 from .forms import (
     CategoryForm,
@@ -76,6 +80,7 @@ def home(request):
                 scale=4, title="QR code of your store link"
             ),
             "whatsapp_share_url": "https://wa.me/?text=" + quote(share_text),
+            "today": today_summary(store=store),
         },
     )
 
@@ -293,3 +298,72 @@ def category_delete(request, pk: int):
     services.delete_category(category=category)
     messages.success(request, f"Deleted category “{name}”. Its products are kept, without a category.")
     return redirect("dashboard:categories")
+
+
+ORDERS_PER_PAGE = 30
+
+
+@store_required
+def orders(request):
+    store = request.store
+    status = request.GET.get("status", "")
+    if status not in Order.Status.values:
+        status = ""
+    day = _parse_day(request.GET.get("day", ""))
+    page = Paginator(store_orders(store=store, status=status, day=day), ORDERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "dashboard/orders.html",
+        {
+            "store": store,
+            "page": page,
+            "status": status,
+            "day": day,
+            "statuses": Order.Status.choices,
+            "filter_query": _without_page(request),
+        },
+    )
+
+
+def _parse_day(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+# The buttons an order shows in each state: (target status, label, style).
+NEXT_STEPS = {
+    Order.Status.PLACED: [
+        (Order.Status.ACCEPTED, "Accept", ""),
+        (Order.Status.CANCELLED, "Cancel order", "danger"),
+    ],
+    Order.Status.ACCEPTED: [
+        (Order.Status.SHIPPED, "Mark shipped", ""),
+        (Order.Status.CANCELLED, "Cancel order", "danger"),
+    ],
+    Order.Status.SHIPPED: [(Order.Status.DELIVERED, "Mark delivered", "")],
+}
+
+
+@store_required
+def order_detail(request, number: int):
+    order = get_object_or_404(
+        Order.objects.filter(store=request.store).prefetch_related("lines"), number=number
+    )
+    if request.method == "POST":
+        try:
+            change_order_status(order=order, status=request.POST.get("status", ""))
+        except IllegalTransition as error:
+            messages.error(request, error.message)
+        else:
+            order.refresh_from_db()
+            messages.success(request, f"Order #{order.number} is now {order.get_status_display().lower()}.")
+        return redirect("dashboard:order_detail", number=order.number)
+    return render(
+        request,
+        "dashboard/order_detail.html",
+        {"store": request.store, "order": order, "next_steps": NEXT_STEPS.get(order.status, [])},
+    )

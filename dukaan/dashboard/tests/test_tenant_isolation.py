@@ -8,6 +8,8 @@ from django.urls import reverse
 from dukaan.catalog import services
 from dukaan.catalog.models import Category, Product
 from dukaan.events.models import OutboxEvent
+from dukaan.orders.models import Order
+from dukaan.orders.services import Buyer, CartLine, place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +20,16 @@ def theirs(other_store):
     product = services.create_product(
         store=other_store, name="Secret product", price=Decimal("999"), sku="SECRET-1", category=category
     )
-    return {"category": category, "product": product}
+    order = place_order(
+        store=other_store,
+        lines=[CartLine(product_id=product.pk, variant_id=None, quantity=1, seen_price=product.price)],
+        buyer=Buyer(
+            name="Secret buyer", phone="+919812300000", address="12 Secret Lane, Pune", pin_code="411001"
+        ),
+        payment_method="cod",
+        idempotency_key="secret-order",
+    )
+    return {"category": category, "product": product, "order": order}
 
 
 @pytest.fixture
@@ -37,13 +48,14 @@ OBJECT_URLS = [
     ("dashboard:product_delete", "product", {}),
     ("dashboard:category_rename", "category", {"name": "Hacked"}),
     ("dashboard:category_delete", "category", {}),
+    ("dashboard:order_detail", "order", {"status": "cancelled"}),
 ]
 
 
 def test_every_dashboard_url_with_an_id_is_covered_here():
     from dukaan.dashboard.urls import urlpatterns
 
-    with_ids = {f"dashboard:{p.name}" for p in urlpatterns if "<int:pk>" in str(p.pattern)}
+    with_ids = {f"dashboard:{p.name}" for p in urlpatterns if "<int:" in str(p.pattern)}
     assert with_ids == {name for name, _, _ in OBJECT_URLS}
 
 
@@ -51,14 +63,17 @@ def test_every_dashboard_url_with_an_id_is_covered_here():
 def test_another_stores_object_is_a_404_and_stays_unchanged(me, theirs, url_name, kind, data):
     target = theirs[kind]
     events_before = OutboxEvent.objects.count()
-    url = reverse(url_name, args=[target.pk])
+    # Orders are addressed by their per-store number; this store has no orders, so #1 is theirs alone.
+    url = reverse(url_name, args=[target.number if kind == "order" else target.pk])
     assert me.get(url).status_code in (404, 405)
     assert me.post(url, data).status_code == 404
     assert OutboxEvent.objects.count() == events_before
     fresh = type(target).objects.get(pk=target.pk)
-    assert fresh.name == target.name
+    assert str(fresh) == str(target)
     if isinstance(fresh, Product):
         assert fresh.is_active and fresh.price == Decimal("999")
+    if isinstance(fresh, Order):
+        assert fresh.status == Order.Status.PLACED
 
 
 def test_lists_show_only_my_store(me, theirs, product):
