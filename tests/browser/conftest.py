@@ -30,6 +30,15 @@ def safe_file_name(text: str) -> str:
     return re.sub(r"[^\w.-]+", "_", text).strip("_")
 
 
+def phone_page(browser):
+    """A page in a fresh, phone-sized browser context: its own cookies, so its own person."""
+    context = browser.new_context(
+        viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True, locale="en-IN", timezone_id="Asia/Kolkata"
+    )
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    return context.new_page()
+
+
 @pytest.fixture
 def screenshot_dir(request) -> Path:
     path = Path(request.config.rootpath) / "test-artifacts" / "screenshots"
@@ -63,15 +72,7 @@ def page(request, transactional_db, monkeypatch, screenshot_dir):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(
-                viewport=PHONE_VIEWPORT,
-                is_mobile=True,
-                has_touch=True,
-                locale="en-IN",
-                timezone_id="Asia/Kolkata",
-            )
-            context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-            the_page = context.new_page()
+            the_page = phone_page(browser)
             yield the_page
             report = getattr(request.node, "report_call", None)
             if report is not None and report.failed:
@@ -85,12 +86,21 @@ def page(request, transactional_db, monkeypatch, screenshot_dir):
 
 
 @pytest.fixture
-def screenshot(page, screenshot_dir):
-    """`screenshot("01-login")` saves the whole page as test-artifacts/screenshots/01-login.png."""
+def second_page(page):
+    """Another person in the same browser: a phone-sized page with its own cookies."""
+    return phone_page(page.context.browser)
 
-    def take(name: str) -> Path:
+
+@pytest.fixture
+def screenshot(page, screenshot_dir):
+    """`screenshot("01-login")` saves the whole page as test-artifacts/screenshots/01-login.png.
+
+    `screenshot("10-cart", on=other_page)` takes it of another page, such as a second buyer's.
+    """
+
+    def take(name: str, on=None) -> Path:
         path = screenshot_dir / f"{safe_file_name(name.removesuffix('.png'))}.png"
-        page.screenshot(path=path, full_page=True)
+        (on or page).screenshot(path=path, full_page=True)
         return path
 
     return take
