@@ -57,3 +57,26 @@ class LoginCode(models.Model):
 
     def __str__(self) -> str:
         return f"code for {self.phone} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ApiToken(models.Model):
+    """A merchant's key to the REST API for one store. Only a hash is kept; the token is shown once."""
+
+    store = models.ForeignKey("catalog.Store", on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=60, help_text="What uses it, e.g. “POS” or “stock sync”.")
+    # The first characters, kept in clear so the merchant can tell tokens apart.
+    prefix = models.CharField(max_length=12)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

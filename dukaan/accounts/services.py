@@ -13,13 +13,14 @@ from datetime import datetime, timedelta
 
 import phonenumbers
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from dukaan.infra.sms import SmsNotSent, get_sms_backend
 
-from .models import LoginCode, User
+from .models import ApiToken, LoginCode, User
 
 logger = logging.getLogger(__name__)
 
@@ -226,3 +227,53 @@ def _duration(seconds: int) -> str:
 
 def _masked(phone: str) -> str:
     return phone[:-4].rstrip() + "****" if len(phone) > 6 else "****"
+
+
+# --- API tokens -----------------------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "dk_"
+MAX_ACTIVE_API_TOKENS = 20
+
+
+def _token_digest(raw: str) -> str:
+    # A random 256-bit token needs no slow hash: nothing about it can be guessed from a fast one.
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_api_token(*, store, name: str) -> tuple[ApiToken, str]:
+    """Make a token for `store`; returns the row and the raw token, which is never stored or shown again."""
+    name = (name or "").strip()
+    if not name or len(name) > 60:
+        raise ValidationError("Name the token (up to 60 characters) after what will use it, e.g. “POS”.")
+    if ApiToken.objects.filter(store=store, revoked_at__isnull=True).count() >= MAX_ACTIVE_API_TOKENS:
+        raise LoginRefused(
+            f"A store can have at most {MAX_ACTIVE_API_TOKENS} tokens. Revoke one you no longer use."
+        )
+    raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(store=store, name=name, prefix=raw[:10], token_hash=_token_digest(raw))
+    return token, raw
+
+
+def revoke_api_token(*, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def authenticate_api_token(raw: str) -> ApiToken | None:
+    """The live token for a raw bearer token, with its store; None for unknown or revoked ones."""
+    if not raw or not raw.startswith(API_TOKEN_PREFIX) or len(raw) > 100:
+        return None
+    token = (
+        ApiToken.objects.select_related("store")
+        .filter(token_hash=_token_digest(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is not None:
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+            # At most one write a minute per token, not one per request.
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token

@@ -13,7 +13,7 @@ from dukaan.events.outbox import emit
 
 from . import images
 from .models import Category, Product, ProductImage, ProductVariant, Store
-from .rules import slug_candidates, slug_problem, validate_compare_at
+from .rules import slug_candidates, slug_problem, validate_compare_at, validate_stock
 from .selectors import product_data, store_data
 
 CATALOG = "catalog"  # one aggregate type, so one topic keeps each store's catalog events in order
@@ -365,3 +365,44 @@ def bulk_edit_products(*, store: Store, edits: Iterable[BulkEdit]) -> int:
             )
         changed += 1
     return changed
+
+
+_UNSET = object()
+
+
+@transaction.atomic
+def adjust_stock(
+    *,
+    product: Product,
+    variant_id: int | None = None,
+    set_to: int | None | object = _UNSET,
+    delta: int | None = None,
+) -> int | None:
+    """Set the stock of a product (or one of its variants) to a count or unlimited (None), or move it by
+    `delta`. Exactly one of the two. Returns the new stock; emits one `stock.changed`."""
+    if (set_to is _UNSET) == (delta is None):
+        raise ValidationError("Give either a new stock count or a change to it, not both.")
+    product = Product.objects.select_for_update(of=("self",)).select_related("store").get(pk=product.pk)
+    target = product
+    if variant_id is not None:
+        target = ProductVariant.objects.filter(product=product, pk=variant_id).first()
+        if target is None:
+            raise ValidationError({"variant_id": "This product has no such variant."})
+    if delta is not None:
+        if target.stock is None:
+            raise ValidationError(
+                "Stock is unlimited, so it cannot be moved by an amount. Set a count first."
+            )
+        new_stock = target.stock + delta
+        if new_stock < 0:
+            raise ValidationError(f"Only {target.stock} in stock, so it cannot go down by {-delta}.")
+    else:
+        new_stock = set_to
+    validate_stock(new_stock)
+    target.stock = new_stock
+    target.save(update_fields=["stock"])
+    product.version += 1
+    product.save(update_fields=["version", "updated_at"])
+    data = {"id": product.pk, "variant_id": variant_id, "stock": new_stock, "version": product.version}
+    _emit(product.store, "stock.changed", data)
+    return new_stock

@@ -264,3 +264,41 @@ def test_a_new_logo_replaces_the_old_one_and_leaves_only_its_thumbnail(
     second = update_logo("blue")
     files = [path.relative_to(settings.MEDIA_ROOT).as_posix() for path in settings.MEDIA_ROOT.rglob("*.*")]
     assert files == [second] and second != first
+
+
+def test_adjust_stock_sets_or_moves_stock_with_one_event(product):
+    medium = product.variants.get(options={"Size": "M"})
+    assert services.adjust_stock(product=product, delta=-3) == 7
+    assert services.adjust_stock(product=product, variant_id=medium.pk, set_to=9) == 9
+    assert services.adjust_stock(product=product, set_to=None) is None
+    stock_events = OutboxEvent.objects.filter(type="stock.changed").order_by("created_at")
+    assert [(e.payload["data"]["variant_id"], e.payload["data"]["stock"]) for e in stock_events] == [
+        (None, 7),
+        (medium.pk, 9),
+        (None, None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"delta": -11}, "Only 10 in stock"),
+        ({"set_to": -1}, "negative"),
+        ({}, "either"),
+        ({"set_to": 1, "delta": 1}, "either"),
+        ({"variant_id": 0, "set_to": 1}, "no such variant"),
+    ],
+)
+def test_adjust_stock_refuses_what_makes_no_sense(product, kwargs, message):
+    before = OutboxEvent.objects.count()
+    with pytest.raises(ValidationError) as error:
+        services.adjust_stock(product=product, **kwargs)
+    assert message in " ".join(error.value.messages)
+    product.refresh_from_db()
+    assert product.stock == 10 and OutboxEvent.objects.count() == before
+
+
+def test_moving_unlimited_stock_by_an_amount_is_refused(store):
+    unlimited = services.create_product(store=store, name="Chai", price=Decimal("10"))
+    with pytest.raises(ValidationError, match="unlimited"):
+        services.adjust_stock(product=unlimited, delta=1)
