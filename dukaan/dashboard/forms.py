@@ -163,6 +163,10 @@ class CategoryForm(forms.Form):
     name = forms.CharField(max_length=60)
 
 
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=60, help_text="What will use it, e.g. “POS” or “stock sync”.")
+
+
 def parse_bulk_edits(post, names: dict[int, str]) -> tuple[list[BulkEdit], list[str]]:
     """Read the bulk edit table: each row has price_<id> and stock_<id> (empty stock = unlimited).
 

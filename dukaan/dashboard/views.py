@@ -16,6 +16,8 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from dukaan.accounts.models import ApiToken
+from dukaan.accounts.services import create_api_token, revoke_api_token
 from dukaan.catalog import services
 from dukaan.catalog.models import Category, Product
 from dukaan.catalog.selectors import store_categories, store_products
@@ -24,6 +26,7 @@ from dukaan.orders.selectors import store_orders, today_summary
 from dukaan.orders.services import IllegalTransition, change_order_status
 
 from .forms import (
+    ApiTokenForm,
     CategoryForm,
     ProductForm,
     StoreForm,
@@ -367,3 +370,34 @@ def order_detail(request, number: int):
         "dashboard/order_detail.html",
         {"store": request.store, "order": order, "next_steps": NEXT_STEPS.get(order.status, [])},
     )
+
+
+@store_required
+def api_tokens(request):
+    store = request.store
+    new_token = None
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, new_token = create_api_token(store=store, name=form.cleaned_data["name"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            form = ApiTokenForm()
+            messages.success(
+                request, f"Token “{token.name}” created. Copy it now: it will not be shown again."
+            )
+    return render(
+        request,
+        "dashboard/api_tokens.html",
+        {"store": store, "form": form, "new_token": new_token, "tokens": store.api_tokens.all()},
+    )
+
+
+@require_POST
+@store_required
+def api_token_revoke(request, pk: int):
+    token = get_object_or_404(ApiToken.objects.filter(store=request.store), pk=pk)
+    revoke_api_token(token=token)
+    messages.success(request, f"Token “{token.name}” revoked. Anything using it is now refused.")
+    return redirect("dashboard:api_tokens")

@@ -5,6 +5,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from dukaan.accounts.models import ApiToken
+from dukaan.accounts.services import create_api_token
 from dukaan.catalog import services
 from dukaan.catalog.models import Category, Product
 from dukaan.events.models import OutboxEvent
@@ -29,7 +31,8 @@ def theirs(other_store):
         payment_method="cod",
         idempotency_key="secret-order",
     )
-    return {"category": category, "product": product, "order": order}
+    token, _ = create_api_token(store=other_store, name="Secret token")
+    return {"category": category, "product": product, "order": order, "token": token}
 
 
 @pytest.fixture
@@ -49,6 +52,7 @@ OBJECT_URLS = [
     ("dashboard:category_rename", "category", {"name": "Hacked"}),
     ("dashboard:category_delete", "category", {}),
     ("dashboard:order_detail", "order", {"status": "cancelled"}),
+    ("dashboard:api_token_revoke", "token", {}),
 ]
 
 
@@ -74,6 +78,8 @@ def test_another_stores_object_is_a_404_and_stays_unchanged(me, theirs, url_name
         assert fresh.is_active and fresh.price == Decimal("999")
     if isinstance(fresh, Order):
         assert fresh.status == Order.Status.PLACED
+    if isinstance(fresh, ApiToken):
+        assert fresh.is_active
 
 
 def test_lists_show_only_my_store(me, theirs, product):

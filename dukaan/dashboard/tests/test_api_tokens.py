@@ -1,0 +1,42 @@
+"""Merchants make API tokens in the dashboard: shown once, stored hashed, revocable."""
+
+import hashlib
+
+import pytest
+from django.urls import reverse
+
+from dukaan.accounts.models import ApiToken
+from dukaan.accounts.services import authenticate_api_token
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def me(client, store):
+    client.force_login(store.owner)
+    return client
+
+
+def test_a_new_token_is_shown_once_and_only_its_hash_is_kept(me, store):
+    page = me.post(reverse("dashboard:api_tokens"), {"name": "POS"}).content.decode()
+    raw = page.split('<p class="share"><code>')[1].split("</code>")[0]
+    assert raw.startswith("dk_") and len(raw) > 40
+    token = ApiToken.objects.get(store=store)
+    assert token.token_hash == hashlib.sha256(raw.encode()).hexdigest()
+    assert raw not in str(ApiToken.objects.values().get())
+    assert authenticate_api_token(raw).store == store
+    assert raw not in me.get(reverse("dashboard:api_tokens")).content.decode()
+
+
+def test_a_revoked_token_no_longer_authenticates(me, store):
+    page = me.post(reverse("dashboard:api_tokens"), {"name": "Sync"}).content.decode()
+    raw = page.split('<p class="share"><code>')[1].split("</code>")[0]
+    token = ApiToken.objects.get(store=store)
+    me.post(reverse("dashboard:api_token_revoke", args=[token.pk]))
+    assert authenticate_api_token(raw) is None
+    assert "Revoked" in me.get(reverse("dashboard:api_tokens")).content.decode()
+
+
+def test_a_token_needs_a_name(me, store):
+    assert "required" in me.post(reverse("dashboard:api_tokens"), {"name": "  "}).content.decode()
+    assert not ApiToken.objects.exists()
