@@ -1,6 +1,8 @@
 """Fixtures shared by the apps' tests: merchants, their stores, and image uploads."""
 
 import io
+import time
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -22,6 +24,16 @@ def png_upload(
 def make_store(phone: str, slug: str):
     owner = User.objects.create_user(phone)
     return services.create_store(owner=owner, name=f"Store {slug}", slug=slug, whatsapp=phone)
+
+
+@pytest.fixture(autouse=True)
+def fresh_view_counts(monkeypatch):
+    """Page views counted in memory by one test are not written into the next test's database."""
+    from dukaan.storefront import view_counts
+
+    monkeypatch.setattr(view_counts, "_views", Counter())
+    monkeypatch.setattr(view_counts, "_product_views", {})
+    monkeypatch.setattr(view_counts, "_last_flush", time.monotonic())
 
 
 @pytest.fixture(autouse=True)

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "dukaan.dashboard",
     "dukaan.api",
     "dukaan.search",
+    "dukaan.analytics",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +105,20 @@ if urlparse(CACHE_URL).scheme in {"redis", "rediss"}:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dukaan"}}
 
+# --- Events ---------------------------------------------------------------------------------
+# local:// = the outbox relay and every consumer group run as threads inside the web process.
+# kafka://host:port = Debezium publishes the outbox to Kafka; `dukaan worker --group NAME` consumes.
+EVENT_BUS_URL = os.environ.get("EVENT_BUS_URL", "local://")
+# Set by `dukaan up` for the process it serves from, so only that process runs the embedded workers.
+EVENT_RUN_EMBEDDED_WORKERS = env_bool("DUKAAN_RUN_EMBEDDED_WORKERS", False)
+# A safety net only: commits wake the relay at once; this bounds the delay for commits made by
+# other processes (a management command, a second server).
+EVENT_POLL_SECONDS = float(os.environ.get("EVENT_POLL_SECONDS", "0.5"))
+EVENT_MAX_ATTEMPTS = int(os.environ.get("EVENT_MAX_ATTEMPTS", "5"))
+EVENT_RETRY_BASE_SECONDS = float(os.environ.get("EVENT_RETRY_BASE_SECONDS", "0.2"))
+# Delivered outbox rows are kept this long for replays, then pruned.
+EVENT_OUTBOX_RETENTION_HOURS = float(os.environ.get("EVENT_OUTBOX_RETENTION_HOURS", "24"))
+
 # --- Files ----------------------------------------------------------------------------------
 STORAGE_URL = os.environ.get("STORAGE_URL", f"file://{VAR_DIR / 'media'}")
 MEDIA_ROOT = Path(urlparse(STORAGE_URL).path)
@@ -146,6 +161,18 @@ PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "")
 PAYMENT_WEBHOOK_SECRET = os.environ.get("PAYMENT_WEBHOOK_SECRET", "dev-only-webhook-secret")
 # A buyer may order at most this many of one line; more is a typo or an attack.
 ORDER_MAX_QUANTITY = int(os.environ.get("ORDER_MAX_QUANTITY", "100"))
+
+# --- API --------------------------------------------------------------------------------------
+# Requests per window: per API token on merchant endpoints, per client address on public ones
+# (and on failed logins). 0 switches a limit off.
+API_RATE_LIMIT_PER_TOKEN = int(os.environ.get("API_RATE_LIMIT_PER_TOKEN", "600"))
+API_RATE_LIMIT_PER_IP = int(os.environ.get("API_RATE_LIMIT_PER_IP", "300"))
+API_RATE_LIMIT_WINDOW_SECONDS = int(os.environ.get("API_RATE_LIMIT_WINDOW_SECONDS", "60"))
+# Largest JSON body, and largest multipart upload (all of one request's images together).
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 64 * 1024))
+API_MAX_UPLOAD_BYTES = int(os.environ.get("API_MAX_UPLOAD_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE))
+# A list never returns more than this many items, whatever `limit` asks for.
+API_PAGE_MAX = int(os.environ.get("API_PAGE_MAX", "100"))
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-in"

@@ -18,11 +18,12 @@ from django.views.decorators.http import require_POST
 
 from dukaan.accounts.models import ApiToken
 from dukaan.accounts.services import create_api_token, revoke_api_token
+from dukaan.analytics.selectors import recent_days
 from dukaan.catalog import services
 from dukaan.catalog.models import Category, Product
 from dukaan.catalog.selectors import store_categories, store_products
 from dukaan.orders.models import Order
-from dukaan.orders.selectors import store_orders, today_summary
+from dukaan.orders.selectors import store_orders
 from dukaan.orders.services import IllegalTransition, change_order_status
 
 from .forms import (
@@ -83,7 +84,7 @@ def home(request):
                 scale=4, title="QR code of your store link"
             ),
             "whatsapp_share_url": "https://wa.me/?text=" + quote(share_text),
-            "today": today_summary(store=store),
+            "days": recent_days(store=store, days=7),
         },
     )
 

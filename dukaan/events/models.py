@@ -19,6 +19,9 @@ class OutboxEvent(models.Model):
     type = models.CharField(max_length=64)
     payload = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set by the embedded relay in the order it sees rows commit: consumers read by position.
+    # Debezium's router ignores the column; in Kafka mode the WAL gives the order instead.
+    position = models.BigIntegerField(null=True, blank=True, unique=True)
 
     class Meta:
         db_table = "outbox"
@@ -26,3 +29,47 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} store={self.aggregateid}"
+
+
+class ConsumerOffset(models.Model):
+    """How far a consumer group has read the embedded log, stored so a restart resumes there."""
+
+    group = models.CharField(max_length=64, primary_key=True)
+    position = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.group} @ {self.position}"
+
+
+class ProcessedEvent(models.Model):
+    """Events a group has applied: delivery is at-least-once, so a redelivery is recognised and skipped."""
+
+    group = models.CharField(max_length=64)
+    event_id = models.UUIDField()
+    processed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "event_id"], name="processed_event_once")]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.event_id}"
+
+
+class DeadLetter(models.Model):
+    """An event a group kept failing on, with the error; the group moved on without it."""
+
+    group = models.CharField(max_length=64)
+    event_id = models.UUIDField()
+    aggregatetype = models.CharField(max_length=64)
+    type = models.CharField(max_length=64)
+    payload = models.JSONField()
+    error = models.TextField()
+    attempts = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.type} {self.event_id}"

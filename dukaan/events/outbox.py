@@ -6,8 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
+from django.db import connection, transaction
 
+from .local import notify_commit
 from .models import OutboxEvent
 
 ENVELOPE_VERSION = 1
@@ -52,4 +53,5 @@ def emit(*, aggregatetype: str, event_type: str, store_id: int, data: dict[str, 
         raise OutboxOutsideTransaction(f"emit({event_type!r}) must be called inside transaction.atomic")
     event = outbox_event(aggregatetype=aggregatetype, event_type=event_type, store_id=store_id, data=data)
     event.save(force_insert=True)
+    transaction.on_commit(notify_commit)
     return event

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from dukaan.catalog.models import Product, Store
@@ -211,14 +211,3 @@ def store_orders(*, store: Store, status: str = "", day: date | None = None) -> 
         start, end = _day_bounds(day)
         orders = orders.filter(created_at__gte=start, created_at__lt=end)
     return orders.order_by("-created_at", "-id")
-
-
-def today_summary(*, store: Store) -> dict:
-    """Today's orders and revenue (in settings.TIME_ZONE), not counting cancelled orders."""
-    start, end = _day_bounds(timezone.localdate())
-    totals = (
-        Order.objects.filter(store=store, created_at__gte=start, created_at__lt=end)
-        .exclude(status=Order.Status.CANCELLED)
-        .aggregate(orders=Count("id"), revenue=Sum("total"))
-    )
-    return {"orders": totals["orders"], "revenue": totals["revenue"] or Decimal("0.00")}

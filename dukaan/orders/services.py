@@ -341,6 +341,8 @@ def change_order_status(*, order: Order, status: str) -> Order:
             "status": status,
             "previous_status": previous,
             "at": now,
+            "total": order.total,
+            "placed_at": order.created_at,
         },
     )
     return order

@@ -44,6 +44,7 @@ from .selectors import (
     store_catalog,
     store_id_for_slug,
 )
+from .view_counts import record_view
 
 PER_PAGE = 24
 SEARCH_MAX_LENGTH = 100
@@ -123,6 +124,7 @@ def _store_description(catalog: StoreCatalog, category: CatalogCategory | None =
 
 def store_home(request, slug: str):
     catalog = _catalog_or_404(slug)
+    record_view(catalog.store_id)
     page = _page(request, catalog.products)
     seo = Seo(
         title=catalog.name,
@@ -139,6 +141,7 @@ def category(request, slug: str, category_id: int):
     found = catalog.category(category_id)
     if found is None:
         raise Http404("This category is not in the store.")
+    record_view(catalog.store_id)
     products = catalog.products_in(found.id)
     page = _page(request, products)
     path = reverse("storefront:category", args=[catalog.slug, found.id])
@@ -160,6 +163,7 @@ def product(request, slug: str, product_id: int):
     item = catalog.product(product_id)
     if item is None:
         raise Http404("This product is not in the store.")
+    record_view(catalog.store_id, item.id)
     price = money(item.min_price, catalog)
     offer = f"{'From ' if item.price_varies else ''}{price}"
     if item.discount_percent:

@@ -1,6 +1,6 @@
 """Reading orders and carts: a quote in fixed queries, a buyer's order, a store's list, today's sums."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,7 @@ from django.utils import timezone
 from dukaan.catalog import services as catalog
 from dukaan.conftest import png_upload
 from dukaan.orders.models import Order
-from dukaan.orders.selectors import order_for_buyer, quote_cart, store_orders, today_summary
+from dukaan.orders.selectors import order_for_buyer, quote_cart, store_orders
 from dukaan.orders.services import CartLine, change_order_status
 
 from .conftest import line, make_product, order
@@ -143,30 +143,3 @@ def test_store_orders_filters_by_status_and_local_day_and_keeps_stores_apart(sto
     three_days_ago = timezone.localdate() - timedelta(days=3)
     assert [o.pk for o in store_orders(store=store, day=three_days_ago)] == [old.pk]
     assert theirs.pk not in {o.pk for o in store_orders(store=store)}
-
-
-def test_today_summary_counts_todays_orders_and_revenue_but_not_cancelled_or_yesterdays(store):
-    lamp = make_product(store, "Brass lamp", "250.50")
-    first = order(store, [line(lamp, quantity=2)], key="a")
-    order(store, [line(lamp)], key="b")
-    cancelled = order(store, [line(lamp, quantity=5)], key="c")
-    change_order_status(order=cancelled, status="cancelled")
-    yesterday = order(store, [line(lamp, quantity=7)], key="d")
-    Order.objects.filter(pk=yesterday.pk).update(created_at=timezone.now() - timedelta(days=1))
-    assert today_summary(store=store) == {"orders": 2, "revenue": Decimal("751.50")}
-    assert first.total == Decimal("501.00")
-
-
-def test_today_is_the_calendar_day_in_the_store_time_zone_not_in_utc(store, settings):
-    settings.TIME_ZONE = "Asia/Kolkata"
-    lamp = make_product(store, "Brass lamp", "100.00")
-    local_midnight = datetime.combine(timezone.localdate(), time.min, tzinfo=timezone.get_default_timezone())
-    just_after, just_before = order(store, [line(lamp)], key="a"), order(store, [line(lamp)], key="b")
-    # 00:05 in Kolkata is the evening before in UTC: still today here
-    Order.objects.filter(pk=just_after.pk).update(created_at=local_midnight + timedelta(minutes=5))
-    Order.objects.filter(pk=just_before.pk).update(created_at=local_midnight - timedelta(minutes=5))
-    assert today_summary(store=store) == {"orders": 1, "revenue": Decimal("100.00")}
-
-
-def test_today_summary_of_a_store_without_orders_is_zero(store):
-    assert today_summary(store=store) == {"orders": 0, "revenue": Decimal("0.00")}

@@ -60,7 +60,9 @@ class Command(BaseCommand):
         connections.close_all()
         sys.stdout.flush()
         sys.stderr.flush()
-        os.execve(granian[0], granian, {**os.environ, "DUKAAN_SITE_URL": site_url})
+        # The served process also runs the outbox relay and the consumer groups (embedded bus).
+        env = {**os.environ, "DUKAAN_SITE_URL": site_url, "DUKAAN_RUN_EMBEDDED_WORKERS": "true"}
+        os.execve(granian[0], granian, env)
 
     def _granian_command(self, *, host: str, port: int, threads: int) -> list[str]:
         executable = Path(sys.executable).with_name("granian")

@@ -1,0 +1,1 @@
+"""Per-store daily numbers (views, orders, revenue), kept by a consumer of the event log."""

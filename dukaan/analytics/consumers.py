@@ -1,0 +1,34 @@
+"""The analytics consumer group: views, orders and revenue per store per day."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import F
+from django.utils import timezone
+
+from dukaan.events.consumers import Event, consumer
+
+from .models import StoreDay
+
+
+def _local_day(iso_time: str) -> date:
+    return timezone.localtime(datetime.fromisoformat(iso_time)).date()
+
+
+def _add(store_id: int, day: date, *, views: int = 0, orders: int = 0, revenue: Decimal = Decimal(0)) -> None:
+    StoreDay.objects.get_or_create(store_id=store_id, day=day)
+    StoreDay.objects.filter(store_id=store_id, day=day).update(
+        views=F("views") + views, orders=F("orders") + orders, revenue=F("revenue") + revenue
+    )
+
+
+@consumer("analytics", aggregatetypes={"order", "storefront"})
+def count(event: Event) -> None:
+    if event.type == "order.placed":
+        _add(event.store_id, _local_day(event.occurred_at), orders=1, revenue=Decimal(event.data["total"]))
+    elif event.type == "order.cancelled":
+        # A cancelled order no longer counts on the day it was placed.
+        day = _local_day(event.data["placed_at"])
+        _add(event.store_id, day, orders=-1, revenue=-Decimal(event.data["total"]))
+    elif event.type == "storefront.viewed":
+        _add(event.store_id, _local_day(event.occurred_at), views=event.data["views"])

@@ -1,0 +1,20 @@
+"""One row per store per day: a projection of events, rebuildable by replaying them."""
+
+from django.db import models
+
+from dukaan.catalog.models import Store
+
+
+class StoreDay(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(help_text="In the platform's time zone")
+    views = models.PositiveIntegerField(default=0)
+    orders = models.IntegerField(default=0)
+    revenue = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["store", "day"], name="store_day_once")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.day}"

@@ -1,0 +1,140 @@
+"""Consumer groups: who reacts to which events, and the one way an event is applied.
+
+Apps register handlers in their own `consumers.py`, loaded when Django starts:
+
+    @consumer("notifier", aggregatetypes={"order"})
+    def notify(event: Event) -> None: ...
+
+Delivery is at-least-once, on the embedded bus and on Kafka alike; `apply()` makes the effect
+happen once by recording the event id in the same transaction as the handler's database writes.
+"""
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from .models import DeadLetter, ProcessedEvent
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event as consumers see it: the envelope written by `emit()` plus its aggregate type."""
+
+    id: str
+    type: str
+    version: int
+    store_id: int
+    occurred_at: str
+    data: dict[str, Any]
+    aggregatetype: str
+
+    @classmethod
+    def from_envelope(cls, envelope: dict[str, Any], aggregatetype: str) -> "Event":
+        return cls(
+            id=envelope["id"],
+            type=envelope["type"],
+            version=envelope.get("version", 1),
+            store_id=envelope["store_id"],
+            occurred_at=envelope["occurred_at"],
+            data=envelope.get("data", {}),
+            aggregatetype=aggregatetype,
+        )
+
+
+@dataclass(frozen=True)
+class ConsumerGroup:
+    name: str
+    handler: Callable[[Event], None]
+    aggregatetypes: frozenset[str]
+
+    def wants(self, event: Event) -> bool:
+        return event.aggregatetype in self.aggregatetypes
+
+
+_groups: dict[str, ConsumerGroup] = {}
+
+
+def consumer(name: str, *, aggregatetypes: set[str]):
+    """Register the decorated function as the handler of consumer group `name`."""
+
+    def register(handler: Callable[[Event], None]) -> Callable[[Event], None]:
+        if name in _groups and _groups[name].handler is not handler:
+            raise ValueError(f"consumer group {name!r} is registered twice")
+        _groups[name] = ConsumerGroup(name=name, handler=handler, aggregatetypes=frozenset(aggregatetypes))
+        return handler
+
+    return register
+
+
+def registered_groups() -> dict[str, ConsumerGroup]:
+    return dict(_groups)
+
+
+def get_group(name: str) -> ConsumerGroup:
+    try:
+        return _groups[name]
+    except KeyError:
+        known = ", ".join(sorted(_groups)) or "none"
+        raise LookupError(f"There is no consumer group {name!r}. Known groups: {known}.") from None
+
+
+def apply(group: ConsumerGroup, event: Event, *, on_applied: Callable[[], None] | None = None) -> bool:
+    """Run the handler once for this event id; False when the group had already applied it.
+
+    `on_applied` runs inside the same transaction (the embedded bus stores its offset there).
+    """
+    try:
+        with transaction.atomic():
+            _, created = ProcessedEvent.objects.get_or_create(group=group.name, event_id=event.id)
+            if created:
+                group.handler(event)
+            if on_applied is not None:
+                on_applied()
+    except IntegrityError:
+        # Another worker of the group recorded the same event at the same moment: it is applied.
+        return False
+    return created
+
+
+def deliver(group: ConsumerGroup, event: Event, *, on_applied: Callable[[], None] | None = None) -> str:
+    """Apply with retries and backoff; an event that keeps failing becomes a dead letter.
+
+    Returns "applied", "duplicate" or "dead-lettered". Never raises for a handler's error, so one
+    poison event cannot stop its group.
+    """
+    attempts = settings.EVENT_MAX_ATTEMPTS
+    for attempt in range(1, attempts + 1):
+        try:
+            return "applied" if apply(group, event, on_applied=on_applied) else "duplicate"
+        except Exception as error:  # a handler's failure of any kind is retried, then parked
+            if attempt == attempts:
+                logger.error("group %s gives up on %s %s: %r", group.name, event.type, event.id, error)
+                _dead_letter(group, event, error, attempts, on_applied)
+                return "dead-lettered"
+            delay = settings.EVENT_RETRY_BASE_SECONDS * 2 ** (attempt - 1)
+            logger.warning("group %s failed on %s (attempt %d): %r", group.name, event.id, attempt, error)
+            time.sleep(min(delay, 5.0) * random.uniform(0.5, 1.5))
+    raise AssertionError("unreachable")
+
+
+def _dead_letter(group, event: Event, error: Exception, attempts: int, on_applied) -> None:
+    with transaction.atomic():
+        DeadLetter.objects.create(
+            group=group.name,
+            event_id=event.id,
+            aggregatetype=event.aggregatetype,
+            type=event.type,
+            payload={"id": event.id, "type": event.type, "store_id": event.store_id, "data": event.data},
+            error=f"{type(error).__name__}: {error}"[:2000],
+            attempts=attempts,
+        )
+        if on_applied is not None:
+            on_applied()

@@ -1,0 +1,190 @@
+"""The embedded event bus (EVENT_BUS_URL=local://): the outbox table is the log.
+
+A relay gives each committed outbox row a position, in the order it sees them commit; each
+consumer group reads rows after its stored offset. Commits wake the relay at once (see
+`emit()`); polling is only a safety net for commits made by other processes.
+"""
+
+import logging
+import threading
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from .consumers import ConsumerGroup, Event, deliver, registered_groups
+from .models import ConsumerOffset, OutboxEvent, ProcessedEvent
+
+logger = logging.getLogger(__name__)
+
+RELAY_BATCH = 500
+CONSUME_BATCH = 200
+_RELAY_LOCK_ID = 7_201_011  # any constant: the PostgreSQL advisory lock that makes one relay at a time
+
+
+def relay_once() -> int:
+    """Give positions to committed rows that have none, oldest first. Returns how many."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_RELAY_LOCK_ID])
+        rows = list(
+            OutboxEvent.objects.filter(position__isnull=True).order_by("created_at", "id")[:RELAY_BATCH]
+        )
+        if not rows:
+            return 0
+        last = OutboxEvent.objects.aggregate(last=Max("position"))["last"] or 0
+        for offset, row in enumerate(rows, start=1):
+            row.position = last + offset
+        OutboxEvent.objects.bulk_update(rows, ["position"])
+    return len(rows)
+
+
+def consume_once(group: ConsumerGroup) -> int:
+    """Deliver the next batch after the group's offset. Returns how many rows were read."""
+    offset, _ = ConsumerOffset.objects.get_or_create(group=group.name)
+    rows = list(OutboxEvent.objects.filter(position__gt=offset.position).order_by("position")[:CONSUME_BATCH])
+    skipped_to = None
+    for row in rows:
+        event = Event.from_envelope(row.payload, row.aggregatetype)
+        if not group.wants(event):
+            skipped_to = row.position
+            continue
+
+        def advance(position=row.position) -> None:
+            ConsumerOffset.objects.filter(group=group.name).update(position=position)
+
+        deliver(group, event, on_applied=advance)
+        skipped_to = None
+    if skipped_to is not None:
+        ConsumerOffset.objects.filter(group=group.name).update(position=skipped_to)
+    return len(rows)
+
+
+def run_pending(groups: list[ConsumerGroup] | None = None) -> None:
+    """Relay and deliver everything committed so far, in this thread (commands and tests use it)."""
+    while relay_once():
+        pass
+    for group in groups if groups is not None else registered_groups().values():
+        while consume_once(group):
+            pass
+
+
+def prune_outbox(now=None) -> int:
+    """Delete rows every group has read and that are older than the retention. Returns how many."""
+    now = now or timezone.now()
+    names = list(registered_groups())
+    read_by_all = ConsumerOffset.objects.filter(group__in=names).aggregate(low=Min("position"))["low"]
+    if read_by_all is None or len(names) != ConsumerOffset.objects.filter(group__in=names).count():
+        return 0  # a group that never started has read nothing yet
+    cutoff = now - timedelta(hours=settings.EVENT_OUTBOX_RETENTION_HOURS)
+    deleted, _ = OutboxEvent.objects.filter(position__lte=read_by_all, created_at__lt=cutoff).delete()
+    ProcessedEvent.objects.filter(processed_at__lt=cutoff).delete()
+    return deleted
+
+
+def replay(group: ConsumerGroup, *, from_position: int | None = None, since=None) -> int:
+    """Re-deliver a group's events from a position or a time; returns the new offset.
+
+    The group's memory of those events is cleared too, or the redelivery would be skipped as
+    duplicates.
+    """
+    if (from_position is None) == (since is None):
+        raise ValueError("Give either a position or a time to replay from.")
+    rows = OutboxEvent.objects.filter(position__isnull=False)
+    rows = (
+        rows.filter(position__gte=from_position)
+        if from_position is not None
+        else rows.filter(created_at__gte=since)
+    )
+    first = rows.order_by("position").values_list("position", flat=True).first()
+    with transaction.atomic():
+        start = (
+            (first - 1) if first is not None else OutboxEvent.objects.aggregate(m=Max("position"))["m"] or 0
+        )
+        ids = [row["payload"]["id"] for row in rows.values("payload")]
+        ProcessedEvent.objects.filter(group=group.name, event_id__in=ids).delete()
+        ConsumerOffset.objects.update_or_create(group=group.name, defaults={"position": start})
+    return start
+
+
+class EmbeddedWorkers:
+    """The relay and one thread per consumer group, inside the serving process."""
+
+    def __init__(self, groups: list[ConsumerGroup] | None = None) -> None:
+        self._groups = groups if groups is not None else list(registered_groups().values())
+        self._wake_relay = threading.Event()
+        self._wake_groups: dict[str, threading.Event] = {}
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for group in self._groups:
+            self._wake_groups[group.name] = threading.Event()
+            self._spawn(f"consumer-{group.name}", self._consume_loop, group)
+        self._spawn("outbox-relay", self._relay_loop)
+
+    def notify_commit(self) -> None:
+        self._wake_relay.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake_relay.set()
+        for wake in self._wake_groups.values():
+            wake.set()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _spawn(self, name: str, target, *args) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _relay_loop(self) -> None:
+        last_prune = timezone.now()
+        while not self._stop.is_set():
+            self._wake_relay.wait(settings.EVENT_POLL_SECONDS)
+            self._wake_relay.clear()
+            try:
+                while relay_once():
+                    for wake in self._wake_groups.values():
+                        wake.set()
+                if timezone.now() - last_prune > timedelta(minutes=10):
+                    last_prune = timezone.now()
+                    prune_outbox()
+            except Exception:  # the relay must outlive a database hiccup
+                logger.exception("outbox relay failed; retrying")
+            finally:
+                close_old_connections()
+
+    def _consume_loop(self, group: ConsumerGroup) -> None:
+        wake = self._wake_groups[group.name]
+        while not self._stop.is_set():
+            wake.wait(settings.EVENT_POLL_SECONDS)
+            wake.clear()
+            try:
+                while consume_once(group):
+                    pass
+            except Exception:
+                logger.exception("consumer group %s failed; retrying", group.name)
+            finally:
+                close_old_connections()
+
+
+_workers: EmbeddedWorkers | None = None
+
+
+def start_embedded_workers() -> EmbeddedWorkers:
+    global _workers
+    if _workers is None:
+        _workers = EmbeddedWorkers()
+        _workers.start()
+    return _workers
+
+
+def notify_commit() -> None:
+    """Called on every commit that wrote an outbox row: wakes the relay if it runs here."""
+    if _workers is not None:
+        _workers.notify_commit()

@@ -1,0 +1,40 @@
+"""`dukaan worker --group NAME`: run one consumer group in the foreground until Ctrl-C."""
+
+import signal
+import threading
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from dukaan.events.consumers import get_group, registered_groups
+
+
+class Command(BaseCommand):
+    help = "Run one consumer group (one process per group) until stopped."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--group", required=True, help="the consumer group: " + ", ".join(registered_groups())
+        )
+
+    def handle(self, *args, group: str, **options):
+        try:
+            consumer_group = get_group(group)
+        except LookupError as error:
+            raise CommandError(str(error)) from error
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        if settings.EVENT_BUS_URL.startswith("kafka:"):
+            from dukaan.events.kafka import run_worker
+
+            run_worker(consumer_group, stop=stop, log=self.stdout.write)
+        else:
+            from dukaan.events.local import EmbeddedWorkers
+
+            workers = EmbeddedWorkers(groups=[consumer_group])
+            workers.start()
+            self.stdout.write(f"Consumer group {group} is running on the embedded bus. Ctrl-C stops it.")
+            stop.wait()
+            workers.stop()
+        self.stdout.write(f"Consumer group {group} stopped.")
