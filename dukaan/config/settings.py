@@ -92,7 +92,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests use a file too: in-memory SQLite with a shared cache fails a second writer at once
     # ("database table is locked") instead of queueing it, which is not how the real file behaves.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-dukaan.sqlite3")}
+    # One file per process, so two test runs at once (or pytest-xdist workers) never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-dukaan-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -171,8 +172,6 @@ API_RATE_LIMIT_WINDOW_SECONDS = int(os.environ.get("API_RATE_LIMIT_WINDOW_SECOND
 # Largest JSON body, and largest multipart upload (all of one request's images together).
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 64 * 1024))
 API_MAX_UPLOAD_BYTES = int(os.environ.get("API_MAX_UPLOAD_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE))
-# A list never returns more than this many items, whatever `limit` asks for.
-API_PAGE_MAX = int(os.environ.get("API_PAGE_MAX", "100"))
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-in"

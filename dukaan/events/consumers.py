@@ -104,8 +104,17 @@ def apply(group: ConsumerGroup, event: Event, *, on_applied: Callable[[], None] 
     return created
 
 
-def deliver(group: ConsumerGroup, event: Event, *, on_applied: Callable[[], None] | None = None) -> str:
+def deliver(
+    group: ConsumerGroup,
+    event: Event,
+    *,
+    on_applied: Callable[[], None] | None = None,
+    dead_letter: Callable[[ConsumerGroup, Event, Exception, int], None] | None = None,
+) -> str:
     """Apply with retries and backoff; an event that keeps failing becomes a dead letter.
+
+    `dead_letter` parks it (the Kafka worker sends it to dukaan.dlq); by default it becomes a
+    DeadLetter row, written with the embedded bus's offset so the group moves past it.
 
     Returns "applied", "duplicate" or "dead-lettered". Never raises for a handler's error, so one
     poison event cannot stop its group.
@@ -117,7 +126,10 @@ def deliver(group: ConsumerGroup, event: Event, *, on_applied: Callable[[], None
         except Exception as error:  # a handler's failure of any kind is retried, then parked
             if attempt == attempts:
                 logger.error("group %s gives up on %s %s: %r", group.name, event.type, event.id, error)
-                _dead_letter(group, event, error, attempts, on_applied)
+                if dead_letter is not None:
+                    dead_letter(group, event, error, attempts)
+                else:
+                    _dead_letter(group, event, error, attempts, on_applied)
                 return "dead-lettered"
             delay = settings.EVENT_RETRY_BASE_SECONDS * 2 ** (attempt - 1)
             logger.warning("group %s failed on %s (attempt %d): %r", group.name, event.id, attempt, error)

@@ -43,24 +43,25 @@ def relay_once() -> int:
 
 
 def consume_once(group: ConsumerGroup) -> int:
-    """Deliver the next batch after the group's offset. Returns how many rows were read."""
+    """Deliver the next batch after the group's offset. Returns how many rows were read.
+
+    Each event is applied in its own transaction, with the offset: a handler with an outside
+    effect (an SMS) must not be rolled back and redone because a later event in a batch failed.
+    """
     offset, _ = ConsumerOffset.objects.get_or_create(group=group.name)
     rows = list(OutboxEvent.objects.filter(position__gt=offset.position).order_by("position")[:CONSUME_BATCH])
-    skipped_to = None
+    if not rows:
+        return 0
     for row in rows:
         event = Event.from_envelope(row.payload, row.aggregatetype)
-        if not group.wants(event):
-            skipped_to = row.position
-            continue
-
-        def advance(position=row.position) -> None:
-            ConsumerOffset.objects.filter(group=group.name).update(position=position)
-
-        deliver(group, event, on_applied=advance)
-        skipped_to = None
-    if skipped_to is not None:
-        ConsumerOffset.objects.filter(group=group.name).update(position=skipped_to)
+        if group.wants(event):
+            deliver(group, event, on_applied=lambda position=row.position: _advance(group, position))
+    _advance(group, rows[-1].position)
     return len(rows)
+
+
+def _advance(group: ConsumerGroup, position: int) -> None:
+    ConsumerOffset.objects.filter(group=group.name).update(position=position)
 
 
 def run_pending(groups: list[ConsumerGroup] | None = None) -> None:

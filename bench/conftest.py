@@ -1,0 +1,3 @@
+"""Benchmarks share the apps' fixtures (stores, products)."""
+
+pytest_plugins = ["dukaan.conftest"]
