@@ -17,6 +17,7 @@ urlpatterns = [
     path("dashboard/", include("dukaan.dashboard.urls")),
     path("s/", include("dukaan.storefront.urls")),
     path("payments/", include("dukaan.orders.urls")),
+    path("api/", include("dukaan.api.urls")),
     path("admin/", admin.site.urls),
     # Local files are served by the app itself in the embedded setup; with STORAGE_URL=s3://
     # and a CDN_URL, media URLs point elsewhere and this route is never hit.

@@ -1,0 +1,184 @@
+"""Public endpoints of a store, for a buyer's app: no token, visible products only.
+
+Reads come from the catalog snapshot the storefront pages use (`storefront.selectors.store_catalog`),
+so the API can never show a hidden product or another store's; orders go through the same
+`quote_cart` and `place_order` as the web checkout.
+"""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router
+
+from dukaan.catalog.models import Store
+from dukaan.orders.payments import get_gateway, upi_link
+from dukaan.orders.selectors import order_for_buyer, quote_cart
+from dukaan.orders.services import Buyer, CartLine, place_order
+from dukaan.storefront.selectors import StoreCatalog, store_catalog, store_id_for_slug
+
+from .idempotency import run_once
+from .pagination import DEFAULT_LIMIT, list_page
+from .params import CategoryFilter, Cursor, Limit, OrderToken, ProductId, RequiredKey, SearchWords, StoreSlug
+from .problems import Problem
+from .schemas import (
+    BuyerOrderOut,
+    CatalogProductOut,
+    CatalogProductPage,
+    LineIn,
+    PlaceOrderIn,
+    PublicStoreOut,
+    QuoteIn,
+    QuoteOut,
+)
+
+router = Router(tags=["Store (public)"])
+# Never kept by a shared cache: the buyer's own cart, details or order.
+PRIVATE = "private, no-store"
+# The API's own namespace of checkout keys, apart from the web checkout's, which are random uuids.
+ORDER_KEY_PREFIX = "api:"
+
+
+def _no_store() -> Problem:
+    return Problem("not-found", "There is no store at this address.")
+
+
+def _catalog(slug: str) -> StoreCatalog:
+    store_id = store_id_for_slug(slug)
+    catalog = store_catalog(store_id) if store_id else None
+    if catalog is None:
+        raise _no_store()
+    return catalog
+
+
+def _store(slug: str) -> Store:
+    store = Store.objects.filter(slug=slug).first()
+    if store is None:
+        raise _no_store()
+    return store
+
+
+def _payment_methods(catalog: StoreCatalog) -> list[str]:
+    methods = ["cod"]
+    if catalog.upi_id:
+        methods.append("upi")
+    if get_gateway() is not None:
+        methods.append("online")
+    return methods
+
+
+@router.get("/{slug}", response=PublicStoreOut, summary="A store and its categories")
+def store(request: HttpRequest, slug: StoreSlug):
+    catalog = _catalog(slug)
+    return PublicStoreOut.of(catalog, _payment_methods(catalog))
+
+
+@router.get("/{slug}/products", response=CatalogProductPage, summary="A store's products, newest first")
+def store_products(
+    request: HttpRequest,
+    slug: StoreSlug,
+    category_id: CategoryFilter = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+):
+    catalog = _catalog(slug)
+    products = catalog.products
+    if category_id is not None:
+        if catalog.category(category_id) is None:
+            raise Problem("not-found", "There is no such category in this store.")
+        products = catalog.products_in(category_id)
+    page, next_cursor = list_page(products, kind=f"catalog:{category_id or ''}", cursor=cursor, limit=limit)
+    return CatalogProductPage(
+        items=[CatalogProductOut.of(product, catalog) for product in page], next_cursor=next_cursor
+    )
+
+
+@router.get("/{slug}/products/{product_id}", response=CatalogProductOut, summary="One product")
+def store_product(request: HttpRequest, slug: StoreSlug, product_id: ProductId):
+    catalog = _catalog(slug)
+    product = catalog.product(product_id)
+    if product is None:
+        raise Problem("not-found", "There is no such product in this store.")
+    return CatalogProductOut.of(product, catalog)
+
+
+@router.get("/{slug}/search", response=CatalogProductPage, summary="Search a store's products")
+def search(
+    request: HttpRequest,
+    slug: StoreSlug,
+    q: SearchWords,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+):
+    """Products whose name or description holds every word, name matches first."""
+    catalog = _catalog(slug)
+    query = " ".join(q.split())
+    page, next_cursor = list_page(catalog.search(query), kind=f"search:{query}", cursor=cursor, limit=limit)
+    return CatalogProductPage(
+        items=[CatalogProductOut.of(product, catalog) for product in page], next_cursor=next_cursor
+    )
+
+
+def _cart_lines(lines: list[LineIn]) -> list[CartLine]:
+    return [
+        CartLine(
+            product_id=line.product_id,
+            variant_id=line.variant_id,
+            quantity=line.quantity,
+            seen_price=line.seen_price,
+        )
+        for line in lines
+    ]
+
+
+@router.post("/{slug}/cart/quote", response=QuoteOut, summary="Price a cart")
+def quote(request: HttpRequest, slug: StoreSlug, payload: QuoteIn, response: HttpResponse):
+    """Reprice lines from the database now: each line's price, what is in stock, the total, and
+    `problems` / `price_changes` that would stop the order. Nothing is reserved."""
+    response["Cache-Control"] = PRIVATE
+    return QuoteOut.from_quote(quote_cart(store=_store(slug), lines=_cart_lines(payload.lines)))
+
+
+def _buyer_order(order) -> BuyerOrderOut:
+    store = order.store
+    link = None
+    if order.payment_method == "upi" and order.payment_status != "paid" and order.status != "cancelled":
+        link = upi_link(order) if store.upi_id else None
+    return BuyerOrderOut.of(order, link)
+
+
+@router.post("/{slug}/orders", response={201: BuyerOrderOut}, summary="Place an order")
+def create_order(request: HttpRequest, slug: StoreSlug, payload: PlaceOrderIn, idempotency_key: RequiredKey):
+    """The web checkout's own `place_order`: prices and stock are checked again under locks. Send
+    each line's `seen_price`; if a price moved the answer is a 409 with the new quote. The
+    Idempotency-Key is required: a retry with the same key and body returns the same order."""
+    store = _store(slug)
+
+    def change():
+        order = place_order(
+            store=store,
+            lines=_cart_lines(payload.lines),
+            buyer=Buyer(
+                name=payload.buyer.name,
+                phone=payload.buyer.phone,
+                address=payload.buyer.address,
+                pin_code=payload.buyer.pin_code,
+            ),
+            payment_method=payload.payment_method,
+            idempotency_key=ORDER_KEY_PREFIX + idempotency_key,
+        )
+        placed = order_for_buyer(token=order.public_token)
+        return 201, _buyer_order(placed)
+
+    response = run_once(
+        request=request, store=store, scope="buyer", key=idempotency_key, payload=payload, change=change
+    )
+    response["Cache-Control"] = PRIVATE
+    return response
+
+
+@router.get("/{slug}/orders/{token}", response=BuyerOrderOut, summary="An order's status")
+def order_status(request: HttpRequest, slug: StoreSlug, token: OrderToken, response: HttpResponse):
+    """By the order's public token (from its status link), as the buyer's status page shows it."""
+    response["Cache-Control"] = PRIVATE
+    order = order_for_buyer(token=token)
+    if order is None or order.store.slug != slug:
+        raise Problem("not-found", "There is no order at this address. Check the link from the store.")
+    return _buyer_order(order)

@@ -1,0 +1,185 @@
+"""A store's public endpoints: the catalog, search, a quote and an order, with no token."""
+
+from decimal import Decimal
+
+import pytest
+
+from dukaan.catalog import services as catalog
+from dukaan.orders.models import Order
+
+from .conftest import BUYER, problem, simple_product
+
+pytestmark = pytest.mark.django_db
+
+
+def test_store_and_its_categories(anon, store, product):
+    body = anon.get(f"/stores/{store.slug}").json()
+    assert body["name"] == store.name
+    assert body["payment_methods"] == ["cod"]
+    assert body["categories"] == [{"id": product.category_id, "name": "Kurtas", "product_count": 1}]
+
+
+def test_the_catalog_shows_visible_products_of_this_store_only(anon, store, other_store, product):
+    hidden = simple_product(store, name="Hidden tumbler", is_active=False)
+    theirs = simple_product(other_store, name="Their tumbler")
+    body = anon.get(f"/stores/{store.slug}/products").json()
+    assert [item["id"] for item in body["items"]] == [product.pk]
+    item = body["items"][0]
+    assert item["price"] == "499.00"
+    assert item["min_price"] == "499.00"
+    assert item["discount_percent"] == 28
+    assert [(v["label"], v["price"]) for v in item["variants"]] == [("M", "499.00"), ("L", "529.00")]
+    assert item["images"][0]["small_url"].startswith("http")
+    for other in (hidden, theirs):
+        problem(anon.get(f"/stores/{store.slug}/products/{other.pk}"), 404)
+    assert anon.get(f"/stores/{store.slug}/search", {"q": "tumbler"}).json()["items"] == []
+
+
+def test_products_of_a_category(anon, store, product):
+    simple_product(store, name="Loose")
+    body = anon.get(f"/stores/{store.slug}/products", {"category_id": product.category_id}).json()
+    assert [item["id"] for item in body["items"]] == [product.pk]
+    problem(anon.get(f"/stores/{store.slug}/products", {"category_id": 999999}), 404)
+
+
+def test_search_finds_every_word(anon, store, product):
+    simple_product(store, name="Steel tumbler", description="Holds cotton buds")
+    body = anon.get(f"/stores/{store.slug}/search", {"q": "  Cotton  KURTA "}).json()
+    assert [item["name"] for item in body["items"]] == ["Cotton kurta"]
+
+
+def test_an_unknown_store_is_a_404(anon):
+    body = problem(anon.get("/stores/no-such-store"), 404)
+    assert body["detail"] == "There is no store at this address."
+
+
+def test_quote_reprices_and_names_problems(anon, store, product):
+    variant = product.variants.get(options={"Size": "L"})
+    response = anon.post(
+        f"/stores/{store.slug}/cart/quote",
+        {"lines": [{"product_id": product.pk, "variant_id": variant.pk, "quantity": 2, "seen_price": "500"}]},
+    )
+    assert response.status_code == 200, response.content
+    assert response["Cache-Control"] == "private, no-store"
+    body = response.json()
+    assert body["total"] == "1058.00"
+    assert body["ok"] is False
+    assert body["price_changes"] == ["Cotton kurta (L) is now ₹529, was ₹500."]
+    missing = anon.post(f"/stores/{store.slug}/cart/quote", {"lines": [{"product_id": 12345, "quantity": 1}]})
+    assert missing.json()["problems"] == [
+        "An item in your cart is no longer sold in this store. Remove it to continue."
+    ]
+
+
+def _order_body(product, variant=None, seen_price=None, **buyer):
+    return {
+        "lines": [
+            {
+                "product_id": product.pk,
+                "variant_id": variant.pk if variant else None,
+                "quantity": 1,
+                "seen_price": str(seen_price if seen_price is not None else (variant or product).price),
+            }
+        ],
+        "buyer": {**BUYER, **buyer},
+        "payment_method": "cod",
+    }
+
+
+def test_place_an_order_and_read_its_status(anon, store, product):
+    variant = product.variants.get(options={"Size": "M"})
+    response = anon.post(
+        f"/stores/{store.slug}/orders", _order_body(product, variant), headers={"Idempotency-Key": "k-1"}
+    )
+    assert response.status_code == 201, response.content
+    assert response["Cache-Control"] == "private, no-store"
+    body = response.json()
+    assert (body["number"], body["status"], body["total"]) == (1, "placed", "499.00")
+    order = Order.objects.get(store=store, public_token=body["token"])
+    assert order.idempotency_key == "api:k-1"
+    variant.refresh_from_db()
+    assert variant.stock == 4
+    status = anon.get(f"/stores/{store.slug}/orders/{body['token']}")
+    assert status.status_code == 200
+    assert status.json() == body
+
+
+def test_an_order_needs_an_idempotency_key(anon, store, product):
+    body = problem(
+        anon.post(f"/stores/{store.slug}/orders", _order_body(product, product.variants.first())), 422
+    )
+    assert body["errors"][0] == {
+        "field": "Idempotency-Key",
+        "location": "header",
+        "message": "Field required.",
+    }
+
+
+def test_a_moved_price_is_a_409_with_the_new_quote(anon, store, product):
+    variant = product.variants.get(options={"Size": "M"})
+    body = problem(
+        anon.post(
+            f"/stores/{store.slug}/orders",
+            _order_body(product, variant, seen_price=Decimal("450.00")),
+            headers={"Idempotency-Key": "k-2"},
+        ),
+        409,
+    )
+    assert body["type"] == "/api/problems/prices-changed"
+    assert body["quote"]["lines"][0]["unit_price"] == "499.00"
+    assert not Order.objects.exists()
+    # Ordering again at the price now shown works, with the same key.
+    again = anon.post(
+        f"/stores/{store.slug}/orders", _order_body(product, variant), headers={"Idempotency-Key": "k-2"}
+    )
+    assert again.status_code == 201
+
+
+def test_a_refused_checkout_lists_every_problem(anon, store, product):
+    body = problem(
+        anon.post(
+            f"/stores/{store.slug}/orders",
+            _order_body(product, None, phone="12", pin_code="0"),
+            headers={"Idempotency-Key": "k-3"},
+        ),
+        422,
+    )
+    assert body["type"] == "/api/problems/checkout-refused"
+    assert len(body["messages"]) == 2
+    assert "mobile number" in body["messages"][0]
+    assert "PIN code" in body["detail"]
+    assert not Order.objects.exists()
+
+
+def test_upi_orders_carry_a_payment_link(anon, store):
+    catalog.update_store(
+        store=store,
+        name=store.name,
+        slug=store.slug,
+        whatsapp=store.whatsapp,
+        currency="INR",
+        upi_id="asha@okaxis",
+    )
+    product = simple_product(store)
+    order = {**_order_body(product), "payment_method": "upi"}
+    body = anon.post(f"/stores/{store.slug}/orders", order, headers={"Idempotency-Key": "k-4"}).json()
+    assert body["upi_link"].startswith("upi://pay?pa=asha@okaxis")
+
+
+def test_an_order_token_of_another_store_is_a_404(anon, store, other_store):
+    product = simple_product(store)
+    body = anon.post(
+        f"/stores/{store.slug}/orders", _order_body(product), headers={"Idempotency-Key": "k"}
+    ).json()
+    problem(anon.get(f"/stores/{other_store.slug}/orders/{body['token']}"), 404)
+    problem(anon.get(f"/stores/{store.slug}/orders/not-a-token"), 404)
+
+
+def test_buying_another_stores_product_is_refused(anon, store, other_store):
+    theirs = simple_product(other_store)
+    body = problem(
+        anon.post(f"/stores/{store.slug}/orders", _order_body(theirs), headers={"Idempotency-Key": "k"}), 422
+    )
+    assert body["messages"] == [
+        "An item in your cart is no longer sold in this store. Remove it to continue."
+    ]

@@ -1,0 +1,242 @@
+"""Schemathesis fuzzes every operation of the live schema with valid and invalid data.
+
+The schema is fetched from the running application's /api/v1/openapi.json (the Django WSGI app,
+in process) and every generated request goes through the whole Django stack. Checks: no 5xx, and
+every response conforms to the schema (status code, content type, body, headers); invalid data
+is refused. A valid token of a seeded store is sent, and rate limits are off (conftest).
+
+Generated ids are mostly random, so most would only ever meet a 404; to reach the code behind it,
+about half of the valid cases have their ids swapped for the seeded store's real ones.
+The number of cases run is written to test-artifacts/schemathesis.txt.
+"""
+
+import time
+import zlib
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+import schemathesis
+from django.conf import settings
+from django.core import signals
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from dukaan.accounts.services import create_api_token
+from dukaan.catalog import services as catalog
+from dukaan.catalog.models import Category, Product, ProductImage, ProductVariant
+from dukaan.conftest import png_upload
+from dukaan.orders.models import Order
+
+from .conftest import BUYER, make_order
+
+MAX_EXAMPLES = 30
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+    negative_data_rejection,
+]
+REPORT = settings.BASE_DIR / "test-artifacts" / "schemathesis.txt"
+settings_for_hypothesis = hypothesis_settings(
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
+
+
+class Seed:
+    """A store with a category, products with variants and photos, and an order; refilled as the
+    fuzzer deletes things."""
+
+    def __init__(self, store, token: str) -> None:
+        self.store, self.token = store, token
+        # A UPI id, so UPI orders can be placed too.
+        catalog.update_store(
+            store=store,
+            name=store.name,
+            slug=store.slug,
+            whatsapp=store.whatsapp,
+            currency="INR",
+            upi_id="seed@okaxis",
+        )
+        self.refill()
+
+    def refill(self) -> None:
+        store = self.store
+        if not Category.objects.filter(store=store).exists():
+            catalog.create_category(store=store, name="Seeded")
+        if Product.objects.filter(store=store).count() < 2:
+            catalog.create_product(
+                store=store,
+                name="Seeded kurta",
+                price=Decimal("499.00"),
+                stock=50,
+                category=Category.objects.filter(store=store).first(),
+                variants=[
+                    catalog.VariantInput(options={"Size": "M"}, price=Decimal("499.00"), stock=20),
+                    catalog.VariantInput(options={"Size": "L"}, price=Decimal("529.00"), stock=20),
+                ],
+                new_images=[png_upload()],
+            )
+        if not Order.objects.filter(store=store).exists():
+            product = catalog.create_product(
+                store=store, name="Seeded tumbler", price=Decimal("99"), stock=None
+            )
+            make_order(store, product, key=f"seed-{time.monotonic_ns()}")
+
+    def ids(self, name: str) -> list:
+        store = self.store
+        found = {
+            "category_id": lambda: Category.objects.filter(store=store).values_list("pk", flat=True),
+            "product_id": lambda: Product.objects.filter(store=store).values_list("pk", flat=True),
+            "image_id": lambda: ProductImage.objects.filter(store=store).values_list("pk", flat=True),
+            "order_id": lambda: Order.objects.filter(store=store).values_list("pk", flat=True),
+            "token": lambda: Order.objects.filter(store=store).values_list("public_token", flat=True),
+            "slug": lambda: [store.slug],
+        }.get(name)
+        return sorted(found()) if found else []
+
+    def aim(self, case) -> None:
+        """Point most valid cases at real objects and a real buyer, so they reach the code behind
+        the 404s and 422s. Each choice is drawn from the generated case, so runs repeat exactly."""
+        if case.meta is None or case.meta.generation.mode != GenerationMode.POSITIVE:
+            return
+        seed = repr((case.path_parameters, case.query, case.body))
+        for name in list(case.path_parameters or {}):
+            real = self.ids(name)
+            if real and _draw((seed, name), 4):
+                case.path_parameters[name] = real[_draw((seed, name, "which"), len(real))]
+        body = case.body
+        if not isinstance(body, dict):
+            return
+        if "category_id" in body and _draw((seed, "category"), 2) and self.ids("category_id"):
+            body["category_id"] = self.ids("category_id")[0]
+        if isinstance(body.get("buyer"), dict) and _draw((seed, "buyer"), 3):
+            body["buyer"] = dict(BUYER)
+        if isinstance(body.get("lines"), list):
+            if not body["lines"] and _draw((seed, "empty"), 2):
+                body["lines"].append({})
+            for index, line in enumerate(body["lines"]):
+                if isinstance(line, dict) and _draw((seed, "line", index), 4):
+                    self._aim_line(line, (seed, index))
+        if "variant_id" in body and "product_id" in (case.path_parameters or {}):
+            variants = list(
+                ProductVariant.objects.filter(
+                    store=self.store, product_id=case.path_parameters["product_id"]
+                ).values_list("pk", flat=True)
+            )
+            if variants and _draw((seed, "variant"), 2):
+                body["variant_id"] = variants[0]
+
+    def _aim_line(self, line: dict, seed) -> None:
+        products = list(Product.objects.filter(store=self.store, is_active=True).prefetch_related("variants"))
+        if not products:
+            return
+        product = products[_draw((seed, "product"), len(products))]
+        variants = list(product.variants.all())
+        variant = variants[_draw((seed, "variant"), len(variants))] if variants else None
+        line.update(
+            product_id=product.pk,
+            variant_id=variant.pk if variant else None,
+            quantity=1 + _draw((seed, "quantity"), 3),
+            seen_price=str((variant or product).price),
+        )
+
+
+def _draw(value, choices: int) -> int:
+    """A number in range(choices) that depends only on `value`: Python's hash() differs per process."""
+    return zlib.crc32(repr(value).encode()) % choices
+
+
+@pytest.fixture
+def seed(db, store):
+    return Seed(store, create_api_token(store=store, name="Schemathesis")[1])
+
+
+@pytest.fixture(autouse=True)
+def connections_stay_open():
+    """Django's test client keeps the test's transaction open by not closing connections when a
+    request ends; requests sent straight to the WSGI handler need the same."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+def _live_schema():
+    # Fetched from the application itself when the tests are collected: no database is needed to
+    # serve the schema. (schemathesis' lazy `from_fixture` loader does not work with pytest 9.)
+    app = WSGIHandler()
+    loaded = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    loaded.config.generation.update(
+        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+        max_examples=MAX_EXAMPLES,
+        deterministic=True,
+        database="none",
+        with_security_parameters=False,  # the seeded store's real token is sent instead
+    )
+    loaded.config.phases.update(phases=["examples", "coverage", "fuzzing"])
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def tally():
+    """Counts cases per (operation, generation mode) and responses per (operation, status); writes
+    the report when the module's tests are done."""
+    counts: Counter = Counter()
+    started = time.monotonic()
+    yield counts
+    if counts:
+        _report(counts, time.monotonic() - started)
+
+
+def _report(counts: Counter, elapsed: float) -> None:
+    modes = ("positive", "negative")
+    operations = sorted({operation for operation, _ in counts})
+    total = {mode: sum(counts[(op, mode)] for op in operations) for mode in modes}
+    lines = [
+        f"schemathesis {schemathesis.__version__}: {sum(total.values())} cases "
+        f"({total['positive']} positive, {total['negative']} negative) over {len(operations)} operations "
+        f"in {elapsed:.0f} s; max_examples={MAX_EXAMPLES}, deterministic; "
+        "phases: examples, coverage, fuzzing",
+        "",
+    ]
+    for operation in operations:
+        statuses = sorted((key, n) for (op, key), n in counts.items() if op == operation and key.isdigit())
+        cases = f"{counts[(operation, 'positive')]} positive, {counts[(operation, 'negative')]} negative"
+        lines.append(f"{operation}: {cases}; " + ", ".join(f"{status}×{n}" for status, n in statuses))
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n" + "\n".join(lines))
+
+
+schema = _live_schema()
+
+
+@schema.parametrize()
+@settings_for_hypothesis
+def test_every_operation_survives_valid_and_invalid_data(case, seed, tally):
+    seed.refill()
+    seed.aim(case)
+    mode = case.meta.generation.mode.value if case.meta else "unknown"
+    tally[(case.operation.label, mode)] += 1
+    response = case.call_and_validate(headers={"Authorization": f"Bearer {seed.token}"}, checks=CHECKS)
+    tally[(case.operation.label, str(response.status_code))] += 1

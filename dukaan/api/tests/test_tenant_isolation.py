@@ -1,0 +1,133 @@
+"""A token can never see or change another store's data: every id-taking merchant endpoint, given
+another store's id, answers exactly as for an id that does not exist, and changes nothing."""
+
+from decimal import Decimal
+
+import pytest
+
+from dukaan.catalog import services
+from dukaan.catalog.models import Category, Product, ProductImage
+from dukaan.conftest import png_upload
+from dukaan.events.models import OutboxEvent
+from dukaan.orders.models import Order
+
+from .conftest import make_order, problem
+
+pytestmark = pytest.mark.django_db
+
+MISSING = 987654321
+
+
+@pytest.fixture
+def theirs(other_store):
+    category = services.create_category(store=other_store, name="Secret category")
+    product = services.create_product(
+        store=other_store,
+        name="Secret product",
+        price=Decimal("999"),
+        stock=5,
+        category=category,
+        variants=[services.VariantInput(options={"Size": "M"}, price=Decimal("999"), stock=3)],
+        new_images=[png_upload()],
+    )
+    order = make_order(other_store, product, variant=product.variants.get(), key="secret-order")
+    return {
+        "category": category.pk,
+        "product": product.pk,
+        "image": product.images.get().pk,
+        "order": order.pk,
+    }
+
+
+# (method, path template, body): {category}, {product}, {image} and {order} are filled with ids.
+MERCHANT_CALLS_WITH_IDS = [
+    ("get", "/categories/{category}", None),
+    ("patch", "/categories/{category}", {"name": "Hacked"}),
+    ("delete", "/categories/{category}", None),
+    ("get", "/products/{product}", None),
+    ("patch", "/products/{product}", {"name": "Hacked", "price": "1"}),
+    ("delete", "/products/{product}", None),
+    ("upload", "/products/{product}/images", None),
+    ("delete", "/products/{product}/images/{image}", None),
+    ("post", "/products/{product}/stock", {"stock": 0}),
+    ("get", "/orders/{order}", None),
+    ("post", "/orders/{order}/status", {"status": "cancelled"}),
+]
+
+
+def test_every_merchant_operation_with_an_id_is_covered_here():
+    from dukaan.api.api import api
+
+    schema = api.get_openapi_schema()
+    with_ids = {
+        (method, path.removeprefix("/api/v1"))
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if "{" in path and operation.get("security")
+    }
+    covered = {
+        ("post" if method == "upload" else method, path.replace("{category}", "{category_id}"))
+        for method, path, _ in MERCHANT_CALLS_WITH_IDS
+    }
+    covered = {
+        (
+            method,
+            path.replace("{product}", "{product_id}")
+            .replace("{image}", "{image_id}")
+            .replace("{order}", "{order_id}"),
+        )
+        for method, path in covered
+    }
+    assert with_ids == covered
+
+
+def _call(api, method, template, body, ids):
+    path = template.format(**ids)
+    if method == "upload":
+        return api.upload(path, [png_upload()])
+    if method in ("get", "delete"):
+        return getattr(api, method)(path)
+    return getattr(api, method)(path, body)
+
+
+def _snapshot(ids) -> list:
+    return [
+        list(Category.objects.filter(pk=ids["category"]).values()),
+        list(Product.objects.filter(pk=ids["product"]).values()),
+        list(ProductImage.objects.filter(pk=ids["image"]).values()),
+        list(Order.objects.filter(pk=ids["order"]).values()),
+        OutboxEvent.objects.count(),
+    ]
+
+
+@pytest.mark.parametrize("method, template, body", MERCHANT_CALLS_WITH_IDS)
+def test_another_stores_id_is_the_same_404_as_a_missing_one(api, store, theirs, method, template, body):
+    # My own objects exist too, so an object-level check (not a route-level one) must refuse.
+    mine = make_order(store, services.create_product(store=store, name="Mine", price=Decimal("10"), stock=5))
+    assert mine.pk != theirs["order"]
+    before = _snapshot(theirs)
+    foreign = problem(_call(api, method, template, body, theirs), 404)
+    missing = problem(_call(api, method, template, body, dict.fromkeys(theirs, MISSING)), 404)
+    assert foreign.pop("instance") != missing.pop("instance")
+    assert foreign == missing
+    assert _snapshot(theirs) == before
+
+
+def test_a_foreign_category_or_variant_inside_a_body_reads_as_missing(api, store, theirs):
+    foreign = problem(
+        api.post("/products", {"name": "X", "price": "5", "category_id": theirs["category"]}), 422
+    )
+    missing = problem(api.post("/products", {"name": "X", "price": "5", "category_id": MISSING}), 422)
+    assert foreign["errors"] == missing["errors"]
+    mine = services.create_product(store=store, name="Mine", price=Decimal("10"), stock=5)
+    their_variant = Product.objects.get(pk=theirs["product"]).variants.get().pk
+    foreign = problem(api.post(f"/products/{mine.pk}/stock", {"stock": 1, "variant_id": their_variant}), 422)
+    missing = problem(api.post(f"/products/{mine.pk}/stock", {"stock": 1, "variant_id": MISSING}), 422)
+    assert foreign["errors"] == missing["errors"]
+
+
+def test_lists_show_only_my_store(api, store, theirs):
+    assert api.get("/categories").json()["items"] == []
+    assert api.get("/products").json()["items"] == []
+    assert api.get("/orders").json()["items"] == []
+    assert api.get("/products", {"category_id": theirs["category"]}).json()["items"] == []
