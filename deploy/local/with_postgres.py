@@ -31,6 +31,15 @@ SERVER_SETTINGS = {
     "shared_buffers": "32MB",
     "max_connections": "50",
     "log_min_messages": "warning",
+    # Logical decoding, so Debezium (deploy/local/kafka.py, tests/kafka) can read the outbox from the WAL
+    # through a replication slot. The user is the bootstrap superuser, which may replicate, and
+    # initdb's pg_hba.conf already trusts replication connections from 127.0.0.1.
+    "wal_level": "logical",
+    "max_replication_slots": "4",
+    "max_wal_senders": "4",
+    # A slot whose reader is gone (Connect stopped) holds WAL back; past this much the server gives up
+    # on the slot (it becomes `lost`) rather than fill the disk. See docs/kafka.md.
+    "max_slot_wal_keep_size": "256MB",
 }
 
 
