@@ -38,15 +38,18 @@ lint: install
 # PostgreSQL's server programs and Debian's Chromium, for the PostgreSQL pass and browser tests.
 CHROMIUM := /usr/bin/chromium
 INITDB_GLOB := /usr/lib/postgresql/*/bin/initdb
+# Java and Maven fetch and run Kafka, Kafka Connect and Debezium (deploy/local/kafka.py).
+SYSTEM_PACKAGES := postgresql chromium fonts-liberation openjdk-17-jre-headless maven
 sysdeps:
-	@if ls $(INITDB_GLOB) >/dev/null 2>&1 && [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	@if ls $(INITDB_GLOB) >/dev/null 2>&1 && [ -x $(CHROMIUM) ] && command -v java >/dev/null \
+		&& command -v mvn >/dev/null; then exit 0; fi; \
 	if [ "$$(id -u)" -ne 0 ]; then \
-		echo "make test needs PostgreSQL's server and Chromium. As root, run:" >&2; \
-		echo "  apt-get update && apt-get install -y postgresql chromium fonts-liberation" >&2; \
+		echo "make test needs PostgreSQL's server, Chromium, Java and Maven. As root, run:" >&2; \
+		echo "  apt-get update && apt-get install -y $(SYSTEM_PACKAGES)" >&2; \
 		exit 1; \
 	fi; \
 	export DEBIAN_FRONTEND=noninteractive; \
-	apt-get update -q && apt-get install -y -q postgresql chromium fonts-liberation
+	apt-get update -q && apt-get install -y -q $(SYSTEM_PACKAGES)
 
 test: lint sysdeps
 	@status=0; \

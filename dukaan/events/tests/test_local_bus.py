@@ -183,3 +183,24 @@ def test_event_commands_explain_bad_input(command, message):
 
     with pytest.raises(CommandError, match=message):
         call_command(*command)
+
+
+def test_a_thousand_updates_reach_two_groups_once_each_in_per_store_order(store, other_store):
+    first, second = Recorder("test-first"), Recorder("test-second")
+    products = [
+        services.create_product(store=owner, name=f"Stock {owner.slug}", price=Decimal("1"), stock=10_000)
+        for owner in (store, other_store)
+    ]
+    for number in range(1000):
+        services.adjust_stock(product=products[number % 2], delta=-1)
+    second.drain()
+    ConsumerOffset.objects.filter(group="test-second").update(position=0)  # a redelivery of everything
+    second.drain()
+    first.drain()
+    for recorder in (first, second):
+        stock_events = [e for e in recorder.seen if e.type == "stock.changed"]
+        assert len(stock_events) == 1000
+        assert len({e.id for e in stock_events}) == 1000
+        for owner in (store, other_store):
+            versions = [e.data["version"] for e in stock_events if e.store_id == owner.pk]
+            assert len(versions) == 500 and all(a < b for a, b in zip(versions, versions[1:]))
