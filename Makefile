@@ -38,10 +38,12 @@ lint: install
 # PostgreSQL's server programs and Debian's Chromium, for the PostgreSQL pass and browser tests.
 CHROMIUM := /usr/bin/chromium
 INITDB_GLOB := /usr/lib/postgresql/*/bin/initdb
-# Java and Maven fetch and run Kafka, Kafka Connect and Debezium (deploy/local/kafka.py).
-SYSTEM_PACKAGES := postgresql chromium fonts-liberation openjdk-17-jre-headless maven
+# Java and Maven fetch and run Kafka, Kafka Connect and Debezium (deploy/local/kafka.py); Redis backs
+# the catalog cache tests.
+SYSTEM_PACKAGES := postgresql chromium fonts-liberation openjdk-17-jre-headless maven redis-server
 sysdeps:
 	@if ls $(INITDB_GLOB) >/dev/null 2>&1 && [ -x $(CHROMIUM) ] && command -v java >/dev/null \
+		&& command -v redis-server >/dev/null \
 		&& command -v mvn >/dev/null; then exit 0; fi; \
 	if [ "$$(id -u)" -ne 0 ]; then \
 		echo "make test needs PostgreSQL's server, Chromium, Java and Maven. As root, run:" >&2; \

@@ -4,6 +4,7 @@ import threading
 import time
 import uuid
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from django.db import transaction
@@ -203,4 +204,4 @@ def test_a_thousand_updates_reach_two_groups_once_each_in_per_store_order(store,
         assert len({e.id for e in stock_events}) == 1000
         for owner in (store, other_store):
             versions = [e.data["version"] for e in stock_events if e.store_id == owner.pk]
-            assert len(versions) == 500 and all(a < b for a, b in zip(versions, versions[1:]))
+            assert len(versions) == 500 and all(a < b for a, b in pairwise(versions))
