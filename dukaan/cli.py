@@ -12,7 +12,10 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dukaan.config.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["dukaan", *sys.argv[1:]])
+    args = sys.argv[1:]
+    if args and not args[0].startswith("-"):
+        args[0] = args[0].replace("-", "_")  # `dukaan rebuild-cache` runs the rebuild_cache command
+    execute_from_command_line(["dukaan", *args])
 
 
 if __name__ == "__main__":

@@ -101,10 +101,39 @@ LOGIN_REDIRECT_URL = "dashboard:home"
 
 # --- Cache ----------------------------------------------------------------------------------
 CACHE_URL = os.environ.get("CACHE_URL", "locmem://")
+# A cache that does not answer within tens of milliseconds counts as down: pages then build from the
+# database, which costs less than waiting on Redis.
+CACHE_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("CACHE_CONNECT_TIMEOUT_SECONDS", "0.05"))
+CACHE_SOCKET_TIMEOUT_SECONDS = float(os.environ.get("CACHE_SOCKET_TIMEOUT_SECONDS", "0.05"))
 if urlparse(CACHE_URL).scheme in {"redis", "rediss"}:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # Passed to redis-py's connection pool; hiredis, when installed, is used on its own.
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_CONNECT_TIMEOUT_SECONDS,
+                "socket_timeout": CACHE_SOCKET_TIMEOUT_SECONDS,
+            },
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dukaan"}}
+# After this many cache failures in a row the circuit opens: pages skip the cache (no timeout paid)
+# and one request tries it again every CACHE_BREAKER_RESET_SECONDS.
+CACHE_BREAKER_FAILURES = int(os.environ.get("CACHE_BREAKER_FAILURES", "3"))
+CACHE_BREAKER_RESET_SECONDS = float(os.environ.get("CACHE_BREAKER_RESET_SECONDS", "5"))
+# The catalog snapshot (storefront/catalog_cache.py). Events invalidate it; the TTL is a safety net.
+CATALOG_CACHE_ALIAS = os.environ.get("CATALOG_CACHE_ALIAS", "default")
+CATALOG_CACHE_SECONDS = int(os.environ.get("CATALOG_CACHE_SECONDS", "3600"))
+# The previous copy, served while one process rebuilds a snapshot.
+CATALOG_CACHE_STALE_SECONDS = int(os.environ.get("CATALOG_CACHE_STALE_SECONDS", "86400"))
+# The single-flight lock outlives a slow build; a crashed builder holds it at most this long.
+CATALOG_CACHE_LOCK_SECONDS = int(os.environ.get("CATALOG_CACHE_LOCK_SECONDS", "10"))
+# With no previous copy, a request waits this long for another's build, then builds for itself.
+CATALOG_CACHE_WAIT_SECONDS = float(os.environ.get("CATALOG_CACHE_WAIT_SECONDS", "2"))
+# The edge cache (Varnish) to purge on catalog events; empty = no edge.
+EDGE_PURGE_URL = os.environ.get("EDGE_PURGE_URL", "")
 
 # --- Events ---------------------------------------------------------------------------------
 # local:// = the outbox relay and every consumer group run as threads inside the web process.

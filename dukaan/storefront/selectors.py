@@ -1,8 +1,9 @@
 """The catalog snapshot: a store's public catalog as plain, picklable data, built in a fixed few queries.
 
 Every public page is rendered from a `StoreCatalog`; pages filter, search and paginate it in Python.
-It holds only str / int / Decimal / None inside frozen dataclasses and tuples, so a later issue can
-keep it in the cache under `store_catalog:<store_id>` without changing a page.
+It holds only str / int / Decimal / None inside frozen dataclasses and tuples, so it pickles into the
+cache: `store_catalog()` reads it through the cache (`catalog_cache`), `build_store_catalog()` builds
+it from the database.
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ from django.core.files.storage import default_storage
 from dukaan.catalog.models import Category, Product, ProductImage, ProductVariant, Store
 from dukaan.catalog.rules import CURRENCIES, options_label
 
+from . import catalog_cache
+
 SEARCH_MAX_WORDS = 8
+# The cache key version of the snapshot: bump it when these dataclasses change shape, so a deploy
+# never unpickles a snapshot an older release stored.
+SNAPSHOT_VERSION = 1
 
 
 def absolute_url(url: str) -> str:
@@ -172,6 +178,11 @@ def store_id_for_slug(slug: str) -> int | None:
 
 
 def store_catalog(store_id: int) -> StoreCatalog | None:
+    """One store's public catalog, from the cache (built on a miss); None if there is no such store."""
+    return catalog_cache.read_through(store_id, build_store_catalog)
+
+
+def build_store_catalog(store_id: int) -> StoreCatalog | None:
     """Build one store's public catalog in five queries, whatever its size; None if there is no such store."""
     store = (
         Store.objects.filter(pk=store_id)

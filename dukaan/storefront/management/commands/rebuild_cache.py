@@ -1,0 +1,88 @@
+"""`dukaan rebuild_cache [--store SLUG]`: drop the catalog snapshots and build them again from the DB."""
+
+import time
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from dukaan.catalog.models import Store
+from dukaan.storefront import catalog_cache
+from dukaan.storefront.selectors import build_store_catalog, store_id_for_slug
+
+CHUNK = 2_000
+
+
+def _all_store_ids() -> Iterator[int]:
+    """Every store's id, a chunk of ids per query (no cursor left open if the caller stops early)."""
+    last = 0
+    while chunk := list(
+        Store.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:CHUNK]
+    ):
+        yield from chunk
+        last = chunk[-1]
+
+
+class Command(BaseCommand):
+    help = (
+        "Drop every store's catalog snapshot from the cache and build it again from the database "
+        "(or one store's, with --store SLUG). The cache is a projection: this is how it is rebuilt."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--store", metavar="SLUG", help="Only this store (the slug in its link /s/SLUG/)."
+        )
+
+    def handle(self, *args, store=None, verbosity=1, **options):
+        if Store._meta.db_table not in connection.introspection.table_names():
+            raise CommandError("The database has no catalog tables yet. Run `dukaan migrate` first.")
+        if store is not None:
+            store_id = store_id_for_slug(store)
+            if store_id is None:
+                raise CommandError(
+                    f"There is no store with the slug {store!r}. The slug is the last part of the "
+                    "store's link (/s/SLUG/); leave out --store to rebuild every store."
+                )
+            store_ids, total = iter([store_id]), 1
+        else:
+            store_ids, total = _all_store_ids(), Store.objects.count()
+        if isinstance(caches[settings.CATALOG_CACHE_ALIAS], LocMemCache):
+            self.stderr.write(
+                "Note: CACHE_URL is the in-process cache, so these snapshots live only as long as this "
+                "command; a server's own cache refills itself on its next requests. Set "
+                "CACHE_URL=redis://… to rebuild a shared cache."
+            )
+        began = time.monotonic()
+        progress = Progress(
+            TextColumn("Rebuilding catalog snapshots"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),  # stdout keeps only the summary, for scripts
+            disable=verbosity < 1,
+        )
+        done = 0
+        with progress:
+            task = progress.add_task("stores", total=total)
+            for store_id in store_ids:
+                try:
+                    catalog_cache.rebuild(store_id, build_store_catalog)
+                except catalog_cache.CacheUnavailable as error:
+                    raise CommandError(
+                        f"The cache did not answer ({error}) after {done:,} of {total:,} stores. "
+                        "Check that Redis is running at CACHE_URL, then run this again."
+                    ) from error
+                done += 1
+                progress.advance(task)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Rebuilt the catalog snapshot of {done:,} store{'s' if done != 1 else ''} "
+                f"in {time.monotonic() - began:.1f} seconds."
+            )
+        )
