@@ -36,17 +36,14 @@ lint: install
 	$(BIN)/ruff format --check .
 
 # PostgreSQL's server programs and Debian's Chromium, for the PostgreSQL pass and browser tests.
-CHROMIUM := /usr/bin/chromium
-INITDB_GLOB := /usr/lib/postgresql/*/bin/initdb
 # Java and Maven fetch and run Kafka, Kafka Connect and Debezium (deploy/local/kafka.py); Redis backs
-# the catalog cache tests.
-SYSTEM_PACKAGES := postgresql chromium fonts-liberation openjdk-17-jre-headless maven redis-server
+# the catalog cache tests; Varnish (with varnish-modules' xkey) is the edge cache.
+SYSTEM_PACKAGES := postgresql chromium fonts-liberation openjdk-17-jre-headless maven redis-server \
+	varnish varnish-modules
 sysdeps:
-	@if ls $(INITDB_GLOB) >/dev/null 2>&1 && [ -x $(CHROMIUM) ] && command -v java >/dev/null \
-		&& command -v redis-server >/dev/null \
-		&& command -v mvn >/dev/null; then exit 0; fi; \
+	@if dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then exit 0; fi; \
 	if [ "$$(id -u)" -ne 0 ]; then \
-		echo "make test needs PostgreSQL's server, Chromium, Java and Maven. As root, run:" >&2; \
+		echo "make test needs these Debian packages. As root, run:" >&2; \
 		echo "  apt-get update && apt-get install -y $(SYSTEM_PACKAGES)" >&2; \
 		exit 1; \
 	fi; \
