@@ -132,8 +132,18 @@ CATALOG_CACHE_STALE_SECONDS = int(os.environ.get("CATALOG_CACHE_STALE_SECONDS", 
 CATALOG_CACHE_LOCK_SECONDS = int(os.environ.get("CATALOG_CACHE_LOCK_SECONDS", "10"))
 # With no previous copy, a request waits this long for another's build, then builds for itself.
 CATALOG_CACHE_WAIT_SECONDS = float(os.environ.get("CATALOG_CACHE_WAIT_SECONDS", "2"))
-# The edge cache (Varnish) to purge on catalog events; empty = no edge.
+
+# --- Edge -----------------------------------------------------------------------------------
+# The edge cache (Varnish + xkey, deploy/varnish/default.vcl) to purge on catalog events; empty = no edge.
 EDGE_PURGE_URL = os.environ.get("EDGE_PURGE_URL", "")
+# A purge is one short HTTP call; a failed one is retried by the `cache` consumer group.
+EDGE_PURGE_TIMEOUT_SECONDS = float(os.environ.get("EDGE_PURGE_TIMEOUT_SECONDS", "0.5"))
+EDGE_BREAKER_FAILURES = int(os.environ.get("EDGE_BREAKER_FAILURES", "3"))
+EDGE_BREAKER_RESET_SECONDS = float(os.environ.get("EDGE_BREAKER_RESET_SECONDS", "5"))
+# Public store pages (anonymous buyers): how long a shared cache keeps them (events purge them
+# sooner), and how long after that it may serve the old copy while it fetches a new one.
+STOREFRONT_S_MAXAGE = int(os.environ.get("STOREFRONT_S_MAXAGE", "300"))
+STOREFRONT_STALE_WHILE_REVALIDATE = int(os.environ.get("STOREFRONT_STALE_WHILE_REVALIDATE", "60"))
 
 # --- Events ---------------------------------------------------------------------------------
 # local:// = the outbox relay and every consumer group run as threads inside the web process.

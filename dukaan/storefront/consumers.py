@@ -7,10 +7,13 @@ event is retried, then parked as a dead letter (replay it with `dukaan events re
 """
 
 import logging
+from http.client import HTTPConnection, HTTPException, HTTPSConnection
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
 from dukaan.events.consumers import Event, consumer
+from dukaan.infra.circuit import CircuitBreaker
 
 from . import catalog_cache
 
@@ -18,8 +21,6 @@ logger = logging.getLogger(__name__)
 
 CATALOG_PREFIXES = ("store.", "category.", "product.")
 CATALOG_TYPES = {"stock.changed", "catalog.imported"}
-
-_edge_warned = False
 
 
 def changes_catalog(event_type: str) -> bool:
@@ -39,22 +40,49 @@ def edge_tags(store_id: int, product_ids: list[int]) -> list[str]:
     return [f"store-{store_id}", *(f"product-{product_id}" for product_id in product_ids)]
 
 
-def purge_edge(store_id: int, product_ids: list[int]) -> None:
-    """The hook for the edge cache: purge these pages by tag. Nothing to do without EDGE_PURGE_URL.
+class EdgePurgeFailed(Exception):
+    """The edge did not confirm a purge (refused, timed out, or its circuit is open)."""
 
-    The edge (Varnish with xkey) is not built yet: its issue adds the HTTP call here.
+
+edge_breaker = CircuitBreaker(
+    "edge purge",
+    failure_threshold=settings.EDGE_BREAKER_FAILURES,
+    reset_seconds=settings.EDGE_BREAKER_RESET_SECONDS,
+)
+
+
+def purge_edge(store_id: int, product_ids: list[int]) -> None:
+    """Purge the store's pages at the edge by tag: one `PURGE` with an `xkey` header to EDGE_PURGE_URL.
+
+    Nothing to do without EDGE_PURGE_URL. A failure is logged and raised, so the `cache` group
+    retries the event and then parks it as a dead letter; while the edge keeps failing the circuit
+    breaker refuses at once instead of waiting EDGE_PURGE_TIMEOUT_SECONDS every time.
     """
-    global _edge_warned
     if not settings.EDGE_PURGE_URL:
         return
-    if not _edge_warned:
-        _edge_warned = True
-        logger.warning(
-            "EDGE_PURGE_URL is set (%s) but purging the edge is not built yet; pages stay at the edge "
-            "until their s-maxage runs out. Unset EDGE_PURGE_URL until the edge cache is deployed.",
-            settings.EDGE_PURGE_URL,
-        )
-    logger.debug("edge purge skipped for tags %s", edge_tags(store_id, product_ids))
+    tags = " ".join(edge_tags(store_id, product_ids))
+    if not edge_breaker.allow():
+        logger.warning("edge purge of %s not sent: the edge's circuit is open", tags)
+        raise EdgePurgeFailed("the edge's circuit is open")
+    target = urlsplit(settings.EDGE_PURGE_URL)
+    connection_class = HTTPSConnection if target.scheme == "https" else HTTPConnection
+    connection = connection_class(target.hostname, target.port, timeout=settings.EDGE_PURGE_TIMEOUT_SECONDS)
+    try:
+        connection.request("PURGE", target.path or "/", headers={"xkey": tags})
+        response = connection.getresponse()
+        body = response.read(200).decode(errors="replace").strip()
+        if response.status != 200:
+            raise EdgePurgeFailed(f"the edge answered {response.status} {response.reason}: {body}")
+    except (OSError, HTTPException, EdgePurgeFailed) as error:
+        edge_breaker.record_failure(error)
+        logger.warning("edge purge of %s failed: %s: %s", tags, type(error).__name__, error)
+        if isinstance(error, EdgePurgeFailed):
+            raise
+        raise EdgePurgeFailed(f"{type(error).__name__}: {error}") from error
+    finally:
+        connection.close()
+    edge_breaker.record_success()
+    logger.debug("edge purged %s: %s", tags, body)
 
 
 @consumer("cache", aggregatetypes={"catalog"})

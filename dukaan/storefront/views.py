@@ -17,8 +17,10 @@ from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.text import Truncator
 from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from dukaan.catalog.models import Store
@@ -50,6 +52,9 @@ PER_PAGE = 24
 SEARCH_MAX_LENGTH = 100
 # Pages with the buyer's cart, details or order: never kept by a shared cache.
 personal = cache_control(private=True, no_store=True)
+# The cookies that make a browsing page this buyer's own: the session (their cart count) and a
+# pending flash message. The edge (deploy/varnish/default.vcl) passes requests carrying them.
+PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,24 @@ def _render(request, template: str, *, store, seo: Seo, cart_count: int | None =
     return render(request, template, context)
 
 
+def _for_the_edge(request, response, store_id: int, product_ids):
+    """Mark a browsing page for shared caches: public with s-maxage and stale-while-revalidate for an
+    anonymous buyer, tagged `xkey: store-<id> product-<id> …` so a catalog event purges it (see
+    consumers.purge_edge); private for a buyer with a session, whose page shows their own cart."""
+    if any(name in request.COOKIES for name in PERSONAL_COOKIES):
+        patch_cache_control(response, private=True, max_age=0)
+        return response
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=0,
+        s_maxage=settings.STOREFRONT_S_MAXAGE,
+        stale_while_revalidate=settings.STOREFRONT_STALE_WHILE_REVALIDATE,
+    )
+    response["xkey"] = " ".join([f"store-{store_id}", *(f"product-{pk}" for pk in product_ids)])
+    return response
+
+
 def _digits(phone: str) -> str:
     """A phone number as wa.me wants it: digits only, country code first."""
     return "".join(ch for ch in phone if ch.isdigit())
@@ -133,7 +156,8 @@ def store_home(request, slug: str):
         url=_page_url(catalog.share_path, page),
         image=_store_image(catalog),
     )
-    return _render(request, "storefront/store_home.html", store=catalog, seo=seo, page=page)
+    response = _render(request, "storefront/store_home.html", store=catalog, seo=seo, page=page)
+    return _for_the_edge(request, response, catalog.store_id, [item.id for item in page])
 
 
 def category(request, slug: str, category_id: int):
@@ -153,9 +177,10 @@ def category(request, slug: str, category_id: int):
         url=_page_url(path, page),
         image=absolute_url(first_image.large_url) if first_image else _store_image(catalog),
     )
-    return _render(
+    response = _render(
         request, "storefront/store_home.html", store=catalog, seo=seo, page=page, current_category=found
     )
+    return _for_the_edge(request, response, catalog.store_id, [item.id for item in page])
 
 
 def product(request, slug: str, product_id: int):
@@ -181,7 +206,7 @@ def product(request, slug: str, product_id: int):
         type="product",
     )
     in_stock = [variant for variant in item.variants if variant.in_stock]
-    return _render(
+    response = _render(
         request,
         "storefront/product.html",
         store=catalog,
@@ -192,6 +217,7 @@ def product(request, slug: str, product_id: int):
         chosen_variant_id=in_stock[0].id if len(in_stock) == 1 else None,
         max_quantity=_max_quantity(item),
     )
+    return _for_the_edge(request, response, catalog.store_id, [item.id])
 
 
 def _max_quantity(item: CatalogProduct) -> int:
@@ -214,7 +240,8 @@ def search(request, slug: str):
         image=_store_image(catalog),
         noindex=True,
     )
-    return _render(request, "storefront/search.html", store=catalog, seo=seo, page=page, query=query)
+    response = _render(request, "storefront/search.html", store=catalog, seo=seo, page=page, query=query)
+    return _for_the_edge(request, response, catalog.store_id, [item.id for item in page])
 
 
 # --- Cart ---------------------------------------------------------------------------------------
@@ -293,6 +320,11 @@ def cart_page(request, slug: str):
     )
 
 
+# No CSRF check here, so the product page needs no {% csrf_token %}: a token would set a csrftoken
+# cookie on every anonymous visit and make the page uncacheable at the edge. What a forged request
+# could do is add an item to the victim's own session cart, which they see and can remove; nothing
+# is ordered, paid or disclosed (checkout, cart_update and cart_remove keep their CSRF check).
+@csrf_exempt
 @require_POST
 def cart_add(request, slug: str):
     catalog = _catalog_or_404(slug)

@@ -1,0 +1,116 @@
+# The edge cache in front of the storefront: anonymous buyers' store pages, tagged for xkey purges.
+#
+# deploy/local/varnish.py fills in @BACKEND_HOST@, @BACKEND_PORT@ and @FRESH_GRACE@ (the app's
+# STOREFRONT_STALE_WHILE_REVALIDATE) and runs varnishd with the result.
+#
+#   cached  GET/HEAD /s/<slug>/… without a `sessionid` or `messages` cookie, except /cart, /checkout
+#           and /o/ (the buyer's cart and orders); other cookies (csrftoken, analytics) are dropped
+#   passed  everything else: dashboard, admin, API, login, any POST, any buyer with a session
+#   stored  only 200/404 responses without Set-Cookie and without private/no-store/no-cache;
+#           TTL from the app's s-maxage
+#   grace   stale-while-revalidate (@FRESH_GRACE@) while the backend is healthy; 6 h of the last
+#           good page while the /healthz probe says it is sick
+#   PURGE   from 127.0.0.1 only, `xkey: tag tag …` → xkey.purge; answers "purged <count>"
+vcl 4.1;
+
+import std;
+import xkey;
+
+probe healthz {
+    .url = "/healthz";
+    .interval = 1s;
+    .timeout = 1s;
+    .window = 3;
+    .threshold = 2;
+    .initial = 2;
+}
+
+backend storefront {
+    .host = "@BACKEND_HOST@";
+    .port = "@BACKEND_PORT@";
+    .probe = healthz;
+    .connect_timeout = 1s;
+    .first_byte_timeout = 30s;
+}
+
+acl purgers {
+    "127.0.0.1";
+}
+
+sub vcl_recv {
+    if (req.method == "PURGE") {
+        if (client.ip !~ purgers) {
+            return (synth(403, "Forbidden"));
+        }
+        if (!req.http.xkey) {
+            return (synth(400, "A PURGE needs an xkey header"));
+        }
+        # A hard purge: after a price change no one may get the old page, not even as a stale copy.
+        set req.http.X-Purged = xkey.purge(req.http.xkey);
+        return (synth(200, "purged " + req.http.X-Purged));
+    }
+    set req.http.X-Cache = "PASS";
+    if (req.method != "GET" && req.method != "HEAD") {
+        return (pass);
+    }
+    if (req.url !~ "^/s/[^/]+/" || req.url ~ "^/s/[^/]+/(cart|checkout|o)(/|$|\?)") {
+        return (pass);
+    }
+    if (req.http.Authorization) {
+        return (pass);
+    }
+    # A buyer with a session (a cart) or a flash message to see gets their own page, never a shared copy.
+    if (req.http.Cookie ~ "(^|;\s*)(sessionid|messages)=") {
+        return (pass);
+    }
+    # Any other cookie means nothing to these pages; dropped so the app's `Vary: Cookie` does not split them.
+    unset req.http.Cookie;
+    if (std.healthy(req.backend_hint)) {
+        # A healthy backend: a stale page only for the app's stale-while-revalidate, while it refreshes.
+        set req.grace = @FRESH_GRACE@s;
+    }
+    return (hash);
+}
+
+sub vcl_backend_response {
+    if (bereq.uncacheable) {
+        return (deliver);
+    }
+    if (beresp.http.Set-Cookie
+        || beresp.http.Cache-Control ~ "(private|no-store|no-cache)"
+        || beresp.http.Vary == "*"
+        || (beresp.status != 200 && beresp.status != 404)) {
+        # Remember the decision for a short while, so requests do not queue up behind each other.
+        set beresp.ttl = 120s;
+        set beresp.uncacheable = true;
+        return (deliver);
+    }
+    # beresp.ttl already comes from s-maxage; grace is widened so a sick backend still has a page.
+    set beresp.grace = 6h;
+    return (deliver);
+}
+
+sub vcl_hit {
+    set req.http.X-Cache = "HIT";
+}
+
+sub vcl_miss {
+    set req.http.X-Cache = "MISS";
+}
+
+sub vcl_pass {
+    set req.http.X-Cache = "PASS";
+}
+
+sub vcl_deliver {
+    set resp.http.X-Cache = req.http.X-Cache;
+    # The tags are for this cache only.
+    unset resp.http.xkey;
+}
+
+sub vcl_synth {
+    set resp.http.Content-Type = "text/plain; charset=utf-8";
+    set resp.body = resp.reason + {"
+"};
+    return (deliver);
+}

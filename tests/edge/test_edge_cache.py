@@ -1,0 +1,154 @@
+"""The edge cache for real: Varnish (deploy/varnish/default.vcl) in front of a live storefront.
+
+What it must do: keep anonymous buyers' store pages and answer them itself (MISS, then HIT); show
+a new price as soon as the `cache` consumer group purges the store's tag; never keep or share a
+page of a buyer with a session (their cart) nor any cart, checkout or order page; and keep serving
+the last good page while the storefront is down (grace).
+"""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import pytest
+from pytest_django.live_server_helper import LiveServer
+
+from dukaan.accounts.models import User
+from dukaan.catalog import services
+from dukaan.events.local import run_pending
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.fixture
+def shop():
+    owner = User.objects.create_user("+919812345671")
+    store = services.create_store(owner=owner, name="Edge Store", slug="edge-store", whatsapp="+919812345671")
+    product = services.create_product(store=store, name="Brass lamp", price=Decimal("250.00"), stock=10)
+    run_pending()  # the events of the set-up, before any page is cached
+    return store, product
+
+
+def test_store_pages_are_public_tagged_and_set_no_cookie_for_an_anonymous_buyer(live_server, shop, fetch):
+    store, product = shop
+    for path in (f"/s/{store.slug}/", f"/s/{store.slug}/p/{product.pk}/", f"/s/{store.slug}/search?q=lamp"):
+        reply = fetch(live_server.url, path)
+        assert reply.status == 200, path
+        assert "Set-Cookie" not in reply.headers, (path, reply.headers.get_all("Set-Cookie"))
+        control = {part.strip() for part in reply.headers["Cache-Control"].split(",")}
+        assert {"public", "max-age=0", "s-maxage=300", "stale-while-revalidate=60"} <= control, path
+        assert reply.headers["xkey"].split() == [f"store-{store.pk}", f"product-{product.pk}"], path
+
+
+def test_a_store_page_is_a_miss_then_a_hit(live_server, edge_for, shop, fetch):
+    store, product = shop
+    edge = edge_for(live_server)
+    for path in (f"/s/{store.slug}/", f"/s/{store.slug}/p/{product.pk}/"):
+        first = fetch(edge, path)
+        second = fetch(edge, path, headers={"Cookie": "csrftoken=abc; _ga=GA1.2.3"})  # stripped, same copy
+        assert (first.status, first.cache) == (200, "MISS"), path
+        assert (second.status, second.cache) == (200, "HIT"), path
+        assert second.text == first.text
+        assert "xkey" not in second.headers  # the tags stay inside the edge
+
+
+def test_a_price_change_reaches_the_edge_once_the_cache_group_purges(
+    live_server, edge_for, shop, fetch, capsys
+):
+    store, product = shop
+    edge = edge_for(live_server)
+    path = f"/s/{store.slug}/p/{product.pk}/"
+    fetch(edge, path)
+    stale = fetch(edge, path)
+    assert stale.cache == "HIT" and "250" in stale.text
+
+    services.update_product(product=product, price=Decimal("275.00"))
+    committed = time.monotonic()
+    run_pending()  # the `cache` group: forget the snapshot, PURGE xkey: store-<id> product-<id>
+    deadline = committed + 5
+    while True:
+        reply = fetch(edge, path)
+        if "275" in reply.text or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    delay_ms = (time.monotonic() - committed) * 1000
+    with capsys.disabled():
+        print(f"\nedge: commit -> new price through Varnish in {delay_ms:.1f} ms")
+    assert reply.status == 200 and "275" in reply.text and "250.00" not in reply.text
+    assert reply.cache == "MISS"
+    assert fetch(edge, f"/s/{store.slug}/").cache == "MISS"  # the listing pages went with the store tag
+    assert fetch(edge, path).cache == "HIT"
+
+
+def test_a_failed_purge_raises_so_the_event_is_retried(settings, shop):
+    from dukaan.storefront import consumers
+
+    settings.EDGE_PURGE_URL = "http://127.0.0.1:9"  # nothing listens on the discard port
+    with pytest.raises(consumers.EdgePurgeFailed):
+        consumers.purge_edge(shop[0].pk, [])
+
+
+def test_a_buyer_with_a_cart_never_gets_or_fills_a_shared_page(live_server, edge_for, shop, fetch):
+    store, product = shop
+    edge = edge_for(live_server)
+    home = f"/s/{store.slug}/"
+    body = urlencode({"product": product.pk, "quantity": 2})
+    added = fetch(edge, f"/s/{store.slug}/cart/add/", method="POST", headers=FORM, body=body)
+    assert added.status == 302 and added.cache == "PASS"  # no CSRF token needed (see views.cart_add)
+    session = next(c.split(";")[0] for c in added.headers.get_all("Set-Cookie") if c.startswith("sessionid="))
+    buyer = {"Cookie": f"csrftoken=abc; {session}"}
+
+    for _ in range(2):
+        mine = fetch(edge, home, headers=buyer)
+        assert mine.cache == "PASS" and "Cart <b>2</b>" in mine.text
+        assert "private" in mine.headers["Cache-Control"]
+        cart = fetch(edge, f"/s/{store.slug}/cart/", headers=buyer)
+        assert cart.status == 200 and cart.cache == "PASS" and "Brass lamp" in cart.text
+        assert "no-store" in cart.headers["Cache-Control"]
+
+    # Another buyer: the first one's visits stored nothing, and what is stored shows no cart.
+    others = [fetch(edge, home), fetch(edge, home)]
+    assert [reply.cache for reply in others] == ["MISS", "HIT"]
+    assert all("Cart <b>" not in reply.text for reply in others)
+    assert fetch(edge, f"/s/{store.slug}/cart/").cache == "PASS"
+    # The first buyer still sees their own cart after the page was cached for everyone else.
+    assert "Cart <b>2</b>" in fetch(edge, home, headers=buyer).text
+
+
+def test_cart_checkout_and_order_pages_are_never_cached(live_server, edge_for, shop, fetch):
+    store, _ = shop
+    edge = edge_for(live_server)
+    for path in (f"/s/{store.slug}/cart/", f"/s/{store.slug}/checkout/", f"/s/{store.slug}/o/no-such-order/"):
+        replies = [fetch(edge, path) for _ in range(3)]
+        assert {reply.cache for reply in replies} == {"PASS"}, path
+    assert fetch(edge, "/healthz").cache == "PASS"  # and nothing outside the storefront
+
+
+def test_purge_is_refused_from_elsewhere_and_needs_tags(live_server, edge_for, fetch):
+    edge = edge_for(live_server)
+    assert fetch(edge, "/", method="PURGE").status == 400
+    reply = fetch(edge, "/", method="PURGE", headers={"xkey": "store-999999"})
+    assert reply.status == 200 and reply.text.strip() == "purged 0"
+
+
+def test_the_edge_serves_the_last_good_page_while_the_storefront_is_down(settings, edge_for, shop, fetch):
+    store, product = shop
+    settings.STOREFRONT_S_MAXAGE = 1
+    backend = LiveServer("127.0.0.1:0")
+    try:
+        # No stale copies while the backend is healthy, so a hit on an expired page means grace.
+        edge = edge_for(backend, grace=0)
+        path = f"/s/{store.slug}/p/{product.pk}/"
+        assert fetch(edge, path).cache == "MISS"
+        assert fetch(edge, path).cache == "HIT"
+    finally:
+        backend.stop()
+    time.sleep(3.5)  # the page expires, and the /healthz probe (1 s, 2 of 3) calls the backend sick
+    reply = fetch(edge, path)
+    assert reply.status == 200 and "Brass lamp" in reply.text
+    assert reply.cache == "HIT" and int(reply.headers["Age"]) >= 2
+    assert fetch(edge, f"/s/{store.slug}/").status == 503  # never cached: nothing to serve
