@@ -100,7 +100,11 @@ def apply(group: ConsumerGroup, event: Event, *, on_applied: Callable[[], None] 
                 on_applied()
     except IntegrityError:
         # Another worker of the group recorded the same event at the same moment: it is applied.
-        return False
+        # Any other integrity error is the handler's own (PostgreSQL checks foreign keys at
+        # commit): the event was not applied, so it must be retried and then parked, not skipped.
+        if ProcessedEvent.objects.filter(group=group.name, event_id=event.id).exists():
+            return False
+        raise
     return created
 
 

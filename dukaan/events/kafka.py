@@ -9,11 +9,12 @@ dedupe in `apply()` keeps the effect single.
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlparse
 
-from confluent_kafka import OFFSET_END, Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 DLQ_TOPIC = "dukaan.dlq"
 TOPIC_PREFIX = "dukaan."
+REPLAY_READ_TIMEOUT_S = 60
 
 
 def bootstrap_servers() -> str:
@@ -71,8 +73,7 @@ class DeadLetterTopic:
             "attempts": str(attempts),
             "source": f"{self.message.topic()}/{self.message.partition()}/{self.message.offset()}",
         }
-        self.producer.produce(DLQ_TOPIC, key=self.message.key(), value=self.message.value(), headers=headers)
-        self.producer.flush(10)
+        _produce_dead_letter(self.producer, self.message, headers)
         DeadLetter.objects.create(
             group=group.name,
             event_id=event.id,
@@ -107,19 +108,64 @@ def run_worker(
                 _park_unreadable(dead_letters, message, error)
             else:
                 deliver(group, event, dead_letter=dead_letters)
-            consumer.commit(message=message, asynchronous=False)
+            _commit(consumer, message)
             close_old_connections()
     finally:
         consumer.close()
+
+
+def _commit(consumer: Consumer, message) -> None:
+    """Commit past `message`; a failed commit is logged, never fatal.
+
+    The effect is already applied (and recorded in ProcessedEvent), so an offset that did not
+    reach Kafka (broker down, a rebalance took the partition) only means a redelivery later,
+    which apply() skips. Letting the exception out would end the worker instead.
+    """
+    try:
+        consumer.commit(message=message, asynchronous=False)
+    except KafkaException as error:
+        logger.warning(
+            "kafka: could not commit %s/%s/%s (it will be redelivered and skipped): %s",
+            message.topic(),
+            message.partition(),
+            message.offset(),
+            error.args[0] if error.args else error,
+        )
+
+
+def _produce_dead_letter(producer: Producer, message, headers: dict[str, str]) -> None:
+    failures = []
+
+    def delivered(error, _message) -> None:
+        if error is not None:
+            failures.append(error)
+
+    producer.produce(
+        DLQ_TOPIC, key=message.key(), value=message.value(), headers=headers, on_delivery=delivered
+    )
+    if producer.flush(10) or failures:
+        # The DeadLetter row (written next) still records it; say loudly that the topic has not.
+        logger.error(
+            "kafka: could not write %s/%s/%s to %s: %s",
+            message.topic(),
+            message.partition(),
+            message.offset(),
+            DLQ_TOPIC,
+            failures[0] if failures else "not acknowledged within 10 s",
+        )
 
 
 def _park_unreadable(dead_letters: DeadLetterTopic, message, error: Exception) -> None:
     logger.error(
         "unreadable message at %s/%s/%s: %r", message.topic(), message.partition(), message.offset(), error
     )
-    headers = {"group": dead_letters.group.name, "error": f"unreadable: {error}"[:2000], "attempts": "0"}
-    dead_letters.producer.produce(DLQ_TOPIC, key=message.key(), value=message.value(), headers=headers)
-    dead_letters.producer.flush(10)
+    headers = {
+        "group": dead_letters.group.name,
+        "error": f"unreadable: {error}"[:2000],
+        "attempts": "0",
+        "source": f"{message.topic()}/{message.partition()}/{message.offset()}",
+    }
+    _produce_dead_letter(dead_letters.producer, message, headers)
 
 
 def replay(group: ConsumerGroup, start: str, *, log: Callable[[str], None] = logger.info) -> None:
@@ -127,24 +173,32 @@ def replay(group: ConsumerGroup, start: str, *, log: Callable[[str], None] = log
 
     Stop the group's workers first: Kafka only lets an idle group's offsets be set.
     """
-    consumer = _consumer(group, **{"enable.partition.eof": True})
+    consumer = _consumer(group)
     try:
         partitions = []
         for topic in topics_for(group):
             metadata = consumer.list_topics(topic, timeout=10).topics[topic]
             partitions += [TopicPartition(topic, p) for p in metadata.partitions]
         if start.isdigit():
-            targets = [TopicPartition(tp.topic, tp.partition, int(start)) for tp in partitions]
+            wanted = [TopicPartition(tp.topic, tp.partition, int(start)) for tp in partitions]
         else:
             since = datetime.fromisoformat(start)
             since = timezone.make_aware(since) if timezone.is_naive(since) else since
             millis = int(since.timestamp() * 1000)
-            wanted = [TopicPartition(tp.topic, tp.partition, millis) for tp in partitions]
-            targets = consumer.offsets_for_times(wanted, timeout=10)
-        targets = [
-            tp if tp.offset >= 0 else TopicPartition(tp.topic, tp.partition, OFFSET_END) for tp in targets
-        ]
-        ids = _event_ids_from(consumer, targets)
+            times = [TopicPartition(tp.topic, tp.partition, millis) for tp in partitions]
+            wanted = consumer.offsets_for_times(times, timeout=10)
+        targets, ends = [], {}
+        for tp in wanted:
+            low, high = consumer.get_watermark_offsets(
+                TopicPartition(tp.topic, tp.partition), timeout=10, cached=False
+            )
+            # An offset past the end (or -1: no message since that time) leaves nothing to replay
+            # there. Committed as is, an offset past the end would be out of range, and the
+            # worker's auto.offset.reset=earliest would then replay the whole partition.
+            offset = high if tp.offset < 0 or tp.offset > high else max(tp.offset, low)
+            targets.append(TopicPartition(tp.topic, tp.partition, offset))
+            ends[(tp.topic, tp.partition)] = high
+        ids = _event_ids_from(consumer, targets, ends)
         ProcessedEvent.objects.filter(group=group.name, event_id__in=ids).delete()
         consumer.commit(offsets=targets, asynchronous=False)
         log(f"Group {group.name} will re-read {len(ids)} events from {start}.")
@@ -152,21 +206,35 @@ def replay(group: ConsumerGroup, start: str, *, log: Callable[[str], None] = log
         consumer.close()
 
 
-def _event_ids_from(consumer: Consumer, targets: list[TopicPartition]) -> list[str]:
-    """Read from `targets` to the current end of each partition, collecting event ids."""
+def _event_ids_from(
+    consumer: Consumer, targets: list[TopicPartition], ends: dict[tuple[str, int], int]
+) -> list[str]:
+    """The event ids from `targets` up to `ends` (each partition's end when the replay began).
+
+    Raises when it cannot read that far: a replay that forgot only some of the events would see
+    the others skipped as duplicates.
+    """
     ids: list[str] = []
-    open_partitions = {(tp.topic, tp.partition) for tp in targets if tp.offset != OFFSET_END}
-    if not open_partitions:
+    reading = [tp for tp in targets if tp.offset < ends[(tp.topic, tp.partition)]]
+    left = {(tp.topic, tp.partition) for tp in reading}
+    if not left:
         return ids
-    consumer.assign(targets)
-    while open_partitions:
-        message = consumer.poll(5)
-        if message is None:
-            break
-        if message.error():
-            if message.error().code() == KafkaError._PARTITION_EOF:
-                open_partitions.discard((message.topic(), message.partition()))
+    consumer.assign(reading)
+    deadline = time.monotonic() + REPLAY_READ_TIMEOUT_S
+    while left:
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"replay: could not read {', '.join(f'{t}/{p}' for t, p in sorted(left))} "
+                f"to its end within {REPLAY_READ_TIMEOUT_S} s; nothing was changed"
+            )
+        message = consumer.poll(1)
+        if message is None or message.error():
             continue
+        where = (message.topic(), message.partition())
+        if where not in left:
+            continue
+        if message.offset() + 1 >= ends[where]:
+            left.discard(where)
         try:
             ids.append(event_from_message(message).id)
         except (ValueError, KeyError, TypeError):

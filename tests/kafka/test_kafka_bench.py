@@ -1,0 +1,146 @@
+"""Event pipeline on Kafka + Debezium: events per second and commit-to-consumer latency.
+
+Run by `make bench` (its PostgreSQL step: Debezium needs PostgreSQL's WAL). Figures are printed, not
+asserted. The same two loads as bench/test_event_pipeline.py for the embedded bus: as fast as one
+writer can commit, and a steady 50 commits a second. Each update is `adjust_stock` in its own
+transaction; its commit time is taken with transaction.on_commit, its arrival in the consumer group's
+handler (run_worker in a thread of this process, as `dukaan worker` runs it). "on topic" is when
+Debezium published it (the Kafka message timestamp), read by a plain consumer alongside.
+
+The throwaway PostgreSQL runs synchronous_commit=off: the WAL writer flushes every wal_writer_delay
+(200 ms) and logical decoding only sends flushed WAL, so that is the floor of the latency here.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+from confluent_kafka import Consumer, TopicPartition
+from django.db import transaction
+from rich.console import Console
+from rich.table import Table
+
+from dukaan.catalog import services
+from dukaan.conftest import make_store
+from dukaan.events.models import OutboxEvent
+
+pytestmark = [pytest.mark.bench, pytest.mark.kafka]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+class TopicClock:
+    """Reads dukaan.catalog from its current end and notes each event's message timestamp (ms)."""
+
+    def __init__(self, bootstrap_servers: str, ends: dict[int, int]) -> None:
+        self.published: dict[str, float] = {}
+        self.stopping = threading.Event()
+        self.consumer = Consumer(
+            {
+                "bootstrap.servers": bootstrap_servers,
+                "group.id": "dukaan-bench-clock",
+                "enable.auto.commit": False,
+            }
+        )
+        self.consumer.assign([TopicPartition("dukaan.catalog", p, offset) for p, offset in ends.items()])
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        while not self.stopping.is_set():
+            message = self.consumer.poll(0.1)
+            if message is not None and message.error() is None:
+                headers = dict(message.headers() or [])
+                self.published[headers["id"].decode()] = message.timestamp()[1] / 1000
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(5)
+        self.consumer.close()
+
+
+def measure(kafka_bus, product, *, updates: int, per_second: float | None) -> list[str]:
+    committed: dict[str, tuple[float, float]] = {}  # event id -> (perf_counter, wall clock)
+    arrived: dict[str, float] = {}
+    ready = threading.Event()
+
+    def handle(event) -> None:
+        arrived.setdefault(event.id, time.perf_counter())
+        if event.id in committed and len(committed) == updates and set(committed) <= set(arrived):
+            ready.set()
+
+    group = kafka_bus.group("bench", handle)
+    clock = TopicClock(kafka_bus.cluster.bootstrap_servers, kafka_bus.end_offsets("dukaan.catalog"))
+    worker = kafka_bus.run(group)
+    # The group's first assignment is not part of the measurement: wait for one event through it.
+    services.adjust_stock(product=product, delta=-1)
+    warm_up = str(OutboxEvent.objects.latest("created_at").id)
+    kafka_bus.wait_until(lambda: warm_up in arrived, 60, "the warm-up event")
+
+    started = time.perf_counter()
+    try:
+        for number in range(updates):
+            if per_second:
+                time.sleep(max(0.0, started + number / per_second - time.perf_counter()))
+            with transaction.atomic():
+                services.adjust_stock(product=product, delta=-1)
+                event_id = str(OutboxEvent.objects.latest("created_at").id)
+                transaction.on_commit(
+                    lambda key=event_id: committed.__setitem__(key, (time.perf_counter(), time.time()))
+                )
+        writing = time.perf_counter() - started
+        kafka_bus.wait_until(lambda: set(committed) <= set(arrived), 180, f"{updates} events", poll=0.05)
+    finally:
+        worker.stop()
+        clock.stop()
+    last = max(arrived[key] for key in committed)
+    latencies = [(arrived[key] - at) * 1000 for key, (at, _wall) in committed.items()]
+    on_topic = [
+        (clock.published[key] - wall) * 1000
+        for key, (_at, wall) in committed.items()
+        if key in clock.published
+    ]
+    load = f"{per_second:.0f}/s steady" if per_second else "as fast as possible"
+    return [
+        load,
+        str(updates),
+        f"{updates / writing:,.0f}",
+        f"{updates / (last - started):,.0f}",
+        f"{statistics.median(on_topic):.0f}" if on_topic else "-",
+        f"{statistics.median(latencies):.1f}",
+        f"{percentile(latencies, 0.99):.1f}",
+    ]
+
+
+def test_kafka_debezium_throughput_and_latency(kafka_bus):
+    store = make_store("+919812347900", "kafka-bench")
+    product = services.create_product(store=store, name="Bench", price=Decimal("10"), stock=10**6)
+    table = Table(
+        title="Kafka + Debezium (kafka://), one consumer group (run_worker), each update its own transaction"
+    )
+    columns = [
+        "load",
+        "events",
+        "commits/s",
+        "delivered/s",
+        "on topic p50 ms",
+        "latency p50 ms",
+        "latency p99 ms",
+    ]
+    for column in columns:
+        table.add_column(column, justify="right")
+    table.add_row(*measure(kafka_bus, product, updates=1000, per_second=None))
+    table.add_row(*measure(kafka_bus, product, updates=300, per_second=50))
+    console = Console(width=140)
+    console.print(table)
+    console.print(
+        "PostgreSQL here: synchronous_commit=off, WAL flushed every wal_writer_delay (200 ms by default); "
+        "Debezium only decodes flushed WAL, poll.interval.ms=100."
+    )

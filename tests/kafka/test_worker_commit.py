@@ -1,0 +1,103 @@
+"""`run_worker` outlives an offset commit Kafka refuses (no broker needed: a stand-in consumer).
+
+A sync commit raises while the broker is away (`_WAIT_COORD`) or the group rebalances
+(`REBALANCE_IN_PROGRESS`). The effect is already applied and recorded, so the worker logs it and goes
+on; the uncommitted message is redelivered later and skipped (test_worker_crash, test_outage).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from datetime import UTC, datetime
+
+from confluent_kafka import KafkaError, KafkaException
+
+from dukaan.events import kafka
+from dukaan.events.consumers import ConsumerGroup
+from dukaan.events.models import ProcessedEvent
+
+
+class Message:
+    def __init__(self, offset: int) -> None:
+        self._offset = offset
+        self.event_id = str(uuid.uuid4())
+        self._value = json.dumps(
+            {
+                "id": self.event_id,
+                "type": "stock.changed",
+                "version": 1,
+                "store_id": 1,
+                "occurred_at": datetime.now(UTC).isoformat(),
+                "data": {"version": offset},
+            }
+        ).encode()
+
+    def topic(self):
+        return "dukaan.catalog"
+
+    def partition(self):
+        return 0
+
+    def offset(self):
+        return self._offset
+
+    def key(self):
+        return b"1"
+
+    def value(self):
+        return self._value
+
+    def headers(self):
+        return []
+
+    def error(self):
+        return None
+
+
+class RefusingConsumer:
+    """Hands out the messages, then stops the worker; refuses the commit of some offsets."""
+
+    def __init__(self, messages: list[Message], refuse: set[int], stop: threading.Event) -> None:
+        self.messages, self.refuse, self.stop = list(messages), refuse, stop
+        self.committed: list[int] = []
+        self.closed = False
+
+    def subscribe(self, topics):
+        pass
+
+    def poll(self, timeout):
+        if self.messages:
+            return self.messages.pop(0)
+        self.stop.set()
+        return None
+
+    def commit(self, message, asynchronous):
+        assert asynchronous is False
+        if message.offset() in self.refuse:
+            raise KafkaException(KafkaError(KafkaError.REBALANCE_IN_PROGRESS))
+        self.committed.append(message.offset())
+
+    def close(self):
+        self.closed = True
+
+
+def test_a_refused_offset_commit_does_not_end_the_worker(transactional_db, monkeypatch, caplog):
+    applied = []
+    group = ConsumerGroup("commit-refused", lambda event: applied.append(event.id), frozenset({"catalog"}))
+    messages = [Message(offset) for offset in range(3)]
+    stop = threading.Event()
+    consumer = RefusingConsumer(messages, refuse={1}, stop=stop)
+    monkeypatch.setattr(kafka, "_consumer", lambda _group, **_overrides: consumer)
+    monkeypatch.setattr(kafka, "Producer", lambda _config: None)
+
+    with caplog.at_level(logging.WARNING, logger="dukaan.events.kafka"):
+        kafka.run_worker(group, stop=stop)
+
+    assert applied == [message.event_id for message in messages]
+    assert consumer.committed == [0, 2]
+    assert consumer.closed
+    assert ProcessedEvent.objects.filter(group=group.name).count() == 3
+    assert "could not commit dukaan.catalog/0/1" in caplog.text
