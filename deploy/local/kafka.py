@@ -36,6 +36,8 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from throwaway import Refused, process_alive, read_json, write_json
+
 PROG = "kafka"
 REPO = Path(__file__).resolve().parents[2]
 KAFKA_DIR = REPO / "deploy" / "kafka"
@@ -56,10 +58,6 @@ BROKER_MAIN = "kafka.Kafka"
 STORAGE_TOOL_MAIN = "kafka.tools.StorageTool"
 CONNECT_MAIN = "org.apache.kafka.connect.cli.ConnectStandalone"
 POSTGRES_CONNECTOR_CLASS = "io.debezium.connector.postgresql.PostgresConnector"
-
-
-class Refused(Exception):
-    """An error a person can act on; printed as one message, without a traceback."""
 
 
 def say(message: str) -> None:
@@ -197,15 +195,10 @@ class DataDir:
         return self.path / f"{component}.pid"
 
     def read_state(self) -> dict:
-        try:
-            return json.loads(self.state_file.read_text())
-        except (OSError, ValueError):
-            return {}
+        return read_json(self.state_file)
 
     def write_state(self, state: dict) -> None:
-        staging = self.state_file.with_suffix(".json.partial")
-        staging.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")
-        staging.replace(self.state_file)
+        write_json(self.state_file, state)
 
     def read_pid(self, component: str) -> int | None:
         try:
@@ -231,21 +224,6 @@ class DataDir:
             if self.marker().encode() not in arguments:
                 return None  # the PID was reused by some other process
         return pid
-
-
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        # A zombie has ended; only its parent has not collected it yet.
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def render(template: Path, values: dict[str, object]) -> str:

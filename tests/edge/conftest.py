@@ -13,6 +13,7 @@ import http.client
 import importlib.util
 import os
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,12 +27,17 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _load_varnish_script():
-    spec = importlib.util.spec_from_file_location(
-        "deploy_local_varnish", REPO / "deploy" / "local" / "varnish.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    # The deploy/local scripts are run as files and import their neighbour `throwaway` module. The
+    # folder is on sys.path only while loading: its redis.py would otherwise shadow the redis client.
+    folder = str(REPO / "deploy" / "local")
+    sys.path.insert(0, folder)
+    try:
+        spec = importlib.util.spec_from_file_location("deploy_local_varnish", f"{folder}/varnish.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(folder)
 
 
 varnish_script = _load_varnish_script()
