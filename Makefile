@@ -38,7 +38,7 @@ lint: install
 # PostgreSQL's server programs and Debian's Chromium, for the PostgreSQL pass and browser tests.
 # Java and Maven fetch and run Kafka, Kafka Connect and Debezium (deploy/local/kafka.py); Redis backs
 # the catalog cache tests; Varnish (with varnish-modules' xkey) is the edge cache.
-SYSTEM_PACKAGES := postgresql chromium fonts-liberation openjdk-17-jre-headless maven redis-server \
+SYSTEM_PACKAGES := postgresql chromium fonts-liberation openjdk-17-jre-headless maven redis-server nginx wrk \
 	varnish varnish-modules
 sysdeps:
 	@if dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then exit 0; fi; \

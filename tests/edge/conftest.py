@@ -22,6 +22,7 @@ import pytest
 from django.core.cache import caches
 
 from dukaan.storefront import catalog_cache, consumers
+from tests.processes import in_ci
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -41,10 +42,6 @@ def _load_varnish_script():
 
 
 varnish_script = _load_varnish_script()
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("true", "1", "yes")
 
 
 @dataclass
