@@ -1,14 +1,17 @@
 """Product and logo photos: check an upload by its content, then store it with two WebP thumbnails.
 
+Each stored file is named after a hash of its own bytes, so what a name points at never changes and
+browsers and CDNs may cache it forever.
+
 Nothing here trusts a file's name or its Content-Type header: the bytes decide. Every file goes
 through Django's default storage, so local files can be swapped for S3 by configuration alone.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
-import uuid
 import warnings
 from dataclasses import dataclass
 
@@ -26,6 +29,8 @@ EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": 
 # The only decoders Pillow may try on an upload: fewer parsers see untrusted bytes.
 OPEN_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 THUMBNAIL_QUALITY = 80
+# Hex digits of the SHA-256 in a stored name: 80 bits, so two different files never get one name.
+NAME_HASH_LENGTH = 20
 
 UNREADABLE = "That file is not an image we can read. Upload a JPEG, PNG, WebP or GIF photo."
 DAMAGED = (
@@ -188,11 +193,19 @@ def _webp(image: Image.Image, longest_side: int, icc_profile: bytes | None) -> b
     return buffer.getvalue()
 
 
+def content_hash(data: bytes) -> str:
+    """The part of a stored file's name that comes from its bytes."""
+    return hashlib.sha256(data).hexdigest()[:NAME_HASH_LENGTH]
+
+
 def store_image(upload, *, folder: str) -> StoredImage:
     """Validate an upload and store its original bytes plus small and large WebP thumbnails.
 
-    Every upload gets new random names, so no two rows ever share a file and deleting one
-    row's files can never remove another's.
+    Each file is named `<folder>/<hash of its bytes>` (`.jpg`, `-240.webp`, ...). The same bytes
+    uploaded again find that name taken, and the storage saves them under a free variant of it
+    (`<hash>_<random>.jpg`) instead of sharing the file: no two rows ever share a file, and deleting
+    one row's files can never remove another's. That needs a storage that never overwrites, as
+    Django's file system storage does not (on S3, set `file_overwrite` off).
     """
     info, image, data = _decode(upload)
     try:
@@ -206,16 +219,16 @@ def store_image(upload, *, folder: str) -> StoredImage:
     finally:
         image.close()
 
-    stem = f"{folder.strip('/')}/{uuid.uuid4().hex}"
+    folder = folder.strip("/")
     files = [
-        (f"{stem}.{EXTENSIONS[info.format]}", data),
-        (f"{stem}-{sizes['small']}.webp", small),
-        (f"{stem}-{sizes['large']}.webp", large),
+        (f"{folder}/{content_hash(data)}.{EXTENSIONS[info.format]}", data),
+        (f"{folder}/{content_hash(small)}-{sizes['small']}.webp", small),
+        (f"{folder}/{content_hash(large)}-{sizes['large']}.webp", large),
     ]
     written: list[str] = []
     try:
-        for name, data in files:
-            written.append(default_storage.save(name, ContentFile(data)))
+        for name, content in files:
+            written.append(default_storage.save(name, ContentFile(content)))
     except BaseException:
         delete_files(written)
         raise

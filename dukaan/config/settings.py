@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("DUKAAN_VAR_DIR", BASE_DIR / "var")).resolve()
@@ -162,10 +163,22 @@ EVENT_OUTBOX_RETENTION_HOURS = float(os.environ.get("EVENT_OUTBOX_RETENTION_HOUR
 # --- Files ----------------------------------------------------------------------------------
 STORAGE_URL = os.environ.get("STORAGE_URL", f"file://{VAR_DIR / 'media'}")
 MEDIA_ROOT = Path(urlparse(STORAGE_URL).path)
-MEDIA_URL = "/media/"
-STATIC_URL = "/static/"
+# A CDN in front of /static/ and /media/ (CloudFront, or any CDN pulling from this app); empty = none.
+CDN_URL = os.environ.get("CDN_URL", "").strip().rstrip("/")
+if CDN_URL:
+    _cdn = urlparse(CDN_URL)
+    if _cdn.scheme not in {"http", "https"} or not _cdn.netloc or _cdn.query or _cdn.fragment:
+        raise ImproperlyConfigured(
+            f"CDN_URL must be an http(s) address such as https://cdn.example.com, not {CDN_URL!r}. "
+            "Leave it empty to serve images and stylesheets from this app."
+        )
+MEDIA_URL = f"{CDN_URL}/media/"
+STATIC_URL = f"{CDN_URL}/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request without it
+# Without DEBUG, collectstatic writes content-hashed copies and {% static %} names them. With DEBUG
+# (`make run`) Django's manifest storage would name the unhashed files anyway, so WhiteNoise serves
+# the sources as they are, uncached: an edited stylesheet shows on the next reload.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -174,6 +187,18 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Content-hashed names (static files and uploads) never get other bytes, so every cache may keep
+# them for a year: the longest lifetime HTTP told servers to promise (RFC 2616, Expires).
+IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+
+def _hashed_static_for_a_year(headers, path: str, url: str) -> None:
+    # WhiteNoise marks hashed files immutable for ten years; keep one header for static and media.
+    if "immutable" in headers.get("Cache-Control", ""):
+        headers["Cache-Control"] = IMMUTABLE_CACHE_CONTROL
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _hashed_static_for_a_year
 # Uploads beyond this are refused before Django reads them into memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -8,7 +8,10 @@ from django.views.static import serve
 
 def media(request, path: str):
     # Read MEDIA_ROOT per request rather than at import, so it follows the settings in force.
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    # Upload names are hashes of their bytes and never reused for others (catalog/images.py).
+    response["Cache-Control"] = settings.IMMUTABLE_CACHE_CONTROL
+    return response
 
 
 urlpatterns = [

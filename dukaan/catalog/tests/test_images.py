@@ -1,5 +1,6 @@
-"""Image uploads: judged by their bytes, stored under fresh names with upright WebP thumbnails."""
+"""Image uploads: judged by their bytes, stored under names hashed from them with upright WebP thumbnails."""
 
+import hashlib
 import io
 import struct
 import warnings
@@ -238,6 +239,21 @@ def test_transparency_survives_and_an_animated_gif_uses_its_first_frame():
 # --- names and deletion --------------------------------------------------------------------------
 
 
+def sha256_hex(path: str) -> str:
+    with default_storage.open(path) as file:
+        return hashlib.sha256(file.read()).hexdigest()
+
+
+def test_each_stored_file_is_named_after_the_sha256_of_its_own_bytes():
+    data = encoded(Image.new("RGB", (900, 600), "teal"), "PNG")
+
+    stored = images.store_image(upload(data, name="IMG_0001.png"), folder="products/3")
+
+    assert stored.original == f"products/3/{hashlib.sha256(data).hexdigest()[:20]}.png"
+    assert stored.small == f"products/3/{sha256_hex(stored.small)[:20]}-240.webp"
+    assert stored.large == f"products/3/{sha256_hex(stored.large)[:20]}-720.webp"
+
+
 def test_the_same_bytes_uploaded_twice_get_different_names_and_deleting_one_keeps_the_other():
     data = encoded(Image.new("RGB", (300, 300), "yellow"), "PNG")
 
@@ -245,6 +261,9 @@ def test_the_same_bytes_uploaded_twice_get_different_names_and_deleting_one_keep
     second = images.store_image(upload(data, name="same.png"), folder="products/1")
 
     assert set(first.paths).isdisjoint(second.paths)
+    # The storage made the second names free; they still begin with the hash of their bytes.
+    for path in second.paths:
+        assert path.startswith(f"products/1/{sha256_hex(path)[:20]}")
     images.delete_files(first.paths)
     assert not any(default_storage.exists(path) for path in first.paths)
     assert all(default_storage.exists(path) for path in second.paths)
