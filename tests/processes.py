@@ -1,16 +1,21 @@
-"""Real services for the tests and benches: a throwaway Redis (deploy/local/redis.py) now, fixtures and
-plain helpers alike. Conftests that want the fixtures import them by name (pyproject's `pythonpath`
-puts the repository on sys.path, so `tests.processes` imports from anywhere).
+"""Real services for the tests and benches: a throwaway Redis (deploy/local/redis.py) and the storefront
+service (`dukaan storefront`) as processes of their own, fixtures and plain helpers alike. Conftests
+that want the fixtures import them by name (pyproject's `pythonpath` puts the repository on
+sys.path, so `tests.processes` imports from anywhere).
 """
 
 import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
+from urllib.request import urlopen
 
 import pytest
 from django.core.cache import caches
@@ -102,3 +107,90 @@ def own_redis(settings):
     except ProcessLookupError:
         pass
     server.stop()
+
+
+# --- The storefront service (`dukaan storefront`) -------------------------------------------------
+
+STOREFRONT_READY_SECONDS = 30
+
+
+def database_url() -> str:
+    """DATABASE_URL for another process to use the database this test process uses (the test one)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    user = quote(db["USER"] or "", safe="")
+    password = quote(db["PASSWORD"] or "", safe="")
+    credentials = f"{user}:{password}@" if user else ""
+    return f"postgres://{credentials}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@dataclass
+class StorefrontProcess:
+    """One `dukaan storefront` started by start_storefront(), stopped by its PID."""
+
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    def stats(self) -> dict:
+        """The counters of the worker that answers (exact with one worker)."""
+        with urlopen(f"{self.url}/-/storefront", timeout=5) as response:
+            return json.loads(response.read())
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
+
+    def stop(self) -> None:
+        """SIGTERM (uvicorn stops its workers, which flush their view counts), then SIGKILL."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)  # its own session: its workers too
+                self.process.wait(timeout=5)
+
+
+def start_storefront(log_dir: Path, *, cache_url: str, workers: int = 1, env: dict | None = None):
+    """`dukaan storefront` on a free port against this process's database; waits until it answers."""
+    port = _free_port()
+    log = log_dir / f"storefront-{port}.log"
+    command = [str(Path(sys.executable).with_name("dukaan")), "storefront", "--port", str(port)]
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CACHE_URL": cache_url,
+        **(env or {}),
+    }
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [*command, "--workers", str(workers)],
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = StorefrontProcess(f"http://127.0.0.1:{port}", process, log)
+    deadline = time.monotonic() + STOREFRONT_READY_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"`dukaan storefront` exited with {process.returncode}:\n{server.log_tail()}")
+        try:
+            server.stats()
+            return server
+        except OSError:
+            time.sleep(0.05)
+    server.stop()
+    pytest.fail(
+        f"`dukaan storefront` did not answer within {STOREFRONT_READY_SECONDS} s:\n{server.log_tail()}"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -118,8 +118,16 @@ if urlparse(CACHE_URL).scheme in {"redis", "rediss"}:
             },
         }
     }
-else:
+elif CACHE_URL == "dummy://":
+    # No cache at all: every read builds from the database (benchmarks of the cold path).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+elif CACHE_URL == "locmem://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dukaan"}}
+else:
+    raise ImproperlyConfigured(
+        "CACHE_URL must be redis://host:port/db, locmem:// (in-process) or dummy:// (none), "
+        f"not {CACHE_URL!r}"
+    )
 # After this many cache failures in a row the circuit opens: pages skip the cache (no timeout paid)
 # and one request tries it again every CACHE_BREAKER_RESET_SECONDS.
 CACHE_BREAKER_FAILURES = int(os.environ.get("CACHE_BREAKER_FAILURES", "3"))
@@ -145,6 +153,16 @@ EDGE_BREAKER_RESET_SECONDS = float(os.environ.get("EDGE_BREAKER_RESET_SECONDS", 
 # sooner), and how long after that it may serve the old copy while it fetches a new one.
 STOREFRONT_S_MAXAGE = int(os.environ.get("STOREFRONT_S_MAXAGE", "300"))
 STOREFRONT_STALE_WHILE_REVALIDATE = int(os.environ.get("STOREFRONT_STALE_WHILE_REVALIDATE", "60"))
+
+# --- Storefront service ---------------------------------------------------------------------
+# `dukaan storefront` (storefront/service.py): the public store pages as their own ASGI process.
+# Rendered pages each worker keeps in memory (an LRU); 0 turns that off. It needs CACHE_URL=redis://,
+# whose pub/sub tells every worker which store changed.
+STOREFRONT_PAGE_CACHE_PAGES = int(os.environ.get("STOREFRONT_PAGE_CACHE_PAGES", "1000"))
+# Threads per worker that render the pages not in memory through Django (each has its own connection).
+STOREFRONT_RENDER_THREADS = int(os.environ.get("STOREFRONT_RENDER_THREADS", "8"))
+# While the invalidation feed is lost the in-memory pages are dropped and bypassed; retry this often.
+STOREFRONT_FEED_RETRY_SECONDS = float(os.environ.get("STOREFRONT_FEED_RETRY_SECONDS", "1"))
 
 # --- Events ---------------------------------------------------------------------------------
 # local:// = the outbox relay and every consumer group run as threads inside the web process.

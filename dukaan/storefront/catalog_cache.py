@@ -9,6 +9,9 @@ version, so a deploy that changes the snapshot's shape never unpickles an old on
     store_catalog_gen:<id>    a token the invalidator changes on every catalog event of the store
     store_catalog_lock:<id>   the single-flight lock (cache.add), CATALOG_CACHE_LOCK_SECONDS
 
+and on Redis, every invalidation is also published on the INVALIDATION_CHANNEL, which the storefront
+service's workers follow to drop the store's pages they hold in memory (see service.py).
+
 A miss takes the lock and builds; everyone else missing at the same moment gets the previous copy,
 or waits for the new one (polling, at most CATALOG_CACHE_WAIT_SECONDS, then builds for itself).
 Because the lock is a cache key, this holds across processes with Redis. Within one process the
@@ -57,6 +60,8 @@ breaker = CircuitBreaker(
     failure_threshold=settings.CACHE_BREAKER_FAILURES,
     reset_seconds=settings.CACHE_BREAKER_RESET_SECONDS,
 )
+
+INVALIDATION_CHANNEL = "dukaan:catalog-invalidated"
 
 _builds = 0
 _builds_lock = threading.Lock()
@@ -269,6 +274,15 @@ def invalidate(store_id: int) -> None:
         )
     )
     _guarded(lambda cache: cache.delete(fresh_key(store_id), version=version))
+    _guarded(lambda cache: _publish_invalidation(cache, store_id))
+
+
+def _publish_invalidation(cache, store_id: int) -> None:
+    """Tell the storefront service's workers (service.py) to drop the store's pages from memory.
+    Only a Redis cache has subscribers; the in-process cache has no one to tell."""
+    redis_client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if redis_client is not None:
+        redis_client(write=True).publish(INVALIDATION_CHANNEL, str(store_id))
 
 
 def rebuild(store_id: int, build: Builder) -> StoreCatalog | None:

@@ -26,13 +26,19 @@ _last_flush = time.monotonic()
 
 
 def record_view(store_id: int, product_id: int | None = None) -> None:
+    """Count a view; write the counts if VIEW_FLUSH_SECONDS have passed since the last write."""
+    if count_view(store_id, product_id):
+        flush_views()
+
+
+def count_view(store_id: int, product_id: int | None = None) -> bool:
+    """Count a view, never touching the database; True when a flush is due. The storefront service
+    counts its in-memory page hits with this and flushes off its event loop."""
     with _lock:
         _views[store_id] += 1
         if product_id is not None:
             _product_views.setdefault(store_id, Counter())[product_id] += 1
-        due = time.monotonic() - _last_flush >= VIEW_FLUSH_SECONDS
-    if due:
-        flush_views()
+        return time.monotonic() - _last_flush >= VIEW_FLUSH_SECONDS
 
 
 def flush_views() -> int:

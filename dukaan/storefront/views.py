@@ -122,6 +122,13 @@ def _for_the_edge(request, response, store_id: int, product_ids):
     return response
 
 
+def _counted(response, store_id: int, product_id: int | None = None) -> None:
+    """Count the page view, and tell the storefront service (service.py) which view a copy of this
+    page stands for, so it counts the same view when it serves the copy from memory."""
+    record_view(store_id, product_id)
+    response.counted_view = (store_id, product_id)
+
+
 def _digits(phone: str) -> str:
     """A phone number as wa.me wants it: digits only, country code first."""
     return "".join(ch for ch in phone if ch.isdigit())
@@ -147,7 +154,6 @@ def _store_description(catalog: StoreCatalog, category: CatalogCategory | None =
 
 def store_home(request, slug: str):
     catalog = _catalog_or_404(slug)
-    record_view(catalog.store_id)
     page = _page(request, catalog.products)
     seo = Seo(
         title=catalog.name,
@@ -157,6 +163,7 @@ def store_home(request, slug: str):
         image=_store_image(catalog),
     )
     response = _render(request, "storefront/store_home.html", store=catalog, seo=seo, page=page)
+    _counted(response, catalog.store_id)
     return _for_the_edge(request, response, catalog.store_id, [item.id for item in page])
 
 
@@ -165,7 +172,6 @@ def category(request, slug: str, category_id: int):
     found = catalog.category(category_id)
     if found is None:
         raise Http404("This category is not in the store.")
-    record_view(catalog.store_id)
     products = catalog.products_in(found.id)
     page = _page(request, products)
     path = reverse("storefront:category", args=[catalog.slug, found.id])
@@ -180,6 +186,7 @@ def category(request, slug: str, category_id: int):
     response = _render(
         request, "storefront/store_home.html", store=catalog, seo=seo, page=page, current_category=found
     )
+    _counted(response, catalog.store_id)
     return _for_the_edge(request, response, catalog.store_id, [item.id for item in page])
 
 
@@ -188,7 +195,6 @@ def product(request, slug: str, product_id: int):
     item = catalog.product(product_id)
     if item is None:
         raise Http404("This product is not in the store.")
-    record_view(catalog.store_id, item.id)
     price = money(item.min_price, catalog)
     offer = f"{'From ' if item.price_varies else ''}{price}"
     if item.discount_percent:
@@ -217,6 +223,7 @@ def product(request, slug: str, product_id: int):
         chosen_variant_id=in_stock[0].id if len(in_stock) == 1 else None,
         max_quantity=_max_quantity(item),
     )
+    _counted(response, catalog.store_id, item.id)
     return _for_the_edge(request, response, catalog.store_id, [item.id])
 
 

@@ -1,10 +1,10 @@
 """A real Varnish (deploy/local/varnish.py, deploy/varnish/default.vcl) in front of a live storefront.
 
-`edge_for(server)` starts a Varnish whose backend is `server` (pytest-django's `live_server`, or a
-`LiveServer` a test can stop) and stops it when the test ends; each test gets its own, so no page
-cached by one test answers another's. `EDGE_PURGE_URL` is pointed at the last Varnish started, so
-the `cache` consumer group purges it. Without `varnishd` the tests are skipped, except under
-CI=true, where that is a failure.
+`edge_for(server)` starts a Varnish whose backend is `server` (pytest-django's `live_server`, or the
+storefront service from `storefront_for(redis)`) and stops it when the test ends; each test gets its
+own, so no page cached by one test answers another's. `EDGE_PURGE_URL` is pointed at the last
+Varnish started, so the `cache` consumer group purges it. Without `varnishd` the tests are
+skipped, except under CI=true, where that is a failure.
 """
 
 from __future__ import annotations
@@ -22,7 +22,13 @@ import pytest
 from django.core.cache import caches
 
 from dukaan.storefront import catalog_cache, consumers
-from tests.processes import in_ci
+from tests.processes import (  # noqa: F401 (fixtures)
+    in_ci,
+    own_redis,
+    redis_cache,
+    redis_server,
+    start_storefront,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -105,3 +111,19 @@ def edge_for(settings):
     yield start
     for folder in started:
         varnish_script.stop(folder)
+
+
+@pytest.fixture
+def storefront_for(tmp_path):
+    """storefront_for(redis, workers=1, env={}) -> a running `dukaan storefront` on that Redis and this
+    test's database (transactional tests only: it is another process); stopped when the test ends."""
+    started = []
+
+    def start(redis, *, workers: int = 1, env: dict | None = None):
+        server = start_storefront(tmp_path, cache_url=redis.url, workers=workers, env=env)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

@@ -1,0 +1,192 @@
+"""The storefront service for real: `dukaan storefront` (uvicorn workers) on a real Redis, behind a real
+Varnish, against this test's database.
+
+What a buyer and a shopkeeper must see: a page kept in a worker's memory is served again as it was,
+and counted as a view; a price changed in the dashboard shows through Varnish within a bound; a
+buyer with a cart always gets their own page; 200 buyers arriving at once at a cold store cost one
+snapshot build; with Redis stopped the pages still answer 200; with the storefront stopped Varnish
+still serves the pages it has.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from django.urls import reverse
+
+from dukaan.accounts.models import User
+from dukaan.catalog import services
+from dukaan.dashboard.tests.test_views import product_post
+from dukaan.events.local import run_pending
+from dukaan.events.models import OutboxEvent
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+PRICE_BOUND_SECONDS = 2.0
+
+
+@pytest.fixture
+def shop():
+    owner = User.objects.create_user("+919812345672")
+    store = services.create_store(
+        owner=owner, name="Service Store", slug="service-store", whatsapp=owner.phone
+    )
+    product = services.create_product(store=store, name="Brass lamp", price=Decimal("250.00"), stock=10)
+    run_pending()  # the set-up's events, before any page is kept
+    return store, product
+
+
+def wait_for(check, *, seconds: float = 5.0, pause: float = 0.01):
+    deadline = time.monotonic() + seconds
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(pause)
+
+
+def test_a_page_is_rendered_once_then_served_from_memory_and_still_counted(
+    redis_cache, storefront_for, shop, fetch
+):
+    store, product = shop
+    storefront = storefront_for(redis_cache)
+    path = f"/s/{store.slug}/p/{product.pk}/"
+    replies = [fetch(storefront.url, path) for _ in range(3)]
+    assert [reply.status for reply in replies] == [200, 200, 200]
+    assert replies[0].text == replies[2].text and "Brass lamp" in replies[0].text
+    assert "public" in replies[2].headers["Cache-Control"]
+    assert replies[2].headers["xkey"] == f"store-{store.pk} product-{product.pk}"  # the edge still tags it
+    stats = storefront.stats()
+    assert (stats["rendered"], stats["page_hits"], stats["feed"]) == (1, 2, "up")
+
+    storefront.stop()  # a clean stop writes the views counted in memory
+    viewed = OutboxEvent.objects.filter(type="storefront.viewed", aggregateid=str(store.pk))
+    data = [event.payload["data"] for event in viewed]
+    assert sum(item["views"] for item in data) == 3
+    assert sum(item["products"].get(str(product.pk), 0) for item in data) == 3
+
+
+def test_a_price_changed_in_the_dashboard_shows_through_the_edge_within_the_bound(
+    client, redis_cache, storefront_for, edge_for, shop, fetch, capsys
+):
+    store, product = shop
+    storefront = storefront_for(redis_cache, workers=2)
+    edge = edge_for(storefront)
+    path = f"/s/{store.slug}/p/{product.pk}/"
+    for _ in range(10):  # both workers keep the page; then the edge keeps it
+        assert "₹250" in fetch(storefront.url, path).text
+    assert fetch(edge, path).status == 200 and fetch(edge, path).cache == "HIT"
+
+    client.force_login(store.owner)
+    edit = client.post(
+        reverse("dashboard:product_edit", args=[product.pk]),
+        product_post(name="Brass lamp", description="", price="275", compare_at_price="", stock="10"),
+    )
+    assert edit.status_code == 302, edit.content.decode()[:2000]
+    committed = time.monotonic()
+    run_pending()  # the `cache` group: new generation in Redis, publish to the workers, PURGE the edge
+    reply = wait_for(lambda: (r := fetch(edge, path)).status == 200 and "₹275" in r.text and r)
+    delay_ms = (time.monotonic() - committed) * 1000
+    with capsys.disabled():
+        print(f"\nstorefront service: dashboard edit -> new price through Varnish in {delay_ms:.1f} ms")
+    assert reply, "the new price never showed through the edge"
+    assert "₹250" not in reply.text and delay_ms < PRICE_BOUND_SECONDS * 1000
+    # Every worker dropped its copy: nothing old comes from the service itself either.
+    assert all("₹275" in fetch(storefront.url, path).text for _ in range(10))
+    assert storefront.stats()["invalidations"] >= 1
+
+
+def test_a_buyer_with_a_cart_always_gets_their_own_page(redis_cache, storefront_for, shop, fetch):
+    store, product = shop
+    storefront = storefront_for(redis_cache)
+    home = f"/s/{store.slug}/"
+    anonymous = fetch(storefront.url, home)
+    assert "Cart <b>" not in anonymous.text
+
+    body = urlencode({"product": product.pk, "quantity": 2})
+    added = fetch(storefront.url, f"/s/{store.slug}/cart/add/", method="POST", headers=FORM, body=body)
+    assert added.status == 302
+    session = next(c.split(";")[0] for c in added.headers.get_all("Set-Cookie") if c.startswith("sessionid="))
+    hits_before = storefront.stats()["page_hits"]
+    for _ in range(2):
+        mine = fetch(storefront.url, home, headers={"Cookie": session})
+        assert "Cart <b>2</b>" in mine.text and "private" in mine.headers["Cache-Control"]
+    assert storefront.stats()["page_hits"] == hits_before  # never the kept copy
+    assert "Cart <b>" not in fetch(storefront.url, home).text  # and the kept copy has no cart
+
+
+def test_200_buyers_at_once_on_a_cold_store_cost_one_snapshot_build(
+    redis_cache, storefront_for, shop, fetch, capsys
+):
+    store, _ = shop
+    storefront = storefront_for(redis_cache)
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=200) as pool:
+        replies = list(pool.map(lambda _: fetch(storefront.url, f"/s/{store.slug}/"), range(200)))
+    elapsed = time.monotonic() - started
+    stats = storefront.stats()
+    with capsys.disabled():
+        print(
+            f"\nstorefront service: 200 concurrent cold requests in {elapsed:.2f} s, "
+            f"{stats['snapshot_builds']} snapshot build, {stats['rendered']} render(s)"
+        )
+    assert [reply.status for reply in replies] == [200] * 200
+    assert stats["snapshot_builds"] == 1
+    assert stats["rendered"] < 200  # the ones that came while it rendered waited for that render
+
+
+def test_with_redis_stopped_pages_still_answer_200_through_the_edge(
+    own_redis, storefront_for, edge_for, shop, fetch
+):
+    store, product = shop
+    storefront = storefront_for(own_redis)
+    edge = edge_for(storefront)
+    assert fetch(edge, f"/s/{store.slug}/").status == 200
+
+    own_redis.stop()
+    assert wait_for(lambda: storefront.stats()["feed"] == "down"), "the worker did not notice Redis went"
+    for path in (f"/s/{store.slug}/p/{product.pk}/", f"/s/{store.slug}/search?q=lamp"):  # not at the edge yet
+        reply = fetch(edge, path)
+        assert reply.status == 200 and reply.cache == "MISS" and "Brass lamp" in reply.text, path
+    direct = [fetch(storefront.url, f"/s/{store.slug}/") for _ in range(3)]
+    assert {reply.status for reply in direct} == {200}
+    stats = storefront.stats()
+    assert stats["pages_kept"] == 0 and stats["snapshot_builds"] >= 1  # from the database, kept nowhere
+
+
+def test_with_the_storefront_stopped_the_edge_serves_the_pages_it_has(
+    redis_cache, storefront_for, edge_for, shop, fetch
+):
+    store, product = shop
+    # Pages expire after 1 s, and no stale copies while the storefront is healthy: a hit on an
+    # expired page can then only be grace.
+    storefront = storefront_for(redis_cache, env={"STOREFRONT_S_MAXAGE": "1"})
+    edge = edge_for(storefront, grace=0)
+    path = f"/s/{store.slug}/p/{product.pk}/"
+    assert fetch(edge, path).cache == "MISS"
+    assert fetch(edge, path).cache == "HIT"
+
+    storefront.stop()
+    time.sleep(3.5)  # the page expires, and the /healthz probe (1 s, 2 of 3) calls the storefront sick
+    reply = fetch(edge, path)
+    assert reply.status == 200 and "Brass lamp" in reply.text
+    assert reply.cache == "HIT" and int(reply.headers["Age"]) >= 2
+    assert fetch(edge, f"/s/{store.slug}/").status == 503  # never cached: nothing to serve
+
+
+def test_the_service_refuses_to_start_without_a_shared_cache_to_learn_of_changes():
+    command = [str(Path(sys.executable).with_name("dukaan")), "storefront", "--port", "1"]
+    result = subprocess.run(
+        command, env={**os.environ, "CACHE_URL": "locmem://"}, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "CACHE_URL=redis://" in result.stderr and "Traceback" not in result.stderr
