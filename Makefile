@@ -37,7 +37,8 @@ lint: install
 
 # PostgreSQL's server programs and Debian's Chromium, for the PostgreSQL pass and browser tests.
 # Java and Maven fetch and run Kafka, Kafka Connect and Debezium (deploy/local/kafka.py); Redis backs
-# the catalog cache tests; Varnish (with varnish-modules' xkey) is the edge cache.
+# the catalog cache and the storefront service; Varnish (with varnish-modules' xkey) is the edge cache;
+# nginx and wrk are the benches' ceiling and load generator.
 SYSTEM_PACKAGES := postgresql chromium fonts-liberation openjdk-17-jre-headless maven redis-server nginx wrk \
 	varnish varnish-modules
 sysdeps:
