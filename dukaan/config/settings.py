@@ -147,6 +147,9 @@ CATALOG_CACHE_WAIT_SECONDS = float(os.environ.get("CATALOG_CACHE_WAIT_SECONDS", 
 EDGE_PURGE_URL = os.environ.get("EDGE_PURGE_URL", "")
 # A purge is one short HTTP call; a failed one is retried by the `cache` consumer group.
 EDGE_PURGE_TIMEOUT_SECONDS = float(os.environ.get("EDGE_PURGE_TIMEOUT_SECONDS", "0.5"))
+# A second purge this long after the first removes an old page the edge fetched in between (a render
+# that was already running); 0 turns it off.
+EDGE_REPURGE_SECONDS = float(os.environ.get("EDGE_REPURGE_SECONDS", "1"))
 EDGE_BREAKER_FAILURES = int(os.environ.get("EDGE_BREAKER_FAILURES", "3"))
 EDGE_BREAKER_RESET_SECONDS = float(os.environ.get("EDGE_BREAKER_RESET_SECONDS", "5"))
 # Public store pages (anonymous buyers): how long a shared cache keeps them (events purge them

@@ -12,9 +12,10 @@ version, so a deploy that changes the snapshot's shape never unpickles an old on
 and on Redis, every invalidation is also published on the INVALIDATION_CHANNEL, which the storefront
 service's workers follow to drop the store's pages they hold in memory (see service.py).
 
-A miss takes the lock and builds; everyone else missing at the same moment gets the previous copy,
-or waits for the new one (polling, at most CATALOG_CACHE_WAIT_SECONDS, then builds for itself).
-Because the lock is a cache key, this holds across processes with Redis. Within one process the
+A miss takes the lock and builds; everyone else missing at the same moment gets the previous copy
+(marked `is_previous_copy`, so no page drawn from it is kept downstream), or waits for the new one
+(polling, at most CATALOG_CACHE_WAIT_SECONDS, then builds for itself). Because the lock is a cache
+key, this holds across processes with Redis. Within one process the
 threads missing the same store go further: one of them takes part in that, the others sleep until
 it has the snapshot (so 200 threads of one process make one cache round of it, not 200).
 
@@ -30,6 +31,7 @@ slower). While the circuit is open nothing waits on the cache's timeout.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import threading
@@ -214,7 +216,7 @@ def _fill(store_id: int, build: Builder, generation: str | None) -> StoreCatalog
     except CacheUnavailable:
         return _build(store_id, build)
     if previous is not None:
-        return previous[2]
+        return dataclasses.replace(previous[2], is_previous_copy=True)
     return _wait_for_builder(store_id, build)
 
 

@@ -7,6 +7,7 @@ event is retried, then parked as a dead letter (replay it with `dukaan events re
 """
 
 import logging
+import threading
 from http.client import HTTPConnection, HTTPException, HTTPSConnection
 from urllib.parse import urlsplit
 
@@ -51,20 +52,22 @@ edge_breaker = CircuitBreaker(
 )
 
 
-def purge_edge(store_id: int, product_ids: list[int]) -> None:
-    """Purge the store's pages at the edge by tag: one `PURGE` with an `xkey` header to EDGE_PURGE_URL.
+def purge_edge(store_id: int, product_ids: list[int], url: str | None = None) -> None:
+    """Purge the store's pages at the edge by tag: one `PURGE` with an `xkey` header to `url`
+    (EDGE_PURGE_URL unless given).
 
     Nothing to do without EDGE_PURGE_URL. A failure is logged and raised, so the `cache` group
     retries the event and then parks it as a dead letter; while the edge keeps failing the circuit
     breaker refuses at once instead of waiting EDGE_PURGE_TIMEOUT_SECONDS every time.
     """
-    if not settings.EDGE_PURGE_URL:
+    url = settings.EDGE_PURGE_URL if url is None else url
+    if not url:
         return
     tags = " ".join(edge_tags(store_id, product_ids))
     if not edge_breaker.allow():
         logger.warning("edge purge of %s not sent: the edge's circuit is open", tags)
         raise EdgePurgeFailed("the edge's circuit is open")
-    target = urlsplit(settings.EDGE_PURGE_URL)
+    target = urlsplit(url)
     connection_class = HTTPSConnection if target.scheme == "https" else HTTPConnection
     connection = connection_class(target.hostname, target.port, timeout=settings.EDGE_PURGE_TIMEOUT_SECONDS)
     try:
@@ -91,3 +94,24 @@ def invalidate_catalog(event: Event) -> None:
         return
     catalog_cache.invalidate(event.store_id)
     purge_edge(event.store_id, changed_products(event))
+    purge_edge_again_later(event.store_id, changed_products(event))
+
+
+def purge_edge_again_later(store_id: int, product_ids: list[int]) -> None:
+    """Purge once more after EDGE_REPURGE_SECONDS. The edge can fetch an old page just after the
+    first purge: one rendered from the old catalog by a request already running, or served from
+    memory by a storefront worker that has not read the invalidation yet. The second purge ends
+    that; its failure is only logged (the first one was confirmed)."""
+    url = settings.EDGE_PURGE_URL
+    if not url or settings.EDGE_REPURGE_SECONDS <= 0:
+        return
+
+    def purge() -> None:
+        try:
+            purge_edge(store_id, product_ids, url)
+        except EdgePurgeFailed:
+            pass  # purge_edge logged it
+
+    timer = threading.Timer(settings.EDGE_REPURGE_SECONDS, purge)
+    timer.daemon = True
+    timer.start()

@@ -24,7 +24,7 @@ from . import catalog_cache
 SEARCH_MAX_WORDS = 8
 # The cache key version of the snapshot: bump it when these dataclasses change shape, so a deploy
 # never unpickles a snapshot an older release stored.
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 
 
 def absolute_url(url: str) -> str:
@@ -125,6 +125,9 @@ class StoreCatalog:
     logo_url: str
     categories: tuple[CatalogCategory, ...]
     products: tuple[CatalogProduct, ...]  # visible products only, newest first
+    # True when the cache handed out the previous copy while another process rebuilds it: good for
+    # this one page, but a page drawn from it must not be kept by any shared cache.
+    is_previous_copy: bool = False
 
     @cached_property
     def _products_by_id(self) -> dict[int, CatalogProduct]:

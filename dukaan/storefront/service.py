@@ -12,7 +12,8 @@ Freshness: the `cache` consumer group publishes each invalidated store on Redis
 pages. While the worker is not subscribed (Redis down, or not yet connected) it can miss a change,
 so it drops every page and keeps none until it is subscribed again: pages then come from Django,
 which builds from the database if it must, and still answers 200. A render that was running when
-its store was invalidated is answered but not kept.
+its store was invalidated is answered, but marked `no-cache` so that neither this worker nor the
+edge keeps what may be the old page.
 
 `dukaan storefront` runs `create_app` under uvicorn. `GET /-/storefront` answers this worker's
 counters as JSON (for benches and tests).
@@ -21,6 +22,7 @@ counters as JSON (for benches and tests).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import json
 import logging
@@ -115,9 +117,12 @@ class PageCache:
             self.pages.move_to_end(key)
         return page
 
+    def changed_since(self, store_id: int, clock: int) -> bool:
+        """Was the store invalidated (or every page dropped) after the clock read `clock`?"""
+        return clock < max(self.floor, self.invalidated.get(store_id, -1))
+
     def keep(self, key: str, page: Page) -> bool:
-        fresh = page.rendered_at >= max(self.floor, self.invalidated.get(page.store_id, -1))
-        if not (self.subscribed and self.capacity and fresh):
+        if not (self.subscribed and self.capacity) or self.changed_since(page.store_id, page.rendered_at):
             return False
         self._drop(key)
         self.pages[key] = page
@@ -374,14 +379,22 @@ class StorefrontApp:
             if rendered.shareable:
                 return rendered
             return await self._render_in_thread(scope, b"")  # not for sharing: this request's own
-        started_at = self.pages.clock
-        flight = asyncio.ensure_future(self._render_in_thread(scope, b""))
+        flight = asyncio.ensure_future(self._render_and_keep(scope, key))
         self.in_flight[key] = flight
         try:
-            rendered = await asyncio.shield(flight)
+            return await asyncio.shield(flight)
         finally:
             del self.in_flight[key]
-        if rendered.shareable and scope["method"] == "GET":
+
+    async def _render_and_keep(self, scope, key: str) -> Rendered:
+        started_at = self.pages.clock
+        rendered = await self._render_in_thread(scope, b"")
+        if not rendered.shareable:
+            return rendered
+        if self.pages.changed_since(rendered.store_id, started_at):
+            # It may show what the change replaced: this buyer gets it, no cache keeps it.
+            return _kept_by_no_one(rendered)
+        if scope["method"] == "GET":
             page = Page(rendered.store_id, 200, rendered.headers, rendered.body, rendered.view, started_at)
             self.pages.keep(key, page)
         return rendered
@@ -443,6 +456,12 @@ class StorefrontApp:
         body = json.dumps(stats).encode()
         headers = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
         await self._send(send, {"method": "GET"}, 200, headers, body)
+
+
+def _kept_by_no_one(rendered: Rendered) -> Rendered:
+    headers = [(name, value) for name, value in rendered.headers if name not in (b"cache-control", b"xkey")]
+    headers.append((b"cache-control", b"no-cache, max-age=0"))
+    return dataclasses.replace(rendered, headers=headers, shareable=False)
 
 
 def _store_of(headers: list[tuple[str, str]]) -> int | None:

@@ -104,12 +104,17 @@ def _render(request, template: str, *, store, seo: Seo, cart_count: int | None =
     return render(request, template, context)
 
 
-def _for_the_edge(request, response, store_id: int, product_ids):
+def _for_the_edge(request, response, catalog: StoreCatalog, product_ids):
     """Mark a browsing page for shared caches: public with s-maxage and stale-while-revalidate for an
     anonymous buyer, tagged `xkey: store-<id> product-<id> …` so a catalog event purges it (see
-    consumers.purge_edge); private for a buyer with a session, whose page shows their own cart."""
+    consumers.purge_edge); private for a buyer with a session, whose page shows their own cart.
+    A page drawn from the previous copy of the snapshot (served while another process rebuilds it
+    after a change) may show an old price: answered, but kept by no shared cache."""
     if any(name in request.COOKIES for name in PERSONAL_COOKIES):
         patch_cache_control(response, private=True, max_age=0)
+        return response
+    if catalog.is_previous_copy:
+        patch_cache_control(response, no_cache=True, max_age=0)
         return response
     patch_cache_control(
         response,
@@ -118,7 +123,7 @@ def _for_the_edge(request, response, store_id: int, product_ids):
         s_maxage=settings.STOREFRONT_S_MAXAGE,
         stale_while_revalidate=settings.STOREFRONT_STALE_WHILE_REVALIDATE,
     )
-    response["xkey"] = " ".join([f"store-{store_id}", *(f"product-{pk}" for pk in product_ids)])
+    response["xkey"] = " ".join([f"store-{catalog.store_id}", *(f"product-{pk}" for pk in product_ids)])
     return response
 
 
@@ -164,7 +169,7 @@ def store_home(request, slug: str):
     )
     response = _render(request, "storefront/store_home.html", store=catalog, seo=seo, page=page)
     _counted(response, catalog.store_id)
-    return _for_the_edge(request, response, catalog.store_id, [item.id for item in page])
+    return _for_the_edge(request, response, catalog, [item.id for item in page])
 
 
 def category(request, slug: str, category_id: int):
@@ -187,7 +192,7 @@ def category(request, slug: str, category_id: int):
         request, "storefront/store_home.html", store=catalog, seo=seo, page=page, current_category=found
     )
     _counted(response, catalog.store_id)
-    return _for_the_edge(request, response, catalog.store_id, [item.id for item in page])
+    return _for_the_edge(request, response, catalog, [item.id for item in page])
 
 
 def product(request, slug: str, product_id: int):
@@ -224,7 +229,7 @@ def product(request, slug: str, product_id: int):
         max_quantity=_max_quantity(item),
     )
     _counted(response, catalog.store_id, item.id)
-    return _for_the_edge(request, response, catalog.store_id, [item.id])
+    return _for_the_edge(request, response, catalog, [item.id])
 
 
 def _max_quantity(item: CatalogProduct) -> int:
@@ -248,7 +253,7 @@ def search(request, slug: str):
         noindex=True,
     )
     response = _render(request, "storefront/search.html", store=catalog, seo=seo, page=page, query=query)
-    return _for_the_edge(request, response, catalog.store_id, [item.id for item in page])
+    return _for_the_edge(request, response, catalog, [item.id for item in page])
 
 
 # --- Cart ---------------------------------------------------------------------------------------

@@ -57,9 +57,10 @@ def test_a_store_page_is_a_miss_then_a_hit(live_server, edge_for, shop, fetch):
 
 
 def test_a_price_change_reaches_the_edge_once_the_cache_group_purges(
-    live_server, edge_for, shop, fetch, capsys
+    live_server, edge_for, shop, fetch, capsys, settings
 ):
     store, product = shop
+    settings.EDGE_REPURGE_SECONDS = 0.3
     edge = edge_for(live_server)
     path = f"/s/{store.slug}/p/{product.pk}/"
     fetch(edge, path)
@@ -82,6 +83,9 @@ def test_a_price_change_reaches_the_edge_once_the_cache_group_purges(
     assert reply.cache == "MISS"
     assert fetch(edge, f"/s/{store.slug}/").cache == "MISS"  # the listing pages went with the store tag
     assert fetch(edge, path).cache == "HIT"
+    # EDGE_REPURGE_SECONDS later the tags are purged again, in case an old page slipped in between.
+    time.sleep(settings.EDGE_REPURGE_SECONDS + 0.5)
+    assert fetch(edge, path).cache == "MISS"
 
 
 def test_a_failed_purge_raises_so_the_event_is_retried(settings, shop):

@@ -14,6 +14,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from dukaan.catalog import services
 from dukaan.conftest import make_store
@@ -90,7 +91,9 @@ def test_the_first_page_builds_the_snapshot_and_the_next_reads_it_from_the_cache
         print(f"\ncatalog cache on {any_cache}, 180 visible products: {shown}")
 
 
-def test_a_miss_with_another_builder_at_work_gets_the_previous_copy(settings, store, product):
+def test_a_miss_with_another_builder_at_work_gets_the_previous_copy_kept_by_no_shared_cache(
+    settings, client, store, product
+):
     old = store_catalog(store.pk)
     services.update_product(product=product, price=Decimal("450.00"))
     catalog_cache.invalidate(store.pk)
@@ -99,8 +102,14 @@ def test_a_miss_with_another_builder_at_work_gets_the_previous_copy(settings, st
     builds = catalog_cache.build_count()
 
     served = store_catalog(store.pk)
+    page = client.get(reverse("storefront:product", args=[store.slug, product.pk]))
 
-    assert served == old and catalog_cache.build_count() == builds
+    assert served.products == old.products and served.is_previous_copy and not old.is_previous_copy
+    assert catalog_cache.build_count() == builds
+    # The old price may be shown this once, but neither the edge nor the storefront service keeps it.
+    assert page.status_code == 200 and "₹499" in page.content.decode()
+    control = {part.strip() for part in page["Cache-Control"].split(",")}
+    assert "no-cache" in control and "public" not in control and "xkey" not in page
 
 
 def test_a_miss_with_no_previous_copy_waits_for_the_builder(settings, store, product):

@@ -3,7 +3,7 @@ a worker may keep. The service itself runs for real in tests/edge/test_storefron
 
 import pytest
 
-from dukaan.storefront.service import Page, PageCache, _shared_page_request
+from dukaan.storefront.service import Page, PageCache, Rendered, _kept_by_no_one, _shared_page_request
 
 
 def scope(path: str, method: str = "GET", **headers: str) -> dict:
@@ -95,3 +95,17 @@ def test_the_least_recently_used_page_goes_first(pages):
     assert pages.get("/s/b/") is None
     assert all(pages.get(key) for key in ("/s/a/", "/s/c/", "/s/d/"))
     assert 2 not in pages.by_store  # an evicted page leaves no trace to invalidate
+
+
+def test_a_page_that_raced_a_change_is_answered_but_marked_for_no_cache():
+    rendered = Rendered(
+        200,
+        [(b"content-type", b"text/html"), (b"cache-control", b"public, s-maxage=300"), (b"xkey", b"store-1")],
+        b"<html>",
+        (1, None),
+        1,
+        True,
+    )
+    answered = _kept_by_no_one(rendered)
+    assert not answered.shareable and answered.body == b"<html>"
+    assert dict(answered.headers) == {b"content-type": b"text/html", b"cache-control": b"no-cache, max-age=0"}
