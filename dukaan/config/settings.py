@@ -167,6 +167,16 @@ STOREFRONT_RENDER_THREADS = int(os.environ.get("STOREFRONT_RENDER_THREADS", "8")
 # While the invalidation feed is lost the in-memory pages are dropped and bypassed; retry this often.
 STOREFRONT_FEED_RETRY_SECONDS = float(os.environ.get("STOREFRONT_FEED_RETRY_SECONDS", "1"))
 
+# --- Search ---------------------------------------------------------------------------------
+# tantivy:///path = the embedded engine, an index in that folder; http(s)://host:9200 = Elasticsearch.
+SEARCH_URL = os.environ.get("SEARCH_URL", f"tantivy://{VAR_DIR / 'search'}")
+# The Elasticsearch index alias; a full reindex builds a new index and moves the alias to it.
+SEARCH_INDEX = os.environ.get("SEARCH_INDEX", "dukaan-products")
+# A search that takes longer counts as failed: the page answers from the database instead.
+SEARCH_TIMEOUT_SECONDS = float(os.environ.get("SEARCH_TIMEOUT_SECONDS", "0.5"))
+SEARCH_BREAKER_FAILURES = int(os.environ.get("SEARCH_BREAKER_FAILURES", "3"))
+SEARCH_BREAKER_RESET_SECONDS = float(os.environ.get("SEARCH_BREAKER_RESET_SECONDS", "10"))
+
 # --- Events ---------------------------------------------------------------------------------
 # local:// = the outbox relay and every consumer group run as threads inside the web process.
 # kafka://host:port = Debezium publishes the outbox to Kafka; `dukaan worker --group NAME` consumes.
