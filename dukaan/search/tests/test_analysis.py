@@ -1,0 +1,127 @@
+"""The text analysis every search engine and the database fallback share."""
+
+import pytest
+
+from dukaan.search.analysis import (
+    GLOBAL_SYNONYMS,
+    alternatives,
+    highlight,
+    max_typos,
+    parse_synonym_group,
+    parse_synonyms,
+    stem,
+    typo_distance,
+    words,
+)
+
+
+def test_words_are_casefolded_without_accents_and_split_on_anything_else():
+    assert words("Café-Chairs, SET of 2 (Teak)") == ["cafe", "chairs", "set", "of", "2", "teak"]
+    assert words("Straße") == ["strasse"]
+    assert words("  -- !! ") == []
+
+
+def test_words_keep_devanagari_vowel_signs():
+    assert words("सूती कुर्ता") == ["सूती", "कुर्ता"]
+
+
+def test_plurals_and_word_forms_share_a_stem():
+    assert stem("kurtas") == stem("kurta")
+    assert stem("batteries") == stem("battery")
+    assert stem("chappals") == stem("chappal")
+    assert stem("running") == stem("run")
+    assert stem("samsung") != stem("samsonite")
+
+
+def test_typos_allowed_grow_with_the_word_like_fuzziness_auto():
+    assert [max_typos(word) for word in ["tv", "dal", "kurta", "samsng", "smartphone"]] == [0, 1, 1, 2, 2]
+
+
+def test_typo_distance_counts_a_swap_of_neighbours_as_one():
+    assert typo_distance("samsng", "samsung") == 1
+    assert typo_distance("smasung", "samsung") == 1
+    assert typo_distance("kitten", "sitting") == 3
+    assert typo_distance("", "tv") == 2
+
+
+def test_the_global_list_has_the_shopping_words_people_use():
+    assert len(GLOBAL_SYNONYMS) >= 40
+    assert {"mobile", "phone", "smartphone"} <= alternatives("mobile")
+    assert "slipper" in alternatives("chappal")
+    assert "kurta" in alternatives("kurti")
+    assert "sari" in alternatives("saree")
+
+
+def test_alternatives_match_the_group_by_stem():
+    assert "phone" in alternatives("mobiles")
+    assert "chappal" in alternatives("slippers")
+
+
+def test_a_word_without_synonyms_is_its_own_only_alternative():
+    assert alternatives("samsung") == {"samsung"}
+
+
+def test_store_synonyms_add_to_the_global_list():
+    store_groups = (("tee", "tshirt"),)
+    assert alternatives("tees", store_groups) == {"tees", "tee", "tshirt"}
+    assert alternatives("mobile", store_groups) == alternatives("mobile")
+    assert "tshirt" not in alternatives("tee")
+
+
+def test_glasses_is_not_a_synonym_of_spectacles_since_a_glass_is_also_a_tumbler():
+    assert "spectacles" not in alternatives("glass")
+    assert "eyeglasses" in alternatives("spectacles")
+
+
+def test_a_synonym_group_is_parsed_into_normalised_words():
+    assert parse_synonym_group(" Mobile, PHONE ,mobile, Smartphone,") == ("mobile", "phone", "smartphone")
+
+
+def test_a_synonym_group_must_be_single_words():
+    with pytest.raises(ValueError, match="more than one word"):
+        parse_synonym_group("tee, t shirt")
+
+
+def test_a_synonym_group_needs_two_different_words():
+    with pytest.raises(ValueError, match="at least two"):
+        parse_synonym_group("tee, Tee,")
+
+
+def test_synonym_lines_are_parsed_one_group_per_line():
+    text = "# clothes\nkurta, kurti\n\nChappal, Slipper\n"
+    assert parse_synonyms(text) == (("kurta", "kurti"), ("chappal", "slipper"))
+
+
+def test_a_word_may_not_be_in_two_synonym_groups():
+    with pytest.raises(ValueError, match='Line 2: "slippers" is already in the group on line 1'):
+        parse_synonyms("chappal, slipper\nslippers, sandal")
+
+
+def test_a_bad_synonym_line_is_named():
+    with pytest.raises(ValueError, match="Line 3: .*at least two"):
+        parse_synonyms("kurta, kurti\n\nsaree")
+
+
+def test_highlight_marks_words_matched_by_stem_synonym_prefix_and_typo():
+    assert highlight("Cotton Kurta", "kurtas") == "Cotton <mark>Kurta</mark>"
+    assert highlight("Leather Slipper", "chappal") == "Leather <mark>Slipper</mark>"
+    assert highlight("Samsung Galaxy M14", "sams") == "<mark>Samsung</mark> Galaxy M14"
+    assert highlight("Samsung Galaxy M14", "samsng") == "<mark>Samsung</mark> Galaxy M14"
+
+
+def test_highlight_uses_the_store_synonyms_it_is_given():
+    assert highlight("Printed Tee", "tshirt", (("tee", "tshirt"),)) == "Printed <mark>Tee</mark>"
+    assert highlight("Printed Tee", "tshirt") == "Printed Tee"
+
+
+def test_only_the_last_query_word_matches_as_a_prefix():
+    assert highlight("Samsung Galaxy", "sam galaxy") == "Samsung <mark>Galaxy</mark>"
+
+
+def test_highlight_escapes_html_in_the_name():
+    assert highlight("<b>Kurta</b> & co", "kurta") == "&lt;b&gt;<mark>Kurta</mark>&lt;/b&gt; &amp; co"
+    assert highlight('Say "hi"', "") == "Say &quot;hi&quot;"
+
+
+def test_highlight_keeps_the_name_as_written():
+    assert highlight("CAFÉ Chair", "cafe") == "<mark>CAFÉ</mark> Chair"
