@@ -10,8 +10,8 @@ word of the product (its name, category name, description or variant labels) in 
 - as a prefix: the last query word may be the start of a product word (search as you type).
 
 Relevance: a match in the name counts more than one in the category name, which counts more than
-one in the description or variant labels; a match by stem or synonym counts more than a typo or
-prefix match.
+one in the description or variant labels; a match by stem counts more than one by synonym, and that
+more than a typo or prefix match.
 """
 
 from __future__ import annotations
