@@ -109,7 +109,8 @@ class TantivyBackend:
             folder = self.path / f"index-{uuid.uuid4().hex}"
             try:
                 count = _write_new_index(folder, documents_by_store)
-                self._point_current_at(folder.name)
+                with _engine_errors(self.path):
+                    self._point_current_at(folder.name)
             except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
@@ -121,21 +122,22 @@ class TantivyBackend:
     # --- Reading -----------------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResults:
-        if query.offset < 0 or query.limit < 1:
+        if query.sort not in _ORDERS or query.offset < 0 or query.limit < 1:
             raise ValueError(
-                f"offset must be 0 or more and limit 1 or more, not {query.offset}, {query.limit}"
+                f"Bad search query: sort {query.sort!r} (one of {', '.join(_ORDERS)}), "
+                f"offset {query.offset} (0 or more), limit {query.limit} (1 or more)."
             )
+        query_words = analysis.words(query.text)
+        # Without words there is nothing to rank by: the newest come first.
+        order_by, order = _ORDERS["newest" if not query_words and query.sort == "relevance" else query.sort]
         with _engine_errors(self.path):
             index = self._open()
             index.reload()
             searcher = index.searcher()
-            matching = _all_of(*_query_clauses(query), *_filters(query))
+            matching = _all_of(*_query_clauses(query_words, query.synonyms), *_filters(query))
             in_category = matching
             if query.category_id is not None:
                 in_category = _all_of(matching, _filter("category_id", query.category_id))
-            order_by, order = _ORDERS[
-                query.sort if query.sort != "relevance" or query.text.strip() else "newest"
-            ]
             found = searcher.search(
                 in_category,
                 query.limit,
@@ -355,13 +357,12 @@ def _filters(query: SearchQuery) -> list[tantivy.Query]:
     return filters
 
 
-def _query_clauses(query: SearchQuery) -> list[tantivy.Query]:
+def _query_clauses(query_words: list[str], store_synonyms) -> list[tantivy.Query]:
     """One clause per query word; a product must match every one (see `analysis`)."""
-    query_words = analysis.words(query.text)
     if not query_words:
         return [tantivy.Query.all_query()]
     return [
-        _word_clause(word, query.synonyms, is_last=position == len(query_words) - 1)
+        _word_clause(word, store_synonyms, is_last=position == len(query_words) - 1)
         for position, word in enumerate(query_words)
     ]
 

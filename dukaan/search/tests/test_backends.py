@@ -1,12 +1,17 @@
 """What a shopper notices of search, checked on every engine adapter through the same cases."""
 
+import multiprocessing
+import os
+import shutil
 from collections import Counter
 from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from dukaan.search.backend import ProductDocument, SearchQuery
+from dukaan.search.backend import ProductDocument, SearchQuery, SearchUnavailable
+from dukaan.search.tantivy_backend import TantivyBackend
 
 SHOP = 1  # a shop selling phones, clothes, shoes, groceries and kitchen things
 OTHER_SHOP = 2  # another shop with some products of the very same names
@@ -227,6 +232,7 @@ def test_each_sort_order(engine, sort, key):
 def test_without_words_the_newest_come_first(engine):
     newest_first = sorted(SHOP_PRODUCTS, key=lambda document: -document.created_at)
     assert found(engine) == [document.id for document in newest_first]
+    assert found(engine, " -- ! ") == [document.id for document in newest_first]
 
 
 def test_pages_together_hold_every_match_once(engine):
@@ -357,3 +363,79 @@ def test_a_name_matched_elsewhere_is_shown_plain(engine):
 
 def test_healthy_engine_says_so(backend):
     assert backend.healthy() is True
+
+
+# --- The embedded engine: one folder shared by several processes ----------------------------------
+
+
+def index_one_at_a_time(path, documents):
+    backend = TantivyBackend(Path(path), lock_timeout=30)
+    for document in documents:
+        backend.index([document])
+
+
+def rebuild_with(path, documents):
+    TantivyBackend(Path(path)).rebuild([documents])
+
+
+def run_in_processes(target, *argument_lists):
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=target, args=arguments) for arguments in argument_lists]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=60)
+    assert [process.exitcode for process in processes] == [0] * len(processes)
+
+
+def test_processes_writing_at_once_lose_nothing_and_readers_see_it(tantivy_backend):
+    tantivy_backend.index(CATALOG[:1])
+    assert search(tantivy_backend).total == 1  # this process has the index open from here on
+    many = [product(1000 + n, SHOP, f"Handmade Diya {n}", KITCHEN, "49.00") for n in range(80)]
+    run_in_processes(index_one_at_a_time, *[(tantivy_backend.path, many[n::4]) for n in range(4)])
+    assert search(tantivy_backend, "diya").total == 80
+    assert search(tantivy_backend).total == 81
+
+
+def test_a_rebuild_by_another_process_shows_here(tantivy_backend):
+    tantivy_backend.index(CATALOG)
+    assert found(tantivy_backend, "kurta") == [5]
+    run_in_processes(rebuild_with, (tantivy_backend.path, [product(1, SHOP, "Brass Diya", KITCHEN, "99.00")]))
+    assert found(tantivy_backend, "kurta") == []
+    assert found(tantivy_backend, "diya") == [1]
+    tantivy_backend.index([product(2, SHOP, "Clay Diya", KITCHEN, "19.00")])  # writes go to the new index
+    assert sorted(found(tantivy_backend, "diya")) == [1, 2]
+
+
+def test_rebuilds_keep_only_the_live_index_and_the_one_before(tantivy_backend):
+    for _ in range(4):
+        tantivy_backend.rebuild([CATALOG])
+    assert len(list(tantivy_backend.path.glob("index-*"))) == 2
+    assert search(tantivy_backend).total == len(SHOP_PRODUCTS)
+
+
+def test_a_write_that_waits_too_long_for_another_fails_clearly(tantivy_backend):
+    tantivy_backend.index(CATALOG)
+    impatient = TantivyBackend(tantivy_backend.path, lock_timeout=0.1)
+    with tantivy_backend._file_lock(), pytest.raises(SearchUnavailable, match="busy for 0.1 s"):
+        impatient.index([replace(CATALOG[4], name="Khadi Kurta", version=2)])
+    assert found(impatient, "cotton kurta") == [5]  # searching never waits for a writer
+
+
+def test_a_folder_that_cannot_hold_an_index_is_unavailable_not_a_crash(tmp_path):
+    not_a_folder = tmp_path / "search"
+    not_a_folder.write_text("")
+    backend = TantivyBackend(not_a_folder)
+    assert backend.healthy() is False
+    with pytest.raises(SearchUnavailable, match=str(not_a_folder)):
+        search(backend, "kurta")
+    with pytest.raises(SearchUnavailable, match=str(not_a_folder)):
+        backend.index(CATALOG)
+
+
+def test_an_index_deleted_from_under_the_engine_is_unavailable(tantivy_backend):
+    tantivy_backend.index(CATALOG)
+    shutil.rmtree(tantivy_backend.path / os.readlink(tantivy_backend.path / "current"))
+    assert tantivy_backend.healthy() is False
+    with pytest.raises(SearchUnavailable, match="failed"):
+        search(tantivy_backend, "kurta")
