@@ -1,0 +1,68 @@
+"""A real Elasticsearch node for the search tests: one per test session, started and stopped by
+deploy/local/elasticsearch.py, and an `ElasticBackend` on an alias of each test's own. Conftests import
+the fixtures by name."""
+
+import json
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from dukaan.search.elastic_backend import ElasticBackend
+from tests.processes import in_ci
+
+ELASTICSEARCH_PY = Path(__file__).resolve().parents[3] / "deploy" / "local" / "elasticsearch.py"
+# The first start on a machine downloads the distribution (107 MB) before the node's ~10 s start.
+START_TIMEOUT_SECONDS = 900
+# These tests check what matches and how it ranks, not speed: a search on a busy CI machine may take
+# longer than SEARCH_TIMEOUT_SECONDS without anything being wrong.
+TEST_TIMEOUT_SECONDS = 10.0
+
+
+@dataclass
+class ElasticsearchNode:
+    url: str
+    pid: int
+    dir: str
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_node():
+    """One node for the whole session; under CI=true a node that cannot start fails the tests."""
+    try:
+        result = subprocess.run(
+            [sys.executable, str(ELASTICSEARCH_PY), "start", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        result = None
+    if result is None or result.returncode != 0:
+        why = (
+            f"deploy/local/elasticsearch.py start failed:\n{result.stderr.strip()}"
+            if result
+            else f"deploy/local/elasticsearch.py start took more than {START_TIMEOUT_SECONDS} s"
+        )
+        if in_ci():
+            pytest.fail(f"CI must run the Elasticsearch tests, but {why}")
+        pytest.skip(why)
+    state = json.loads(result.stdout)
+    node = ElasticsearchNode(url=state["url"], pid=state["pid"], dir=state["dir"])
+    yield node
+    subprocess.run(
+        [sys.executable, str(ELASTICSEARCH_PY), "stop", "--dir", node.dir], capture_output=True, timeout=60
+    )
+
+
+@pytest.fixture
+def elastic_backend(elasticsearch_node) -> ElasticBackend:
+    """An ElasticBackend on an alias of this test's own; its indices are deleted afterwards."""
+    alias = f"dukaan-test-{uuid.uuid4().hex[:12]}"
+    yield ElasticBackend(elasticsearch_node.url, alias, timeout=TEST_TIMEOUT_SECONDS)
+    with Elasticsearch(elasticsearch_node.url, request_timeout=30) as client:
+        client.indices.delete(index=f"{alias}-*", ignore_unavailable=True)
