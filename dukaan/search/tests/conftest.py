@@ -4,13 +4,17 @@ import pytest
 
 from dukaan.search.tantivy_backend import TantivyBackend
 
+from .elastic import elastic_backend, elasticsearch_node  # noqa: F401
+
+BACKEND_FIXTURES = {"tantivy": "tantivy_backend", "elasticsearch": "elastic_backend"}
+
 
 @pytest.fixture
 def tantivy_backend(tmp_path):
     return TantivyBackend(tmp_path / "search")
 
 
-@pytest.fixture(params=["tantivy"])
+@pytest.fixture(params=list(BACKEND_FIXTURES))
 def backend(request):
     """Every engine adapter in turn, so one test case checks them all."""
-    return request.getfixturevalue(f"{request.param}_backend")
+    return request.getfixturevalue(BACKEND_FIXTURES[request.param])
