@@ -112,34 +112,14 @@ def parse_synonym_group(line: str) -> tuple[str, ...]:
     return tuple(group)
 
 
-def parse_synonyms(text: str) -> tuple[tuple[str, ...], ...]:
-    """Groups from text with one group per line (blank lines and # comments are skipped).
-
-    Raises ValueError naming the line, for a bad group or a word already in another group.
-    """
-    groups = []
-    line_of_stem: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        try:
-            group = parse_synonym_group(line)
-        except ValueError as error:
-            raise ValueError(f"Line {number}: {error}") from None
-        for word in group:
-            # A word in two groups would join them: "glass" cannot mean both spectacles and a tumbler.
-            if line_of_stem.setdefault(stem(word), number) != number:
-                raise ValueError(
-                    f'Line {number}: "{word}" is already in the group on line {line_of_stem[stem(word)]}; '
-                    "a word belongs to one group only."
-                )
-        groups.append(group)
-    return tuple(groups)
+def _global_synonyms() -> tuple[tuple[str, ...], ...]:
+    """The groups of synonyms.txt: one per line; blank lines and # comments are skipped."""
+    text = resources.files(__package__).joinpath("synonyms.txt").read_text(encoding="utf-8")
+    lines = (line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#"))
+    return tuple(parse_synonym_group(line) for line in lines)
 
 
-GLOBAL_SYNONYMS = parse_synonyms(
-    resources.files(__package__).joinpath("synonyms.txt").read_text(encoding="utf-8")
-)
+GLOBAL_SYNONYMS = _global_synonyms()
 _GLOBAL_GROUP_BY_STEM = {stem(word): group for group in GLOBAL_SYNONYMS for word in group}
 
 

@@ -1,5 +1,7 @@
 """The text analysis every search engine and the database fallback share."""
 
+from collections import defaultdict
+
 import pytest
 
 from dukaan.search.analysis import (
@@ -8,7 +10,6 @@ from dukaan.search.analysis import (
     highlight,
     max_typos,
     parse_synonym_group,
-    parse_synonyms,
     stem,
     typo_distance,
     words,
@@ -87,19 +88,13 @@ def test_a_synonym_group_needs_two_different_words():
         parse_synonym_group("tee, Tee,")
 
 
-def test_synonym_lines_are_parsed_one_group_per_line():
-    text = "# clothes\nkurta, kurti\n\nChappal, Slipper\n"
-    assert parse_synonyms(text) == (("kurta", "kurti"), ("chappal", "slipper"))
-
-
-def test_a_word_may_not_be_in_two_synonym_groups():
-    with pytest.raises(ValueError, match='Line 2: "slippers" is already in the group on line 1'):
-        parse_synonyms("chappal, slipper\nslippers, sandal")
-
-
-def test_a_bad_synonym_line_is_named():
-    with pytest.raises(ValueError, match="Line 3: .*at least two"):
-        parse_synonyms("kurta, kurti\n\nsaree")
+def test_no_word_of_the_global_list_is_in_two_groups():
+    # Such a word would join the two groups: "glass" cannot mean both spectacles and a tumbler.
+    groups_of_stem = defaultdict(set)
+    for number, group in enumerate(GLOBAL_SYNONYMS):
+        for word in group:
+            groups_of_stem[stem(word)].add(number)
+    assert {word_stem: groups for word_stem, groups in groups_of_stem.items() if len(groups) > 1} == {}
 
 
 def test_highlight_marks_words_matched_by_stem_synonym_prefix_and_typo():
