@@ -26,8 +26,10 @@ from elasticsearch import ApiError, Elasticsearch, TransportError
 from . import analysis
 from .backend import CategoryFacet, ProductDocument, SearchHit, SearchQuery, SearchResults, SearchUnavailable
 
-# name > category name > description and variant labels; a typo or prefix match counts for less.
+# name > category name > description and variant labels; a synonym counts for less than the word
+# itself, and a typo or prefix match less again.
 FIELD_BOOSTS = {"name": 3.0, "category": 2.0, "body": 1.0}
+SYNONYM_WEIGHT = 0.5
 LOOSE_MATCH_WEIGHT = 0.3
 MAX_CATEGORIES = 10_000  # per store, far more than any store has
 DELETE_PAGE = 1000
@@ -100,8 +102,9 @@ class ElasticBackend:
 
     def rebuild(self, documents_by_store: Iterable[list[ProductDocument]]) -> int:
         with self._engine_errors():
-            live = self._live_index()
-            for leftover in self._concrete_indices().keys() - {live}:
+            indices = self._concrete_indices()
+            live = next((name for name, is_live in indices.items() if is_live), None)
+            for leftover in indices.keys() - {live}:
                 self._writer.indices.delete(index=leftover)  # from a rebuild that failed half-way
             new = self._new_index_name()
             self._writer.indices.create(index=new, **INDEX_BODY)
@@ -198,9 +201,6 @@ class ElasticBackend:
             for name, details in found.body.items()
             if self._concrete_name.fullmatch(name)
         }
-
-    def _live_index(self) -> str | None:
-        return next((name for name, live in self._concrete_indices().items() if live), None)
 
     def _write_targets(self) -> list[str]:
         """The live index, and any newer one a rebuild is filling, so that no write is lost in a swap."""
@@ -322,16 +322,27 @@ def _word_clauses(text_words: list[str], synonyms) -> list[dict]:
     """One clause per query word; a product must match every one (see `analysis`)."""
     if not text_words:
         return [{"match_all": {}}]
-    exact_fields = [f"{field}^{boost}" for field, boost in FIELD_BOOSTS.items()]
-    loose_fields = [f"{field}_words^{boost * LOOSE_MATCH_WEIGHT:g}" for field, boost in FIELD_BOOSTS.items()]
+    exact, synonym, loose = (
+        _boosted("", 1.0),
+        _boosted("", SYNONYM_WEIGHT),
+        _boosted("_words", LOOSE_MATCH_WEIGHT),
+    )
     clauses = []
     for position, word in enumerate(text_words):
-        stems = sorted({analysis.stem(alternative) for alternative in analysis.alternatives(word, synonyms)})
+        own_stem = analysis.stem(word)
+        synonym_stems = {analysis.stem(other) for other in analysis.alternatives(word, synonyms)} - {own_stem}
         ways = [
-            {"multi_match": {"query": " ".join(stems), "fields": exact_fields}},
-            {"multi_match": {"query": word, "fields": loose_fields, "fuzziness": "AUTO"}},
+            {"multi_match": {"query": own_stem, "fields": exact}},
+            {"multi_match": {"query": word, "fields": loose, "fuzziness": "AUTO"}},
         ]
+        if synonym_stems:
+            ways.append({"multi_match": {"query": " ".join(sorted(synonym_stems)), "fields": synonym}})
         if position == len(text_words) - 1:  # search as you type: the last word may be unfinished
-            ways.append({"multi_match": {"query": word, "fields": loose_fields, "type": "bool_prefix"}})
+            ways.append({"multi_match": {"query": word, "fields": loose, "type": "bool_prefix"}})
         clauses.append({"bool": {"should": ways, "minimum_should_match": 1}})
     return clauses
+
+
+def _boosted(suffix: str, weight: float) -> list[str]:
+    """The fields of one kind ("" the stems, "_words" the words as written), each with its boost."""
+    return [f"{field}{suffix}^{boost * weight:g}" for field, boost in FIELD_BOOSTS.items()]

@@ -25,14 +25,22 @@ TEST_TIMEOUT_SECONDS = 10.0
 
 @dataclass
 class ElasticsearchNode:
+    """One node started by deploy/local/elasticsearch.py, stopped by its PID file."""
+
     url: str
-    pid: int
+    pid: int  # Elasticsearch's launcher; the server JVM is its child and ends with it
     dir: str
 
+    def stop(self) -> None:
+        subprocess.run(
+            [sys.executable, str(ELASTICSEARCH_PY), "stop", "--dir", self.dir],
+            capture_output=True,
+            timeout=60,
+        )
 
-@pytest.fixture(scope="session")
-def elasticsearch_node():
-    """One node for the whole session; under CI=true a node that cannot start fails the tests."""
+
+def start_node() -> ElasticsearchNode:
+    """A node of its own; skipped (or, under CI=true, failed) when it cannot start, saying why."""
     try:
         result = subprocess.run(
             [sys.executable, str(ELASTICSEARCH_PY), "start", "--json"],
@@ -52,11 +60,15 @@ def elasticsearch_node():
             pytest.fail(f"CI must run the Elasticsearch tests, but {why}")
         pytest.skip(why)
     state = json.loads(result.stdout)
-    node = ElasticsearchNode(url=state["url"], pid=state["pid"], dir=state["dir"])
+    return ElasticsearchNode(url=state["url"], pid=state["pid"], dir=state["dir"])
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_node():
+    """One node for the whole session."""
+    node = start_node()
     yield node
-    subprocess.run(
-        [sys.executable, str(ELASTICSEARCH_PY), "stop", "--dir", node.dir], capture_output=True, timeout=60
-    )
+    node.stop()
 
 
 @pytest.fixture

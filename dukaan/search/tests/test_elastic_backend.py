@@ -1,0 +1,182 @@
+"""What only the Elasticsearch adapter has: an alias swapped by a rebuild, Elasticsearch's own version
+checks, and a node that stops or hangs. The behaviour every engine shares is in test_backends.py."""
+
+import os
+import signal
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from dukaan.search.backend import ProductDocument, SearchQuery, SearchUnavailable
+from dukaan.search.elastic_backend import ElasticBackend
+
+from .elastic import start_node
+
+STORE = 1
+TIMEOUT = 0.5  # SEARCH_TIMEOUT_SECONDS's default
+# "Within about the timeout, not a hang", with room for a busy CI machine.
+UNAVAILABLE_WITHIN = 4 * TIMEOUT
+
+
+def product(id, name, *, version=1, category_name="Clothing") -> ProductDocument:
+    return ProductDocument(
+        id=id,
+        store_id=STORE,
+        version=version,
+        name=name,
+        description="",
+        category_id=11,
+        category_name=category_name,
+        price=Decimal("499.00"),
+        in_stock=True,
+        created_at=1_700_000_000 + id,
+    )
+
+
+def found(backend, text="") -> list[int]:
+    return sorted(hit.product_id for hit in backend.search(SearchQuery(STORE, text, limit=100)).hits)
+
+
+def concrete_indices(backend) -> list[str]:
+    with Elasticsearch(backend.url) as client:
+        return sorted(client.indices.get(index=f"{backend.alias}-*").body)
+
+
+def test_searches_answer_from_the_old_index_until_the_alias_moves(elastic_backend):
+    old = [product(id, f"Cotton Kurta {id}") for id in range(1, 21)]
+    new = [product(id, f"Silk Saree {id}", version=2) for id in range(1, 31)]
+    elastic_backend.index(old)
+    totals, errors, rebuilding = [], [], threading.Event()
+
+    def search_all_along():
+        while True:
+            done = not rebuilding.is_set()
+            try:
+                totals.append(elastic_backend.search(SearchQuery(STORE, "")).total)
+            except SearchUnavailable as error:
+                errors.append(error)
+            if done:
+                return
+
+    def slowly():
+        for start in range(0, len(new), 5):
+            yield new[start : start + 5]
+            time.sleep(0.05)
+
+    rebuilding.set()
+    searcher = threading.Thread(target=search_all_along)
+    searcher.start()
+    elastic_backend.rebuild(slowly())
+    rebuilding.clear()
+    searcher.join(timeout=30)
+    assert errors == []
+    assert totals[0] == 20 and totals[-1] == 30
+    assert set(totals) == {20, 30}  # never empty, never a half-built index
+    assert found(elastic_backend, "saree") == list(range(1, 31))
+    assert len(concrete_indices(elastic_backend)) == 1  # the old index is gone
+
+
+def test_a_change_made_during_a_rebuild_is_kept_after_the_swap(elastic_backend):
+    elastic_backend.index([product(1, "Cotton Kurta"), product(2, "Printed Tee")])
+
+    def chunks():
+        yield [product(2, "Printed Tee")]
+        # Events applied while the new index is half-filled: a rename, and a product added.
+        elastic_backend.index([product(1, "Khadi Kurta", version=2), product(3, "Silk Saree")])
+        yield [product(1, "Cotton Kurta")]  # read from the database before the rename
+
+    elastic_backend.rebuild(chunks())
+    assert found(elastic_backend, "khadi") == [1]
+    assert found(elastic_backend, "cotton") == []
+    assert found(elastic_backend, "saree") == [3]
+
+
+def test_an_older_version_is_refused_and_the_same_version_written_again(elastic_backend):
+    elastic_backend.rebuild([[product(1, "Khadi Kurta", version=3)]])
+    elastic_backend.index([product(1, "Cotton Kurta", version=2)])  # a late event
+    assert found(elastic_backend, "khadi") == [1]
+    # A category renamed changes no product's version: the same version must still be written.
+    elastic_backend.index([product(1, "Khadi Kurta", version=3, category_name="Ethnic Wear")])
+    assert found(elastic_backend, "ethnic") == [1]
+
+
+def test_two_adapters_starting_on_a_new_alias_at_once_share_one_index(elastic_backend):
+    twin = ElasticBackend(elastic_backend.url, elastic_backend.alias, elastic_backend.timeout)
+    start = threading.Barrier(2)
+
+    def first_use(backend, document):
+        start.wait()
+        backend.index([document])
+
+    writers = [
+        threading.Thread(target=first_use, args=(elastic_backend, product(1, "Cotton Kurta"))),
+        threading.Thread(target=first_use, args=(twin, product(2, "Silk Kurta"))),
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=30)
+    assert found(elastic_backend, "kurta") == found(twin, "kurta") == [1, 2]
+    assert len(concrete_indices(elastic_backend)) == 1
+
+
+# --- A node that hangs, then stops --------------------------------------------------------------------
+
+
+@pytest.fixture
+def own_node():
+    """A node of this test's own, which it may freeze and stop."""
+    node = start_node()
+    yield node
+    node.stop()
+
+
+def server_jvm(launcher_pid: int) -> int:
+    """The Elasticsearch server's PID: the only child of the launcher that the script started."""
+    tasks = Path(f"/proc/{launcher_pid}/task").glob("*/children")  # any launcher thread may have forked
+    [child] = [pid for task in tasks for pid in task.read_text().split()]
+    return int(child)
+
+
+def unavailable_within(seconds: float, call) -> None:
+    began = time.monotonic()
+    with pytest.raises(SearchUnavailable, match="Elasticsearch at http://127.0.0.1"):
+        call()
+    assert time.monotonic() - began < seconds
+
+
+def answers_again(backend, within: float = 15.0) -> bool:
+    """A JVM just thawed may miss a short timeout or two while it catches up; then it answers."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if found(backend, "kurta") == [1] and backend.healthy():
+                return True
+        except SearchUnavailable:
+            pass
+        time.sleep(0.1)
+    return False
+
+
+def test_a_hung_or_stopped_node_is_unavailable_within_the_timeout(own_node):
+    backend = ElasticBackend(own_node.url, "dukaan-products", TIMEOUT)
+    backend.index([product(1, "Cotton Kurta")])
+    server = server_jvm(own_node.pid)
+    os.kill(server, signal.SIGSTOP)  # accepts connections, answers nothing
+    try:
+        unavailable_within(UNAVAILABLE_WITHIN, lambda: backend.search(SearchQuery(STORE, "kurta")))
+        began = time.monotonic()
+        assert backend.healthy() is False
+        assert time.monotonic() - began < UNAVAILABLE_WITHIN
+    finally:
+        os.kill(server, signal.SIGCONT)
+    assert answers_again(backend)
+
+    own_node.stop()
+    unavailable_within(UNAVAILABLE_WITHIN, lambda: backend.search(SearchQuery(STORE, "kurta")))
+    unavailable_within(UNAVAILABLE_WITHIN, lambda: backend.index([product(2, "Silk Saree")]))
+    assert backend.healthy() is False
