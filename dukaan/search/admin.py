@@ -1,0 +1,14 @@
+from django.contrib import admin
+
+from dukaan.catalog.admin import ViewOnlyAdmin
+
+from .models import StoreSynonyms
+
+
+@admin.register(StoreSynonyms)
+class StoreSynonymsAdmin(ViewOnlyAdmin):
+    """Changed in the dashboard only, whose service emits the event that purges the store's pages."""
+
+    list_display = ("store", "updated_at")
+    search_fields = ("store__slug",)
+    raw_id_fields = ("store",)

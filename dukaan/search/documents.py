@@ -1,0 +1,118 @@
+"""What the search engine is told about each visible product, read from the database.
+
+A document's price and stock follow the storefront's own rules (`CatalogProduct.min_price` and
+`.in_stock`), so a filter on the search page agrees with what the product page then shows. Every
+reader here makes two queries (products, then their variants), whatever the number of products.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+
+from dukaan.catalog.models import Product, ProductVariant
+from dukaan.catalog.rules import options_label
+from dukaan.storefront.selectors import CatalogProduct, CatalogVariant
+
+from .backend import ProductDocument
+
+PRODUCT_COLUMNS = (
+    "id",
+    "store_id",
+    "version",
+    "name",
+    "description",
+    "category_id",
+    "category__name",
+    "price",
+    "stock",
+    "created_at",
+)
+
+
+def documents_for_store(store_id: int) -> list[ProductDocument]:
+    """Every visible product of the store."""
+    return documents_of(
+        Product.objects.filter(store_id=store_id, is_active=True),
+        ProductVariant.objects.filter(store_id=store_id, product__is_active=True),
+    )
+
+
+def document_for_product(product_id: int) -> ProductDocument | None:
+    """The product's document; None when it is hidden or no longer exists."""
+    found = documents_of(
+        Product.objects.filter(pk=product_id, is_active=True),
+        ProductVariant.objects.filter(product_id=product_id),
+    )
+    return found[0] if found else None
+
+
+def all_documents(chunk: int = 2000) -> Iterator[list[ProductDocument]]:
+    """Every visible product of every store, `chunk` documents per list, in id order."""
+    last = 0
+    while True:
+        ids = list(
+            Product.objects.filter(is_active=True, pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:chunk]
+        )
+        if not ids:
+            return
+        between = {"pk__gte": ids[0], "pk__lte": ids[-1]}
+        yield documents_of(
+            Product.objects.filter(is_active=True, **between),
+            ProductVariant.objects.filter(
+                product__is_active=True, product_id__gte=ids[0], product_id__lte=ids[-1]
+            ),
+        )
+        last = ids[-1]
+
+
+def documents_of(
+    products: QuerySet[Product], variants: QuerySet[ProductVariant] | None = None
+) -> list[ProductDocument]:
+    """Documents of these products, in id order. `variants` must hold at least their variants
+    (by default: found with a subquery on `products`)."""
+    if variants is None:
+        variants = ProductVariant.objects.filter(product__in=products.values("pk"))
+    variants_of = defaultdict(list)
+    options_of: dict[int, dict[str, None]] = defaultdict(dict)  # a dict keeps first-seen order
+    for product_id, variant_id, options, price, stock in variants.order_by(
+        "product_id", "position", "id"
+    ).values_list("product_id", "id", "options", "price", "stock"):
+        options = options if isinstance(options, dict) else {}
+        variants_of[product_id].append(
+            CatalogVariant(id=variant_id, label=options_label(options), price=price, stock=stock)
+        )
+        options_of[product_id].update(dict.fromkeys(f"{name}: {value}" for name, value in options.items()))
+    documents = []
+    for row in products.order_by("pk").values_list(*PRODUCT_COLUMNS):
+        pk, store_id, version, name, description, category_id, category_name, price, stock, created = row
+        sold_as = CatalogProduct(
+            id=pk,
+            name=name,
+            description=description,
+            price=price,
+            compare_at_price=None,
+            category_id=category_id,
+            stock=stock,
+            variants=tuple(variants_of.get(pk, ())),
+        )
+        documents.append(
+            ProductDocument(
+                id=pk,
+                store_id=store_id,
+                version=version,
+                name=name,
+                description=description,
+                category_id=category_id,
+                category_name=category_name or "",
+                price=sold_as.min_price,
+                in_stock=sold_as.in_stock,
+                created_at=created.timestamp(),
+                variant_labels=", ".join(options_of.get(pk, ())),
+            )
+        )
+    return documents
