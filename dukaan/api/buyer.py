@@ -1,32 +1,44 @@
 """Public endpoints of a store, for a buyer's app: no token, visible products only.
 
 Reads come from the catalog snapshot the storefront pages use (`storefront.selectors.store_catalog`),
-so the API can never show a hidden product or another store's; orders go through the same
-`quote_cart` and `place_order` as the web checkout.
+so the API can never show a hidden product or another store's; search asks the search engine
+(`search.service.search_products`, as the store's search page does) and shows its hits from that
+snapshot. Orders go through the same `quote_cart` and `place_order` as the web checkout.
 """
 
+import hashlib
+from dataclasses import replace
+from decimal import Decimal
+
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
+from ninja import Query, Router
 
 from dukaan.catalog.models import Store
 from dukaan.orders.payments import get_gateway, upi_link
 from dukaan.orders.selectors import order_for_buyer, quote_cart
 from dukaan.orders.services import Buyer, CartLine, place_order
+from dukaan.search.backend import SearchQuery, Sort
+from dukaan.search.service import MAX_FILTER_PRICE, search_products
 from dukaan.storefront.selectors import StoreCatalog, store_catalog, store_id_for_slug
 
 from .idempotency import run_once
-from .pagination import DEFAULT_LIMIT, list_page
+from .pagination import DEFAULT_LIMIT, list_page, page_size
+from .pagination import _decode as decode_cursor
+from .pagination import _encode as encode_cursor
 from .params import CategoryFilter, Cursor, Limit, OrderToken, ProductId, RequiredKey, SearchWords, StoreSlug
 from .problems import Problem
 from .schemas import (
     BuyerOrderOut,
     CatalogProductOut,
     CatalogProductPage,
+    CategoryCountOut,
     LineIn,
     PlaceOrderIn,
     PublicStoreOut,
     QuoteIn,
     QuoteOut,
+    SearchPage,
+    SearchProductOut,
 )
 
 router = Router(tags=["Store (public)"])
@@ -99,20 +111,86 @@ def store_product(request: HttpRequest, slug: StoreSlug, product_id: ProductId):
     return CatalogProductOut.of(product, catalog)
 
 
-@router.get("/{slug}/search", response=CatalogProductPage, summary="Search a store's products")
+MinPrice = Query[
+    Decimal | None, {"ge": 0, "le": MAX_FILTER_PRICE, "description": "Only products from this price up"}
+]
+MaxPrice = Query[
+    Decimal | None, {"ge": 0, "le": MAX_FILTER_PRICE, "description": "Only products at this price or less"}
+]
+InStock = Query[bool, {"description": "Only products in stock"}]
+SearchSort = Query[Sort, {"description": "relevance (the default), price_asc, price_desc or newest"}]
+
+
+def _offset_cursor(kind: str, offset: int) -> str:
+    return encode_cursor(kind, [offset])
+
+
+def _cursor_offset(kind: str, cursor: str) -> int:
+    values = decode_cursor(kind, cursor)
+    if len(values) != 1 or type(values[0]) is not int or values[0] < 0:
+        raise Problem("invalid-cursor", "That cursor is damaged. Start again without it.")
+    return values[0]
+
+
+def _search_kind(query: SearchQuery) -> str:
+    """What a search cursor belongs to: the same words, filters and sort, whatever the page."""
+    parts = (query.text, query.category_id, query.min_price, query.max_price, query.in_stock, query.sort)
+    return "search:" + hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+@router.get("/{slug}/search", response=SearchPage, summary="Search a store's products")
 def search(
     request: HttpRequest,
     slug: StoreSlug,
-    q: SearchWords,
+    q: SearchWords = "",
+    category_id: CategoryFilter = None,
+    min_price: MinPrice = None,
+    max_price: MaxPrice = None,
+    in_stock: InStock = False,
+    sort: SearchSort = "relevance",
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ):
-    """Products whose name or description holds every word, name matches first."""
+    """Products matching every word, allowing typos, other word forms ("kurtas" finds "kurta") and
+    synonyms, best first; with no words, every product, filtered and sorted. `highlighted_name`
+    marks the matched words; `categories` counts the matches per category."""
     catalog = _catalog(slug)
-    query = " ".join(q.split())
-    page, next_cursor = list_page(catalog.search(query), kind=f"search:{query}", cursor=cursor, limit=limit)
-    return CatalogProductPage(
-        items=[CatalogProductOut.of(product, catalog) for product in page], next_cursor=next_cursor
+    if min_price is not None and max_price is not None and min_price > max_price:
+        raise Problem(
+            "validation",
+            "min_price is above max_price. Swap them, or leave one out.",
+            errors=[{"field": "min_price", "location": "query", "message": "Must not be above max_price."}],
+        )
+    if category_id is not None and catalog.category(category_id) is None:
+        raise Problem("not-found", "There is no such category in this store.")
+    query = SearchQuery(
+        store_id=catalog.store_id,
+        text=" ".join(q.split()),
+        category_id=category_id,
+        min_price=min_price,
+        max_price=max_price,
+        in_stock=in_stock,
+        sort=sort,
+        limit=page_size(limit),
+    )
+    kind = _search_kind(query)
+    offset = _cursor_offset(kind, cursor) if cursor else 0
+    results = search_products(replace(query, offset=offset))
+    end = offset + len(results.hits)
+    items = [
+        SearchProductOut.of_hit(product, catalog, hit.highlighted_name)
+        for hit in results.hits
+        if (product := catalog.product(hit.product_id)) is not None
+    ]
+    return SearchPage(
+        items=items,
+        next_cursor=_offset_cursor(kind, end) if results.hits and end < results.total else None,
+        total=results.total,
+        categories=[
+            CategoryCountOut(id=category.id, name=category.name, count=facet.count)
+            for facet in results.categories
+            if (category := catalog.category(facet.category_id)) is not None
+        ],
     )
 
 

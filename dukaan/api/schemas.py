@@ -532,6 +532,31 @@ class CatalogProductPage(Out):
     next_cursor: str | None
 
 
+class SearchProductOut(CatalogProductOut):
+    highlighted_name: str = Field(
+        description="The name, HTML-escaped, with the words that matched in <mark>…</mark>"
+    )
+
+    @classmethod
+    def of_hit(cls, product: CatalogProduct, catalog: StoreCatalog, highlighted: str) -> SearchProductOut:
+        return cls(**dict(CatalogProductOut.of(product, catalog)), highlighted_name=highlighted)
+
+
+class CategoryCountOut(Out):
+    id: int
+    name: str
+    count: int = Field(description="Matches in this category")
+
+
+class SearchPage(Out):
+    items: list[SearchProductOut]
+    next_cursor: str | None
+    total: int = Field(description="Every match, not just this page")
+    categories: list[CategoryCountOut] = Field(
+        description="Matches per category, whatever `category_id` is, biggest first"
+    )
+
+
 # --- Buyer: cart and checkout ------------------------------------------------------------------------
 
 

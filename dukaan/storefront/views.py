@@ -6,9 +6,10 @@ and order pages price and place orders through the orders app's services and sel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from urllib.parse import quote as urlquote
+from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
@@ -35,6 +36,8 @@ from dukaan.orders.services import (
     place_order,
     start_online_payment,
 )
+from dukaan.search.backend import SORTS, SearchQuery
+from dukaan.search.service import MAX_FILTER_PRICE, search_products
 
 from .cart import Cart, CartRefused, Line
 from .forms import AddToCartForm, CartLineForm, CheckoutForm, submitted_quantities
@@ -239,11 +242,58 @@ def _max_quantity(item: CatalogProduct) -> int:
     return max(1, min(settings.ORDER_MAX_QUANTITY, max(stocks)))
 
 
+SORT_LABELS = {
+    "relevance": "Best match",
+    "price_asc": "Price: low to high",
+    "price_desc": "Price: high to low",
+    "newest": "Newest first",
+}
+# Deeper pages are not worth an engine's time: nobody reads page 100 of a store's search.
+SEARCH_MAX_PAGE = 100
+
+
+def _whole_number(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+
+
+def _filter_price(raw: str | None) -> Decimal | None:
+    """A price filter as typed ("499", "499.50"); None for anything else, which is then ignored."""
+    try:
+        amount = Decimal((raw or "").strip().replace(",", ""))
+    except ArithmeticError:
+        return None
+    return amount if amount.is_finite() and 0 <= amount <= MAX_FILTER_PRICE else None
+
+
+def _search_params(request, catalog: StoreCatalog) -> dict:
+    """The search page's GET parameters, each one that is missing or not understood left out: a
+    link with a bad price or sort still shows the buyer results."""
+    get = request.GET
+    category_id = _whole_number(get.get("category"))
+    params = {
+        "q": " ".join(get.get("q", "").split())[:SEARCH_MAX_LENGTH],
+        "category": category_id if category_id and catalog.category(category_id) else None,
+        "min_price": _filter_price(get.get("min_price")),
+        "max_price": _filter_price(get.get("max_price")),
+        "in_stock": get.get("in_stock") in ("1", "on", "true"),
+        "sort": get.get("sort") if get.get("sort") in SORTS else "relevance",
+    }
+    unset = {"q": "", "in_stock": False, "sort": "relevance"}
+    return {name: value for name, value in params.items() if value is not None and value != unset.get(name)}
+
+
+def _search_url(params: dict, **changes) -> str:
+    """This search with some parameters changed (None drops one), as a query string."""
+    merged = {**params, **changes}
+    return "?" + urlencode(
+        {name: "1" if value is True else value for name, value in merged.items() if value is not None}
+    )
+
+
 def search(request, slug: str):
     catalog = _catalog_or_404(slug)
-    query = " ".join(request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
-    results = catalog.search(query)
-    page = _page(request, results)
+    params = _search_params(request, catalog)
+    query = params.get("q", "")
     seo = Seo(
         title=f"Search {catalog.name}" + (f": {query}" if query else ""),
         og_title=catalog.name,
@@ -252,8 +302,57 @@ def search(request, slug: str):
         image=_store_image(catalog),
         noindex=True,
     )
-    response = _render(request, "storefront/search.html", store=catalog, seo=seo, page=page, query=query)
-    return _for_the_edge(request, response, catalog, [item.id for item in page])
+    if not params:
+        response = _render(request, "storefront/search.html", store=catalog, seo=seo, searching=False)
+        return _for_the_edge(request, response, catalog, [])
+    number = min(_whole_number(request.GET.get("page")) or 1, SEARCH_MAX_PAGE)
+    search_query = SearchQuery(
+        store_id=catalog.store_id,
+        text=query,
+        category_id=params.get("category"),
+        min_price=params.get("min_price"),
+        max_price=params.get("max_price"),
+        in_stock=params.get("in_stock", False),
+        sort=params.get("sort", "relevance"),
+        offset=(number - 1) * PER_PAGE,
+        limit=PER_PAGE,
+    )
+    results = search_products(search_query)
+    pages = max(1, -(-results.total // PER_PAGE))
+    if number > pages:  # a page past the end (the catalog shrank since the link was made): the last
+        number = pages
+        results = search_products(replace(search_query, offset=(number - 1) * PER_PAGE))
+    # Products from the snapshot, as every other page shows them; a hit the snapshot does not hold
+    # (changed a moment ago) is left out rather than shown half.
+    hits = [(catalog.product(hit.product_id), hit.highlighted_name) for hit in results.hits]
+    hits = [(item, highlighted) for item, highlighted in hits if item is not None]
+    facets = [
+        (category, facet.count, _search_url(params, category=category.id))
+        for facet in results.categories
+        if (category := catalog.category(facet.category_id)) is not None
+    ]
+    response = _render(
+        request,
+        "storefront/search.html",
+        store=catalog,
+        seo=seo,
+        searching=True,
+        query=query,
+        params=params,
+        filters_set=bool(params.keys() & {"min_price", "max_price", "in_stock", "sort"}),
+        narrowed=bool(params.keys() & {"category", "min_price", "max_price", "in_stock"}),
+        total=results.total,
+        hits=hits,
+        facets=facets,
+        all_categories_url=_search_url(params, category=None),
+        current_category=catalog.category(params["category"]) if "category" in params else None,
+        sorts=SORT_LABELS.items(),
+        number=number,
+        pages=pages,
+        previous_url=_search_url(params, page=number - 1) if number > 1 else "",
+        next_url=_search_url(params, page=number + 1) if number < pages else "",
+    )
+    return _for_the_edge(request, response, catalog, [item.id for item, _ in hits])
 
 
 # --- Cart ---------------------------------------------------------------------------------------
