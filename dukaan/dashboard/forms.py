@@ -167,6 +167,18 @@ class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=60, help_text="What will use it, e.g. “POS” or “stock sync”.")
 
 
+class SynonymsForm(forms.Form):
+    text = forms.CharField(
+        label="Synonyms",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(
+            attrs={"rows": 12, "placeholder": "kurti, kurta, tunic\nmobile, phone, smartphone"}
+        ),
+        help_text="One group per line: single words that mean the same to your buyers, separated by commas.",
+    )
+
+
 def parse_bulk_edits(post, names: dict[int, str]) -> tuple[list[BulkEdit], list[str]]:
     """Read the bulk edit table: each row has price_<id> and stock_<id> (empty stock = unlimited).
 

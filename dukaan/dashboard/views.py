@@ -25,12 +25,16 @@ from dukaan.catalog.selectors import store_categories, store_products
 from dukaan.orders.models import Order
 from dukaan.orders.selectors import store_orders
 from dukaan.orders.services import IllegalTransition, change_order_status
+from dukaan.search.analysis import GLOBAL_SYNONYMS
+from dukaan.search.models import StoreSynonyms
+from dukaan.search.service import update_store_synonyms
 
 from .forms import (
     ApiTokenForm,
     CategoryForm,
     ProductForm,
     StoreForm,
+    SynonymsForm,
     VariantFormSet,
     parse_bulk_edits,
     variant_initial,
@@ -123,6 +127,26 @@ def store_settings(request):
 
 def _store_fields(form) -> dict:
     return {name: form.cleaned_data[name] for name in ("name", "slug", "whatsapp", "currency", "upi_id")}
+
+
+@store_required
+def search_synonyms(request):
+    store = request.store
+    saved = StoreSynonyms.objects.filter(store=store).values_list("text", flat=True).first() or ""
+    form = SynonymsForm(request.POST or None, initial={"text": saved})
+    if request.method == "POST" and form.is_valid():
+        try:
+            update_store_synonyms(store=store, text=form.cleaned_data["text"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Synonyms saved. Searches in your store use them from now on.")
+            return redirect("dashboard:search_synonyms")
+    return render(
+        request,
+        "dashboard/search_synonyms.html",
+        {"store": store, "form": form, "global_examples": GLOBAL_SYNONYMS[:3]},
+    )
 
 
 @store_required

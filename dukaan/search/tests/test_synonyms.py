@@ -1,0 +1,115 @@
+"""A store's own synonyms: saved from the dashboard, refused with a reason when wrong, used by search."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from dukaan.catalog import services as catalog
+from dukaan.events.local import run_pending
+from dukaan.events.models import OutboxEvent
+from dukaan.search import service
+from dukaan.search.backend import SearchQuery
+from dukaan.search.models import MAX_GROUPS, StoreSynonyms
+from dukaan.storefront.consumers import changes_catalog
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("dashboard:search_synonyms")
+
+
+@pytest.fixture(autouse=True)
+def search_index(settings, tmp_path):
+    settings.SEARCH_URL = f"tantivy://{tmp_path / 'search'}"
+
+
+@pytest.fixture
+def me(client, store):
+    client.force_login(store.owner)
+    return client
+
+
+@pytest.fixture
+def angrakha(store):
+    """A product whose name no global synonym reaches."""
+    product = catalog.create_product(store=store, name="Indigo angrakha", price=Decimal("899"))
+    run_pending()
+    return product
+
+
+def found(store, text: str) -> list[int]:
+    return [hit.product_id for hit in service.search_products(SearchQuery(store_id=store.pk, text=text)).hits]
+
+
+def saved(store) -> str:
+    return StoreSynonyms.objects.filter(store=store).values_list("text", flat=True).first() or ""
+
+
+def test_synonyms_saved_in_the_dashboard_are_used_by_the_stores_search(me, store, other_store, angrakha):
+    assert found(store, "jama") == []
+
+    response = me.post(URL, {"text": "Angrakha, Jama , chola\n\n  mug,  cup "})
+
+    assert response.status_code == 302
+    assert "Synonyms saved" in me.get(URL).content.decode()
+    assert saved(store) == "angrakha, jama, chola\nmug, cup"  # tidied: one group a line, lower case
+    assert found(store, "jama") == [angrakha.pk]
+    assert found(store, "cholas") == [angrakha.pk]  # word forms of a synonym count too
+    theirs = catalog.create_product(store=other_store, name="Indigo angrakha", price=Decimal("899"))
+    run_pending()
+    assert found(other_store, "jama") == []  # another store's words are its own
+    assert found(other_store, "angrakha") == [theirs.pk]
+
+
+def test_saving_emits_one_event_that_purges_the_stores_pages(me, store):
+    before = OutboxEvent.objects.count()
+
+    me.post(URL, {"text": "angrakha, jama"})
+
+    event = OutboxEvent.objects.order_by("created_at").last()
+    assert OutboxEvent.objects.count() == before + 1
+    assert (event.aggregatetype, event.type, event.payload["store_id"]) == (
+        "catalog",
+        "store.synonyms_changed",
+        store.pk,
+    )
+    assert changes_catalog(event.type)  # the storefront's cache group drops the store's pages on it
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("angrakha, jama\nkurta", "Line 2: &quot;kurta&quot; needs at least two different words"),
+        ("t shirt, tee", "Line 1: &quot;t shirt&quot; is more than one word"),
+        ("mug, mug, MUG", "needs at least two different words"),
+        ("a, b\n" * (MAX_GROUPS + 1), f"at most {MAX_GROUPS} are allowed"),
+    ],
+)
+def test_wrong_synonyms_are_refused_with_the_reason_and_what_was_saved_stays(
+    me, store, angrakha, text, message
+):
+    me.post(URL, {"text": "angrakha, jama"})
+    before = OutboxEvent.objects.count()
+
+    response = me.post(URL, {"text": text})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message in page
+    assert text.splitlines()[0] in page  # what they typed stays in the box, to fix
+    assert saved(store) == "angrakha, jama"
+    assert OutboxEvent.objects.count() == before
+    assert found(store, "jama") == [angrakha.pk]
+
+
+def test_emptying_the_box_removes_the_stores_synonyms(me, store, angrakha):
+    me.post(URL, {"text": "angrakha, jama"})
+
+    me.post(URL, {"text": ""})
+
+    assert saved(store) == ""
+    assert found(store, "jama") == []
+
+
+def test_the_store_settings_page_links_to_the_synonyms(me):
+    assert f'href="{URL}"' in me.get(reverse("dashboard:store_settings")).content.decode()
