@@ -1,0 +1,470 @@
+"""Search relevance of the naive LIKE search, the tantivy adapter and Elasticsearch, and their speed.
+
+Run with `make bench PYTEST_ARGS='-k search -s'` (`BENCH_QUICK=1` for the 10k catalog only). The
+catalog and the labelled queries are generated (bench/search_catalog.py): 10 stores of 1,000
+products for relevance, 100 stores for the 100k speed pass. Every query and its typo variant is
+asked in its store; nDCG@10 and recall@10 are printed per engine and per query kind, then bulk
+indexing throughput and query latency p50/p99 at each size. Figures go to
+test-artifacts/bench/search.json and docs/benchmarks/search.png; nothing is asserted but that every
+engine answered every query. What they mean: docs/benchmarks/search.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from matplotlib.figure import Figure
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bench.search_catalog import (
+    LABELLED_STORES,
+    PRODUCTS_PER_STORE,
+    QUERY_KINDS,
+    Query,
+    Store,
+    labelled_queries,
+    stores,
+    with_typos,
+)
+from dukaan.search.analysis import GLOBAL_SYNONYMS
+from dukaan.search.backend import SearchQuery
+from dukaan.search.elastic_backend import ElasticBackend
+from dukaan.search.tantivy_backend import TantivyBackend
+from dukaan.search.tests.elastic import start_node
+from dukaan.storefront.selectors import CatalogProduct, StoreCatalog
+
+pytestmark = [pytest.mark.bench]
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "test-artifacts" / "bench" / "search.json"
+PLOT = REPO / "docs" / "benchmarks" / "search.png"
+
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+SIZES = (10_000,) if QUICK else (10_000, 100_000)
+TOP = 10
+LATENCY_SEARCHES = 2_000  # per engine and size, after WARM_UP searches that are not timed
+WARM_UP = 500
+# Latency is measured, not judged: a slow search must be timed, not turned into SearchUnavailable.
+ELASTIC_TIMEOUT = 30.0
+console = Console(width=None if sys.stdout.isatty() else 120)
+
+
+# --- The engines ----------------------------------------------------------------------------------
+
+
+class LikeSearch:
+    """The old storefront's search (every word a substring of the name or description, name matches
+    first) over the same documents: `StoreCatalog.search` itself, on catalogs made from them."""
+
+    name = "like"
+
+    def __init__(self) -> None:
+        self.catalogs: dict[int, StoreCatalog] = {}
+
+    def rebuild(self, documents_by_store: Iterable[list]) -> int:
+        self.catalogs = {}
+        count = 0
+        for documents in documents_by_store:
+            newest_first = sorted(documents, key=lambda document: -document.created_at)
+            store_id = documents[0].store_id
+            products = tuple(
+                CatalogProduct(
+                    id=document.id,
+                    name=document.name,
+                    description=document.description,
+                    price=document.price,
+                    compare_at_price=None,
+                    category_id=document.category_id,
+                    stock=None,
+                )
+                for document in newest_first
+            )
+            self.catalogs[store_id] = StoreCatalog(
+                store_id=store_id,
+                name="",
+                slug="",
+                whatsapp="",
+                currency="INR",
+                upi_id="",
+                logo_url="",
+                categories=(),
+                products=products,
+            )
+            count += len(documents)
+        return count
+
+    def top(self, store_id: int, text: str) -> list[int]:
+        return [product.id for product in self.catalogs[store_id].search(text)[:TOP]]
+
+
+class AdapterSearch:
+    """A SearchBackend adapter, asked the way the storefront asks it (relevance, first page)."""
+
+    def __init__(self, name: str, backend) -> None:
+        self.name = name
+        self.backend = backend
+
+    def rebuild(self, documents_by_store: Iterable[list]) -> int:
+        return self.backend.rebuild(documents_by_store)
+
+    def top(self, store_id: int, text: str) -> list[int]:
+        results = self.backend.search(SearchQuery(store_id=store_id, text=text, limit=TOP))
+        return [hit.product_id for hit in results.hits]
+
+
+# --- Relevance ------------------------------------------------------------------------------------
+
+
+def ndcg_at_10(ranked: list[int], grades: dict[int, int]) -> float:
+    """Normalised discounted cumulative gain, gain 2^grade - 1, over the top 10."""
+
+    def dcg(gains: Iterable[int]) -> float:
+        return sum((2**gain - 1) / math.log2(rank + 2) for rank, gain in enumerate(gains))
+
+    ideal = dcg(sorted(grades.values(), reverse=True)[:TOP])
+    return dcg(grades.get(product_id, 0) for product_id in ranked[:TOP]) / ideal
+
+
+def recall_at_10(ranked: list[int], grades: dict[int, int]) -> float:
+    """Of the products that are exactly what was asked (grade 2), the share in the top 10; a query
+    with more than 10 of them needs only 10 (else recall@10 of "kurti" could never pass 10/60)."""
+    wanted = {product_id for product_id, grade in grades.items() if grade == 2}
+    return len(wanted & set(ranked[:TOP])) / min(TOP, len(wanted))
+
+
+@dataclass
+class Judged:
+    text: str
+    kind: str
+    typo: bool
+    ndcg: float
+    recall: float
+
+
+def judge(engine, queries: list[Query], progress: Progress, label: str) -> list[Judged]:
+    task = progress.add_task(label, total=len(queries))
+    judged = []
+    for query in queries:
+        ranked = engine.top(query.store_id, query.text)
+        judged.append(
+            Judged(
+                query.text,
+                query.kind,
+                bool(query.typo_of),
+                ndcg_at_10(ranked, query.grades),
+                recall_at_10(ranked, query.grades),
+            )
+        )
+        progress.advance(task)
+    return judged
+
+
+def means(judged: list[Judged]) -> dict[str, float]:
+    return {
+        "ndcg": statistics.fmean(entry.ndcg for entry in judged),
+        "recall": statistics.fmean(entry.recall for entry in judged),
+        "queries": len(judged),
+    }
+
+
+def summary(judged: list[Judged]) -> dict:
+    clean = [entry for entry in judged if not entry.typo]
+    typos = [entry for entry in judged if entry.typo]
+    kinds = [kind for kind in QUERY_KINDS if any(entry.kind == kind for entry in judged)]
+    return {
+        "clean": means(clean),
+        "typo": means(typos),
+        "by_kind": {
+            kind: {
+                "clean": means([entry for entry in clean if entry.kind == kind]),
+                "typo": means([entry for entry in typos if entry.kind == kind]),
+            }
+            for kind in kinds
+        },
+    }
+
+
+# --- Speed ----------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def counted(stores_: list[Store], progress: Progress, label: str) -> Iterator[list]:
+    """Each store's documents in turn, moving a progress bar as the engine takes them."""
+    task = progress.add_task(label, total=sum(len(store.products) for store in stores_))
+    for store in stores_:
+        yield store.documents()
+        progress.advance(task, len(store.products))
+
+
+def query_mix(queries: list[Query], stores_: list[Store], count: int) -> list[tuple[int, str]]:
+    """`count` (store id, text) pairs: the labelled queries, clean and typo, each in a random store
+    of the kind it was made for, so the big catalog is searched all over, not only its first stores."""
+    rng = random.Random(11)
+    profile_of = {store.id: store.profile for store in stores_}
+    by_profile: dict[str, list[int]] = {}
+    for store in stores_:
+        by_profile.setdefault(store.profile, []).append(store.id)
+    return [
+        (rng.choice(by_profile[profile_of[query.store_id]]), query.text)
+        for query in (rng.choice(queries) for _ in range(count))
+    ]
+
+
+def latencies_ms(engine, mix: list[tuple[int, str]], progress: Progress, label: str) -> list[float]:
+    task = progress.add_task(label, total=len(mix))
+    timings = []
+    for number, (store_id, text) in enumerate(mix):
+        started = time.perf_counter()
+        engine.top(store_id, text)
+        if number >= WARM_UP:
+            timings.append((time.perf_counter() - started) * 1000)
+        progress.advance(task)
+    return timings
+
+
+# --- The run --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Results:
+    queries: int
+    kinds: dict[str, int]
+    relevance: dict[str, dict] = field(default_factory=dict)  # engine -> summary at 10k
+    relevance_at_100k: dict[str, dict] = field(default_factory=dict)  # engine -> clean/typo means
+    speed: dict[str, dict] = field(default_factory=dict)  # engine -> size -> figures
+    per_query: dict[str, list] = field(default_factory=dict)  # engine -> [text, kind, typo, ndcg, recall]
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def measure(engine, catalog: list[Store], queries: list[Query], results: Results) -> None:
+    """Rebuild the engine at each size; relevance at 10k (and its means at 100k), then speed."""
+    for size in SIZES:
+        at_size = catalog[: size // PRODUCTS_PER_STORE]
+        with progress_bar() as progress:
+            started = time.perf_counter()
+            indexed = engine.rebuild(counted(at_size, progress, f"{engine.name}: indexing {size:,}"))
+            seconds = time.perf_counter() - started
+            assert indexed == size, f"{engine.name} indexed {indexed} of {size} documents"
+            judged = judge(engine, queries, progress, f"{engine.name}: relevance at {size:,}")
+            mix = query_mix(queries, at_size, WARM_UP + LATENCY_SEARCHES)
+            timings = latencies_ms(engine, mix, progress, f"{engine.name}: latency at {size:,}")
+        if size == SIZES[0]:
+            results.relevance[engine.name] = summary(judged)
+            results.per_query[engine.name] = [
+                [entry.text, entry.kind, entry.typo, round(entry.ndcg, 4), round(entry.recall, 4)]
+                for entry in judged
+            ]
+        else:
+            found = summary(judged)
+            results.relevance_at_100k[engine.name] = {"clean": found["clean"], "typo": found["typo"]}
+        results.speed.setdefault(engine.name, {})[str(size)] = {
+            "index_seconds": seconds,
+            "documents_per_second": size / seconds,
+            "searches": len(timings),
+            "p50_ms": statistics.median(timings),
+            "p99_ms": percentile(timings, 0.99),
+            "max_ms": max(timings),
+        }
+        console.print(
+            f"{engine.name} at {size:,}: indexed in {seconds:.1f} s ({size / seconds:,.0f} documents/s); "
+            f"p50 {statistics.median(timings):.2f} ms, p99 {percentile(timings, 0.99):.2f} ms"
+        )
+
+
+def engines(running: contextlib.ExitStack, tmp_path: Path) -> list:
+    """Each engine under test, with an empty index; the Elasticsearch node is started first, so a
+    node that cannot start skips the bench before anything is measured."""
+    node = start_node()
+    running.callback(node.stop)
+    return [
+        LikeSearch(),
+        AdapterSearch("tantivy", TantivyBackend(tmp_path / "tantivy")),
+        AdapterSearch("elasticsearch", ElasticBackend(node.url, "bench-products", timeout=ELASTIC_TIMEOUT)),
+    ]
+
+
+def test_search_relevance_and_speed(tmp_path, caplog):
+    if connection.vendor != "sqlite":
+        pytest.skip("the search bench reads nothing from the database: its SQLite pass is the whole of it")
+    caplog.set_level(logging.WARNING, logger="elastic_transport")  # not a log line per search
+    catalog = list(stores(max(SIZES) // PRODUCTS_PER_STORE))
+    clean = labelled_queries(catalog[:LABELLED_STORES], GLOBAL_SYNONYMS)
+    queries = clean + with_typos(clean)
+    kinds = {kind: sum(query.kind == kind for query in clean) for kind in QUERY_KINDS}
+    results = Results(queries=len(clean), kinds=kinds)
+    sizes = ", ".join(f"{size:,}" for size in SIZES)
+    console.print(
+        f"\n[bold]Search bench[/]: {len(clean)} labelled queries and their typo variants over "
+        f"{LABELLED_STORES} stores of {PRODUCTS_PER_STORE:,} products; catalog sizes {sizes}"
+    )
+    with contextlib.ExitStack() as running:
+        for engine in engines(running, tmp_path):
+            measure(engine, catalog, queries, results)
+    print_relevance(results)
+    print_kinds(results)
+    print_speed(results)
+    plot(save(results))
+    console.print(f"figures: {RESULTS.relative_to(REPO)}, plot: {PLOT.relative_to(REPO)}")
+
+
+# --- Figures --------------------------------------------------------------------------------------
+
+
+def print_relevance(results: Results) -> None:
+    table = Table(title=f"Relevance, {results.queries} queries at 10k products (mean over queries)")
+    for column in ("engine", "nDCG@10", "recall@10", "nDCG@10 typo", "recall@10 typo", "typo / clean"):
+        table.add_column(column, justify="left" if column == "engine" else "right")
+    for name, found in results.relevance.items():
+        clean, typo = found["clean"], found["typo"]
+        table.add_row(
+            name,
+            f"{clean['ndcg']:.3f}",
+            f"{clean['recall']:.3f}",
+            f"{typo['ndcg']:.3f}",
+            f"{typo['recall']:.3f}",
+            f"{typo['ndcg'] / clean['ndcg']:.2f}",
+        )
+    if results.relevance_at_100k:
+        table.caption = "At 100k: " + "; ".join(
+            f"{name} nDCG@10 {found['clean']['ndcg']:.3f} (typo {found['typo']['ndcg']:.3f})"
+            for name, found in results.relevance_at_100k.items()
+        )
+    console.print(table)
+
+
+def print_kinds(results: Results) -> None:
+    table = Table(title="nDCG@10 per query kind at 10k: clean / typo")
+    table.add_column("kind")
+    table.add_column("queries", justify="right")
+    for name in results.relevance:
+        table.add_column(name, justify="right")
+    for kind, count in results.kinds.items():
+        cells = []
+        for found in results.relevance.values():
+            by_kind = found["by_kind"][kind]
+            cells.append(f"{by_kind['clean']['ndcg']:.2f} / {by_kind['typo']['ndcg']:.2f}")
+        table.add_row(kind, str(count), *cells)
+    console.print(table)
+
+
+def print_speed(results: Results) -> None:
+    table = Table(title=f"Speed: bulk rebuild, then {LATENCY_SEARCHES:,} searches one at a time")
+    for column in ("engine", "products", "index s", "documents/s", "p50 ms", "p99 ms", "p99 × tantivy"):
+        table.add_column(column, justify="left" if column == "engine" else "right")
+    for name, by_size in results.speed.items():
+        for size, found in by_size.items():
+            tantivy = results.speed.get("tantivy", {}).get(size)
+            table.add_row(
+                name,
+                f"{int(size):,}",
+                f"{found['index_seconds']:.1f}",
+                f"{found['documents_per_second']:,.0f}",
+                f"{found['p50_ms']:.2f}",
+                f"{found['p99_ms']:.2f}",
+                f"{found['p99_ms'] / tantivy['p99_ms']:.1f}" if tantivy else "",
+            )
+    table.caption = "like: no index; its 'indexing' is building the in-memory catalogs it scans."
+    console.print(table)
+
+
+def save(results: Results) -> dict:
+    entry = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cores": os.cpu_count(),
+        "quick": QUICK,
+        "products_per_store": PRODUCTS_PER_STORE,
+        "sizes": list(SIZES),
+        "queries": results.queries,
+        "query_kinds": results.kinds,
+        "relevance": results.relevance,
+        "relevance_at_100k": results.relevance_at_100k,
+        "speed": results.speed,
+        "per_query": results.per_query,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(entry, indent=1))
+    return entry
+
+
+ENGINE_COLOURS = {"like": "tab:gray", "tantivy": "tab:orange", "elasticsearch": "tab:blue"}
+
+
+def plot(entry: dict) -> None:
+    engines_ = list(entry["speed"])
+    kinds = list(entry["query_kinds"])
+    width = 0.8 / len(engines_)
+
+    def positions(count: int, number: int) -> list[float]:
+        return [index + number * width for index in range(count)]
+
+    def centres(count: int) -> list[float]:
+        return [index + width * (len(engines_) - 1) / 2 for index in range(count)]
+
+    figure = Figure(figsize=(13, 10), layout="constrained")
+    relevance_part, speed_part = figure.subfigures(2, 1, height_ratios=(3, 2))
+    kind_axes = relevance_part.subplots(1, 2, sharey=True)
+    latency_axes, throughput_axes = speed_part.subplots(1, 2)
+    kind_axes[0].invert_yaxis()  # the first kind on top; the axes share y, so once for both
+    for axes, variant in zip(kind_axes, ("clean", "typo"), strict=True):
+        for number, name in enumerate(engines_):
+            by_kind = entry["relevance"][name]["by_kind"]
+            scores = [by_kind[kind][variant]["ndcg"] for kind in kinds]
+            axes.barh(positions(len(kinds), number), scores, height=width, color=ENGINE_COLOURS[name])
+        axes.set_yticks(centres(len(kinds)), kinds)
+        axes.set_xlim(0, 1)
+        axes.set_xlabel("nDCG@10")
+        overall = ", ".join(f"{name} {entry['relevance'][name][variant]['ndcg']:.2f}" for name in engines_)
+        title = "Clean queries" if variant == "clean" else "Their typo variants"
+        axes.set_title(f"{title}, per kind (all: {overall})", fontsize="medium")
+    sizes = [str(size) for size in entry["sizes"]]
+    for number, name in enumerate(engines_):
+        found = [entry["speed"][name][size] for size in sizes]
+        colour = ENGINE_COLOURS[name]
+        at = positions(len(sizes), number)
+        latency_axes.bar(at, [f["p99_ms"] for f in found], width=width, color=colour, alpha=0.4)
+        latency_axes.bar(at, [f["p50_ms"] for f in found], width=width, color=colour, label=name)
+        if name != "like":  # it has no index to build
+            throughput_axes.bar(at, [f["documents_per_second"] for f in found], width=width, color=colour)
+    for axes in (latency_axes, throughput_axes):
+        axes.set_xticks(centres(len(sizes)), [f"{int(size):,} products" for size in sizes])
+    latency_axes.set_ylabel("ms")
+    latency_axes.set_title("Query latency, one search at a time: p50 (solid), p99 (pale)", fontsize="medium")
+    throughput_axes.set_ylabel("documents / s")
+    throughput_axes.set_title("Bulk rebuild throughput", fontsize="medium")
+    figure.legend(*latency_axes.get_legend_handles_labels(), loc="outside lower center", ncols=len(engines_))
+    figure.suptitle(
+        f"Search: {entry['queries']} labelled queries and their typo variants; "
+        f"{entry['cores']} cores, {entry['when'][:10]}"
+    )
+    PLOT.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(PLOT, dpi=110)
