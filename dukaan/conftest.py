@@ -43,6 +43,18 @@ def media_in_tmp(settings, tmp_path):
     settings.SMS_CONSOLE_LOG = tmp_path / "sms.log"
 
 
+@pytest.fixture(autouse=True)
+def search_in_tmp(settings, tmp_path):
+    """Every test indexes into its own empty embedded search index (the `search` group runs in every
+    run_pending()), never the developer's var/search, and starts with a closed search circuit."""
+    from dukaan.search import service
+
+    settings.SEARCH_URL = f"tantivy://{tmp_path / 'search'}"
+    service.breaker.reset()
+    yield
+    service.breaker.reset()
+
+
 @pytest.fixture
 def store(db):
     return make_store("+919812345601", "asha-store")

@@ -4,6 +4,8 @@ import socket
 
 import pytest
 
+from dukaan.conftest import media_in_tmp, search_in_tmp  # noqa: F401 (autouse fixtures, as in dukaan/)
+
 
 def find_free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""

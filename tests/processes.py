@@ -18,6 +18,7 @@ from urllib.parse import quote
 from urllib.request import urlopen
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 
 
@@ -163,6 +164,7 @@ def start_storefront(log_dir: Path, *, cache_url: str, workers: int = 1, env: di
         **os.environ,
         "DATABASE_URL": database_url(),
         "CACHE_URL": cache_url,
+        "SEARCH_URL": settings.SEARCH_URL,  # the test's own index
         **(env or {}),
     }
     with log.open("wb") as output:

@@ -285,5 +285,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DUKAAN_LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    # The Elasticsearch client logs every request at INFO; failures reach us as SearchUnavailable.
+    "loggers": {"django.server": {"level": "WARNING"}, "elastic_transport": {"level": "WARNING"}},
 }

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from dukaan.catalog import services as catalog
+from dukaan.events.local import run_pending
 from dukaan.orders.models import Order
 
 from .conftest import BUYER, problem, simple_product
@@ -44,6 +45,7 @@ def test_products_of_a_category(anon, store, product):
 
 def test_search_finds_every_word(anon, store, product):
     simple_product(store, name="Steel tumbler", description="Holds cotton buds")
+    run_pending()  # the `search` group indexes the products
     body = anon.get(f"/stores/{store.slug}/search", {"q": "  Cotton  KURTA "}).json()
     assert [item["name"] for item in body["items"]] == ["Cotton kurta"]
 

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dukaan.catalog import services
+from dukaan.events.local import run_pending
 
 from .conftest import make_order, problem, simple_product
 
@@ -60,6 +61,7 @@ def test_categories_and_orders_walk_once(api, store):
 def test_the_public_catalog_and_search_walk_once(anon, store):
     ids = [simple_product(store, name=f"Tumbler {i}").pk for i in range(8)]
     assert _walk(anon, f"/api/v1/stores/{store.slug}/products") == list(reversed(ids))
+    run_pending()  # the `search` group indexes the products
     assert sorted(_walk(anon, f"/api/v1/stores/{store.slug}/search", {"q": "tumbler"})) == sorted(ids)
 
 

@@ -7,6 +7,7 @@ event bus live in that process, so a second worker would see a different cache a
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management import call_command
@@ -51,6 +52,10 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         with override_settings(SITE_URL=site_url):
             call_command("seed", demo=True)
+        search_folder = urlsplit(settings.SEARCH_URL)
+        if search_folder.scheme == "tantivy" and not Path(search_folder.path).exists():
+            # A first start (or var/search removed): the embedded index learns the catalog so far.
+            call_command("reindex", verbosity=0)
         if not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
 
