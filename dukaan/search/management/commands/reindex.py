@@ -5,15 +5,14 @@ from collections.abc import Iterable, Iterator
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from dukaan.catalog.models import Product, Store
+from dukaan.catalog.models import Product
 from dukaan.search.backend import ProductDocument, SearchUnavailable
 from dukaan.search.documents import all_documents, documents_for_store
 from dukaan.search.service import get_backend
-from dukaan.storefront.selectors import store_id_for_slug
+from dukaan.storefront.commands import store_id_from_option, store_option_argument
 
 CHUNK = 2_000
 
@@ -36,21 +35,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--store", metavar="SLUG", help="Only this store (the slug in its link /s/SLUG/)."
-        )
+        store_option_argument(parser)
 
     def handle(self, *args, store=None, verbosity=1, **options):
-        if Store._meta.db_table not in connection.introspection.table_names():
-            raise CommandError("The database has no catalog tables yet. Run `dukaan migrate` first.")
-        store_id = None
-        if store is not None:
-            store_id = store_id_for_slug(store)
-            if store_id is None:
-                raise CommandError(
-                    f"There is no store with the slug {store!r}. The slug is the last part of the "
-                    "store's link (/s/SLUG/); leave out --store to reindex every store."
-                )
+        store_id = store_id_from_option(store, every_store="reindex every store")
         try:
             backend = get_backend()
         except ImproperlyConfigured as error:

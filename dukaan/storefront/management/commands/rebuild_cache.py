@@ -7,13 +7,13 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dukaan.catalog.models import Store
 from dukaan.storefront import catalog_cache
-from dukaan.storefront.selectors import build_store_catalog, store_id_for_slug
+from dukaan.storefront.commands import store_id_from_option, store_option_argument
+from dukaan.storefront.selectors import build_store_catalog
 
 CHUNK = 2_000
 
@@ -35,20 +35,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--store", metavar="SLUG", help="Only this store (the slug in its link /s/SLUG/)."
-        )
+        store_option_argument(parser)
 
     def handle(self, *args, store=None, verbosity=1, **options):
-        if Store._meta.db_table not in connection.introspection.table_names():
-            raise CommandError("The database has no catalog tables yet. Run `dukaan migrate` first.")
-        if store is not None:
-            store_id = store_id_for_slug(store)
-            if store_id is None:
-                raise CommandError(
-                    f"There is no store with the slug {store!r}. The slug is the last part of the "
-                    "store's link (/s/SLUG/); leave out --store to rebuild every store."
-                )
+        store_id = store_id_from_option(store, every_store="rebuild every store")
+        if store_id is not None:
             store_ids, total = iter([store_id]), 1
         else:
             store_ids, total = _all_store_ids(), Store.objects.count()
