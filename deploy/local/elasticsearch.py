@@ -157,17 +157,7 @@ def unpack(archive: Path, home: Path) -> None:
 
 def java_home() -> Path:
     """The home of the `java` on PATH, which must be Java 17 or newer (the zip has no JDK of its own)."""
-    java = shutil.which("java")
-    if not java:
-        raise Refused(
-            "Java 17 or newer is needed to run Elasticsearch. Install it with "
-            "`apt-get install -y openjdk-17-jre-headless` (as root)."
-        )
-    result = subprocess.run([java, "-version"], capture_output=True, text=True)
-    match = re.search(r'version "(\d+)', result.stderr + result.stdout)
-    if not match or int(match.group(1)) < 17:
-        said = match.group(0) if match else (result.stderr + result.stdout).strip()[:200]
-        raise Refused(f"Elasticsearch {VERSION} needs Java 17 or newer; `java -version` says {said!r}")
+    java = throwaway.java_17(f"Elasticsearch {VERSION}", "openjdk-17-jre-headless")
     return Path(java).resolve().parents[1]
 
 

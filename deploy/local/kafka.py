@@ -36,6 +36,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import throwaway
 from throwaway import Refused, process_alive, read_json, write_json
 
 PROG = "kafka"
@@ -159,19 +160,7 @@ def fetch(layout: Layout, maven_repo: str | None = None) -> float:
 
 
 def check_java() -> str:
-    java = shutil.which("java")
-    if not java:
-        raise Refused(
-            "Java 17 or newer is needed to run Kafka. Install it with "
-            "`apt-get install -y openjdk-17-jdk-headless maven` (as root)."
-        )
-    result = subprocess.run([java, "-version"], capture_output=True, text=True)
-    match = re.search(r'version "(\d+)', result.stderr + result.stdout)
-    if match and int(match.group(1)) < 17:
-        raise Refused(
-            f"Kafka {versions()[0]} needs Java 17 or newer; `java -version` says {match.group(0)!r}"
-        )
-    return java
+    return throwaway.java_17(f"Kafka {versions()[0]}", "openjdk-17-jdk-headless maven")
 
 
 # --- The data directory: configs, PIDs, logs, state.json ------------------------------------------

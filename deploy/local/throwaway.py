@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -76,6 +77,22 @@ def write_json(path: Path, data: dict) -> None:
     staging = path.with_suffix(path.suffix + ".partial")
     staging.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     staging.replace(path)
+
+
+def java_17(needed_by: str, package: str) -> str:
+    """The path of the `java` on PATH; Refused unless it is Java 17 or newer."""
+    java = shutil.which("java")
+    if not java:
+        raise Refused(
+            f"Java 17 or newer is needed to run {needed_by}. Install it with "
+            f"`apt-get install -y {package}` (as root)."
+        )
+    result = subprocess.run([java, "-version"], capture_output=True, text=True)
+    match = re.search(r'version "(\d+)', result.stderr + result.stdout)
+    if not match or int(match.group(1)) < 17:
+        said = match.group(0) if match else (result.stderr + result.stdout).strip()[:200]
+        raise Refused(f"{needed_by} needs Java 17 or newer; `java -version` says {said!r}")
+    return java
 
 
 class ServerDir:
