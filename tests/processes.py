@@ -157,7 +157,7 @@ class StorefrontProcess:
 
 def start_storefront(log_dir: Path, *, cache_url: str, workers: int = 1, env: dict | None = None):
     """`dukaan storefront` on a free port against this process's database; waits until it answers."""
-    port = _free_port()
+    port = find_free_port()
     log = log_dir / f"storefront-{port}.log"
     command = [str(Path(sys.executable).with_name("dukaan")), "storefront", "--port", str(port)]
     environment = {
@@ -192,7 +192,8 @@ def start_storefront(log_dir: Path, *, cache_url: str, workers: int = 1, env: di
     )
 
 
-def _free_port() -> int:
+def find_free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]

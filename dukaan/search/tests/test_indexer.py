@@ -22,14 +22,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 FINDABLE_WITHIN_SECONDS = 2.0
 
 
-@pytest.fixture(autouse=True)
-def search_index(settings, tmp_path):
-    settings.SEARCH_URL = f"tantivy://{tmp_path / 'search'}"
-    service.breaker.reset()
-    yield
-    service.breaker.reset()
-
-
 @pytest.fixture
 def me(client, store):
     client.force_login(store.owner)

@@ -16,11 +16,6 @@ from dukaan.search.management.commands.reindex import Command
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def search_index(settings, tmp_path):
-    settings.SEARCH_URL = f"tantivy://{tmp_path / 'search'}"
-
-
 def found(store, text: str = "") -> list[str]:
     """The names the index holds for what a buyer finds (as they were when indexed)."""
     results = service.get_backend().search(SearchQuery(store_id=store.pk, text=text))

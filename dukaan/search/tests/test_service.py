@@ -19,14 +19,6 @@ pytestmark = pytest.mark.django_db
 ENGINE_DOWN = "http://127.0.0.1:9"  # nothing listens on the discard port: connections are refused
 
 
-@pytest.fixture(autouse=True)
-def search_index(settings, tmp_path):
-    settings.SEARCH_URL = f"tantivy://{tmp_path / 'search'}"
-    service.breaker.reset()
-    yield
-    service.breaker.reset()
-
-
 @pytest.fixture
 def shop(store):
     """Kurtas (one with variants, its M size sold out) and kitchen things, indexed by the bus; one hidden."""

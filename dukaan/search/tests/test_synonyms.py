@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 URL = reverse("dashboard:search_synonyms")
 
 
-@pytest.fixture(autouse=True)
-def search_index(settings, tmp_path):
-    settings.SEARCH_URL = f"tantivy://{tmp_path / 'search'}"
-
-
 @pytest.fixture
 def me(client, store):
     client.force_login(store.owner)
