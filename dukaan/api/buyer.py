@@ -22,9 +22,7 @@ from dukaan.search.service import MAX_FILTER_PRICE, search_products
 from dukaan.storefront.selectors import StoreCatalog, store_catalog, store_id_for_slug
 
 from .idempotency import run_once
-from .pagination import DEFAULT_LIMIT, list_page, page_size
-from .pagination import _decode as decode_cursor
-from .pagination import _encode as encode_cursor
+from .pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor, list_page, page_size
 from .params import CategoryFilter, Cursor, Limit, OrderToken, ProductId, RequiredKey, SearchWords, StoreSlug
 from .problems import Problem
 from .schemas import (

@@ -27,11 +27,11 @@ def page_size(limit: int) -> int:
     return max(1, min(limit, MAX_LIMIT))
 
 
-def _encode(kind: str, values: list[Any]) -> str:
+def encode_cursor(kind: str, values: list[Any]) -> str:
     return signing.dumps({"k": kind, "v": values}, salt=SALT, compress=False)
 
 
-def _decode(kind: str, cursor: str) -> list[Any]:
+def decode_cursor(kind: str, cursor: str) -> list[Any]:
     refused = Problem("invalid-cursor", "That cursor is not one this list gave out. Start again without it.")
     if len(cursor) > MAX_CURSOR_LENGTH:
         raise refused
@@ -81,7 +81,7 @@ def keyset_page(
     """One page of `queryset` in `ordering` (unique, ending with the id), and the next page's cursor."""
     limit = page_size(limit)
     if cursor:
-        raw = _decode(kind, cursor)
+        raw = decode_cursor(kind, cursor)
         try:
             if len(raw) != len(ordering):
                 raise ValueError(raw)
@@ -94,7 +94,7 @@ def keyset_page(
         return rows, None
     last = rows[limit - 1]
     values = [_to_json(getattr(last, field.lstrip("-"))) for field in ordering]
-    return rows[:limit], _encode(kind, values)
+    return rows[:limit], encode_cursor(kind, values)
 
 
 def list_page(items: Sequence, *, kind: str, cursor: str | None, limit: int) -> tuple[list, str | None]:
@@ -106,7 +106,7 @@ def list_page(items: Sequence, *, kind: str, cursor: str | None, limit: int) -> 
     limit = page_size(limit)
     start = 0
     if cursor:
-        raw = _decode(kind, cursor)
+        raw = decode_cursor(kind, cursor)
         if len(raw) != 2 or not all(type(value) is int and value >= 0 for value in raw):
             raise Problem("invalid-cursor", "That cursor is damaged. Start again without it.")
         last_id, position = raw
@@ -121,4 +121,4 @@ def list_page(items: Sequence, *, kind: str, cursor: str | None, limit: int) -> 
     end = start + len(page)
     if end >= len(items) or not page:
         return page, None
-    return page, _encode(kind, [page[-1].id, end])
+    return page, encode_cursor(kind, [page[-1].id, end])
