@@ -40,7 +40,7 @@ lint: install
 # the catalog cache and the storefront service; Varnish (with varnish-modules' xkey) is the edge cache;
 # nginx and wrk are the benches' ceiling and load generator.
 SYSTEM_PACKAGES := postgresql chromium fonts-liberation openjdk-17-jre-headless maven redis-server nginx wrk \
-	varnish varnish-modules
+	varnish varnish-modules pgbouncer
 sysdeps:
 	@if dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then exit 0; fi; \
 	if [ "$$(id -u)" -ne 0 ]; then \
