@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from dukaan.events.consumers import Event, consumer
+from dukaan.infra import db_routing
 from dukaan.infra.circuit import CircuitBreaker
 
 from . import catalog_cache
@@ -92,6 +93,8 @@ def purge_edge(store_id: int, product_ids: list[int], url: str | None = None) ->
 def invalidate_catalog(event: Event) -> None:
     if not changes_catalog(event.type):
         return
+    # Storefronts rebuild from replicas: forget the snapshot only once they hold the change.
+    db_routing.wait_for_replicas()
     catalog_cache.invalidate(event.store_id)
     purge_edge(event.store_id, changed_products(event))
     purge_edge_again_later(event.store_id, changed_products(event))

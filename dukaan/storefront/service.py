@@ -49,6 +49,8 @@ from django.db import close_old_connections  # noqa: E402
 from django.db.backends.signals import connection_created  # noqa: E402
 from django.http.cookie import parse_cookie  # noqa: E402
 
+from dukaan.infra import db_routing  # noqa: E402
+
 from . import catalog_cache, view_counts  # noqa: E402
 from .views import PERSONAL_COOKIES  # noqa: E402
 
@@ -476,4 +478,5 @@ def _store_of(headers: list[tuple[str, str]]) -> int | None:
 
 def create_app() -> StorefrontApp:
     """uvicorn's app factory (`--factory`): one app, page cache and thread pool per worker."""
+    db_routing.serve_reads_from_replicas()
     return StorefrontApp()

@@ -1,0 +1,569 @@
+"""The book's whole topology on this machine, on real engines: `dukaan cluster up|down|status|route`.
+
+    dukaan cluster up [--web N] [--storefront-percent P] [--replica-delay S]
+    dukaan cluster status [--json]
+    dukaan cluster route --storefront-percent P      # the strangler-fig switch, live
+    dukaan cluster down [--delete]
+
+`up` starts, each on 127.0.0.1 with its data, PID file and log under var/cluster/<component>/:
+PostgreSQL primary + streaming replica + PgBouncer (postgres.py), Redis (redis.py), an S3 server
+(s3.py), Elasticsearch (elasticsearch.py); then migrates, loads the demo store and indexes it; then
+Kafka + Connect/Debezium (kafka.py), N `web` processes (`dukaan web`), the storefront service
+(`dukaan storefront`) behind Varnish (varnish.py), one `dukaan worker --group G` per consumer group,
+and nginx in front of it all (deploy/nginx/cluster.conf.template). Components already running are
+kept, so `up` after a crash starts only what is missing. The app processes' settings are in
+var/cluster/env (`set -a; . var/cluster/env` gives a shell the cluster's settings).
+
+`down` stops everything it started, by PID, in the reverse order; the data stays unless --delete.
+Run it through `dukaan cluster` (or .venv/bin/python deploy/local/cluster.py): it needs rich.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import throwaway
+from nginx import find_nginx
+from rich.console import Console
+from rich.table import Table
+from throwaway import Refused, free_port, read_json, write_json
+
+REPO = Path(__file__).resolve().parents[2]
+LOCAL = Path(__file__).resolve().parent
+NGINX_TEMPLATE = REPO / "deploy" / "nginx" / "cluster.conf.template"
+NGINX_MAIN = REPO / "deploy" / "nginx" / "cluster-main.conf"
+DEFAULT_DATA = REPO / "var" / "cluster"
+BIN = Path(sys.executable).parent
+# One consumer group per process; the names are dukaan.events.consumers.registered_groups().
+WORKER_GROUPS = ("cache", "search", "notifier", "analytics")
+APP_READY_TIMEOUT_S = 60.0
+REPLICA_SERVERS = "max_fails=1 fail_timeout=5s"
+
+console = Console(stderr=True)
+
+
+def script(name: str, *args: str, timeout: float = 300) -> str:
+    """Run deploy/local/<name>.py; its stdout, or Refused with what it said."""
+    result = subprocess.run(
+        [sys.executable, str(LOCAL / f"{name}.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+    )
+    if result.returncode != 0:
+        said = (result.stderr.strip() or result.stdout.strip()).splitlines()[-12:]
+        raise Refused(f"{name}.py {args[0]} failed:\n" + "\n".join(said))
+    return result.stdout
+
+
+def dukaan(env: dict[str, str], *args: str, timeout: float = 600) -> None:
+    result = subprocess.run(
+        [str(BIN / "dukaan"), *args], capture_output=True, text=True, env=env, timeout=timeout, cwd=REPO
+    )
+    if result.returncode != 0:
+        said = (result.stderr.strip() or result.stdout.strip()).splitlines()[-12:]
+        raise Refused(f"`dukaan {' '.join(args)}` failed:\n" + "\n".join(said))
+
+
+def http_ok(port: int, path: str = "/healthz", timeout: float = 1.0) -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        return connection.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
+class AppDir(throwaway.ServerDir):
+    """One process of ours (web, storefront, a worker, nginx) with a port we chose."""
+
+    name = "process"
+
+    def is_ours(self, command: str) -> bool:
+        return str(REPO) in command or "dukaan" in command or "granian" in command or "uvicorn" in command
+
+
+class Cluster:
+    def __init__(self, data: Path) -> None:
+        self.data = data.resolve()
+        self.config_file = self.data / "cluster.json"
+        self.config = read_json(self.config_file)
+
+    # --- the servers deploy/local/ runs ------------------------------------------------------------
+
+    def folder(self, name: str) -> Path:
+        return self.data / name
+
+    def start_postgres(self, replica_delay: float) -> dict:
+        folder = self.folder("postgres")
+        state = read_json(folder / "state.json")
+        if state and self._status_ok("postgres", "--dir", str(folder)):
+            return state
+        return json.loads(
+            script(
+                "postgres", "start", "--dir", str(folder), "--replicas", "1",
+                "--apply-delay", str(replica_delay), "--json",
+            )
+        )  # fmt: skip
+
+    def start_server(self, name: str, *extra: str) -> dict:
+        """redis, s3, elasticsearch, varnish: the throwaway.py scripts; kept when already running."""
+        folder = self.folder(name)
+        if (folder / "state.json").exists() and self._status_ok(name, "--dir", str(folder)):
+            return read_json(folder / "state.json")
+        folder.mkdir(parents=True, exist_ok=True)
+        return json.loads(script(name, "start", "--dir", str(folder), *extra, "--json"))
+
+    def start_kafka(self, pg_url: str) -> dict:
+        folder = self.folder("kafka")
+        if not self._status_ok("kafka", "--data", str(folder), "--json"):
+            script("kafka", "start", "--data", str(folder), "--pg-url", pg_url, timeout=400)
+        return read_json(folder / "state.json")
+
+    def _status_ok(self, name: str, *args: str) -> bool:
+        result = subprocess.run(
+            [sys.executable, str(LOCAL / f"{name}.py"), "status", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=REPO,
+        )
+        return result.returncode == 0
+
+    # --- our own processes ---------------------------------------------------------------------------
+
+    def port_for(self, name: str) -> int:
+        """The port `name` had last time, if it is still free: addresses stay put across restarts."""
+        ports = self.config.setdefault("ports", {})
+        port = ports.get(name)
+        ours = AppDir(self.folder(name))
+        still_ours = ours.running_pid() is not None and ours.read_state().get("port") == port
+        if not port or not (still_ours or _port_free(port)):
+            port = free_port()
+        ports[name] = port
+        self.save()
+        return port
+
+    def start_process(
+        self, name: str, command: list[str], env: dict[str, str], port: int | None, *, restart: bool = False
+    ) -> dict:
+        folder = AppDir(self.folder(name))
+        folder.path.mkdir(parents=True, exist_ok=True)
+        pid = folder.running_pid()
+        if pid is not None and not restart and folder.read_state().get("command") == command:
+            return folder.read_state()
+        if pid is not None:
+            throwaway.stop_pid(pid)
+        with open(os.devnull, "rb") as devnull, open(folder.log, "ab") as log:
+            process = subprocess.Popen(
+                command, stdin=devnull, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO,
+                start_new_session=True,
+            )  # fmt: skip
+        folder.pid_file.write_text(f"{process.pid}\n")
+        state = {"pid": process.pid, "port": port, "command": command, "dir": str(folder.path)}
+        folder.write_state(state)
+        deadline = time.monotonic() + APP_READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise Refused(f"{name} stopped at start. Its log ({folder.log}) says:\n{folder.log_tail()}")
+            if port is None or http_ok(port):
+                return state
+            time.sleep(0.1)
+        raise Refused(
+            f"{name} did not answer on port {port} within {APP_READY_TIMEOUT_S:.0f} s:\n{folder.log_tail()}"
+        )
+
+    def write_nginx_config(self, port: int, web_ports: list[int], varnish_port: int, percent: float) -> None:
+        folder = self.folder("nginx")
+        for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (folder / "temp" / name).mkdir(parents=True, exist_ok=True)
+        share = f"{percent:g}% service;" if percent > 0 else ""
+        servers = "\n    ".join(f"server 127.0.0.1:{web} {REPLICA_SERVERS};" for web in web_ports)
+        values = {
+            "LISTEN_PORT": f"127.0.0.1:{port}",
+            "WEB_SERVERS": servers,
+            "STOREFRONT_SERVERS": f"server 127.0.0.1:{varnish_port} {REPLICA_SERVERS};",
+            "STOREFRONT_SPLIT": share,
+        }
+        # Like the nginx image's envsubst: ${NAME} of the names given, nothing else ($host stays).
+        text = re.sub(r"\$\{(\w+)\}", lambda found: values[found.group(1)], NGINX_TEMPLATE.read_text())
+        (folder / "cluster.conf").write_text(text)
+        user = "user root;" if os.geteuid() == 0 else ""
+        text = NGINX_MAIN.read_text().replace("@USER@", user).replace("@DIR@", str(folder))
+        (folder / "nginx.conf").write_text(text)
+
+    def save(self) -> None:
+        self.data.mkdir(parents=True, exist_ok=True)
+        write_json(self.config_file, self.config)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def app_env(cluster: Cluster, pg: dict, redis: dict, s3: dict, search: dict, kafka: dict, edge: str) -> dict:
+    secret_file = cluster.data / "secret-key"
+    if not secret_file.exists():
+        secret_file.write_text(secrets.token_urlsafe(50))
+        secret_file.chmod(0o600)
+    site = f"http://127.0.0.1:{cluster.config['ports']['nginx']}"
+    return {
+        "DUKAAN_ENV": "staging",
+        "DUKAAN_DEBUG": "false",
+        "DUKAAN_SECRET_KEY": secret_file.read_text().strip(),
+        "DUKAAN_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DUKAAN_SECURE_COOKIES": "false",  # plain http on loopback
+        "DUKAAN_SITE_URL": site,
+        "DUKAAN_VAR_DIR": str(cluster.data / "app"),
+        "DATABASE_URL": pg["pgbouncer"]["url"],
+        "DATABASE_REPLICA_URLS": ",".join(replica["url"] for replica in pg["replicas"]),
+        "CACHE_URL": redis["url"],
+        "STORAGE_URL": s3["url"],
+        "S3_ACCESS_KEY_ID": s3["access_key_id"],
+        "S3_SECRET_ACCESS_KEY": s3["secret_access_key"],
+        "SEARCH_URL": search["url"],
+        "EVENT_BUS_URL": f"kafka://{kafka['bootstrap_servers']}",
+        "EDGE_PURGE_URL": edge,
+    }
+
+
+def up(options: argparse.Namespace) -> int:
+    cluster = Cluster(options.data)
+    cluster.data.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    timings: dict[str, float] = {}
+
+    def timed(label: str, work):
+        begin = time.monotonic()
+        with console.status(f"starting {label}…"):
+            value = work()
+        timings[label] = time.monotonic() - begin
+        console.print(f"[green]✓[/green] {label} [dim]({timings[label]:.1f} s)[/dim]")
+        return value
+
+    nginx_port = cluster.port_for("nginx")
+    cluster.save()
+    console.print(f"dukaan cluster: bringing the topology up under {cluster.data}")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        # The databases and engines have nothing to wait for: start them side by side.
+        futures = {
+            "postgres": pool.submit(cluster.start_postgres, options.replica_delay),
+            "redis": pool.submit(cluster.start_server, "redis"),
+            "s3": pool.submit(cluster.start_server, "s3"),
+            "elasticsearch": pool.submit(cluster.start_server, "elasticsearch"),
+        }
+        states = {}
+        for label, future in futures.items():
+            states[label] = timed(label, future.result)
+    pg = states["postgres"]
+    base_env = {**os.environ, "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}
+    direct = {
+        **base_env,
+        "DATABASE_URL": pg["primary"]["url"],
+        "DUKAAN_VAR_DIR": str(cluster.data / "app"),
+        "SEARCH_URL": states["elasticsearch"]["url"],
+        "STORAGE_URL": states["s3"]["url"],
+        "S3_ACCESS_KEY_ID": states["s3"]["access_key_id"],
+        "S3_SECRET_ACCESS_KEY": states["s3"]["secret_access_key"],
+        "DUKAAN_SITE_URL": f"http://127.0.0.1:{nginx_port}",
+    }
+    # Debezium reads the outbox table, so the schema must exist before Connect registers it.
+    timed(
+        "migrations + demo store",
+        lambda: (dukaan(direct, "migrate", "--noinput"), dukaan(direct, "seed", "--demo")),
+    )
+    kafka = timed("kafka + debezium", lambda: cluster.start_kafka(pg["primary"]["url"]))
+    storefront_port = cluster.port_for("storefront")
+    edge_backend = f"127.0.0.1:{storefront_port}"
+    if read_json(cluster.folder("varnish") / "state.json").get("backend", edge_backend) != edge_backend:
+        script("varnish", "stop", "--dir", str(cluster.folder("varnish")))  # it still points at an old port
+    varnish = timed("varnish", lambda: cluster.start_server("varnish", "--backend", edge_backend))
+    env = app_env(cluster, pg, states["redis"], states["s3"], states["elasticsearch"], kafka, varnish["url"])
+    (cluster.data / "env").write_text("".join(f"{name}={value}\n" for name, value in sorted(env.items())))
+    env = {**base_env, **env}
+    timed("static files + search index", lambda: (
+        dukaan(env, "collectstatic", "--noinput"), dukaan(env, "reindex")
+    ))  # fmt: skip
+    web_ports = [cluster.port_for(f"web-{number}") for number in range(1, options.web + 1)]
+    for number, port in enumerate(web_ports, start=1):
+        command = [str(BIN / "dukaan"), "web", "--port", str(port)]
+        timed(
+            f"web-{number} :{port}",
+            lambda n=number, c=command, p=port: cluster.start_process(f"web-{n}", c, env, p),
+        )
+    for stale in sorted(cluster.data.glob("web-*")):
+        if stale.name not in {f"web-{number}" for number in range(1, options.web + 1)}:
+            _stop_process(stale)  # `up --web 2` after `up --web 3`
+    command = [str(BIN / "dukaan"), "storefront", "--port", str(storefront_port), "--workers", "2"]
+    timed(
+        f"storefront :{storefront_port}",
+        lambda: cluster.start_process("storefront", command, env, storefront_port),
+    )
+    for group in WORKER_GROUPS:
+        command = [str(BIN / "dukaan"), "worker", "--group", group]
+        timed(
+            f"worker {group}", lambda g=group, c=command: cluster.start_process(f"worker-{g}", c, env, None)
+        )
+    percent = options.storefront_percent
+    if percent is None:
+        percent = cluster.config.get("storefront_percent", 100.0)
+    cluster.config["storefront_percent"] = percent
+    cluster.config["web_ports"] = web_ports
+    cluster.config["varnish_port"] = varnish["port"]
+    cluster.save()
+    cluster.write_nginx_config(nginx_port, web_ports, varnish["port"], percent)
+    timed(f"nginx :{nginx_port}", lambda: start_nginx(cluster, nginx_port))
+    timed("first store page through nginx and Varnish", lambda: _wait_for_page(nginx_port, "/s/demo/"))
+    total = time.monotonic() - started
+    cluster.config["boot_seconds"] = round(total, 1)
+    cluster.save()
+    console.print(f"\n[bold]The cluster is up in {total:.0f} s[/bold]: http://127.0.0.1:{nginx_port}/s/demo/")
+    print(
+        json.dumps(
+            {
+                "url": f"http://127.0.0.1:{nginx_port}",
+                "boot_seconds": round(total, 1),
+                "data": str(cluster.data),
+            }
+        )
+    )
+    return 0
+
+
+def start_nginx(cluster: Cluster, port: int) -> dict:
+    folder = cluster.folder("nginx")
+    pid = AppDir(folder).running_pid()
+    if pid is not None:
+        os.kill(pid, signal.SIGHUP)  # nginx rereads the configuration just written, dropping nothing
+        state = {**AppDir(folder).read_state(), "port": port}
+        AppDir(folder).write_state(state)
+        return state
+    config = folder / "nginx.conf"
+    command = [
+        find_nginx(),
+        "-c",
+        str(config),
+        "-p",
+        f"{folder}/",
+        "-e",
+        str(folder / "nginx.log"),
+        "-g",
+        "daemon off;",
+    ]
+    return cluster.start_process("nginx", command, dict(os.environ), port)
+
+
+def _wait_for_page(port: int, path: str) -> None:
+    """Varnish sends nothing to a backend its probe has not yet seen healthy: wait for a real page."""
+    deadline = time.monotonic() + APP_READY_TIMEOUT_S
+    while not http_ok(port, path, timeout=5):
+        if time.monotonic() > deadline:
+            raise Refused(
+                f"http://127.0.0.1:{port}{path} did not answer 200 within {APP_READY_TIMEOUT_S:.0f} s"
+            )
+        time.sleep(0.2)
+
+
+def route(options: argparse.Namespace) -> int:
+    cluster = Cluster(options.data)
+    if "web_ports" not in cluster.config:
+        raise Refused(f"no cluster under {cluster.data}: run `dukaan cluster up` first")
+    percent = options.storefront_percent
+    cluster.config["storefront_percent"] = percent
+    cluster.save()
+    cluster.write_nginx_config(
+        cluster.config["ports"]["nginx"], cluster.config["web_ports"], cluster.config["varnish_port"], percent
+    )
+    if AppDir(cluster.folder("nginx")).running_pid() is None:
+        raise Refused("nginx is not running: `dukaan cluster up` starts it with the new share")
+    start_nginx(cluster, cluster.config["ports"]["nginx"])
+    console.print(f"store pages: {percent:g}% of clients to the storefront service, the rest to the monolith")
+    return 0
+
+
+# The order `down` stops things in: what depends on others first.
+PROCESS_ORDER = ("nginx", "worker-*", "storefront", "web-*")
+SERVER_ORDER = ("varnish", "kafka", "elasticsearch", "s3", "redis", "postgres")
+
+
+def _stop_process(folder: Path) -> bool:
+    pid = AppDir(folder).running_pid()
+    if pid is not None:
+        throwaway.stop_pid(pid)
+    return pid is not None
+
+
+def down(options: argparse.Namespace) -> int:
+    cluster = Cluster(options.data)
+    if not cluster.data.is_dir():
+        raise Refused(f"no cluster under {cluster.data}: nothing to stop")
+    for pattern in PROCESS_ORDER:
+        for folder in sorted(cluster.data.glob(pattern)):
+            if _stop_process(folder):
+                console.print(f"stopped {folder.name}")
+    for name in SERVER_ORDER:
+        folder = cluster.folder(name)
+        if not (folder / "state.json").exists():
+            continue
+        if name == "kafka":
+            script("kafka", "stop", "--data", str(folder), timeout=120)
+        elif name == "postgres":
+            script("postgres", "stop", "--dir", str(folder), *(["--delete"] if options.delete else []))
+        else:
+            script(name, "stop", "--dir", str(folder))
+        console.print(f"stopped {name}")
+    if options.delete:
+        shutil.rmtree(cluster.data, ignore_errors=True)
+        console.print(f"deleted {cluster.data}")
+    return 0
+
+
+def gather_status(cluster: Cluster) -> list[dict]:
+    rows = []
+    pg = read_json(cluster.folder("postgres") / "state.json")
+    if pg:
+        report = _status_json("postgres", "--dir", str(cluster.folder("postgres")))
+        for role in ("primary", "pgbouncer"):
+            part = report.get(role) or pg.get(role, {})
+            rows.append(_row(f"postgres {role}", part.get("pid"), part.get("port"), part.get("answers")))
+        for number, replica in enumerate(report.get("replicas") or pg.get("replicas", [])):
+            lag = replica.get("lag_seconds")
+            health = replica.get("answers") and (f"lag {lag:.1f} s" if lag is not None else True)
+            rows.append(_row(f"postgres replica {number}", replica.get("pid"), replica.get("port"), health))
+    for name in ("redis", "s3", "elasticsearch", "varnish"):
+        if (cluster.folder(name) / "state.json").exists():
+            report = _status_json(name, "--dir", str(cluster.folder(name)))
+            rows.append(_row(name, report.get("pid"), report.get("port"), report.get("answers")))
+    if (cluster.folder("kafka") / "state.json").exists():
+        report = _status_json("kafka", "--data", str(cluster.folder("kafka")), "--json")
+        broker, connect = report.get("broker", {}), report.get("connect", {})
+        rows.append(_row("kafka broker", broker.get("pid"), broker.get("port"), broker.get("health") == "up"))
+        connector = report.get("connector", {}).get("state", "?")
+        healthy = str(connect.get("health", "")).startswith("up") and connector == "RUNNING"
+        rows.append(
+            _row("kafka connect + debezium", connect.get("pid"), connect.get("port"), healthy and connector)
+        )
+    for pattern in ("web-*", "storefront", "worker-*", "nginx"):
+        for folder in sorted(cluster.data.glob(pattern)):
+            app = AppDir(folder)
+            state, pid = app.read_state(), app.running_pid()
+            port = state.get("port")
+            healthy = pid is not None and (port is None or http_ok(port))
+            rows.append(_row(folder.name, pid, port, healthy))
+    return rows
+
+
+def _status_json(name: str, *args: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, str(LOCAL / f"{name}.py"), "status", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
+    try:
+        return json.loads(result.stdout)
+    except ValueError:
+        return {}
+
+
+def _row(component: str, pid, port, health) -> dict:
+    healthy = bool(health)
+    shown = health if isinstance(health, str) else ("up" if healthy else "DOWN")
+    return {"component": component, "pid": pid, "port": port, "healthy": healthy, "health": shown}
+
+
+def status(options: argparse.Namespace) -> int:
+    cluster = Cluster(options.data)
+    rows = gather_status(cluster)
+    if not rows:
+        raise Refused(f"no cluster under {cluster.data}: run `dukaan cluster up`")
+    if options.json:
+        print(json.dumps({"components": rows, **cluster.config}, indent=2))
+    else:
+        table = Table(title=f"dukaan cluster ({cluster.data})")
+        for column in ("component", "pid", "port", "health"):
+            table.add_column(column)
+        for row in rows:
+            style = "green" if row["healthy"] else "red"
+            table.add_row(
+                row["component"], str(row["pid"] or "-"), str(row["port"] or "-"), f"[{style}]{row['health']}"
+            )
+        Console().print(table)
+        if "ports" in cluster.config:
+            nginx = cluster.config["ports"]["nginx"]
+            share = cluster.config.get("storefront_percent", 100)
+            Console().print(
+                f"entry: http://127.0.0.1:{nginx}/  ·  store pages to the storefront service: {share:g}%"
+            )
+    return 0 if all(row["healthy"] for row in rows) else 1
+
+
+def percent(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"a share between 0 and 100, not {text}")
+    return value
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="dukaan cluster", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help=f"where it all lives (default {DEFAULT_DATA})"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    up_parser = commands.add_parser("up", help="start every component that is not running")
+    up_parser.add_argument("--web", type=int, default=2, help="web processes behind nginx (default 2)")
+    up_parser.add_argument(
+        "--storefront-percent",
+        type=percent,
+        help="share of clients the storefront service answers store pages for (default: as before; 100)",
+    )
+    up_parser.add_argument(
+        "--replica-delay",
+        type=float,
+        default=0.0,
+        help="recovery_min_apply_delay of the replica, seconds: simulated lag",
+    )
+    status_parser = commands.add_parser("status", help="each component, its PID, port and health")
+    status_parser.add_argument("--json", action="store_true")
+    route_parser = commands.add_parser("route", help="change the strangler-fig share live")
+    route_parser.add_argument("--storefront-percent", type=percent, required=True)
+    down_parser = commands.add_parser("down", help="stop everything, keep the data")
+    down_parser.add_argument("--delete", action="store_true", help="and delete var/cluster")
+    options = parser.parse_args(argv)
+    if options.command == "up" and options.web < 1:
+        parser.error("--web must be at least 1")
+    try:
+        return {"up": up, "down": down, "status": status, "route": route}[options.command](options)
+    except Refused as error:
+        console.print(f"[red]dukaan cluster: {error}[/red]")
+        return 2
+    except KeyboardInterrupt:
+        console.print("interrupted: `dukaan cluster down` stops what was started")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
