@@ -33,6 +33,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def port_to_use(preferred: int | None) -> int:
+    """`preferred` (a server's port from its last start) when still free, so its address stays put."""
+    return preferred if preferred and port_free(preferred) else free_port()
+
+
 def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -149,10 +163,12 @@ def launch(
     answers: Callable[[int], bool],
     ready_timeout: float,
     output_to_log: bool = False,
+    preferred_port: int | None = None,
 ) -> dict:
-    """Start the server on a free port in its own session, record it in `folder`, wait until it answers."""
-    for _attempt in range(PORT_ATTEMPTS):
-        port = free_port()
+    """Start the server on a free port (`preferred_port` if free) in its own session, record it in
+    `folder`, wait until it answers."""
+    for attempt in range(PORT_ATTEMPTS):
+        port = port_to_use(preferred_port if attempt == 0 else None)
         with open(os.devnull, "rb") as devnull, open(folder.log, "ab") as log:
             output = log if output_to_log else subprocess.DEVNULL
             process = subprocess.Popen(

@@ -1,0 +1,1 @@
+"""Tests of the throwaway servers under deploy/local, run for real."""

@@ -1,0 +1,245 @@
+"""deploy/local/postgres.py for real: a PostgreSQL primary, its streaming replica and PgBouncer.
+
+One pair serves the whole module (started with --apply-delay 0 in a directory of its own, stopped and
+deleted at the end); the last test stops and starts it again. Without PostgreSQL or PgBouncer
+installed the tests are skipped, except under CI=true, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.processes import in_ci
+
+REPO = Path(__file__).resolve().parents[2]
+POSTGRES_PY = REPO / "deploy" / "local" / "postgres.py"
+ARRIVAL_TIMEOUT_S = 10.0
+CLIENTS = 60
+
+
+def _load_postgres_script():
+    # The script imports its neighbour `throwaway`; the folder is on sys.path only while loading, since
+    # its redis.py would otherwise shadow the redis client.
+    folder = str(POSTGRES_PY.parent)
+    sys.path.insert(0, folder)
+    try:
+        spec = importlib.util.spec_from_file_location("deploy_local_postgres", POSTGRES_PY)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(folder)
+
+
+script = _load_postgres_script()
+POOL_SIZE = int(script.PGBOUNCER_SETTINGS["default_pool_size"])
+
+
+def run_script(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(POSTGRES_PY), *args], capture_output=True, text=True, timeout=180
+    )
+
+
+@dataclass
+class Pair:
+    dir: Path
+    state: dict
+
+    def start(self) -> None:
+        result = run_script("start", "--dir", str(self.dir), "--apply-delay", "0", "--json")
+        assert result.returncode == 0, result.stderr
+        self.state = json.loads(result.stdout)
+
+    def stop(self, *extra: str) -> None:
+        result = run_script("stop", "--dir", str(self.dir), *extra)
+        assert result.returncode == 0, result.stderr
+
+    def status(self) -> dict:
+        return json.loads(run_script("status", "--dir", str(self.dir)).stdout)
+
+    def set_apply_delay(self, seconds: float) -> None:
+        result = run_script("apply-delay", "--dir", str(self.dir), "--seconds", str(seconds))
+        assert result.returncode == 0, result.stderr
+
+    @property
+    def primary(self) -> str:
+        return self.state["primary"]["url"]
+
+    @property
+    def replica(self) -> str:
+        return self.state["replicas"][0]["url"]
+
+    @property
+    def pgbouncer(self) -> str:
+        return self.state["pgbouncer"]["url"]
+
+    def processes(self) -> set[int]:
+        """Every server's PID and those of its children (PostgreSQL's backends and workers)."""
+        servers = {self.state[name]["pid"] for name in ("primary", "pgbouncer")}
+        servers |= {replica["pid"] for replica in self.state["replicas"]}
+        children = set()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[1]) in servers:
+                children.add(int(stat.parent.name))
+        return servers | children
+
+
+@pytest.fixture(scope="module")
+def pair():
+    try:
+        script.find_bindir()
+        script.find_pgbouncer()
+    except script.Refused as error:
+        if in_ci():
+            pytest.fail(f"CI must run the replication tests, but {error}")
+        pytest.skip(str(error))
+    # A directory the `postgres` OS user can reach (pytest's tmp_path is closed to it when we are root).
+    started = Pair(Path(tempfile.mkdtemp(prefix="dukaan-pair-test-")), {})
+    started.start()
+    with psycopg.connect(started.primary, autocommit=True) as connection:
+        connection.execute("CREATE TABLE notes (id serial PRIMARY KEY, note text NOT NULL)")
+    with psycopg.connect(started.replica, autocommit=True) as connection:
+        deadline = time.monotonic() + ARRIVAL_TIMEOUT_S
+        while connection.execute("SELECT to_regclass('notes')").fetchone()[0] is None:
+            assert time.monotonic() < deadline, "the table never reached the replica"
+            time.sleep(0.05)
+    yield started
+    started.stop("--delete")
+
+
+def write_note(url: str) -> str:
+    note = uuid.uuid4().hex
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("INSERT INTO notes (note) VALUES (%s)", [note])
+    return note
+
+
+def has_note(url: str, note: str) -> bool:
+    with psycopg.connect(url, autocommit=True) as connection:
+        return connection.execute("SELECT 1 FROM notes WHERE note = %s", [note]).fetchone() is not None
+
+
+def arrives(url: str, note: str, timeout: float = ARRIVAL_TIMEOUT_S) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if has_note(url, note):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_row_written_on_the_primary_is_read_on_the_replica(pair):
+    note = write_note(pair.primary)
+
+    assert arrives(pair.replica, note)
+
+
+def test_a_replica_with_an_apply_delay_shows_a_row_only_after_it(pair):
+    pair.set_apply_delay(2)
+    try:
+        note = write_note(pair.primary)
+        committed = time.monotonic()
+        time.sleep(max(0.0, committed + 0.5 - time.monotonic()))
+
+        assert not has_note(pair.replica, note)
+        behind = pair.status()["replicas"][0]
+        assert behind["apply_delay"] == 2.0
+        assert behind["lag_seconds"] > 0
+        assert arrives(pair.replica, note, timeout=6)
+    finally:
+        pair.set_apply_delay(0)
+    assert pair.status()["replicas"][0]["apply_delay"] == 0.0
+
+
+def test_the_replica_refuses_writes(pair):
+    with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+        write_note(pair.replica)
+
+
+def test_pgbouncer_serves_60_clients_on_at_most_its_pool_of_server_connections(pair):
+    all_connected = threading.Barrier(CLIENTS, timeout=60)
+    backends, errors, most_server_connections = [], [], []
+    done = threading.Event()
+
+    def client() -> None:
+        try:
+            with psycopg.connect(pair.pgbouncer) as connection:
+                all_connected.wait()
+                with connection.transaction():
+                    backend = connection.execute("SELECT pg_backend_pid(), pg_sleep(0.2)").fetchone()[0]
+                    connection.execute("INSERT INTO notes (note) VALUES (%s)", [f"client {backend}"])
+                backends.append(backend)
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+
+    def watch_the_primary() -> None:
+        with psycopg.connect(pair.primary, autocommit=True) as connection:
+            while not done.is_set():
+                count = connection.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = 'dukaan'"
+                    " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                ).fetchone()[0]
+                most_server_connections.append(count)
+                time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch_the_primary)
+    watcher.start()
+    clients = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for thread in clients:
+        thread.start()
+    for thread in clients:
+        thread.join()
+    done.set()
+    watcher.join()
+
+    assert errors == []
+    assert len(backends) == CLIENTS
+    assert len(set(backends)) <= POOL_SIZE
+    assert 0 < max(most_server_connections) <= POOL_SIZE
+
+
+def test_django_migrates_through_pgbouncer(pair):
+    dukaan = Path(sys.executable).with_name("dukaan")
+
+    migrated = subprocess.run(
+        [str(dukaan), "migrate", "--noinput"],
+        env={**os.environ, "DATABASE_URL": pair.pgbouncer},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert migrated.returncode == 0, migrated.stderr[-3000:]
+    with psycopg.connect(pair.primary) as connection:
+        assert connection.execute("SELECT count(*) FROM django_migrations").fetchone()[0] > 0
+
+
+def test_stop_ends_every_process_and_start_again_keeps_the_data(pair):
+    note = write_note(pair.primary)
+    assert arrives(pair.replica, note)
+    ours = pair.processes()
+
+    pair.stop()
+
+    assert [pid for pid in ours if script.throwaway.process_alive(pid)] == []
+    pair.start()
+    assert has_note(pair.primary, note)
+    assert arrives(pair.replica, note)
