@@ -197,3 +197,62 @@ def find_free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# --- A throwaway S3 server (deploy/local/s3.py, s3proxy) --------------------------------------------
+
+S3_PY = REPO / "deploy" / "local" / "s3.py"
+
+
+@dataclass
+class ThrowawayS3:
+    """One s3proxy started by deploy/local/s3.py in `dir`, stopped by its PID file."""
+
+    url: str  # the STORAGE_URL for it
+    endpoint: str
+    bucket: str
+    access_key_id: str
+    secret_access_key: str
+    pid: int
+    dir: str
+
+    def stop(self) -> None:
+        command = [sys.executable, str(S3_PY), "stop", "--dir", self.dir]
+        subprocess.run(command, capture_output=True, timeout=30)
+
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): connections are accepted, nothing is answered. A hung S3."""
+        os.kill(self.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.kill(self.pid, signal.SIGCONT)
+
+
+def start_s3(directory: Path | None = None) -> ThrowawayS3:
+    """s3proxy with its bucket; in `directory` when given, which keeps its objects across restarts."""
+    if not shutil.which("java"):
+        why = "Java 17 is not installed (apt-get install -y openjdk-17-jre-headless; `make test` installs it)"
+        if in_ci():
+            pytest.fail(f"CI must run the S3 storage tests, but {why}")
+        pytest.skip(why)
+    where = ["--dir", str(directory)] if directory else []
+    result = subprocess.run(
+        [sys.executable, str(S3_PY), "start", "--json", *where], capture_output=True, text=True, timeout=300
+    )
+    if result.returncode != 0:
+        pytest.fail(f"deploy/local/s3.py start failed:\n{result.stderr}")
+    state = json.loads(result.stdout)
+    fields = ("url", "endpoint", "bucket", "access_key_id", "secret_access_key", "pid", "dir")
+    return ThrowawayS3(**{name: state[name] for name in fields})
+
+
+@pytest.fixture(scope="module")
+def s3_server():
+    """An S3 server for one test module; skipped (or, under CI=true, failed) without Java."""
+    server = start_s3()
+    yield server
+    try:
+        server.resume()
+    except ProcessLookupError:
+        pass
+    server.stop()

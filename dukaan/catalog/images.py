@@ -33,6 +33,10 @@ THUMBNAIL_QUALITY = 80
 NAME_HASH_LENGTH = 20
 
 UNREADABLE = "That file is not an image we can read. Upload a JPEG, PNG, WebP or GIF photo."
+STORAGE_DOWN = (
+    "We could not store that photo just now because photo storage is not answering, so this change was "
+    "not saved. Try again in a minute, or save without the new photo."
+)
 DAMAGED = (
     "That photo looks damaged or incomplete (perhaps the upload was cut off). "
     "Open it on your phone to check it, then upload it again or choose another photo."
@@ -229,6 +233,10 @@ def store_image(upload, *, folder: str) -> StoredImage:
     try:
         for name, content in files:
             written.append(default_storage.save(name, ContentFile(content)))
+    except OSError as error:  # a full disk, or a bucket that is down (infra.media.StorageUnavailable)
+        logger.warning("Could not store %s", name, exc_info=True)
+        delete_files(written)
+        raise ValidationError(STORAGE_DOWN, code="image_storage_unavailable") from error
     except BaseException:
         delete_files(written)
         raise

@@ -5,8 +5,9 @@ SQLite (WAL) under var/, the in-process cache, local files and the console SMS b
 """
 
 import os
+import re
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qsl, urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -23,9 +24,30 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DUKAAN_DEBUG", True)
-SECRET_KEY = os.environ.get("DUKAAN_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
-ALLOWED_HOSTS = env_list("DUKAAN_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+# --- Environment ----------------------------------------------------------------------------
+# Where this runs picks safe defaults and refuses what is wrong there; every value still comes from
+# its own variable. dev and test are the laptop and the test suite; staging and production face the
+# internet behind a load balancer that ends TLS. docs/staging.md says what each turns on or refuses.
+ENVIRONMENTS = ("dev", "test", "staging", "production")
+DUKAAN_ENV = os.environ.get("DUKAAN_ENV", "dev").strip().lower()
+if DUKAAN_ENV not in ENVIRONMENTS:
+    raise ImproperlyConfigured(f"DUKAAN_ENV must be one of {', '.join(ENVIRONMENTS)}, not {DUKAAN_ENV!r}.")
+DEPLOYED = DUKAAN_ENV in ("staging", "production")
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production"
+SECRET_KEY_MIN_LENGTH = 50
+
+DEBUG = env_bool("DUKAAN_DEBUG", not DEPLOYED)
+SECRET_KEY = os.environ.get("DUKAAN_SECRET_KEY", DEV_SECRET_KEY)
+ALLOWED_HOSTS = env_list("DUKAAN_ALLOWED_HOSTS", "" if DEPLOYED else "localhost,127.0.0.1,[::1]")
+# Cookies only over https. A staging-like run on plain http (no TLS) sets DUKAAN_SECURE_COOKIES=false.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DUKAAN_SECURE_COOKIES", DEPLOYED)
+# The load balancer ends TLS and says so in X-Forwarded-Proto; trust it only where one sets it.
+if env_bool("DUKAAN_BEHIND_TLS_PROXY", DEPLOYED):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Browsers then refuse plain http to this host for a year; production only, since it cannot be undone.
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("DUKAAN_HSTS_SECONDS", 31_536_000 if DUKAAN_ENV == "production" else 0)
+)
 CSRF_TRUSTED_ORIGINS = env_list("DUKAAN_CSRF_TRUSTED_ORIGINS")
 # The absolute address buyers reach; used for share links and QR codes.
 SITE_URL = os.environ.get("DUKAAN_SITE_URL", "http://localhost:8000").rstrip("/")
@@ -50,6 +72,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every read of the request (sessions included) is routed (infra/db_routing.py).
+    "dukaan.infra.db_routing.ReadRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -95,6 +119,38 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # ("database table is locked") instead of queueing it, which is not how the real file behaves.
     # One file per process, so two test runs at once (or pytest-xdist workers) never share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-dukaan-{os.getpid()}.sqlite3")}
+else:
+    # PgBouncer in transaction pooling hands each transaction to any server connection, so a cursor
+    # that outlives its transaction (a named, server-side one) would vanish: fetch results whole.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# Streaming replicas that serve reads (dukaan/infra/db_routing.py); empty = every read on the primary.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS")
+for _number, _url in enumerate(DATABASE_REPLICA_URLS):
+    if not _url.startswith(("postgres://", "postgresql://")):
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URLS must list PostgreSQL replicas (postgres://…), not {_url!r}"
+        )
+    DATABASES[f"replica_{_number}"] = {
+        **dj_database_url.parse(_url, conn_max_age=60),
+        "DISABLE_SERVER_SIDE_CURSORS": True,
+        # A replica that is down must cost a request little: it is skipped after one failed check.
+        "OPTIONS": {"connect_timeout": 1},
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["dukaan.infra.db_routing.ReplicaRouter"] if DATABASE_REPLICA_URLS else []
+# A replica further behind the primary than this is skipped until it catches up.
+DB_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("DB_REPLICA_MAX_LAG_SECONDS", "5"))
+# After a client writes, its reads stay on the primary this long (read your own writes). It must
+# outlast the largest lag a replica in use may have, or a merchant could read their edit undone.
+DB_READ_YOUR_WRITES_SECONDS = float(os.environ.get("DB_READ_YOUR_WRITES_SECONDS", "10"))
+if DB_READ_YOUR_WRITES_SECONDS <= DB_REPLICA_MAX_LAG_SECONDS:
+    raise ImproperlyConfigured(
+        f"DB_READ_YOUR_WRITES_SECONDS ({DB_READ_YOUR_WRITES_SECONDS:g}) must be longer than "
+        f"DB_REPLICA_MAX_LAG_SECONDS ({DB_REPLICA_MAX_LAG_SECONDS:g}), or a merchant could read a "
+        "replica that has not yet received their own change."
+    )
+# How often each process measures its replicas' health and lag (in a background thread).
+DB_REPLICA_CHECK_SECONDS = float(os.environ.get("DB_REPLICA_CHECK_SECONDS", "0.5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -192,8 +248,72 @@ EVENT_RETRY_BASE_SECONDS = float(os.environ.get("EVENT_RETRY_BASE_SECONDS", "0.2
 EVENT_OUTBOX_RETENTION_HOURS = float(os.environ.get("EVENT_OUTBOX_RETENTION_HOURS", "24"))
 
 # --- Files ----------------------------------------------------------------------------------
+# Where uploads (product photos, logos) live: file:///path = a folder of this machine; s3://BUCKET =
+# a bucket on AWS S3, or on any S3-compatible server with ?endpoint=http(s)://host:port (MinIO, R2,
+# deploy/local/s3.py); &region=NAME when the bucket needs one. docs/storage.md
 STORAGE_URL = os.environ.get("STORAGE_URL", f"file://{VAR_DIR / 'media'}")
-MEDIA_ROOT = Path(urlparse(STORAGE_URL).path)
+# Empty = boto3's own lookup (AWS_ACCESS_KEY_ID..., ~/.aws, an instance or pod role).
+S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "")
+S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")
+# A bucket that takes longer to connect or to answer counts as down: the merchant is asked to retry.
+S3_TIMEOUT_SECONDS = float(os.environ.get("S3_TIMEOUT_SECONDS", "5"))
+
+
+def media_storage(
+    storage_url: str, *, access_key_id: str = "", secret_access_key: str = "", timeout_seconds: float = 5
+) -> dict:
+    """STORAGES["default"] for a STORAGE_URL; ImproperlyConfigured, with an example, when it is malformed."""
+    example = "s3://dukaan-media (AWS S3) or s3://dukaan-media?endpoint=http://127.0.0.1:9000 (any other S3)"
+    url = urlparse(storage_url)
+    if url.scheme == "file":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}  # in MEDIA_ROOT
+    if url.scheme != "s3":
+        raise ImproperlyConfigured(
+            f"STORAGE_URL must be file:///path/to/folder or {example}, not {storage_url!r}"
+        )
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", url.netloc) or url.path.strip("/"):
+        raise ImproperlyConfigured(
+            f"STORAGE_URL={storage_url!r} does not name one S3 bucket: a bucket is 3-63 lowercase letters, "
+            "digits, dots and hyphens, with no path after it, and credentials go in S3_ACCESS_KEY_ID and "
+            f"S3_SECRET_ACCESS_KEY, not in the URL. Write it as {example}"
+        )
+    query = dict(parse_qsl(url.query, keep_blank_values=True))
+    unknown = sorted(set(query) - {"endpoint", "region"})
+    if unknown:
+        raise ImproperlyConfigured(
+            f"STORAGE_URL={storage_url!r} has {', '.join(unknown)}; only endpoint= and region= are "
+            f"understood. Write it as {example}"
+        )
+    endpoint = query.get("endpoint")
+    if endpoint is not None and not re.fullmatch(r"https?://[^/?#]+/?", endpoint):
+        raise ImproperlyConfigured(
+            "STORAGE_URL's endpoint must be an http(s) address with no path, such as "
+            f"http://127.0.0.1:9000, not {endpoint!r}"
+        )
+    from botocore.config import Config  # only S3 users need botocore loaded
+
+    return {
+        "BACKEND": "dukaan.infra.s3.S3MediaStorage",
+        "OPTIONS": {
+            "bucket_name": url.netloc,
+            "endpoint_url": endpoint,
+            "region_name": query.get("region") or None,
+            "access_key": access_key_id or None,
+            "secret_key": secret_access_key or None,
+            # The same bytes uploaded again must get a name of their own (catalog/images.py).
+            "file_overwrite": False,
+            "client_config": Config(
+                connect_timeout=timeout_seconds,
+                read_timeout=timeout_seconds,
+                retries={"mode": "standard", "max_attempts": 2},
+                # Servers of one's own (MinIO, s3proxy) serve a bucket as a path, not as a host name.
+                s3={"addressing_style": "path" if endpoint else "auto"},
+            ),
+        },
+    }
+
+
+MEDIA_ROOT = Path(urlparse(STORAGE_URL).path)  # file:// only
 # A CDN in front of /static/ and /media/ (CloudFront, or any CDN pulling from this app); empty = none.
 CDN_URL = os.environ.get("CDN_URL", "").strip().rstrip("/")
 if CDN_URL:
@@ -211,7 +331,12 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every requ
 # (`make run`) Django's manifest storage would name the unhashed files anyway, so WhiteNoise serves
 # the sources as they are, uncached: an edited stylesheet shows on the next reload.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(
+        STORAGE_URL,
+        access_key_id=S3_ACCESS_KEY_ID,
+        secret_access_key=S3_SECRET_ACCESS_KEY,
+        timeout_seconds=S3_TIMEOUT_SECONDS,
+    ),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -288,3 +413,43 @@ LOGGING = {
     # The Elasticsearch client logs every request at INFO; failures reach us as SearchUnavailable.
     "loggers": {"django.server": {"level": "WARNING"}, "elastic_transport": {"level": "WARNING"}},
 }
+
+
+# --- Environment checks ---------------------------------------------------------------------
+def _environment_problems() -> list[str]:
+    """What is wrong for DUKAAN_ENV, each with what to set; all at once so one fix-up is enough."""
+    problems = []
+    if DEPLOYED:
+        if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH:
+            problems.append(
+                f"DUKAAN_SECRET_KEY: set a random string of at least {SECRET_KEY_MIN_LENGTH} characters "
+                "(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')."
+            )
+        if not ALLOWED_HOSTS:
+            problems.append("DUKAAN_ALLOWED_HOSTS: set the host names this serves, e.g. shop.example.com.")
+        if PAYMENT_GATEWAY and PAYMENT_WEBHOOK_SECRET == "dev-only-webhook-secret":
+            problems.append("PAYMENT_WEBHOOK_SECRET: set the provider's webhook secret (not the dev one).")
+    if DUKAAN_ENV == "production":
+        if DEBUG:
+            problems.append("DUKAAN_DEBUG: unset it; debug pages show settings and code to anyone.")
+        if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+            problems.append(
+                "DATABASE_URL: set postgres://…; a SQLite file lives and dies with one machine's disk."
+            )
+        if CACHE_URL == "locmem://":
+            problems.append(
+                "CACHE_URL: set redis://…; an in-process cache per worker keeps pages other workers changed."
+            )
+        if "STORAGE_URL" not in os.environ:
+            problems.append(
+                "STORAGE_URL: set where uploads live (s3://… or file:// on a shared, backed-up volume), "
+                "not var/media inside the release."
+            )
+        if SMS_BACKEND == "console":
+            problems.append("SMS_BACKEND: set http; the console backend writes login codes to a server log.")
+    return problems
+
+
+_problems = _environment_problems()
+if _problems:
+    raise ImproperlyConfigured(f"DUKAAN_ENV={DUKAAN_ENV} needs these set:\n- " + "\n- ".join(_problems))

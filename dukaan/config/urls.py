@@ -1,18 +1,9 @@
 """URL root of the web process."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
-
-def media(request, path: str):
-    # Read MEDIA_ROOT per request rather than at import, so it follows the settings in force.
-    response = serve(request, path, document_root=settings.MEDIA_ROOT)
-    # Upload names are hashes of their bytes and never reused for others (catalog/images.py).
-    response["Cache-Control"] = settings.IMMUTABLE_CACHE_CONTROL
-    return response
-
+from dukaan.infra.media import media
 
 urlpatterns = [
     path("", include("dukaan.infra.urls")),
@@ -22,7 +13,6 @@ urlpatterns = [
     path("payments/", include("dukaan.orders.urls")),
     path("api/", include("dukaan.api.urls")),
     path("admin/", admin.site.urls),
-    # Local files are served by the app itself in the embedded setup; with STORAGE_URL=s3://
-    # and a CDN_URL, media URLs point elsewhere and this route is never hit.
+    # Uploads, from the folder or the S3 bucket STORAGE_URL names; a CDN_URL in front pulls from here.
     re_path(r"^media/(?P<path>.*)$", media),
 ]

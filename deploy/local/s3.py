@@ -1,0 +1,251 @@
+"""Run a throwaway S3-compatible server (s3proxy) on 127.0.0.1 for tests and local runs.
+
+    .venv/bin/python deploy/local/s3.py start [--dir DIR] [--bucket NAME] [--json]   # prints STORAGE_URL
+    .venv/bin/python deploy/local/s3.py status --dir DIR
+    .venv/bin/python deploy/local/s3.py stop --dir DIR
+
+`start` first makes sure s3proxy's self-contained jar is at hand: it downloads it from Maven Central once
+into ${XDG_CACHE_HOME:-~/.cache}/dukaan/s3proxy/ and checks it against the SHA-512 published beside it.
+Then it runs it with the machine's Java 17+ on a free port of 127.0.0.1, with jclouds' `filesystem`
+backend under DIR/data (DIR is a new temporary directory unless given) and the fixed local credentials
+ACCESS_KEY_ID / SECRET_ACCESS_KEY. Once the server answers it creates the bucket (default
+`dukaan-media`) and prints `s3://<bucket>?endpoint=http://127.0.0.1:<port>`, so
+`STORAGE_URL=$(.venv/bin/python deploy/local/s3.py start)` works with S3_ACCESS_KEY_ID and
+S3_SECRET_ACCESS_KEY set to those credentials (--json prints them too). DIR also holds s3proxy.pid,
+s3proxy.log, s3proxy.properties and state.json. `stop` ends exactly the process in DIR's PID file
+(SIGTERM, then SIGKILL) after checking it is still that server, and deletes DIR if `start` created it;
+a DIR given to `start` keeps its data, and a later `start --dir DIR` serves the same objects again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import boto3
+import throwaway
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from rich.console import Console
+from throwaway import Refused
+
+VERSION = "4.1.0"
+JAR_NAME = f"s3proxy-{VERSION}-jar-with-dependencies.jar"
+DOWNLOAD_URL = f"https://repo1.maven.org/maven2/org/gaul/s3proxy/{VERSION}/{JAR_NAME}"
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dukaan" / "s3proxy"
+DOWNLOAD_TIMEOUT_S = 60.0
+READY_TIMEOUT_S = 60.0
+HEAP = "256m"
+DEFAULT_BUCKET = "dukaan-media"
+# Throwaway credentials for a server that only listens on loopback; printed in its state on purpose.
+ACCESS_KEY_ID = "dukaan-local"
+SECRET_ACCESS_KEY = "dukaan-local-secret"
+# S3's own rule for bucket names, minus the dotted forms (they break virtual-host addressing).
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+
+console = Console(stderr=True)
+
+
+# --- The jar: downloaded and checked once ------------------------------------------------------------
+
+
+def jar() -> Path:
+    """The s3proxy jar in the cache, fetched first if it is missing or does not match Maven Central."""
+    path = CACHE / JAR_NAME
+    checked = path.with_name(path.name + ".sha512")  # the checksum it matched when it was downloaded
+    if path.is_file() and checked.is_file() and checked.read_text().strip() == sha512(path):
+        return path
+    expected = published_sha512()
+    if not path.is_file() or sha512(path) != expected:
+        download(path, expected)
+    checked.write_text(expected + "\n")
+    return path
+
+
+def published_sha512() -> str:
+    url = f"{DOWNLOAD_URL}.sha512"
+    try:
+        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+            text = response.read().decode().strip()
+    except (OSError, urllib.error.URLError) as error:
+        raise Refused(f"could not read {url}: {error}. Is Maven Central reachable?") from error
+    checksum = text.split()[0].lower() if text else ""
+    if not re.fullmatch(r"[0-9a-f]{128}", checksum):
+        raise Refused(f"{url} does not hold a SHA-512 checksum: {text[:200]!r}")
+    return checksum
+
+
+def sha512(path: Path) -> str:
+    digest = hashlib.sha512()
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def download(path: Path, expected: str) -> None:
+    """Fetch into a staging file renamed into place only once its SHA-512 matches."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(path.name + ".partial")
+    try:
+        with (
+            console.status(f"downloading s3proxy {VERSION} (~55 MB) from Maven Central"),
+            urllib.request.urlopen(DOWNLOAD_URL, timeout=DOWNLOAD_TIMEOUT_S) as response,
+            staging.open("wb") as out,
+        ):
+            while chunk := response.read(1 << 20):
+                out.write(chunk)
+    except (OSError, urllib.error.URLError) as error:
+        staging.unlink(missing_ok=True)
+        raise Refused(f"could not download {DOWNLOAD_URL}: {error}") from error
+    if sha512(staging) != expected:
+        staging.unlink(missing_ok=True)
+        raise Refused(f"{DOWNLOAD_URL} does not match its published SHA-512; try again later")
+    staging.replace(path)
+
+
+# --- The server --------------------------------------------------------------------------------------
+
+
+def endpoint(port: int) -> str:
+    return f"http://127.0.0.1:{port}"
+
+
+def answers(port: int, timeout: float = 0.5) -> bool:
+    """Does it speak HTTP? Unsigned requests are refused with 403, which is an answer too."""
+    try:
+        with urllib.request.urlopen(endpoint(port), timeout=timeout):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+def client(port: int):
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint(port),
+        aws_access_key_id=ACCESS_KEY_ID,
+        aws_secret_access_key=SECRET_ACCESS_KEY,
+        region_name="us-east-1",
+        config=Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 2}),
+    )
+
+
+def create_bucket(port: int, bucket: str) -> None:
+    try:
+        client(port).create_bucket(Bucket=bucket)
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+            raise Refused(f"s3proxy refused to create the bucket {bucket!r}: {error}") from error
+    except BotoCoreError as error:
+        raise Refused(f"could not create the bucket {bucket!r}: {error}") from error
+
+
+class S3ProxyDir(throwaway.ServerDir):
+    name = "s3proxy"
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.data = self.path / "data"
+        self.properties = self.path / "s3proxy.properties"
+
+    def is_ours(self, command: str) -> bool:
+        return "java" in command and f"--properties {self.properties}" in command
+
+    def write_properties(self, port: int) -> None:
+        self.data.mkdir(parents=True, exist_ok=True)
+        lines = {
+            "s3proxy.endpoint": endpoint(port),
+            "s3proxy.authorization": "aws-v2-or-v4",
+            "s3proxy.identity": ACCESS_KEY_ID,
+            "s3proxy.credential": SECRET_ACCESS_KEY,
+            "jclouds.provider": "filesystem",
+            "jclouds.filesystem.basedir": str(self.data),
+        }
+        self.properties.write_text("".join(f"{name}={value}\n" for name, value in lines.items()))
+
+
+def start(path: Path | None, bucket: str = DEFAULT_BUCKET) -> dict:
+    if not BUCKET_NAME.fullmatch(bucket):
+        raise Refused(
+            f"{bucket!r} is not a bucket name: use 3 to 63 lowercase letters, digits and hyphens, "
+            "such as dukaan-media"
+        )
+    java = throwaway.java_17(f"s3proxy {VERSION}", "openjdk-17-jre-headless")
+    server_jar = jar()
+    created = path is None
+    folder = S3ProxyDir(Path(tempfile.mkdtemp(prefix="dukaan-s3-")) if created else path)
+    folder.path.mkdir(parents=True, exist_ok=True)
+    if folder.running_pid():
+        raise Refused(f"an s3proxy started from {folder.path} is already running; stop it first")
+
+    def arguments(port: int) -> list[str]:
+        folder.write_properties(port)
+        return [java, f"-Xmx{HEAP}", "-jar", str(server_jar), "--properties", str(folder.properties)]
+
+    def state(port: int) -> dict:
+        return {
+            "url": f"s3://{bucket}?endpoint={endpoint(port)}",
+            "endpoint": endpoint(port),
+            "bucket": bucket,
+            "access_key_id": ACCESS_KEY_ID,
+            "secret_access_key": SECRET_ACCESS_KEY,
+            "version": VERSION,
+        }
+
+    began = time.monotonic()
+    with console.status(f"starting s3proxy {VERSION}"):
+        recorded = throwaway.launch(
+            folder,
+            label="s3proxy",
+            created=created,
+            arguments=arguments,
+            state=state,
+            answers=answers,
+            ready_timeout=READY_TIMEOUT_S,
+            output_to_log=True,
+        )
+        try:
+            create_bucket(recorded["port"], bucket)
+        except Refused:
+            throwaway.stop(folder)
+            raise
+    recorded["startup_seconds"] = round(time.monotonic() - began, 1)
+    folder.write_state(recorded)
+    return recorded
+
+
+def stop(path: Path) -> bool:
+    return throwaway.stop(S3ProxyDir(path))
+
+
+def status(path: Path) -> dict:
+    return throwaway.status(S3ProxyDir(path), answers)
+
+
+def main(argv: list[str]) -> int:
+    return throwaway.command_line(
+        argv,
+        prog="s3",
+        description=__doc__.split("\n\n")[0],
+        label="S3 server (s3proxy)",
+        add_start_arguments=lambda parser: parser.add_argument(
+            "--bucket", default=DEFAULT_BUCKET, help=f"the bucket to create (default {DEFAULT_BUCKET})"
+        ),
+        start=lambda options: start(options.dir, options.bucket),
+        stop=stop,
+        status=status,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

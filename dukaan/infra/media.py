@@ -1,0 +1,45 @@
+"""The /media/ route: uploads served from whichever storage STORAGE_URL chose, a folder or an S3 bucket.
+
+Photos are linked as MEDIA_URL + name with either storage, and this route streams them with the
+one-year immutable Cache-Control, so a CDN_URL in front works the same for both and the bucket itself
+stays private. No boto3 here: processes on the file storage never pay for importing it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 30
+
+
+class StorageUnavailable(OSError):
+    """The bucket did not answer, or refused the request (down, unreachable, wrong credentials)."""
+
+
+def media(request, path: str):
+    """One stored file, for buyers' browsers and for a CDN pulling from this app."""
+    if not path or path.endswith("/"):
+        raise Http404("No such photo.")
+    try:
+        file = default_storage.open(path)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as error:
+        raise Http404("No such photo.") from error
+    except StorageUnavailable:
+        logger.warning("Could not serve %s", path, exc_info=True)
+        response = HttpResponse(
+            "Photos cannot be fetched right now: the photo storage is not answering. Try again shortly.",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    response = FileResponse(file)
+    # Upload names are hashes of their bytes and never reused for others (catalog/images.py).
+    response["Cache-Control"] = settings.IMMUTABLE_CACHE_CONTROL
+    return response
