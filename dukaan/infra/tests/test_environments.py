@@ -1,0 +1,135 @@
+"""DUKAAN_ENV: the settings module as an operator meets it, imported in a fresh process per environment."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+SHOW_SETTINGS = """
+import json
+import dukaan.config.settings as s
+print(json.dumps({
+    "debug": s.DEBUG,
+    "allowed_hosts": s.ALLOWED_HOSTS,
+    "secure_cookies": [s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE],
+    "proxy_ssl_header": getattr(s, "SECURE_PROXY_SSL_HEADER", None),
+    "hsts_seconds": s.SECURE_HSTS_SECONDS,
+}))
+"""
+GOOD_SECRET = "k" * 50
+PRODUCTION = {
+    "DUKAAN_ENV": "production",
+    "DUKAAN_SECRET_KEY": GOOD_SECRET,
+    "DUKAAN_ALLOWED_HOSTS": "shop.example.com",
+    "DATABASE_URL": "postgres://dukaan:secret@10.0.0.5:5432/dukaan",
+    "CACHE_URL": "redis://10.0.0.6:6379/0",
+    "STORAGE_URL": "file:///srv/dukaan-media",
+    "SMS_BACKEND": "http",
+}
+
+
+def load_settings(tmp_path, **environment: str) -> subprocess.CompletedProcess:
+    """Import the settings module with only `environment` set (nothing inherited from this run)."""
+    env = {"PATH": os.environ["PATH"], "DUKAAN_VAR_DIR": str(tmp_path), **environment}
+    return subprocess.run(
+        [sys.executable, "-c", SHOW_SETTINGS], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def loaded(result: subprocess.CompletedProcess) -> dict:
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def refusal(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    return result.stderr.split("ImproperlyConfigured: ", 1)[1]
+
+
+def test_dev_is_the_default_and_loads_as_before(tmp_path):
+    settings = loaded(load_settings(tmp_path))
+
+    assert settings == {
+        "debug": True,
+        "allowed_hosts": ["localhost", "127.0.0.1", "[::1]"],
+        "secure_cookies": [False, False],
+        "proxy_ssl_header": None,
+        "hsts_seconds": 0,
+    }
+    assert loaded(load_settings(tmp_path, DUKAAN_ENV="dev")) == settings
+
+
+def test_production_with_laptop_defaults_refuses_listing_every_variable_to_set(tmp_path):
+    message = refusal(load_settings(tmp_path, DUKAAN_ENV="production"))
+
+    assert message.startswith("DUKAAN_ENV=production needs these set:")
+    for variable in (
+        "DUKAAN_SECRET_KEY",
+        "DUKAAN_ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "CACHE_URL",
+        "STORAGE_URL",
+        "SMS_BACKEND",
+    ):
+        assert f"\n- {variable}: set" in message
+
+
+def test_production_with_everything_set_runs_without_debug_and_with_secure_cookies(tmp_path):
+    settings = loaded(load_settings(tmp_path, **PRODUCTION))
+
+    assert settings["debug"] is False
+    assert settings["allowed_hosts"] == ["shop.example.com"]
+    assert settings["secure_cookies"] == [True, True]
+    assert settings["proxy_ssl_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert settings["hsts_seconds"] == 31_536_000
+
+
+@pytest.mark.parametrize(
+    "change, variable",
+    [
+        ({"DUKAAN_SECRET_KEY": "dev-only-insecure-key-change-me-in-production"}, "DUKAAN_SECRET_KEY"),
+        ({"DUKAAN_SECRET_KEY": "short"}, "DUKAAN_SECRET_KEY"),
+        ({"DUKAAN_DEBUG": "true"}, "DUKAAN_DEBUG"),
+        ({"DATABASE_URL": "sqlite:////srv/dukaan.sqlite3"}, "DATABASE_URL"),
+        ({"CACHE_URL": "locmem://"}, "CACHE_URL"),
+        ({"PAYMENT_GATEWAY": "fake"}, "PAYMENT_WEBHOOK_SECRET"),
+    ],
+)
+def test_production_refuses_each_unsafe_value_by_name(tmp_path, change, variable):
+    message = refusal(load_settings(tmp_path, **{**PRODUCTION, **change}))
+
+    assert message.count("\n- ") == 1
+    assert f"\n- {variable}: " in message
+
+
+def test_staging_needs_a_secret_key_and_hosts_but_may_run_on_the_embedded_defaults(tmp_path):
+    message = refusal(load_settings(tmp_path, DUKAAN_ENV="staging"))
+    assert "DUKAAN_SECRET_KEY" in message and "DUKAAN_ALLOWED_HOSTS" in message
+    assert "DATABASE_URL" not in message and "CACHE_URL" not in message
+
+    staging = {
+        "DUKAAN_ENV": "staging",
+        "DUKAAN_SECRET_KEY": GOOD_SECRET,
+        "DUKAAN_ALLOWED_HOSTS": "staging.test",
+    }
+    settings = loaded(load_settings(tmp_path, **staging))
+    assert settings["debug"] is False
+    assert settings["secure_cookies"] == [True, True]
+    assert settings["hsts_seconds"] == 0  # a staging host must be able to go back to plain http
+
+
+def test_a_staging_run_on_plain_http_can_turn_secure_cookies_off(tmp_path):
+    staging = {"DUKAAN_ENV": "staging", "DUKAAN_SECRET_KEY": GOOD_SECRET, "DUKAAN_ALLOWED_HOSTS": "localhost"}
+
+    settings = loaded(load_settings(tmp_path, **staging, DUKAAN_SECURE_COOKIES="false"))
+
+    assert settings["secure_cookies"] == [False, False]
+
+
+def test_an_unknown_environment_is_refused_naming_the_known_ones(tmp_path):
+    message = refusal(load_settings(tmp_path, DUKAAN_ENV="prod"))
+
+    assert message.strip() == "DUKAAN_ENV must be one of dev, test, staging, production, not 'prod'."
