@@ -15,7 +15,7 @@ UP_ARGS ?=
 # pytest exits 5 when it collected no test: that is not a failure here.
 pytest_ok = status=0; $(1) || status=$$?; [ $$status -eq 0 ] || [ $$status -eq 5 ]
 
-.PHONY: run install test test-postgres test-sqlite lint bench sysdeps clean
+.PHONY: run install test test-postgres test-sqlite test-cluster lint bench sysdeps clean
 
 $(BIN)/python:
 	python3 -m venv $(VENV)
@@ -55,6 +55,7 @@ test: lint sysdeps
 	@status=0; \
 	$(MAKE) --no-print-directory test-postgres || status=1; \
 	$(MAKE) --no-print-directory test-sqlite || status=1; \
+	$(MAKE) --no-print-directory test-cluster || status=1; \
 	exit $$status
 
 test-postgres: install
@@ -64,6 +65,12 @@ test-postgres: install
 test-sqlite: install
 	@echo "== pytest on SQLite (default settings) =="
 	@$(call pytest_ok,env -u DATABASE_URL $(PYTEST) $(PYTEST_ARGS))
+
+# The whole topology (`dukaan cluster up`, deploy/local/cluster.py) in a temporary folder, booted once,
+# then tests/cluster drives it from outside: HTTP through nginx, Chromium, signals to its processes.
+test-cluster: install
+	@echo "== cluster: dukaan cluster up, then tests/cluster =="
+	@$(call pytest_ok,env -u DATABASE_URL $(PYTEST) -m cluster tests/cluster $(PYTEST_ARGS))
 
 # bench/conftest.py loads dukaan/conftest.py as a plugin, which pytest refuses in a session that also
 # collects dukaan/ ("Plugin already registered under a different name"): dukaan/ runs on its own.

@@ -21,6 +21,7 @@ Run it through `dukaan cluster` (or .venv/bin/python deploy/local/cluster.py): i
 from __future__ import annotations
 
 import argparse
+import hashlib
 import http.client
 import json
 import os
@@ -28,7 +29,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -39,7 +39,7 @@ import throwaway
 from nginx import find_nginx
 from rich.console import Console
 from rich.table import Table
-from throwaway import Refused, free_port, read_json, write_json
+from throwaway import Refused, port_to_use, read_json, write_json
 
 REPO = Path(__file__).resolve().parents[2]
 LOCAL = Path(__file__).resolve().parent
@@ -115,6 +115,9 @@ class Cluster:
         state = read_json(folder / "state.json")
         if state and self._status_ok("postgres", "--dir", str(folder)):
             return state
+        if state:
+            # One of the servers is down (a crashed replica): restart the set on its data.
+            script("postgres", "stop", "--dir", str(folder))
         return json.loads(
             script(
                 "postgres", "start", "--dir", str(folder), "--replicas", "1",
@@ -154,19 +157,20 @@ class Cluster:
         port = ports.get(name)
         ours = AppDir(self.folder(name))
         still_ours = ours.running_pid() is not None and ours.read_state().get("port") == port
-        if not port or not (still_ours or _port_free(port)):
-            port = free_port()
+        if not still_ours:
+            port = port_to_use(port)
         ports[name] = port
         self.save()
         return port
 
-    def start_process(
-        self, name: str, command: list[str], env: dict[str, str], port: int | None, *, restart: bool = False
-    ) -> dict:
+    def start_process(self, name: str, command: list[str], env: dict[str, str], port: int | None) -> dict:
         folder = AppDir(self.folder(name))
         folder.path.mkdir(parents=True, exist_ok=True)
         pid = folder.running_pid()
-        if pid is not None and not restart and folder.read_state().get("command") == command:
+        # A process is kept only if it runs with the same command and settings (a restarted
+        # server may have moved, and then its clients must start again with its new address).
+        fingerprint = hashlib.sha256(json.dumps([command, sorted(env.items())]).encode()).hexdigest()
+        if pid is not None and folder.read_state().get("fingerprint") == fingerprint:
             return folder.read_state()
         if pid is not None:
             throwaway.stop_pid(pid)
@@ -176,7 +180,7 @@ class Cluster:
                 start_new_session=True,
             )  # fmt: skip
         folder.pid_file.write_text(f"{process.pid}\n")
-        state = {"pid": process.pid, "port": port, "command": command, "dir": str(folder.path)}
+        state = {"pid": process.pid, "port": port, "command": command, "fingerprint": fingerprint}
         folder.write_state(state)
         deadline = time.monotonic() + APP_READY_TIMEOUT_S
         while time.monotonic() < deadline:
@@ -211,15 +215,6 @@ class Cluster:
     def save(self) -> None:
         self.data.mkdir(parents=True, exist_ok=True)
         write_json(self.config_file, self.config)
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def app_env(cluster: Cluster, pg: dict, redis: dict, s3: dict, search: dict, kafka: dict, edge: str) -> dict:

@@ -1,0 +1,53 @@
+"""Debian's Chromium, driven by Playwright, in a phone-sized window (tests/browser, tests/cluster)."""
+
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+DEFAULT_TIMEOUT_MS = 10_000
+
+
+def safe_file_name(text: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", text).strip("_")
+
+
+def phone_page(browser):
+    """A page in a fresh, phone-sized browser context: its own cookies, so its own person."""
+    context = browser.new_context(
+        viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True, locale="en-IN", timezone_id="Asia/Kolkata"
+    )
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    return context.new_page()
+
+
+@contextmanager
+def chromium():
+    """A headless Chromium; fails the test (never skips it) when Debian's Chromium is missing."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing, and browser tests need Debian's Chromium. "
+            "Install it with `apt-get install -y chromium fonts-liberation`, or run `make test`, "
+            "which does that for you.",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

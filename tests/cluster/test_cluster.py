@@ -1,0 +1,209 @@
+"""The topology on real engines: status, the strangler switch, read-your-own-writes on a lagging
+replica, a web process killed under load, the oversell race through PgBouncer."""
+
+import json
+import os
+import re
+import signal
+import threading
+import time
+
+import pytest
+import redis
+import requests
+
+from tests.cluster.conftest import csrf_token
+
+pytestmark = pytest.mark.cluster
+
+COMPONENTS = {
+    "postgres primary", "postgres pgbouncer", "postgres replica 0", "redis", "s3", "elasticsearch",
+    "varnish", "kafka broker", "kafka connect + debezium", "web-1", "web-2", "storefront",
+    "worker-cache", "worker-search", "worker-notifier", "worker-analytics", "nginx",
+}  # fmt: skip
+
+
+def test_status_shows_every_component_with_its_pid_port_and_health(cluster):
+    result = cluster.run("status", "--json")
+    assert result.returncode == 0, result.stdout
+    rows = {row["component"]: row for row in json.loads(result.stdout)["components"]}
+    assert set(rows) == COMPONENTS
+    for name, row in rows.items():
+        assert row["healthy"] and row["pid"], f"{name}: {row}"
+    assert all(rows[name]["port"] for name in COMPONENTS if not name.startswith("worker-"))
+
+
+def demo_product(merchant, cluster) -> tuple[int, str]:
+    """A product of the demo store and its price, as the bulk-edit page lists them."""
+    page = merchant.get(cluster.url + "/dashboard/products/bulk/")
+    product_id, price = re.search(r'name="price_(\d+)"[^>]*value="([\d.]+)"', page.text).groups()
+    return int(product_id), price
+
+
+def bulk_edit(merchant, cluster, product_id: int, *, price: str, stock: str = "") -> requests.Response:
+    page = merchant.get(cluster.url + "/dashboard/products/bulk/")
+    return merchant.post(
+        cluster.url + "/dashboard/products/bulk/",
+        data={
+            "csrfmiddlewaretoken": csrf_token(page.text),
+            "product": str(product_id),
+            f"price_{product_id}": price,
+            f"stock_{product_id}": stock,
+        },
+    )
+
+
+def test_store_pages_follow_the_strangler_switch(cluster):
+    page = requests.get(cluster.url + "/s/demo/")
+    assert page.status_code == 200 and page.headers["X-Dukaan-Upstream"] == "storefront_edge"
+    assert requests.get(cluster.url + "/s/demo/").headers["X-Cache"] == "HIT"
+    monolith = requests.get(cluster.url + "/s/demo/", cookies={"dukaan_storefront": "monolith"})
+    assert monolith.status_code == 200 and monolith.headers["X-Dukaan-Upstream"] == "web"
+
+    assert cluster.run("route", "--storefront-percent", "0").returncode == 0
+    try:
+        time.sleep(0.5)  # nginx's workers pick up the new configuration
+        rolled_back = requests.get(cluster.url + "/s/demo/")
+        assert rolled_back.status_code == 200 and rolled_back.headers["X-Dukaan-Upstream"] == "web"
+        tried = requests.get(cluster.url + "/s/demo/", cookies={"dukaan_storefront": "service"})
+        assert tried.headers["X-Dukaan-Upstream"] == "storefront_edge"
+    finally:
+        assert cluster.run("route", "--storefront-percent", "100").returncode == 0
+    time.sleep(0.5)
+    assert requests.get(cluster.url + "/s/demo/").headers["X-Dukaan-Upstream"] == "storefront_edge"
+
+
+def test_a_merchant_reads_their_own_write_while_buyers_read_a_lagging_replica(cluster, merchant):
+    product_id, _ = demo_product(merchant, cluster)
+    cluster.postgres("apply-delay", "--seconds", "2")
+    try:
+        time.sleep(1)  # let the monitor see the replica caught up before the write
+        new_price = "4321"
+        saved = bulk_edit(merchant, cluster, product_id, price=new_price)
+        assert saved.status_code == 200 and "Updated 1 product" in saved.text
+        # The redirect after the save is the merchant's next read: on the primary, their price.
+        assert saved.headers["X-Dukaan-Reads"] == "primary"
+        assert "₹4,321" in saved.text
+
+        # An anonymous buyer at the same moment, on the monolith's page with no snapshot in the cache
+        # (so the page reads the database): the replica answers, 2 s behind, with the old price.
+        redis.Redis.from_url(cluster.env["CACHE_URL"]).flushdb()
+        buyer = requests.get(
+            f"{cluster.url}/s/demo/p/{product_id}/", cookies={"dukaan_storefront": "monolith"}
+        )
+        assert buyer.status_code == 200 and buyer.headers["X-Dukaan-Reads"] == "replica_0"
+        assert "₹4,321" not in buyer.text
+
+        # Once the replica applied it, the cache consumer (which waits for the replica) lets every
+        # buyer see it, through the storefront service and Varnish as well.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if "₹4,321" in requests.get(f"{cluster.url}/s/demo/p/{product_id}/").text:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the new price never reached buyers")
+    finally:
+        cluster.postgres("apply-delay", "--seconds", "0")
+
+
+def test_a_replica_that_is_down_is_skipped(cluster):
+    replica_pid = cluster.state("postgres")["replicas"][0]["pid"]
+    os.kill(replica_pid, signal.SIGINT)  # PostgreSQL's fast shutdown: sessions are cut, not waited for
+    try:
+        deadline = time.monotonic() + 5
+        reads = None
+        while time.monotonic() < deadline:
+            redis.Redis.from_url(cluster.env["CACHE_URL"]).flushdb()
+            page = requests.get(cluster.url + "/s/demo/", cookies={"dukaan_storefront": "monolith"})
+            reads = (page.status_code, page.headers.get("X-Dukaan-Reads"))
+            if reads == (200, "primary"):
+                break
+            time.sleep(0.2)
+        assert reads == (200, "primary")
+    finally:
+        cluster.up()  # starts the replica again
+    status = cluster.run("status", "--json")
+    assert status.returncode == 0, status.stdout
+
+
+def test_killing_a_web_process_fails_no_idempotent_request(cluster):
+    web_ports = cluster.config["web_ports"]
+    victim = cluster.state("web-1")
+    failures: list[str] = []
+    served_by: list[tuple[float, str]] = []
+    stop = threading.Event()
+
+    def buyer() -> None:
+        with requests.Session() as session:
+            session.cookies.set("dukaan_storefront", "monolith")  # store pages from `web`
+            while not stop.is_set():
+                try:
+                    answer = session.get(cluster.url + "/s/demo/", timeout=10)
+                except requests.RequestException as error:
+                    failures.append(repr(error))
+                    continue
+                if answer.status_code != 200:
+                    failures.append(f"HTTP {answer.status_code}")
+                served_by.append((time.monotonic(), answer.headers.get("X-Dukaan-Upstream-Addr", "")))
+
+    threads = [threading.Thread(target=buyer) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(2)
+        killed_at = time.monotonic()
+        os.killpg(victim["pid"], signal.SIGKILL)  # granian's master and its worker, as a crash would
+        time.sleep(3)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    try:
+        before = [addr for at, addr in served_by if at < killed_at]
+        after = [addr for at, addr in served_by if at > killed_at + 1]
+        print(f"\n{len(served_by)} requests, {len(failures)} failed; retried by nginx: "
+              f"{sum(',' in addr for _, addr in served_by)}")  # fmt: skip
+        assert failures == []
+        assert any(f":{web_ports[0]}" in addr for addr in before), "web-1 served nothing before the kill"
+        # After the kill nginx sends nothing more to it: every answer comes from web-2 alone.
+        assert after and all(addr == f"127.0.0.1:{web_ports[1]}" for addr in after[-50:])
+    finally:
+        cluster.up()
+
+
+def test_buyers_racing_for_the_last_items_through_pgbouncer_never_oversell(cluster, merchant):
+    product_id, price = demo_product(merchant, cluster)
+    assert "Updated 1 product" in bulk_edit(merchant, cluster, product_id, price=price, stock="3").text
+    results: list[str] = []
+
+    def buyer(number: int) -> None:
+        with requests.Session() as session:
+            session.post(f"{cluster.url}/s/demo/cart/add/", data={"product": product_id, "quantity": 1})
+            page = session.get(f"{cluster.url}/s/demo/checkout/")
+            key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text).group(1)
+            answer = session.post(
+                f"{cluster.url}/s/demo/checkout/",
+                data={
+                    "csrfmiddlewaretoken": csrf_token(page.text),
+                    "idempotency_key": key,
+                    "name": f"Buyer {number}",
+                    "phone": f"98123 000{number:02d}",
+                    "address": "14 MG Road, Indiranagar, Bengaluru",
+                    "pin_code": "560038",
+                    "payment_method": "cod",
+                },
+            )
+            results.append("ordered" if "/o/" in answer.url else "refused")
+
+    threads = [threading.Thread(target=buyer, args=(number,)) for number in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["ordered"] * 3 + ["refused"] * 7
+    with cluster.primary() as connection:
+        (stock,) = connection.execute(
+            "SELECT stock FROM catalog_product WHERE id = %s", [product_id]
+        ).fetchone()
+    assert stock == 0
