@@ -243,3 +243,54 @@ def test_stop_ends_every_process_and_start_again_keeps_the_data(pair):
     pair.start()
     assert has_note(pair.primary, note)
     assert arrives(pair.replica, note)
+
+
+# dukaan/infra/db_routing.py's monitor, in a process of its own pointed at this pair: it writes one row,
+# then says every 0.2 s whether the replica is usable for reads.
+MONITOR_SNIPPET = """
+import json, time
+from django.db import connection
+from dukaan.infra import db_routing
+monitor = db_routing.monitor()
+monitor.usable()
+with connection.cursor() as cursor:
+    cursor.execute("INSERT INTO notes (note) VALUES ('routing')")
+seen = []
+deadline = time.monotonic() + 9
+while time.monotonic() < deadline:
+    state = monitor.states["replica_0"]
+    seen.append([state.usable, round(state.lag_seconds or 0, 1)])
+    time.sleep(0.2)
+print(json.dumps(seen))
+"""
+
+
+def test_the_router_skips_a_replica_lagging_past_the_threshold_until_it_catches_up(pair, tmp_path):
+    pair.set_apply_delay(4)
+    try:
+        result = subprocess.run(
+            [str(REPO / ".venv" / "bin" / "dukaan"), "shell", "-c", MONITOR_SNIPPET],
+            env={
+                **os.environ,
+                "DATABASE_URL": pair.primary,
+                "DATABASE_REPLICA_URLS": pair.replica,
+                "DB_REPLICA_MAX_LAG_SECONDS": "2",
+                "DB_READ_YOUR_WRITES_SECONDS": "5",
+                "DUKAAN_VAR_DIR": str(tmp_path),
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        pair.set_apply_delay(0)
+    assert result.returncode == 0, result.stderr[-2000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    usable = [entry[0] for entry in seen]
+    # Usable at first (nothing to replay), skipped once the unreplayed write is older than 2 s, and
+    # usable again after the replica applied it (4 s after the commit).
+    assert usable[0], seen
+    skipped = [index for index, ok in enumerate(usable) if not ok]
+    assert skipped, f"the replica was never skipped: {seen}"
+    assert usable[-1] and max(entry[1] for entry in seen) > 2, seen
+    assert all(not ok for ok in usable[skipped[0] : skipped[-1] + 1]), seen

@@ -133,3 +133,14 @@ def test_an_unknown_environment_is_refused_naming_the_known_ones(tmp_path):
     message = refusal(load_settings(tmp_path, DUKAAN_ENV="prod"))
 
     assert message.strip() == "DUKAAN_ENV must be one of dev, test, staging, production, not 'prod'."
+
+
+def test_replica_settings_that_could_lose_a_write_are_refused(tmp_path):
+    short_window = load_settings(tmp_path, DB_READ_YOUR_WRITES_SECONDS="3", DB_REPLICA_MAX_LAG_SECONDS="5")
+    assert short_window.returncode != 0
+    assert "DB_READ_YOUR_WRITES_SECONDS (3) must be longer than DB_REPLICA_MAX_LAG_SECONDS (5)" in (
+        short_window.stderr
+    )
+    not_postgres = load_settings(tmp_path, DATABASE_REPLICA_URLS="sqlite:///replica.sqlite3")
+    assert not_postgres.returncode != 0
+    assert "DATABASE_REPLICA_URLS must list PostgreSQL replicas" in not_postgres.stderr
