@@ -113,7 +113,7 @@ class Cluster:
     def start_postgres(self, replica_delay: float) -> dict:
         folder = self.folder("postgres")
         state = read_json(folder / "state.json")
-        if state and self._status_ok("postgres", "--dir", str(folder)):
+        if state and _status_ok("postgres", "--dir", str(folder)):
             return state
         if state:
             # One of the servers is down (a crashed replica): restart the set on its data.
@@ -128,26 +128,16 @@ class Cluster:
     def start_server(self, name: str, *extra: str) -> dict:
         """redis, s3, elasticsearch, varnish: the throwaway.py scripts; kept when already running."""
         folder = self.folder(name)
-        if (folder / "state.json").exists() and self._status_ok(name, "--dir", str(folder)):
+        if (folder / "state.json").exists() and _status_ok(name, "--dir", str(folder)):
             return read_json(folder / "state.json")
         folder.mkdir(parents=True, exist_ok=True)
         return json.loads(script(name, "start", "--dir", str(folder), *extra, "--json"))
 
     def start_kafka(self, pg_url: str) -> dict:
         folder = self.folder("kafka")
-        if not self._status_ok("kafka", "--data", str(folder), "--json"):
+        if not _status_ok("kafka", "--data", str(folder), "--json"):
             script("kafka", "start", "--data", str(folder), "--pg-url", pg_url, timeout=400)
         return read_json(folder / "state.json")
-
-    def _status_ok(self, name: str, *args: str) -> bool:
-        result = subprocess.run(
-            [sys.executable, str(LOCAL / f"{name}.py"), "status", *args],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=REPO,
-        )
-        return result.returncode == 0
 
     # --- our own processes ---------------------------------------------------------------------------
 
@@ -469,16 +459,19 @@ def gather_status(cluster: Cluster) -> list[dict]:
     return rows
 
 
+def _status(name: str, *args: str) -> subprocess.CompletedProcess:
+    """deploy/local/<name>.py status …: exit 0 when its server answers, a JSON report on stdout."""
+    command = [sys.executable, str(LOCAL / f"{name}.py"), "status", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=REPO)
+
+
+def _status_ok(name: str, *args: str) -> bool:
+    return _status(name, *args).returncode == 0
+
+
 def _status_json(name: str, *args: str) -> dict:
-    result = subprocess.run(
-        [sys.executable, str(LOCAL / f"{name}.py"), "status", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=REPO,
-    )
     try:
-        return json.loads(result.stdout)
+        return json.loads(_status(name, *args).stdout)
     except ValueError:
         return {}
 

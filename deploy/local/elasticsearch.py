@@ -23,11 +23,9 @@ private home, where that user can read it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import pwd
-import re
 import shutil
 import subprocess
 import sys
@@ -39,8 +37,8 @@ import zipfile
 from pathlib import Path
 
 import throwaway
+from downloads import cached_download
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 from throwaway import Refused
 
 VERSION = "8.19.21"
@@ -52,7 +50,6 @@ CONFIG_TEMPLATES = Path(__file__).resolve().parents[1] / "elasticsearch"
 HEAP = "256m"
 NODE_USER = "dukaan-es"
 READY_TIMEOUT_S = 90.0
-DOWNLOAD_TIMEOUT_S = 60.0
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dukaan" / "elasticsearch"
 # Root's home is private, so as root the node's user could not read a distribution unpacked there.
 SHARED_CACHE = Path("/var/cache/dukaan/elasticsearch")
@@ -72,59 +69,11 @@ def distribution() -> Path:
     home = (SHARED_CACHE if running_as_root() else CACHE) / f"elasticsearch-{VERSION}"
     if (home / ".complete").is_file():
         return home
-    archive = CACHE / f"elasticsearch-{VERSION}.zip"
-    expected = published_sha512()
-    if not archive.is_file() or sha512(archive) != expected:
-        download(archive, expected)
+    archive = cached_download(
+        DOWNLOAD_URL, CACHE / f"elasticsearch-{VERSION}.zip", f"Elasticsearch {VERSION}"
+    )
     unpack(archive, home)
     return home
-
-
-def published_sha512() -> str:
-    url = f"{DOWNLOAD_URL}.sha512"
-    try:
-        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
-            text = response.read().decode().strip()
-    except (OSError, urllib.error.URLError) as error:
-        raise Refused(f"could not read {url}: {error}. Is Maven Central reachable?") from error
-    checksum = text.split()[0].lower() if text else ""
-    if not re.fullmatch(r"[0-9a-f]{128}", checksum):
-        raise Refused(f"{url} does not hold a SHA-512 checksum: {text[:200]!r}")
-    return checksum
-
-
-def sha512(path: Path) -> str:
-    digest = hashlib.sha512()
-    with path.open("rb") as file:
-        while chunk := file.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def download(archive: Path, expected: str) -> None:
-    archive.parent.mkdir(parents=True, exist_ok=True)
-    staging = archive.with_name(archive.name + ".partial")
-    digest = hashlib.sha512()
-    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
-    try:
-        with (
-            urllib.request.urlopen(DOWNLOAD_URL, timeout=DOWNLOAD_TIMEOUT_S) as response,
-            staging.open("wb") as out,
-            Progress(*columns, console=console) as progress,
-        ):
-            size = int(response.headers.get("Content-Length") or 0) or None
-            task = progress.add_task(f"Elasticsearch {VERSION} from Maven Central", total=size)
-            while chunk := response.read(1 << 20):
-                out.write(chunk)
-                digest.update(chunk)
-                progress.advance(task, len(chunk))
-    except (OSError, urllib.error.URLError) as error:
-        staging.unlink(missing_ok=True)
-        raise Refused(f"could not download {DOWNLOAD_URL}: {error}") from error
-    if digest.hexdigest() != expected:
-        staging.unlink(missing_ok=True)
-        raise Refused(f"{DOWNLOAD_URL} does not match its published SHA-512; try again later")
-    staging.replace(archive)
 
 
 def unpack(archive: Path, home: Path) -> None:

@@ -19,7 +19,6 @@ a DIR given to `start` keeps its data, and a later `start --dir DIR` serves the 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import sys
@@ -33,6 +32,7 @@ import boto3
 import throwaway
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from downloads import cached_download
 from rich.console import Console
 from throwaway import Refused
 
@@ -40,7 +40,6 @@ VERSION = "4.1.0"
 JAR_NAME = f"s3proxy-{VERSION}-jar-with-dependencies.jar"
 DOWNLOAD_URL = f"https://repo1.maven.org/maven2/org/gaul/s3proxy/{VERSION}/{JAR_NAME}"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dukaan" / "s3proxy"
-DOWNLOAD_TIMEOUT_S = 60.0
 READY_TIMEOUT_S = 60.0
 HEAP = "256m"
 DEFAULT_BUCKET = "dukaan-media"
@@ -58,57 +57,7 @@ console = Console(stderr=True)
 
 def jar() -> Path:
     """The s3proxy jar in the cache, fetched first if it is missing or does not match Maven Central."""
-    path = CACHE / JAR_NAME
-    checked = path.with_name(path.name + ".sha512")  # the checksum it matched when it was downloaded
-    if path.is_file() and checked.is_file() and checked.read_text().strip() == sha512(path):
-        return path
-    expected = published_sha512()
-    if not path.is_file() or sha512(path) != expected:
-        download(path, expected)
-    checked.write_text(expected + "\n")
-    return path
-
-
-def published_sha512() -> str:
-    url = f"{DOWNLOAD_URL}.sha512"
-    try:
-        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
-            text = response.read().decode().strip()
-    except (OSError, urllib.error.URLError) as error:
-        raise Refused(f"could not read {url}: {error}. Is Maven Central reachable?") from error
-    checksum = text.split()[0].lower() if text else ""
-    if not re.fullmatch(r"[0-9a-f]{128}", checksum):
-        raise Refused(f"{url} does not hold a SHA-512 checksum: {text[:200]!r}")
-    return checksum
-
-
-def sha512(path: Path) -> str:
-    digest = hashlib.sha512()
-    with path.open("rb") as file:
-        while chunk := file.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def download(path: Path, expected: str) -> None:
-    """Fetch into a staging file renamed into place only once its SHA-512 matches."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(path.name + ".partial")
-    try:
-        with (
-            console.status(f"downloading s3proxy {VERSION} (~55 MB) from Maven Central"),
-            urllib.request.urlopen(DOWNLOAD_URL, timeout=DOWNLOAD_TIMEOUT_S) as response,
-            staging.open("wb") as out,
-        ):
-            while chunk := response.read(1 << 20):
-                out.write(chunk)
-    except (OSError, urllib.error.URLError) as error:
-        staging.unlink(missing_ok=True)
-        raise Refused(f"could not download {DOWNLOAD_URL}: {error}") from error
-    if sha512(staging) != expected:
-        staging.unlink(missing_ok=True)
-        raise Refused(f"{DOWNLOAD_URL} does not match its published SHA-512; try again later")
-    staging.replace(path)
+    return cached_download(DOWNLOAD_URL, CACHE / JAR_NAME, f"s3proxy {VERSION} (~55 MB)")
 
 
 # --- The server --------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from tests.browser.chromium import chromium, phone_page, safe_file_name
-from tests.browser.test_core_loop import add_product, buy, create_store, sign_up
+from tests.browser.test_core_loop import add_product, buy, create_store, ship_and_tell, sign_up
 from tests.processes import REPO
 
 pytestmark = [pytest.mark.cluster, pytest.mark.browser]
@@ -38,14 +38,4 @@ def test_a_shopkeeper_and_a_buyer_complete_the_core_loop_through_the_cluster(clu
             ).fetchone()
         assert (row[0], row[1], row[2]) == (1098, "cod", "placed")
 
-        merchant.get_by_role("link", name="Orders").first.click()
-        merchant.get_by_role("link", name="#1").click()
-        for step in ["Accept", "Mark shipped"]:
-            merchant.get_by_role("button", name=step).click()
-            merchant.wait_for_load_state()
-        assert "Shipped" in merchant.locator("#order-status").inner_text()
-        screenshot("13-merchant-shipped")
-
-        buyer.goto(status_url)
-        assert "Shipped" in buyer.content()
-        screenshot("14-buyer-status-shipped", on=buyer)
+        ship_and_tell(merchant, buyer, status_url, screenshot)

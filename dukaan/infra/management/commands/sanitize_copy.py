@@ -5,9 +5,9 @@ import secrets
 
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from dukaan.infra.progress import command_progress
 from dukaan.infra.sanitize import CopyReport, SanitizeRefused, sanitize_copy
 
 
@@ -29,14 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--replace", action="store_true", help="Empty a target that already has data.")
 
     def handle(self, *args, source, target, seed=None, replace=False, verbosity=1, **options):
-        progress = Progress(
-            TextColumn("{task.description:<28}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),  # stdout keeps only the summary, for scripts
-            disable=verbosity < 1,
-        )
+        progress = command_progress("{task.description:<28}", verbosity=verbosity)
         tasks = {}
 
         def show(table: str, done: int, total: int) -> None:

@@ -5,10 +5,10 @@ from collections.abc import Iterable, Iterator
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 
 from dukaan.catalog.models import Product
+from dukaan.infra.progress import command_progress
 from dukaan.search.backend import ProductDocument, SearchUnavailable
 from dukaan.search.documents import all_documents, documents_for_store
 from dukaan.search.service import get_backend
@@ -44,14 +44,7 @@ class Command(BaseCommand):
         except ImproperlyConfigured as error:
             raise CommandError(str(error)) from error
         began = time.monotonic()
-        progress = Progress(
-            TextColumn("Indexing products"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),  # stdout keeps only the summary, for scripts
-            disable=verbosity < 1,
-        )
+        progress = command_progress("Indexing products", verbosity=verbosity)
         try:
             with progress:
                 if store_id is None:

@@ -7,10 +7,9 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.management.base import BaseCommand, CommandError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dukaan.catalog.models import Store
+from dukaan.infra.progress import command_progress
 from dukaan.storefront import catalog_cache
 from dukaan.storefront.commands import store_id_from_option, store_option_argument
 from dukaan.storefront.selectors import build_store_catalog
@@ -50,14 +49,7 @@ class Command(BaseCommand):
                 "CACHE_URL=redis://… to rebuild a shared cache."
             )
         began = time.monotonic()
-        progress = Progress(
-            TextColumn("Rebuilding catalog snapshots"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),  # stdout keeps only the summary, for scripts
-            disable=verbosity < 1,
-        )
+        progress = command_progress("Rebuilding catalog snapshots", verbosity=verbosity)
         done = 0
         with progress:
             task = progress.add_task("stores", total=total)
