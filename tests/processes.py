@@ -4,6 +4,7 @@ that want the fixtures import them by name (pyproject's `pythonpath` puts the re
 sys.path, so `tests.processes` imports from anywhere).
 """
 
+import importlib.util
 import json
 import os
 import shutil
@@ -27,6 +28,23 @@ def in_ci() -> bool:
 
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def load_deploy_script(name: str):
+    """deploy/local/<name>.py as a module. Those scripts run as files and import their neighbours
+    (`throwaway`); the folder is on sys.path only while loading: its redis.py would otherwise shadow
+    the redis client."""
+    folder = str(REPO / "deploy" / "local")
+    sys.path.insert(0, folder)
+    try:
+        spec = importlib.util.spec_from_file_location(f"deploy_local_{name}", f"{folder}/{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(folder)
+
+
 REDIS_PY = REPO / "deploy" / "local" / "redis.py"
 
 

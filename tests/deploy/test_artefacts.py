@@ -33,7 +33,7 @@ from django.urls import Resolver404, resolve
 
 from dukaan.events.consumers import registered_groups
 from dukaan.infra.management.commands.web import WSGI_APP
-from tests.processes import in_ci
+from tests.processes import in_ci, load_deploy_script
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -433,9 +433,7 @@ def test_the_validator_rejects_an_unknown_field():
 
 @pytest.fixture(scope="session")
 def kustomize() -> Path:
-    spec = importlib.util.spec_from_file_location("dukaan_kustomize", DEPLOY / "local" / "kustomize.py")
-    helper = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(helper)
+    helper = load_deploy_script("kustomize")
     try:
         return helper.binary()
     except helper.Unavailable as error:

@@ -10,10 +10,8 @@ skipped, except under CI=true, where that is a failure.
 from __future__ import annotations
 
 import http.client
-import importlib.util
 import os
 import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,30 +22,14 @@ from django.core.cache import caches
 from dukaan.storefront import catalog_cache, consumers
 from tests.processes import (  # noqa: F401 (fixtures)
     in_ci,
+    load_deploy_script,
     own_redis,
     redis_cache,
     redis_server,
     start_storefront,
 )
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _load_varnish_script():
-    # The deploy/local scripts are run as files and import their neighbour `throwaway` module. The
-    # folder is on sys.path only while loading: its redis.py would otherwise shadow the redis client.
-    folder = str(REPO / "deploy" / "local")
-    sys.path.insert(0, folder)
-    try:
-        spec = importlib.util.spec_from_file_location("deploy_local_varnish", f"{folder}/varnish.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(folder)
-
-
-varnish_script = _load_varnish_script()
+varnish_script = load_deploy_script("varnish")
 
 
 @dataclass

@@ -7,7 +7,6 @@ installed the tests are skipped, except under CI=true, where that is a failure.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -22,7 +21,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.processes import in_ci
+from tests.processes import in_ci, load_deploy_script
 
 REPO = Path(__file__).resolve().parents[2]
 POSTGRES_PY = REPO / "deploy" / "local" / "postgres.py"
@@ -30,21 +29,7 @@ ARRIVAL_TIMEOUT_S = 10.0
 CLIENTS = 60
 
 
-def _load_postgres_script():
-    # The script imports its neighbour `throwaway`; the folder is on sys.path only while loading, since
-    # its redis.py would otherwise shadow the redis client.
-    folder = str(POSTGRES_PY.parent)
-    sys.path.insert(0, folder)
-    try:
-        spec = importlib.util.spec_from_file_location("deploy_local_postgres", POSTGRES_PY)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(folder)
-
-
-script = _load_postgres_script()
+script = load_deploy_script("postgres")
 POOL_SIZE = int(script.PGBOUNCER_SETTINGS["default_pool_size"])
 
 
