@@ -2,7 +2,11 @@
 
 import pytest
 
-from dukaan.conftest import media_in_tmp, search_in_tmp  # noqa: F401 (autouse fixtures, as in dukaan/)
+from dukaan.conftest import (  # noqa: F401 (autouse fixtures, as in dukaan/)
+    fresh_view_counts,
+    media_in_tmp,
+    search_in_tmp,
+)
 from tests.processes import find_free_port
 
 
