@@ -79,6 +79,7 @@ def test_a_merchant_reads_their_own_write_while_buyers_read_a_lagging_replica(cl
     try:
         time.sleep(1)  # let the monitor see the replica caught up before the write
         new_price = "4321"
+        saved_at = time.monotonic()
         saved = bulk_edit(merchant, cluster, product_id, price=new_price)
         assert saved.status_code == 200 and "Updated 1 product" in saved.text
         # The redirect after the save is the merchant's next read: on the primary, their price.
@@ -99,6 +100,10 @@ def test_a_merchant_reads_their_own_write_while_buyers_read_a_lagging_replica(cl
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if "₹4,321" in requests.get(f"{cluster.url}/s/demo/p/{product_id}/").text:
+                print(
+                    f"\nreplica 2 s behind: buyers saw the new price {time.monotonic() - saved_at:.2f} s "
+                    "after the save"
+                )
                 break
             time.sleep(0.2)
         else:
