@@ -50,7 +50,10 @@ BIN = Path(sys.executable).parent
 # One consumer group per process; the names are dukaan.events.consumers.registered_groups().
 WORKER_GROUPS = ("cache", "search", "notifier", "analytics")
 APP_READY_TIMEOUT_S = 60.0
-REPLICA_SERVERS = "max_fails=1 fail_timeout=5s"
+MAX_REGIONS = 5
+PASSIVE_HEALTH = "max_fails=1 fail_timeout=5s"
+# A region's edge that failed is retried after this long: how soon traffic returns after a restore.
+REGION_HEALTH = "max_fails=1 fail_timeout=2s"
 
 console = Console(stderr=True)
 
@@ -110,28 +113,34 @@ class Cluster:
     def folder(self, name: str) -> Path:
         return self.data / name
 
-    def start_postgres(self, replica_delay: float) -> dict:
+    def start_postgres(self, replica_delay: float, replicas: int) -> dict:
+        """The primary, `replicas` replicas (one per region) and PgBouncer; starts only what is down."""
         folder = self.folder("postgres")
         state = read_json(folder / "state.json")
-        if state and _status_ok("postgres", "--dir", str(folder)):
+        if len(state.get("replicas", [])) >= replicas and _status_ok("postgres", "--dir", str(folder)):
             return state
-        if state:
-            # One of the servers is down (a crashed replica): restart the set on its data.
-            script("postgres", "stop", "--dir", str(folder))
         return json.loads(
             script(
-                "postgres", "start", "--dir", str(folder), "--replicas", "1",
+                "postgres", "start", "--dir", str(folder), "--replicas", str(replicas),
                 "--apply-delay", str(replica_delay), "--json",
             )
         )  # fmt: skip
 
-    def start_server(self, name: str, *extra: str) -> dict:
-        """redis, s3, elasticsearch, varnish: the throwaway.py scripts; kept when already running."""
-        folder = self.folder(name)
+    def start_server(self, name: str, *extra: str, where: str | None = None) -> dict:
+        """redis, s3, elasticsearch, varnish: the throwaway.py scripts, in folder `where` (default: the
+        script's name); kept when already running."""
+        folder = self.folder(where or name)
         if (folder / "state.json").exists() and _status_ok(name, "--dir", str(folder)):
             return read_json(folder / "state.json")
         folder.mkdir(parents=True, exist_ok=True)
         return json.loads(script(name, "start", "--dir", str(folder), *extra, "--json"))
+
+    def start_edge(self, where: str, storefront_port: int) -> dict:
+        """A Varnish in front of the storefront on `storefront_port`."""
+        backend = f"127.0.0.1:{storefront_port}"
+        if read_json(self.folder(where) / "state.json").get("backend", backend) != backend:
+            script("varnish", "stop", "--dir", str(self.folder(where)))  # it still points at an old port
+        return self.start_server("varnish", "--backend", backend, where=where)
 
     def start_kafka(self, pg_url: str) -> dict:
         folder = self.folder("kafka")
@@ -183,16 +192,20 @@ class Cluster:
             f"{name} did not answer on port {port} within {APP_READY_TIMEOUT_S:.0f} s:\n{folder.log_tail()}"
         )
 
-    def write_nginx_config(self, port: int, web_ports: list[int], varnish_port: int, percent: float) -> None:
+    def write_nginx_config(
+        self, port: int, web_ports: list[int], edges: dict[str, int], percent: float
+    ) -> None:
         folder = self.folder("nginx")
         for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (folder / "temp" / name).mkdir(parents=True, exist_ok=True)
         share = f"{percent:g}% service;" if percent > 0 else ""
-        servers = "\n    ".join(f"server 127.0.0.1:{web} {REPLICA_SERVERS};" for web in web_ports)
+        servers = "\n    ".join(f"server 127.0.0.1:{web} {PASSIVE_HEALTH};" for web in web_ports)
         values = {
             "LISTEN_PORT": f"127.0.0.1:{port}",
             "WEB_SERVERS": servers,
-            "STOREFRONT_SERVERS": f"server 127.0.0.1:{varnish_port} {REPLICA_SERVERS};",
+            "REGION_UPSTREAMS": region_upstreams(edges),
+            "REGION_ROUTES": " ".join(f"{region} region_{region};" for region in edges)
+            + " default region_r1;",
             "STOREFRONT_SPLIT": share,
         }
         # Like the nginx image's envsubst: ${NAME} of the names given, nothing else ($host stays).
@@ -205,6 +218,22 @@ class Cluster:
     def save(self) -> None:
         self.data.mkdir(parents=True, exist_ok=True)
         write_json(self.config_file, self.config)
+
+
+def region_upstreams(edges: dict[str, int]) -> str:
+    """One upstream per region: its own edge, and every other region's as a backup (the next-nearest
+    region takes its buyers while it is down; nginx shares a region's load among its backups)."""
+    blocks = []
+    for region, port in edges.items():
+        backups = "".join(
+            f" server 127.0.0.1:{other} {REGION_HEALTH} backup;"
+            for name, other in edges.items()
+            if name != region
+        )
+        blocks.append(
+            f"upstream region_{region} {{ server 127.0.0.1:{port} {REGION_HEALTH};{backups} keepalive 16; }}"
+        )
+    return "\n".join(blocks)
 
 
 def app_env(cluster: Cluster, pg: dict, redis: dict, s3: dict, search: dict, kafka: dict, edge: str) -> dict:
@@ -222,7 +251,10 @@ def app_env(cluster: Cluster, pg: dict, redis: dict, s3: dict, search: dict, kaf
         "DUKAAN_SITE_URL": site,
         "DUKAAN_VAR_DIR": str(cluster.data / "app"),
         "DATABASE_URL": pg["pgbouncer"]["url"],
-        "DATABASE_REPLICA_URLS": ",".join(replica["url"] for replica in pg["replicas"]),
+        # Region r1 (the primary's) reads its own replica; regions/rN/ the Nth.
+        "DATABASE_REPLICA_URLS": pg["replicas"][0]["url"],
+        "DUKAAN_REGION": "r1",
+        "CATALOG_PREWARM": "true",
         "CACHE_URL": redis["url"],
         "STORAGE_URL": s3["url"],
         "S3_ACCESS_KEY_ID": s3["access_key_id"],
@@ -248,12 +280,14 @@ def up(options: argparse.Namespace) -> int:
         return value
 
     nginx_port = cluster.port_for("nginx")
+    regions = options.regions or cluster.config.get("regions", 1)
+    cluster.config["regions"] = regions
     cluster.save()
     console.print(f"dukaan cluster: bringing the topology up under {cluster.data}")
     with ThreadPoolExecutor(max_workers=4) as pool:
         # The databases and engines have nothing to wait for: start them side by side.
         futures = {
-            "postgres": pool.submit(cluster.start_postgres, options.replica_delay),
+            "postgres": pool.submit(cluster.start_postgres, options.replica_delay, regions),
             "redis": pool.submit(cluster.start_server, "redis"),
             "s3": pool.submit(cluster.start_server, "s3"),
             "elasticsearch": pool.submit(cluster.start_server, "elasticsearch"),
@@ -280,10 +314,7 @@ def up(options: argparse.Namespace) -> int:
     )
     kafka = timed("kafka + debezium", lambda: cluster.start_kafka(pg["primary"]["url"]))
     storefront_port = cluster.port_for("storefront")
-    edge_backend = f"127.0.0.1:{storefront_port}"
-    if read_json(cluster.folder("varnish") / "state.json").get("backend", edge_backend) != edge_backend:
-        script("varnish", "stop", "--dir", str(cluster.folder("varnish")))  # it still points at an old port
-    varnish = timed("varnish", lambda: cluster.start_server("varnish", "--backend", edge_backend))
+    varnish = timed("varnish", lambda: cluster.start_edge("varnish", storefront_port))
     env = app_env(cluster, pg, states["redis"], states["s3"], states["elasticsearch"], kafka, varnish["url"])
     (cluster.data / "env").write_text("".join(f"{name}={value}\n" for name, value in sorted(env.items())))
     env = {**base_env, **env}
@@ -300,7 +331,7 @@ def up(options: argparse.Namespace) -> int:
     for stale in sorted(cluster.data.glob("web-*")):
         if stale.name not in {f"web-{number}" for number in range(1, options.web + 1)}:
             _stop_process(stale)  # `up --web 2` after `up --web 3`
-    command = [str(BIN / "dukaan"), "storefront", "--port", str(storefront_port), "--workers", "2"]
+    command = [str(BIN / "dukaan"), "storefront", "--port", str(storefront_port), "--workers", "1"]
     timed(
         f"storefront :{storefront_port}",
         lambda: cluster.start_process("storefront", command, env, storefront_port),
@@ -310,14 +341,17 @@ def up(options: argparse.Namespace) -> int:
         timed(
             f"worker {group}", lambda g=group, c=command: cluster.start_process(f"worker-{g}", c, env, None)
         )
+    edges = {"r1": varnish["port"]}
+    for number in range(2, regions + 1):
+        edges[f"r{number}"] = start_region(cluster, number, env, pg, timed)
     percent = options.storefront_percent
     if percent is None:
         percent = cluster.config.get("storefront_percent", 100.0)
     cluster.config["storefront_percent"] = percent
     cluster.config["web_ports"] = web_ports
-    cluster.config["varnish_port"] = varnish["port"]
+    cluster.config["edges"] = edges
     cluster.save()
-    cluster.write_nginx_config(nginx_port, web_ports, varnish["port"], percent)
+    cluster.write_nginx_config(nginx_port, web_ports, edges, percent)
     timed(f"nginx :{nginx_port}", lambda: start_nginx(cluster, nginx_port))
     timed("first store page through nginx and Varnish", lambda: _wait_for_page(nginx_port, "/s/demo/"))
     total = time.monotonic() - started
@@ -334,6 +368,31 @@ def up(options: argparse.Namespace) -> int:
         )
     )
     return 0
+
+
+def start_region(cluster: Cluster, number: int, env: dict[str, str], pg: dict, timed) -> int:
+    """Region rN (N ≥ 2) under regions/rN/: its own Redis, storefront, Varnish, and projector (the
+    `cache` group with the region's cache, edge and replica: it forgets and pre-warms snapshots from
+    Kafka); its own replica is the primary's Nth. Returns its edge's port."""
+    region, base = f"r{number}", f"regions/r{number}"
+    redis = timed(f"{region} redis", lambda: cluster.start_server("redis", where=f"{base}/redis"))
+    port = cluster.port_for(f"{base}/storefront")
+    edge = timed(f"{region} varnish", lambda: cluster.start_edge(f"{base}/varnish", port))
+    regional = {
+        **env,
+        "DUKAAN_REGION": region,
+        "CACHE_URL": redis["url"],
+        "DATABASE_REPLICA_URLS": pg["replicas"][number - 1]["url"],
+        "EDGE_PURGE_URL": edge["url"],
+    }
+    command = [str(BIN / "dukaan"), "storefront", "--port", str(port), "--workers", "1"]
+    timed(
+        f"{region} storefront :{port}",
+        lambda: cluster.start_process(f"{base}/storefront", command, regional, port),
+    )
+    command = [str(BIN / "dukaan"), "worker", "--group", "cache"]
+    timed(f"{region} projector", lambda: cluster.start_process(f"{base}/projector", command, regional, None))
+    return edge["port"]
 
 
 def start_nginx(cluster: Cluster, port: int) -> dict:
@@ -359,6 +418,37 @@ def start_nginx(cluster: Cluster, port: int) -> dict:
     return cluster.start_process("nginx", command, dict(os.environ), port)
 
 
+def kill_region(options: argparse.Namespace) -> int:
+    """SIGKILL every process of one region, as losing its data centre would: storefront, projector,
+    Varnish, Redis and its PostgreSQL replica. `dukaan cluster up` brings it back."""
+    cluster = Cluster(options.data)
+    region = options.region
+    if region == "r1":
+        raise Refused("r1 holds the primary database, Kafka and the web processes: kill another region")
+    base = cluster.folder(f"regions/{region}")
+    if not base.is_dir():
+        raise Refused(f"there is no region {region} under {cluster.data}: `dukaan cluster up --regions N`")
+    victims = {name: AppDir(base / name).running_pid() for name in ("storefront", "projector")}
+    for name in ("varnish", "redis"):
+        pid = read_json(base / name / "state.json").get("pid")
+        victims[name] = pid if pid and throwaway.process_alive(pid) else None
+    replicas = read_json(cluster.folder("postgres") / "state.json").get("replicas", [])
+    number = int(region.removeprefix("r"))
+    if len(replicas) >= number and throwaway.process_alive(replicas[number - 1]["pid"]):
+        victims["postgres replica"] = replicas[number - 1]["pid"]
+    for name, pid in victims.items():
+        if pid is None:
+            continue
+        if name == "postgres replica":
+            os.kill(pid, signal.SIGKILL)  # its backends end when they see their postmaster gone
+        else:
+            os.killpg(pid, signal.SIGKILL)  # each was started in a session of its own
+    killed = {name: pid for name, pid in victims.items() if pid is not None}
+    console.print(f"killed region {region}: " + ", ".join(f"{name} ({pid})" for name, pid in killed.items()))
+    print(json.dumps({"region": region, "killed": killed}))
+    return 0
+
+
 def _wait_for_page(port: int, path: str) -> None:
     """Varnish sends nothing to a backend its probe has not yet seen healthy: wait for a real page."""
     deadline = time.monotonic() + APP_READY_TIMEOUT_S
@@ -378,7 +468,7 @@ def route(options: argparse.Namespace) -> int:
     cluster.config["storefront_percent"] = percent
     cluster.save()
     cluster.write_nginx_config(
-        cluster.config["ports"]["nginx"], cluster.config["web_ports"], cluster.config["varnish_port"], percent
+        cluster.config["ports"]["nginx"], cluster.config["web_ports"], cluster.config["edges"], percent
     )
     if AppDir(cluster.folder("nginx")).running_pid() is None:
         raise Refused("nginx is not running: `dukaan cluster up` starts it with the new share")
@@ -388,8 +478,13 @@ def route(options: argparse.Namespace) -> int:
 
 
 # The order `down` stops things in: what depends on others first.
-PROCESS_ORDER = ("nginx", "worker-*", "storefront", "web-*")
-SERVER_ORDER = ("varnish", "kafka", "elasticsearch", "s3", "redis", "postgres")
+PROCESS_ORDER = ("nginx", "regions/*/projector", "regions/*/storefront", "worker-*", "storefront", "web-*")
+# (script, folder pattern)
+SERVER_ORDER = (
+    ("varnish", "regions/*/varnish"), ("redis", "regions/*/redis"), ("varnish", "varnish"),
+    ("kafka", "kafka"), ("elasticsearch", "elasticsearch"), ("s3", "s3"), ("redis", "redis"),
+    ("postgres", "postgres"),
+)  # fmt: skip
 
 
 def _stop_process(folder: Path) -> bool:
@@ -406,18 +501,18 @@ def down(options: argparse.Namespace) -> int:
     for pattern in PROCESS_ORDER:
         for folder in sorted(cluster.data.glob(pattern)):
             if _stop_process(folder):
-                console.print(f"stopped {folder.name}")
-    for name in SERVER_ORDER:
-        folder = cluster.folder(name)
-        if not (folder / "state.json").exists():
-            continue
-        if name == "kafka":
-            script("kafka", "stop", "--data", str(folder), timeout=120)
-        elif name == "postgres":
-            script("postgres", "stop", "--dir", str(folder), *(["--delete"] if options.delete else []))
-        else:
-            script(name, "stop", "--dir", str(folder))
-        console.print(f"stopped {name}")
+                console.print(f"stopped {folder.relative_to(cluster.data)}")
+    for name, pattern in SERVER_ORDER:
+        for folder in sorted(cluster.data.glob(pattern)):
+            if not (folder / "state.json").exists():
+                continue
+            if name == "kafka":
+                script("kafka", "stop", "--data", str(folder), timeout=120)
+            elif name == "postgres":
+                script("postgres", "stop", "--dir", str(folder), *(["--delete"] if options.delete else []))
+            else:
+                script(name, "stop", "--dir", str(folder))
+            console.print(f"stopped {folder.relative_to(cluster.data)}")
     if options.delete:
         shutil.rmtree(cluster.data, ignore_errors=True)
         console.print(f"deleted {cluster.data}")
@@ -451,12 +546,27 @@ def gather_status(cluster: Cluster) -> list[dict]:
         )
     for pattern in ("web-*", "storefront", "worker-*", "nginx"):
         for folder in sorted(cluster.data.glob(pattern)):
-            app = AppDir(folder)
-            state, pid = app.read_state(), app.running_pid()
-            port = state.get("port")
-            healthy = pid is not None and (port is None or http_ok(port))
-            rows.append(_row(folder.name, pid, port, healthy))
+            rows.append(_process_row(folder.name, folder))
+    for region in sorted(cluster.data.glob("regions/r*")):
+        for name in ("redis", "varnish"):
+            if (region / name / "state.json").exists():
+                report = _status_json(name, "--dir", str(region / name))
+                rows.append(
+                    _row(
+                        f"{region.name} {name}", report.get("pid"), report.get("port"), report.get("answers")
+                    )
+                )
+        for name in ("storefront", "projector"):
+            if (region / name).is_dir():
+                rows.append(_process_row(f"{region.name} {name}", region / name))
     return rows
+
+
+def _process_row(component: str, folder: Path) -> dict:
+    app = AppDir(folder)
+    state, pid = app.read_state(), app.running_pid()
+    port = state.get("port")
+    return _row(component, pid, port, pid is not None and (port is None or http_ok(port)))
 
 
 def _status(name: str, *args: str) -> subprocess.CompletedProcess:
@@ -524,6 +634,11 @@ def main(argv: list[str]) -> int:
     up_parser = commands.add_parser("up", help="start every component that is not running")
     up_parser.add_argument("--web", type=int, default=2, help="web processes behind nginx (default 2)")
     up_parser.add_argument(
+        "--regions",
+        type=int,
+        help="edge regions, each with its own replica, Redis, storefront, Varnish (default: as before; 1)",
+    )
+    up_parser.add_argument(
         "--storefront-percent",
         type=percent,
         help="share of clients the storefront service answers store pages for (default: as before; 100)",
@@ -538,13 +653,18 @@ def main(argv: list[str]) -> int:
     status_parser.add_argument("--json", action="store_true")
     route_parser = commands.add_parser("route", help="change the strangler-fig share live")
     route_parser.add_argument("--storefront-percent", type=percent, required=True)
+    kill_parser = commands.add_parser("kill-region", help="SIGKILL every process of one region (not r1)")
+    kill_parser.add_argument("region", help="r2, r3, …")
     down_parser = commands.add_parser("down", help="stop everything, keep the data")
     down_parser.add_argument("--delete", action="store_true", help="and delete var/cluster")
     options = parser.parse_args(argv)
     if options.command == "up" and options.web < 1:
         parser.error("--web must be at least 1")
+    if options.command == "up" and options.regions is not None and not 1 <= options.regions <= MAX_REGIONS:
+        parser.error(f"--regions must be between 1 and {MAX_REGIONS}")
     try:
-        return {"up": up, "down": down, "status": status, "route": route}[options.command](options)
+        commands = {"up": up, "down": down, "status": status, "route": route, "kill-region": kill_region}
+        return commands[options.command](options)
     except Refused as error:
         console.print(f"[red]dukaan cluster: {error}[/red]")
         return 2

@@ -304,8 +304,6 @@ class Pair:
         """How many replicas `start` runs; Refused when it must not touch this DIR."""
         if any(self.path.iterdir()) and not self.exists():
             raise Refused(f"{self.path} holds files that `start` did not make; use an empty or new --dir")
-        if self.primary.pid() or self.pgbouncer.running_pid():
-            raise Refused(f"the servers in {self.path} are already running; stop them first (stop --dir)")
         made = len(self.replicas())
         wanted = (made if self.exists() else 1) if replicas is None else replicas
         if wanted < made:
@@ -323,7 +321,9 @@ class Pair:
         recorded_replicas = {entry["name"]: entry["port"] for entry in recorded.get("replicas", [])}
         for server in existing:
             server.port = recorded_replicas.get(server.name, 0)
-        if self.exists():
+        if self.primary.pid():
+            pass  # `start` again starts only what is not running (a replica that crashed, say)
+        elif self.exists():
             self.primary.start(PAIR_SETTINGS)
         else:
             say(f"primary: initdb in {self.primary.data}")
@@ -338,12 +338,16 @@ class Pair:
         for server in servers:
             if not (server.data / "PG_VERSION").is_file():
                 self.make_replica(server)
-            self.start_replica(server)
+            if not server.pid():
+                self.start_replica(server)
             if apply_delay is not None:
                 self.set_apply_delay(server, apply_delay)
             delay = self.apply_delay(server)
             say(f"{server.name} streaming at {server.url} (pid {server.pid()}, apply delay {delay} s)")
-        bouncer = self.start_pgbouncer(pgbouncer, recorded.get("pgbouncer", {}).get("port"))
+        if self.pgbouncer.running_pid():
+            bouncer = recorded["pgbouncer"]
+        else:
+            bouncer = self.start_pgbouncer(pgbouncer, recorded.get("pgbouncer", {}).get("port"))
         say(f"pgbouncer ready at {bouncer['url']} (pid {bouncer['pid']}), transaction pooling")
         state = {
             "dir": str(self.path),
@@ -499,12 +503,14 @@ def start(options: argparse.Namespace) -> dict:
     path.mkdir(parents=True, exist_ok=True)
     pair = Pair(path)
     replicas = pair.refuse_to_start(options.replicas)
+    was_running = pair.primary.pid() is not None
     try:
         return pair.start(
             replicas=replicas, apply_delay=options.apply_delay, created=created, pgbouncer=pgbouncer
         )
     except BaseException:
-        pair.stop()  # whatever this start started; data already there is kept
+        if not was_running:
+            pair.stop()  # whatever this start started; data already there is kept
         if created:
             shutil.rmtree(pair.path, ignore_errors=True)
         raise

@@ -233,6 +233,22 @@ SEARCH_TIMEOUT_SECONDS = float(os.environ.get("SEARCH_TIMEOUT_SECONDS", "0.5"))
 SEARCH_BREAKER_FAILURES = int(os.environ.get("SEARCH_BREAKER_FAILURES", "3"))
 SEARCH_BREAKER_RESET_SECONDS = float(os.environ.get("SEARCH_BREAKER_RESET_SECONDS", "10"))
 
+# --- Regions --------------------------------------------------------------------------------
+# The edge region this process serves (`dukaan cluster up --regions N`; r1 is the primary region's).
+# Its answers say so (X-Dukaan-Region) and its consumer groups are its own on Kafka (dukaan-cache-r2),
+# so each region's projector sees every event. Empty = a single region.
+DUKAAN_REGION = os.environ.get("DUKAAN_REGION", "").strip()
+if DUKAAN_REGION and not re.fullmatch(r"[a-z0-9-]{1,20}", DUKAAN_REGION):
+    raise ImproperlyConfigured(
+        f"DUKAAN_REGION must be a short name of lowercase letters, digits and hyphens (r2, ap-south), "
+        f"not {DUKAAN_REGION!r}"
+    )
+if DUKAAN_REGION:
+    MIDDLEWARE.insert(0, "dukaan.infra.db_routing.RegionHeaderMiddleware")
+# The `cache` group builds a store's new snapshot right after forgetting the old one, so the first buyer
+# after a change finds it ready (the regions' projectors do this).
+CATALOG_PREWARM = env_bool("CATALOG_PREWARM", False)
+
 # --- Events ---------------------------------------------------------------------------------
 # local:// = the outbox relay and every consumer group run as threads inside the web process.
 # kafka://host:port = Debezium publishes the outbox to Kafka; `dukaan worker --group NAME` consumes.

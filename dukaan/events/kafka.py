@@ -38,11 +38,17 @@ def topics_for(group: ConsumerGroup) -> list[str]:
     return sorted(TOPIC_PREFIX + aggregatetype for aggregatetype in group.aggregatetypes)
 
 
+def group_id(group: ConsumerGroup) -> str:
+    """Kafka's name for the group; each region (DUKAAN_REGION) has its own, so each sees every event."""
+    region = f"-{settings.DUKAAN_REGION}" if settings.DUKAAN_REGION else ""
+    return f"dukaan-{group.name}{region}"
+
+
 def _consumer(group: ConsumerGroup, **overrides) -> Consumer:
     return Consumer(
         {
             "bootstrap.servers": bootstrap_servers(),
-            "group.id": f"dukaan-{group.name}",
+            "group.id": group_id(group),
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
             "session.timeout.ms": 10_000,

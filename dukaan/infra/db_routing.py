@@ -24,6 +24,8 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -36,6 +38,7 @@ PRIMARY = "default"
 RECENT_WRITE_COOKIE = "dukaan_wrote"
 # Tells a person (and the tests) which database answered the reads of a response.
 READS_HEADER = "X-Dukaan-Reads"
+REGION_HEADER = "X-Dukaan-Region"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Enough samples to look back past any lag that still counts as usable.
 SAMPLES_KEPT = 600
@@ -171,6 +174,18 @@ def wait_for_replicas() -> None:
         monitor().wait_until_replayed(settings.DB_REPLICA_MAX_LAG_SECONDS)
 
 
+@contextmanager
+def reads_from_replicas() -> Iterator[None]:
+    """Let reads outside a request (a region's projector rebuilding a snapshot) use the replicas."""
+    allowed = _request_may_read_replica.set(True)
+    chosen = _replica_used.set(None)
+    try:
+        yield
+    finally:
+        _request_may_read_replica.reset(allowed)
+        _replica_used.reset(chosen)
+
+
 class ReplicaRouter:
     def db_for_read(self, model, **hints):
         if not _request_may_read_replica.get():
@@ -223,4 +238,16 @@ class ReadRoutingMiddleware:
                 httponly=True,
                 samesite="Lax",
             )
+        return response
+
+
+class RegionHeaderMiddleware:
+    """`X-Dukaan-Region: <DUKAAN_REGION>` on every answer: which region served it (and its edge kept it)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response[REGION_HEADER] = settings.DUKAAN_REGION
         return response

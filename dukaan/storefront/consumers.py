@@ -18,6 +18,7 @@ from dukaan.infra import db_routing
 from dukaan.infra.circuit import CircuitBreaker
 
 from . import catalog_cache
+from .selectors import build_store_catalog
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +96,11 @@ def invalidate_catalog(event: Event) -> None:
         return
     # Storefronts rebuild from replicas: forget the snapshot only once they hold the change.
     db_routing.wait_for_replicas()
-    catalog_cache.invalidate(event.store_id)
+    if settings.CATALOG_PREWARM:
+        with db_routing.reads_from_replicas():
+            catalog_cache.rebuild(event.store_id, build_store_catalog)
+    else:
+        catalog_cache.invalidate(event.store_id)
     purge_edge(event.store_id, changed_products(event))
     purge_edge_again_later(event.store_id, changed_products(event))
 

@@ -348,10 +348,10 @@ class KafkaBus:
 
     def register(self, group):
         from dukaan.events import consumers
-        from dukaan.events.kafka import topics_for
+        from dukaan.events.kafka import group_id, topics_for
 
         consumers._groups[group.name] = group
-        move_group_to_end(self.cluster.bootstrap_servers, f"dukaan-{group.name}", topics_for(group))
+        move_group_to_end(self.cluster.bootstrap_servers, group_id(group), topics_for(group))
         return group
 
     def move_to_end(self, group_id: str, topics: Iterable[str]) -> dict:
