@@ -194,7 +194,8 @@ class Cluster:
 
     def write_nginx_config(
         self, port: int, web_ports: list[int], edges: dict[str, int], percent: float
-    ) -> None:
+    ) -> bool:
+        """Write nginx's configuration; True if it changed."""
         folder = self.folder("nginx")
         for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (folder / "temp" / name).mkdir(parents=True, exist_ok=True)
@@ -210,10 +211,14 @@ class Cluster:
         }
         # Like the nginx image's envsubst: ${NAME} of the names given, nothing else ($host stays).
         text = re.sub(r"\$\{(\w+)\}", lambda found: values[found.group(1)], NGINX_TEMPLATE.read_text())
-        (folder / "cluster.conf").write_text(text)
         user = "user root;" if os.geteuid() == 0 else ""
-        text = NGINX_MAIN.read_text().replace("@USER@", user).replace("@DIR@", str(folder))
-        (folder / "nginx.conf").write_text(text)
+        main = NGINX_MAIN.read_text().replace("@USER@", user).replace("@DIR@", str(folder))
+        changed = False
+        for name, wanted in (("cluster.conf", text), ("nginx.conf", main)):
+            if not (folder / name).exists() or (folder / name).read_text() != wanted:
+                (folder / name).write_text(wanted)
+                changed = True
+        return changed
 
     def save(self) -> None:
         self.data.mkdir(parents=True, exist_ok=True)
@@ -351,8 +356,8 @@ def up(options: argparse.Namespace) -> int:
     cluster.config["web_ports"] = web_ports
     cluster.config["edges"] = edges
     cluster.save()
-    cluster.write_nginx_config(nginx_port, web_ports, edges, percent)
-    timed(f"nginx :{nginx_port}", lambda: start_nginx(cluster, nginx_port))
+    changed = cluster.write_nginx_config(nginx_port, web_ports, edges, percent)
+    timed(f"nginx :{nginx_port}", lambda: start_nginx(cluster, nginx_port, reload=changed))
     timed("first store page through nginx and Varnish", lambda: _wait_for_page(nginx_port, "/s/demo/"))
     total = time.monotonic() - started
     cluster.config["boot_seconds"] = round(total, 1)
@@ -392,14 +397,16 @@ def start_region(cluster: Cluster, number: int, env: dict[str, str], pg: dict, t
     )
     command = [str(BIN / "dukaan"), "worker", "--group", "cache"]
     timed(f"{region} projector", lambda: cluster.start_process(f"{base}/projector", command, regional, None))
+    timed(f"{region} first store page", lambda: _wait_for_page(edge["port"], "/s/demo/"))
     return edge["port"]
 
 
-def start_nginx(cluster: Cluster, port: int) -> dict:
+def start_nginx(cluster: Cluster, port: int, *, reload: bool = True) -> dict:
     folder = cluster.folder("nginx")
     pid = AppDir(folder).running_pid()
     if pid is not None:
-        os.kill(pid, signal.SIGHUP)  # nginx rereads the configuration just written, dropping nothing
+        if reload:
+            os.kill(pid, signal.SIGHUP)  # nginx rereads the configuration just written, dropping nothing
         state = {**AppDir(folder).read_state(), "port": port}
         AppDir(folder).write_state(state)
         return state

@@ -58,6 +58,12 @@ class ConsumerGroup:
     def wants(self, event: Event) -> bool:
         return event.aggregatetype in self.aggregatetypes
 
+    @property
+    def instance(self) -> str:
+        """The group as this process's region runs it (`cache-r2`; DUKAAN_REGION): each region's copy
+        has its own offsets and its own record of the events it applied, so each applies every event."""
+        return f"{self.name}-{settings.DUKAAN_REGION}" if settings.DUKAAN_REGION else self.name
+
 
 _groups: dict[str, ConsumerGroup] = {}
 
@@ -93,7 +99,7 @@ def apply(group: ConsumerGroup, event: Event, *, on_applied: Callable[[], None] 
     """
     try:
         with transaction.atomic():
-            _, created = ProcessedEvent.objects.get_or_create(group=group.name, event_id=event.id)
+            _, created = ProcessedEvent.objects.get_or_create(group=group.instance, event_id=event.id)
             if created:
                 group.handler(event)
             if on_applied is not None:
@@ -102,7 +108,7 @@ def apply(group: ConsumerGroup, event: Event, *, on_applied: Callable[[], None] 
         # Another worker of the group recorded the same event at the same moment: it is applied.
         # Any other integrity error is the handler's own (PostgreSQL checks foreign keys at
         # commit): the event was not applied, so it must be retried and then parked, not skipped.
-        if ProcessedEvent.objects.filter(group=group.name, event_id=event.id).exists():
+        if ProcessedEvent.objects.filter(group=group.instance, event_id=event.id).exists():
             return False
         raise
     return created
@@ -144,7 +150,7 @@ def deliver(
 def _dead_letter(group, event: Event, error: Exception, attempts: int, on_applied) -> None:
     with transaction.atomic():
         DeadLetter.objects.create(
-            group=group.name,
+            group=group.instance,
             event_id=event.id,
             aggregatetype=event.aggregatetype,
             type=event.type,

@@ -39,9 +39,8 @@ def topics_for(group: ConsumerGroup) -> list[str]:
 
 
 def group_id(group: ConsumerGroup) -> str:
-    """Kafka's name for the group; each region (DUKAAN_REGION) has its own, so each sees every event."""
-    region = f"-{settings.DUKAAN_REGION}" if settings.DUKAAN_REGION else ""
-    return f"dukaan-{group.name}{region}"
+    """Kafka's name for the group; each region's copy has its own, so each sees every event."""
+    return f"dukaan-{group.instance}"
 
 
 def _consumer(group: ConsumerGroup, **overrides) -> Consumer:
