@@ -21,6 +21,7 @@ from tests.processes import REPO
 
 DUKAAN = REPO / ".venv" / "bin" / "dukaan"
 DEMO_PHONE = "+919999999999"
+REGIONS = 3
 
 
 @dataclass
@@ -76,7 +77,7 @@ def cluster() -> Cluster:
     data.chmod(0o755)
     running = Cluster(data=data, url="")
     began = time.monotonic()
-    started = running.run("up", timeout=900)
+    started = running.run("up", "--regions", str(REGIONS), timeout=900)
     if started.returncode != 0:
         running.run("down", timeout=300)
         pytest.fail(f"`dukaan cluster up` failed, so the cluster suite cannot run:\n{started.stderr[-6000:]}")

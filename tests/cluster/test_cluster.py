@@ -12,14 +12,17 @@ import pytest
 import redis
 import requests
 
-from tests.cluster.conftest import csrf_token
+from tests.cluster.conftest import REGIONS, csrf_token
 
 pytestmark = pytest.mark.cluster
 
 COMPONENTS = {
-    "postgres primary", "postgres pgbouncer", "postgres replica 0", "redis", "s3", "elasticsearch",
-    "varnish", "kafka broker", "kafka connect + debezium", "web-1", "web-2", "storefront",
-    "worker-cache", "worker-search", "worker-notifier", "worker-analytics", "nginx",
+    "postgres primary", "postgres pgbouncer", "redis", "s3", "elasticsearch", "varnish", "kafka broker",
+    "kafka connect + debezium", "web-1", "web-2", "storefront", "worker-cache", "worker-search",
+    "worker-notifier", "worker-analytics", "nginx",
+    *(f"postgres replica {number}" for number in range(REGIONS)),
+    *(f"r{n} {part}" for n in range(2, REGIONS + 1) for part in ("redis", "varnish", "storefront")),
+    *(f"r{n} projector" for n in range(2, REGIONS + 1)),
 }  # fmt: skip
 
 
@@ -30,7 +33,7 @@ def test_status_shows_every_component_with_its_pid_port_and_health(cluster):
     assert set(rows) == COMPONENTS
     for name, row in rows.items():
         assert row["healthy"] and row["pid"], f"{name}: {row}"
-    assert all(rows[name]["port"] for name in COMPONENTS if not name.startswith("worker-"))
+    assert all(rows[name]["port"] for name in COMPONENTS if "worker-" not in name and "projector" not in name)
 
 
 def demo_product(merchant, cluster) -> tuple[int, str]:
