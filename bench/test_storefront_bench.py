@@ -107,7 +107,16 @@ class WrkResult:
         )
 
 
-def start_wrk(url: str, *, threads: int, connections: int, seconds: int, timeout: str = "2s"):
+def start_wrk(
+    url: str,
+    *,
+    threads: int,
+    connections: int,
+    seconds: int,
+    timeout: str = "2s",
+    headers: dict | None = None,
+    script: Path | None = None,
+):
     return subprocess.Popen(
         [
             "wrk",
@@ -116,6 +125,8 @@ def start_wrk(url: str, *, threads: int, connections: int, seconds: int, timeout
             f"-d{seconds}s",
             f"--timeout={timeout}",
             "--latency",
+            *(part for name, value in (headers or {}).items() for part in ("-H", f"{name}: {value}")),
+            *(["-s", str(script)] if script else []),
             url,
         ],
         stdout=subprocess.PIPE,

@@ -1,0 +1,154 @@
+"""A flash crowd on one store through the cluster's global entry: 10,000 connections within 10 seconds.
+
+`dukaan cluster up --regions 3` in a folder of its own, then ten waves of wrk (1,000 connections each,
+a second apart, each wave from one region by its X-Client-Region header) on the demo store's home page
+through nginx, held for BENCH_SECONDS at the peak. Each connection is a buyer who reads a page for 1 to
+3 seconds before the next (bench/buyer.lua), so the peak is about 5,000 requests a second; connections
+that send back to back instead saturate this 2-core machine at about 10,000 requests a second through
+nginx and Varnish (docs/regions.md). It counts the requests that got past the edge: the
+regional Varnishes' backend requests, and the storefront processes' own counters (requests, renders,
+snapshot builds, database queries). The edge must absorb nearly everything. Runs in the first `make
+bench` pass only: the cluster brings its own PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import resource
+import time
+from pathlib import Path
+
+import pytest
+from rich.table import Table
+
+from bench.test_storefront_bench import (
+    CROWD_TIMEOUT,
+    allow_open_files,
+    console,
+    ended_on_error,
+    finish_wrk,
+    progress_bar,
+    start_wrk,
+    varnish_counters,
+)
+from tests.cluster.conftest import cluster  # noqa: F401 (the session's cluster, 3 regions)
+
+pytestmark = pytest.mark.bench
+
+WAVES = 10
+WAVE_CONNECTIONS = 1_000
+HOLD_SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+PAGE = "/s/demo/"
+BUYER = Path(__file__).with_name("buyer.lua")
+
+
+def storefront_ports(cluster) -> dict[str, int]:  # noqa: F811
+    config = cluster.config
+    ports = {"r1": config["ports"]["storefront"]}
+    ports.update(
+        {
+            region: config["ports"][f"regions/{region}/storefront"]
+            for region in config["edges"]
+            if region != "r1"
+        }
+    )
+    return ports
+
+
+def edge_states(cluster) -> dict[str, dict]:  # noqa: F811
+    return {
+        region: cluster.state("varnish" if region == "r1" else f"regions/{region}/varnish")
+        for region in cluster.config["edges"]
+    }
+
+
+def storefront_stats(port: int) -> dict:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", "/-/storefront")
+        return json.loads(connection.getresponse().read())
+    finally:
+        connection.close()
+
+
+def counters(cluster) -> dict:  # noqa: F811
+    stats = {region: storefront_stats(port) for region, port in storefront_ports(cluster).items()}
+    edges = {region: varnish_counters(state) for region, state in edge_states(cluster).items()}
+    return {
+        "backend_requests": sum(edge["MAIN.backend_req"] for edge in edges.values()),
+        # Less our own counters request to each storefront.
+        "storefront_requests": sum(s["requests"] for s in stats.values()) - len(stats),
+        "rendered": sum(s["rendered"] for s in stats.values()),
+        "snapshot_builds": sum(s["snapshot_builds"] for s in stats.values()),
+        "db_queries": sum(s["db_queries"] for s in stats.values()),
+    }
+
+
+@pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="the cluster brings its own PostgreSQL; the first `make bench` pass runs this once",
+)
+def test_ten_thousand_buyers_in_ten_seconds_through_the_global_entry(cluster):  # noqa: F811
+    old_limits = allow_open_files(WAVE_CONNECTIONS * 2 + 1_000)
+    regions = sorted(cluster.config["edges"])
+    for region in regions:  # each region's edge holds the page before the crowd comes
+        assert storefront_stats(storefront_ports(cluster)[region]) is not None
+    seconds = WAVES + HOLD_SECONDS
+    before = counters(cluster)
+    waves = []
+    started = time.monotonic()
+    try:
+        with progress_bar() as progress, ended_on_error(waves):
+            task = progress.add_task("flash crowd", total=seconds)
+            while any(wave.poll() is None for wave in waves) or len(waves) < WAVES:
+                elapsed = time.monotonic() - started
+                if len(waves) < WAVES and elapsed >= len(waves):
+                    region = regions[len(waves) % len(regions)]
+                    waves.append(
+                        start_wrk(
+                            cluster.url + PAGE,
+                            threads=1,
+                            connections=WAVE_CONNECTIONS,
+                            seconds=seconds - len(waves),  # every wave ends at the same time
+                            timeout=CROWD_TIMEOUT,
+                            headers={"X-Client-Region": region},
+                            script=BUYER,
+                        )
+                    )
+                description = f"flash crowd: {len(waves) * WAVE_CONNECTIONS:,} connections"
+                progress.update(task, completed=min(seconds, elapsed), description=description)
+                time.sleep(0.05)
+        wall = time.monotonic() - started
+        measured = [finish_wrk(wave) for wave in waves]
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, old_limits)
+    after = counters(cluster)
+    passed = {name: after[name] - before[name] for name in before}
+    requests = sum(wave.requests for wave in measured)
+    errors = sum(wave.errors for wave in measured)
+    table = Table(
+        title=f"Flash crowd: {WAVES * WAVE_CONNECTIONS:,} connections in {WAVES} s, {len(regions)} regions"
+    )
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for name, value in (
+        ("requests", f"{requests:,}"),
+        ("requests/s", f"{requests / wall:,.0f}"),
+        ("errors (socket + non-2xx)", f"{errors:,}"),
+        (
+            "worst wave p50 / p99",
+            f"{max(w.latency_ms[50] for w in measured):.1f} / "
+            f"{max(w.latency_ms[99] for w in measured):.1f} ms",
+        ),
+        ("requests past the edge (Varnish backend)", f"{passed['backend_requests']:,}"),
+        ("requests a storefront process answered", f"{passed['storefront_requests']:,}"),
+        ("pages rendered / snapshot builds", f"{passed['rendered']:,} / {passed['snapshot_builds']:,}"),
+        ("database queries", f"{passed['db_queries']:,}"),
+        ("absorbed by the edge", f"{100 * (1 - passed['backend_requests'] / max(1, requests)):.4f} %"),
+    ):
+        table.add_row(name, value)
+    console.print(table)
+    assert errors == 0, [wave.socket_errors for wave in measured]
+    assert passed["backend_requests"] <= 0.001 * requests, passed
