@@ -17,20 +17,15 @@ import http.client
 import json
 import os
 import resource
-import time
 from pathlib import Path
 
 import pytest
 from rich.table import Table
 
 from bench.test_storefront_bench import (
-    CROWD_TIMEOUT,
     allow_open_files,
     console,
-    ended_on_error,
-    finish_wrk,
-    progress_bar,
-    start_wrk,
+    crowd_waves,
     varnish_counters,
 )
 from tests.cluster.conftest import cluster  # noqa: F401 (the session's cluster, 3 regions)
@@ -39,7 +34,6 @@ pytestmark = pytest.mark.bench
 
 WAVES = 10
 WAVE_CONNECTIONS = 1_000
-HOLD_SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 PAGE = "/s/demo/"
 BUYER = Path(__file__).with_name("buyer.lua")
 
@@ -93,35 +87,15 @@ def counters(cluster) -> dict:  # noqa: F811
 def test_ten_thousand_buyers_in_ten_seconds_through_the_global_entry(cluster):  # noqa: F811
     old_limits = allow_open_files(WAVE_CONNECTIONS * 2 + 1_000)
     regions = sorted(cluster.config["edges"])
-    for region in regions:  # each region's edge holds the page before the crowd comes
-        assert storefront_stats(storefront_ports(cluster)[region]) is not None
-    seconds = WAVES + HOLD_SECONDS
     before = counters(cluster)
-    waves = []
-    started = time.monotonic()
     try:
-        with progress_bar() as progress, ended_on_error(waves):
-            task = progress.add_task("flash crowd", total=seconds)
-            while any(wave.poll() is None for wave in waves) or len(waves) < WAVES:
-                elapsed = time.monotonic() - started
-                if len(waves) < WAVES and elapsed >= len(waves):
-                    region = regions[len(waves) % len(regions)]
-                    waves.append(
-                        start_wrk(
-                            cluster.url + PAGE,
-                            threads=1,
-                            connections=WAVE_CONNECTIONS,
-                            seconds=seconds - len(waves),  # every wave ends at the same time
-                            timeout=CROWD_TIMEOUT,
-                            headers={"X-Client-Region": region},
-                            script=BUYER,
-                        )
-                    )
-                description = f"flash crowd: {len(waves) * WAVE_CONNECTIONS:,} connections"
-                progress.update(task, completed=min(seconds, elapsed), description=description)
-                time.sleep(0.05)
-        wall = time.monotonic() - started
-        measured = [finish_wrk(wave) for wave in waves]
+        measured, wall = crowd_waves(
+            cluster.url + PAGE,
+            waves=WAVES,
+            connections=WAVE_CONNECTIONS,
+            headers=lambda wave: {"X-Client-Region": regions[wave % len(regions)]},
+            script=BUYER,
+        )
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, old_limits)
     after = counters(cluster)

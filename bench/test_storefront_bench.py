@@ -558,30 +558,41 @@ def why_not_seen(edit: int, shown: str, reply: Reply, storefront: StorefrontProc
     )
 
 
-def flash_crowd(results: Results, crowd_front: StorefrontProcess, edge: dict, page: str) -> None:
-    seconds = CROWD_WAVES + SECONDS  # the ramp, then the whole crowd for SECONDS
-    storefront_before, varnish_before = crowd_front.stats(), varnish_counters(edge)
+def crowd_waves(
+    url: str, *, waves: int, connections: int, headers=lambda wave: None, script: Path | None = None
+) -> tuple[list[WrkResult], float]:
+    """`waves` wrk processes of `connections` each, started a second apart, all ending SECONDS after the
+    last one started; their results and the wall time. `headers(wave)` gives a wave's extra headers."""
+    seconds = waves + SECONDS
     started = time.monotonic()
-    waves: list[subprocess.Popen] = []
-    with progress_bar() as progress, ended_on_error(waves):
+    processes: list[subprocess.Popen] = []
+    with progress_bar() as progress, ended_on_error(processes):
         task = progress.add_task("flash crowd", total=seconds)
-        while any(wave.poll() is None for wave in waves) or len(waves) < CROWD_WAVES:
+        while any(process.poll() is None for process in processes) or len(processes) < waves:
             elapsed = time.monotonic() - started
-            if len(waves) < CROWD_WAVES and elapsed >= len(waves):
-                waves.append(
+            if len(processes) < waves and elapsed >= len(processes):
+                processes.append(
                     start_wrk(
-                        edge["url"] + page,
+                        url,
                         threads=1,
-                        connections=CROWD_WAVE_CONNECTIONS,
-                        seconds=seconds - len(waves),  # every wave ends at the same time
+                        connections=connections,
+                        seconds=seconds - len(processes),  # every wave ends at the same time
                         timeout=CROWD_TIMEOUT,
+                        headers=headers(len(processes)),
+                        script=script,
                     )
                 )
-            description = f"flash crowd: {len(waves) * CROWD_WAVE_CONNECTIONS:,} connections"
+            description = f"flash crowd: {len(processes) * connections:,} connections"
             progress.update(task, completed=min(seconds, elapsed), description=description)
             time.sleep(0.05)
     wall = time.monotonic() - started
-    measured = [finish_wrk(wave) for wave in waves]
+    return [finish_wrk(process) for process in processes], wall
+
+
+def flash_crowd(results: Results, crowd_front: StorefrontProcess, edge: dict, page: str) -> None:
+    seconds = CROWD_WAVES + SECONDS  # the ramp, then the whole crowd for SECONDS
+    storefront_before, varnish_before = crowd_front.stats(), varnish_counters(edge)
+    measured, wall = crowd_waves(edge["url"] + page, waves=CROWD_WAVES, connections=CROWD_WAVE_CONNECTIONS)
     storefront_after, varnish_after = crowd_front.stats(), varnish_counters(edge)
     requests = sum(wave.requests for wave in measured)
     results.crowd = {
