@@ -174,7 +174,7 @@ class Cluster:
         if pid is not None and folder.read_state().get("fingerprint") == fingerprint:
             return folder.read_state()
         if pid is not None:
-            throwaway.stop_pid(pid)
+            stop_group(pid)
         with open(os.devnull, "rb") as devnull, open(folder.log, "ab") as log:
             process = subprocess.Popen(
                 command, stdin=devnull, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO,
@@ -508,10 +508,26 @@ SERVER_ORDER = (
 )  # fmt: skip
 
 
+def stop_group(pid: int) -> None:
+    """Stop one of our processes and everything it started (granian's and uvicorn's workers): each runs
+    in a session of its own, so its process group is exactly that. SIGTERM, then SIGKILL for leftovers."""
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + throwaway.STOP_TIMEOUT_S
+    while time.monotonic() < deadline and throwaway.process_alive(pid):
+        time.sleep(0.05)
+    try:
+        os.killpg(pid, signal.SIGKILL)  # a worker its master did not wait for
+    except ProcessLookupError:
+        pass
+
+
 def _stop_process(folder: Path) -> bool:
     pid = AppDir(folder).running_pid()
     if pid is not None:
-        throwaway.stop_pid(pid)
+        stop_group(pid)
     return pid is not None
 
 
