@@ -35,18 +35,19 @@ def page(request, transactional_db, monkeypatch, screenshot_dir):
     # Playwright's sync API keeps an asyncio loop running in this thread; Django refuses ORM
     # calls under a running loop unless told that this thread is in fact synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    try:
-        with chromium() as browser:
+    with chromium() as browser:
+        try:
             the_page = phone_page(browser)
             yield the_page
             report = getattr(request.node, "report_call", None)
             if report is not None and report.failed:
                 name = safe_file_name(request.node.nodeid)
                 the_page.screenshot(path=screenshot_dir / f"FAILED-{name}.png", full_page=True)
-    finally:
-        # While the loop runs, Django keys connections to it, so ORM calls in the test body got
-        # connections of their own; close them now, or they outlive the test database.
-        connections.close_all()
+        finally:
+            # While Playwright's loop runs, Django keys connections to it, so ORM calls in the test
+            # body got connections of their own; close them before the loop stops, or they outlive
+            # the test database.
+            connections.close_all()
 
 
 @pytest.fixture
