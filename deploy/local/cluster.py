@@ -356,9 +356,11 @@ def up(options: argparse.Namespace) -> int:
         lambda: cluster.start_process("storefront", command, env, storefront_port),
     )
     for group in WORKER_GROUPS:
-        command = [str(BIN / "dukaan"), "worker", "--group", group]
+        port = cluster.port_for(f"worker-{group}")
+        command = [str(BIN / "dukaan"), "worker", "--group", group, "--metrics-port", str(port)]
         timed(
-            f"worker {group}", lambda g=group, c=command: cluster.start_process(f"worker-{g}", c, env, None)
+            f"worker {group} :{port}",
+            lambda g=group, c=command, p=port: cluster.start_process(f"worker-{g}", c, env, p),
         )
     edges = {"r1": varnish["port"]}
     for number in range(2, regions + 1):
@@ -409,8 +411,12 @@ def start_region(cluster: Cluster, number: int, env: dict[str, str], pg: dict, t
         f"{region} storefront :{port}",
         lambda: cluster.start_process(f"{base}/storefront", command, regional, port),
     )
-    command = [str(BIN / "dukaan"), "worker", "--group", "cache"]
-    timed(f"{region} projector", lambda: cluster.start_process(f"{base}/projector", command, regional, None))
+    metrics_port = cluster.port_for(f"{base}/projector")
+    command = [str(BIN / "dukaan"), "worker", "--group", "cache", "--metrics-port", str(metrics_port)]
+    timed(
+        f"{region} projector :{metrics_port}",
+        lambda: cluster.start_process(f"{base}/projector", command, regional, metrics_port),
+    )
     timed(f"{region} first store page", lambda: _wait_for_page(edge["port"], "/s/demo/"))
     return edge["port"]
 

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from dukaan.infra.metrics import LOGIN_CODES
 from dukaan.infra.sms import SmsNotSent, get_sms_backend
 
 from .models import ApiToken, LoginCode, User
@@ -76,11 +77,16 @@ def request_login_code(*, phone: str, ip: str | None) -> LoginCode:
     phone = normalize_phone(phone)
     backend = get_sms_backend()
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-    login_code = _create_login_code(phone=phone, ip=ip, code=code)
+    try:
+        login_code = _create_login_code(phone=phone, ip=ip, code=code)
+    except LoginRefused:
+        LOGIN_CODES.labels("refused").inc()
+        raise
     try:
         backend.send(to=phone, text=_sms_text(code))
     except SmsNotSent as error:
         logger.warning("login code SMS to %s not sent: %s", _masked(phone), error.message)
+        LOGIN_CODES.labels("not_sent").inc()
         login_code.delete()
         raise LoginRefused(
             "We couldn't send the SMS just now. Please try again in a minute.", retry_after_seconds=60
@@ -91,6 +97,7 @@ def request_login_code(*, phone: str, ip: str | None) -> LoginCode:
         phone=phone, used_at__isnull=True, expires_at__gt=now, created_at__lte=login_code.created_at
     ).exclude(pk=login_code.pk).update(expires_at=now)
     logger.info("login code sent to %s", _masked(phone))
+    LOGIN_CODES.labels("sent").inc()
     return login_code
 
 

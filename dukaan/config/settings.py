@@ -72,7 +72,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so that every read of the request (sessions included) is routed (infra/db_routing.py).
+    # Outermost, so the time and status it records are what the client got (infra/metrics.py).
+    "dukaan.infra.metrics.MetricsMiddleware",
+    # Before the rest, so that every read of the request (sessions included) is routed (db_routing.py).
     "dukaan.infra.db_routing.ReadRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -19,6 +19,8 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from dukaan.infra.metrics import EVENTS_HANDLED
+
 from .models import DeadLetter, ProcessedEvent
 
 logger = logging.getLogger(__name__)
@@ -129,11 +131,18 @@ def deliver(
     Returns "applied", "duplicate" or "dead-lettered". Never raises for a handler's error, so one
     poison event cannot stop its group.
     """
+    outcome = _deliver(group, event, on_applied=on_applied, dead_letter=dead_letter)
+    EVENTS_HANDLED.labels(group.instance, outcome).inc()
+    return outcome
+
+
+def _deliver(group: ConsumerGroup, event: Event, *, on_applied, dead_letter) -> str:
     attempts = settings.EVENT_MAX_ATTEMPTS
     for attempt in range(1, attempts + 1):
         try:
             return "applied" if apply(group, event, on_applied=on_applied) else "duplicate"
         except Exception as error:  # a handler's failure of any kind is retried, then parked
+            EVENTS_HANDLED.labels(group.instance, "failed-attempt").inc()
             if attempt == attempts:
                 logger.error("group %s gives up on %s %s: %r", group.name, event.type, event.id, error)
                 if dead_letter is not None:

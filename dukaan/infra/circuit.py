@@ -27,6 +27,14 @@ OPEN = "open"
 HALF_OPEN = "half-open"
 
 
+_breakers: list[CircuitBreaker] = []
+
+
+def all_breakers() -> list[CircuitBreaker]:
+    """Every breaker made in this process (for the metrics)."""
+    return list(_breakers)
+
+
 class CircuitBreaker:
     def __init__(
         self,
@@ -49,6 +57,7 @@ class CircuitBreaker:
         self._trial_in_flight = False
         self._trial_started = 0.0
         self.opened_count = 0  # how many times it opened from closed, for tests and metrics
+        _breakers.append(self)
 
     @property
     def state(self) -> str:

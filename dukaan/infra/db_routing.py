@@ -168,6 +168,11 @@ def monitor() -> ReplicaMonitor:
         return _monitor
 
 
+def replica_states() -> dict[str, ReplicaState]:
+    """What the monitor last measured; empty when this process has not used its replicas yet."""
+    return dict(_monitor.states) if _monitor is not None else {}
+
+
 def wait_for_replicas() -> None:
     """Let the replicas catch up with the primary (at most DB_REPLICA_MAX_LAG_SECONDS); no-op without."""
     if replica_aliases():

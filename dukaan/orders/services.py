@@ -20,6 +20,7 @@ from django.utils import timezone
 from dukaan.accounts.services import LoginRefused, normalize_phone
 from dukaan.catalog.models import Product, ProductVariant, Store
 from dukaan.events.outbox import emit
+from dukaan.infra.metrics import ORDERS_PLACED
 
 from .models import Order, OrderLine, Payment, ProcessedWebhook, StockSource
 from .payments import WebhookEvent, get_gateway
@@ -202,6 +203,7 @@ def _place(*, store: Store, lines: list[CartLine], buyer: Buyer, payment_method:
         for line in quote.lines
     )
     emit(aggregatetype=ORDER, event_type="order.placed", store_id=store.pk, data=_placed_data(order, quote))
+    transaction.on_commit(lambda: ORDERS_PLACED.labels(payment_method).inc())
     return order
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,6 +24,7 @@ from dukaan.catalog.models import Product, Store
 from dukaan.catalog.services import CATALOG
 from dukaan.events.outbox import emit
 from dukaan.infra.circuit import CircuitBreaker
+from dukaan.infra.metrics import SEARCH_DURATION
 
 from . import analysis
 from .backend import (
@@ -103,6 +105,7 @@ def _count_fallback() -> None:
 
 def search_products(query: SearchQuery) -> SearchResults:
     """The query's matches in its store: from the engine, or from the database when the engine fails."""
+    started = time.perf_counter()
     query = replace(query, synonyms=query.synonyms + store_synonyms(query.store_id))
     if breaker.allow():
         try:
@@ -112,9 +115,12 @@ def search_products(query: SearchQuery) -> SearchResults:
             logger.warning("search engine failed, answering from the database: %s", error)
         else:
             breaker.record_success()
+            SEARCH_DURATION.labels("engine").observe(time.perf_counter() - started)
             return results
     _count_fallback()
-    return database_search(query)
+    results = database_search(query)
+    SEARCH_DURATION.labels("database").observe(time.perf_counter() - started)
+    return results
 
 
 def database_search(query: SearchQuery) -> SearchResults:

@@ -44,6 +44,7 @@ from django.conf import settings
 from django.core.cache import caches
 
 from dukaan.infra.circuit import CircuitBreaker
+from dukaan.infra.metrics import CATALOG_CACHE_READS, SNAPSHOT_BUILDS
 
 if TYPE_CHECKING:
     from .selectors import StoreCatalog
@@ -119,6 +120,7 @@ def _build(store_id: int, build: Builder) -> StoreCatalog | None:
     global _builds
     with _builds_lock:
         _builds += 1
+    SNAPSHOT_BUILDS.inc()
     return build(store_id)
 
 
@@ -159,7 +161,9 @@ def read_through(store_id: int, build: Builder) -> StoreCatalog | None:
         return _coalesced((store_id, _NO_CACHE), lambda: _build(store_id, build), store_id, build)
     catalog = _current(store_id, found)
     if catalog is not None:
+        CATALOG_CACHE_READS.labels("hit").inc()
         return catalog
+    CATALOG_CACHE_READS.labels("miss").inc()
     generation = found.get(generation_key(store_id))
     return _coalesced((store_id, generation), lambda: _fill(store_id, build, generation), store_id, build)
 

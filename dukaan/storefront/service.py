@@ -48,6 +48,9 @@ from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.db import close_old_connections  # noqa: E402
 from django.db.backends.signals import connection_created  # noqa: E402
 from django.http.cookie import parse_cookie  # noqa: E402
+from prometheus_client import REGISTRY  # noqa: E402
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily  # noqa: E402
+from prometheus_client.registry import Collector  # noqa: E402
 
 from dukaan.infra import db_routing  # noqa: E402
 
@@ -476,7 +479,31 @@ def _store_of(headers: list[tuple[str, str]]) -> int | None:
     return None
 
 
+class StorefrontCollector(Collector):
+    """The worker's own counters on /metrics: the page hits that never reach Django are counted here."""
+
+    def __init__(self, app: StorefrontApp) -> None:
+        self.app = app
+
+    def collect(self):
+        counters = self.app.counters
+        for name, value, text in (
+            ("requests", counters.requests, "Requests this storefront worker received"),
+            ("page_hits", counters.page_hits, "Pages answered from the worker's memory"),
+            ("renders", counters.rendered, "Requests rendered by Django (misses, personal pages, POSTs)"),
+            ("invalidations", counters.invalidations, "Store invalidations received from the feed"),
+        ):
+            family = CounterMetricFamily(f"dukaan_storefront_{name}", text)
+            family.add_metric([], value)
+            yield family
+        kept = GaugeMetricFamily("dukaan_storefront_pages_kept", "Pages the worker keeps in memory")
+        kept.add_metric([], len(self.app.pages.pages))
+        yield kept
+
+
 def create_app() -> StorefrontApp:
     """uvicorn's app factory (`--factory`): one app, page cache and thread pool per worker."""
     db_routing.serve_reads_from_replicas()
-    return StorefrontApp()
+    app = StorefrontApp()
+    REGISTRY.register(StorefrontCollector(app))
+    return app

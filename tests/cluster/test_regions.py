@@ -49,3 +49,8 @@ def test_losing_a_region_under_load_fails_no_request_and_every_region_sees_each_
     assert set(summary["freshness"]) == {f"r{number}" for number in range(1, REGIONS + 1)}
     assert all(region["edits"] == 20 for region in summary["freshness"].values())
     assert plot.stat().st_size > 10_000
+    # Each projector says on its metrics port how many events it applied.
+    port = cluster.config["ports"]["regions/r3/projector"]
+    metrics = requests.get(f"http://127.0.0.1:{port}/metrics").text
+    applied = [line for line in metrics.splitlines() if line.startswith("dukaan_events_handled_total{")]
+    assert any('group="cache-r3"' in line and 'outcome="applied"' in line for line in applied), applied

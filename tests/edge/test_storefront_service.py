@@ -67,6 +67,13 @@ def test_a_page_is_rendered_once_then_served_from_memory_and_still_counted(
     assert replies[2].headers["xkey"] == f"store-{store.pk} product-{product.pk}"  # the edge still tags it
     stats = storefront.stats()
     assert (stats["rendered"], stats["page_hits"], stats["feed"]) == (1, 2, "up")
+    # Prometheus sees the hits that never reached Django, and Django's own count of the one render.
+    metrics = fetch(storefront.url, "/metrics").text
+    assert "dukaan_storefront_page_hits_total 2.0" in metrics
+    assert (
+        'dukaan_http_requests_total{method="GET",route="s/<slug:slug>/p/<int:product_id>/",status="200"} 1.0'
+        in metrics
+    )
 
     storefront.stop()  # a clean stop writes the views counted in memory
     viewed = OutboxEvent.objects.filter(type="storefront.viewed", aggregateid=str(store.pk))

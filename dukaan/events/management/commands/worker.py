@@ -5,6 +5,7 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from prometheus_client import start_http_server
 
 from dukaan.events.consumers import get_group, registered_groups
 
@@ -16,12 +17,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--group", required=True, help="the consumer group: " + ", ".join(registered_groups())
         )
+        parser.add_argument(
+            "--metrics-port",
+            type=int,
+            help="serve Prometheus metrics on 127.0.0.1:PORT (a worker has no web page)",
+        )
 
-    def handle(self, *args, group: str, **options):
+    def handle(self, *args, group: str, metrics_port: int | None, **options):
         try:
             consumer_group = get_group(group)
         except LookupError as error:
             raise CommandError(str(error)) from error
+        if metrics_port is not None:
+            try:
+                start_http_server(metrics_port, addr="127.0.0.1")
+            except OSError as error:
+                raise CommandError(f"--metrics-port {metrics_port}: {error.strerror}") from error
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
