@@ -409,7 +409,9 @@ def test_while_redis_is_down_a_process_builds_once_for_all_its_concurrent_reques
     got = []
 
     def slow_build(store_id):
-        time.sleep(0.3)
+        # Long enough that all 20 are certainly concurrent with it, even on a loaded CI machine
+        # (0.3 s once let a late thread start a second build).
+        time.sleep(1.0)
         return {"store": store_id}
 
     def buyer():
