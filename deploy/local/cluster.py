@@ -365,6 +365,9 @@ def up(options: argparse.Namespace) -> int:
     edges = {"r1": varnish["port"]}
     for number in range(2, regions + 1):
         edges[f"r{number}"] = start_region(cluster, number, env, pg, timed)
+    for stale in sorted(cluster.data.glob("regions/r*")):
+        if stale.name not in edges:
+            stop_region(stale)  # `up --regions 2` after `up --regions 3`
     percent = options.storefront_percent
     if percent is None:
         percent = cluster.config.get("storefront_percent", 100.0)
@@ -419,6 +422,16 @@ def start_region(cluster: Cluster, number: int, env: dict[str, str], pg: dict, t
     )
     timed(f"{region} first store page", lambda: _wait_for_page(edge["port"], "/s/demo/"))
     return edge["port"]
+
+
+def stop_region(folder: Path) -> None:
+    """Stop a region's processes and servers; its replica stays (it costs only WAL), its data too."""
+    for name in ("projector", "storefront"):
+        _stop_process(folder / name)
+    for name in ("varnish", "redis"):
+        if (folder / name / "state.json").exists():
+            script(name, "stop", "--dir", str(folder / name))
+    console.print(f"stopped region {folder.name}")
 
 
 def start_nginx(cluster: Cluster, port: int, *, reload: bool = True) -> dict:
@@ -591,6 +604,8 @@ def gather_status(cluster: Cluster) -> list[dict]:
         for folder in sorted(cluster.data.glob(pattern)):
             rows.append(_process_row(folder.name, folder))
     for region in sorted(cluster.data.glob("regions/r*")):
+        if region.name not in cluster.config.get("edges", {}):
+            continue  # a region `up --regions N` no longer runs
         for name in ("redis", "varnish"):
             if (region / name / "state.json").exists():
                 report = _status_json(name, "--dir", str(region / name))
