@@ -83,7 +83,8 @@ class ReplicaMonitor:
                 self._thread.start()
 
     def usable(self) -> list[str]:
-        self.start()
+        if self._thread is None:  # every request asks: take the lock only until the thread runs
+            self.start()
         # The first request of a process waits for the first check rather than guess.
         self.checked.wait(timeout=2)
         return [alias for alias, state in self.states.items() if state.usable]
@@ -128,7 +129,7 @@ class ReplicaMonitor:
         replica, already holds the change."""
         target = _lsn(PRIMARY, "pg_current_wal_lsn()")
         deadline = time.monotonic() + timeout
-        waiting = [alias for alias in self.usable()]
+        waiting = self.usable()
         while waiting:
             try:
                 waiting = [alias for alias in waiting if _lsn(alias, "pg_last_wal_replay_lsn()") < target]
