@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
+from dukaan.infra import metrics
+
 from .consumers import ConsumerGroup, Event, deliver
 from .models import DeadLetter, ProcessedEvent
 
@@ -27,6 +29,9 @@ logger = logging.getLogger(__name__)
 DLQ_TOPIC = "dukaan.dlq"
 TOPIC_PREFIX = "dukaan."
 REPLAY_READ_TIMEOUT_S = 60
+# How often a worker measures its lag for /metrics, and how long it waits for the broker's answer.
+LAG_MEASURE_SECONDS = 5
+LAG_MEASURE_TIMEOUT_SECONDS = 1
 
 
 def bootstrap_servers() -> str:
@@ -97,8 +102,12 @@ def run_worker(
     dead_letters = DeadLetterTopic(Producer({"bootstrap.servers": bootstrap_servers()}), group)
     consumer.subscribe(topics_for(group))
     log(f"Consumer group {group.name} reads {', '.join(topics_for(group))} from {bootstrap_servers()}.")
+    lag_measured_at = 0.0
     try:
         while not stop.is_set():
+            if time.monotonic() - lag_measured_at > LAG_MEASURE_SECONDS:
+                lag_measured_at = time.monotonic()
+                _measure_lag(consumer, group)
             message = consumer.poll(0.5)
             if message is None:
                 continue
@@ -117,6 +126,19 @@ def run_worker(
             close_old_connections()
     finally:
         consumer.close()
+
+
+def _measure_lag(consumer: Consumer, group: ConsumerGroup) -> None:
+    """Report how many messages of this worker's partitions it has not read yet (for /metrics)."""
+    try:
+        behind = 0
+        for partition in consumer.position(consumer.assignment()):
+            low, high = consumer.get_watermark_offsets(partition, timeout=LAG_MEASURE_TIMEOUT_SECONDS)
+            behind += high - (partition.offset if partition.offset >= 0 else low)
+    except KafkaException as error:
+        logger.debug("kafka: could not measure the lag of %s: %s", group.instance, error)
+        return
+    metrics.record_consumer_lag(group.instance, behind)
 
 
 def _commit(consumer: Consumer, message) -> None:

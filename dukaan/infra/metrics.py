@@ -11,7 +11,15 @@ from __future__ import annotations
 import time
 
 from django.http import HttpResponse
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -83,6 +91,81 @@ class StateCollector(Collector):
 REGISTRY.register(StateCollector())
 
 
+class DatabaseCollector(Collector):
+    """Gauges read from the database when the web's /metrics is scraped (never from a worker's thread).
+
+    Outbox backlog and consumer lag of the embedded bus (local://: positions in the outbox table; with
+    Kafka each worker reports its own lag), and the WAL each replication slot keeps on the primary
+    (Debezium's slot and the replicas'): a slot whose reader stopped keeps WAL until the disk fills.
+    A database that does not answer leaves these gauges out of the scrape; the request metrics stay.
+    """
+
+    def describe(self):
+        return []  # nothing to check at registration; collect() reads the database
+
+    def collect(self):
+        from django.conf import settings
+        from django.db import DatabaseError, connections
+
+        try:
+            if settings.EVENT_BUS_URL.startswith("local:"):
+                yield from self._embedded_bus()
+            if connections["default"].vendor == "postgresql":
+                yield self._slots(connections["default"])
+        except DatabaseError:
+            return
+
+    def _embedded_bus(self):
+        from django.db.models import Max
+
+        from dukaan.events.consumers import registered_groups
+        from dukaan.events.models import ConsumerOffset, OutboxEvent
+
+        backlog = GaugeMetricFamily("dukaan_outbox_backlog", "Outbox events committed, not yet published")
+        backlog.add_metric([], OutboxEvent.objects.filter(position__isnull=True).count())
+        yield backlog
+        last = OutboxEvent.objects.aggregate(last=Max("position"))["last"] or 0
+        offsets = dict(ConsumerOffset.objects.values_list("group", "position"))
+        lag = GaugeMetricFamily(
+            "dukaan_consumer_lag_events", "Published events the group has not handled yet", labels=["group"]
+        )
+        for name in registered_groups():
+            lag.add_metric([name], max(last - offsets.get(name, 0), 0))
+        yield lag
+
+    def _slots(self, connection):
+        retained = GaugeMetricFamily(
+            "dukaan_replication_slot_retained_bytes",
+            "WAL the primary keeps for each replication slot",
+            labels=["slot"],
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT slot_name, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) "
+                "FROM pg_replication_slots WHERE restart_lsn IS NOT NULL AND NOT pg_is_in_recovery()"
+            )
+            for slot, retained_bytes in cursor.fetchall():
+                retained.add_metric([slot], float(retained_bytes))
+        return retained
+
+
+# Served by the /metrics view only: a worker's metrics thread has no business holding a connection.
+DATABASE_REGISTRY = CollectorRegistry(auto_describe=False)
+DATABASE_REGISTRY.register(DatabaseCollector())
+_consumer_lag: Gauge | None = None
+
+
+def record_consumer_lag(group: str, events: int) -> None:
+    """A Kafka worker's lag (its partitions' end offsets minus its position), made on first use so that
+    a web process, which reports the embedded bus's lag under the same name, never declares it twice."""
+    global _consumer_lag
+    if _consumer_lag is None:
+        _consumer_lag = Gauge(
+            "dukaan_consumer_lag_events", "Published events the group has not handled yet", ["group"]
+        )
+    _consumer_lag.labels(group).set(events)
+
+
 class MetricsMiddleware:
     """Counts and times every request by the URL pattern it matched."""
 
@@ -101,4 +184,5 @@ class MetricsMiddleware:
 
 def metrics(request) -> HttpResponse:
     """Prometheus's scrape target. Keep it off the internet: nginx answers /metrics only on loopback."""
-    return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
+    body = generate_latest(REGISTRY) + generate_latest(DATABASE_REGISTRY)
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

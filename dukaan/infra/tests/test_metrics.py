@@ -87,3 +87,32 @@ def test_each_event_a_group_handles_is_counted_by_outcome(store):
     catalog.create_category(store=store, name="Lamps")
     run_pending()
     assert value("dukaan_events_handled_total", group="cache", outcome="applied") == before + 1
+
+
+def test_the_embedded_bus_reports_its_backlog_and_each_groups_lag(client, store):
+    from dukaan.events.local import relay_once
+
+    run_pending()
+    catalog.create_category(store=store, name="Lamps")
+    text = scraped(client)
+    assert "dukaan_outbox_backlog 1.0" in text
+    relay_once()  # published, not yet handled by any group
+    text = scraped(client)
+    assert "dukaan_outbox_backlog 0.0" in text
+    assert 'dukaan_consumer_lag_events{group="cache"} 1.0' in text
+    run_pending()
+    assert 'dukaan_consumer_lag_events{group="cache"} 0.0' in scraped(client)
+
+
+def test_each_replication_slot_shows_the_wal_it_keeps(client, db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("replication slots are PostgreSQL's; the PostgreSQL pass of make test runs this")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_create_physical_replication_slot('metrics_test_slot', true)")
+    try:
+        assert 'dukaan_replication_slot_retained_bytes{slot="metrics_test_slot"}' in scraped(client)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_drop_replication_slot('metrics_test_slot')")
