@@ -61,12 +61,36 @@ def _consumer(group: ConsumerGroup, **overrides) -> Consumer:
     )
 
 
+def group_lag(group: ConsumerGroup, timeout: float = LAG_MEASURE_TIMEOUT_SECONDS) -> int | None:
+    """Messages on the group's topics past its committed offsets, asked of Kafka from any process
+    (the staff /status page); None when Kafka does not answer in time."""
+    consumer = _consumer(group)
+    try:
+        partitions = [
+            TopicPartition(topic, number)
+            for topic in topics_for(group)
+            for number in consumer.list_topics(topic, timeout=timeout).topics[topic].partitions
+        ]
+        behind = 0
+        for partition in consumer.committed(partitions, timeout=timeout):
+            low, high = consumer.get_watermark_offsets(partition, timeout=timeout)
+            behind += high - (partition.offset if partition.offset >= 0 else low)
+        return behind
+    except KafkaException:
+        return None
+    finally:
+        consumer.close()
+
+
 def event_from_message(message) -> Event:
     aggregatetype = message.topic().removeprefix(TOPIC_PREFIX)
     envelope = json.loads(message.value())
     if isinstance(envelope, str):  # a payload column read as text holds the JSON once more
         envelope = json.loads(envelope)
-    return Event.from_envelope(envelope, aggregatetype)
+    # Debezium copies the outbox row's traceparent column into this header (debezium-outbox.json).
+    headers = dict(message.headers() or [])
+    traceparent = (headers.get("traceparent") or b"").decode("ascii", errors="replace")
+    return Event.from_envelope(envelope, aggregatetype, traceparent=traceparent)
 
 
 class DeadLetterTopic:

@@ -105,48 +105,35 @@ class DatabaseCollector(Collector):
 
     def collect(self):
         from django.conf import settings
-        from django.db import DatabaseError, connections
+        from django.db import DatabaseError
+
+        from . import status
 
         try:
             if settings.EVENT_BUS_URL.startswith("local:"):
-                yield from self._embedded_bus()
-            if connections["default"].vendor == "postgresql":
-                yield self._slots(connections["default"])
+                backlog = GaugeMetricFamily(
+                    "dukaan_outbox_backlog", "Outbox events committed, not yet published"
+                )
+                backlog.add_metric([], status.outbox_backlog())
+                yield backlog
+                lag = GaugeMetricFamily(
+                    "dukaan_consumer_lag_events",
+                    "Published events the group has not handled yet",
+                    labels=["group"],
+                )
+                for group, behind in status.embedded_consumer_lags().items():
+                    lag.add_metric([group], behind)
+                yield lag
+            retained = GaugeMetricFamily(
+                "dukaan_replication_slot_retained_bytes",
+                "WAL the primary keeps for each replication slot",
+                labels=["slot"],
+            )
+            for slot, kept in status.replication_slots().items():
+                retained.add_metric([slot], kept)
+            yield retained
         except DatabaseError:
             return
-
-    def _embedded_bus(self):
-        from django.db.models import Max
-
-        from dukaan.events.consumers import registered_groups
-        from dukaan.events.models import ConsumerOffset, OutboxEvent
-
-        backlog = GaugeMetricFamily("dukaan_outbox_backlog", "Outbox events committed, not yet published")
-        backlog.add_metric([], OutboxEvent.objects.filter(position__isnull=True).count())
-        yield backlog
-        last = OutboxEvent.objects.aggregate(last=Max("position"))["last"] or 0
-        offsets = dict(ConsumerOffset.objects.values_list("group", "position"))
-        lag = GaugeMetricFamily(
-            "dukaan_consumer_lag_events", "Published events the group has not handled yet", labels=["group"]
-        )
-        for name in registered_groups():
-            lag.add_metric([name], max(last - offsets.get(name, 0), 0))
-        yield lag
-
-    def _slots(self, connection):
-        retained = GaugeMetricFamily(
-            "dukaan_replication_slot_retained_bytes",
-            "WAL the primary keeps for each replication slot",
-            labels=["slot"],
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT slot_name, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) "
-                "FROM pg_replication_slots WHERE restart_lsn IS NOT NULL AND NOT pg_is_in_recovery()"
-            )
-            for slot, retained_bytes in cursor.fetchall():
-                retained.add_metric([slot], float(retained_bytes))
-        return retained
 
 
 # Served by the /metrics view only: a worker's metrics thread has no business holding a connection.
@@ -166,6 +153,12 @@ def record_consumer_lag(group: str, events: int) -> None:
     _consumer_lag.labels(group).set(events)
 
 
+def request_route(request) -> str:
+    """The URL pattern a handled request matched (`s/<slug:slug>/`), or "unmatched" (a 404)."""
+    match = getattr(request, "resolver_match", None)
+    return match.route if match is not None and match.route else "unmatched"
+
+
 class MetricsMiddleware:
     """Counts and times every request by the URL pattern it matched."""
 
@@ -175,8 +168,7 @@ class MetricsMiddleware:
     def __call__(self, request):
         started = time.perf_counter()
         response = self.get_response(request)
-        match = getattr(request, "resolver_match", None)
-        route = match.route if match is not None and match.route else "unmatched"
+        route = request_route(request)
         HTTP_DURATION.labels(route, request.method).observe(time.perf_counter() - started)
         HTTP_REQUESTS.labels(route, request.method, str(response.status_code)).inc()
         return response
