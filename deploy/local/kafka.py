@@ -259,6 +259,22 @@ def choose_ports(previous: dict, names: list[str], keep: dict[str, int]) -> dict
     return chosen
 
 
+def slot_wal_status(pg_url: str, slot: str) -> str | None:
+    """The replication slot's wal_status (reserved, extended, unreserved, lost), None if there is none."""
+    from postgres import find_bindir
+
+    result = subprocess.run(
+        [str(find_bindir() / "psql"), "-XAtq", "-v", "ON_ERROR_STOP=1", "-v", f"slot={slot}", "-d", pg_url],
+        input="SELECT wal_status FROM pg_replication_slots WHERE slot_name = :'slot';",
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    if result.returncode != 0:
+        raise Refused(f"could not read the replication slots of {redacted(pg_url)}: {result.stderr.strip()}")
+    return result.stdout.strip() or None
+
+
 def tail(path: Path, lines: int = 25) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -637,13 +653,26 @@ def start(args) -> int:
             before.get("database"),
             before.get("slot"),
         ) != (redacted(pg_url), args.slot)
-        if args.reset_offsets or source_changed:
+        # After a crash Connect's offsets (flushed every few seconds) can be older than the slot's
+        # confirmed position (Debezium, and the driver on keepalives, confirm only what was published),
+        # and Debezium then refuses to start. The slot knows where to resume: an existing slot makes
+        # the offsets redundant, so a Connect that is not running starts from the slot.
+        slot_kept = (
+            bool(pg_url) and not connect_pid and slot_wal_status(pg_url, args.slot) not in {None, "lost"}
+        )
+        if args.reset_offsets or source_changed or slot_kept:
             if connect_pid:
                 stop_component(data, "connect", args.stop_timeout)
                 connect_pid = None
             if data.offsets_file.exists():
                 data.offsets_file.unlink()
-                why = "as asked" if args.reset_offsets else f"they were {before.get('database')}'s"
+                why = (
+                    "as asked"
+                    if args.reset_offsets
+                    else f"they were {before.get('database')}'s"
+                    if source_changed
+                    else f"slot {args.slot} holds the position"
+                )
                 say(f"forgot Connect's offsets ({why}): Debezium starts from the slot's current position")
         ports: dict[str, int] = {}
         if broker_pid:

@@ -48,6 +48,28 @@ if env_bool("DUKAAN_BEHIND_TLS_PROXY", DEPLOYED):
 SECURE_HSTS_SECONDS = int(
     os.environ.get("DUKAAN_HSTS_SECONDS", 31_536_000 if DUKAAN_ENV == "production" else 0)
 )
+# HSTS also covers this host's own subdomains (*.shop.example.com, never its siblings), and says the
+# host may be put in browsers' built-in https-only list; only the domain's owner can ask for that
+# (hstspreload.org), and it is as hard to undo, so both are production's, each with its own off switch.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DUKAAN_HSTS_INCLUDE_SUBDOMAINS", DUKAAN_ENV == "production")
+SECURE_HSTS_PRELOAD = env_bool("DUKAAN_HSTS_PRELOAD", DUKAAN_ENV == "production")
+# Production answers plain http with a redirect to https (the load balancer's X-Forwarded-Proto says
+# which a request was). The probes and the Prometheus scrape reach a pod directly over http, so they
+# are exempt. Staging stays off: the local cluster serves plain http (DUKAAN_SECURE_COOKIES=false).
+SECURE_SSL_REDIRECT = env_bool("DUKAAN_SSL_REDIRECT", DUKAAN_ENV == "production")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# Scripts never read the session or CSRF cookie (forms carry the token); neither goes to other sites'
+# requests except top-level links into a store (Lax), so a shared link opens with the buyer's cart.
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+# Other sites learn nothing from a click out of a store (wa.me, a UPI app): not the store, and never a
+# cart or order address, which are secrets in a URL. Our own pages still get the full Referer, which
+# Django's CSRF check on https relies on.
+SECURE_REFERRER_POLICY = "same-origin"
+# A page opened from ours (or ours opened from another) gets no handle on the other's window.
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env_list("DUKAAN_CSRF_TRUSTED_ORIGINS")
 # The absolute address buyers reach; used for share links and QR codes.
 SITE_URL = os.environ.get("DUKAAN_SITE_URL", "http://localhost:8000").rstrip("/")
@@ -74,9 +96,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so the time and status it records are what the client got (infra/metrics.py).
     "dukaan.infra.metrics.MetricsMiddleware",
+    # A server span around the rest of the request, named by its URL pattern (infra/tracing.py).
+    "dukaan.infra.tracing.TracingMiddleware",
+    # Inside the span, so the access line has its trace id too: a request id on each line (infra/logs.py).
+    "dukaan.infra.logs.RequestIdMiddleware",
     # Before the rest, so that every read of the request (sessions included) is routed (db_routing.py).
     "dukaan.infra.db_routing.ReadRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "dukaan.infra.security.SecurityHeadersMiddleware",  # CSP and Permissions-Policy, static files included
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -125,6 +152,10 @@ else:
     # PgBouncer in transaction pooling hands each transaction to any server connection, so a cursor
     # that outlives its transaction (a named, server-side one) would vanish: fetch results whole.
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    # A primary (or PgBouncer) that accepts no connection within this long counts as down: requests that
+    # need it answer 503 instead of hanging (dukaan/infra/unavailable.py).
+    DB_CONNECT_TIMEOUT_SECONDS = int(os.environ.get("DB_CONNECT_TIMEOUT_SECONDS", "3"))
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT_SECONDS
 # Streaming replicas that serve reads (dukaan/infra/db_routing.py); empty = every read on the primary.
 DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS")
 for _number, _url in enumerate(DATABASE_REPLICA_URLS):
@@ -153,6 +184,8 @@ if DB_READ_YOUR_WRITES_SECONDS <= DB_REPLICA_MAX_LAG_SECONDS:
     )
 # How often each process measures its replicas' health and lag (in a background thread).
 DB_REPLICA_CHECK_SECONDS = float(os.environ.get("DB_REPLICA_CHECK_SECONDS", "0.5"))
+# A request that fails because the database does not answer gets a 503 asking to come back this much later.
+DB_UNAVAILABLE_RETRY_AFTER_SECONDS = int(os.environ.get("DB_UNAVAILABLE_RETRY_AFTER_SECONDS", "30"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -255,6 +288,8 @@ CATALOG_PREWARM = env_bool("CATALOG_PREWARM", False)
 # local:// = the outbox relay and every consumer group run as threads inside the web process.
 # kafka://host:port = Debezium publishes the outbox to Kafka; `dukaan worker --group NAME` consumes.
 EVENT_BUS_URL = os.environ.get("EVENT_BUS_URL", "local://")
+# Kafka clients' socket and delivery timeout: a broker silent this long counts as failed.
+KAFKA_TIMEOUT_SECONDS = float(os.environ.get("KAFKA_TIMEOUT_SECONDS", "10"))
 # Set by `dukaan up` for the process it serves from, so only that process runs the embedded workers.
 EVENT_RUN_EMBEDDED_WORKERS = env_bool("DUKAAN_RUN_EMBEDDED_WORKERS", False)
 # A safety net only: commits wake the relay at once; this bounds the delay for commits made by
@@ -275,6 +310,10 @@ S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "")
 S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")
 # A bucket that takes longer to connect or to answer counts as down: the merchant is asked to retry.
 S3_TIMEOUT_SECONDS = float(os.environ.get("S3_TIMEOUT_SECONDS", "5"))
+# After this many failed calls in a row the bucket's circuit opens: uploads and /media reads fail at
+# once (503, "try again") and one call tries the bucket again every S3_BREAKER_RESET_SECONDS.
+S3_BREAKER_FAILURES = int(os.environ.get("S3_BREAKER_FAILURES", "3"))
+S3_BREAKER_RESET_SECONDS = float(os.environ.get("S3_BREAKER_RESET_SECONDS", "10"))
 
 
 def media_storage(
@@ -386,18 +425,34 @@ SMS_CONSOLE_LOG = Path(os.environ.get("SMS_CONSOLE_LOG", VAR_DIR / "sms.log"))
 SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
 SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN", "")
 SMS_HTTP_TIMEOUT_SECONDS = float(os.environ.get("SMS_HTTP_TIMEOUT_SECONDS", "5"))
+# Tries per message when the provider is unreachable or answers 5xx (not after a timeout).
+SMS_RETRY_ATTEMPTS = int(os.environ.get("SMS_RETRY_ATTEMPTS", "3"))
+# After this many failed messages in a row logins are told at once to come back in RESET seconds.
+SMS_BREAKER_FAILURES = int(os.environ.get("SMS_BREAKER_FAILURES", "3"))
+SMS_BREAKER_RESET_SECONDS = float(os.environ.get("SMS_BREAKER_RESET_SECONDS", "30"))
 PHONE_DEFAULT_REGION = os.environ.get("DUKAAN_PHONE_DEFAULT_REGION", "IN")
 OTP_TTL_SECONDS = int(os.environ.get("OTP_TTL_SECONDS", "300"))
 OTP_MAX_TRIES = int(os.environ.get("OTP_MAX_TRIES", "5"))
 OTP_RESEND_SECONDS = int(os.environ.get("OTP_RESEND_SECONDS", "30"))
 OTP_MAX_PER_PHONE_PER_HOUR = int(os.environ.get("OTP_MAX_PER_PHONE_PER_HOUR", "5"))
 OTP_MAX_PER_IP_PER_HOUR = int(os.environ.get("OTP_MAX_PER_IP_PER_HOUR", "20"))
+# Wrong codes one number may try in an hour, across all its codes (a new code does not reset it).
+OTP_MAX_WRONG_TRIES_PER_PHONE_PER_HOUR = int(os.environ.get("OTP_MAX_WRONG_TRIES_PER_PHONE_PER_HOUR", "10"))
+# Against SMS pumping: codes per hour to all numbers starting with the same OTP_PREFIX_DIGITS digits
+# (country code included, e.g. +9198123 for 7), whichever addresses ask.
+OTP_PREFIX_DIGITS = int(os.environ.get("OTP_PREFIX_DIGITS", "7"))
+OTP_MAX_PER_PREFIX_PER_HOUR = int(os.environ.get("OTP_MAX_PER_PREFIX_PER_HOUR", "30"))
 
 # --- Payments --------------------------------------------------------------------------------
 # Cash on delivery and UPI links need no provider. PAYMENT_GATEWAY names an online provider's
 # adapter ("fake" is the local stand-in with the same order + signed-webhook flow); empty = none.
 PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "")
 PAYMENT_WEBHOOK_SECRET = os.environ.get("PAYMENT_WEBHOOK_SECRET", "dev-only-webhook-secret")
+# How long an adapter waits for the provider to open an order; after this many failures in a row the
+# provider is skipped (buyers told at once) for the reset time, then tried again.
+PAYMENT_TIMEOUT_SECONDS = float(os.environ.get("PAYMENT_TIMEOUT_SECONDS", "10"))
+PAYMENT_BREAKER_FAILURES = int(os.environ.get("PAYMENT_BREAKER_FAILURES", "3"))
+PAYMENT_BREAKER_RESET_SECONDS = float(os.environ.get("PAYMENT_BREAKER_RESET_SECONDS", "30"))
 # A buyer may order at most this many of one line; more is a typo or an attack.
 ORDER_MAX_QUANTITY = int(os.environ.get("ORDER_MAX_QUANTITY", "100"))
 
@@ -422,15 +477,61 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
+# --- Logs -----------------------------------------------------------------------------------
+# Every line, ours and the libraries', goes through one formatter (infra/logs.py), on stderr: json = one
+# JSON object a line for a log collector (the default where deployed), console = readable lines.
+LOG_FORMATS = ("json", "console")
+DUKAAN_LOG_FORMAT = os.environ.get("DUKAAN_LOG_FORMAT", "json" if DEPLOYED else "console").strip().lower()
+if DUKAAN_LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(
+        "DUKAAN_LOG_FORMAT must be json (one JSON object a line, for a log collector) or console "
+        f"(readable lines, for a person), not {DUKAAN_LOG_FORMAT!r}."
+    )
+# Plain data only: `dukaan web` hands it to granian as JSON, `dukaan storefront` to uvicorn.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"dukaan": {"()": "dukaan.infra.logs.formatter", "log_format": DUKAAN_LOG_FORMAT}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "dukaan"}},
+    # Least important level written (DEBUG, INFO, WARNING, ERROR).
     "root": {"handlers": ["console"], "level": os.environ.get("DUKAAN_LOG_LEVEL", "INFO")},
-    # The Elasticsearch client logs every request at INFO; failures reach us as SearchUnavailable.
-    "loggers": {"django.server": {"level": "WARNING"}, "elastic_transport": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own handlers (plain text, and mail to ADMINS) give way to ours. INFO even when
+        # DUKAAN_LOG_LEVEL=DEBUG: Django's debug lines are SQL with its values (session keys among them).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # runserver's access lines repeat RequestIdMiddleware's (dukaan.access).
+        "django.server": {"handlers": [], "level": "WARNING", "propagate": True},
+        # The Elasticsearch client logs every request at INFO; failures reach us as SearchUnavailable.
+        "elastic_transport": {"level": "WARNING"},
+    },
 }
+
+
+# --- Tracing --------------------------------------------------------------------------------
+# OpenTelemetry spans (infra/tracing.py): console = one JSON span a line appended to DUKAAN_TRACES_FILE,
+# otlp = sent to an OpenTelemetry collector, off = none. On by default only on a laptop (dev); the test
+# suite (pytest sets PYTEST_VERSION) and deployments record nothing unless told.
+TRACES_CHOICES = ("off", "console", "otlp")
+_traces_default = "console" if DUKAAN_ENV == "dev" and "PYTEST_VERSION" not in os.environ else "off"
+DUKAAN_TRACES = os.environ.get("DUKAAN_TRACES", _traces_default).strip().lower()
+if DUKAAN_TRACES not in TRACES_CHOICES:
+    raise ImproperlyConfigured(
+        f"DUKAAN_TRACES must be one of {', '.join(TRACES_CHOICES)}, not {DUKAAN_TRACES!r}. For another "
+        "tracing backend (Zipkin, Jaeger, Tempo, ...) use otlp and point OTEL_EXPORTER_OTLP_ENDPOINT "
+        "at an OpenTelemetry collector."
+    )
+# Where DUKAAN_TRACES=console appends its spans (`tail -f` it, or load it into any JSON tool).
+DUKAAN_TRACES_FILE = Path(os.environ.get("DUKAAN_TRACES_FILE", VAR_DIR / "traces.jsonl"))
+# The collector's OTLP/HTTP address (the standard variable); spans are POSTed to <it>/v1/traces.
+OTEL_EXPORTER_OTLP_ENDPOINT = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318")
+if DUKAAN_TRACES == "otlp" and not re.fullmatch(r"https?://[^/?#]+[^?#]*", OTEL_EXPORTER_OTLP_ENDPOINT):
+    raise ImproperlyConfigured(
+        "OTEL_EXPORTER_OTLP_ENDPOINT must be the collector's http(s) address, such as "
+        f"http://127.0.0.1:4318, not {OTEL_EXPORTER_OTLP_ENDPOINT!r}"
+    )
+# The service spans are filed under; empty = named after the process: dukaan-web, dukaan-storefront,
+# dukaan-worker-<group>.
+OTEL_SERVICE_NAME = os.environ.get("OTEL_SERVICE_NAME", "").strip()
 
 
 # --- Environment checks ---------------------------------------------------------------------

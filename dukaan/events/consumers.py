@@ -13,12 +13,14 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from opentelemetry.trace import SpanKind, StatusCode
 
+from dukaan.infra import logs, tracing
 from dukaan.infra.metrics import EVENTS_HANDLED
 
 from .models import DeadLetter, ProcessedEvent
@@ -37,9 +39,11 @@ class Event:
     occurred_at: str
     data: dict[str, Any]
     aggregatetype: str
+    # The W3C trace context of the span that emitted it ("" = none): the consumer's span continues it.
+    traceparent: str = field(default="", compare=False)
 
     @classmethod
-    def from_envelope(cls, envelope: dict[str, Any], aggregatetype: str) -> "Event":
+    def from_envelope(cls, envelope: dict[str, Any], aggregatetype: str, traceparent: str = "") -> "Event":
         return cls(
             id=envelope["id"],
             type=envelope["type"],
@@ -48,6 +52,7 @@ class Event:
             occurred_at=envelope["occurred_at"],
             data=envelope.get("data", {}),
             aggregatetype=aggregatetype,
+            traceparent=traceparent,
         )
 
 
@@ -131,7 +136,19 @@ def deliver(
     Returns "applied", "duplicate" or "dead-lettered". Never raises for a handler's error, so one
     poison event cannot stop its group.
     """
-    outcome = _deliver(group, event, on_applied=on_applied, dead_letter=dead_letter)
+    with (
+        logs.event_context(group, event),
+        tracing.span(
+            f"{group.name} handle {event.type}",
+            kind=SpanKind.CONSUMER,
+            traceparent=event.traceparent,
+            **{"messaging.consumer.group.name": group.instance, "dukaan.event.id": event.id},
+        ) as current,
+    ):
+        outcome = _deliver(group, event, on_applied=on_applied, dead_letter=dead_letter)
+        current.set_attribute("dukaan.event.outcome", outcome)
+        if outcome == "dead-lettered":
+            current.set_status(StatusCode.ERROR, "the group gave up on the event: a dead letter")
     EVENTS_HANDLED.labels(group.instance, outcome).inc()
     return outcome
 

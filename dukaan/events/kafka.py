@@ -56,6 +56,10 @@ def _consumer(group: ConsumerGroup, **overrides) -> Consumer:
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
             "session.timeout.ms": 10_000,
+            # A broker that does not answer a request within this long counts as failed (librdkafka
+            # then retries on its own and reconnects with backoff).
+            "socket.timeout.ms": int(settings.KAFKA_TIMEOUT_SECONDS * 1000),
+            "logger": logger,  # librdkafka's own lines through our formatter (JSON where deployed)
             **overrides,
         }
     )
@@ -123,7 +127,16 @@ def run_worker(
     group: ConsumerGroup, *, stop: threading.Event, log: Callable[[str], None] = logger.info
 ) -> None:
     consumer = _consumer(group)
-    dead_letters = DeadLetterTopic(Producer({"bootstrap.servers": bootstrap_servers()}), group)
+    producer = Producer(
+        {
+            "bootstrap.servers": bootstrap_servers(),
+            "socket.timeout.ms": int(settings.KAFKA_TIMEOUT_SECONDS * 1000),
+            # librdkafka retries a produce until this; past it the delivery report says it failed.
+            "message.timeout.ms": int(settings.KAFKA_TIMEOUT_SECONDS * 1000),
+            "logger": logger,
+        }
+    )
+    dead_letters = DeadLetterTopic(producer, group)
     consumer.subscribe(topics_for(group))
     log(f"Consumer group {group.name} reads {', '.join(topics_for(group))} from {bootstrap_servers()}.")
     lag_measured_at = 0.0

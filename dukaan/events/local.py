@@ -53,7 +53,7 @@ def consume_once(group: ConsumerGroup) -> int:
     if not rows:
         return 0
     for row in rows:
-        event = Event.from_envelope(row.payload, row.aggregatetype)
+        event = Event.from_envelope(row.payload, row.aggregatetype, traceparent=row.traceparent)
         if group.wants(event):
             deliver(group, event, on_applied=lambda position=row.position: _advance(group, position))
     _advance(group, rows[-1].position)

@@ -22,6 +22,10 @@ class OutboxEvent(models.Model):
     # Set by the embedded relay in the order it sees rows commit: consumers read by position.
     # Debezium's router ignores the column; in Kafka mode the WAL gives the order instead.
     position = models.BigIntegerField(null=True, blank=True, unique=True)
+    # The W3C trace context of the span that wrote the row; Debezium sends it as the Kafka header
+    # `traceparent`, and consumers continue that trace. "" = written outside a trace. The database
+    # default lets a process still running the previous release insert rows without it.
+    traceparent = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         db_table = "outbox"

@@ -8,6 +8,8 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
+from dukaan.infra.tracing import current_traceparent
+
 from .local import notify_commit
 from .models import OutboxEvent
 
@@ -43,7 +45,12 @@ def outbox_event(*, aggregatetype: str, event_type: str, store_id: int, data: di
         "data": _jsonable(data),
     }
     return OutboxEvent(
-        id=event_id, aggregatetype=aggregatetype, aggregateid=str(store_id), type=event_type, payload=envelope
+        id=event_id,
+        aggregatetype=aggregatetype,
+        aggregateid=str(store_id),
+        type=event_type,
+        payload=envelope,
+        traceparent=current_traceparent(),  # consumers continue the writer's trace (infra/tracing.py)
     )
 
 

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class InfraConfig(AppConfig):
     name = "dukaan.infra"
     label = "infra"
+
+    def ready(self) -> None:
+        from . import tracing
+
+        tracing.setup()

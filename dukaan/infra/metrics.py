@@ -80,6 +80,12 @@ class StateCollector(Collector):
             "1 if reads may go to the replica (up, lag under the threshold)",
             labels=["replica"],
         )
+        if db_routing.replica_aliases():
+            primary = GaugeMetricFamily(
+                "dukaan_primary_up", "0 while this process's replica monitor cannot reach the primary"
+            )
+            primary.add_metric([], 1.0 if db_routing.primary_reachable() else 0.0)
+            yield primary
         for alias, state in db_routing.replica_states().items():
             if state.lag_seconds is not None:
                 lag.add_metric([alias], state.lag_seconds)

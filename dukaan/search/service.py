@@ -25,6 +25,7 @@ from dukaan.catalog.services import CATALOG
 from dukaan.events.outbox import emit
 from dukaan.infra.circuit import CircuitBreaker
 from dukaan.infra.metrics import SEARCH_DURATION
+from dukaan.infra.tracing import span
 
 from . import analysis
 from .backend import (
@@ -106,21 +107,24 @@ def _count_fallback() -> None:
 def search_products(query: SearchQuery) -> SearchResults:
     """The query's matches in its store: from the engine, or from the database when the engine fails."""
     started = time.perf_counter()
-    query = replace(query, synonyms=query.synonyms + store_synonyms(query.store_id))
-    if breaker.allow():
-        try:
-            results = get_backend().search(query)
-        except SearchUnavailable as error:
-            breaker.record_failure(error)
-            logger.warning("search engine failed, answering from the database: %s", error)
-        else:
-            breaker.record_success()
-            SEARCH_DURATION.labels("engine").observe(time.perf_counter() - started)
-            return results
-    _count_fallback()
-    results = database_search(query)
-    SEARCH_DURATION.labels("database").observe(time.perf_counter() - started)
-    return results
+    with span("search.query", store_id=query.store_id) as current:
+        query = replace(query, synonyms=query.synonyms + store_synonyms(query.store_id))
+        if breaker.allow():
+            try:
+                results = get_backend().search(query)
+            except SearchUnavailable as error:
+                breaker.record_failure(error)
+                logger.warning("search engine failed, answering from the database: %s", error)
+            else:
+                breaker.record_success()
+                SEARCH_DURATION.labels("engine").observe(time.perf_counter() - started)
+                current.set_attribute("search.answered_by", "engine")
+                return results
+        _count_fallback()
+        results = database_search(query)
+        SEARCH_DURATION.labels("database").observe(time.perf_counter() - started)
+        current.set_attribute("search.answered_by", "database")
+        return results
 
 
 def database_search(query: SearchQuery) -> SearchResults:

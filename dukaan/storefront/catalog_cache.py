@@ -45,6 +45,7 @@ from django.core.cache import caches
 
 from dukaan.infra.circuit import CircuitBreaker
 from dukaan.infra.metrics import CATALOG_CACHE_READS, SNAPSHOT_BUILDS
+from dukaan.infra.tracing import span
 
 if TYPE_CHECKING:
     from .selectors import StoreCatalog
@@ -121,7 +122,8 @@ def _build(store_id: int, build: Builder) -> StoreCatalog | None:
     with _builds_lock:
         _builds += 1
     SNAPSHOT_BUILDS.inc()
-    return build(store_id)
+    with span("catalog_cache.build", store_id=store_id):
+        return build(store_id)
 
 
 def _current(store_id: int, found: dict[str, Any]) -> StoreCatalog | None:
@@ -154,18 +156,19 @@ def _store(store_id: int, generation: str | None, catalog: StoreCatalog) -> None
 
 def read_through(store_id: int, build: Builder) -> StoreCatalog | None:
     """The store's snapshot from the cache; on a miss, built once (see the module's docstring)."""
-    try:
-        found = _read(store_id)
-    except CacheUnavailable:
-        # Even without the cache, one build serves every request of this process that wants it now.
-        return _coalesced((store_id, _NO_CACHE), lambda: _build(store_id, build), store_id, build)
-    catalog = _current(store_id, found)
-    if catalog is not None:
-        CATALOG_CACHE_READS.labels("hit").inc()
-        return catalog
-    CATALOG_CACHE_READS.labels("miss").inc()
-    generation = found.get(generation_key(store_id))
-    return _coalesced((store_id, generation), lambda: _fill(store_id, build, generation), store_id, build)
+    with span("catalog_cache.read", store_id=store_id):
+        try:
+            found = _read(store_id)
+        except CacheUnavailable:
+            # Even without the cache, one build serves every request of this process that wants it now.
+            return _coalesced((store_id, _NO_CACHE), lambda: _build(store_id, build), store_id, build)
+        catalog = _current(store_id, found)
+        if catalog is not None:
+            CATALOG_CACHE_READS.labels("hit").inc()
+            return catalog
+        CATALOG_CACHE_READS.labels("miss").inc()
+        generation = found.get(generation_key(store_id))
+        return _coalesced((store_id, generation), lambda: _fill(store_id, build, generation), store_id, build)
 
 
 class _Flight:

@@ -12,10 +12,12 @@ from http.client import HTTPConnection, HTTPException, HTTPSConnection
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from opentelemetry.trace import SpanKind
 
 from dukaan.events.consumers import Event, consumer
 from dukaan.infra import db_routing
 from dukaan.infra.circuit import CircuitBreaker
+from dukaan.infra.tracing import span
 
 from . import catalog_cache
 from .selectors import build_store_catalog
@@ -73,11 +75,12 @@ def purge_edge(store_id: int, product_ids: list[int], url: str | None = None) ->
     connection_class = HTTPSConnection if target.scheme == "https" else HTTPConnection
     connection = connection_class(target.hostname, target.port, timeout=settings.EDGE_PURGE_TIMEOUT_SECONDS)
     try:
-        connection.request("PURGE", target.path or "/", headers={"xkey": tags})
-        response = connection.getresponse()
-        body = response.read(200).decode(errors="replace").strip()
-        if response.status != 200:
-            raise EdgePurgeFailed(f"the edge answered {response.status} {response.reason}: {body}")
+        with span("edge.purge", kind=SpanKind.CLIENT, **{"url.full": url, "dukaan.xkey": tags}):
+            connection.request("PURGE", target.path or "/", headers={"xkey": tags})
+            response = connection.getresponse()
+            body = response.read(200).decode(errors="replace").strip()
+            if response.status != 200:
+                raise EdgePurgeFailed(f"the edge answered {response.status} {response.reason}: {body}")
     except (OSError, HTTPException, EdgePurgeFailed) as error:
         edge_breaker.record_failure(error)
         logger.warning("edge purge of %s failed: %s: %s", tags, type(error).__name__, error)

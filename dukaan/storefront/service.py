@@ -400,7 +400,9 @@ class StorefrontApp:
             # It may show what the change replaced: this buyer gets it, no cache keeps it.
             return _kept_by_no_one(rendered)
         if scope["method"] == "GET":
-            page = Page(rendered.store_id, 200, rendered.headers, rendered.body, rendered.view, started_at)
+            # The request id names the request that rendered it, not the ones the copy answers later.
+            kept = [(name, value) for name, value in rendered.headers if name != b"x-request-id"]
+            page = Page(rendered.store_id, 200, kept, rendered.body, rendered.view, started_at)
             self.pages.keep(key, page)
         return rendered
 

@@ -65,6 +65,8 @@ def test_a_page_is_rendered_once_then_served_from_memory_and_still_counted(
     assert replies[0].text == replies[2].text and "Brass lamp" in replies[0].text
     assert "public" in replies[2].headers["Cache-Control"]
     assert replies[2].headers["xkey"] == f"store-{store.pk} product-{product.pk}"  # the edge still tags it
+    # The render's request id is its own; a copy answered from memory does not repeat it.
+    assert "X-Request-ID" in replies[0].headers and "X-Request-ID" not in replies[2].headers
     stats = storefront.stats()
     assert (stats["rendered"], stats["page_hits"], stats["feed"]) == (1, 2, "up")
     # Prometheus sees the hits that never reached Django, and Django's own count of the one render.

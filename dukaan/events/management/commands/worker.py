@@ -1,5 +1,6 @@
 """`dukaan worker --group NAME`: run one consumer group in the foreground until Ctrl-C."""
 
+import logging
 import signal
 import threading
 
@@ -8,6 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 from prometheus_client import start_http_server
 
 from dukaan.events.consumers import get_group, registered_groups
+
+# Through the log formatter, not stdout: a deployed worker's output is JSON lines only.
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -39,13 +43,13 @@ class Command(BaseCommand):
         if settings.EVENT_BUS_URL.startswith("kafka:"):
             from dukaan.events.kafka import run_worker
 
-            run_worker(consumer_group, stop=stop, log=self.stdout.write)
+            run_worker(consumer_group, stop=stop)
         else:
             from dukaan.events.local import EmbeddedWorkers
 
             workers = EmbeddedWorkers(groups=[consumer_group])
             workers.start()
-            self.stdout.write(f"Consumer group {group} is running on the embedded bus. Ctrl-C stops it.")
+            logger.info("Consumer group %s is running on the embedded bus. Ctrl-C stops it.", group)
             stop.wait()
             workers.stop()
-        self.stdout.write(f"Consumer group {group} stopped.")
+        logger.info("Consumer group %s stopped.", group)

@@ -5,6 +5,7 @@ Compose file and of the Kubernetes Deployment. It does not migrate or load data:
 first for the laptop, a migration job does it in a cluster.
 """
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -30,8 +31,21 @@ def granian_command(*, host: str, port: int, threads: int) -> list[str]:
         "--host", host,
         "--port", str(port),
         "--working-dir", str(settings.BASE_DIR),
+        # granian's own lines (start, workers, errors) through our formatter; our access lines suffice.
+        "--log-config", str(granian_log_config()),
+        "--no-access-log",
         WSGI_APP,
     ]  # fmt: skip
+
+
+def granian_log_config() -> Path:
+    """settings.LOGGING as a file for granian, replaced whole so a granian starting beside us never
+    reads half of it."""
+    path = settings.VAR_DIR / "granian-logging.json"
+    partial = path.with_name(f"{path.name}.{os.getpid()}")
+    partial.write_text(json.dumps(settings.LOGGING), encoding="utf-8")
+    partial.replace(path)
+    return path
 
 
 def add_server_arguments(parser, *, default_port: int) -> None:

@@ -3,6 +3,7 @@
 import os
 
 import uvicorn
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
@@ -46,6 +47,8 @@ class Command(BaseCommand):
             loop="uvloop",
             http="httptools",
             lifespan="on",
+            # uvicorn's lines through our formatter, warnings only; RequestIdMiddleware logs the requests.
+            log_config=settings.LOGGING,
             access_log=False,
             log_level="warning",
             server_header=False,

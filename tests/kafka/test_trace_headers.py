@@ -1,0 +1,96 @@
+"""On Kafka, a merchant's edit stays one trace: the outbox row's traceparent rides in a Kafka header
+(Debezium's outbox router places the column there) and the worker's delivery span continues it."""
+
+from __future__ import annotations
+
+import json
+import time
+from decimal import Decimal
+
+import pytest
+from confluent_kafka import Consumer, TopicPartition
+from django.test import Client
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+
+from dukaan.accounts.services import create_api_token
+from dukaan.catalog import services
+from dukaan.conftest import make_store
+from dukaan.events.models import OutboxEvent
+from dukaan.infra import tracing
+
+pytestmark = [pytest.mark.kafka]
+
+TOPIC = "dukaan.catalog"
+
+
+@pytest.fixture
+def spans(monkeypatch):
+    """Every span of this process (the request's and the worker thread's), kept in memory."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    monkeypatch.setattr(tracing, "_provider", provider)
+    yield exporter
+    provider.shutdown()
+
+
+def read_from(bootstrap_servers: str, offsets: dict[int, int], event_id: str, timeout: float = 60):
+    """The message on TOPIC carrying the event `event_id`, read from `offsets` on."""
+    consumer = Consumer({"bootstrap.servers": bootstrap_servers, "group.id": "dukaan-tests-trace-peek"})
+    consumer.assign([TopicPartition(TOPIC, partition, offset) for partition, offset in offsets.items()])
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            message = consumer.poll(0.1)
+            if message is not None and message.error() is None:
+                if json.loads(message.value())["id"] == event_id:
+                    return message
+        pytest.fail(f"event {event_id} did not reach {TOPIC} within {timeout:.0f} s")
+    finally:
+        consumer.close()
+
+
+def test_the_traceparent_rides_in_a_kafka_header_and_the_worker_joins_the_trace(kafka_bus, spans):
+    store = make_store("+919812347900", "traced-store")
+    product = services.create_product(store=store, name="Chai", price=Decimal("99"), stock=5)
+    merchant = Client(headers={"Authorization": f"Bearer {create_api_token(store=store, name='POS')[1]}"})
+    recorder = kafka_bus.recorder("traced")
+    kafka_bus.run(recorder)
+    before = kafka_bus.end_offsets(TOPIC)
+    spans.clear()
+
+    response = merchant.patch(
+        f"/api/v1/products/{product.pk}", json.dumps({"name": "Masala chai"}), content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+
+    (server,) = [span for span in spans.get_finished_spans() if span.kind == SpanKind.SERVER]
+    row = OutboxEvent.objects.get(type="product.updated")
+    expected = f"00-{server.context.trace_id:032x}-{server.context.span_id:016x}-"
+    assert row.traceparent.startswith(expected)
+
+    message = read_from(kafka_bus.cluster.bootstrap_servers, before, str(row.id))
+    assert dict(message.headers())["traceparent"] == row.traceparent.encode()
+
+    recorder.wait_for([row.id])
+    (applied,) = [event for event in recorder.effects if event.id == str(row.id)]
+    assert applied.traceparent == row.traceparent
+    handled = kafka_bus.wait_until(
+        lambda: [
+            s for s in spans.get_finished_spans() if s.name == f"{recorder.name} handle product.updated"
+        ],
+        10,
+        "the worker's delivery span",
+    )
+    (delivery,) = handled
+    assert delivery.kind == SpanKind.CONSUMER
+    assert delivery.context.trace_id == server.context.trace_id
+    assert delivery.parent.span_id == server.context.span_id
+    # The worker's own queries (recording the event as processed) are in the trace, under its span.
+    assert any(
+        "db.statement" in span.attributes and span.parent.span_id == delivery.context.span_id
+        for span in spans.get_finished_spans()
+    )
