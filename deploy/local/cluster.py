@@ -206,7 +206,7 @@ class Cluster:
         values = {
             "LISTEN_PORT": f"127.0.0.1:{port}",
             "WEB_SERVERS": servers,
-            "REGION_UPSTREAMS": region_upstreams(edges),
+            "REGION_UPSTREAMS": region_upstreams(edges, self.storefront_ports(edges)),
             "REGION_ROUTES": " ".join(f"{region} region_{region};" for region in edges)
             + " default region_r1;",
             "STOREFRONT_SPLIT": share,
@@ -222,17 +222,26 @@ class Cluster:
                 changed = True
         return changed
 
+    def storefront_ports(self, regions) -> dict[str, int]:
+        """Each region's storefront service (r1's is `storefront`, rN's `regions/rN/storefront`)."""
+        ports = self.config["ports"]
+        return {
+            region: ports["storefront" if region == "r1" else f"regions/{region}/storefront"]
+            for region in regions
+        }
+
     def save(self) -> None:
         self.data.mkdir(parents=True, exist_ok=True)
         write_json(self.config_file, self.config)
 
 
-def region_upstreams(edges: dict[str, int]) -> str:
-    """One upstream per region: its own edge, and every other region's as a backup (the next-nearest
-    region takes its buyers while it is down; nginx shares a region's load among its backups)."""
+def region_upstreams(edges: dict[str, int], storefronts: dict[str, int]) -> str:
+    """One upstream per region: its own edge; as backups its own storefront service (when only its
+    Varnish is down, buyers are served without the edge cache) and every other region's edge (when the
+    whole region is down). nginx shares a region's load among whichever backups answer."""
     blocks = []
     for region, port in edges.items():
-        backups = "".join(
+        backups = f" server 127.0.0.1:{storefronts[region]} {REGION_HEALTH} backup;" + "".join(
             f" server 127.0.0.1:{other} {REGION_HEALTH} backup;"
             for name, other in edges.items()
             if name != region
@@ -245,7 +254,12 @@ def region_upstreams(edges: dict[str, int]) -> str:
     return "\n".join(blocks)
 
 
-def app_env(cluster: Cluster, pg: dict, redis: dict, s3: dict, search: dict, kafka: dict, edge: str) -> dict:
+def app_env(cluster: Cluster, servers: dict[str, dict], kafka: dict, edge: str) -> dict:
+    """The settings of every app process; `servers` = the states of postgres, redis, s3, elasticsearch
+    and the SMS gateway."""
+    pg, redis, s3, search, sms = (
+        servers[name] for name in ("postgres", "redis", "s3", "elasticsearch", "sms gateway")
+    )
     secret_file = cluster.data / "secret-key"
     if not secret_file.exists():
         secret_file.write_text(secrets.token_urlsafe(50))
@@ -271,6 +285,10 @@ def app_env(cluster: Cluster, pg: dict, redis: dict, s3: dict, search: dict, kaf
         "SEARCH_URL": search["url"],
         "EVENT_BUS_URL": f"kafka://{kafka['bootstrap_servers']}",
         "EDGE_PURGE_URL": edge,
+        # The stand-in provider (deploy/local/sms_gateway.py) behind the real HTTP adapter.
+        "SMS_BACKEND": "http",
+        "SMS_HTTP_URL": sms["url"],
+        "SMS_HTTP_TOKEN": sms["token"],
     }
 
 
@@ -310,6 +328,7 @@ def up(options: argparse.Namespace) -> int:
             "redis": pool.submit(cluster.start_server, "redis"),
             "s3": pool.submit(cluster.start_server, "s3"),
             "elasticsearch": pool.submit(cluster.start_server, "elasticsearch"),
+            "sms gateway": pool.submit(cluster.start_server, "sms_gateway"),
         }
         states = {}
         for label, future in futures.items():
@@ -334,7 +353,7 @@ def up(options: argparse.Namespace) -> int:
     kafka = timed("kafka + debezium", lambda: cluster.start_kafka(pg["primary"]["url"]))
     storefront_port = cluster.port_for("storefront")
     varnish = timed("varnish", lambda: cluster.start_edge("varnish", storefront_port))
-    env = app_env(cluster, pg, states["redis"], states["s3"], states["elasticsearch"], kafka, varnish["url"])
+    env = app_env(cluster, states, kafka, varnish["url"])
     (cluster.data / "env").write_text("".join(f"{name}={value}\n" for name, value in sorted(env.items())))
     env = {**base_env, **env}
     timed("static files + search index", lambda: (
@@ -587,7 +606,7 @@ def gather_status(cluster: Cluster) -> list[dict]:
             lag = replica.get("lag_seconds")
             health = replica.get("answers") and (f"lag {lag:.1f} s" if lag is not None else True)
             rows.append(_row(f"postgres replica {number}", replica.get("pid"), replica.get("port"), health))
-    for name in ("redis", "s3", "elasticsearch", "varnish"):
+    for name in ("redis", "s3", "elasticsearch", "varnish", "sms_gateway"):
         if (cluster.folder(name) / "state.json").exists():
             report = _status_json(name, "--dir", str(cluster.folder(name)))
             rows.append(_row(name, report.get("pid"), report.get("port"), report.get("answers")))

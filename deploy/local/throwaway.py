@@ -35,6 +35,8 @@ def free_port() -> int:
 
 def port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As servers bind: connections of a crashed server left in TIME_WAIT do not keep it busy.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -165,8 +167,11 @@ def launch(
     output_to_log: bool = False,
     preferred_port: int | None = None,
 ) -> dict:
-    """Start the server on a free port (`preferred_port` if free) in its own session, record it in
-    `folder`, wait until it answers."""
+    """Start the server on a free port (`preferred_port` if free; else the port it had in `folder`
+    before it crashed, so its clients find it again) in its own session, record it in `folder`, wait
+    until it answers."""
+    if preferred_port is None:
+        preferred_port = folder.read_state().get("port")
     for attempt in range(PORT_ATTEMPTS):
         port = port_to_use(preferred_port if attempt == 0 else None)
         with open(os.devnull, "rb") as devnull, open(folder.log, "ab") as log:

@@ -21,6 +21,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from dukaan.catalog.services import SlugUnavailable
+from dukaan.infra import unavailable
 from dukaan.orders.services import CheckoutRefused, IllegalTransition, PricesChanged
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,11 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     ),
     "rate-limited": ProblemType(429, "Too many requests", "Wait the number of seconds in `Retry-After`."),
     "server-error": ProblemType(500, "Server error", "Something broke on our side. Try again later."),
+    "service-unavailable": ProblemType(
+        503,
+        "Service unavailable",
+        "The database is not answering. Nothing was saved; retry after `Retry-After`.",
+    ),
 }
 
 
@@ -277,6 +283,8 @@ def install(api: NinjaAPI) -> None:
 
     @handle(Exception)
     def _unexpected(request, exc: Exception):
+        if unavailable.is_database_down(exc):
+            return unavailable.database_unavailable(request)
         logger.exception("API %s %s failed", request.method, request.path)
         return server_error(request)
 

@@ -5,6 +5,9 @@ from django.urls import include, path, re_path
 
 from dukaan.infra.media import media
 
+# A database that does not answer is a 503 with Retry-After, not a 500 (dukaan/infra/unavailable.py).
+handler500 = "dukaan.infra.unavailable.server_error"
+
 urlpatterns = [
     path("", include("dukaan.infra.urls")),
     path("", include("dukaan.accounts.urls")),

@@ -15,6 +15,11 @@ the primary had written WAL that the replica has not yet replayed (0 once it has
 the primary had at the last sample). Unlike now() - pg_last_xact_replay_timestamp(), this does not
 report an idle replica as far behind. A replica that lags past DB_REPLICA_MAX_LAG_SECONDS or fails
 its check is skipped; with none usable, reads go to the primary.
+
+When the primary does not answer the monitor's sample, no lag can be measured, but nothing new can
+be written either: every replica that still answers counts as usable, and safe requests read from
+one even when their client just wrote (a page a little stale beats an error). Writes fail and answer
+503 (infra/unavailable.py). `primary_reachable()` says which of the two this process believes.
 """
 
 from __future__ import annotations
@@ -73,6 +78,7 @@ class ReplicaMonitor:
         self.states = {alias: ReplicaState(error="not checked yet") for alias in aliases}
         self.samples: deque[tuple[float, int]] = deque(maxlen=SAMPLES_KEPT)  # (monotonic, primary LSN)
         self.checked = threading.Event()
+        self.primary_reachable = True  # until a sample of the primary's WAL position fails
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -99,12 +105,27 @@ class ReplicaMonitor:
         try:
             self.samples.append((time.monotonic(), _lsn(PRIMARY, "pg_current_wal_lsn()")))
         except DatabaseError as error:
-            # Without the primary's position no lag can be known; keep the last verdicts.
-            logger.warning("replica monitor: the primary did not answer: %s", error)
+            if self.primary_reachable:
+                logger.warning("replica monitor: the primary did not answer, reads go to replicas: %s", error)
+            self.primary_reachable = False
             _close(PRIMARY)
+            for alias in self.aliases:
+                self.states[alias] = self._answers(alias)
             return
+        if not self.primary_reachable:
+            logger.info("replica monitor: the primary answers again")
+        self.primary_reachable = True
         for alias in self.aliases:
             self.states[alias] = self._measure(alias)
+
+    def _answers(self, alias: str) -> ReplicaState:
+        """With the primary gone no lag can be measured, and none can grow: a replica that answers serves."""
+        try:
+            _lsn(alias, "pg_last_wal_replay_lsn()")
+        except DatabaseError as error:
+            _close(alias)
+            return ReplicaState(usable=False, error=str(error).strip().splitlines()[0])
+        return ReplicaState(usable=True, lag_seconds=None, error="primary unreachable: lag unknown")
 
     def _measure(self, alias: str) -> ReplicaState:
         try:
@@ -174,6 +195,11 @@ def replica_states() -> dict[str, ReplicaState]:
     return dict(_monitor.states) if _monitor is not None else {}
 
 
+def primary_reachable() -> bool:
+    """False once the monitor's last sample of the primary failed; True before it has sampled."""
+    return _monitor is None or _monitor.primary_reachable
+
+
 def wait_for_replicas() -> None:
     """Let the replicas catch up with the primary (at most DB_REPLICA_MAX_LAG_SECONDS); no-op without."""
     if replica_aliases():
@@ -220,12 +246,14 @@ class ReadRoutingMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.enabled = bool(replica_aliases())
+        if self.enabled:
+            monitor().start()  # so a primary that goes down is noticed before a request must read
 
     def __call__(self, request):
         if not self.enabled:
             return self.get_response(request)
         may_read_replica = request.method in SAFE_METHODS and "HTTP_AUTHORIZATION" not in request.META
-        if not _ignore_recent_writes and RECENT_WRITE_COOKIE in request.COOKIES:
+        if not _ignore_recent_writes and RECENT_WRITE_COOKIE in request.COOKIES and primary_reachable():
             may_read_replica = False
         allowed = _request_may_read_replica.set(may_read_replica)
         chosen = _replica_used.set(None)
@@ -243,6 +271,7 @@ class ReadRoutingMiddleware:
                 max_age=int(settings.DB_READ_YOUR_WRITES_SECONDS),
                 httponly=True,
                 samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
             )
         return response
 

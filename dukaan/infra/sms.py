@@ -2,9 +2,17 @@
 
 Pick the backend with settings.SMS_BACKEND ("console" or "http"); callers only ever see
 `SmsBackend.send(to=..., text=...)` and the `SmsNotSent` error.
+
+The HTTP adapter tries again, with backoff, when the provider could not be reached or answered 5xx
+(SMS_RETRY_ATTEMPTS tries, never past SMS_HTTP_TIMEOUT_SECONDS of waiting between them), but not
+after a timeout (the message may have gone out; a second wait would double the person's). Sends that
+still fail open a circuit breaker: for SMS_BREAKER_RESET_SECONDS logins are told at once to come back
+instead of each waiting on a provider that is down.
 """
 
 import json
+import math
+import threading
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
@@ -15,13 +23,17 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from dukaan.infra.circuit import CircuitBreaker
+from dukaan.infra.retry import RetryPolicy, call_with_retries
+
 
 class SmsNotSent(Exception):
     """The message did not reach the provider; `message` says why, in words an operator can act on."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, retry_after_seconds: int | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.retry_after_seconds = retry_after_seconds  # when trying again may work; None = unknown
 
 
 class SmsBackend:
@@ -90,6 +102,27 @@ class HttpSmsBackend(SmsBackend):
         self._opener = urllib.request.build_opener(_RefuseRedirects)
 
     def send(self, *, to: str, text: str) -> None:
+        breaker = breaker_for(self.url)
+        retry_after = math.ceil(breaker.reset_seconds)
+        if not breaker.allow():
+            raise SmsNotSent(
+                f"The SMS provider failed several times in a row; not calling it for {retry_after} seconds.",
+                retry_after_seconds=retry_after,
+            )
+        try:
+            call_with_retries(
+                lambda: self._post(to=to, text=text),
+                policy=RetryPolicy(
+                    attempts=settings.SMS_RETRY_ATTEMPTS, base_delay=0.2, deadline=self.timeout_seconds
+                ),
+                retryable=_worth_retrying,
+            )
+        except SmsNotSent as error:
+            breaker.record_failure(error.message)
+            raise SmsNotSent(error.message, retry_after_seconds=retry_after) from error
+        breaker.record_success()
+
+    def _post(self, *, to: str, text: str) -> None:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -105,14 +138,15 @@ class HttpSmsBackend(SmsBackend):
         except urllib.error.HTTPError as error:
             detail = error.read(200).decode("utf-8", "replace").strip()
             error.close()
-            raise SmsNotSent(
+            raise _ProviderRefused(
                 f"The SMS provider refused the message with HTTP {error.code} {error.reason}"
-                + (f": {detail}" if detail else ".")
+                + (f": {detail}" if detail else "."),
+                status=error.code,
             ) from error
         except urllib.error.URLError as error:
             if isinstance(error.reason, TimeoutError):
                 raise self._timed_out() from error
-            raise SmsNotSent(f"Could not reach the SMS provider at {self.url}: {error.reason}.") from error
+            raise _Unreachable(f"Could not reach the SMS provider at {self.url}: {error.reason}.") from error
         except TimeoutError as error:
             raise self._timed_out() from error
         except (OSError, HTTPException) as error:
@@ -120,6 +154,37 @@ class HttpSmsBackend(SmsBackend):
 
     def _timed_out(self) -> SmsNotSent:
         return SmsNotSent(f"The SMS provider did not answer within {self.timeout_seconds:g} seconds.")
+
+
+class _ProviderRefused(SmsNotSent):
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class _Unreachable(SmsNotSent):
+    """The request never reached the provider (refused, no route, DNS): safe to send again."""
+
+
+def _worth_retrying(error: Exception) -> bool:
+    # A 5xx is the provider's own trouble and usually passes; a 4xx will be refused again.
+    return isinstance(error, _Unreachable) or (isinstance(error, _ProviderRefused) and error.status >= 500)
+
+
+_breakers: dict[str, CircuitBreaker] = {}
+_breakers_lock = threading.Lock()
+
+
+def breaker_for(url: str) -> CircuitBreaker:
+    """The one breaker of the provider at `url` in this process."""
+    with _breakers_lock:
+        if url not in _breakers:
+            _breakers[url] = CircuitBreaker(
+                f"sms provider {urlparse(url).netloc}",
+                failure_threshold=settings.SMS_BREAKER_FAILURES,
+                reset_seconds=settings.SMS_BREAKER_RESET_SECONDS,
+            )
+        return _breakers[url]
 
 
 def get_sms_backend() -> SmsBackend:

@@ -77,9 +77,9 @@ def checks() -> list[Check]:
 
 
 def _primary() -> Check:
-    from .views import _database_problem
+    from .views import database_problem
 
-    problem, _unapplied = _database_problem(DEFAULT_DB_ALIAS)
+    problem, _unapplied = database_problem(DEFAULT_DB_ALIAS)
     engine = connections[DEFAULT_DB_ALIAS].vendor
     return Check("database (primary)", DOWN if problem else OK, problem or f"{engine} answers")
 

@@ -2,6 +2,10 @@
 
 Both answer JSON and are never cached. A load balancer or orchestrator sends traffic only to a
 process whose /readyz answers 200, and restarts one whose /healthz stops answering.
+
+A process whose primary database is down but whose read replicas answer stays in the load balancer:
+/readyz answers 200 with "status": "degraded" (store pages keep serving from the replicas; writes
+answer 503 with Retry-After). Without a usable replica it answers 503 as before.
 """
 
 import logging
@@ -11,6 +15,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from dukaan.infra import db_routing
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +30,13 @@ def healthz(request):
 @never_cache
 @require_safe
 def readyz(request):
-    problem, unapplied = _database_problem(DEFAULT_DB_ALIAS)
+    problem, unapplied = database_problem(DEFAULT_DB_ALIAS)
+    if problem and not unapplied and db_routing.replica_aliases():
+        serving = db_routing.monitor().usable()
+        if serving:
+            return JsonResponse(
+                {"status": "degraded", "problem": problem, "reads_from": serving, "writes": "unavailable"}
+            )
     if problem:
         body = {"status": "unavailable", "problem": problem}
         if unapplied:
@@ -33,7 +45,7 @@ def readyz(request):
     return JsonResponse({"status": "ready"})
 
 
-def _database_problem(alias: str) -> tuple[str, list[str]]:
+def database_problem(alias: str) -> tuple[str, list[str]]:
     """What keeps the database from serving, in words an operator can act on ("" when nothing)."""
     connection = connections[alias]
     try:

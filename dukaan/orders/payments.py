@@ -22,6 +22,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
+from dukaan.infra.circuit import CircuitBreaker
+
 if TYPE_CHECKING:
     from .models import Order
 
@@ -83,13 +85,28 @@ class MalformedWebhook(WebhookRefused):
 PAYMENT_EVENTS = ("payment.captured", "payment.failed")
 
 
+class ProviderUnavailable(Exception):
+    """The provider did not answer in PAYMENT_TIMEOUT_SECONDS, refused the connection or failed (5xx).
+    An adapter raises this, never its HTTP library's own errors, so the checkout can explain it."""
+
+
+# A provider that keeps failing is skipped for a while: buyers are told at once instead of each waiting
+# out the timeout. Opening an order is never retried automatically (a retry could open it twice).
+breaker = CircuitBreaker(
+    "payment provider",
+    failure_threshold=settings.PAYMENT_BREAKER_FAILURES,
+    reset_seconds=settings.PAYMENT_BREAKER_RESET_SECONDS,
+)
+
+
 class PaymentGateway(ABC):
     name: str
     signature_header: str  # the HTTP header carrying the webhook's signature
 
     @abstractmethod
     def create_order(self, order: Order) -> ProviderOrder:
-        """Open an order for `order.total` at the provider. May call the network: not in a transaction."""
+        """Open an order for `order.total` at the provider. May call the network (within
+        PAYMENT_TIMEOUT_SECONDS): not in a transaction. Raises ProviderUnavailable when it cannot."""
 
     @abstractmethod
     def verify_webhook(self, body: bytes, signature: str) -> WebhookEvent:

@@ -22,6 +22,7 @@ from dukaan.catalog.models import Product, ProductVariant, Store
 from dukaan.events.outbox import emit
 from dukaan.infra.metrics import ORDERS_PLACED
 
+from . import payments
 from .models import Order, OrderLine, Payment, ProcessedWebhook, StockSource
 from .payments import WebhookEvent, get_gateway
 from .selectors import Quote, QuotedLine, cart_product_ids, price_lines
@@ -431,7 +432,18 @@ def start_online_payment(*, order: Order) -> PaymentStart:
         raise PaymentUnavailable(f"Order #{order.number} is already paid.")
     if order.status == Order.Status.CANCELLED:
         raise PaymentUnavailable(f"Order #{order.number} was cancelled, so there is nothing to pay.")
-    provider_order = gateway.create_order(order)
+    retry_later = (
+        "The payment provider is not answering just now, so nothing was charged. "
+        "The shop has your order and will tell you how to pay."
+    )
+    if not payments.breaker.allow():
+        raise PaymentUnavailable(retry_later)
+    try:
+        provider_order = gateway.create_order(order)
+    except payments.ProviderUnavailable as error:
+        payments.breaker.record_failure(error)
+        raise PaymentUnavailable(retry_later) from error
+    payments.breaker.record_success()
     with transaction.atomic():
         payment = Payment.objects.create(
             store_id=order.store_id,

@@ -65,8 +65,8 @@ class Cluster:
         assert result.returncode == 0, result.stderr
 
     def login_code(self, phone: str) -> str:
-        message = latest_console_message(phone, log_path=self.data / "app" / "sms.log")
-        assert message, f"no SMS to {phone} in the cluster's console log"
+        message = latest_console_message(phone, log_path=Path(self.state("sms_gateway")["messages"]))
+        assert message, f"no SMS to {phone} reached the cluster's SMS gateway"
         return re.search(r"\b(\d{6})\b", message).group(1)
 
 

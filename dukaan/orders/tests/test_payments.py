@@ -244,3 +244,30 @@ def test_the_webhook_needs_no_csrf_token(online, payment):
         URL, body, content_type="application/json", HTTP_X_DUKAAN_SIGNATURE=signature
     )
     assert response.status_code == 200
+
+
+def test_a_provider_that_is_down_keeps_the_order_unpaid_and_is_skipped_after_repeated_failures(
+    online, store, monkeypatch
+):
+    from dukaan.orders import payments
+
+    calls = []
+
+    def down(order):
+        calls.append(order.pk)
+        raise payments.ProviderUnavailable("connection refused")
+
+    monkeypatch.setattr(payments.FakeGateway, "create_order", lambda self, order: down(order))
+    payments.breaker.reset()
+    lamp = make_product(store, "Brass lamp", "549.00", stock=9)
+    try:
+        for _attempt in range(payments.breaker.failure_threshold + 1):
+            placed = order(store, [line(lamp)], payment_method="online")
+            with pytest.raises(PaymentUnavailable, match="nothing was charged"):
+                start_online_payment(order=placed)
+            placed.refresh_from_db()
+            assert placed.payment_status != "paid" and not placed.payments.exists()
+        # The last order was refused by the open breaker without calling the provider.
+        assert len(calls) == payments.breaker.failure_threshold
+    finally:
+        payments.breaker.reset()

@@ -1,0 +1,195 @@
+"""The primary database goes down under a running `dukaan web` with a streaming replica.
+
+Store pages keep answering from the replica (also for a client that just wrote), checkout answers
+503 with Retry-After and says nothing was saved, /readyz stays 200 but says degraded; once the
+primary is back nothing was half-written and checkout works again. A real primary + replica
+(deploy/local/postgres.py); without PostgreSQL the test is skipped, except under CI=true.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+import requests
+
+from tests.processes import find_free_port, in_ci, load_deploy_script
+
+REPO = Path(__file__).resolve().parents[2]
+POSTGRES_PY = REPO / "deploy" / "local" / "postgres.py"
+DUKAAN = Path(sys.executable).with_name("dukaan")
+MESSAGE = "We could not save that just now. Nothing was saved or charged. Please try again in a minute."
+
+script = load_deploy_script("postgres")
+
+SETUP = """
+import json
+from decimal import Decimal
+from dukaan.accounts.models import User
+from dukaan.catalog import services
+owner = User.objects.create_user("+919812345601")
+store = services.create_store(owner=owner, name="Asha", slug="asha-store", whatsapp="+919812345601")
+product = services.create_product(store=store, name="Steel tiffin", price=Decimal("250.00"), stock=3)
+print(json.dumps({"slug": store.slug, "product": product.pk}))
+"""
+
+
+def postgres(*args: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, str(POSTGRES_PY), *args], capture_output=True, text=True, timeout=180
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout) if "--json" in args else {}
+
+
+def wait_for(what: str, check, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            found = check()
+        except (requests.RequestException, psycopg.Error):
+            found = None
+        if found:
+            return found
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def pair():
+    try:
+        script.find_bindir()
+        script.find_pgbouncer()
+    except script.Refused as error:
+        if in_ci():
+            pytest.fail(f"CI must run the primary-down test, but {error}")
+        pytest.skip(str(error))
+    folder = Path(tempfile.mkdtemp(prefix="dukaan-primary-down-"))
+    state = postgres("start", "--dir", str(folder), "--apply-delay", "0", "--json")
+    yield folder, state
+    postgres("stop", "--dir", str(folder), "--delete")
+
+
+@pytest.fixture(scope="module")
+def web(pair, tmp_path_factory):
+    folder, state = pair
+    var = tmp_path_factory.mktemp("var")
+    port = find_free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": state["primary"]["url"],
+        "DATABASE_REPLICA_URLS": state["replicas"][0]["url"],
+        "DB_REPLICA_CHECK_SECONDS": "0.2",
+        "DB_UNAVAILABLE_RETRY_AFTER_SECONDS": "30",
+        "CACHE_URL": "dummy://",  # every page reads the database, so the test sees which one
+        "DUKAAN_VAR_DIR": str(var),
+        "DUKAAN_DEBUG": "false",
+        "SEARCH_URL": f"tantivy://{var / 'search'}",
+    }
+    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"], ["shell", "-c", SETUP]):
+        done = subprocess.run([str(DUKAAN), *command], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+    created = json.loads(done.stdout.strip().splitlines()[-1])
+    log = (var / "web.log").open("wb")
+    process = subprocess.Popen(
+        [str(DUKAAN), "web", "--port", str(port), "--threads", "4"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_for("dukaan web", lambda: requests.get(f"{url}/healthz", timeout=2).ok, timeout=60)
+    yield {"url": url, "state": state, "folder": folder, **created}
+    process.terminate()
+    process.wait(timeout=15)
+    log.close()
+
+
+def form_fields(html: str) -> dict:
+    return dict(re.findall(r'name="(csrfmiddlewaretoken|idempotency_key)" value="([^"]+)"', html))
+
+
+def orders_and_stock(primary: str, product: int) -> tuple[int, int]:
+    with psycopg.connect(primary, autocommit=True) as connection:
+        orders = connection.execute("SELECT count(*) FROM orders_order").fetchone()[0]
+        stock = connection.execute("SELECT stock FROM catalog_product WHERE id = %s", [product]).fetchone()[0]
+    return orders, stock
+
+
+def test_with_the_primary_down_pages_read_the_replica_checkout_answers_503_and_nothing_is_half_written(web):
+    url, slug, primary = web["url"], web["slug"], web["state"]["primary"]["url"]
+    store_page = f"{url}/s/{slug}/"
+    buyer = requests.Session()
+    product_page = buyer.get(f"{url}/s/{slug}/p/{web['product']}/", timeout=5)
+    assert product_page.status_code == 200
+    added = buyer.post(
+        f"{url}/s/{slug}/cart/add/",
+        data={"product": web["product"], "quantity": 1, **form_fields(product_page.text)},
+        headers={"Referer": product_page.url},
+        timeout=5,
+    )
+    assert added.status_code == 200 and "dukaan_wrote" in buyer.cookies, added.status_code
+    checkout_page = buyer.get(f"{url}/s/{slug}/checkout/", timeout=5)
+    checkout_form = {
+        "name": "Meera Iyer",
+        "phone": "98123 45699",
+        "address": "12, 3rd Cross, Indiranagar, Bengaluru",
+        "pin_code": "560038",
+        "payment_method": "cod",
+        **form_fields(checkout_page.text),
+    }
+    assert set(checkout_form) >= {"csrfmiddlewaretoken", "idempotency_key"}
+
+    # The primary goes away at once, as in a crash (SIGQUIT is pg_ctl's "immediate" stop).
+    os.kill(web["state"]["primary"]["pid"], signal.SIGQUIT)
+    ready = wait_for(
+        "readyz to say degraded",
+        lambda: (r := requests.get(f"{url}/readyz", timeout=5)).json().get("status") == "degraded" and r,
+    )
+    assert ready.status_code == 200 and ready.json()["reads_from"] == ["replica_0"]
+
+    anonymous = requests.get(store_page, timeout=5)
+    assert anonymous.status_code == 200
+    assert anonymous.headers["X-Dukaan-Reads"] == "replica_0"
+    just_wrote = buyer.get(store_page, timeout=5)
+    assert just_wrote.status_code == 200
+    assert just_wrote.headers["X-Dukaan-Reads"] == "replica_0"
+
+    refused = buyer.post(
+        f"{url}/s/{slug}/checkout/", data=checkout_form, headers={"Referer": checkout_page.url}, timeout=10
+    )
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"] == "30"
+    assert MESSAGE in refused.text
+
+    postgres("start", "--dir", str(web["folder"]), "--json")
+    wait_for(
+        "readyz to say ready",
+        lambda: (
+            requests.get(f"{url}/readyz", timeout=5).status_code == 200
+            and requests.get(f"{url}/readyz", timeout=5).json()["status"] == "ready"
+        ),
+    )
+    assert orders_and_stock(primary, web["product"]) == (0, 3)
+
+    placed = buyer.post(
+        f"{url}/s/{slug}/checkout/",
+        data=checkout_form,
+        headers={"Referer": checkout_page.url},
+        timeout=10,
+        allow_redirects=False,
+    )
+    assert placed.status_code == 302, placed.text[-2000:]
+    assert "/o/" in placed.headers["Location"]
+    assert orders_and_stock(primary, web["product"]) == (1, 2)
