@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from dukaan.infra.logs import masked_phone
 from dukaan.infra.metrics import LOGIN_CODES
 from dukaan.infra.sms import SmsNotSent, get_sms_backend
 
@@ -31,6 +32,14 @@ _MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberTy
 _INVALID_PHONE = (
     "That doesn't look like a valid mobile number. Include the country code, e.g. +91 98123 45678."
 )
+# Numbers that cannot take an SMS, or that would bill us (premium, shared cost): what to call them.
+_NOT_MOBILE = {
+    phonenumbers.PhoneNumberType.FIXED_LINE: "a landline",
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
+    phonenumbers.PhoneNumberType.TOLL_FREE: "a toll-free number",
+    phonenumbers.PhoneNumberType.SHARED_COST: "a shared-cost number",
+    phonenumbers.PhoneNumberType.VOIP: "an internet (VoIP) number",
+}
 
 
 class LoginRefused(Exception):
@@ -40,6 +49,13 @@ class LoginRefused(Exception):
         super().__init__(message)
         self.message = message
         self.retry_after_seconds = retry_after_seconds
+
+
+class TooManyAttempts(LoginRefused):
+    """A login step over one of the OTP_* limits: the same step works again after `retry_after_seconds`."""
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message, retry_after_seconds=retry_after_seconds)
 
 
 def normalize_phone(raw: str) -> str:
@@ -53,8 +69,10 @@ def normalize_phone(raw: str) -> str:
         raise LoginRefused(_INVALID_PHONE) from error
     if not phonenumbers.is_valid_number(number):
         raise LoginRefused(_INVALID_PHONE)
-    if phonenumbers.number_type(number) not in _MOBILE_TYPES:
-        raise LoginRefused("That looks like a landline. Enter a mobile number that can receive SMS.")
+    kind = phonenumbers.number_type(number)
+    if kind not in _MOBILE_TYPES:
+        what = _NOT_MOBILE.get(kind, "a number that is not a mobile")
+        raise LoginRefused(f"That looks like {what}. Enter a mobile number that can receive SMS.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -85,18 +103,21 @@ def request_login_code(*, phone: str, ip: str | None) -> LoginCode:
     try:
         backend.send(to=phone, text=_sms_text(code))
     except SmsNotSent as error:
-        logger.warning("login code SMS to %s not sent: %s", _masked(phone), error.message)
+        logger.warning("login code SMS to %s not sent: %s", masked_phone(phone), error.message)
         LOGIN_CODES.labels("not_sent").inc()
-        login_code.delete()
+        login_code.delete()  # a code that never went out does not count against the limits
+        seconds = error.retry_after_seconds
+        wait = _duration(seconds) if seconds else "a minute"
         raise LoginRefused(
-            "We couldn't send the SMS just now. Please try again in a minute.", retry_after_seconds=60
+            f"We couldn't send the SMS just now. Please try again in {wait}.",
+            retry_after_seconds=seconds or 60,
         ) from error
     # Only now that the new code has gone out do the older ones stop working.
     now = timezone.now()
     LoginCode.objects.filter(
         phone=phone, used_at__isnull=True, expires_at__gt=now, created_at__lte=login_code.created_at
     ).exclude(pk=login_code.pk).update(expires_at=now)
-    logger.info("login code sent to %s", _masked(phone))
+    logger.info("login code sent to %s", masked_phone(phone))
     LOGIN_CODES.labels("sent").inc()
     return login_code
 
@@ -120,7 +141,7 @@ def _refuse_if_over_limits(*, phone: str, ip: str | None, now: datetime) -> None
         wait = latest.created_at + timedelta(seconds=settings.OTP_RESEND_SECONDS) - now
         if wait > timedelta(0):
             seconds = math.ceil(wait.total_seconds())
-            raise LoginRefused(
+            raise TooManyAttempts(
                 f"We just sent you a code. Please wait {seconds} second{'s' if seconds != 1 else ''} "
                 "before asking for a new one.",
                 retry_after_seconds=seconds,
@@ -138,6 +159,19 @@ def _refuse_if_over_limits(*, phone: str, ip: str | None, now: datetime) -> None
             now=now,
             message="Too many codes have been asked for from your network.",
         )
+    # SMS pumping spreads over many numbers of one (often premium) range and many addresses.
+    _refuse_if_too_many(
+        LoginCode.objects.filter(phone__startswith=_number_range(phone), created_at__gt=now - HOUR),
+        limit=settings.OTP_MAX_PER_PREFIX_PER_HOUR,
+        now=now,
+        message="Too many codes have been asked for numbers like yours.",
+    )
+    _guesses_left(phone=phone, now=now)
+
+
+def _number_range(phone: str) -> str:
+    """The first OTP_PREFIX_DIGITS digits of an E.164 number, country code included: "+9198123"."""
+    return phone[: 1 + settings.OTP_PREFIX_DIGITS]
 
 
 def _refuse_if_too_many(recent: QuerySet[LoginCode], *, limit: int, now: datetime, message: str) -> None:
@@ -146,7 +180,25 @@ def _refuse_if_too_many(recent: QuerySet[LoginCode], *, limit: int, now: datetim
         return
     # A slot frees up when the oldest of the last `limit` codes leaves the one-hour window.
     seconds = max(1, math.ceil((created[-1] + HOUR - now).total_seconds()))
-    raise LoginRefused(f"{message} Try again in {_duration(seconds)}.", retry_after_seconds=seconds)
+    raise TooManyAttempts(f"{message} Try again in {_duration(seconds)}.", retry_after_seconds=seconds)
+
+
+def _guesses_left(*, phone: str, now: datetime) -> int:
+    """Wrong codes `phone` may still try this hour, across all its codes, so asking for a new code
+    does not reset the budget; refused with the wait when none are left."""
+    limit = settings.OTP_MAX_WRONG_TRIES_PER_PHONE_PER_HOUR
+    recent = LoginCode.objects.filter(phone=phone, created_at__gt=now - HOUR, failed_attempts__gt=0)
+    used = 0
+    for created_at, failed in recent.order_by("-created_at").values_list("created_at", "failed_attempts"):
+        used += failed
+        if used >= limit:
+            # Tries are freed when the code they were made on leaves the one-hour window.
+            seconds = max(1, math.ceil((created_at + HOUR - now).total_seconds()))
+            raise TooManyAttempts(
+                f"Too many wrong codes have been tried for this number. Try again in {_duration(seconds)}.",
+                retry_after_seconds=seconds,
+            )
+    return limit - used
 
 
 def verify_login_code(*, phone: str, code: str) -> User:
@@ -155,8 +207,9 @@ def verify_login_code(*, phone: str, code: str) -> User:
     code = re.sub(r"\s+", "", code or "")
     if not re.fullmatch(rf"\d{{{CODE_DIGITS}}}", code):
         raise LoginRefused(f"Enter the {CODE_DIGITS}-digit code from the SMS.")
-    login_code = LoginCode.objects.filter(phone=phone).order_by("-created_at", "-pk").first()
     now = timezone.now()
+    _guesses_left(phone=phone, now=now)
+    login_code = LoginCode.objects.filter(phone=phone).order_by("-created_at", "-pk").first()
     if login_code is None or login_code.used_at is not None:
         raise LoginRefused("There is no code waiting for this number. Ask for a new code.")
     if login_code.expires_at <= now:
@@ -165,7 +218,7 @@ def verify_login_code(*, phone: str, code: str) -> User:
         raise LoginRefused("Too many wrong tries. Ask for a new code.")
     if not hmac.compare_digest(login_code.code_hash, _hash_code(phone=phone, code=code)):
         # Counted in its own statement, outside any transaction that this refusal would roll back.
-        tries_left = _count_wrong_try(login_code)
+        tries_left = min(_count_wrong_try(login_code), _guesses_left(phone=phone, now=now))
         if tries_left <= 0:
             raise LoginRefused("Too many wrong tries. Ask for a new code.")
         plural = "try" if tries_left == 1 else "tries"
@@ -212,7 +265,7 @@ def _merchant_for(phone: str) -> User:
     except IntegrityError:
         # Another request created this merchant between our read and our insert.
         return User.objects.get(phone=phone)
-    logger.info("new merchant %s", _masked(phone))
+    logger.info("new merchant %s", masked_phone(phone))
     return user
 
 
@@ -230,10 +283,6 @@ def _duration(seconds: int) -> str:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
     minutes = math.ceil(seconds / 60)
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
-
-
-def _masked(phone: str) -> str:
-    return phone[:-4].rstrip() + "****" if len(phone) > 6 else "****"
 
 
 # --- API tokens -----------------------------------------------------------------------------------
@@ -254,7 +303,7 @@ def create_api_token(*, store, name: str) -> tuple[ApiToken, str]:
     if not name or len(name) > 60:
         raise ValidationError("Name the token (up to 60 characters) after what will use it, e.g. “POS”.")
     if ApiToken.objects.filter(store=store, revoked_at__isnull=True).count() >= MAX_ACTIVE_API_TOKENS:
-        raise LoginRefused(
+        raise ValidationError(
             f"A store can have at most {MAX_ACTIVE_API_TOKENS} tokens. Revoke one you no longer use."
         )
     raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .forms import CodeForm, PhoneForm
-from .services import LoginRefused, format_phone, request_login_code, verify_login_code
+from .services import LoginRefused, TooManyAttempts, format_phone, request_login_code, verify_login_code
 
 DASHBOARD_URL = "/dashboard/"
 # The number a code was sent to, between the phone page and the code page.
@@ -36,18 +36,21 @@ def login(request: HttpRequest) -> HttpResponse:
     _remember_next(request)
     form = PhoneForm(request.POST if request.method == "POST" else None)
     has_pending_code = False
+    refused = None
     if form.is_valid():
         phone = form.cleaned_data["phone"]
         try:
             request_login_code(phone=phone, ip=_client_ip(request))
-        except LoginRefused as refused:
+        except LoginRefused as error:
+            refused = error
             form.add_error("phone", refused.message)
             # Someone who came back here for a number that already has a code can go and enter it.
             has_pending_code = request.session.get(SESSION_PHONE) == phone
         else:
             request.session[SESSION_PHONE] = phone
             return redirect("accounts:verify")
-    return render(request, "accounts/login.html", {"form": form, "has_pending_code": has_pending_code})
+    response = render(request, "accounts/login.html", {"form": form, "has_pending_code": has_pending_code})
+    return _with_limit(response, refused)
 
 
 @require_http_methods(["GET", "POST"])
@@ -61,10 +64,12 @@ def verify(request: HttpRequest) -> HttpResponse:
         return _resend(request, phone)
 
     form = CodeForm(request.POST if request.method == "POST" else None)
+    refused = None
     if form.is_valid():
         try:
             user = verify_login_code(phone=phone, code=form.cleaned_data["code"])
-        except LoginRefused as refused:
+        except LoginRefused as error:
+            refused = error
             form.add_error("code", refused.message)
         else:
             next_url = request.session.get(SESSION_NEXT) or DASHBOARD_URL
@@ -72,6 +77,10 @@ def verify(request: HttpRequest) -> HttpResponse:
             request.session.pop(SESSION_PHONE, None)
             request.session.pop(SESSION_NEXT, None)
             return redirect(next_url)
+    return _with_limit(_verify_page(request, phone, form), refused)
+
+
+def _verify_page(request: HttpRequest, phone: str, form: CodeForm) -> HttpResponse:
     context = {"form": form, "phone_display": format_phone(phone), "console_log": _console_log_hint()}
     return render(request, "accounts/verify.html", context)
 
@@ -81,9 +90,17 @@ def _resend(request: HttpRequest, phone: str) -> HttpResponse:
         request_login_code(phone=phone, ip=_client_ip(request))
     except LoginRefused as refused:
         messages.error(request, refused.message)
-    else:
-        messages.success(request, f"We sent a new code to {format_phone(phone)}.")
+        return _with_limit(_verify_page(request, phone, CodeForm()), refused)
+    messages.success(request, f"We sent a new code to {format_phone(phone)}.")
     return redirect("accounts:verify")
+
+
+def _with_limit(response: HttpResponse, refused: LoginRefused | None) -> HttpResponse:
+    """A refusal over one of the login limits is a 429 with Retry-After, so scripts are told too."""
+    if isinstance(refused, TooManyAttempts):
+        response.status_code = 429
+        response["Retry-After"] = str(refused.retry_after_seconds)
+    return response
 
 
 @require_POST

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -32,10 +33,19 @@ THUMBNAIL_QUALITY = 80
 # Hex digits of the SHA-256 in a stored name: 80 bits, so two different files never get one name.
 NAME_HASH_LENGTH = 20
 
+# Web page code inside an image (in its comments or metadata, or after its end): a polyglot, a file that
+# is also a page or a script. Photos never carry it. Only markers of 7 bytes or more, so that a 5 MB
+# photo's compressed pixels spell one by chance about once in fifty million photos.
+HIDDEN_MARKUP = re.compile(rb"<(script|iframe|object|!doctype)|javascript:|on(load|error)\s*=", re.IGNORECASE)
+
 UNREADABLE = "That file is not an image we can read. Upload a JPEG, PNG, WebP or GIF photo."
 STORAGE_DOWN = (
     "We could not store that photo just now because photo storage is not answering, so this change was "
     "not saved. Try again in a minute, or save without the new photo."
+)
+POLYGLOT = (
+    "That file is an image with web page code (HTML or script) hidden inside it, which photos never have. "
+    "Save the photo again (a screenshot of it will do) and upload that."
 )
 DAMAGED = (
     "That photo looks damaged or incomplete (perhaps the upload was cut off). "
@@ -156,6 +166,9 @@ def _decode(upload) -> tuple[ImageInfo, Image.Image, bytes]:
         except Exception as error:  # any decoder failure on untrusted bytes means a damaged file
             image.close()
             raise ValidationError(DAMAGED, code="image_corrupt") from error
+    if HIDDEN_MARKUP.search(data):
+        image.close()
+        raise ValidationError(POLYGLOT, code="image_polyglot")
     return info, image, data
 
 

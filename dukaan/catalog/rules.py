@@ -86,6 +86,30 @@ def slug_candidates(slug: str):
         yield f"{base}-{number}"
 
 
+# Characters that reorder the text after them (Unicode bidi embeddings, overrides and isolates): U+202E
+# turns "Kurta ₹499" beside it into "994₹ atruK" and hides what a name really says. Urdu and Arabic
+# never need them typed; the marks U+200E and U+200F, which reorder nothing, stay allowed, as do the
+# joiners (U+200C, U+200D) that Indic scripts and emoji need, combining marks, and every letter.
+DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Control characters other than tab and line breaks: invisible, and no keyboard types them.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def validate_text(value: str) -> None:
+    """Refuse the characters in a name or description that change how other text shows."""
+    for pattern, what, why in (
+        (DIRECTION_CONTROLS, "hidden direction character", "it makes text show in another order than typed"),
+        (CONTROL_CHARACTERS, "invisible control character", "it shows as nothing or as a box"),
+    ):
+        found = pattern.search(value)
+        if found:
+            raise ValidationError(
+                f"Remove the {what} (U+{ord(found.group()):04X}) from this text ({why}), then save again. "
+                "Retyping the text instead of pasting it also removes it.",
+                code="hidden_character",
+            )
+
+
 def parse_options(text: str) -> dict[str, str]:
     """Parse a variant's options as typed by a merchant: "Size: M, Colour: Red" or just "M / Red"."""
     options: dict[str, str] = {}

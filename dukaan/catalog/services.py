@@ -13,7 +13,7 @@ from dukaan.events.outbox import emit
 
 from . import images
 from .models import Category, Product, ProductImage, ProductVariant, Store
-from .rules import slug_candidates, slug_problem, validate_compare_at, validate_stock
+from .rules import slug_candidates, slug_problem, validate_compare_at, validate_stock, validate_text
 from .selectors import product_data, store_data
 
 CATALOG = "catalog"  # one aggregate type, so one topic keeps each store's catalog events in order
@@ -97,6 +97,7 @@ def create_store(
         owner=owner, name=name.strip(), slug=slug, whatsapp=whatsapp, currency=currency, upi_id=upi_id.strip()
     )
     store.full_clean()
+    _check_text(name=store.name)
     with _files_removed_on_error() as written:
         try:
             _save_unique(store)
@@ -123,6 +124,7 @@ def update_store(
     store.name, store.slug, store.whatsapp, store.currency = name.strip(), slug, whatsapp, currency
     store.upi_id = upi_id.strip()
     store.full_clean(exclude=["owner"])
+    _check_text(name=store.name)
     with _files_removed_on_error() as written:
         _save_unique(store)
         if logo is not None:
@@ -149,6 +151,7 @@ def _set_logo(store: Store, logo: UploadedFile, written: list[str]) -> None:
 def create_category(*, store: Store, name: str) -> Category:
     category = Category(store=store, name=name.strip(), position=store.categories.count())
     category.full_clean()
+    _check_text(name=category.name)
     _save_unique(category)
     _emit(store, "category.created", {"id": category.pk, "name": category.name})
     return category
@@ -158,6 +161,7 @@ def create_category(*, store: Store, name: str) -> Category:
 def rename_category(*, category: Category, name: str) -> Category:
     category.name = name.strip()
     category.full_clean()
+    _check_text(name=category.name)
     _save_unique(category)
     _emit(category.store, "category.updated", {"id": category.pk, "name": category.name})
     return category
@@ -174,8 +178,21 @@ def delete_category(*, category: Category) -> None:
 # --- Products -------------------------------------------------------------------------------------
 
 
+def _check_text(**fields: str) -> None:
+    """ValidationError naming each field whose text has characters that change how other text shows."""
+    errors = {}
+    for field, value in fields.items():
+        try:
+            validate_text(value)
+        except ValidationError as error:
+            errors[field] = error.messages
+    if errors:
+        raise ValidationError(errors)
+
+
 def _check_product(product: Product) -> None:
     product.full_clean(exclude=["store", "category"])
+    _check_text(name=product.name, description=product.description, sku=product.sku)
     validate_compare_at(product.price, product.compare_at_price)
     if product.category_id and product.category.store_id != product.store_id:
         raise ValidationError({"category": "Choose one of your own categories."})
@@ -198,6 +215,7 @@ def _replace_variants(product: Product, variants: Iterable[VariantInput]) -> Non
         variant.options, variant.price, variant.sku = item.options, item.price, item.sku.strip()
         variant.stock, variant.position = item.stock, position
         variant.full_clean(exclude=["store", "product"])
+        _check_text(options=" ".join([*item.options, *item.options.values()]), sku=variant.sku)
         _save_unique(variant)
 
 

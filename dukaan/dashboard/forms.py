@@ -14,6 +14,7 @@ from dukaan.catalog.rules import (
     validate_compare_at,
     validate_price,
     validate_stock,
+    validate_text,
 )
 from dukaan.catalog.services import MAX_IMAGES_PER_PRODUCT, BulkEdit, VariantInput
 
@@ -160,7 +161,8 @@ def variant_inputs(formset) -> list[VariantInput]:
 
 
 class CategoryForm(forms.Form):
-    name = forms.CharField(max_length=60)
+    # Checked here too: the category views read any error from the service as a name already in use.
+    name = forms.CharField(max_length=60, validators=[validate_text])
 
 
 class ApiTokenForm(forms.Form):

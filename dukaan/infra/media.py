@@ -16,6 +16,11 @@ from django.http import FileResponse, Http404, HttpResponse
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
+# What catalog/images.py stores, by the extension it gives each file; the bytes behind each name were
+# checked to be that image. Any other name is offered as a download, never shown as a page.
+IMAGE_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif"}
+# A stored file opened on its own as a page may run nothing, load nothing, and stays in a sandbox.
+MEDIA_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 
 class StorageUnavailable(OSError):
@@ -39,7 +44,11 @@ def media(request, path: str):
         )
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
-    response = FileResponse(file)
+    content_type = IMAGE_TYPES.get(path.rsplit(".", 1)[-1].lower())
+    response = FileResponse(
+        file, content_type=content_type or "application/octet-stream", as_attachment=content_type is None
+    )
+    response["Content-Security-Policy"] = MEDIA_CONTENT_SECURITY_POLICY
     # Upload names are hashes of their bytes and never reused for others (catalog/images.py).
     response["Cache-Control"] = settings.IMMUTABLE_CACHE_CONTROL
     return response

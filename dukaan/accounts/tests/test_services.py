@@ -266,7 +266,7 @@ def test_when_the_sms_provider_fails_no_code_is_saved_and_the_person_is_told_to_
         with pytest.raises(LoginRefused) as refused:
             request_login_code(phone=PHONE, ip=IP)
 
-    assert refused.value.message == "We couldn't send the SMS just now. Please try again in a minute."
+    assert refused.value.message == "We couldn't send the SMS just now. Please try again in 30 seconds."
     assert LoginCode.objects.count() == 0
 
 

@@ -97,7 +97,7 @@ def test_a_failing_sms_provider_shows_a_clear_message_and_saves_no_code(client):
         response = client.post(reverse("accounts:login"), {"phone": PHONE})
 
     assert response.status_code == 200
-    assert "We couldn&#x27;t send the SMS just now. Please try again in a minute." in response.text
+    assert "We couldn&#x27;t send the SMS just now. Please try again in 30 seconds." in response.text
     assert LoginCode.objects.count() == 0
 
 

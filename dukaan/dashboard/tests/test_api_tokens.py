@@ -40,3 +40,13 @@ def test_a_revoked_token_no_longer_authenticates(me, store):
 def test_a_token_needs_a_name(me, store):
     assert "required" in me.post(reverse("dashboard:api_tokens"), {"name": "  "}).content.decode()
     assert not ApiToken.objects.exists()
+
+
+def test_a_store_at_its_token_limit_is_told_to_revoke_one(me, store):
+    from dukaan.accounts.services import MAX_ACTIVE_API_TOKENS, create_api_token
+
+    for number in range(MAX_ACTIVE_API_TOKENS):
+        create_api_token(store=store, name=f"Till {number}")
+    answer = me.post(reverse("dashboard:api_tokens"), {"name": "One too many"})
+    assert answer.status_code == 200
+    assert "at most" in answer.content.decode() and store.api_tokens.count() == MAX_ACTIVE_API_TOKENS

@@ -1,0 +1,453 @@
+"""Who may do what: every dashboard URL and every API operation, asked by every kind of visitor.
+
+The roles are real users with real sessions and tokens: an anonymous visitor, a buyer (a session
+that placed an order in store A through the storefront; buyers never log in), a logged-in person
+without a store, a staff member (is_staff, no store), and the merchants of store A and store B.
+Every request is made against store A's objects. Staff get nothing of a merchant's on the dashboard
+or the API: to the dashboard they are a person without a store; their place is /admin/ and /status.
+
+Each case runs in a savepoint that is rolled back, so every role meets the same data. Besides the
+answer, each case checks that store A's rows changed only when the role may change them, and that
+no one but merchant A sees A's private data (its token, hidden product and buyers' addresses).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+
+from dukaan.accounts.models import User
+from dukaan.accounts.services import create_api_token
+from dukaan.api.api import api
+from dukaan.catalog import services as catalog
+from dukaan.catalog.models import Store
+from dukaan.conftest import make_store, png_upload
+from dukaan.dashboard.urls import urlpatterns as dashboard_urlpatterns
+from dukaan.orders.services import Buyer, CartLine, place_order
+
+pytestmark = pytest.mark.django_db
+
+ANON, BUYER, NEWCOMER, STAFF, A, B = "anonymous", "buyer", "no store", "staff", "merchant A", "merchant B"
+ROLES = (ANON, BUYER, NEWCOMER, STAFF, A, B)
+
+LOGIN = "302 /login/"
+NEW_STORE = "302 /dashboard/store/new/"
+ADMIN_LOGIN = "302 /admin/login/"
+
+
+@dataclass(frozen=True)
+class Row:
+    """The answer each role gets, as "status" or "status location-prefix"; who may change A's data."""
+
+    answers: dict[str, str]
+    changes_a: frozenset[str] = field(default_factory=frozenset)
+
+
+def page(a: str, b: str, *, newcomer: str = NEW_STORE, writes: bool = False) -> Row:
+    """A dashboard URL: anyone not logged in is sent to log in; someone without a store to make one."""
+    answers = {ANON: LOGIN, BUYER: LOGIN, NEWCOMER: newcomer, STAFF: newcomer, A: a, B: b}
+    return Row(answers, frozenset({A}) if writes else frozenset())
+
+
+# A `require_POST` dashboard URL: GET is refused first, for everyone.
+POST_ONLY = Row(dict.fromkeys(ROLES, "405"))
+
+
+def merchant(a: str, b: str, *, writes: bool = False) -> Row:
+    """A merchant API operation: without a token (sessions are not API credentials) it is a 401."""
+    answers = {ANON: "401", BUYER: "401", NEWCOMER: "401", STAFF: "401", A: a, B: b}
+    return Row(answers, frozenset({A}) if writes else frozenset())
+
+
+def public(answer: str, *, writes: bool = False) -> Row:
+    """A store's public API operation: everyone gets the same answer."""
+    return Row(dict.fromkeys(ROLES, answer), frozenset(ROLES) if writes else frozenset())
+
+
+# Store A's objects fill the ids in these URLs; merchant B asking for them must get a 404.
+DASHBOARD = {
+    ("home", "GET"): page("200", "200"),
+    ("home", "POST"): page("200", "200"),
+    ("store_create", "GET"): page("302 /dashboard/", "302 /dashboard/", newcomer="200"),
+    ("store_create", "POST"): page("302 /dashboard/", "302 /dashboard/", newcomer="302 /dashboard/"),
+    ("store_settings", "GET"): page("200", "200"),
+    ("store_settings", "POST"): page("302 /dashboard/store/", "302 /dashboard/store/", writes=True),
+    ("search_synonyms", "GET"): page("200", "200"),
+    ("search_synonyms", "POST"): page(
+        "302 /dashboard/store/synonyms/", "302 /dashboard/store/synonyms/", writes=True
+    ),
+    ("products", "GET"): page("200", "200"),
+    ("products", "POST"): page("200", "200"),
+    ("product_create", "GET"): page("200", "200"),
+    ("product_create", "POST"): page("302 /dashboard/products/", "302 /dashboard/products/", writes=True),
+    ("bulk_edit", "GET"): page("200", "200"),
+    ("bulk_edit", "POST"): page("302 /dashboard/products/", "302 /dashboard/products/", writes=True),
+    ("product_edit", "GET"): page("200", "404"),
+    ("product_edit", "POST"): page("302 /dashboard/products/", "404", writes=True),
+    ("product_visibility", "GET"): POST_ONLY,
+    ("product_visibility", "POST"): page("302 /dashboard/products/", "404", writes=True),
+    ("product_delete", "GET"): page("200", "404"),
+    ("product_delete", "POST"): page("302 /dashboard/products/", "404", writes=True),
+    ("orders", "GET"): page("200", "200"),
+    ("orders", "POST"): page("200", "200"),
+    ("order_detail", "GET"): page("200", "404"),
+    ("order_detail", "POST"): page("302 /dashboard/orders/", "404", writes=True),
+    ("api_tokens", "GET"): page("200", "200"),
+    ("api_tokens", "POST"): page("200", "200", writes=True),
+    ("api_token_revoke", "GET"): POST_ONLY,
+    ("api_token_revoke", "POST"): page("302 /dashboard/tokens/", "404", writes=True),
+    ("categories", "GET"): page("200", "200"),
+    ("categories", "POST"): page("302 /dashboard/categories/", "302 /dashboard/categories/", writes=True),
+    ("category_rename", "GET"): POST_ONLY,
+    ("category_rename", "POST"): page("302 /dashboard/categories/", "404", writes=True),
+    ("category_delete", "GET"): POST_ONLY,
+    ("category_delete", "POST"): page("302 /dashboard/categories/", "404", writes=True),
+}
+
+# Keyed as in the OpenAPI document, without the /api/v1 prefix.
+API = {
+    ("GET", "/me"): merchant("200", "200"),
+    ("GET", "/store"): merchant("200", "200"),
+    ("PATCH", "/store"): merchant("200", "200", writes=True),
+    ("GET", "/categories"): merchant("200", "200"),
+    ("POST", "/categories"): merchant("201", "201", writes=True),
+    ("GET", "/categories/{category_id}"): merchant("200", "404"),
+    ("PATCH", "/categories/{category_id}"): merchant("200", "404", writes=True),
+    ("DELETE", "/categories/{category_id}"): merchant("204", "404", writes=True),
+    ("GET", "/products"): merchant("200", "200"),
+    ("POST", "/products"): merchant("201", "201", writes=True),
+    ("GET", "/products/{product_id}"): merchant("200", "404"),
+    ("PATCH", "/products/{product_id}"): merchant("200", "404", writes=True),
+    ("DELETE", "/products/{product_id}"): merchant("204", "404", writes=True),
+    ("POST", "/products/{product_id}/images"): merchant("201", "404", writes=True),
+    ("DELETE", "/products/{product_id}/images/{image_id}"): merchant("204", "404", writes=True),
+    ("POST", "/products/{product_id}/stock"): merchant("200", "404", writes=True),
+    ("GET", "/orders"): merchant("200", "200"),
+    ("GET", "/orders/{order_id}"): merchant("200", "404"),
+    ("POST", "/orders/{order_id}/status"): merchant("200", "404", writes=True),
+    ("GET", "/stores/{slug}"): public("200"),
+    ("GET", "/stores/{slug}/products"): public("200"),
+    ("GET", "/stores/{slug}/products/{product_id}"): public("200"),
+    ("GET", "/stores/{slug}/search"): public("200"),
+    ("POST", "/stores/{slug}/cart/quote"): public("200"),
+    ("POST", "/stores/{slug}/orders"): public("201", writes=True),
+    ("GET", "/stores/{slug}/orders/{token}"): public("200"),
+}
+
+# Staff's own pages. /status is the lead's staff status page (dukaan/infra/status.py).
+SITE = {
+    ("/admin/", "GET"): Row({**dict.fromkeys(ROLES, ADMIN_LOGIN), STAFF: "200"}),
+    ("/status", "GET"): Row(
+        {**dict.fromkeys(ROLES, "403"), ANON: ADMIN_LOGIN, BUYER: ADMIN_LOGIN, STAFF: "200"}
+    ),
+}
+
+
+# --- The world: two stores with everything in them, and one client per role -----------------------
+
+# Where store A's buyers live: only merchant A may ever see it.
+BUYER_ADDRESS = "12, 3rd Cross, Indiranagar, Bengaluru"
+
+
+def _order(store, product, key: str, address: str):
+    line = CartLine(product_id=product.pk, variant_id=None, quantity=1, seen_price=product.price)
+    buyer = Buyer(name="Meera Iyer", phone="+919812345699", address=address, pin_code="560038")
+    return place_order(store=store, lines=[line], buyer=buyer, payment_method="cod", idempotency_key=key)
+
+
+def _fill(store, tag: str) -> dict:
+    category = catalog.create_category(store=store, name=f"{tag} kurtas")
+    product = catalog.create_product(
+        store=store,
+        name=f"{tag} kurta",
+        price=Decimal("499.00"),
+        stock=10,
+        category=category,
+        variants=[catalog.VariantInput(options={"Size": "M"}, price=Decimal("499.00"), stock=5)],
+        new_images=[png_upload()],
+    )
+    simple = catalog.create_product(store=store, name=f"{tag} tiffin", price=Decimal("250.00"), stock=5)
+    hidden = catalog.create_product(
+        store=store, name=f"{tag} secret draft", price=Decimal("1"), is_active=False
+    )
+    token, raw_token = create_api_token(store=store, name="POS")
+    return {
+        "store": store,
+        "category": category,
+        "product": product,
+        "variant": product.variants.get(),
+        "image": product.images.get(),
+        "simple": simple,
+        "hidden": hidden,
+        "token": token,
+        "raw_token": raw_token,
+    }
+
+
+def _logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def world(settings):
+    settings.API_RATE_LIMIT_PER_TOKEN = 0
+    settings.API_RATE_LIMIT_PER_IP = 0
+    settings.PAYMENT_GATEWAY = ""
+    cache.clear()
+    a = _fill(make_store("+919812345601", "asha-store"), "Asha")
+    b = _fill(make_store("+919812345602", "bala-store"), "Bala")
+
+    # The buyer's order is A's #1, placed through the storefront, so the session is a real buyer's.
+    buyer = Client()
+    slug = a["store"].slug
+    buyer.post(reverse("storefront:cart_add", args=[slug]), {"product": a["simple"].pk, "quantity": 1})
+    placed = buyer.post(
+        reverse("storefront:checkout", args=[slug]),
+        {
+            "name": "Meera Iyer",
+            "phone": "98123 45699",
+            "address": BUYER_ADDRESS,
+            "pin_code": "560038",
+            "payment_method": "cod",
+            "idempotency_key": "0123456789abcdef0123456789abcdef",
+        },
+    )
+    assert placed.status_code == 302 and "/o/" in placed["Location"], placed.content[:500]
+    # A's #2 is an order number B does not have (B's only order is #1), so B's 404 is about the store.
+    a["order"] = _order(a["store"], a["simple"], "a-2", BUYER_ADDRESS)
+    assert a["order"].number == 2
+    b["order"] = _order(b["store"], b["simple"], "b-1", "7 Park Street, Kolkata")
+
+    staff = User.objects.create_user("+919812345690", is_staff=True)
+    clients = {
+        ANON: Client(),
+        BUYER: buyer,
+        NEWCOMER: _logged_in(User.objects.create_user("+919812345677")),
+        STAFF: _logged_in(staff),
+        A: _logged_in(a["store"].owner),
+        B: _logged_in(b["store"].owner),
+    }
+    tokens = {A: a["raw_token"], B: b["raw_token"]}
+    # A token's first use stamps last_used_at; do it now so reads by A leave A's rows as they are.
+    for raw in tokens.values():
+        assert Client().get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+    yield {"a": a, "b": b, "clients": clients, "tokens": tokens}
+    cache.clear()
+
+
+# --- Requests --------------------------------------------------------------------------------------
+
+
+def _product_form(name: str) -> dict:
+    return {
+        "name": name,
+        "description": "",
+        "price": "10",
+        "compare_at_price": "",
+        "sku": "",
+        "stock": "3",
+        "category": "",
+        "is_active": "on",
+        "variants-TOTAL_FORMS": "0",
+        "variants-INITIAL_FORMS": "0",
+    }
+
+
+def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
+    """The URL for A's objects and a body that would change A's data if its owner sent it."""
+    ids = {
+        "product_edit": a["product"].pk,
+        "product_visibility": a["product"].pk,
+        "product_delete": a["product"].pk,
+        "order_detail": a["order"].number,
+        "api_token_revoke": a["token"].pk,
+        "category_rename": a["category"].pk,
+        "category_delete": a["category"].pk,
+    }
+    url = reverse(f"dashboard:{name}", args=[ids[name]] if name in ids else [])
+    simple = a["simple"].pk
+    bodies = {
+        "store_create": {
+            "name": "New shop",
+            "slug": "new-shop",
+            "whatsapp": "+919812345677",
+            "currency": "INR",
+        },
+        "store_settings": {
+            "name": "Renamed",
+            "slug": "renamed-store",
+            "whatsapp": "+919812345688",
+            "currency": "INR",
+        },
+        "search_synonyms": {"text": "kurti, kurta, tunic"},
+        "product_create": _product_form("Created"),
+        "bulk_edit": {"product": [simple], f"price_{simple}": "1", f"stock_{simple}": "0"},
+        "product_edit": _product_form("Hacked"),
+        "product_visibility": {"show": "0"},
+        "order_detail": {"status": "accepted"},
+        "api_tokens": {"name": "New token"},
+        "category_rename": {"name": "Renamed"},
+        "categories": {"name": "New category"},
+    }
+    return url, bodies.get(name, {})
+
+
+def _api_request(client: Client, method: str, path: str, a: dict, token: str | None):
+    values = {
+        "slug": a["store"].slug,
+        "category_id": a["category"].pk,
+        "product_id": a["product"].pk,
+        "image_id": a["image"].pk,
+        "order_id": a["order"].pk,
+        "token": a["order"].public_token,
+    }
+    url = "/api/v1" + re.sub(r"\{(\w+)\}", lambda m: str(values[m[1]]), path)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if method == "GET":
+        return client.get(url, {"q": "kurta"} if path.endswith("/search") else {}, headers=headers)
+    if method == "DELETE":
+        return client.delete(url, headers=headers)
+    if path.endswith("/images"):
+        return client.post(url, {"images": [png_upload()]}, headers=headers)
+    line = {"product_id": a["simple"].pk, "quantity": 1, "seen_price": "250.00"}
+    bodies = {
+        "/store": {"name": "Renamed"},
+        "/categories": {"name": "New category"},
+        "/categories/{category_id}": {"name": "Renamed"},
+        "/products": {"name": "Created", "price": "10"},
+        "/products/{product_id}": {"name": "Hacked"},
+        "/products/{product_id}/stock": {"stock": 0, "variant_id": a["variant"].pk},
+        "/orders/{order_id}/status": {"status": "accepted"},
+        "/stores/{slug}/cart/quote": {"lines": [line]},
+        "/stores/{slug}/orders": {
+            "lines": [line],
+            "buyer": {
+                "name": "Ravi",
+                "phone": "98123 00001",
+                "address": "14 MG Road, Bengaluru",
+                "pin_code": "560038",
+            },
+            "payment_method": "cod",
+        },
+    }
+    headers["Idempotency-Key"] = "matrix-key"
+    call = client.patch if method == "PATCH" else client.post
+    return call(url, bodies[path], content_type="application/json", headers=headers)
+
+
+# --- Checks ----------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _store_relations() -> list[tuple[type, str]]:
+    """(model, lookup to the store's id) for every model whose rows belong to one store."""
+    direct = {
+        model: f.name for model in apps.get_models() for f in model._meta.fields if f.related_model is Store
+    }
+    relations = list(direct.items())
+    for model in apps.get_models():
+        for f in model._meta.fields:
+            if f.related_model in direct and model not in direct:
+                relations.append((model, f"{f.name}__{direct[f.related_model]}"))
+    return relations
+
+
+def _store_rows(store_id: int) -> list:
+    """Every row that belongs to the store: its own, and those of the models pointing at them."""
+    rows = [list(Store.objects.filter(pk=store_id).values())]
+    for model, lookup in _store_relations():
+        rows.append(list(model.objects.filter(**{lookup: store_id}).order_by("pk").values()))
+    return rows
+
+
+def _answer(response) -> str:
+    if response.status_code in (301, 302, 303):
+        return f"{response.status_code} {response['Location']}"
+    return str(response.status_code)
+
+
+def _matches(got: str, expected: str) -> bool:
+    status, _, location = expected.partition(" ")
+    got_status, _, got_location = got.partition(" ")
+    return got_status == status and got_location.startswith(location)
+
+
+def _private_markers(a: dict) -> list[str]:
+    return [a["raw_token"], a["token"].prefix, a["hidden"].name, BUYER_ADDRESS]
+
+
+def _check(problems: list, what: str, method: str, role: str, row: Row, response, before, a) -> None:
+    got = _answer(response)
+    expected = row.answers[role]
+    if not _matches(got, expected):
+        problems.append((what, method, role, expected, got))
+    changed = _store_rows(a["store"].pk) != before
+    if changed and role not in row.changes_a:
+        problems.append((what, method, role, "A's data unchanged", "A's data CHANGED"))
+    if not changed and role in row.changes_a and role == A:
+        problems.append((what, method, role, "A's data changed", "nothing changed (body not accepted?)"))
+    if role != A:
+        body = response.content.decode(errors="replace")
+        leaked = [marker for marker in _private_markers(a) if marker in body]
+        if leaked:
+            problems.append((what, method, role, "none of A's private data", f"shows {leaked}"))
+
+
+def _table(problems: list) -> str:
+    header = ("endpoint", "method", "role", "expected", "got")
+    widths = [max(len(str(r[i])) for r in [header, *problems]) for i in range(5)]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in [header, *problems]]
+    return f"{len(problems)} authorization mismatch(es):\n" + "\n".join(lines)
+
+
+def _send(client: Client, kind: str, key: str, method: str, a: dict, token: str | None):
+    if kind == "api":
+        return _api_request(client, method, key, a, token)
+    if kind == "dashboard":
+        url, body = _dashboard_request(key, method, a)
+        return client.post(url, body) if method == "POST" else client.get(url)
+    return client.get(key)
+
+
+# --- The test --------------------------------------------------------------------------------------
+
+
+def test_every_role_gets_exactly_the_allowed_answer_on_every_url_and_operation(world):
+    routes = {(p.name, m) for p in dashboard_urlpatterns for m in ("GET", "POST")}
+    operations = {
+        (method.upper(), path.removeprefix("/api/v1"))
+        for path, item in api.get_openapi_schema()["paths"].items()
+        for method in item
+    }
+    uncovered = sorted(routes - DASHBOARD.keys()) + sorted(operations - API.keys())
+    stale = sorted(DASHBOARD.keys() - routes) + sorted(API.keys() - operations)
+    assert not uncovered, f"Add a row to the authorization matrix for each of: {uncovered}"
+    assert not stale, f"These matrix rows name no URL or operation any more: {stale}"
+
+    a, clients, tokens = world["a"], world["clients"], world["tokens"]
+    problems: list = []
+    cases = [
+        *[(f"dashboard:{name}", method, row, "dashboard", name) for (name, method), row in DASHBOARD.items()],
+        *[(f"/api/v1{path}", method, row, "api", path) for (method, path), row in API.items()],
+        *[(path, method, row, "site", path) for (path, method), row in SITE.items()],
+    ]
+    for what, method, row, kind, key in cases:
+        for role in ROLES:
+            before = _store_rows(a["store"].pk)
+            # A savepoint per request, rolled back after the checks, so every case meets the same data.
+            with transaction.atomic():
+                response = _send(clients[role], kind, key, method, a, tokens.get(role))
+                _check(problems, what, method, role, row, response, before, a)
+                transaction.set_rollback(True)
+    assert not problems, _table(problems)

@@ -1,0 +1,166 @@
+"""Hostile photo uploads, through the dashboard form and the API: each is refused with a message the
+merchant can act on, and nothing is saved (the product keeps the photos it had, no file is written)."""
+
+import io
+import os
+import struct
+import zlib
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from PIL import Image
+
+from dukaan.accounts.services import create_api_token
+from tests.security.shop import open_shop
+
+pytestmark = pytest.mark.django_db
+
+SCRIPT = b"<script>alert(document.cookie)</script>"
+
+
+def image_bytes(format: str, size=(64, 48), **options) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "teal").save(buffer, format=format, **options)
+    return buffer.getvalue()
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def decompression_bomb() -> bytes:
+    """A PNG of 50,000 × 50,000 pixels (2.5 gigapixels) in a few hundred bytes."""
+    header = struct.pack(">IIBBBBB", 50_000, 50_000, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", zlib.compress(b"\x00" * 50_001 * 8))
+        + png_chunk(b"IEND", b"")
+    )
+
+
+def noise_png(side: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buffer, "PNG")  # incompressible
+    return buffer.getvalue()
+
+
+HOSTILE = {
+    "GIF with a script after its end": (
+        "photo.gif",
+        image_bytes("GIF") + SCRIPT,
+        "web page code (HTML or script) hidden inside it",
+    ),
+    "JPEG with a page in its comment": (
+        "photo.jpg",
+        image_bytes("JPEG", comment=b"<!DOCTYPE html><html><body>" + SCRIPT),
+        "web page code (HTML or script) hidden inside it",
+    ),
+    "PNG with an onerror handler in a text chunk": (
+        "photo.png",
+        image_bytes("PNG")[:-12]
+        + png_chunk(b"tEXt", b"Comment\x00<img src=x onerror=alert(1)>")
+        + image_bytes("PNG")[-12:],
+        "web page code (HTML or script) hidden inside it",
+    ),
+    "SVG with a script": (
+        "logo.svg",
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        "not an image we can read",
+    ),
+    "HTML named .jpg": (
+        "photo.jpg",
+        b"<html><body>" + SCRIPT + b"</body></html>",
+        "not an image we can read",
+    ),
+    "decompression bomb": ("bomb.png", decompression_bomb(), "too many pixels"),
+    "truncated JPEG": ("cut.jpg", image_bytes("JPEG", size=(400, 300))[:900], "damaged or incomplete"),
+    "larger than the limit": ("big.png", noise_png(200), "the largest we accept is 0.1 MB"),
+}
+
+
+@pytest.fixture(autouse=True)
+def small_byte_limit(settings):
+    settings.IMAGE_MAX_BYTES = 100 * 1024  # so "too large" needs no 5 MB file; the others are far below
+
+
+@pytest.fixture
+def shop(settings):
+    store, _category, product = open_shop()
+    before = {
+        "images": list(product.images.values_list("pk", "original", "small", "large")),
+        "files": sorted(path.name for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()),
+    }
+    return store, product, before
+
+
+def assert_nothing_saved(settings, product, before):
+    assert list(product.images.values_list("pk", "original", "small", "large")) == before["images"]
+    assert sorted(path.name for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()) == before["files"]
+
+
+def test_the_hostile_files_are_what_they_claim():
+    assert len(HOSTILE["larger than the limit"][1]) > 100 * 1024
+    assert len(HOSTILE["decompression bomb"][1]) < 2_000
+    for name in ("GIF with a script after its end", "JPEG with a page in its comment"):
+        Image.open(io.BytesIO(HOSTILE[name][1])).verify()  # a real image, as well as a page
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_the_dashboard_refuses_the_file_and_keeps_the_product_as_it_was(settings, shop, case):
+    store, product, before = shop
+    file_name, content, message = HOSTILE[case]
+    merchant = Client()
+    merchant.force_login(store.owner)
+    form = {
+        "name": "Renamed kurta",
+        "price": "549",
+        "stock": "50",
+        "is_active": "on",
+        "variants-TOTAL_FORMS": "0",
+        "variants-INITIAL_FORMS": "0",
+        "new_images": SimpleUploadedFile(file_name, content, content_type="image/jpeg"),
+    }
+
+    response = merchant.post(reverse("dashboard:product_edit", args=[product.pk]), form)
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    product.refresh_from_db()
+    assert product.name == "Block print kurta"
+    assert_nothing_saved(settings, product, before)
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_the_api_refuses_the_file_with_a_problem_naming_it(settings, shop, case):
+    store, product, before = shop
+    file_name, content, message = HOSTILE[case]
+    _row, token = create_api_token(store=store, name="POS")
+
+    response = Client().post(
+        f"/api/v1/products/{product.pk}/images",
+        {"images": SimpleUploadedFile(file_name, content, content_type="image/png")},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+    assert response.status_code == 422, response.content
+    problem = response.json()
+    assert problem["errors"][0]["field"] == "images[0]"
+    assert file_name in problem["errors"][0]["message"] and message in problem["errors"][0]["message"]
+    assert_nothing_saved(settings, product, before)
+
+
+def test_a_plain_photo_is_still_accepted(settings, shop):
+    store, product, _before = shop
+    _row, token = create_api_token(store=store, name="POS")
+
+    response = Client().post(
+        f"/api/v1/products/{product.pk}/images",
+        {"images": SimpleUploadedFile("more.jpg", image_bytes("JPEG"), content_type="image/jpeg")},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+    assert response.status_code == 201
+    assert product.images.count() == 2
