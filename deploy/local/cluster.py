@@ -101,7 +101,8 @@ class AppDir(throwaway.ServerDir):
     name = "process"
 
     def is_ours(self, command: str) -> bool:
-        return str(REPO) in command or "dukaan" in command or "granian" in command or "uvicorn" in command
+        # nginx's title names its folder (-p DIR/), which need not say "dukaan" (--data /tmp/x).
+        return any(mark in command for mark in (str(REPO), str(self.path), "dukaan", "granian", "uvicorn"))
 
 
 class Cluster:
@@ -400,6 +401,10 @@ def up(options: argparse.Namespace) -> int:
     total = time.monotonic() - started
     cluster.config["boot_seconds"] = round(total, 1)
     cluster.save()
+    # What Prometheus scrapes (deploy/observability/prometheus.yml reads targets/*.json beside it).
+    script(
+        "../observability/targets", str(cluster.config_file), str(cluster.data / "prometheus-targets.json")
+    )
     console.print(f"\n[bold]The cluster is up in {total:.0f} s[/bold]: http://127.0.0.1:{nginx_port}/s/demo/")
     print(
         json.dumps(
@@ -542,7 +547,7 @@ PROCESS_ORDER = ("nginx", "regions/*/projector", "regions/*/storefront", "worker
 SERVER_ORDER = (
     ("varnish", "regions/*/varnish"), ("redis", "regions/*/redis"), ("varnish", "varnish"),
     ("kafka", "kafka"), ("elasticsearch", "elasticsearch"), ("s3", "s3"), ("redis", "redis"),
-    ("postgres", "postgres"),
+    ("sms_gateway", "sms_gateway"), ("postgres", "postgres"),
 )  # fmt: skip
 
 

@@ -34,6 +34,11 @@ def test_status_shows_every_component_with_its_pid_port_and_health(cluster):
     for name, row in rows.items():
         assert row["healthy"] and row["pid"], f"{name}: {row}"
     assert all(rows[name]["port"] for name in COMPONENTS if "worker-" not in name and "projector" not in name)
+    # Prometheus's targets: every process that serves /metrics, at the port status shows.
+    targets = json.loads((cluster.data / "prometheus-targets.json").read_text())
+    scraped = {group["labels"]["instance"]: group["targets"] for group in targets}
+    assert scraped["web-1"] == [f"127.0.0.1:{rows['web-1']['port']}"]
+    assert {"storefront", "worker-cache", "r2-projector"} <= set(scraped)
 
 
 def demo_product(merchant, cluster) -> tuple[int, str]:

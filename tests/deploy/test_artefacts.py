@@ -433,10 +433,10 @@ def test_the_validator_rejects_an_unknown_field():
 
 @pytest.fixture(scope="session")
 def kustomize() -> Path:
-    helper = load_deploy_script("kustomize")
+    gotools = load_deploy_script("gotools")
     try:
-        return helper.binary()
-    except helper.Unavailable as error:
+        return gotools.binary("kustomize")
+    except gotools.Unavailable as error:
         if in_ci():
             pytest.fail(f"CI must build the Kubernetes overlays, but {error}")
         pytest.skip(str(error))
@@ -608,7 +608,7 @@ def test_compose_creates_the_topics_kafka_py_creates():
 
 
 def cache_dir() -> Path:
-    """Where downloads are kept, outside the repository (as deploy/local/kustomize.py keeps its build)."""
+    """Where downloads are kept, outside the repository (as deploy/local/gotools.py keeps its builds)."""
     if os.geteuid() == 0:
         return Path("/var/cache/dukaan")
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dukaan"

@@ -158,6 +158,11 @@ def test_with_the_primary_down_pages_read_the_replica_checkout_answers_503_and_n
         lambda: (r := requests.get(f"{url}/readyz", timeout=5)).json().get("status") == "degraded" and r,
     )
     assert ready.status_code == 200 and ready.json()["reads_from"] == ["replica_0"]
+    # readyz found the primary gone itself; the replica monitor (every 0.5 s) decides the routing.
+    wait_for(
+        "the replica monitor to see the primary down",
+        lambda: "dukaan_primary_up 0.0" in requests.get(f"{url}/metrics", timeout=5).text,
+    )
 
     anonymous = requests.get(store_page, timeout=5)
     assert anonymous.status_code == 200
