@@ -81,3 +81,20 @@ def product(store):
         ],
         new_images=[png_upload()],
     )
+
+
+@pytest.fixture
+def spans(monkeypatch):
+    """Every span this process makes during the test (requests, worker threads), kept in memory."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from dukaan.infra import tracing
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    monkeypatch.setattr(tracing, "_provider", provider)
+    yield exporter
+    provider.shutdown()

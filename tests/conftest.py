@@ -6,6 +6,7 @@ from dukaan.conftest import (  # noqa: F401 (autouse fixtures, as in dukaan/)
     fresh_view_counts,
     media_in_tmp,
     search_in_tmp,
+    spans,  # not autouse: the tracing tests ask for it
 )
 from tests.processes import find_free_port
 

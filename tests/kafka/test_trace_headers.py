@@ -10,31 +10,16 @@ from decimal import Decimal
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 from django.test import Client
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
 from dukaan.accounts.services import create_api_token
 from dukaan.catalog import services
 from dukaan.conftest import make_store
 from dukaan.events.models import OutboxEvent
-from dukaan.infra import tracing
 
 pytestmark = [pytest.mark.kafka]
 
 TOPIC = "dukaan.catalog"
-
-
-@pytest.fixture
-def spans(monkeypatch):
-    """Every span of this process (the request's and the worker thread's), kept in memory."""
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    monkeypatch.setattr(tracing, "_provider", provider)
-    yield exporter
-    provider.shutdown()
 
 
 def read_from(bootstrap_servers: str, offsets: dict[int, int], event_id: str, timeout: float = 60):
