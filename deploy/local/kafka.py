@@ -530,8 +530,8 @@ def format_storage(java: str, layout: Layout, data: DataDir) -> None:
         "256m",
         STORAGE_TOOL_MAIN,
         "format",
-        "--cluster-id",
-        cluster_id,
+        # One argument: an id may start with "-" (base64url), which argparse would take for an option.
+        f"--cluster-id={cluster_id}",
         "--config",
         str(data.config / "server.properties"),
         "--ignore-formatted",

@@ -14,6 +14,7 @@ from dukaan.infra.unavailable import MESSAGE
 from dukaan.orders import services as orders
 from dukaan.orders.models import Order
 from dukaan.orders.services import Buyer, CartLine
+from tests.processes import find_free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,18 +30,22 @@ BUYER = {
 
 @pytest.fixture
 def database_down(tmp_path, settings):
-    """Point the database connection at a file SQLite cannot open, as if the server were gone."""
+    """Point the database connection where nothing answers, as if the server were gone: a SQLite file
+    that cannot be opened, or a PostgreSQL port nothing listens on."""
     settings.DB_UNAVAILABLE_RETRY_AFTER_SECONDS = 30
     connection = connections["default"]
-    name = connection.settings_dict["NAME"]
+    kept = dict(connection.settings_dict)
 
     def go_down() -> None:
         connection.close()
-        connection.settings_dict["NAME"] = str(tmp_path / "no-such-folder" / "gone.sqlite3")
+        if connection.vendor == "sqlite":
+            connection.settings_dict["NAME"] = str(tmp_path / "no-such-folder" / "gone.sqlite3")
+        else:
+            connection.settings_dict.update(HOST="127.0.0.1", PORT=str(find_free_port()))
 
     yield go_down
     connection.close()
-    connection.settings_dict["NAME"] = name
+    connection.settings_dict.update(kept)
 
 
 @pytest.fixture
