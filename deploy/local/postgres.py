@@ -76,6 +76,9 @@ PGBOUNCER_SETTINGS = {
     "admin_users": DB_USER,
     # JDBC clients send it; PgBouncer would otherwise refuse them.
     "ignore_startup_parameters": "extra_float_digits",
+    # After a failed login to the server (the primary was down) PgBouncer refuses clients this long;
+    # its default 15 s would keep the shop shut well after the primary is back.
+    "server_login_retry": "1",
     "unix_socket_dir": "",
 }
 # The replica's lag, measured the standard way: nothing when it replayed all it received, else the age

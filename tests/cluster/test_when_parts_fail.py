@@ -1,5 +1,5 @@
 """The degradation matrix (docs/resilience.md): one test per row, each stopping a real part of the
-running cluster the way a crash would (SIGKILL of its process group, or PostgreSQL's fast shutdown),
+running cluster the way a crash would (SIGKILL of its process group, or PostgreSQL's immediate shutdown),
 checking what buyers and merchants get while it is down, then `dukaan cluster up` to bring it back.
 In every row, every store page answers 200 in every region and through the monolith: no 5xx.
 
@@ -32,15 +32,22 @@ def kill(pid: int) -> None:
     os.killpg(pid, signal.SIGKILL)
 
 
+_demo_ids: dict[str, tuple[int, int, str]] = {}
+
+
 def demo_ids(cluster) -> tuple[int, int, str]:
-    """A product of the demo store with a category: (product id, category id, first word of its name)."""
+    """A product of the demo store with a category: (product id, category id, first word of its name),
+    read once, while the primary answers (its row of the matrix stops it)."""
+    if cluster.url in _demo_ids:
+        return _demo_ids[cluster.url]
     with cluster.primary() as connection:
         product, category, name = connection.execute(
             "SELECT p.id, p.category_id, p.name FROM catalog_product p "
             "JOIN catalog_store s ON s.id = p.store_id "
             "WHERE s.slug = 'demo' AND p.category_id IS NOT NULL ORDER BY p.id LIMIT 1"
         ).fetchone()
-    return product, category, name.split()[0]
+    _demo_ids[cluster.url] = product, category, name.split()[0]
+    return _demo_ids[cluster.url]
 
 
 def store_pages_answer(cluster, *, search_for: str | None = None) -> None:
@@ -187,9 +194,11 @@ def test_the_primary_down_store_pages_serve_and_checkout_answers_503_with_nothin
     assert "Updated 1 product" in bulk_edit(merchant, cluster, product_id, price=_price, stock="50").text
     buyer = requests.Session()
     form = checkout_form(buyer, cluster, product_id)
+    demo_ids(cluster)  # while the primary answers
     with cluster.primary() as connection:
         (orders_before,) = connection.execute("SELECT count(*) FROM orders_order").fetchone()
-    os.kill(cluster.state("postgres")["primary"]["pid"], signal.SIGINT)  # fast shutdown: sessions cut
+    primary_pid = cluster.state("postgres")["primary"]["pid"]
+    os.kill(primary_pid, signal.SIGQUIT)  # PostgreSQL's immediate shutdown: as a crash, no checkpoint
     try:
         time.sleep(1)  # each process's replica monitor notices (every 0.5 s)
         store_pages_answer(cluster)
@@ -198,6 +207,7 @@ def test_the_primary_down_store_pages_serve_and_checkout_answers_503_with_nothin
         assert int(answer.headers["Retry-After"]) > 0
         assert "Nothing was saved" in answer.text
     finally:
+        eventually(lambda: not os.path.exists(f"/proc/{primary_pid}"), 30, "the primary's process ended")
         cluster.up()
     with cluster.primary() as connection:
         (orders_after,) = connection.execute("SELECT count(*) FROM orders_order").fetchone()
