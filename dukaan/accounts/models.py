@@ -50,8 +50,14 @@ class LoginCode(models.Model):
 
     class Meta:
         indexes = [
-            # The resend and hourly limits count recent codes per phone and per address.
-            models.Index(fields=["phone", "created_at"], name="accounts_logincode_phone_idx"),
+            # The resend and hourly limits count recent codes per phone and per address. The pattern
+            # operator class also lets the per-range limit's `phone LIKE '+9198123%'` use this index
+            # when the database's collation is not "C" (PostgreSQL only; other databases ignore it).
+            models.Index(
+                fields=["phone", "created_at"],
+                name="logincode_phone_prefix_idx",
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+            ),
             models.Index(fields=["ip", "created_at"], name="accounts_logincode_ip_idx"),
         ]
 

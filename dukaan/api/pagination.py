@@ -66,7 +66,10 @@ def _after(ordering: Sequence[str], values: list[Any]) -> Q:
         for earlier, value in zip(ordering[:index], values[:index], strict=True):
             step &= Q(**{earlier.lstrip("-"): value})
         condition |= step
-    return condition
+    # Implied by the OR above, but an index can start its scan at this bound; it cannot at an OR,
+    # and would walk every earlier row of the list to reach a late page.
+    first = ordering[0]
+    return Q(**{f"{first.lstrip('-')}__{'lte' if first.startswith('-') else 'gte'}": values[0]}) & condition
 
 
 def keyset_page(

@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from .models import Category, Product, Store
+from .models import Category, Product, ProductVariant, Store
 
 
 def store_data(store: Store) -> dict:
@@ -47,10 +47,11 @@ def store_products(
         Product.objects.filter(store=store).select_related("category").prefetch_related("images", "variants")
     )
     if query:
-        products = products.filter(
-            Q(name__icontains=query) | Q(sku__iexact=query) | Q(variants__sku__iexact=query)
-        )
-        products = products.distinct()
+        # The variants' SKUs through a subquery scoped to the store: a join on variants would repeat
+        # products (needing DISTINCT) and is bounded only by product ids, which at a large store the
+        # planner may meet by walking every store's variants.
+        variant_skus = ProductVariant.objects.filter(store=store, sku__iexact=query).values("product_id")
+        products = products.filter(Q(name__icontains=query) | Q(sku__iexact=query) | Q(pk__in=variant_skus))
     if category_id:
         products = products.filter(category_id=category_id)
     if visibility == "visible":

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from dukaan.catalog.models import Product, ProductVariant
+from dukaan.catalog.models import Category, Product, ProductVariant
 from dukaan.catalog.rules import options_label
 from dukaan.storefront.selectors import CatalogProduct, CatalogVariant
 
@@ -25,11 +25,11 @@ PRODUCT_COLUMNS = (
     "name",
     "description",
     "category_id",
-    "category__name",
     "price",
     "stock",
     "created_at",
 )
+CATEGORY_ID = PRODUCT_COLUMNS.index("category_id")
 
 
 def documents_for_store(store_id: int) -> list[ProductDocument]:
@@ -87,9 +87,14 @@ def documents_of(
             CatalogVariant(id=variant_id, label=options_label(options), price=price, stock=stock)
         )
         options_of[product_id].update(dict.fromkeys(f"{name}: {value}" for name, value in options.items()))
+    rows = list(products.order_by("pk").values_list(*PRODUCT_COLUMNS))
+    # Category names by the ids found, not by a join: a join bounded only by ids may be met, at a
+    # large store, by walking every store's categories.
+    category_ids = {row[CATEGORY_ID] for row in rows if row[CATEGORY_ID] is not None}
+    category_names = dict(Category.objects.filter(pk__in=category_ids).values_list("pk", "name"))
     documents = []
-    for row in products.order_by("pk").values_list(*PRODUCT_COLUMNS):
-        pk, store_id, version, name, description, category_id, category_name, price, stock, created = row
+    for pk, store_id, version, name, description, category_id, price, stock, created in rows:
+        category_name = category_names.get(category_id)
         sold_as = CatalogProduct(
             id=pk,
             name=name,

@@ -20,7 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Q
 
-from dukaan.catalog.models import Product, Store
+from dukaan.catalog.models import Category, Product, ProductVariant, Store
 from dukaan.catalog.services import CATALOG
 from dukaan.events.outbox import emit
 from dukaan.infra.circuit import CircuitBreaker
@@ -133,10 +133,14 @@ def database_search(query: SearchQuery) -> SearchResults:
     query_words = analysis.words(query.text)[:MAX_QUERY_WORDS]
     products = Product.objects.filter(store_id=query.store_id, is_active=True)
     for word in query_words:
+        # Category names and variants through subqueries scoped to the store: joins bounded only by
+        # ids may be met, at a large store, by walking every store's rows.
+        categories = Category.objects.filter(store_id=query.store_id, name__icontains=word).values("pk")
         products = products.filter(
-            Q(name__icontains=word) | Q(description__icontains=word) | Q(category__name__icontains=word)
+            Q(name__icontains=word) | Q(description__icontains=word) | Q(category__in=categories)
         )
-    matches = [document for document in documents_of(products) if _passes_filters(document, query)]
+    variants = ProductVariant.objects.filter(store_id=query.store_id, product__in=products.values("pk"))
+    matches = [document for document in documents_of(products, variants) if _passes_filters(document, query)]
     facets = _category_facets(matches)
     if query.category_id is not None:
         matches = [document for document in matches if document.category_id == query.category_id]

@@ -195,6 +195,7 @@ def build_store_catalog(store_id: int) -> StoreCatalog | None:
     if store is None:
         return None
     # Every query is scoped by store_id: it is what keeps tenants apart and lets stores be sharded.
+    # The joins to products name it on both sides, so a large store's join never walks other stores'.
     products = list(
         Product.objects.filter(store_id=store_id, is_active=True).values_list(
             "id", "name", "description", "price", "compare_at_price", "category_id", "stock"
@@ -203,7 +204,7 @@ def build_store_catalog(store_id: int) -> StoreCatalog | None:
     variants = defaultdict(list)
     option_names: dict[int, dict[str, None]] = defaultdict(dict)  # a dict keeps first-seen order
     for product_id, variant_id, options, price, stock in (
-        ProductVariant.objects.filter(store_id=store_id, product__is_active=True)
+        ProductVariant.objects.filter(store_id=store_id, product__store_id=store_id, product__is_active=True)
         .order_by("product_id", "position", "id")
         .values_list("product_id", "id", "options", "price", "stock")
     ):
@@ -214,7 +215,7 @@ def build_store_catalog(store_id: int) -> StoreCatalog | None:
         )
     images = defaultdict(list)
     for product_id, small, large, width, height in (
-        ProductImage.objects.filter(store_id=store_id, product__is_active=True)
+        ProductImage.objects.filter(store_id=store_id, product__store_id=store_id, product__is_active=True)
         .order_by("product_id", "position", "id")
         .values_list("product_id", "small", "large", "width", "height")
     ):
