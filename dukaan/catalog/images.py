@@ -256,10 +256,15 @@ def store_image(upload, *, folder: str) -> StoredImage:
     return StoredImage(original=written[0], small=written[1], large=written[2], width=width, height=height)
 
 
+# `dukaan seed` stores one picture per category under this folder and many rows point at it.
+SHARED_FOLDER = "seed/"
+
+
 def delete_files(paths) -> None:
-    """Delete stored files, skipping empty names and files already gone; never raises for one file."""
+    """Delete stored files, skipping empty names, the seed's shared pictures and files already gone;
+    never raises for one file."""
     for path in paths:
-        if not path:
+        if not path or path.startswith(SHARED_FOLDER):
             continue
         try:
             default_storage.delete(path)

@@ -1,12 +1,14 @@
-"""Sample data: a fast bulk load of many small shops for benchmarks, and one demo store built by hand.
+"""Sample data: a fast bulk load of many shops for benchmarks, and one demo store built by hand.
 
-The bulk load writes rows with bulk_create, batch by batch, and announces each store with one
+The bulk load draws shops (`Planner`) with a skew of sizes (`store_sizes`), writes them batch by
+batch (bulk_create here; COPY on PostgreSQL in bulk.py) and announces each store with one
 `catalog.imported` event so projections rebuild it. The demo store goes through the catalog
 services like a merchant's own edits, so it exercises and emits exactly what real use does.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import random
 import time
@@ -25,7 +27,7 @@ from dukaan.events.models import OutboxEvent
 from dukaan.events.outbox import outbox_event
 
 from . import images, services
-from .models import Category, Product, ProductVariant, Store
+from .models import Category, Product, ProductImage, ProductVariant, Store
 from .rules import slug_problem
 from .selectors import store_data
 
@@ -35,6 +37,9 @@ DEMO_PHONE = "+919999999999"
 PRODUCTS_PER_BATCH = (
     5_000  # rows per transaction: big enough to be fast, small enough to not hold the lock long
 )
+HUGE_STORE = 50_000  # the most products store_sizes gives one shop (unless the mean is larger)
+PHOTO_SHARE = 0.85  # seeded products with a picture
+POOL_COLOURS = ("#b5542d", "#2f5d8a", "#8e2c48", "#3f7d4e", "#c9812b", "#5b4a8a", "#a33a6b", "#2d7f86")
 
 
 # --- Word lists -----------------------------------------------------------------------------------
@@ -276,9 +281,6 @@ SHARED_BLURBS = (
 )
 
 
-# --- Events ---------------------------------------------------------------------------------------
-
-
 # --- Unique values --------------------------------------------------------------------------------
 
 
@@ -334,7 +336,53 @@ class SeedResult:
     stores: int
     products: int
     variants: int
+    images: int
     seconds: float
+
+
+def _zipf_runs(k: float, stores: int, cap: int) -> list[tuple[int, int]]:
+    """(size, how many shops) runs of sizes floor(k / rank + 0.5), clamped to 1..cap, rank 1..stores.
+
+    Sizes only fall with the rank, so a run ends at the last rank that still rounds to its size:
+    a few thousand runs for a million shops, which keeps the search for k in store_sizes cheap.
+    """
+    runs = []
+    rank = 1
+    while rank <= stores:
+        size = min(cap, max(1, int(k / rank + 0.5)))
+        last = stores if size == 1 else min(stores, max(rank, int(k / (size - 0.5))))
+        runs.append((size, last - rank + 1))
+        rank = last + 1
+    return runs
+
+
+def store_sizes(stores: int, mean: int, rng: random.Random) -> list[int]:
+    """How many products each of `stores` shops gets: Zipf-like, adding up to exactly stores × mean.
+
+    The shop of rank r gets round(K / r) products, at least 1 and at most HUGE_STORE (or the mean,
+    if larger), with K the largest value whose total does not exceed stores × mean; what is left
+    over goes one product each to the top ranks. Ranks are then shuffled with `rng`, so --seed
+    repeats them. At 1,000,000 × 10: 83 shops of 10,000+ products (17 of 50,000), median 2, 85 %
+    of shops with 1–5.
+    """
+    cap = max(HUGE_STORE, mean)
+    total = stores * mean
+    low, high = 0.0, float(total)
+    for _ in range(60):  # bisection on K: the total only grows with it
+        middle = (low + high) / 2
+        if sum(size * count for size, count in _zipf_runs(middle, stores, cap)) <= total:
+            low = middle
+        else:
+            high = middle
+    sizes = [size for size, count in _zipf_runs(low, stores, cap) for size in [size] * count]
+    rank = 0
+    for _ in range(total - sum(sizes)):
+        while sizes[rank] >= cap:
+            rank += 1
+        sizes[rank] += 1
+        rank += 1
+    rng.shuffle(sizes)
+    return sizes
 
 
 def _money(value: float) -> Decimal:
@@ -353,16 +401,48 @@ def _stock(rng: random.Random) -> int | None:
     return rng.choice((rng.randint(1, 10), rng.randint(10, 200)))
 
 
-class _Loader:
-    """Builds and writes one batch of stores at a time; holds what must stay unique across batches."""
+@dataclass(slots=True)
+class VariantPlan:
+    options: dict
+    price: Decimal
+    sku: str
+    stock: int | None
+    position: int
 
-    def __init__(self, *, products_per_store: int, rng: random.Random):
-        self.products_per_store = products_per_store
+
+@dataclass(slots=True)
+class ProductPlan:
+    shelf: int  # index into the store's categories
+    name: str
+    description: str
+    price: Decimal
+    compare_at_price: Decimal | None
+    sku: str
+    stock: int | None
+    is_active: bool
+    photo: bool  # shown with its category's picture from the image pool
+    variants: list[VariantPlan]
+
+
+@dataclass(slots=True)
+class StorePlan:
+    """One shop to write: the same plan goes to bulk_create (SQLite) or COPY (PostgreSQL)."""
+
+    owner: str
+    phone: str
+    name: str
+    slug: str
+    shelves: list[CategorySpec]
+    products: list[ProductPlan]
+
+
+class Planner:
+    """Draws shops batch by batch; holds what must stay unique across batches."""
+
+    def __init__(self, *, rng: random.Random):
         self.rng = rng
         self.seen_phones: set[str] = {DEMO_PHONE}
         self.seen_slugs: set[str] = {DEMO_SLUG}
-        self.password = make_password(None)  # unusable: seeded merchants log in by OTP only
-        self.variants = 0
 
     def _store_name(self, kind: StoreKind) -> tuple[str, str]:
         rng = self.rng
@@ -374,134 +454,192 @@ class _Loader:
             name = f"{rng.choice(HONORIFICS)} {rng.choice(PATRONS)} {suffix}"
         return owner, name
 
-    def write_batch(self, count: int) -> None:
+    def plan(self, sizes: list[int]) -> list[StorePlan]:
+        """One shop per entry of `sizes`, with that many products; phones and slugs not yet taken."""
         rng = self.rng
-        plans = [(kind, *self._store_name(kind)) for kind in (rng.choice(KINDS) for _ in range(count))]
-        phones = _claim([_phones(rng)] * count, self.seen_phones, _existing_phones)
-        slugs = _claim([_slugs(name, rng) for _kind, _owner, name in plans], self.seen_slugs, _existing_slugs)
-
-        with transaction.atomic():
-            owners = User.objects.bulk_create(
-                User(phone=phone, name=owner, password=self.password)
-                for phone, (_kind, owner, _name) in zip(phones, plans, strict=True)
-            )
-            stores = Store.objects.bulk_create(
-                Store(owner=user, name=name, slug=slug, whatsapp=user.phone, currency="INR")
-                for user, slug, (_kind, _owner, name) in zip(owners, slugs, plans, strict=True)
-            )
-            shelves = self._categories(stores, [kind for kind, _owner, _name in plans])
-            products, options = self._products(stores, shelves, [kind for kind, _owner, _name in plans])
-            self._variants(products, options)
-            OutboxEvent.objects.bulk_create(
-                outbox_event(
-                    aggregatetype=services.CATALOG,
-                    event_type=IMPORTED,
-                    store_id=store.pk,
-                    data={
-                        "store": store_data(store),
-                        "categories": len(shelves[store.pk]),
-                        "products": self.products_per_store,
-                        "source": "seed",
-                    },
-                )
-                for store in stores
-            )
-
-    def _categories(
-        self, stores: list[Store], kinds: list[StoreKind]
-    ) -> dict[int, list[tuple[Category, CategorySpec]]]:
-        picked = []
-        for store, kind in zip(stores, kinds, strict=True):
-            specs = self.rng.sample(kind.categories, self.rng.randint(3, min(6, len(kind.categories))))
-            picked.extend((store, position, spec) for position, spec in enumerate(specs))
-        rows = Category.objects.bulk_create(
-            Category(store=store, name=spec.name, position=position) for store, position, spec in picked
-        )
-        shelves: dict[int, list[tuple[Category, CategorySpec]]] = {store.pk: [] for store in stores}
-        for row, (store, _position, spec) in zip(rows, picked, strict=True):
-            shelves[store.pk].append((row, spec))
-        return shelves
-
-    def _products(
-        self,
-        stores: list[Store],
-        shelves: dict[int, list[tuple[Category, CategorySpec]]],
-        kinds: list[StoreKind],
-    ) -> tuple[list[Product], list[tuple[str, tuple[str, ...]] | None]]:
-        rng = self.rng
-        products: list[Product] = []
-        options: list[tuple[str, tuple[str, ...]] | None] = []
-        for store, kind in zip(stores, kinds, strict=True):
+        kinds = [rng.choice(KINDS) for _ in sizes]
+        names = [self._store_name(kind) for kind in kinds]
+        phones = _claim([_phones(rng)] * len(sizes), self.seen_phones, _existing_phones)
+        slugs = _claim([_slugs(name, rng) for _owner, name in names], self.seen_slugs, _existing_slugs)
+        plans = []
+        for kind, (owner, name), phone, slug, size in zip(kinds, names, phones, slugs, sizes, strict=True):
+            shelves = rng.sample(kind.categories, rng.randint(3, min(6, len(kind.categories))))
             blurbs = kind.blurbs + SHARED_BLURBS
-            for index in range(1, self.products_per_store + 1):
-                category, spec = rng.choice(shelves[store.pk])
-                name = spec.pattern.format(item=rng.choice(spec.items), modifier=rng.choice(spec.modifiers))
-                price = _money(rng.uniform(*spec.price_range))
-                compare_at = _money(float(price) * rng.uniform(1.15, 1.6)) if rng.random() < 0.25 else None
-                products.append(
-                    Product(
-                        store=store,
-                        category=category,
-                        name=name,
-                        description=f"{name}. {rng.choice(blurbs)} {rng.choice(SHARED_BLURBS)}",
-                        price=price,
-                        compare_at_price=compare_at if compare_at and compare_at > price else None,
-                        sku=f"{spec.name[:3].upper()}-{index:04d}" if rng.random() < 0.7 else "",
-                        stock=_stock(rng),
-                        is_active=rng.random() > 0.04,
-                    )
-                )
-                options.append(spec.option if spec.option and rng.random() < 0.12 else None)
-        return Product.objects.bulk_create(products), options
+            products = [self._product(shelves, blurbs, index) for index in range(1, size + 1)]
+            plans.append(StorePlan(owner, phone, name, slug, shelves, products))
+        return plans
 
-    def _variants(self, products: list[Product], options: list[tuple[str, tuple[str, ...]] | None]) -> None:
+    def _product(self, shelves: list[CategorySpec], blurbs: tuple[str, ...], index: int) -> ProductPlan:
         rng = self.rng
-        rows = []
-        for product, option in zip(products, options, strict=True):
-            if option is None:
-                continue
-            option_name, values = option
+        shelf = rng.randrange(len(shelves))
+        spec = shelves[shelf]
+        name = spec.pattern.format(item=rng.choice(spec.items), modifier=rng.choice(spec.modifiers))
+        price = _money(rng.uniform(*spec.price_range))
+        compare_at = _money(float(price) * rng.uniform(1.15, 1.6)) if rng.random() < 0.25 else None
+        sku = f"{spec.name[:3].upper()}-{index:04d}" if rng.random() < 0.7 else ""
+        variants = []
+        if spec.option and rng.random() < 0.12:
+            option_name, values = spec.option
             start = rng.randrange(len(values) - 1)
             for position, value in enumerate(values[start : start + rng.randint(2, 3)]):
-                rows.append(
-                    ProductVariant(
-                        store_id=product.store_id,
-                        product=product,
+                variants.append(
+                    VariantPlan(
                         options={option_name: value},
-                        price=product.price + 20 * position * (1 + int(product.price) // 500),
-                        sku=f"{product.sku}-{slugify(value).upper()}" if product.sku else "",
+                        price=price + 20 * position * (1 + int(price) // 500),
+                        sku=f"{sku}-{slugify(value).upper()}" if sku else "",
                         stock=_stock(rng),
                         position=position,
                     )
                 )
-        ProductVariant.objects.bulk_create(rows)
-        self.variants += len(rows)
+        return ProductPlan(
+            shelf=shelf,
+            name=name,
+            description=f"{name}. {rng.choice(blurbs)} {rng.choice(SHARED_BLURBS)}",
+            price=price,
+            compare_at_price=compare_at if compare_at and compare_at > price else None,
+            sku=sku,
+            stock=_stock(rng),
+            is_active=rng.random() > 0.04,
+            photo=rng.random() < PHOTO_SHARE,
+            variants=variants,
+        )
+
+
+def image_pool() -> dict[str, images.StoredImage]:
+    """One stored picture per category name (its initials on a colour), shared by the seeded
+    products of that category: a million products, a few dozen files."""
+    names = sorted({spec.name for kind in KINDS for spec in kind.categories})
+    return {
+        name: images.store_image(
+            demo_photo(name, POOL_COLOURS[i % len(POOL_COLOURS)], 480),
+            folder=images.SHARED_FOLDER.rstrip("/"),
+        )
+        for i, name in enumerate(names)
+    }
+
+
+def imported_event(store_id: int, plan: StorePlan, store: dict) -> OutboxEvent:
+    return outbox_event(
+        aggregatetype=services.CATALOG,
+        event_type=IMPORTED,
+        store_id=store_id,
+        data={
+            "store": store,
+            "categories": len(plan.shelves),
+            "products": len(plan.products),
+            "source": "seed",
+        },
+    )
+
+
+def batches(sizes: list[int], products_per_batch: int, stores_per_batch: int) -> Iterator[list[int]]:
+    """Consecutive runs of `sizes` of about products_per_batch products (a huge shop alone)."""
+    batch: list[int] = []
+    products = 0
+    for size in sizes:
+        batch.append(size)
+        products += size
+        if products >= products_per_batch or len(batch) >= stores_per_batch:
+            yield batch
+            batch, products = [], 0
+    if batch:
+        yield batch
+
+
+def _write_batch(plans: list[StorePlan], pool: dict[str, images.StoredImage], *, password: str, events: bool):
+    """bulk_create one batch of planned shops in one transaction; returns (variants, images) written."""
+    with transaction.atomic():
+        owners = User.objects.bulk_create(
+            User(phone=plan.phone, name=plan.owner, password=password) for plan in plans
+        )
+        stores = Store.objects.bulk_create(
+            Store(owner=user, name=plan.name, slug=plan.slug, whatsapp=plan.phone, currency="INR")
+            for user, plan in zip(owners, plans, strict=True)
+        )
+        categories = Category.objects.bulk_create(
+            Category(store=store, name=spec.name, position=position)
+            for store, plan in zip(stores, plans, strict=True)
+            for position, spec in enumerate(plan.shelves)
+        )
+        shelves_of, start = [], 0
+        for plan in plans:
+            shelves_of.append(categories[start : start + len(plan.shelves)])
+            start += len(plan.shelves)
+        planned = [
+            (store, shelves, product)
+            for store, shelves, plan in zip(stores, shelves_of, plans, strict=True)
+            for product in plan.products
+        ]
+        products = Product.objects.bulk_create(
+            Product(
+                store=store,
+                category=shelves[product.shelf],
+                name=product.name,
+                description=product.description,
+                price=product.price,
+                compare_at_price=product.compare_at_price,
+                sku=product.sku,
+                stock=product.stock,
+                is_active=product.is_active,
+            )
+            for store, shelves, product in planned
+        )
+        variants = ProductVariant.objects.bulk_create(
+            ProductVariant(store=row.store, product=row, **dataclasses.asdict(variant))
+            for row, (_store, _shelves, product) in zip(products, planned, strict=True)
+            for variant in product.variants
+        )
+        photos = ProductImage.objects.bulk_create(
+            ProductImage(
+                store=row.store, product=row, **dataclasses.asdict(pool[shelves[product.shelf].name])
+            )
+            for row, (_store, shelves, product) in zip(products, planned, strict=True)
+            if product.photo
+        )
+        if events:
+            OutboxEvent.objects.bulk_create(
+                imported_event(store.pk, plan, store_data(store))
+                for store, plan in zip(stores, plans, strict=True)
+            )
+    return len(variants), len(photos)
 
 
 def seed_stores(
-    *, stores: int, products: int, seed: int | None = None, on_progress: Callable[[int], None] | None = None
+    *,
+    stores: int,
+    products: int,
+    seed: int | None = None,
+    events: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> SeedResult:
-    """Bulk-load `stores` shops with `products` products each; one transaction per batch of stores.
+    """Bulk-load `stores` shops, `products` products each on average (see store_sizes), with
+    bulk_create, one transaction per batch; with `events`, one `catalog.imported` event per shop.
 
     Phones and slugs already in the database are skipped, so repeated runs (even with the same
-    seed) only ever add shops. `on_progress(n)` is told after each batch of n stores commits.
+    seed) only ever add shops. `on_progress(stores, rows)` is told after each batch commits.
     """
     if stores < 1 or products < 1:
         raise ValueError("stores and products must be positive")
     started = time.perf_counter()
-    loader = _Loader(products_per_store=products, rng=random.Random(seed))
-    per_batch = max(1, min(200, PRODUCTS_PER_BATCH // products))
-    done = 0
-    while done < stores:
-        count = min(per_batch, stores - done)
-        loader.write_batch(count)
-        done += count
+    rng = random.Random(seed)
+    planner = Planner(rng=rng)
+    pool = image_pool()
+    password = make_password(None)  # unusable: seeded merchants log in by OTP only
+    variants = photos = 0
+    for sizes in batches(store_sizes(stores, products, rng), PRODUCTS_PER_BATCH, 200):
+        plans = planner.plan(sizes)
+        written_variants, written_photos = _write_batch(plans, pool, password=password, events=events)
+        variants += written_variants
+        photos += written_photos
         if on_progress:
-            on_progress(count)
+            categories = sum(len(plan.shelves) for plan in plans)
+            rows = 2 * len(plans) + categories + sum(sizes) + written_variants + written_photos
+            on_progress(len(plans), rows)
     return SeedResult(
         stores=stores,
         products=stores * products,
-        variants=loader.variants,
+        variants=variants,
+        images=photos,
         seconds=time.perf_counter() - started,
     )
 

@@ -1,17 +1,19 @@
 """`dukaan seed`: the bulk load of sample shops and the demo store."""
 
+import random
 import re
+import statistics
 from collections import Counter
 from io import StringIO
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from dukaan.accounts.models import User
-from dukaan.catalog import seed
+from dukaan.catalog import bulk, seed, services
 from dukaan.catalog.models import Category, Product, ProductImage, ProductVariant, Store
 from dukaan.catalog.rules import slug_problem
 from dukaan.events.models import OutboxEvent
@@ -41,12 +43,13 @@ def imported_events() -> list[OutboxEvent]:
 
 
 def test_seeding_3_stores_of_5_products_creates_exactly_those_and_one_imported_event_per_store():
-    output = run_seed("--stores", "3", "--products", "5", "--seed", "42")
+    output = run_seed("--stores", "3", "--products-per-store", "5", "--seed", "42")
 
     assert Store.objects.count() == 3
     assert User.objects.count() == 3
+    assert Product.objects.count() == 15
     for store in Store.objects.all():
-        assert Product.objects.filter(store=store).count() == 5
+        assert Product.objects.filter(store=store).exists()
         assert 3 <= Category.objects.filter(store=store).count() <= 6
         assert store.whatsapp == store.owner.phone
     assert not Product.objects.exclude(category__store_id=F("store_id")).exists()  # own categories only
@@ -71,7 +74,7 @@ def test_imported_events_carry_the_same_envelope_as_emit():
     assert imported["store_id"] == store.pk
     assert imported["type"] == "catalog.imported"
     assert imported["data"]["store"]["slug"] == store.slug
-    assert imported["data"]["products"] == 2
+    assert imported["data"]["products"] == 2  # one shop: all the products
 
 
 def test_a_second_run_with_the_same_seed_adds_three_more_stores_without_collisions():
@@ -106,6 +109,80 @@ def test_the_seeded_catalog_has_discounts_unlimited_and_sold_out_stock_and_some_
     assert len(skus) == len(set(skus))
 
 
+def test_store_sizes_add_up_to_the_mean_with_a_few_huge_shops_and_most_tiny_and_repeat_with_the_seed():
+    sizes = seed.store_sizes(1_000_000, 10, random.Random(3))
+
+    assert len(sizes) == 1_000_000 and sum(sizes) == 10_000_000
+    assert 10 <= sum(size >= 10_000 for size in sizes) <= 100  # a handful of huge shops…
+    assert max(sizes) == seed.HUGE_STORE
+    assert statistics.median(sizes) <= 2  # …and most tiny
+    assert sum(size <= 5 for size in sizes) > 0.8 * len(sizes)
+    assert min(sizes) == 1
+    assert seed.store_sizes(1000, 7, random.Random(3)) == seed.store_sizes(1000, 7, random.Random(3))
+    assert seed.store_sizes(1, 200, random.Random(3)) == [200]
+
+
+def test_a_bulk_load_is_skewed_and_every_row_points_at_rows_of_its_own_shop():
+    run_seed("--stores", "300", "--products-per-store", "4", "--seed", "5", "--verbosity", "0")
+
+    per_store = sorted(Counter(Product.objects.values_list("store_id", flat=True)).values())
+    assert Product.objects.count() == 1200 and len(per_store) == 300  # every shop has a product
+    assert per_store[-1] >= 10 * statistics.median(per_store)
+    slugs = list(Store.objects.values_list("slug", flat=True))
+    assert len(slugs) == len(set(slugs)) == 300
+    assert not Store.objects.exclude(owner__phone=F("whatsapp")).exists()
+    assert not Product.objects.exclude(category__store_id=F("store_id")).exists()
+    assert not ProductVariant.objects.exclude(product__store_id=F("store_id")).exists()
+    assert not ProductImage.objects.exclude(product__store_id=F("store_id")).exists()
+
+
+def test_seeded_products_mostly_show_a_picture_from_a_small_pool_of_real_files(
+    django_capture_on_commit_callbacks,
+):
+    run_seed("--stores", "40", "--products-per-store", "10", "--seed", "9", "--verbosity", "0")
+
+    photos = ProductImage.objects.all()
+    assert 0.7 * 400 <= photos.count() <= 0.95 * 400
+    files = set(photos.values_list("original", "small", "large"))
+    assert len(files) <= 24  # one per category name, not one per product
+    assert all(default_storage.exists(path) for paths in files for path in paths)
+    category_names = {spec.name for kind in seed.KINDS for spec in kind.categories}
+    for image in photos.select_related("product__category")[:50]:
+        assert image.product.category.name in category_names
+    # Deleting one seeded product keeps the picture the others of its category still show.
+    shared = photos.first()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_product(product=shared.product)
+    assert all(default_storage.exists(path) for path in (shared.original, shared.small, shared.large))
+
+
+def test_no_events_writes_the_shops_without_imported_events_and_says_to_reindex():
+    output = run_seed("--stores", "5", "--products-per-store", "3", "--no-events", "--verbosity", "0")
+
+    assert Store.objects.count() == 5
+    assert not imported_events()
+    assert "dukaan reindex" in output
+
+
+@pytest.mark.django_db(transaction=True)
+def test_copy_on_postgresql_continues_the_sequences_so_later_rows_get_fresh_ids():
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's: this runs in the PostgreSQL pass (make test-postgres)")
+    result = bulk.copy_stores(stores=50, products=6, seed=1, events=False)
+
+    assert (result.stores, result.products) == (50, 300)
+    assert Product.objects.count() == 300 and Store.objects.count() == 50
+    assert ProductVariant.objects.count() == result.variants
+    assert ProductImage.objects.count() == result.images
+    assert not Product.objects.exclude(category__store_id=F("store_id")).exists()
+    owner = User.objects.create_user("+919000000001")  # the ORM after COPY: no id taken twice
+    store = Store.objects.create(owner=owner, name="After", slug="after-copy", whatsapp=owner.phone)
+    Product.objects.create(store=store, name="Tea", price=10)
+    assert Store.objects.count() == 51 and Product.objects.count() == 301
+    with pytest.raises(ValueError, match="stores and products must be positive"):
+        bulk.copy_stores(stores=0, products=6)
+
+
 def test_unique_values_already_taken_in_the_database_are_skipped():
     taken_in_db = {"asha-store", "asha-store-pune"}
     chosen = seed._claim(
@@ -121,8 +198,8 @@ def test_unique_values_already_taken_in_the_database_are_skipped():
     [
         (("--stores", "0", "--products", "5"), "--stores must be a whole number of at least 1"),
         (("--stores", "-2", "--products", "5"), "--stores must be a whole number of at least 1"),
-        (("--stores", "3", "--products", "0"), "--products must be a whole number of at least 1"),
-        (("--stores", "3", "--products", "-1"), "--products must be a whole number of at least 1"),
+        (("--stores", "3", "--products-per-store", "0"), "--products-per-store must be a whole number of at"),
+        (("--stores", "3", "--products", "-1"), "--products-per-store must be a whole number of at"),
         (("--products", "5"), "Give --stores N too"),
         ((), "Nothing to do"),
     ],
