@@ -75,13 +75,22 @@ test-cluster: install
 # bench/conftest.py loads dukaan/conftest.py as a plugin, which pytest refuses in a session that also
 # collects dukaan/ ("Plugin already registered under a different name"): dukaan/ runs on its own.
 # The Kafka + Debezium bench (tests/kafka) needs PostgreSQL's WAL, so the second pass runs them all
-# against a throwaway PostgreSQL (bench-postgres); on SQLite it is skipped.
+# against a throwaway PostgreSQL (bench-postgres); on SQLite it is skipped. Each pass merges its figures
+# into docs/benchmarks/results.json and rewrites README.md there (bench/report.py).
+# BENCH=storefront,search runs only those benches; QUICK=1 shortens every load and writes to
+# test-artifacts/bench/quick/ instead.
+BENCH ?=
+QUICK ?= $(BENCH_QUICK)
+BENCH_ENV := env BENCH='$(BENCH)' BENCH_QUICK='$(QUICK)'
+# A failing pass does not stop the next one (each writes its figures); the target fails at the end.
 bench: install
-	@echo "== bench: default database =="
-	@$(call pytest_ok,$(PYTEST) -m bench $(wildcard bench) tests $(PYTEST_ARGS))
-	@$(call pytest_ok,$(PYTEST) -m bench dukaan $(PYTEST_ARGS))
-	@echo "== bench-postgres: PostgreSQL (throwaway cluster), Kafka + Debezium =="
-	@$(call pytest_ok,$(BIN)/python deploy/local/with_postgres.py -- $(PYTEST) -m bench $(wildcard bench) tests $(PYTEST_ARGS))
+	@failed=0; \
+	echo "== bench: default database =="; \
+	( $(call pytest_ok,$(BENCH_ENV) $(PYTEST) -m bench $(wildcard bench) tests $(PYTEST_ARGS)) ) || failed=1; \
+	( $(call pytest_ok,$(BENCH_ENV) $(PYTEST) -m bench dukaan $(PYTEST_ARGS)) ) || failed=1; \
+	echo "== bench-postgres: PostgreSQL (throwaway cluster), Kafka + Debezium, checkout =="; \
+	( $(call pytest_ok,$(BENCH_ENV) $(BIN)/python deploy/local/with_postgres.py -- $(PYTEST) -m bench $(wildcard bench) tests $(PYTEST_ARGS)) ) || failed=1; \
+	exit $$failed
 
 clean:
 	rm -rf test-artifacts .pytest_cache .ruff_cache build *.egg-info

@@ -1,3 +1,3 @@
-"""Benchmarks share the apps' fixtures (stores, products)."""
+"""Benchmarks share the apps' fixtures (stores, products) and record their figures (bench/report.py)."""
 
-pytest_plugins = ["dukaan.conftest"]
+pytest_plugins = ["dukaan.conftest", "bench.report"]

@@ -1,8 +1,9 @@
 """Event pipeline on the embedded bus: events per second and commit-to-consumer latency.
 
-Run with `make bench` (or `make bench PYTEST_ARGS='-k event -s'`). Figures are printed, not asserted.
-Two loads: as fast as one writer can commit (throughput, and how far the consumer lags), and a
-steady 50 commits a second (the latency a shopkeeper's edit sees).
+Run with `make bench` (or `make bench BENCH=event_pipeline`). Figures are printed and recorded for
+docs/benchmarks/results.json, not asserted. Two loads: as fast as one writer can commit (throughput,
+and how far the consumer lags), and a steady 50 commits a second (the latency a shopkeeper's edit
+sees); `QUICK=1` sends a third of the events.
 """
 
 import statistics
@@ -15,6 +16,7 @@ from django.db import transaction
 from rich.console import Console
 from rich.table import Table
 
+from bench.report import QUICK
 from dukaan.catalog import services
 from dukaan.events import consumers
 from dukaan.events.consumers import ConsumerGroup, Event
@@ -22,6 +24,7 @@ from dukaan.events.local import EmbeddedWorkers, relay_once
 from dukaan.events.models import ConsumerOffset, OutboxEvent
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
+BURST, STEADY = (300, 100) if QUICK else (1000, 300)  # events in each load
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -29,7 +32,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def measure(product, monkeypatch, *, updates: int, per_second: float | None) -> list[str]:
+def measure(product, monkeypatch, *, updates: int, per_second: float | None) -> dict[str, float]:
     committed: dict[str, float] = {}
     arrived: dict[str, float] = {}
     done = threading.Event()
@@ -64,22 +67,42 @@ def measure(product, monkeypatch, *, updates: int, per_second: float | None) -> 
         workers.stop()
     total = time.perf_counter() - started
     latencies = [(arrived[key] - committed[key]) * 1000 for key in committed]
-    load = f"{per_second:.0f}/s steady" if per_second else "as fast as possible"
+    return {
+        "events": updates,
+        "commits_per_second": updates / writing,
+        "delivered_per_second": updates / total,
+        "latency_p50_ms": statistics.median(latencies),
+        "latency_p99_ms": percentile(latencies, 0.99),
+    }
+
+
+def row(load: str, found: dict[str, float]) -> list[str]:
     return [
         load,
-        str(updates),
-        f"{updates / writing:,.0f}",
-        f"{updates / total:,.0f}",
-        f"{statistics.median(latencies):.1f}",
-        f"{percentile(latencies, 0.99):.1f}",
+        str(found["events"]),
+        f"{found['commits_per_second']:,.0f}",
+        f"{found['delivered_per_second']:,.0f}",
+        f"{found['latency_p50_ms']:.1f}",
+        f"{found['latency_p99_ms']:.1f}",
     ]
 
 
-def test_embedded_bus_throughput_and_latency(store, monkeypatch):
+def record_load(record, load: str, found: dict[str, float]) -> None:
+    units = {"commits_per_second": "commits/s", "delivered_per_second": "events/s"}
+    for name, value in found.items():
+        if name != "events":
+            record(f"{load}_{name}", value, unit=units.get(name, "ms"), note=f"{found['events']} events")
+
+
+def test_embedded_bus_throughput_and_latency(store, monkeypatch, record):
     product = services.create_product(store=store, name="Bench", price=Decimal("10"), stock=10**5)
     table = Table(title="Embedded bus (local://), one consumer group, each update its own transaction")
     for column in ["load", "events", "commits/s", "delivered/s", "latency p50 ms", "latency p99 ms"]:
         table.add_column(column, justify="right")
-    table.add_row(*measure(product, monkeypatch, updates=1000, per_second=None))
-    table.add_row(*measure(product, monkeypatch, updates=300, per_second=50))
+    burst = measure(product, monkeypatch, updates=BURST, per_second=None)
+    steady = measure(product, monkeypatch, updates=STEADY, per_second=50)
+    table.add_row(*row("as fast as possible", burst))
+    table.add_row(*row("50/s steady", steady))
+    record_load(record, "burst", burst)
+    record_load(record, "steady", steady)
     Console().print(table)

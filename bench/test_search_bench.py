@@ -1,12 +1,13 @@
 """Search relevance of the naive LIKE search, the tantivy adapter and Elasticsearch, and their speed.
 
-Run with `make bench PYTEST_ARGS='-k search -s'` (`BENCH_QUICK=1` for the 10k catalog only). The
+Run with `make bench BENCH=search` (`QUICK=1` for the 10k catalog only). The
 catalog and the labelled queries are generated (bench/search_catalog.py): 10 stores of 1,000
 products for relevance, 100 stores for the 100k speed pass. Every query and its typo variant is
 asked in its store; nDCG@10 and recall@10 are printed per engine and per query kind, then bulk
 indexing throughput and query latency p50/p99 at each size. Figures go to
-test-artifacts/bench/search.json and docs/benchmarks/search.png (test-artifacts/bench/ on a quick
-pass); nothing is asserted but that every engine indexed every document and answered every query.
+test-artifacts/bench/search.json and search.png beside docs/benchmarks/results.json (bench/report.py,
+which keeps a quick pass's apart), and the headline ones into results.json; nothing is asserted but
+that every engine indexed every document and answered every query.
 What they mean: docs/benchmarks/search.md.
 """
 
@@ -33,6 +34,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bench.report import QUICK, output
 from bench.search_catalog import (
     LABELLED_STORES,
     PRODUCTS_PER_STORE,
@@ -53,10 +55,8 @@ from dukaan.storefront.selectors import CatalogProduct, StoreCatalog
 pytestmark = [pytest.mark.bench]
 
 REPO = Path(__file__).resolve().parents[1]
-QUICK = os.environ.get("BENCH_QUICK") == "1"
 RESULTS = REPO / "test-artifacts" / "bench" / "search.json"
-# A quick pass leaves the documented plot alone: it has only half the figures.
-PLOT = REPO / ("test-artifacts/bench" if QUICK else "docs/benchmarks") / "search.png"
+PLOT = output("search.png")
 SIZES = (10_000,) if QUICK else (10_000, 100_000)
 TOP = 10
 LATENCY_SEARCHES = 2_000  # per engine and size, after WARM_UP searches that are not timed
@@ -316,7 +316,7 @@ def engines(running: contextlib.ExitStack, tmp_path: Path) -> list:
     ]
 
 
-def test_search_relevance_and_speed(tmp_path, caplog):
+def test_search_relevance_and_speed(tmp_path, caplog, record):
     if connection.vendor != "sqlite":
         pytest.skip("the search bench reads nothing from the database: its SQLite pass is the whole of it")
     caplog.set_level(logging.WARNING, logger="elastic_transport")  # not a log line per search
@@ -338,11 +338,42 @@ def test_search_relevance_and_speed(tmp_path, caplog):
     print_relevance(results)
     print_kinds(results)
     print_speed(results)
+    record_figures(results, record)
     plot(save(results))
     console.print(f"figures: {RESULTS.relative_to(REPO)}, plot: {PLOT.relative_to(REPO)}")
 
 
 # --- Figures --------------------------------------------------------------------------------------
+
+
+def record_figures(results: Results, record) -> None:
+    """Relevance at 10k and speed at each size per engine, and the ratios between engines."""
+    for name, found in results.relevance.items():
+        for variant in ("clean", "typo"):
+            record(f"{name}_ndcg_{variant}", found[variant]["ndcg"], unit="nDCG@10", note="10k products")
+            record(f"{name}_recall_{variant}", found[variant]["recall"], unit="recall@10")
+        record.ratio(f"{name}_typo_vs_clean", f"{name}_ndcg_typo", f"{name}_ndcg_clean")
+    for name in results.relevance:
+        if name != "like":
+            record.ratio(f"{name}_vs_like_ndcg", f"{name}_ndcg_clean", "like_ndcg_clean")
+    for name, by_size in results.speed.items():
+        for size, found in by_size.items():
+            at = f"{int(size) // 1000}k"
+            record(
+                f"{name}_p50_ms_{at}",
+                found["p50_ms"],
+                unit="ms",
+                note=f"one search at a time, {size} products",
+            )
+            record(f"{name}_p99_ms_{at}", found["p99_ms"], unit="ms")
+            if name != "like":  # it has no index to build
+                record(f"{name}_documents_per_second_{at}", found["documents_per_second"], unit="documents/s")
+    for size in results.speed.get("tantivy", {}):
+        at = f"{int(size) // 1000}k"
+        if size in results.speed.get("elasticsearch", {}):
+            record.ratio(
+                f"elasticsearch_vs_tantivy_p99_{at}", f"elasticsearch_p99_ms_{at}", f"tantivy_p99_ms_{at}"
+            )
 
 
 def print_relevance(results: Results) -> None:

@@ -1,12 +1,13 @@
 """Serving a store's home page: throughput against the machine's ceiling, edit-to-buyer delay, a flash crowd.
 
-Run with `make bench PYTEST_ARGS='-k storefront -s'` (`BENCH_SECONDS=3` for a quick pass; 10 s a load
-by default). One store of 200 products; its home page is the page under test. wrk (Debian's) on
+Run with `make bench BENCH=storefront` (`QUICK=1` for a quick pass: 3 s a load instead of 10, 50
+edits instead of 200). One store of 200 products; its home page is the page under test. wrk (Debian's) on
 loopback against: nginx serving a static copy of that page (the ceiling), Varnish in front of the
 storefront service, the service on a page-cache hit, and a cold build; then 200 cold builds one at a
 time, 200 price edits timed until Varnish shows them, and a crowd ramping to 5,000 connections.
-Figures are printed, written to test-artifacts/bench/storefront.json (one entry per database) and
-plotted to docs/benchmarks/storefront.png; only a failed request in the crowd or an edit never seen
+Figures are printed, recorded for docs/benchmarks/results.json (bench/report.py), written to
+test-artifacts/bench/storefront.json (one entry per database) and plotted to storefront.png beside
+results.json; only a failed request in the crowd or an edit never seen
 fails the bench. What the figures mean and the targets: docs/benchmarks/storefront.md.
 """
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import os
 import re
 import resource
 import statistics
@@ -36,6 +36,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bench.report import QUICK, output
 from dukaan.catalog import services
 from dukaan.catalog.models import Product, Store
 from dukaan.catalog.seed import seed_stores
@@ -48,14 +49,14 @@ pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY_LOCAL = REPO / "deploy" / "local"
 RESULTS = REPO / "test-artifacts" / "bench" / "storefront.json"
-PLOT = REPO / "docs" / "benchmarks" / "storefront.png"
+PLOT = output("storefront.png")
 
-SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))  # each wrk load, and the crowd's hold at its peak
+SECONDS = 3 if QUICK else 10  # each wrk load, and the crowd's hold at its peak
 PRODUCTS = 200
 CONNECTIONS = 64
 COLD_WORKERS = 2
 COLD_REQUESTS = 200
-EDITS = 200
+EDITS = 50 if QUICK else 200
 POLL_SECONDS = 0.002
 EDIT_TIMEOUT_SECONDS = 5.0
 CROWD_WAVES = 10  # one wrk process per wave, started a second apart: 5,000 connections within 10 s
@@ -621,7 +622,30 @@ def flash_crowd(results: Results, crowd_front: StorefrontProcess, edge: dict, pa
     }
 
 
-def test_storefront_throughput_invalidation_and_flash_crowd(settings, monkeypatch, tmp_path):
+def record_figures(results: Results, record) -> None:
+    """The headline figures and the ratios to the nginx ceiling, for docs/benchmarks/results.json."""
+    for row, key in zip(results.rows, ("nginx", "varnish", "hit", "cold"), strict=True):
+        record(f"{key}_rps", row.requests_per_second, unit="req/s", note=row.name)
+        record(f"{key}_p99_ms", row.p99_ms, unit="ms", note=f"wrk -c{CONNECTIONS}")
+    for key in ("varnish", "hit", "cold"):
+        record.ratio(f"{key}_vs_nginx", f"{key}_rps", "nginx_rps")
+    record("cold_one_at_a_time_p99_ms", results.cold["p99_ms"], unit="ms", note="1 connection, no cache")
+    record("cold_builds_per_request", results.cold["builds_per_request"], unit="builds")
+    found = results.invalidation
+    record("invalidation_p50_ms", found["p50_ms"], unit="ms", note="commit to new price through Varnish")
+    record("invalidation_p99_ms", found["p99_ms"], unit="ms")
+    record("invalidation_never_seen", len(found["never_seen"]), unit="edits", note=f"of {found['edits']}")
+    crowd = results.crowd
+    record(
+        "crowd_rps", crowd["requests_per_second"], unit="req/s", note=f"{crowd['connections']:,} connections"
+    )
+    record("crowd_errors", crowd["errors"], unit="requests")
+    record("crowd_worst_wave_p99_ms", crowd["worst_wave_p99_ms"], unit="ms")
+    record("crowd_backend_requests", crowd["varnish_backend_requests"], unit="requests", note="past Varnish")
+    record("crowd_snapshot_builds", crowd["snapshot_builds"], unit="builds")
+
+
+def test_storefront_throughput_invalidation_and_flash_crowd(settings, monkeypatch, tmp_path, record):
     redis = start_redis()
     with contextlib.ExitStack() as running:
         running.callback(redis.stop)
@@ -672,6 +696,7 @@ def test_storefront_throughput_invalidation_and_flash_crowd(settings, monkeypatc
         flash_crowd(results, crowd_front, varnish(crowd_front), page)
         print_crowd(results)
 
+    record_figures(results, record)
     plot(save(results))
     console.print(f"figures: {RESULTS.relative_to(REPO)}, plot: {PLOT.relative_to(REPO)}")
     assert not results.invalidation["never_seen"], results.invalidation["never_seen"]

@@ -1,11 +1,13 @@
 """Event pipeline on Kafka + Debezium: events per second and commit-to-consumer latency.
 
-Run by `make bench` (its PostgreSQL step: Debezium needs PostgreSQL's WAL). Figures are printed, not
-asserted. The same two loads as bench/test_event_pipeline.py for the embedded bus: as fast as one
-writer can commit, and a steady 50 commits a second. Each update is `adjust_stock` in its own
-transaction; its commit time is taken with transaction.on_commit, its arrival in the consumer group's
-handler (run_worker in a thread of this process, as `dukaan worker` runs it). "on topic" is when
-Debezium published it (the Kafka message timestamp), read by a plain consumer alongside.
+Run by `make bench` (its PostgreSQL step: Debezium needs PostgreSQL's WAL; `BENCH=kafka` alone).
+Figures are printed and recorded for docs/benchmarks/results.json (bench/report.py), not asserted;
+`QUICK=1` sends a third of the events. The same two loads as bench/test_event_pipeline.py for the
+embedded bus: as fast as one writer can commit, and a steady 50 commits a second. Each update is
+`adjust_stock` in its own transaction; its commit time is taken with transaction.on_commit, its
+arrival in the consumer group's handler (run_worker in a thread of this process, as `dukaan worker`
+runs it). "on topic" is when Debezium published it (the Kafka message timestamp), read by a plain
+consumer alongside.
 
 The throwaway PostgreSQL runs synchronous_commit=off: the WAL writer flushes every wal_writer_delay
 (200 ms) and logical decoding only sends flushed WAL, so that is the floor of the latency here.
@@ -24,11 +26,13 @@ from django.db import transaction
 from rich.console import Console
 from rich.table import Table
 
+from bench.report import QUICK
 from dukaan.catalog import services
 from dukaan.conftest import make_store
 from dukaan.events.models import OutboxEvent
 
 pytestmark = [pytest.mark.bench, pytest.mark.kafka]
+BURST, STEADY = (300, 100) if QUICK else (1000, 300)  # events in each load
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -66,7 +70,7 @@ class TopicClock:
         self.consumer.close()
 
 
-def measure(kafka_bus, product, *, updates: int, per_second: float | None) -> list[str]:
+def measure(kafka_bus, product, *, updates: int, per_second: float | None) -> dict[str, float]:
     committed: dict[str, tuple[float, float]] = {}  # event id -> (perf_counter, wall clock)
     arrived: dict[str, float] = {}
     ready = threading.Event()
@@ -107,19 +111,37 @@ def measure(kafka_bus, product, *, updates: int, per_second: float | None) -> li
         for key, (_at, wall) in committed.items()
         if key in clock.published
     ]
-    load = f"{per_second:.0f}/s steady" if per_second else "as fast as possible"
+    return {
+        "events": updates,
+        "commits_per_second": updates / writing,
+        "delivered_per_second": updates / (last - started),
+        "on_topic_p50_ms": statistics.median(on_topic) if on_topic else None,
+        "latency_p50_ms": statistics.median(latencies),
+        "latency_p99_ms": percentile(latencies, 0.99),
+    }
+
+
+def row(load: str, found: dict) -> list[str]:
+    on_topic = found["on_topic_p50_ms"]
     return [
         load,
-        str(updates),
-        f"{updates / writing:,.0f}",
-        f"{updates / (last - started):,.0f}",
-        f"{statistics.median(on_topic):.0f}" if on_topic else "-",
-        f"{statistics.median(latencies):.1f}",
-        f"{percentile(latencies, 0.99):.1f}",
+        str(found["events"]),
+        f"{found['commits_per_second']:,.0f}",
+        f"{found['delivered_per_second']:,.0f}",
+        f"{on_topic:.0f}" if on_topic is not None else "-",
+        f"{found['latency_p50_ms']:.1f}",
+        f"{found['latency_p99_ms']:.1f}",
     ]
 
 
-def test_kafka_debezium_throughput_and_latency(kafka_bus):
+def record_load(record, load: str, found: dict) -> None:
+    units = {"commits_per_second": "commits/s", "delivered_per_second": "events/s"}
+    for name, value in found.items():
+        if name != "events" and value is not None:
+            record(f"{load}_{name}", value, unit=units.get(name, "ms"), note=f"{found['events']} events")
+
+
+def test_kafka_debezium_throughput_and_latency(kafka_bus, record):
     store = make_store("+919812347900", "kafka-bench")
     product = services.create_product(store=store, name="Bench", price=Decimal("10"), stock=10**6)
     table = Table(
@@ -136,8 +158,12 @@ def test_kafka_debezium_throughput_and_latency(kafka_bus):
     ]
     for column in columns:
         table.add_column(column, justify="right")
-    table.add_row(*measure(kafka_bus, product, updates=1000, per_second=None))
-    table.add_row(*measure(kafka_bus, product, updates=300, per_second=50))
+    burst = measure(kafka_bus, product, updates=BURST, per_second=None)
+    steady = measure(kafka_bus, product, updates=STEADY, per_second=50)
+    table.add_row(*row("as fast as possible", burst))
+    table.add_row(*row("50/s steady", steady))
+    record_load(record, "burst", burst)
+    record_load(record, "steady", steady)
     console = Console(width=140)
     console.print(table)
     console.print(
