@@ -117,7 +117,8 @@ class TracingMiddleware:
             f"{request.method}",
             context=extract(request.headers),
             kind=SpanKind.SERVER,
-            attributes={"http.request.method": request.method, "url.path": request.path},
+            # No url.path: a matched path can hold an order's secret link; the route names the page.
+            attributes={"http.request.method": request.method},
         ) as current:
             response = self.get_response(request)
             route = request_route(request)
