@@ -201,8 +201,9 @@ def _sort_key(query: SearchQuery, scores: dict[int, float]):
 
 def store_synonyms(store_id: int) -> tuple[tuple[str, ...], ...]:
     """The store's own groups of synonyms (the global list is the engines' own)."""
-    text = StoreSynonyms.objects.filter(store_id=store_id).values_list("text", flat=True).first()
-    return parse_synonyms(text) if text else ()
+    # At most one row (one-to-one); no .first(), whose ORDER BY id lets the planner walk the primary key.
+    found = list(StoreSynonyms.objects.filter(store_id=store_id).values_list("text", flat=True)[:1])
+    return parse_synonyms(found[0]) if found and found[0] else ()
 
 
 @transaction.atomic
