@@ -26,8 +26,7 @@ from dukaan.orders.models import Order
 from dukaan.orders.selectors import store_orders
 from dukaan.orders.services import IllegalTransition, change_order_status
 from dukaan.search.analysis import GLOBAL_SYNONYMS
-from dukaan.search.models import StoreSynonyms
-from dukaan.search.service import update_store_synonyms
+from dukaan.search.service import store_synonyms_text, update_store_synonyms
 
 from .forms import (
     ApiTokenForm,
@@ -132,7 +131,7 @@ def _store_fields(form) -> dict:
 @store_required
 def search_synonyms(request):
     store = request.store
-    saved = StoreSynonyms.objects.filter(store=store).values_list("text", flat=True).first() or ""
+    saved = store_synonyms_text(store.pk)
     form = SynonymsForm(request.POST or None, initial={"text": saved})
     if request.method == "POST" and form.is_valid():
         try:

@@ -199,11 +199,17 @@ def _sort_key(query: SearchQuery, scores: dict[int, float]):
 # --- The store's synonyms -------------------------------------------------------------------------
 
 
-def store_synonyms(store_id: int) -> tuple[tuple[str, ...], ...]:
-    """The store's own groups of synonyms (the global list is the engines' own)."""
+def store_synonyms_text(store_id: int) -> str:
+    """The store's synonyms as the merchant wrote them ("" when none)."""
     # At most one row (one-to-one); no .first(), whose ORDER BY id lets the planner walk the primary key.
     found = list(StoreSynonyms.objects.filter(store_id=store_id).values_list("text", flat=True)[:1])
-    return parse_synonyms(found[0]) if found and found[0] else ()
+    return found[0] if found else ""
+
+
+def store_synonyms(store_id: int) -> tuple[tuple[str, ...], ...]:
+    """The store's own groups of synonyms (the global list is the engines' own)."""
+    text = store_synonyms_text(store_id)
+    return parse_synonyms(text) if text else ()
 
 
 @transaction.atomic

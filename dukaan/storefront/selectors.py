@@ -177,7 +177,9 @@ class StoreCatalog:
 
 
 def store_id_for_slug(slug: str) -> int | None:
-    return Store.objects.filter(slug=slug).values_list("id", flat=True).first()
+    # Slugs are unique; no .first(), whose ORDER BY id could have the planner walk the primary key.
+    found = list(Store.objects.filter(slug=slug).values_list("id", flat=True)[:1])
+    return found[0] if found else None
 
 
 def store_catalog(store_id: int) -> StoreCatalog | None:
