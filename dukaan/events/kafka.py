@@ -75,11 +75,7 @@ def group_lag(group: ConsumerGroup, timeout: float = LAG_MEASURE_TIMEOUT_SECONDS
             for topic in topics_for(group)
             for number in consumer.list_topics(topic, timeout=timeout).topics[topic].partitions
         ]
-        behind = 0
-        for partition in consumer.committed(partitions, timeout=timeout):
-            low, high = consumer.get_watermark_offsets(partition, timeout=timeout)
-            behind += high - (partition.offset if partition.offset >= 0 else low)
-        return behind
+        return _behind(consumer, consumer.committed(partitions, timeout=timeout), timeout)
     except KafkaException:
         return None
     finally:
@@ -168,14 +164,20 @@ def run_worker(
 def _measure_lag(consumer: Consumer, group: ConsumerGroup) -> None:
     """Report how many messages of this worker's partitions it has not read yet (for /metrics)."""
     try:
-        behind = 0
-        for partition in consumer.position(consumer.assignment()):
-            low, high = consumer.get_watermark_offsets(partition, timeout=LAG_MEASURE_TIMEOUT_SECONDS)
-            behind += high - (partition.offset if partition.offset >= 0 else low)
+        behind = _behind(consumer, consumer.position(consumer.assignment()), LAG_MEASURE_TIMEOUT_SECONDS)
     except KafkaException as error:
         logger.debug("kafka: could not measure the lag of %s: %s", group.instance, error)
         return
     metrics.record_consumer_lag(group.instance, behind)
+
+
+def _behind(consumer: Consumer, read_up_to: list[TopicPartition], timeout: float) -> int:
+    """Messages past each partition's offset (one not yet set counts from the partition's start)."""
+    behind = 0
+    for partition in read_up_to:
+        low, high = consumer.get_watermark_offsets(partition, timeout=timeout)
+        behind += high - (partition.offset if partition.offset >= 0 else low)
+    return behind
 
 
 def _commit(consumer: Consumer, message) -> None:
