@@ -26,11 +26,14 @@ import platform
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
@@ -39,6 +42,19 @@ OUT = REPO / ("test-artifacts/bench/quick" if QUICK else "docs/benchmarks")
 RESULTS = OUT / "results.json"
 SUMMARY = OUT / "README.md"
 RATIOS_PLOT = OUT / "ratios.png"
+console = Console(width=None if sys.stdout.isatty() else 120)  # not 80 columns in a log: the tables are wide
+
+
+def progress_bar(*, transient: bool = False) -> Progress:
+    """The benches' progress: what is being done, how far, for how long."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=transient,
+    )
 
 
 def output(name: str) -> Path:

@@ -35,10 +35,9 @@ import pytest
 import requests
 from django.db import connection
 from matplotlib.figure import Figure
-from rich.console import Console
 from rich.table import Table
 
-from bench.report import QUICK, output
+from bench.report import QUICK, console, output
 from tests.processes import find_free_port, load_deploy_script
 
 pytestmark = pytest.mark.bench
@@ -52,7 +51,6 @@ STOCK = 15 if QUICK else 60  # units of each product: at ~30 orders/s here it ru
 SECONDS = 8 if QUICK else 30
 MAX_UNITS = 3
 PRICE = "120.00"
-console = Console(width=None if sys.stdout.isatty() else 120)
 
 SETUP = """
 import json

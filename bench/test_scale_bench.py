@@ -41,11 +41,10 @@ from django.db import connection
 from django.db.models import Count
 from django.test import Client
 from matplotlib.figure import Figure
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 
-from bench.report import QUICK, output
+from bench.report import QUICK, console, output, progress_bar
 from dukaan.catalog.bulk import copy_stores
 from dukaan.catalog.models import Product, Store
 from tests.processes import (
@@ -65,7 +64,6 @@ SAMPLES = int(os.environ.get("SCALE_SAMPLES", "200"))
 BIGGEST_STORE_REQUESTS = 50
 WEB_READY_SECONDS = 60
 DUKAAN = Path(sys.executable).with_name("dukaan")
-console = Console(width=None if sys.stdout.isatty() else 120)
 
 LATENCIES = {  # figure -> label in the table and the plot
     "cold_p50_ms": "storefront cold build p50",
@@ -87,16 +85,6 @@ def level_name(stores: int) -> str:
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-def progress_bar() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    )
 
 
 # --- Processes and their memory -------------------------------------------------------------------

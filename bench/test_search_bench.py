@@ -20,7 +20,6 @@ import math
 import os
 import random
 import statistics
-import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,11 +29,10 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from matplotlib.figure import Figure
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 
-from bench.report import QUICK, output
+from bench.report import QUICK, console, output, progress_bar
 from bench.search_catalog import (
     LABELLED_STORES,
     PRODUCTS_PER_STORE,
@@ -63,7 +61,6 @@ LATENCY_SEARCHES = 2_000  # per engine and size, after WARM_UP searches that are
 WARM_UP = 500
 # Latency is measured, not judged: a slow search must be timed, not turned into SearchUnavailable.
 ELASTIC_TIMEOUT = 30.0
-console = Console(width=None if sys.stdout.isatty() else 120)
 
 
 # --- The engines ----------------------------------------------------------------------------------
@@ -258,22 +255,11 @@ class Results:
     per_query: dict[str, list] = field(default_factory=dict)  # engine -> [text, kind, typo, ndcg, recall]
 
 
-def progress_bar() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-
-
 def measure(engine, catalog: list[Store], queries: list[Query], results: Results) -> None:
     """Rebuild the engine at each size; relevance at 10k (and its means at 100k), then speed."""
     for size in SIZES:
         at_size = catalog[: size // PRODUCTS_PER_STORE]
-        with progress_bar() as progress:
+        with progress_bar(transient=True) as progress:
             started = time.perf_counter()
             indexed = engine.rebuild(counted(at_size, progress, f"{engine.name}: indexing {size:,}"))
             seconds = time.perf_counter() - started

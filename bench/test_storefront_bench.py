@@ -32,11 +32,10 @@ import pytest
 from django.core.cache import caches
 from django.db import connection
 from matplotlib.figure import Figure
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bench.report import QUICK, output
+from bench.report import QUICK, console, output
 from dukaan.catalog import services
 from dukaan.catalog.models import Product, Store
 from dukaan.catalog.seed import seed_stores
@@ -66,7 +65,6 @@ VARNISH_TARGET = 0.6
 HIT_TARGET = 0.3
 HIT_P99_TARGET_MS = 10.0
 COLD_P99_TARGET_MS = 30.0
-console = Console(width=None if sys.stdout.isatty() else 120)  # not 80 columns in a log: the tables are wide
 
 
 # --- Load: wrk ------------------------------------------------------------------------------------
