@@ -11,103 +11,33 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from tests.processes import in_ci, load_deploy_script
+from tests.local_servers.pair import running_pair, script
 
-REPO = Path(__file__).resolve().parents[2]
-POSTGRES_PY = REPO / "deploy" / "local" / "postgres.py"
 ARRIVAL_TIMEOUT_S = 10.0
 CLIENTS = 60
 
-
-script = load_deploy_script("postgres")
 POOL_SIZE = int(script.PGBOUNCER_SETTINGS["default_pool_size"])
-
-
-def run_script(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(POSTGRES_PY), *args], capture_output=True, text=True, timeout=180
-    )
-
-
-@dataclass
-class Pair:
-    dir: Path
-    state: dict
-
-    def start(self) -> None:
-        result = run_script("start", "--dir", str(self.dir), "--apply-delay", "0", "--json")
-        assert result.returncode == 0, result.stderr
-        self.state = json.loads(result.stdout)
-
-    def stop(self, *extra: str) -> None:
-        result = run_script("stop", "--dir", str(self.dir), *extra)
-        assert result.returncode == 0, result.stderr
-
-    def status(self) -> dict:
-        return json.loads(run_script("status", "--dir", str(self.dir)).stdout)
-
-    def set_apply_delay(self, seconds: float) -> None:
-        result = run_script("apply-delay", "--dir", str(self.dir), "--seconds", str(seconds))
-        assert result.returncode == 0, result.stderr
-
-    @property
-    def primary(self) -> str:
-        return self.state["primary"]["url"]
-
-    @property
-    def replica(self) -> str:
-        return self.state["replicas"][0]["url"]
-
-    @property
-    def pgbouncer(self) -> str:
-        return self.state["pgbouncer"]["url"]
-
-    def processes(self) -> set[int]:
-        """Every server's PID and those of its children (PostgreSQL's backends and workers)."""
-        servers = {self.state[name]["pid"] for name in ("primary", "pgbouncer")}
-        servers |= {replica["pid"] for replica in self.state["replicas"]}
-        children = set()
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(fields[1]) in servers:
-                children.add(int(stat.parent.name))
-        return servers | children
 
 
 @pytest.fixture(scope="module")
 def pair():
-    try:
-        script.find_bindir()
-        script.find_pgbouncer()
-    except script.Refused as error:
-        if in_ci():
-            pytest.fail(f"CI must run the replication tests, but {error}")
-        pytest.skip(str(error))
-    # A directory the `postgres` OS user can reach (pytest's tmp_path is closed to it when we are root).
-    started = Pair(Path(tempfile.mkdtemp(prefix="dukaan-pair-test-")), {})
-    started.start()
-    with psycopg.connect(started.primary, autocommit=True) as connection:
-        connection.execute("CREATE TABLE notes (id serial PRIMARY KEY, note text NOT NULL)")
-    with psycopg.connect(started.replica, autocommit=True) as connection:
-        deadline = time.monotonic() + ARRIVAL_TIMEOUT_S
-        while connection.execute("SELECT to_regclass('notes')").fetchone()[0] is None:
-            assert time.monotonic() < deadline, "the table never reached the replica"
-            time.sleep(0.05)
-    yield started
-    started.stop("--delete")
+    with running_pair("the replication tests") as started:
+        with psycopg.connect(started.primary, autocommit=True) as connection:
+            connection.execute("CREATE TABLE notes (id serial PRIMARY KEY, note text NOT NULL)")
+        with psycopg.connect(started.replica, autocommit=True) as connection:
+            deadline = time.monotonic() + ARRIVAL_TIMEOUT_S
+            while connection.execute("SELECT to_regclass('notes')").fetchone()[0] is None:
+                assert time.monotonic() < deadline, "the table never reached the replica"
+                time.sleep(0.05)
+        yield started
 
 
 def write_note(url: str) -> str:
@@ -254,7 +184,7 @@ def test_the_router_skips_a_replica_lagging_past_the_threshold_until_it_catches_
     pair.set_apply_delay(4)
     try:
         result = subprocess.run(
-            [str(REPO / ".venv" / "bin" / "dukaan"), "shell", "-c", MONITOR_SNIPPET],
+            [str(Path(sys.executable).with_name("dukaan")), "shell", "-c", MONITOR_SNIPPET],
             env={
                 **os.environ,
                 "DATABASE_URL": pair.primary,

@@ -14,7 +14,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,14 +21,11 @@ import psycopg
 import pytest
 import requests
 
-from tests.processes import find_free_port, in_ci, load_deploy_script
+from tests.local_servers.pair import running_pair
+from tests.processes import find_free_port
 
-REPO = Path(__file__).resolve().parents[2]
-POSTGRES_PY = REPO / "deploy" / "local" / "postgres.py"
 DUKAAN = Path(sys.executable).with_name("dukaan")
 MESSAGE = "We could not save that just now. Nothing was saved or charged. Please try again in a minute."
-
-script = load_deploy_script("postgres")
 
 SETUP = """
 import json
@@ -41,14 +37,6 @@ store = services.create_store(owner=owner, name="Asha", slug="asha-store", whats
 product = services.create_product(store=store, name="Steel tiffin", price=Decimal("250.00"), stock=3)
 print(json.dumps({"slug": store.slug, "product": product.pk}))
 """
-
-
-def postgres(*args: str) -> dict:
-    result = subprocess.run(
-        [sys.executable, str(POSTGRES_PY), *args], capture_output=True, text=True, timeout=180
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout) if "--json" in args else {}
 
 
 def wait_for(what: str, check, timeout: float = 20.0):
@@ -66,28 +54,18 @@ def wait_for(what: str, check, timeout: float = 20.0):
 
 @pytest.fixture(scope="module")
 def pair():
-    try:
-        script.find_bindir()
-        script.find_pgbouncer()
-    except script.Refused as error:
-        if in_ci():
-            pytest.fail(f"CI must run the primary-down test, but {error}")
-        pytest.skip(str(error))
-    folder = Path(tempfile.mkdtemp(prefix="dukaan-primary-down-"))
-    state = postgres("start", "--dir", str(folder), "--apply-delay", "0", "--json")
-    yield folder, state
-    postgres("stop", "--dir", str(folder), "--delete")
+    with running_pair("the primary-down test") as started:
+        yield started
 
 
 @pytest.fixture(scope="module")
 def web(pair, tmp_path_factory):
-    folder, state = pair
     var = tmp_path_factory.mktemp("var")
     port = find_free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": state["primary"]["url"],
-        "DATABASE_REPLICA_URLS": state["replicas"][0]["url"],
+        "DATABASE_URL": pair.primary,
+        "DATABASE_REPLICA_URLS": pair.replica,
         "DB_REPLICA_CHECK_SECONDS": "0.2",
         "DB_UNAVAILABLE_RETRY_AFTER_SECONDS": "30",
         "CACHE_URL": "dummy://",  # every page reads the database, so the test sees which one
@@ -110,7 +88,7 @@ def web(pair, tmp_path_factory):
     )
     url = f"http://127.0.0.1:{port}"
     wait_for("dukaan web", lambda: requests.get(f"{url}/healthz", timeout=2).ok, timeout=60)
-    yield {"url": url, "state": state, "folder": folder, **created}
+    yield {"url": url, "pair": pair, **created}
     process.terminate()
     process.wait(timeout=15)
     log.close()
@@ -128,7 +106,8 @@ def orders_and_stock(primary: str, product: int) -> tuple[int, int]:
 
 
 def test_with_the_primary_down_pages_read_the_replica_checkout_answers_503_and_nothing_is_half_written(web):
-    url, slug, primary = web["url"], web["slug"], web["state"]["primary"]["url"]
+    url, slug, pair = web["url"], web["slug"], web["pair"]
+    primary = pair.primary
     store_page = f"{url}/s/{slug}/"
     buyer = requests.Session()
     product_page = buyer.get(f"{url}/s/{slug}/p/{web['product']}/", timeout=5)
@@ -152,7 +131,7 @@ def test_with_the_primary_down_pages_read_the_replica_checkout_answers_503_and_n
     assert set(checkout_form) >= {"csrfmiddlewaretoken", "idempotency_key"}
 
     # The primary goes away at once, as in a crash (SIGQUIT is pg_ctl's "immediate" stop).
-    os.kill(web["state"]["primary"]["pid"], signal.SIGQUIT)
+    os.kill(pair.state["primary"]["pid"], signal.SIGQUIT)
     ready = wait_for(
         "readyz to say degraded",
         lambda: (r := requests.get(f"{url}/readyz", timeout=5)).json().get("status") == "degraded" and r,
@@ -178,7 +157,7 @@ def test_with_the_primary_down_pages_read_the_replica_checkout_answers_503_and_n
     assert refused.headers["Retry-After"] == "30"
     assert MESSAGE in refused.text
 
-    postgres("start", "--dir", str(web["folder"]), "--json")
+    pair.start()
     wait_for(
         "readyz to say ready",
         lambda: (
