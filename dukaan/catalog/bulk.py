@@ -10,12 +10,11 @@ query planner knows their new size at once.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import random
 import time
 from collections.abc import Callable
 
-from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -23,7 +22,7 @@ from dukaan.accounts.models import User
 from dukaan.events.models import OutboxEvent
 
 from .models import Category, Product, ProductImage, ProductVariant, Store
-from .seed import Planner, SeedResult, StorePlan, batches, image_pool, imported_event, store_sizes
+from .seed import SeedResult, StorePlan, imported_event, load_stores
 
 COPY_PRODUCTS_PER_BATCH = 50_000
 COPY_STORES_PER_BATCH = 5_000
@@ -156,29 +155,18 @@ def copy_stores(
     """seed.seed_stores written with COPY: the same rules (and reproducible with `seed`), far faster."""
     if connection.vendor != "postgresql":
         raise ValueError("copy_stores needs PostgreSQL; seed.seed_stores loads other databases")
-    if stores < 1 or products < 1:
-        raise ValueError("stores and products must be positive")
     started = time.perf_counter()
-    rng = random.Random(seed)
-    planner = Planner(rng=rng)
-    pool = image_pool()
-    password = make_password(None)  # unusable: seeded merchants log in by OTP only
-    variants = photos = 0
-    for sizes in batches(store_sizes(stores, products, rng), COPY_PRODUCTS_PER_BATCH, COPY_STORES_PER_BATCH):
-        plans = planner.plan(sizes)
-        categories, batch_variants, batch_photos = _write_batch(plans, pool, password=password, events=events)
-        variants += batch_variants
-        photos += batch_photos
-        if on_progress:
-            on_progress(len(plans), 2 * len(plans) + categories + sum(sizes) + batch_variants + batch_photos)
+    result = load_stores(
+        _write_batch,
+        batch=(COPY_PRODUCTS_PER_BATCH, COPY_STORES_PER_BATCH),
+        stores=stores,
+        products=products,
+        seed=seed,
+        events=events,
+        on_progress=on_progress,
+    )
     # VACUUM cannot run inside a transaction (a caller's atomic block, as in tests); ANALYZE can.
     command = "ANALYZE " if connection.in_atomic_block else "VACUUM ANALYZE "
     with connection.cursor() as cursor:
         cursor.execute(command + ", ".join(model._meta.db_table for model in TABLES))
-    return SeedResult(
-        stores=stores,
-        products=stores * products,
-        variants=variants,
-        images=photos,
-        seconds=time.perf_counter() - started,
-    )
+    return dataclasses.replace(result, seconds=time.perf_counter() - started)

@@ -547,7 +547,7 @@ def batches(sizes: list[int], products_per_batch: int, stores_per_batch: int) ->
 
 
 def _write_batch(plans: list[StorePlan], pool: dict[str, images.StoredImage], *, password: str, events: bool):
-    """bulk_create one batch of planned shops in one transaction; returns (variants, images) written."""
+    """bulk_create one batch of planned shops in one transaction; returns (categories, variants, images)."""
     with transaction.atomic():
         owners = User.objects.bulk_create(
             User(phone=plan.phone, name=plan.owner, password=password) for plan in plans
@@ -601,7 +601,7 @@ def _write_batch(plans: list[StorePlan], pool: dict[str, images.StoredImage], *,
                 imported_event(store.pk, plan, store_data(store))
                 for store, plan in zip(stores, plans, strict=True)
             )
-    return len(variants), len(photos)
+    return len(categories), len(variants), len(photos)
 
 
 def seed_stores(
@@ -618,6 +618,29 @@ def seed_stores(
     Phones and slugs already in the database are skipped, so repeated runs (even with the same
     seed) only ever add shops. `on_progress(stores, rows)` is told after each batch commits.
     """
+    return load_stores(
+        _write_batch,
+        batch=(PRODUCTS_PER_BATCH, 200),
+        stores=stores,
+        products=products,
+        seed=seed,
+        events=events,
+        on_progress=on_progress,
+    )
+
+
+def load_stores(
+    write_batch: Callable[..., tuple[int, int, int]],
+    *,
+    batch: tuple[int, int],
+    stores: int,
+    products: int,
+    seed: int | None,
+    events: bool,
+    on_progress: Callable[[int, int], None] | None,
+) -> SeedResult:
+    """Plan the shops and hand them to `write_batch` in batches of at most `batch` (products, shops);
+    `write_batch(plans, pool, password=, events=)` returns the (categories, variants, images) it wrote."""
     if stores < 1 or products < 1:
         raise ValueError("stores and products must be positive")
     started = time.perf_counter()
@@ -626,14 +649,13 @@ def seed_stores(
     pool = image_pool()
     password = make_password(None)  # unusable: seeded merchants log in by OTP only
     variants = photos = 0
-    for sizes in batches(store_sizes(stores, products, rng), PRODUCTS_PER_BATCH, 200):
+    for sizes in batches(store_sizes(stores, products, rng), *batch):
         plans = planner.plan(sizes)
-        written_variants, written_photos = _write_batch(plans, pool, password=password, events=events)
-        variants += written_variants
-        photos += written_photos
+        categories, batch_variants, batch_photos = write_batch(plans, pool, password=password, events=events)
+        variants += batch_variants
+        photos += batch_photos
         if on_progress:
-            categories = sum(len(plan.shelves) for plan in plans)
-            rows = 2 * len(plans) + categories + sum(sizes) + written_variants + written_photos
+            rows = 2 * len(plans) + categories + sum(sizes) + batch_variants + batch_photos
             on_progress(len(plans), rows)
     return SeedResult(
         stores=stores,
