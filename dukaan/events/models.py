@@ -30,6 +30,15 @@ class OutboxEvent(models.Model):
     class Meta:
         db_table = "outbox"
         ordering = ["created_at"]
+        indexes = [
+            # The relay asks for the oldest rows without a position: this index holds only those, so
+            # the relay does not walk every row kept for the retention period to find them.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(position__isnull=True),
+                name="outbox_unrelayed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} store={self.aggregateid}"
