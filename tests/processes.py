@@ -159,6 +159,22 @@ class StorefrontProcess:
         with urlopen(f"{self.url}/-/storefront", timeout=5) as response:
             return json.loads(response.read())
 
+    def stats_of_every_worker(self, workers: int, timeout: float = 30.0) -> dict[int, dict]:
+        """Each worker's counters, by its pid. A new connection reaches any worker, and one still
+        starting reaches none, so ask until every one has answered."""
+        answered: dict[int, dict] = {}
+        deadline = time.monotonic() + timeout
+        while len(answered) < workers:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"only {len(answered)} of {workers} workers answered in {timeout:.0f} s")
+            try:
+                stats = self.stats()
+            except OSError:
+                time.sleep(0.05)
+                continue
+            answered[stats["pid"]] = stats
+        return answered
+
     def log_tail(self) -> str:
         return self.log.read_text(errors="replace")[-3000:]
 
@@ -174,7 +190,7 @@ class StorefrontProcess:
 
 
 def start_storefront(log_dir: Path, *, cache_url: str, workers: int = 1, env: dict | None = None):
-    """`dukaan storefront` on a free port against this process's database; waits until it answers."""
+    """`dukaan storefront` on a free port against this process's database; waits until each worker answers."""
     port = find_free_port()
     log = log_dir / f"storefront-{port}.log"
     command = [str(Path(sys.executable).with_name("dukaan")), "storefront", "--port", str(port)]
@@ -201,9 +217,15 @@ def start_storefront(log_dir: Path, *, cache_url: str, workers: int = 1, env: di
             pytest.fail(f"`dukaan storefront` exited with {process.returncode}:\n{server.log_tail()}")
         try:
             server.stats()
-            return server
         except OSError:
             time.sleep(0.05)
+            continue
+        try:
+            server.stats_of_every_worker(workers, timeout=max(deadline - time.monotonic(), 1))
+        except AssertionError as error:
+            server.stop()
+            pytest.fail(f"`dukaan storefront`: {error}:\n{server.log_tail()}")
+        return server
     server.stop()
     pytest.fail(
         f"`dukaan storefront` did not answer within {STOREFRONT_READY_SECONDS} s:\n{server.log_tail()}"
