@@ -212,7 +212,11 @@ def read_key(path: str, key: str) -> str:
 def describe_machine() -> dict:
     memory_kb = int(read_key("/proc/meminfo", "MemTotal").split()[0])
     commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True)
-    changed = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain"], capture_output=True)
+    # The benches' own output folder does not count: an earlier pass of the same run wrote there.
+    changed = subprocess.run(
+        ["git", "-C", str(REPO), "status", "--porcelain", "--", ".", f":(exclude){OUT.relative_to(REPO)}"],
+        capture_output=True,
+    )
     return {
         "cpu": read_key("/proc/cpuinfo", "model name"),
         "cores": os.cpu_count(),
