@@ -26,6 +26,18 @@ def make_store(phone: str, slug: str):
     return services.create_store(owner=owner, name=f"Store {slug}", slug=slug, whatsapp=phone)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_views_left_at_exit():
+    """Views counted outside a test (a module fixture requesting pages) are dropped at the end of the
+    session: the exit flush would write them into the database the settings name once the test
+    database is gone (the developer's own)."""
+    yield
+    from dukaan.storefront import view_counts
+
+    view_counts._views.clear()
+    view_counts._product_views.clear()
+
+
 @pytest.fixture(autouse=True)
 def fresh_view_counts(monkeypatch):
     """Page views counted in memory by one test are not written into the next test's database."""

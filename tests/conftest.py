@@ -5,6 +5,7 @@ import pytest
 from dukaan.conftest import (  # noqa: F401 (autouse fixtures, as in dukaan/)
     fresh_view_counts,
     media_in_tmp,
+    no_views_left_at_exit,
     search_in_tmp,
     spans,  # not autouse: the tracing tests ask for it
 )

@@ -47,6 +47,8 @@ def flush_views() -> int:
     with _lock:
         views, product_views = _views, _product_views
         _views, _product_views, _last_flush = Counter(), {}, time.monotonic()
+    if not views:
+        return 0  # nothing to write: not even a connection (the exit flush of an idle process)
     try:
         with transaction.atomic():
             for store_id, count in views.items():

@@ -52,6 +52,12 @@ def test_page_views_are_counted_from_batched_view_events(store, product):
     assert recent_days(store=store)[0].views == 4
 
 
+def test_a_flush_with_no_views_counted_does_not_touch_the_database(django_assert_num_queries):
+    # a process that served no store page exits, and flushes its counts
+    with django_assert_num_queries(0):
+        assert flush_views() == 0
+
+
 def test_a_cancellation_after_midnight_comes_off_the_day_the_order_was_placed(product, settings):
     settings.TIME_ZONE = "Asia/Kolkata"
     order = buy(product, "a")
