@@ -1,6 +1,5 @@
 """Landing page and login by phone + one-time code: parse the request, call one service, render."""
 
-import ipaddress
 from pathlib import Path
 
 from django.conf import settings
@@ -11,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dukaan.infra.clients import client_address
 
 from .forms import CodeForm, PhoneForm
 from .services import LoginRefused, TooManyAttempts, format_phone, request_login_code, verify_login_code
@@ -40,7 +41,7 @@ def login(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         phone = form.cleaned_data["phone"]
         try:
-            request_login_code(phone=phone, ip=_client_ip(request))
+            request_login_code(phone=phone, ip=client_address(request))
         except LoginRefused as error:
             refused = error
             form.add_error("phone", refused.message)
@@ -87,7 +88,7 @@ def _verify_page(request: HttpRequest, phone: str, form: CodeForm) -> HttpRespon
 
 def _resend(request: HttpRequest, phone: str) -> HttpResponse:
     try:
-        request_login_code(phone=phone, ip=_client_ip(request))
+        request_login_code(phone=phone, ip=client_address(request))
     except LoginRefused as refused:
         messages.error(request, refused.message)
         return _with_limit(_verify_page(request, phone, CodeForm()), refused)
@@ -108,13 +109,6 @@ def logout(request: HttpRequest) -> HttpResponse:
     auth_logout(request)
     messages.info(request, "You are logged out.")
     return redirect("accounts:login")
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    try:
-        return str(ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")))
-    except ValueError:
-        return None
 
 
 def _remember_next(request: HttpRequest) -> None:

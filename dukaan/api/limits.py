@@ -1,22 +1,21 @@
 """Limits every API request meets before it reaches an endpoint: size, content type and rate.
 
-Rates are fixed-window counters in Django's cache (in-process on a laptop, Redis in a cluster,
-where every web process shares them): one per API token on merchant endpoints, one per client
-address on public endpoints and on failed token checks. Limits come from the API_* settings.
+Rates are fixed-window counters (dukaan.infra.clients.count_request): one per API token on merchant
+endpoints, one per client address on public endpoints and on failed token checks. Limits come from
+the API_* settings.
 """
 
 from __future__ import annotations
 
-import math
 import threading
-import time
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest
 from ninja.throttling import BaseThrottle
+
+from dukaan.infra.clients import client_address, count_request
 
 from . import problems
 
@@ -28,29 +27,8 @@ BODY_METHODS = {"POST", "PUT", "PATCH"}
 # --- Rate limits -----------------------------------------------------------------------------------
 
 
-def count_request(bucket: str, ident: str, limit: int) -> int | None:
-    """Count one request against `limit` per window; None if it may go ahead, else seconds to wait."""
-    if limit <= 0:
-        return None
-    window = max(1, settings.API_RATE_LIMIT_WINDOW_SECONDS)
-    now = time.time()
-    start = int(now // window) * window
-    key = f"api-rate:{bucket}:{ident}:{start}"
-    # add() is a no-op when the key exists; incr() is atomic in Redis and under locmem's lock.
-    cache.add(key, 0, timeout=window + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window's key expired between add() and incr()
-        cache.set(key, 1, timeout=window + 1)
-        count = 1
-    if count <= limit:
-        return None
-    return max(1, math.ceil(start + window - now))
-
-
 def client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR as the web process sees it; behind a proxy the proxy sets it (as for login codes).
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    return client_address(request) or "unknown"
 
 
 class _Limit(BaseThrottle):

@@ -4,6 +4,7 @@ No other module reads os.environ. Run with no variables set and you get the lapt
 SQLite (WAL) under var/, the in-process cache, local files and the console SMS backend.
 """
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -70,6 +71,17 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# The proxies in front of the web processes (addresses or networks): a request from one of them is
+# counted against the client it names in X-Forwarded-For, for every per-client limit
+# (dukaan/infra/clients.py). A header from anyone else is ignored. Empty: no proxy (a laptop).
+TRUSTED_PROXIES = env_list("DUKAAN_TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"DUKAAN_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network (e.g. 10.0.0.0/8)."
+        ) from None
 CSRF_TRUSTED_ORIGINS = env_list("DUKAAN_CSRF_TRUSTED_ORIGINS")
 # The absolute address buyers reach; used for share links and QR codes.
 SITE_URL = os.environ.get("DUKAAN_SITE_URL", "http://localhost:8000").rstrip("/")

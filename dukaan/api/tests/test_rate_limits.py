@@ -31,12 +31,12 @@ def test_each_token_has_its_own_limit(api, store, settings):
 
 
 def test_the_limit_resets_when_the_window_ends(api, settings, monkeypatch):
-    from dukaan.api import limits
+    from dukaan.infra import clients
 
     settings.API_RATE_LIMIT_PER_TOKEN = 1
     settings.API_RATE_LIMIT_WINDOW_SECONDS = 60
     clock = [60 * 16_667 + 20.0]  # 20 seconds into a window
-    monkeypatch.setattr(limits, "time", SimpleNamespace(time=lambda: clock[0]))
+    monkeypatch.setattr(clients, "time", SimpleNamespace(time=lambda: clock[0]))
     assert api.get("/me").status_code == 200
     response = api.get("/me")
     assert response.status_code == 429
