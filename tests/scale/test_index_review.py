@@ -356,7 +356,8 @@ def manage(store: Store, recorder: Recorder) -> None:
     rename = reverse("dashboard:category_rename", args=[shelf.pk])
     merchant("dashboard category rename", rename, 302, "post", {"name": "Stoles"})
     merchant("dashboard category delete", reverse("dashboard:category_delete", args=[shelf.pk]), 302, "post")
-    merchant("dashboard token create", reverse("dashboard:api_tokens"), 200, "post", {"name": "stock sync"})
+    token_form = {"name": "stock sync", "scopes": ["catalog:read", "catalog:write"]}
+    merchant("dashboard token create", reverse("dashboard:api_tokens"), 200, "post", token_form)
     made = ApiToken.objects.get(store=store, name="stock sync")
     merchant("dashboard token revoke", reverse("dashboard:api_token_revoke", args=[made.pk]), 302, "post")
     delete = reverse("dashboard:product_delete", args=[plain.pk])
