@@ -1,11 +1,12 @@
-"""Admin for merchants (users keyed by phone) and a read-only view of login codes."""
+"""Admin for merchants (users keyed by phone) and read-only views of login codes, API tokens and the
+audit trail of payment details."""
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from .models import LoginCode, User
+from .models import ApiToken, AuditEntry, LoginCode, User
 from .services import LoginRefused, normalize_phone
 
 
@@ -73,3 +74,37 @@ class LoginCodeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Staff look; changes go through the services (tokens in the dashboard, store settings through
+    catalog.services.update_store, which writes the audit entry and alerts the owner)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(_ReadOnlyAdmin):
+    list_display = ("name", "prefix", "store", "scopes", "created_at", "last_used_at", "revoked_at")
+    search_fields = ("name", "prefix", "store__slug")
+    list_select_related = ("store",)
+    # The hash is left out, as for login codes.
+    fields = ("store", "name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(_ReadOnlyAdmin):
+    list_display = ("created_at", "store", "label", "old_value", "new_value", "actor", "owner_alerted_at")
+    search_fields = ("store__slug", "actor")
+    list_select_related = ("store",)
+    date_hierarchy = "created_at"
+    fields = ("store", "created_at", "field", "label", "old_value", "new_value", "actor", "owner_alerted_at")
+    readonly_fields = fields

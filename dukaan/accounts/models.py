@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from .scopes import Scope
+
 
 class UserManager(BaseUserManager):
     def create_user(self, phone: str, password: str | None = None, **extra):
@@ -76,6 +78,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # What the token may do: values of dukaan.accounts.scopes.Scope, chosen when it is made.
+    scopes = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -86,3 +90,32 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def scope_list(self) -> list[Scope]:
+        """Its scopes in the order they are declared; an unknown stored value is ignored."""
+        return [scope for scope in Scope if scope in self.scopes]
+
+
+class AuditEntry(models.Model):
+    """A change to a store's payment details (UPI ID, WhatsApp number): who, what, when, and the old
+    and new value masked. Written in the same transaction as the change; the owner is texted after."""
+
+    store = models.ForeignKey("catalog.Store", on_delete=models.CASCADE, related_name="audit_entries")
+    # Who made the change, as the owner reads it: "the API token ‘stock sync’ (dk_Ab12Cd…)".
+    actor = models.CharField(max_length=160)
+    field = models.CharField(max_length=40, help_text="The store's field, e.g. upi_id")
+    label = models.CharField(max_length=60, help_text="The field as people call it, e.g. UPI ID")
+    old_value = models.CharField(max_length=16, blank=True, help_text="Masked: only the last characters")
+    new_value = models.CharField(max_length=16, blank=True, help_text="Masked: only the last characters")
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set when the owner's SMS went out, so a redelivered or replayed event does not text them twice.
+    owner_alerted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["store", "-created_at"], name="auditentry_store_recent")]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.label} changed by {self.actor} at {self.created_at:%Y-%m-%d %H:%M:%S}"

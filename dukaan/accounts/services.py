@@ -9,6 +9,7 @@ import logging
 import math
 import re
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import phonenumbers
@@ -22,7 +23,8 @@ from dukaan.infra.logs import masked_phone
 from dukaan.infra.metrics import LOGIN_CODES
 from dukaan.infra.sms import SmsNotSent, get_sms_backend
 
-from .models import ApiToken, LoginCode, User
+from .models import ApiToken, AuditEntry, LoginCode, User
+from .scopes import STANDARD_SCOPES, Scope
 
 logger = logging.getLogger(__name__)
 
@@ -297,17 +299,31 @@ def _token_digest(raw: str) -> str:
 
 
 @transaction.atomic
-def create_api_token(*, store, name: str) -> tuple[ApiToken, str]:
-    """Make a token for `store`; returns the row and the raw token, which is never stored or shown again."""
+def create_api_token(*, store, name: str, scopes: Iterable[str] = STANDARD_SCOPES) -> tuple[ApiToken, str]:
+    """Make a token for `store` that may do `scopes`; returns the row and the raw token, which is never
+    stored or shown again."""
     name = (name or "").strip()
     if not name or len(name) > 60:
         raise ValidationError("Name the token (up to 60 characters) after what will use it, e.g. “POS”.")
+    chosen = set(scopes)
+    unknown = sorted(str(scope) for scope in chosen if scope not in set(Scope))
+    if unknown:
+        known = ", ".join(Scope)
+        raise ValidationError(f"There is no scope {', '.join(unknown)}. The scopes are: {known}.")
+    if not chosen:
+        raise ValidationError("Choose at least one thing the token may do.")
     if ApiToken.objects.filter(store=store, revoked_at__isnull=True).count() >= MAX_ACTIVE_API_TOKENS:
         raise ValidationError(
             f"A store can have at most {MAX_ACTIVE_API_TOKENS} tokens. Revoke one you no longer use."
         )
     raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(store=store, name=name, prefix=raw[:10], token_hash=_token_digest(raw))
+    token = ApiToken.objects.create(
+        store=store,
+        name=name,
+        prefix=raw[:10],
+        token_hash=_token_digest(raw),
+        scopes=[str(scope) for scope in Scope if scope in chosen],
+    )
     return token, raw
 
 
@@ -333,3 +349,75 @@ def authenticate_api_token(raw: str) -> ApiToken | None:
             # At most one write a minute per token, not one per request.
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+def token_actor(token: ApiToken) -> str:
+    """A token as the owner reads it in the audit trail and the SMS."""
+    return f"the API token ‘{token.name}’ ({token.prefix}…)"
+
+
+def dashboard_actor(user: User) -> str:
+    return f"{format_phone(user.phone)} in the dashboard"
+
+
+# Changes made by no person or token we know of: commands and scripts run by Dukaan's operators.
+OPERATOR_ACTOR = "Dukaan's operators"
+
+
+# --- The audit trail of payment details ----------------------------------------------------------
+
+
+def masked(value: str) -> str:
+    """The last 4 characters, enough to recognise a UPI ID or a number without handing it out."""
+    value = value or ""
+    if not value:
+        return "(none)"
+    return "…" + value[-4:] if len(value) > 4 else "…" + value[-2:]
+
+
+def record_payment_detail_changes(
+    *, store, actor: str, changes: Iterable[tuple[str, str, str, str]]
+) -> list[AuditEntry]:
+    """Write one audit entry per (field, label, old, new), values masked. Call it inside the
+    transaction that makes the change, so no change is ever saved without its entry."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_payment_detail_changes() must run in the change's transaction")
+    now = timezone.now()
+    return [
+        AuditEntry.objects.create(
+            store=store,
+            actor=actor[:160],
+            field=field,
+            label=label,
+            old_value=masked(old),
+            new_value=masked(new),
+            created_at=now,
+        )
+        for field, label, old, new in changes
+    ]
+
+
+def alert_owner_of_changes(*, entry_ids: Iterable[int]) -> int:
+    """Text the store's owner, on their own login phone, about each entry not yet alerted; returns how
+    many. The conditional UPDATE claims an entry once, so a redelivered or replayed event, or two
+    workers, do not text twice. Run it inside the consumer's transaction: a failed send rolls the
+    claim back and the event is retried."""
+    sent = 0
+    entries = AuditEntry.objects.filter(pk__in=list(entry_ids), owner_alerted_at__isnull=True)
+    for entry in entries.select_related("store__owner").order_by("pk"):
+        claimed = AuditEntry.objects.filter(pk=entry.pk, owner_alerted_at__isnull=True).update(
+            owner_alerted_at=timezone.now()
+        )
+        if not claimed:
+            continue
+        get_sms_backend().send(to=entry.store.owner.phone, text=_change_alert_text(entry))
+        sent += 1
+    return sent
+
+
+def _change_alert_text(entry: AuditEntry) -> str:
+    new = "removed" if entry.new_value == "(none)" else f"changed to {entry.new_value}"
+    return (
+        f"Dukaan: the {entry.label} of {entry.store.name} was {new} by {entry.actor}. "
+        "Not you? Open your dashboard now: check Store settings and revoke unknown API tokens."
+    )

@@ -13,10 +13,13 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
+from dukaan.accounts.scopes import Scope
+
 from . import buyer, merchant, problems
-from .auth import token_auth
+from .auth import TokenAuth, token_auth
 from .idempotency import REPLAYED_HEADER
 from .limits import PerIp, PerToken, check_content_type
 from .problems import Problem
@@ -26,7 +29,9 @@ DESCRIPTION = """\
 Dukaan's public REST API, for the mobile app, a POS or a marketplace feed.
 
 * **Merchant** endpoints act on one store: send `Authorization: Bearer dk_…` with a token made in
-  the dashboard (Store → API tokens).
+  the dashboard (Store → API tokens). Each token has the scopes chosen when it was made, and each
+  operation names the one it needs (in its security requirement and its description); without it
+  the answer is a 403 naming the scope.
 * **Store (public)** endpoints are a store's catalog and checkout, with no token.
 * Money is a decimal string (`"499.00"`); amounts may be sent as strings or JSON numbers.
 * Lists take `limit` and `cursor` and answer `{"items": [...], "next_cursor": …}`.
@@ -34,7 +39,16 @@ Dukaan's public REST API, for the mobile app, a POS or a marketplace feed.
   `Idempotency-Key` header. Too many requests get a 429 with `Retry-After`.
 
 A walkthrough with curl is in docs/api.md.
+
+Token scopes:
+
+{scopes}
 """
+
+
+DESCRIPTION = DESCRIPTION.replace(
+    "{scopes}", "\n".join(f"* `{scope}`: {scope.description}" for scope in Scope)
+)
 
 
 def _refuse_constant(name: str):
@@ -124,6 +138,10 @@ def _document_problems(schema: dict) -> dict:
                     "No token, or one that is unknown or revoked",
                     {"WWW-Authenticate": _header("The Bearer challenge", {"type": "string"})},
                 )
+            if any(
+                scopes for requirement in operation.get("security", []) for scopes in requirement.values()
+            ):
+                errors["403"] = _problem_response(problems.PROBLEM_TYPES["insufficient-scope"].description)
             if has_body:
                 errors["413"] = _problem_response("The body is larger than this endpoint accepts")
                 errors["415"] = _problem_response("The body is not in the media type this endpoint reads")
@@ -142,9 +160,27 @@ def _document_problems(schema: dict) -> dict:
     return schema
 
 
+class _Schema(OpenAPISchema):
+    """ninja's document, with each operation's token scope in its security requirement and description."""
+
+    def operation_details(self, operation) -> dict:
+        details = super().operation_details(operation)
+        auths = [auth for auth in operation.auth_callbacks if isinstance(auth, TokenAuth)]
+        if auths:
+            scope = auths[0].scope
+            details["security"] = [{type(auths[0]).__name__: [str(scope)] if scope else []}]
+            needs = f"Token scope: `{scope}`." if scope else "Any token of the store (no scope needed)."
+            details["description"] = (
+                f"{details['description']}\n\n{needs}" if "description" in details else needs
+            )
+        return details
+
+
 class DukaanAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
-        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        schema = _Schema(self, path_prefix)
         return _document_problems(deepcopy(dict(schema)))
 
     def get_openapi_operation_id(self, operation) -> str:

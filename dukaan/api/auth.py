@@ -3,6 +3,9 @@
 Every refusal is the same 401 problem whether the token is missing, unknown or revoked, with a
 `WWW-Authenticate` header (RFC 6750). Failed checks count against the client address's rate
 limit, so guessing tokens is slow as well as hopeless.
+
+Each merchant operation declares the scope it needs with `auth=needs(Scope...)` (or `needs(None)`:
+any token of the store); a live token without that scope gets a 403 naming it, here and only here.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from dukaan.accounts.models import ApiToken
+from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import authenticate_api_token
 
 from .limits import client_ip, count_request
@@ -24,9 +28,18 @@ REFUSED = (
     "That API token is not valid: it may have been revoked or mistyped. Make a new one in the dashboard."
 )
 
+INSUFFICIENT = 'Bearer realm="dukaan", error="insufficient_scope"'
+
 
 class TokenAuth(HttpBearer):
-    openapi_description = "An API token from the dashboard (Store → API tokens): `dk_…`."
+    openapi_description = (
+        "An API token from the dashboard (Store → API tokens): `dk_…`. Each operation lists the scope "
+        "the token needs in its security requirement."
+    )
+
+    def __init__(self, scope: Scope | None = None) -> None:
+        super().__init__()
+        self.scope = scope
 
     def __call__(self, request: HttpRequest) -> ApiToken:
         header = request.headers.get("Authorization", "")
@@ -41,6 +54,16 @@ class TokenAuth(HttpBearer):
         api_token = authenticate_api_token(token)
         if api_token is None:
             self._refuse(request, REFUSED, 'Bearer realm="dukaan", error="invalid_token"')
+        if self.scope is not None and self.scope not in api_token.scopes:
+            raise Problem(
+                "insufficient-scope",
+                f"The token ‘{api_token.name}’ ({api_token.prefix}…) does not have the scope “{self.scope}” "
+                f"this needs ({self.scope.description}) A token's scopes cannot be changed: make a new "
+                f"token with “{self.scope}” in the dashboard (Store → API tokens) and use that instead.",
+                headers={"WWW-Authenticate": f'{INSUFFICIENT}, scope="{self.scope}"'},
+                required_scope=str(self.scope),
+                token_scopes=api_token.scopes,
+            )
         return api_token
 
     def _refuse(self, request: HttpRequest, detail: str, challenge: str) -> None:
@@ -52,6 +75,11 @@ class TokenAuth(HttpBearer):
                 headers={"Retry-After": str(wait)},
             )
         raise Problem("unauthorized", detail, headers={"WWW-Authenticate": challenge})
+
+
+def needs(scope: Scope | None) -> TokenAuth:
+    """The auth of an operation that needs `scope` (None: any live token of the store)."""
+    return TokenAuth(scope)
 
 
 token_auth = TokenAuth()

@@ -1,5 +1,7 @@
 """Merchant endpoints: a token's own store, its categories, products, stock and orders.
 
+Each operation names the token scope it needs (`auth=needs(...)`); dukaan.api.auth checks it.
+
 Thin, like the dashboard's views: parse, look the object up through the token's store (so another
 store's id is the same 404 as a missing one), call one service, render. No rule lives here.
 """
@@ -13,7 +15,8 @@ from ninja import File, Query, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from dukaan.accounts.services import LoginRefused, normalize_phone
+from dukaan.accounts.scopes import Scope
+from dukaan.accounts.services import LoginRefused, normalize_phone, token_actor
 from dukaan.catalog import images as catalog_images
 from dukaan.catalog import services
 from dukaan.catalog.models import Category, Product, ProductImage, Store
@@ -22,6 +25,7 @@ from dukaan.orders.models import Order
 from dukaan.orders.selectors import store_orders
 from dukaan.orders.services import change_order_status
 
+from .auth import needs
 from .idempotency import run_once
 from .pagination import DEFAULT_LIMIT, keyset_page
 from .params import (
@@ -69,13 +73,13 @@ def _store(request: HttpRequest) -> Store:
 # --- Me and the store ------------------------------------------------------------------------------
 
 
-@router.get("/me", response=MeOut, summary="The token and its store")
+@router.get("/me", response=MeOut, summary="The token and its store", auth=needs(None))
 def me(request: HttpRequest):
     token = request.auth
     return MeOut(store=StoreOut.of(token.store), token=TokenOut.model_validate(token))
 
 
-@router.get("/store", response=StoreOut, summary="The store's settings")
+@router.get("/store", response=StoreOut, summary="The store's settings", auth=needs(None))
 def get_store(request: HttpRequest):
     return StoreOut.of(_store(request))
 
@@ -83,7 +87,9 @@ def get_store(request: HttpRequest):
 STORE_FIELDS = ("name", "slug", "whatsapp", "currency", "upi_id")
 
 
-@router.patch("/store", response=StoreOut, summary="Change the store's settings")
+@router.patch(
+    "/store", response=StoreOut, summary="Change the store's settings", auth=needs(Scope.STORE_WRITE)
+)
 def update_store(request: HttpRequest, payload: StorePatch):
     store = _store(request)
     fields = {name: getattr(store, name) for name in STORE_FIELDS}
@@ -93,7 +99,7 @@ def update_store(request: HttpRequest, payload: StorePatch):
             fields["whatsapp"] = normalize_phone(payload.whatsapp)
         except LoginRefused as error:
             raise ValidationError({"whatsapp": error.message}) from error
-    services.update_store(store=store, **fields)
+    services.update_store(store=store, changed_by=token_actor(request.auth), **fields)
     return StoreOut.of(store)
 
 
@@ -111,7 +117,7 @@ def _category(store: Store, category_id: int) -> Category:
     return category
 
 
-@router.get("/categories", response=CategoryPage, summary="List categories")
+@router.get("/categories", response=CategoryPage, summary="List categories", auth=needs(Scope.CATALOG_READ))
 def list_categories(request: HttpRequest, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT):
     rows, next_cursor = keyset_page(
         _categories(_store(request)),
@@ -124,26 +130,40 @@ def list_categories(request: HttpRequest, cursor: Cursor = None, limit: Limit = 
     return CategoryPage(items=[CategoryOut.model_validate(row) for row in rows], next_cursor=next_cursor)
 
 
-@router.post("/categories", response={201: CategoryOut}, summary="Create a category")
+@router.post(
+    "/categories", response={201: CategoryOut}, summary="Create a category", auth=needs(Scope.CATALOG_WRITE)
+)
 def create_category(request: HttpRequest, payload: CategoryIn):
     store = _store(request)
     category = services.create_category(store=store, name=payload.name)
     return Status(201, CategoryOut.model_validate(_category(store, category.pk)))
 
 
-@router.get("/categories/{category_id}", response=CategoryOut, summary="One category")
+@router.get(
+    "/categories/{category_id}", response=CategoryOut, summary="One category", auth=needs(Scope.CATALOG_READ)
+)
 def get_category(request: HttpRequest, category_id: CategoryId):
     return CategoryOut.model_validate(_category(_store(request), category_id))
 
 
-@router.patch("/categories/{category_id}", response=CategoryOut, summary="Rename a category")
+@router.patch(
+    "/categories/{category_id}",
+    response=CategoryOut,
+    summary="Rename a category",
+    auth=needs(Scope.CATALOG_WRITE),
+)
 def rename_category(request: HttpRequest, category_id: CategoryId, payload: CategoryIn):
     store = _store(request)
     services.rename_category(category=_category(store, category_id), name=payload.name)
     return CategoryOut.model_validate(_category(store, category_id))
 
 
-@router.delete("/categories/{category_id}", response={204: None}, summary="Delete a category")
+@router.delete(
+    "/categories/{category_id}",
+    response={204: None},
+    summary="Delete a category",
+    auth=needs(Scope.CATALOG_WRITE),
+)
 def delete_category(request: HttpRequest, category_id: CategoryId):
     """Its products are kept, without a category."""
     services.delete_category(category=_category(_store(request), category_id))
@@ -185,7 +205,9 @@ def _product_out(store: Store, product_id: int) -> ProductOut:
     return ProductOut.of(product)
 
 
-@router.get("/products", response=ProductPage, summary="List products, newest first")
+@router.get(
+    "/products", response=ProductPage, summary="List products, newest first", auth=needs(Scope.CATALOG_READ)
+)
 def list_products(
     request: HttpRequest,
     q: ProductQuery = "",
@@ -209,7 +231,12 @@ def list_products(
     return ProductPage(items=[ProductOut.of(row) for row in rows], next_cursor=next_cursor)
 
 
-@router.post("/products", response={201: ProductOut}, summary="Create a product, with its variants")
+@router.post(
+    "/products",
+    response={201: ProductOut},
+    summary="Create a product, with its variants",
+    auth=needs(Scope.CATALOG_WRITE),
+)
 def create_product(request: HttpRequest, payload: ProductIn):
     store = _store(request)
     product = services.create_product(
@@ -227,7 +254,9 @@ def create_product(request: HttpRequest, payload: ProductIn):
     return Status(201, _product_out(store, product.pk))
 
 
-@router.get("/products/{product_id}", response=ProductOut, summary="One product")
+@router.get(
+    "/products/{product_id}", response=ProductOut, summary="One product", auth=needs(Scope.CATALOG_READ)
+)
 def get_product(request: HttpRequest, product_id: ProductId):
     return _product_out(_store(request), product_id)
 
@@ -235,7 +264,9 @@ def get_product(request: HttpRequest, product_id: ProductId):
 PRODUCT_CHANGES = ("name", "price", "description", "compare_at_price", "sku", "stock", "is_active")
 
 
-@router.patch("/products/{product_id}", response=ProductOut, summary="Change a product")
+@router.patch(
+    "/products/{product_id}", response=ProductOut, summary="Change a product", auth=needs(Scope.CATALOG_WRITE)
+)
 def update_product(request: HttpRequest, product_id: ProductId, payload: ProductPatch):
     """Only the members sent change. `variants`, when sent, is the product's whole list of variants:
     give an existing variant's `id` to keep it, leave it out to delete it."""
@@ -250,13 +281,23 @@ def update_product(request: HttpRequest, product_id: ProductId, payload: Product
     return _product_out(store, product_id)
 
 
-@router.delete("/products/{product_id}", response={204: None}, summary="Delete a product")
+@router.delete(
+    "/products/{product_id}",
+    response={204: None},
+    summary="Delete a product",
+    auth=needs(Scope.CATALOG_WRITE),
+)
 def delete_product(request: HttpRequest, product_id: ProductId):
     services.delete_product(product=_product(_store(request), product_id))
     return Status(204, None)
 
 
-@router.post("/products/{product_id}/images", response={201: ProductOut}, summary="Upload photos")
+@router.post(
+    "/products/{product_id}/images",
+    response={201: ProductOut},
+    summary="Upload photos",
+    auth=needs(Scope.CATALOG_WRITE),
+)
 def upload_images(request: HttpRequest, product_id: ProductId, images: File[list[UploadedFile]]):
     """multipart/form-data with one or more `images` parts: JPEG, PNG, WebP or GIF photos, checked by
     their content. They are added after the product's current photos."""
@@ -275,7 +316,12 @@ def upload_images(request: HttpRequest, product_id: ProductId, images: File[list
     return Status(201, _product_out(store, product_id))
 
 
-@router.delete("/products/{product_id}/images/{image_id}", response={204: None}, summary="Remove a photo")
+@router.delete(
+    "/products/{product_id}/images/{image_id}",
+    response={204: None},
+    summary="Remove a photo",
+    auth=needs(Scope.CATALOG_WRITE),
+)
 def delete_image(request: HttpRequest, product_id: ProductId, image_id: ImageId):
     store = _store(request)
     product = _product(store, product_id)
@@ -285,7 +331,12 @@ def delete_image(request: HttpRequest, product_id: ProductId, image_id: ImageId)
     return Status(204, None)
 
 
-@router.post("/products/{product_id}/stock", response=StockOut, summary="Set or move stock")
+@router.post(
+    "/products/{product_id}/stock",
+    response=StockOut,
+    summary="Set or move stock",
+    auth=needs(Scope.CATALOG_WRITE),
+)
 def adjust_stock(
     request: HttpRequest,
     product_id: ProductId,
@@ -336,7 +387,7 @@ def _day(raw: str | None) -> date | None:
         raise ValidationError({"day": f"“{raw}” is not a calendar day; write it as YYYY-MM-DD."}) from error
 
 
-@router.get("/orders", response=OrderPage, summary="List orders, newest first")
+@router.get("/orders", response=OrderPage, summary="List orders, newest first", auth=needs(Scope.ORDERS_READ))
 def list_orders(
     request: HttpRequest,
     status: Query[OrderStatus | None] = None,
@@ -358,12 +409,17 @@ def list_orders(
     return OrderPage(items=[OrderOut.of(row) for row in rows], next_cursor=next_cursor)
 
 
-@router.get("/orders/{order_id}", response=OrderOut, summary="One order")
+@router.get("/orders/{order_id}", response=OrderOut, summary="One order", auth=needs(Scope.ORDERS_READ))
 def get_order(request: HttpRequest, order_id: OrderId):
     return OrderOut.of(_order(_store(request), order_id))
 
 
-@router.post("/orders/{order_id}/status", response=OrderOut, summary="Move an order along")
+@router.post(
+    "/orders/{order_id}/status",
+    response=OrderOut,
+    summary="Move an order along",
+    auth=needs(Scope.ORDERS_WRITE),
+)
 def set_order_status(request: HttpRequest, order_id: OrderId, payload: OrderStatusIn):
     """placed → accepted → shipped → delivered, or cancelled before shipping (which gives the stock
     back). Anything else is a 409 saying why."""

@@ -52,6 +52,12 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "Authentication required",
         "Send a live API token as `Authorization: Bearer dk_…`. Tokens are made in the dashboard.",
     ),
+    "insufficient-scope": ProblemType(
+        403,
+        "Token lacks a scope",
+        "The token was not given the scope this operation needs (`required_scope`). Scopes are chosen "
+        "when a token is made: make a new token with that scope in the dashboard.",
+    ),
     "not-found": ProblemType(404, "Not found", "There is nothing at this address for you."),
     "method-not-allowed": ProblemType(
         405, "Method not allowed", "The `Allow` header lists the methods here."

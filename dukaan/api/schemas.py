@@ -25,6 +25,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from dukaan.accounts.scopes import Scope
 from dukaan.catalog.rules import CURRENCIES
 from dukaan.catalog.services import MAX_VARIANTS_PER_PRODUCT
 from dukaan.orders.models import Order
@@ -169,6 +170,7 @@ class TokenOut(Out):
     prefix: str = Field(description="The token's first characters, to tell tokens apart")
     created_at: datetime
     last_used_at: datetime | None
+    scopes: list[Scope] = Field(description="What the token may do; chosen when it was made")
 
 
 class MeOut(Out):

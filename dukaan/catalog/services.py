@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
+from dukaan.accounts.services import OPERATOR_ACTOR, record_payment_detail_changes
 from dukaan.events.outbox import emit
 
 from . import images
@@ -109,6 +110,12 @@ def create_store(
     return store
 
 
+# The store's fields that say where buyers' money and messages go: a change to any of them is written
+# to the owner's audit trail and texted to the owner's own phone (through the notifier).
+PAYMENT_DETAILS = {"upi_id": "UPI ID", "whatsapp": "WhatsApp number"}
+PAYMENT_DETAILS_CHANGED = "payment_details.changed"  # data: {"entries": [audit entry ids]}
+
+
 @transaction.atomic
 def update_store(
     *,
@@ -119,7 +126,12 @@ def update_store(
     currency: str,
     upi_id: str = "",
     logo: UploadedFile | None = None,
+    changed_by: str = OPERATOR_ACTOR,
 ) -> Store:
+    """Save the store's settings. `changed_by` names who asks (accounts' token_actor or
+    dashboard_actor), for the audit entry and the owner's SMS when a payment detail changes."""
+    # The saved values, locked: a form may already have written the new ones onto `store`.
+    before = Store.objects.select_for_update().filter(pk=store.pk).values(*PAYMENT_DETAILS).get()
     check_slug(slug, exclude_store=store)
     store.name, store.slug, store.whatsapp, store.currency = name.strip(), slug, whatsapp, currency
     store.upi_id = upi_id.strip()
@@ -130,6 +142,14 @@ def update_store(
         if logo is not None:
             _set_logo(store, logo, written)
         _emit(store, "store.updated", store_data(store))
+        changes = [
+            (field, label, before[field], getattr(store, field))
+            for field, label in PAYMENT_DETAILS.items()
+            if getattr(store, field) != before[field]
+        ]
+        if changes:
+            entries = record_payment_detail_changes(store=store, actor=changed_by, changes=changes)
+            _emit(store, PAYMENT_DETAILS_CHANGED, {"entries": [entry.pk for entry in entries]})
     return store
 
 

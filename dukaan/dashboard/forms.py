@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import ValidationError
 
+from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import LoginRefused, normalize_phone
 from dukaan.catalog import images
 from dukaan.catalog.models import Category, Product, Store
@@ -167,6 +168,14 @@ class CategoryForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=60, help_text="What will use it, e.g. “POS” or “stock sync”.")
+    scopes = forms.MultipleChoiceField(
+        label="It may",
+        choices=[(scope.value, f"{scope} — {scope.description}") for scope in Scope],
+        initial=[Scope.CATALOG_READ],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Tick at least one thing the token may do."},
+        help_text="Give it only what the program needs. Scopes cannot be changed later: make a new token.",
+    )
 
 
 class SynonymsForm(forms.Form):

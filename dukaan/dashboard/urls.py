@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("store/new/", views.store_create, name="store_create"),
     path("store/", views.store_settings, name="store_settings"),
+    path("store/audit/", views.store_audit, name="store_audit"),
     path("store/synonyms/", views.search_synonyms, name="search_synonyms"),
     path("products/", views.products, name="products"),
     path("products/new/", views.product_create, name="product_create"),

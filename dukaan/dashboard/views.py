@@ -17,7 +17,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from dukaan.accounts.models import ApiToken
-from dukaan.accounts.services import create_api_token, revoke_api_token
+from dukaan.accounts.selectors import store_audit_trail
+from dukaan.accounts.services import create_api_token, dashboard_actor, revoke_api_token
 from dukaan.analytics.selectors import recent_days
 from dukaan.catalog import services
 from dukaan.catalog.models import Category, Product
@@ -114,7 +115,12 @@ def store_settings(request):
     form = StoreForm(request.POST or None, request.FILES or None, instance=store)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_store(store=store, logo=form.cleaned_data["logo"], **_store_fields(form))
+            services.update_store(
+                store=store,
+                logo=form.cleaned_data["logo"],
+                changed_by=dashboard_actor(request.user),
+                **_store_fields(form),
+            )
         except ValidationError as error:
             store.refresh_from_db()
             _add_errors(form, error)
@@ -122,6 +128,14 @@ def store_settings(request):
             messages.success(request, "Store saved.")
             return redirect("dashboard:store_settings")
     return render(request, "dashboard/store_form.html", {"form": form, "store": store, "creating": False})
+
+
+@store_required
+def store_audit(request):
+    """Who changed the store's payment details, and when: the owner's check after an SMS alert."""
+    store = request.store
+    entries = store_audit_trail(store=store)
+    return render(request, "dashboard/store_audit.html", {"store": store, "entries": entries})
 
 
 def _store_fields(form) -> dict:
@@ -403,7 +417,9 @@ def api_tokens(request):
     form = ApiTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            token, new_token = create_api_token(store=store, name=form.cleaned_data["name"])
+            token, new_token = create_api_token(
+                store=store, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"]
+            )
         except ValidationError as error:
             _add_errors(form, error)
         else:

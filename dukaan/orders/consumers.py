@@ -1,4 +1,5 @@
-"""The notifier consumer group: text the shopkeeper and the buyer about each order.
+"""The notifier consumer group: text the shopkeeper and the buyer about each order, and the
+shopkeeper about changes to the store's payment details (it reads the catalog topic for those).
 
 It runs off the event log, never inside checkout: a slow or failing SMS provider cannot slow an
 order down or lose it. Failures are retried and, in the end, dead-lettered with the error.
@@ -7,7 +8,9 @@ order down or lose it. Failures are retried and, in the end, dead-lettered with 
 from django.conf import settings
 from django.urls import reverse
 
+from dukaan.accounts.services import alert_owner_of_changes
 from dukaan.catalog.rules import CURRENCIES
+from dukaan.catalog.services import PAYMENT_DETAILS_CHANGED
 from dukaan.events.consumers import Event, consumer
 from dukaan.infra.sms import get_sms_backend
 
@@ -21,8 +24,11 @@ BUYER_NEWS = {
 }
 
 
-@consumer("notifier", aggregatetypes={"order"})
+@consumer("notifier", aggregatetypes={"order", "catalog"})
 def notify(event: Event) -> None:
+    if event.type == PAYMENT_DETAILS_CHANGED:
+        alert_owner_of_changes(entry_ids=event.data["entries"])
+        return
     if event.type != "order.placed" and event.type not in BUYER_NEWS:
         return
     order = Order.objects.select_related("store__owner").filter(pk=event.data["id"]).first()

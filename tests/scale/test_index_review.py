@@ -39,6 +39,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dukaan.accounts.models import ApiToken, LoginCode
+from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import create_api_token
 from dukaan.analytics.models import StoreDay
 from dukaan.api.models import IdempotencyRecord
@@ -272,6 +273,7 @@ def read_pages(store: Store, token: str, recorder: Recorder) -> None:
     for name in ("home", "products", "bulk_edit", "orders", "categories", "api_tokens", "store_settings"):
         merchant(f"dashboard {name}", reverse(f"dashboard:{name}"))
     merchant("dashboard search_synonyms", reverse("dashboard:search_synonyms"))
+    merchant("dashboard store_audit", reverse("dashboard:store_audit"))
     merchant("dashboard product_edit", reverse("dashboard:product_edit", args=[product.pk]))
     merchant("dashboard order_detail", reverse("dashboard:order_detail", args=[order.number]))
     api = Visitor(recorder, HTTP_AUTHORIZATION=f"Bearer {token}")
@@ -354,7 +356,8 @@ def manage(store: Store, recorder: Recorder) -> None:
     rename = reverse("dashboard:category_rename", args=[shelf.pk])
     merchant("dashboard category rename", rename, 302, "post", {"name": "Stoles"})
     merchant("dashboard category delete", reverse("dashboard:category_delete", args=[shelf.pk]), 302, "post")
-    merchant("dashboard token create", reverse("dashboard:api_tokens"), 200, "post", {"name": "stock sync"})
+    token_form = {"name": "stock sync", "scopes": ["catalog:read", "catalog:write"]}
+    merchant("dashboard token create", reverse("dashboard:api_tokens"), 200, "post", token_form)
     made = ApiToken.objects.get(store=store, name="stock sync")
     merchant("dashboard token revoke", reverse("dashboard:api_token_revoke", args=[made.pk]), 302, "post")
     delete = reverse("dashboard:product_delete", args=[plain.pk])
@@ -420,7 +423,7 @@ def use_the_api(store: Store, token: str, recorder: Recorder) -> None:
 def large_store_lists(recorder: Recorder) -> None:
     """The merchant's lists of the largest seeded store, where sorting a whole store would show."""
     store = Store.objects.annotate(n=Count("products")).order_by("-n").first()
-    _made, token = create_api_token(store=store, name="index review")
+    _made, token = create_api_token(store=store, name="index review", scopes=Scope)
     merchant = Visitor(recorder, user=store.owner)
     for name in ("home", "products", "bulk_edit", "orders", "categories"):
         merchant(f"large store dashboard {name}", reverse(f"dashboard:{name}"))
@@ -541,7 +544,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock(), own_folders:
         rng = random.Random(11)
         store = make_merchant_store()
-        _made, token = create_api_token(store=store, name="index review")
+        _made, token = create_api_token(store=store, name="index review", scopes=Scope)
         grow_to(FEW_STORES, rng)
         few = Recorder()
         read_pages(store, token, few)

@@ -26,6 +26,7 @@ from django.test import Client
 from django.urls import reverse
 
 from dukaan.accounts.models import User
+from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import create_api_token
 from dukaan.api.api import api
 from dukaan.catalog import services as catalog
@@ -46,10 +47,12 @@ ADMIN_LOGIN = "302 /admin/login/"
 
 @dataclass(frozen=True)
 class Row:
-    """The answer each role gets, as "status" or "status location-prefix"; who may change A's data."""
+    """The answer each role gets, as "status" or "status location-prefix"; who may change A's data;
+    for a merchant API operation, the token scope it needs (None: any token of the store)."""
 
     answers: dict[str, str]
     changes_a: frozenset[str] = field(default_factory=frozenset)
+    scope: Scope | None = None
 
 
 def page(a: str, b: str, *, newcomer: str = NEW_STORE, writes: bool = False) -> Row:
@@ -62,10 +65,11 @@ def page(a: str, b: str, *, newcomer: str = NEW_STORE, writes: bool = False) -> 
 POST_ONLY = Row(dict.fromkeys(ROLES, "405"))
 
 
-def merchant(a: str, b: str, *, writes: bool = False) -> Row:
-    """A merchant API operation: without a token (sessions are not API credentials) it is a 401."""
+def merchant(a: str, b: str, scope: Scope | None, *, writes: bool = False) -> Row:
+    """A merchant API operation: without a token (sessions are not API credentials) it is a 401; with a
+    token that lacks `scope`, a 403. The merchants' tokens here have every scope."""
     answers = {ANON: "401", BUYER: "401", NEWCOMER: "401", STAFF: "401", A: a, B: b}
-    return Row(answers, frozenset({A}) if writes else frozenset())
+    return Row(answers, frozenset({A}) if writes else frozenset(), scope)
 
 
 def public(answer: str, *, writes: bool = False) -> Row:
@@ -81,6 +85,8 @@ DASHBOARD = {
     ("store_create", "POST"): page("302 /dashboard/", "302 /dashboard/", newcomer="302 /dashboard/"),
     ("store_settings", "GET"): page("200", "200"),
     ("store_settings", "POST"): page("302 /dashboard/store/", "302 /dashboard/store/", writes=True),
+    ("store_audit", "GET"): page("200", "200"),
+    ("store_audit", "POST"): page("200", "200"),
     ("search_synonyms", "GET"): page("200", "200"),
     ("search_synonyms", "POST"): page(
         "302 /dashboard/store/synonyms/", "302 /dashboard/store/synonyms/", writes=True
@@ -113,27 +119,30 @@ DASHBOARD = {
     ("category_delete", "POST"): page("302 /dashboard/categories/", "404", writes=True),
 }
 
+CATALOG_R, CATALOG_W = Scope.CATALOG_READ, Scope.CATALOG_WRITE
+ORDERS_R, ORDERS_W, STORE_W = Scope.ORDERS_READ, Scope.ORDERS_WRITE, Scope.STORE_WRITE
+
 # Keyed as in the OpenAPI document, without the /api/v1 prefix.
 API = {
-    ("GET", "/me"): merchant("200", "200"),
-    ("GET", "/store"): merchant("200", "200"),
-    ("PATCH", "/store"): merchant("200", "200", writes=True),
-    ("GET", "/categories"): merchant("200", "200"),
-    ("POST", "/categories"): merchant("201", "201", writes=True),
-    ("GET", "/categories/{category_id}"): merchant("200", "404"),
-    ("PATCH", "/categories/{category_id}"): merchant("200", "404", writes=True),
-    ("DELETE", "/categories/{category_id}"): merchant("204", "404", writes=True),
-    ("GET", "/products"): merchant("200", "200"),
-    ("POST", "/products"): merchant("201", "201", writes=True),
-    ("GET", "/products/{product_id}"): merchant("200", "404"),
-    ("PATCH", "/products/{product_id}"): merchant("200", "404", writes=True),
-    ("DELETE", "/products/{product_id}"): merchant("204", "404", writes=True),
-    ("POST", "/products/{product_id}/images"): merchant("201", "404", writes=True),
-    ("DELETE", "/products/{product_id}/images/{image_id}"): merchant("204", "404", writes=True),
-    ("POST", "/products/{product_id}/stock"): merchant("200", "404", writes=True),
-    ("GET", "/orders"): merchant("200", "200"),
-    ("GET", "/orders/{order_id}"): merchant("200", "404"),
-    ("POST", "/orders/{order_id}/status"): merchant("200", "404", writes=True),
+    ("GET", "/me"): merchant("200", "200", None),
+    ("GET", "/store"): merchant("200", "200", None),
+    ("PATCH", "/store"): merchant("200", "200", STORE_W, writes=True),
+    ("GET", "/categories"): merchant("200", "200", CATALOG_R),
+    ("POST", "/categories"): merchant("201", "201", CATALOG_W, writes=True),
+    ("GET", "/categories/{category_id}"): merchant("200", "404", CATALOG_R),
+    ("PATCH", "/categories/{category_id}"): merchant("200", "404", CATALOG_W, writes=True),
+    ("DELETE", "/categories/{category_id}"): merchant("204", "404", CATALOG_W, writes=True),
+    ("GET", "/products"): merchant("200", "200", CATALOG_R),
+    ("POST", "/products"): merchant("201", "201", CATALOG_W, writes=True),
+    ("GET", "/products/{product_id}"): merchant("200", "404", CATALOG_R),
+    ("PATCH", "/products/{product_id}"): merchant("200", "404", CATALOG_W, writes=True),
+    ("DELETE", "/products/{product_id}"): merchant("204", "404", CATALOG_W, writes=True),
+    ("POST", "/products/{product_id}/images"): merchant("201", "404", CATALOG_W, writes=True),
+    ("DELETE", "/products/{product_id}/images/{image_id}"): merchant("204", "404", CATALOG_W, writes=True),
+    ("POST", "/products/{product_id}/stock"): merchant("200", "404", CATALOG_W, writes=True),
+    ("GET", "/orders"): merchant("200", "200", ORDERS_R),
+    ("GET", "/orders/{order_id}"): merchant("200", "404", ORDERS_R),
+    ("POST", "/orders/{order_id}/status"): merchant("200", "404", ORDERS_W, writes=True),
     ("GET", "/stores/{slug}"): public("200"),
     ("GET", "/stores/{slug}/products"): public("200"),
     ("GET", "/stores/{slug}/products/{product_id}"): public("200"),
@@ -179,7 +188,7 @@ def _fill(store, tag: str) -> dict:
     hidden = catalog.create_product(
         store=store, name=f"{tag} secret draft", price=Decimal("1"), is_active=False
     )
-    token, raw_token = create_api_token(store=store, name="POS")
+    token, raw_token = create_api_token(store=store, name="POS", scopes=Scope)
     return {
         "store": store,
         "category": category,
@@ -296,7 +305,7 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "product_edit": _product_form("Hacked"),
         "product_visibility": {"show": "0"},
         "order_detail": {"status": "accepted"},
-        "api_tokens": {"name": "New token"},
+        "api_tokens": {"name": "New token", "scopes": ["catalog:read"]},
         "category_rename": {"name": "Renamed"},
         "categories": {"name": "New category"},
     }
@@ -449,5 +458,65 @@ def test_every_role_gets_exactly_the_allowed_answer_on_every_url_and_operation(w
             with transaction.atomic():
                 response = _send(clients[role], kind, key, method, a, tokens.get(role))
                 _check(problems, what, method, role, row, response, before, a)
+                transaction.set_rollback(True)
+    assert not problems, _table(problems)
+
+
+def test_every_merchant_operation_needs_the_scope_it_declares_and_refuses_a_token_without_it(world):
+    """Walks the live OpenAPI document: each secured operation's security requirement names exactly the
+    scope in the matrix; a token of A with every scope but that one gets a 403 naming it and changes
+    nothing, and a token with only that scope gets the merchant's answer."""
+    a = world["a"]
+    secured = {
+        (method.upper(), path.removeprefix("/api/v1")): operation["security"]
+        for path, item in api.get_openapi_schema()["paths"].items()
+        for method, operation in item.items()
+        if operation.get("security")
+    }
+    assert secured.keys() == {key for key, row in API.items() if row.answers[ANON] == "401"}
+    declared = {
+        key: [scope for requirement in security for scope in requirement.get("TokenAuth", [])]
+        for key, security in secured.items()
+    }
+    wrong = {
+        key: (found, API[key].scope)
+        for key, found in declared.items()
+        if found != ([str(API[key].scope)] if API[key].scope else [])
+    }
+    assert not wrong, f"OpenAPI scope differs from the matrix (found, expected): {wrong}"
+
+    # Every token is made and used once up front, so a case's own request is all that changes A's rows.
+    without, only = {}, {}
+    for scope in Scope:
+        without[scope] = create_api_token(
+            store=a["store"], name=f"no {scope}", scopes=[s for s in Scope if s != scope]
+        )[1]
+        only[scope] = create_api_token(store=a["store"], name=f"only {scope}", scopes=[scope])[1]
+    for raw in [*without.values(), *only.values()]:
+        assert Client().get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+
+    problems: list = []
+    for (method, path), row in API.items():
+        if (method, path) not in secured:
+            continue
+        for what, token, expected in (
+            ("token without it", without.get(row.scope), "403"),
+            ("token with only it", only.get(row.scope) or only[Scope.ORDERS_READ], row.answers[A]),
+        ):
+            if token is None:
+                continue  # any token may: there is no token without "no scope"
+            before = _store_rows(a["store"].pk)
+            with transaction.atomic():
+                response = _api_request(Client(), method, path, a, token)
+                got = _answer(response)
+                changed = _store_rows(a["store"].pk) != before
+                if not _matches(got, expected):
+                    problems.append((path, method, what, expected, got))
+                elif expected == "403":
+                    body = response.json()
+                    if body.get("required_scope") != str(row.scope) or str(row.scope) not in body["detail"]:
+                        problems.append((path, method, what, f"403 naming {row.scope}", body))
+                    if changed:
+                        problems.append((path, method, what, "A's data unchanged", "A's data CHANGED"))
                 transaction.set_rollback(True)
     assert not problems, _table(problems)

@@ -52,3 +52,25 @@ def test_login_codes_are_read_only_and_never_show_the_hash(staff_client):
     assert staff_client.get("/admin/accounts/logincode/add/").status_code == 403
     staff_client.post(f"/admin/accounts/logincode/{login_code.pk}/change/", {"failed_attempts": 0})
     assert LoginCode.objects.get(pk=login_code.pk).code_hash == login_code.code_hash
+
+
+@pytest.mark.django_db
+def test_staff_see_tokens_scopes_and_the_audit_trail_but_cannot_change_them(staff_client, store):
+    from dukaan.accounts.scopes import Scope
+    from dukaan.accounts.services import create_api_token
+    from dukaan.catalog.services import update_store
+
+    token, raw = create_api_token(store=store, name="Stock sync", scopes=[Scope.STORE_WRITE])
+    update_store(
+        store=store,
+        name=store.name,
+        slug=store.slug,
+        whatsapp=store.whatsapp,
+        currency="INR",
+        upi_id="asha@okaxis",
+    )
+    tokens = staff_client.get("/admin/accounts/apitoken/").text
+    assert "Stock sync" in tokens and "store:write" in tokens and raw not in tokens
+    audit = staff_client.get("/admin/accounts/auditentry/").text
+    assert "…axis" in audit and "Dukaan&#x27;s operators" in audit and "asha@okaxis" not in audit
+    assert staff_client.get(f"/admin/accounts/apitoken/{token.pk}/delete/").status_code == 403

@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import create_api_token
 from dukaan.catalog import services as catalog
 from dukaan.orders.services import Buyer, CartLine, place_order
@@ -74,7 +75,7 @@ def api_settings(settings):
 
 @pytest.fixture
 def token(store):
-    return create_api_token(store=store, name="POS")[1]
+    return create_api_token(store=store, name="POS", scopes=Scope)[1]
 
 
 @pytest.fixture
@@ -89,7 +90,7 @@ def anon():
 
 @pytest.fixture
 def other_token(other_store):
-    return create_api_token(store=other_store, name="Theirs")[1]
+    return create_api_token(store=other_store, name="Theirs", scopes=Scope)[1]
 
 
 def make_order(store, product, *, key="order-1", quantity=1, variant=None):

@@ -33,6 +33,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import create_api_token
 from dukaan.catalog import services as catalog
 from dukaan.catalog.models import Category, Product, ProductImage, ProductVariant
@@ -167,7 +168,7 @@ def _draw(value, choices: int) -> int:
 
 @pytest.fixture
 def seed(db, store):
-    return Seed(store, create_api_token(store=store, name="Schemathesis")[1])
+    return Seed(store, create_api_token(store=store, name="Schemathesis", scopes=Scope)[1])
 
 
 @pytest.fixture(autouse=True)
