@@ -52,6 +52,12 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "Authentication required",
         "Send a live API token as `Authorization: Bearer dk_…`. Tokens are made in the dashboard.",
     ),
+    "store-moved": ProblemType(
+        308,
+        "Store moved",
+        "The store's address changed: `Location` is this request's address under its new slug, named in "
+        "`slug`. Send the request there, and use the new slug from now on.",
+    ),
     "not-found": ProblemType(404, "Not found", "There is nothing at this address for you."),
     "method-not-allowed": ProblemType(
         405, "Method not allowed", "The `Allow` header lists the methods here."
