@@ -220,7 +220,9 @@ def _in_srgb(image: Image.Image, mode: str) -> Image.Image | None:
     without its profile, which is bytes the uploader chose and is therefore not kept.
     """
     icc_profile = image.info.get("icc_profile")
-    if not icc_profile or image.mode not in {"RGB", "RGBA", "CMYK", "L"}:
+    # Only where the conversion keeps every pixel's meaning: not to RGBA from a mode whose transparency
+    # is one colour named in `info`, which the conversion would drop.
+    if not icc_profile or image.mode not in {"RGB", "RGBA", "CMYK", "L"} or mode not in {image.mode, "RGB"}:
         return None
     try:
         profile = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
@@ -242,9 +244,7 @@ def _pixels(image: Image.Image) -> Image.Image:
             converted = converted.convert("F").point(lambda value: value / 256).convert("L")
         if converted.mode != mode:
             converted = converted.convert(mode)
-        elif converted is image:
-            converted = image.copy()
-    converted.info = {}
+    converted.info = {}  # the caller's own copy: upright, or decoded for this store_image alone
     return converted
 
 
