@@ -313,6 +313,17 @@ def store_image(upload, *, folder: str) -> StoredImage:
     return StoredImage(original=written[0], small=written[1], large=written[2], width=width, height=height)
 
 
+def store_again(path: str, *, folder: str) -> StoredImage:
+    """Store a file already in storage anew, as store_image stores an upload (for photos stored before
+    uploads were encoded again, whose files are the uploads' own bytes)."""
+    try:
+        file = default_storage.open(path)
+    except FileNotFoundError as error:
+        raise ValidationError(f"The stored photo {path} is missing.", code="image_missing") from error
+    with file:
+        return store_image(file, folder=folder)
+
+
 # `dukaan seed` stores one picture per category under this folder and many rows point at it.
 SHARED_FOLDER = "seed/"
 

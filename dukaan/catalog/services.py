@@ -468,3 +468,41 @@ def adjust_stock(
     data = {"id": product.pk, "variant_id": variant_id, "stock": new_stock, "version": product.version}
     _emit(product.store, "stock.changed", data)
     return new_stock
+
+
+# --- Photos stored before uploads were encoded again --------------------------------------------------
+
+
+@transaction.atomic
+def reencode_product_photos(*, product: Product) -> Product:
+    """Store each of the product's photos anew from its pixels (see images.py) in place of the files
+    kept before, which are the uploads' own bytes, metadata and all. One `product.updated`."""
+    product = Product.objects.select_for_update(of=("self",)).select_related("store").get(pk=product.pk)
+    with _files_removed_on_error() as written:
+        for image in product.images.exclude(original__startswith=images.SHARED_FOLDER):
+            stored = images.store_again(image.original, folder=f"products/{product.store_id}")
+            written.extend(stored.paths)
+            old = [image.original, image.small, image.large]
+            image.original, image.small, image.large = stored.original, stored.small, stored.large
+            image.width, image.height = stored.width, stored.height
+            image.save(update_fields=["original", "small", "large", "width", "height"])
+            transaction.on_commit(lambda old=old: images.delete_files(old))
+        product.version += 1
+        product.save(update_fields=["version", "updated_at"])
+        _emit(product.store, "product.updated", product_data(product))
+    return product
+
+
+@transaction.atomic
+def reencode_store_logo(*, store: Store) -> Store:
+    """Store the logo anew from its pixels: a logo kept before carries the uploader's colour profile."""
+    store = Store.objects.select_for_update().get(pk=store.pk)
+    with _files_removed_on_error() as written:
+        stored = images.store_again(store.logo, folder=f"stores/{store.pk}")
+        written.extend(stored.paths)
+        old_logo, store.logo = store.logo, stored.small
+        store.save(update_fields=["logo", "updated_at"])
+        unused = [stored.original, stored.large, old_logo]
+        transaction.on_commit(lambda: images.delete_files(unused))
+        _emit(store, "store.updated", store_data(store))
+    return store

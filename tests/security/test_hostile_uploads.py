@@ -8,6 +8,7 @@ import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from PIL import Image, ImageFile
@@ -280,3 +281,29 @@ def test_an_animated_gif_bomb_is_stored_as_its_first_frame_without_decoding_the_
     with Image.open(settings.MEDIA_ROOT / image.original) as stored:
         assert stored.format == "PNG" and stored.size == (4000, 4000)
         assert not getattr(stored, "is_animated", False)
+
+
+def test_photos_stored_before_are_encoded_again_by_reencode_photos(
+    settings, shop, django_capture_on_commit_callbacks
+):
+    store, product, _before = shop
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (12.0, 58.0, 13.0)})  # where the merchant lives
+    kept = settings.MEDIA_ROOT / f"products/{store.pk}/as-uploaded.jpg"  # as photos were kept until now
+    kept.write_bytes(image_bytes("JPEG", exif=exif.tobytes(), comment=b"<svg onbegin=alert(1)>"))
+    image = product.images.get()
+    image.original = f"products/{store.pk}/as-uploaded.jpg"
+    image.save()
+    old_logo = store.logo
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("reencode_photos", stdout=io.StringIO())
+
+    image.refresh_from_db()
+    store.refresh_from_db()
+    assert not kept.exists() and not (settings.MEDIA_ROOT / old_logo).exists()
+    for path, data in stored_bytes(settings, image).items():
+        assert b"Exif" not in data and b"<svg" not in data, path
+    assert (settings.MEDIA_ROOT / store.logo).exists()
+    page = Client().get(f"/s/{store.slug}/p/{product.pk}/").content.decode()
+    assert image.large in page
