@@ -19,7 +19,7 @@ from dukaan.orders.selectors import order_for_buyer, quote_cart
 from dukaan.orders.services import Buyer, CartLine, place_order
 from dukaan.search.backend import SearchQuery, Sort
 from dukaan.search.service import MAX_FILTER_PRICE, search_products
-from dukaan.storefront.selectors import StoreCatalog, store_catalog, store_id_for_slug
+from dukaan.storefront.selectors import StoreCatalog, moved_slug, store_catalog, store_id_for_slug
 
 from .idempotency import run_once
 from .pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor, list_page, page_size
@@ -46,22 +46,36 @@ PRIVATE = "private, no-store"
 ORDER_KEY_PREFIX = "api:"
 
 
-def _no_store() -> Problem:
-    return Problem("not-found", "There is no store at this address.")
+def _no_store(request: HttpRequest, slug: str, detail: str = "There is no store at this address.") -> Problem:
+    """Not found; or, for a store's old slug (given up within RELEASED_SLUG_DAYS), a 308 to the same
+    address under its new slug. 308, not 301: clients follow it with the same method, body and
+    headers (an order POSTed to the old address is placed, once, by its Idempotency-Key); the
+    problem body names the new slug for a client that does not follow redirects."""
+    new_slug = moved_slug(slug)
+    if new_slug is None:
+        return Problem("not-found", detail)
+    # The slug is the segment after this router's /stores, so its first occurrence is the one.
+    location = request.get_full_path().replace(f"/stores/{slug}", f"/stores/{new_slug}", 1)
+    return Problem(
+        "store-moved",
+        f"This store's address changed from “{slug}” to “{new_slug}”. Send this request to {location}.",
+        headers={"Location": location, "Cache-Control": "no-cache"},
+        slug=new_slug,
+    )
 
 
-def _catalog(slug: str) -> StoreCatalog:
+def _catalog(request: HttpRequest, slug: str) -> StoreCatalog:
     store_id = store_id_for_slug(slug)
     catalog = store_catalog(store_id) if store_id else None
     if catalog is None:
-        raise _no_store()
+        raise _no_store(request, slug)
     return catalog
 
 
-def _store(slug: str) -> Store:
+def _store(request: HttpRequest, slug: str) -> Store:
     store = Store.objects.filter(slug=slug).first()
     if store is None:
-        raise _no_store()
+        raise _no_store(request, slug)
     return store
 
 
@@ -76,7 +90,7 @@ def _payment_methods(catalog: StoreCatalog) -> list[str]:
 
 @router.get("/{slug}", response=PublicStoreOut, summary="A store and its categories")
 def store(request: HttpRequest, slug: StoreSlug):
-    catalog = _catalog(slug)
+    catalog = _catalog(request, slug)
     return PublicStoreOut.of(catalog, _payment_methods(catalog))
 
 
@@ -88,7 +102,7 @@ def store_products(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ):
-    catalog = _catalog(slug)
+    catalog = _catalog(request, slug)
     products = catalog.products
     if category_id is not None:
         if catalog.category(category_id) is None:
@@ -102,7 +116,7 @@ def store_products(
 
 @router.get("/{slug}/products/{product_id}", response=CatalogProductOut, summary="One product")
 def store_product(request: HttpRequest, slug: StoreSlug, product_id: ProductId):
-    catalog = _catalog(slug)
+    catalog = _catalog(request, slug)
     product = catalog.product(product_id)
     if product is None:
         raise Problem("not-found", "There is no such product in this store.")
@@ -152,7 +166,7 @@ def search(
     """Products matching every word, allowing typos, other word forms ("kurtas" finds "kurta") and
     synonyms, best first; with no words, every product, filtered and sorted. `highlighted_name`
     marks the matched words; `categories` counts the matches per category."""
-    catalog = _catalog(slug)
+    catalog = _catalog(request, slug)
     if min_price is not None and max_price is not None and min_price > max_price:
         raise Problem(
             "validation",
@@ -209,7 +223,7 @@ def quote(request: HttpRequest, slug: StoreSlug, payload: QuoteIn, response: Htt
     """Reprice lines from the database now: each line's price, what is in stock, the total, and
     `problems` / `price_changes` that would stop the order. Nothing is reserved."""
     response["Cache-Control"] = PRIVATE
-    return QuoteOut.from_quote(quote_cart(store=_store(slug), lines=_cart_lines(payload.lines)))
+    return QuoteOut.from_quote(quote_cart(store=_store(request, slug), lines=_cart_lines(payload.lines)))
 
 
 def _buyer_order(order) -> BuyerOrderOut:
@@ -225,7 +239,7 @@ def create_order(request: HttpRequest, slug: StoreSlug, payload: PlaceOrderIn, i
     """The web checkout's own `place_order`: prices and stock are checked again under locks. Send
     each line's `seen_price`; if a price moved the answer is a 409 with the new quote. The
     Idempotency-Key is required: a retry with the same key and body returns the same order."""
-    store = _store(slug)
+    store = _store(request, slug)
 
     def change():
         order = place_order(
@@ -256,5 +270,5 @@ def order_status(request: HttpRequest, slug: StoreSlug, token: OrderToken, respo
     response["Cache-Control"] = PRIVATE
     order = order_for_buyer(token=token)
     if order is None or order.store.slug != slug:
-        raise Problem("not-found", "There is no order at this address. Check the link from the store.")
+        raise _no_store(request, slug, "There is no order at this address. Check the link from the store.")
     return _buyer_order(order)

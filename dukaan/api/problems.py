@@ -52,6 +52,12 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "Authentication required",
         "Send a live API token as `Authorization: Bearer dk_…`. Tokens are made in the dashboard.",
     ),
+    "store-moved": ProblemType(
+        308,
+        "Store moved",
+        "The store's address changed: `Location` is this request's address under its new slug, named in "
+        "`slug`. Send the request there, and use the new slug from now on.",
+    ),
     "insufficient-scope": ProblemType(
         403,
         "Token lacks a scope",

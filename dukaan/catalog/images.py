@@ -1,4 +1,10 @@
-"""Product and logo photos: check an upload by its content, then store it with two WebP thumbnails.
+"""Product and logo photos: check an upload by its content, then store it encoded again with two WebP
+thumbnails.
+
+The upload's own bytes are never stored. Its first frame is decoded, turned upright and into sRGB, and
+encoded afresh from those pixels alone, so nothing the uploader put beside the pixels (EXIF and GPS,
+XMP, comments, text chunks, an ICC profile, bytes after the end, further animation frames) reaches
+storage or a buyer.
 
 Each stored file is named after a hash of its own bytes, so what a name points at never changes and
 browsers and CDNs may cache it forever.
@@ -20,16 +26,25 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 logger = logging.getLogger(__name__)
 
-# Pillow's name for a format -> the extension the stored original gets. MPO is the multi-picture
-# JPEG some phone cameras write; it is a JPEG to every browser.
-EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+# Pillow's name for an accepted format -> the format and extension of the full-size copy we store.
+# MPO is the multi-picture JPEG some phone cameras write. A GIF is kept as its first frame, a still
+# picture, which PNG holds without loss and with its transparency.
+STORED_AS = {
+    "JPEG": ("JPEG", "jpg"),
+    "MPO": ("JPEG", "jpg"),
+    "PNG": ("PNG", "png"),
+    "WEBP": ("WEBP", "webp"),
+    "GIF": ("PNG", "png"),
+}
 # The only decoders Pillow may try on an upload: fewer parsers see untrusted bytes.
 OPEN_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 THUMBNAIL_QUALITY = 80
+FULL_SIZE_QUALITY = 90  # for the full-size JPEG or WebP: close to what the phone wrote
+SRGB = ImageCms.createProfile("sRGB")
 # Hex digits of the SHA-256 in a stored name: 80 bits, so two different files never get one name.
 NAME_HASH_LENGTH = 20
 
@@ -64,7 +79,8 @@ class ImageInfo:
 
 @dataclass(frozen=True)
 class StoredImage:
-    """Storage names of an upload's original and thumbnails; width and height are as displayed."""
+    """Storage names of an upload's full-size copy (`original`, encoded again like the thumbnails) and
+    thumbnails; width and height are as displayed."""
 
     original: str
     small: str
@@ -129,7 +145,7 @@ def _open(data: bytes) -> Image.Image:
         raise _too_many_pixels() from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
         raise ValidationError(UNREADABLE, code="image_unreadable") from error
-    if image.format not in EXTENSIONS:
+    if image.format not in STORED_AS:
         raise ValidationError(
             f"That is a {image.format} image. Upload a JPEG, PNG, WebP or GIF photo instead.",
             code="image_format",
@@ -152,8 +168,13 @@ def _verify(data: bytes) -> ImageInfo:
     return ImageInfo("JPEG" if image.format == "MPO" else image.format, image.width, image.height)
 
 
-def _decode(upload) -> tuple[ImageInfo, Image.Image, bytes]:
-    """Validate the upload; return what it is, its first frame decoded, and its bytes."""
+def _decode(upload) -> tuple[ImageInfo, Image.Image]:
+    """Validate the upload; return what it is and its first frame decoded.
+
+    Only the first frame of an animation is ever decoded (later frames are never read, let alone
+    decoded), so the pixel limit bounds the work whatever the number of frames; what is stored is
+    that frame, a still picture, as every page shows it.
+    """
     data = _read(upload)
     # Pillow only warns about images between its own limit and twice that; a warning must never
     # let a bomb through, whatever this process's warning filters are.
@@ -162,14 +183,16 @@ def _decode(upload) -> tuple[ImageInfo, Image.Image, bytes]:
         info = _verify(data)
         image = _open(data)  # verify() leaves an image unusable, so decode a fresh one
         try:
-            image.load()
+            image.load()  # the first frame only
         except Exception as error:  # any decoder failure on untrusted bytes means a damaged file
             image.close()
             raise ValidationError(DAMAGED, code="image_corrupt") from error
+    # An early refusal with a clear message for what is plainly a page; what keeps stored files safe is
+    # that they are encoded again from the pixels (store_image).
     if HIDDEN_MARKUP.search(data):
         image.close()
         raise ValidationError(POLYGLOT, code="image_polyglot")
-    return info, image, data
+    return info, image
 
 
 def validate_image(upload) -> ImageInfo:
@@ -177,7 +200,7 @@ def validate_image(upload) -> ImageInfo:
 
     Raises ValidationError with a message the merchant can act on. The upload is left rewound.
     """
-    info, image, _data = _decode(upload)
+    info, image = _decode(upload)
     image.close()
     return info
 
@@ -190,23 +213,55 @@ def _upright(image: Image.Image) -> Image.Image:
         return image
 
 
-def _thumbnail_source(image: Image.Image) -> Image.Image:
-    """Convert to a mode WebP stores well: RGBA if there is any transparency, else RGB."""
+def _in_srgb(image: Image.Image, mode: str) -> Image.Image | None:
+    """The image converted from its embedded colour profile to sRGB in `mode`, or None without one.
+
+    Browsers take an untagged image as sRGB, so a wide-gamut phone photo (Display P3) looks right
+    without its profile, which is bytes the uploader chose and is therefore not kept.
+    """
+    icc_profile = image.info.get("icc_profile")
+    # Only where the conversion keeps every pixel's meaning: not to RGBA from a mode whose transparency
+    # is one colour named in `info`, which the conversion would drop.
+    if not icc_profile or image.mode not in {"RGB", "RGBA", "CMYK", "L"} or mode not in {image.mode, "RGB"}:
+        return None
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+        return ImageCms.profileToProfile(image, profile, SRGB, outputMode=mode)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):  # a broken or mismatched profile
+        logger.warning("Ignoring an unusable colour profile", exc_info=True)
+        return None
+
+
+def _pixels(image: Image.Image) -> Image.Image:
+    """The decoded picture in sRGB, as RGBA if there is any transparency, else RGB, carrying nothing
+    from the upload but its pixels (Pillow's encoders write what is left in `info`: comments, EXIF)."""
     mode = "RGBA" if image.has_transparency_data else "RGB"
-    if image.mode == mode:
-        return image
-    if image.mode.startswith("I") or image.mode == "F":
-        # 16-bit greyscale (PNG's only deep mode) would clip to white going straight to RGB.
-        image = image.convert("F").point(lambda value: value / 256).convert("L")
-    return image.convert(mode)
+    converted = _in_srgb(image, mode)
+    if converted is None:
+        converted = image
+        if converted.mode.startswith("I") or converted.mode == "F":
+            # 16-bit greyscale (PNG's only deep mode) would clip to white going straight to RGB.
+            converted = converted.convert("F").point(lambda value: value / 256).convert("L")
+        if converted.mode != mode:
+            converted = converted.convert(mode)
+    converted.info = {}  # the caller's own copy: upright, or decoded for this store_image alone
+    return converted
 
 
-def _webp(image: Image.Image, longest_side: int, icc_profile: bytes | None) -> bytes:
+def _encoded(image: Image.Image, format: str) -> bytes:
+    buffer = io.BytesIO()
+    if format == "PNG":
+        image.save(buffer, "PNG")
+    else:
+        image.save(buffer, format, quality=FULL_SIZE_QUALITY)
+    return buffer.getvalue()
+
+
+def _webp(image: Image.Image, longest_side: int) -> bytes:
     thumbnail = image.copy()
     thumbnail.thumbnail((longest_side, longest_side), Image.Resampling.LANCZOS)  # never enlarges
     buffer = io.BytesIO()
-    options = {"icc_profile": icc_profile} if icc_profile else {}
-    thumbnail.save(buffer, "WEBP", quality=THUMBNAIL_QUALITY, **options)
+    thumbnail.save(buffer, "WEBP", quality=THUMBNAIL_QUALITY)
     return buffer.getvalue()
 
 
@@ -216,7 +271,9 @@ def content_hash(data: bytes) -> str:
 
 
 def store_image(upload, *, folder: str) -> StoredImage:
-    """Validate an upload and store its original bytes plus small and large WebP thumbnails.
+    """Validate an upload and store its first frame, upright and encoded again from its pixels (JPEG,
+    PNG or WebP as uploaded; a GIF as PNG), plus small and large WebP thumbnails. The upload's own
+    bytes are not stored.
 
     Each file is named `<folder>/<hash of its bytes>` (`.jpg`, `-240.webp`, ...). The same bytes
     uploaded again find that name taken, and the storage saves them under a free variant of it
@@ -224,21 +281,21 @@ def store_image(upload, *, folder: str) -> StoredImage:
     one row's files can never remove another's. That needs a storage that never overwrites, as
     Django's file system storage does not (on S3, set `file_overwrite` off).
     """
-    info, image, data = _decode(upload)
+    info, image = _decode(upload)
     try:
-        icc_profile = image.info.get("icc_profile") if image.mode in {"RGB", "RGBA"} else None
-        upright = _upright(image)
-        source = _thumbnail_source(upright)
+        source = _pixels(_upright(image))
+        stored_format, extension = STORED_AS[info.format]
+        full_size = _encoded(source, stored_format)
         sizes = settings.IMAGE_THUMBNAIL_SIZES
-        large = _webp(source, sizes["large"], icc_profile)
-        small = _webp(source, min(sizes["small"], sizes["large"]), icc_profile)
-        width, height = upright.size
+        large = _webp(source, sizes["large"])
+        small = _webp(source, min(sizes["small"], sizes["large"]))
+        width, height = source.size
     finally:
         image.close()
 
     folder = folder.strip("/")
     files = [
-        (f"{folder}/{content_hash(data)}.{EXTENSIONS[info.format]}", data),
+        (f"{folder}/{content_hash(full_size)}.{extension}", full_size),
         (f"{folder}/{content_hash(small)}-{sizes['small']}.webp", small),
         (f"{folder}/{content_hash(large)}-{sizes['large']}.webp", large),
     ]
@@ -254,6 +311,17 @@ def store_image(upload, *, folder: str) -> StoredImage:
         delete_files(written)
         raise
     return StoredImage(original=written[0], small=written[1], large=written[2], width=width, height=height)
+
+
+def store_again(path: str, *, folder: str) -> StoredImage:
+    """Store a file already in storage anew, as store_image stores an upload (for photos stored before
+    uploads were encoded again, whose files are the uploads' own bytes)."""
+    try:
+        file = default_storage.open(path)
+    except FileNotFoundError as error:
+        raise ValidationError(f"The stored photo {path} is missing.", code="image_missing") from error
+    with file:
+        return store_image(file, folder=folder)
 
 
 # `dukaan seed` stores one picture per category under this folder and many rows point at it.

@@ -1,10 +1,15 @@
 """Stores and what they sell. Every tenant-owned row carries store_id."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
+from django.utils import timezone
 
 from .rules import CURRENCIES, options_label, validate_price, validate_stock, validate_upi_id
 
@@ -50,6 +55,36 @@ class Store(models.Model):
     @property
     def currency_symbol(self) -> str:
         return CURRENCIES.get(self.currency, self.currency + " ")
+
+
+def slug_reserved_until():
+    return timezone.now() + timedelta(days=settings.RELEASED_SLUG_DAYS)
+
+
+class ReleasedSlug(models.Model):
+    """A store link a store gave up (it took another, or was deleted). Until `reserved_until` no other
+    store may take it, so old links and printed QR codes never open someone else's store, and buyers
+    who follow it are sent to the same page under the store's current link."""
+
+    slug = models.SlugField(max_length=40, unique=True)
+    # None once the store is deleted: the link stays reserved, and leads nowhere.
+    store = models.ForeignKey(
+        Store, null=True, blank=True, on_delete=models.SET_NULL, related_name="released_slugs"
+    )
+    released_at = models.DateTimeField(default=timezone.now)
+    reserved_until = models.DateTimeField(default=slug_reserved_until)
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+@receiver(pre_delete, sender=Store, dispatch_uid="catalog.reserve_deleted_store_slug")
+def _reserve_deleted_store_slug(sender, instance: Store, **kwargs) -> None:
+    # However a store goes (the admin, its owner's account deleted), its link stays reserved.
+    ReleasedSlug.objects.update_or_create(
+        slug=instance.slug,
+        defaults={"store": None, "released_at": timezone.now(), "reserved_until": slug_reserved_until()},
+    )
 
 
 class Category(models.Model):

@@ -8,12 +8,13 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from dukaan.accounts.services import OPERATOR_ACTOR, record_payment_detail_changes
 from dukaan.events.outbox import emit
 
 from . import images
-from .models import Category, Product, ProductImage, ProductVariant, Store
+from .models import Category, Product, ProductImage, ProductVariant, ReleasedSlug, Store, slug_reserved_until
 from .rules import slug_candidates, slug_problem, validate_compare_at, validate_stock, validate_text
 from .selectors import product_data, store_data
 
@@ -47,15 +48,35 @@ def _emit(store: Store, event_type: str, data: dict) -> None:
     emit(aggregatetype=CATALOG, event_type=event_type, store_id=store.pk, data=data)
 
 
+def _reservation(slug: str, exclude_store: Store | None = None) -> ReleasedSlug | None:
+    """The live reservation of a link another store (or a deleted one) gave up, if any."""
+    reserved = ReleasedSlug.objects.filter(slug=slug, reserved_until__gt=timezone.now())
+    if exclude_store is not None:
+        reserved = reserved.exclude(store=exclude_store)
+    return reserved.first()
+
+
 def _free_slug(slug: str) -> str | None:
     for candidate in slug_candidates(slug):
-        if slug_problem(candidate) is None and not Store.objects.filter(slug=candidate).exists():
+        if (
+            slug_problem(candidate) is None
+            and not Store.objects.filter(slug=candidate).exists()
+            and _reservation(candidate) is None
+        ):
             return candidate
     return None
 
 
+def _day(moment) -> str:
+    moment = timezone.localtime(moment)
+    return f"{moment.day} {moment:%B %Y}"
+
+
 def check_slug(slug: str, *, exclude_store: Store | None = None) -> None:
-    """Raise SlugUnavailable with a suggestion unless `slug` can be a store's share link."""
+    """Raise SlugUnavailable with a suggestion unless `slug` can be a store's share link.
+
+    A link a store gave up stays its own for RELEASED_SLUG_DAYS: that store may take it back, no
+    other may take it."""
     problem = slug_problem(slug)
     if problem:
         raise SlugUnavailable(problem, _free_slug(slug) if slug else None)
@@ -64,6 +85,24 @@ def check_slug(slug: str, *, exclude_store: Store | None = None) -> None:
         taken = taken.exclude(pk=exclude_store.pk)
     if taken.exists():
         raise SlugUnavailable(f"The link /s/{slug}/ is already taken.", _free_slug(slug))
+    reservation = _reservation(slug, exclude_store)
+    if reservation is not None:
+        raise SlugUnavailable(
+            f"This link was used by another store until {_day(reservation.released_at)}, and stays "
+            f"reserved for it until {_day(reservation.reserved_until)} so that its old links and QR codes "
+            "never open your store.",
+            _free_slug(slug),
+        )
+
+
+def _move_slug(store: Store, old_slug: str) -> None:
+    """Keep the store's old link reserved for it (buyers following it are redirected); its new link,
+    if it was one it gave up earlier, or one whose reservation ran out, is no longer reserved."""
+    ReleasedSlug.objects.filter(slug=store.slug).delete()
+    ReleasedSlug.objects.update_or_create(
+        slug=old_slug,
+        defaults={"store": store, "released_at": timezone.now(), "reserved_until": slug_reserved_until()},
+    )
 
 
 def _save_unique(obj) -> None:
@@ -94,6 +133,7 @@ def create_store(
     if Store.objects.filter(owner=owner).exists():
         raise ValidationError("You already have a store.")
     check_slug(slug)
+    ReleasedSlug.objects.filter(slug=slug).delete()  # a reservation that ran out
     store = Store(
         owner=owner, name=name.strip(), slug=slug, whatsapp=whatsapp, currency=currency, upi_id=upi_id.strip()
     )
@@ -133,12 +173,16 @@ def update_store(
     # The saved values, locked: a form may already have written the new ones onto `store`.
     before = Store.objects.select_for_update().filter(pk=store.pk).values(*PAYMENT_DETAILS).get()
     check_slug(slug, exclude_store=store)
+    # A form may have changed the instance already: the link it had is the one saved.
+    old_slug = Store.objects.filter(pk=store.pk).values_list("slug", flat=True).get()
     store.name, store.slug, store.whatsapp, store.currency = name.strip(), slug, whatsapp, currency
     store.upi_id = upi_id.strip()
     store.full_clean(exclude=["owner"])
     _check_text(name=store.name)
     with _files_removed_on_error() as written:
         _save_unique(store)
+        if store.slug != old_slug:
+            _move_slug(store, old_slug)
         if logo is not None:
             _set_logo(store, logo, written)
         _emit(store, "store.updated", store_data(store))
@@ -444,3 +488,41 @@ def adjust_stock(
     data = {"id": product.pk, "variant_id": variant_id, "stock": new_stock, "version": product.version}
     _emit(product.store, "stock.changed", data)
     return new_stock
+
+
+# --- Photos stored before uploads were encoded again --------------------------------------------------
+
+
+@transaction.atomic
+def reencode_product_photos(*, product: Product) -> Product:
+    """Store each of the product's photos anew from its pixels (see images.py) in place of the files
+    kept before, which are the uploads' own bytes, metadata and all. One `product.updated`."""
+    product = Product.objects.select_for_update(of=("self",)).select_related("store").get(pk=product.pk)
+    with _files_removed_on_error() as written:
+        for image in product.images.exclude(original__startswith=images.SHARED_FOLDER):
+            stored = images.store_again(image.original, folder=f"products/{product.store_id}")
+            written.extend(stored.paths)
+            old = [image.original, image.small, image.large]
+            image.original, image.small, image.large = stored.original, stored.small, stored.large
+            image.width, image.height = stored.width, stored.height
+            image.save(update_fields=["original", "small", "large", "width", "height"])
+            transaction.on_commit(lambda old=old: images.delete_files(old))
+        product.version += 1
+        product.save(update_fields=["version", "updated_at"])
+        _emit(product.store, "product.updated", product_data(product))
+    return product
+
+
+@transaction.atomic
+def reencode_store_logo(*, store: Store) -> Store:
+    """Store the logo anew from its pixels: a logo kept before carries the uploader's colour profile."""
+    store = Store.objects.select_for_update().get(pk=store.pk)
+    with _files_removed_on_error() as written:
+        stored = images.store_again(store.logo, folder=f"stores/{store.pk}")
+        written.extend(stored.paths)
+        old_logo, store.logo = store.logo, stored.small
+        store.save(update_fields=["logo", "updated_at"])
+        unused = [stored.original, stored.large, old_logo]
+        transaction.on_commit(lambda: images.delete_files(unused))
+        _emit(store, "store.updated", store_data(store))
+    return store

@@ -85,6 +85,9 @@ for _proxy in TRUSTED_PROXIES:
 CSRF_TRUSTED_ORIGINS = env_list("DUKAAN_CSRF_TRUSTED_ORIGINS")
 # The absolute address buyers reach; used for share links and QR codes.
 SITE_URL = os.environ.get("DUKAAN_SITE_URL", "http://localhost:8000").rstrip("/")
+# Days a store link given up (the store took another, or was deleted) stays reserved for its store,
+# redirecting to the new link, before another store may take it: printed QR codes live long.
+RELEASED_SLUG_DAYS = int(os.environ.get("DUKAAN_RELEASED_SLUG_DAYS", "365"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -15,8 +15,9 @@ from functools import cached_property
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
-from dukaan.catalog.models import Category, Product, ProductImage, ProductVariant, Store
+from dukaan.catalog.models import Category, Product, ProductImage, ProductVariant, ReleasedSlug, Store
 from dukaan.catalog.rules import CURRENCIES, options_label
 
 from . import catalog_cache
@@ -179,6 +180,18 @@ class StoreCatalog:
 def store_id_for_slug(slug: str) -> int | None:
     # Slugs are unique; no .first(), whose ORDER BY id could have the planner walk the primary key.
     found = list(Store.objects.filter(slug=slug).values_list("id", flat=True)[:1])
+    return found[0] if found else None
+
+
+def moved_slug(slug: str) -> str | None:
+    """The current link of the store that gave up `slug` within its reservation, else None.
+
+    Asked only after `slug` found no store, so the pages buyers reach pay nothing for it."""
+    found = list(
+        ReleasedSlug.objects.filter(
+            slug=slug, store__isnull=False, reserved_until__gt=timezone.now()
+        ).values_list("store__slug", flat=True)[:1]
+    )
     return found[0] if found else None
 
 

@@ -4,17 +4,20 @@ from django.urls import path, re_path
 
 from . import views
 
+# Every page here is under a store's slug: one given up within its reservation redirects to the new one.
+moved = views.follows_moved_store
+
 app_name = "storefront"
 urlpatterns = [
-    path("<slug:slug>/", views.store_home, name="store_home"),
-    path("<slug:slug>/c/<int:category_id>/", views.category, name="category"),
-    path("<slug:slug>/p/<int:product_id>/", views.product, name="product"),
+    path("<slug:slug>/", moved(views.store_home), name="store_home"),
+    path("<slug:slug>/c/<int:category_id>/", moved(views.category), name="category"),
+    path("<slug:slug>/p/<int:product_id>/", moved(views.product), name="product"),
     # Both /search?q= and /search/?q= answer directly: a redirect costs a round trip on a slow network.
-    re_path(r"^(?P<slug>[-a-zA-Z0-9_]+)/search/?$", views.search, name="search"),
-    path("<slug:slug>/cart/", views.cart_page, name="cart"),
-    path("<slug:slug>/cart/add/", views.cart_add, name="cart_add"),
-    path("<slug:slug>/cart/update/", views.cart_update, name="cart_update"),
-    path("<slug:slug>/cart/remove/", views.cart_remove, name="cart_remove"),
-    path("<slug:slug>/checkout/", views.checkout, name="checkout"),
-    path("<slug:slug>/o/<slug:token>/", views.order, name="order"),
+    re_path(r"^(?P<slug>[-a-zA-Z0-9_]+)/search/?$", moved(views.search), name="search"),
+    path("<slug:slug>/cart/", moved(views.cart_page), name="cart"),
+    path("<slug:slug>/cart/add/", moved(views.cart_add), name="cart_add"),
+    path("<slug:slug>/cart/update/", moved(views.cart_update), name="cart_update"),
+    path("<slug:slug>/cart/remove/", moved(views.cart_remove), name="cart_remove"),
+    path("<slug:slug>/checkout/", moved(views.checkout), name="checkout"),
+    path("<slug:slug>/o/<slug:token>/", moved(views.order), name="order"),
 ]

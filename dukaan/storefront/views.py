@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import wraps
 from urllib.parse import quote as urlquote
 from urllib.parse import urlencode
 
@@ -15,7 +16,7 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -46,6 +47,7 @@ from .selectors import (
     CatalogProduct,
     StoreCatalog,
     absolute_url,
+    moved_slug,
     store_catalog,
     store_id_for_slug,
 )
@@ -75,6 +77,43 @@ class Seo:
 
 def _summary(text: str, length: int = 160) -> str:
     return Truncator(" ".join(text.split())).chars(length)
+
+
+class HttpResponsePermanentRedirectKeepingMethod(HttpResponsePermanentRedirect):
+    status_code = 308
+
+
+def follows_moved_store(view):
+    """Wrap a view of /s/<slug>/…: a link with a store's old slug (given up within
+    RELEASED_SLUG_DAYS), which finds no store there, is answered with a permanent redirect to the same
+    address under the store's current slug. 301 for GET and HEAD; 308 for a form posted to the old
+    address (an add to cart from a page opened before the change), so the browser posts it again.
+
+    The store may take the old link back, which would turn a redirect kept by a browser into a loop:
+    so no one keeps it (`no-cache`; the edge keeps no redirect anyway)."""
+
+    @wraps(view)
+    def wrapper(request, *args, slug: str, **kwargs):
+        try:
+            return view(request, *args, slug=slug, **kwargs)
+        except Http404:
+            new_slug = moved_slug(slug)
+            if new_slug is None:
+                raise
+        match = request.resolver_match
+        location = reverse(match.view_name, kwargs={**match.kwargs, "slug": new_slug})
+        if request.META.get("QUERY_STRING"):
+            location += "?" + request.META["QUERY_STRING"]
+        moved = (
+            HttpResponsePermanentRedirect
+            if request.method in ("GET", "HEAD")
+            else HttpResponsePermanentRedirectKeepingMethod
+        )
+        response = moved(location)
+        patch_cache_control(response, no_cache=True, max_age=0)
+        return response
+
+    return wrapper
 
 
 def _catalog_or_404(slug: str) -> StoreCatalog:

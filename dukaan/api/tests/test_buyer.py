@@ -185,3 +185,60 @@ def test_buying_another_stores_product_is_refused(anon, store, other_store):
     assert body["messages"] == [
         "An item in your cart is no longer sold in this store. Remove it to continue."
     ]
+
+
+# --- a store that changed its slug ------------------------------------------------------------------
+
+
+def _rename(store, slug: str) -> None:
+    catalog.update_store(store=store, name=store.name, slug=slug, whatsapp=store.whatsapp, currency="INR")
+
+
+def _moved(response, location: str) -> dict:
+    body = problem(response, 308)
+    assert body["type"] == "/api/problems/store-moved"
+    assert response["Location"] == location
+    assert body["slug"] == location.split("/")[4]
+    assert location in body["detail"]
+    return body
+
+
+def test_every_address_under_an_old_slug_moves_to_the_newest_with_a_308(anon, store, product):
+    _rename(store, "asha-kurtas")
+    _rename(store, "asha-sarees")
+    for old in ("asha-store", "asha-kurtas"):
+        _moved(anon.get(f"/stores/{old}"), "/api/v1/stores/asha-sarees")
+        _moved(
+            anon.get(f"/stores/{old}/products", {"limit": 1}), "/api/v1/stores/asha-sarees/products?limit=1"
+        )
+        _moved(
+            anon.get(f"/stores/{old}/products/{product.pk}"),
+            f"/api/v1/stores/asha-sarees/products/{product.pk}",
+        )
+        _moved(anon.get(f"/stores/{old}/search", {"q": "kurta"}), "/api/v1/stores/asha-sarees/search?q=kurta")
+        _moved(anon.post(f"/stores/{old}/cart/quote", {"lines": []}), "/api/v1/stores/asha-sarees/cart/quote")
+    assert anon.get("/stores/asha-sarees").json()["name"] == store.name
+
+
+def test_an_order_posted_to_the_old_slug_is_redirected_and_placed_once_at_the_new(anon, store, product):
+    _rename(store, "asha-kurtas")
+    body, key = (
+        _order_body(product, product.variants.get(options={"Size": "M"})),
+        {"Idempotency-Key": "k-moved"},
+    )
+
+    response = anon.post("/stores/asha-store/orders", body, headers=key)
+
+    _moved(response, "/api/v1/stores/asha-kurtas/orders")
+    assert not Order.objects.exists()
+    for _ in range(2):  # what a client following the 308 sends, and its retry
+        placed = anon.post(response["Location"], body, headers=key)
+        assert placed.status_code == 201, placed.content
+    assert Order.objects.count() == 1
+    token = placed.json()["token"]
+    _moved(anon.get(f"/stores/asha-store/orders/{token}"), f"/api/v1/stores/asha-kurtas/orders/{token}")
+
+
+def test_a_deleted_stores_slug_is_a_404(anon, store):
+    store.owner.delete()
+    problem(anon.get("/stores/asha-store"), 404)

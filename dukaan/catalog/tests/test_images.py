@@ -1,4 +1,5 @@
-"""Image uploads: judged by their bytes, stored under names hashed from them with upright WebP thumbnails."""
+"""Image uploads: judged by their bytes, encoded again from their pixels alone, and stored under names
+hashed from the stored bytes with upright WebP thumbnails."""
 
 import hashlib
 import io
@@ -10,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
-from PIL import Image, ImageFile
+from PIL import Image, ImageCms, ImageFile
 
 from dukaan.catalog import images
 
@@ -84,8 +85,8 @@ def test_a_png_named_txt_is_accepted_as_a_png_and_stored_with_png_extension():
     stored = images.store_image(file, folder="products/7")
 
     assert stored.original.startswith("products/7/") and stored.original.endswith(".png")
-    with default_storage.open(stored.original) as original:
-        assert original.read() == data  # the original is kept byte for byte
+    with default_storage.open(stored.original) as original, Image.open(original) as image:
+        assert image.size == (40, 30) and image.getpixel((0, 0)) == (255, 165, 0)
 
 
 def test_validation_leaves_the_upload_rewound_for_the_next_reader():
@@ -95,10 +96,13 @@ def test_validation_leaves_the_upload_rewound_for_the_next_reader():
     assert file.tell() == 0
 
 
-@pytest.mark.parametrize("fmt,extension", [("JPEG", "jpg"), ("WEBP", "webp"), ("GIF", "gif")])
-def test_each_accepted_format_is_stored_with_the_extension_of_its_content(fmt, extension):
+@pytest.mark.parametrize("fmt,stored_format", [("JPEG", "JPEG"), ("WEBP", "WEBP"), ("GIF", "PNG")])
+def test_each_accepted_format_is_stored_encoded_again_with_the_extension_of_what_is_stored(
+    fmt, stored_format
+):
     stored = images.store_image(upload(encoded(Image.new("RGB", (50, 50), "red"), fmt)), folder="p")
-    assert stored.original.endswith(f".{extension}")
+    assert stored_size(stored.original) == (stored_format, (50, 50))
+    assert stored.original.endswith({"JPEG": ".jpg", "WEBP": ".webp", "PNG": ".png"}[stored_format])
 
 
 # --- what is refused -----------------------------------------------------------------------------
@@ -221,7 +225,8 @@ def test_an_exif_rotated_jpeg_gets_upright_thumbnails():
     assert (stored.width, stored.height) == (500, 1000)
     assert stored_size(stored.small) == ("WEBP", (120, 240))
     assert stored_size(stored.large) == ("WEBP", (360, 720))
-    assert stored_size(stored.original) == ("JPEG", (1000, 500))  # original bytes untouched
+    # The full-size copy is turned upright too: it keeps no EXIF to say how to turn it.
+    assert stored_size(stored.original) == ("JPEG", (500, 1000))
 
 
 def test_transparency_survives_and_an_animated_gif_uses_its_first_frame():
@@ -234,6 +239,55 @@ def test_transparency_survives_and_an_animated_gif_uses_its_first_frame():
         assert thumbnail.mode == "RGBA"
         assert thumbnail.size == (80, 40)
         assert thumbnail.getpixel((0, 0))[3] == 0  # frame 0 is colour 0, the transparent one
+
+
+def pixel(path: str, xy=(0, 0)):
+    with default_storage.open(path) as file, Image.open(file) as image:
+        return image.getpixel(xy)
+
+
+def close(colour, expected, tolerance=6) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(colour, expected, strict=True))
+
+
+def test_a_png_with_transparency_keeps_it_in_every_stored_file():
+    picture = Image.new("RGBA", (60, 40), (0, 0, 0, 0))
+    picture.paste((200, 30, 30, 255), (30, 0, 60, 40))
+
+    stored = images.store_image(upload(encoded(picture, "PNG"), name="logo.png"), folder="p")
+
+    assert stored_size(stored.original) == ("PNG", (60, 40))
+    assert pixel(stored.original) == (0, 0, 0, 0) and pixel(stored.original, (45, 20)) == (200, 30, 30, 255)
+    for path in (stored.small, stored.large):
+        assert pixel(path)[3] == 0 and close(pixel(path, (45, 20)), (200, 30, 30, 255))
+
+
+def test_a_webp_is_stored_as_webp_with_its_colours():
+    stored = images.store_image(
+        upload(encoded(Image.new("RGB", (300, 200), (20, 120, 200)), "WEBP")), folder="p"
+    )
+    assert stored_size(stored.original) == ("WEBP", (300, 200))
+    assert close(pixel(stored.original, (150, 100)), (20, 120, 200))
+
+
+def test_a_jpeg_from_a_phone_keeps_its_colours_and_loses_its_colour_profile_and_comment():
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    data = encoded(Image.new("RGB", (400, 300), (180, 60, 90)), "JPEG", icc_profile=profile, comment=b"Redmi")
+
+    stored = images.store_image(upload(data), folder="p")
+
+    for path in stored.paths:
+        with default_storage.open(path) as file, Image.open(file) as image:
+            assert "icc_profile" not in image.info and "comment" not in image.info, path
+            assert close(image.convert("RGB").getpixel((100, 100)), (180, 60, 90)), path
+
+
+def test_an_unusable_colour_profile_does_not_cost_the_merchant_their_photo():
+    data = encoded(Image.new("RGB", (40, 40), "navy"), "PNG", icc_profile=b"not a colour profile")
+
+    stored = images.store_image(upload(data, name="photo.png"), folder="p")
+
+    assert pixel(stored.original) == (0, 0, 128)
 
 
 # --- names and deletion --------------------------------------------------------------------------
@@ -249,7 +303,7 @@ def test_each_stored_file_is_named_after_the_sha256_of_its_own_bytes():
 
     stored = images.store_image(upload(data, name="IMG_0001.png"), folder="products/3")
 
-    assert stored.original == f"products/3/{hashlib.sha256(data).hexdigest()[:20]}.png"
+    assert stored.original == f"products/3/{sha256_hex(stored.original)[:20]}.png"
     assert stored.small == f"products/3/{sha256_hex(stored.small)[:20]}-240.webp"
     assert stored.large == f"products/3/{sha256_hex(stored.large)[:20]}-720.webp"
 
