@@ -39,6 +39,12 @@ class ProblemType:
 
 # Each `type` URI is /api/problems/<slug>; GET it for this description. docs/api.md lists them too.
 PROBLEM_TYPES: dict[str, ProblemType] = {
+    "store-moved": ProblemType(
+        308,
+        "Store moved",
+        "The store's address changed: `Location` is this request's address under its new slug, named in "
+        "`slug`. Send the request there, and use the new slug from now on.",
+    ),
     "malformed-request": ProblemType(
         400,
         "Malformed request",
@@ -51,12 +57,6 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         401,
         "Authentication required",
         "Send a live API token as `Authorization: Bearer dk_…`. Tokens are made in the dashboard.",
-    ),
-    "store-moved": ProblemType(
-        308,
-        "Store moved",
-        "The store's address changed: `Location` is this request's address under its new slug, named in "
-        "`slug`. Send the request there, and use the new slug from now on.",
     ),
     "insufficient-scope": ProblemType(
         403,
