@@ -142,6 +142,7 @@ def staff_login(request: HttpRequest) -> HttpResponse:
         "form": form,
         "next": next_url,
         "confirming": confirming,
+        "no_password": confirming and not user.has_usable_password(),
         "phone_display": format_phone(user.phone) if user.is_authenticated else None,
     }
     return _with_limit(render(request, "accounts/staff_login.html", context), refused)

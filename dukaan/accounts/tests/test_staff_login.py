@@ -281,3 +281,14 @@ def test_someone_with_the_staff_members_sms_code_cannot_guess_the_password(staff
     assert_locked(swapped_sim.post("/admin/login/", {"password": PASSWORD}), "for this account")
 
     assert answer(swapped_sim.get("/admin/")) == "302 /admin/login/?next=/admin/"
+
+
+def test_a_staff_member_without_a_password_is_told_how_to_get_one():
+    User.objects.create_user(STAFF_PHONE, is_staff=True)
+    client = Client()
+    log_in_by_sms(client, STAFF_PHONE)
+
+    asked = client.get(client.get("/admin/")["Location"])
+
+    assert "Your account has no password yet." in text(asked)
+    assert f"dukaan changepassword {STAFF_PHONE}" in text(asked)
