@@ -119,7 +119,8 @@ def staff_login(request: HttpRequest) -> HttpResponse:
     if user.is_authenticated and user.is_staff:
         return redirect(next_url)
     # Logged in by SMS code as a staff member: only the password is missing, for that account.
-    confirming = staff.missing_factors(request) == {staff.PASSWORD}
+    missing = staff.missing_factors(request)
+    confirming = missing == {staff.PASSWORD}
     data = request.POST if request.method == "POST" else None
     form = StaffLoginForm(data, phone=user.phone if confirming else None)
     refused = None
@@ -143,6 +144,7 @@ def staff_login(request: HttpRequest) -> HttpResponse:
         "next": next_url,
         "confirming": confirming,
         "no_password": confirming and not user.has_usable_password(),
+        "not_staff": not missing,  # logged in, as someone who is not staff
         "phone_display": format_phone(user.phone) if user.is_authenticated else None,
     }
     return _with_limit(render(request, "accounts/staff_login.html", context), refused)

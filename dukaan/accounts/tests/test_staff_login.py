@@ -292,3 +292,17 @@ def test_a_staff_member_without_a_password_is_told_how_to_get_one():
 
     assert "Your account has no password yet." in text(asked)
     assert f"dukaan changepassword {STAFF_PHONE}" in text(asked)
+
+
+def test_a_staff_session_from_before_two_factors_proves_both_again(staff_member):
+    client = Client()
+    client.force_login(staff_member)  # as a session made before this change: no factor recorded
+
+    assert answer(client.get("/admin/")) == "302 /admin/login/?next=/admin/"
+    asked = text(client.get("/admin/login/?next=/admin/"))
+    assert "Staff login" in asked and "not a staff account" not in asked
+    assert answer(enter_password(client, PASSWORD, next_url="/admin/")) == "302 /login/verify/"
+    entered = client.post(reverse("accounts:verify"), {"code": code_sent_to(STAFF_PHONE)})
+
+    assert answer(entered) == "302 /admin/"
+    assert client.get("/admin/").status_code == 200
