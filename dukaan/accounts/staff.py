@@ -79,6 +79,8 @@ def _with_staff_rights_checked(request: HttpRequest, user):
     # A copy, so that the user loaded for this request keeps its real flags wherever else it is used.
     limited = copy.copy(user)
     limited.is_staff = limited.is_superuser = False
+    # And none of the permissions given to them or their groups (ModelBackend reads these caches first).
+    limited._perm_cache = limited._user_perm_cache = limited._group_perm_cache = set()
     limited.staff_factors_missing = frozenset(missing)
     return limited
 

@@ -7,12 +7,16 @@ import json
 import logging
 
 import pytest
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.models import Permission
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import cache
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.exceptions import NoReverseMatch
 
 from dukaan.accounts.models import User
+from dukaan.accounts.staff import StaffFactorsMiddleware
 from dukaan.accounts.tests.helpers import code_sent_to, log_in_staff, move_codes_back
 from dukaan.infra import logs
 
@@ -306,3 +310,26 @@ def test_a_staff_session_from_before_two_factors_proves_both_again(staff_member)
 
     assert answer(entered) == "302 /admin/"
     assert client.get("/admin/").status_code == 200
+
+
+def test_staff_with_one_factor_have_none_of_their_permissions(staff_member, rf):
+    staff_member.is_superuser = False
+    staff_member.save()
+    staff_member.user_permissions.add(Permission.objects.get(codename="view_logincode"))
+    client = Client()
+    log_in_by_sms(client, STAFF_PHONE)
+
+    def user_of(client):
+        """request.user as a view behind the middleware would see it, for `client`'s session."""
+        request = rf.get("/")
+        request.COOKIES = {key: morsel.value for key, morsel in client.cookies.items()}
+        seen = []
+        chain = SessionMiddleware(AuthenticationMiddleware(StaffFactorsMiddleware(seen.append)))
+        chain(request)
+        return seen[0].user
+
+    sms_only = user_of(client)
+    assert not sms_only.is_staff and not sms_only.has_perm("accounts.view_logincode")
+    client.post("/admin/login/", {"password": PASSWORD})
+    both = user_of(client)
+    assert both.is_staff and both.has_perm("accounts.view_logincode")
