@@ -1,4 +1,4 @@
-"""Forms of the login pages: they parse what was typed; the services decide."""
+"""Forms of the login pages (merchants' and staff's): they parse what was typed; the services decide."""
 
 import re
 
@@ -46,3 +46,24 @@ class CodeForm(forms.Form):
         if not re.fullmatch(rf"\d{{{CODE_DIGITS}}}", code):
             raise forms.ValidationError(f"Enter the {CODE_DIGITS} digits from the SMS.")
         return code
+
+
+class StaffLoginForm(forms.Form):
+    """The admin's password form. Without `phone` the phone is already known (the SMS code came first)."""
+
+    phone = forms.CharField(
+        label="Mobile number",
+        max_length=32,
+        widget=TelInput(
+            attrs={"autocomplete": "username", "placeholder": "+91 98123 45678", "autofocus": True}
+        ),
+    )
+    password = forms.CharField(
+        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, *args, phone: str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if phone:
+            del self.fields["phone"]
+            self.fields["password"].widget.attrs["autofocus"] = True

@@ -217,15 +217,25 @@ def verify_login_code(*, phone: str, code: str) -> User:
     if login_code.expires_at <= now:
         raise LoginRefused("That code has expired. Ask for a new code.")
     if login_code.failed_attempts >= settings.OTP_MAX_TRIES:
-        raise LoginRefused("Too many wrong tries. Ask for a new code.")
+        raise _code_used_up(login_code, now=now)
     if not hmac.compare_digest(login_code.code_hash, _hash_code(phone=phone, code=code)):
         # Counted in its own statement, outside any transaction that this refusal would roll back.
         tries_left = min(_count_wrong_try(login_code), _guesses_left(phone=phone, now=now))
         if tries_left <= 0:
-            raise LoginRefused("Too many wrong tries. Ask for a new code.")
+            raise _code_used_up(login_code, now=now)
         plural = "try" if tries_left == 1 else "tries"
         raise LoginRefused(f"That code is not right. You have {tries_left} {plural} left.")
     return _log_in_with(login_code=login_code, now=now)
+
+
+def _code_used_up(login_code: LoginCode, *, now: datetime) -> TooManyAttempts:
+    """A code out of tries is a limit like the others: it says when a new code can be asked for."""
+    wait = login_code.created_at + timedelta(seconds=settings.OTP_RESEND_SECONDS) - now
+    seconds = math.ceil(wait.total_seconds())
+    when = f" in {_duration(seconds)}" if seconds > 0 else ""
+    return TooManyAttempts(
+        f"Too many wrong tries. Ask for a new code{when}.", retry_after_seconds=max(1, seconds)
+    )
 
 
 def _count_wrong_try(login_code: LoginCode) -> int:

@@ -1,4 +1,5 @@
-"""Landing page and login by phone + one-time code: parse the request, call one service, render."""
+"""Landing page, login by phone + one-time code, and the staff password (accounts/staff.py): parse the
+request, call one service, render."""
 
 from pathlib import Path
 
@@ -13,10 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dukaan.infra.clients import client_address
 
-from .forms import CodeForm, PhoneForm
+from . import staff
+from .forms import CodeForm, PhoneForm, StaffLoginForm
 from .services import LoginRefused, TooManyAttempts, format_phone, request_login_code, verify_login_code
 
 DASHBOARD_URL = "/dashboard/"
+ADMIN_URL = "/admin/"
 # The number a code was sent to, between the phone page and the code page.
 SESSION_PHONE = "accounts_login_phone"
 # Where to go after logging in, when the login page was reached from a protected page.
@@ -74,7 +77,11 @@ def verify(request: HttpRequest) -> HttpResponse:
             form.add_error("code", refused.message)
         else:
             next_url = request.session.get(SESSION_NEXT) or DASHBOARD_URL
+            password_too = staff.password_proved_for(request, user)
             auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            staff.prove(request, staff.SMS)
+            if password_too:
+                staff.prove(request, staff.PASSWORD)
             request.session.pop(SESSION_PHONE, None)
             request.session.pop(SESSION_NEXT, None)
             return redirect(next_url)
@@ -104,6 +111,60 @@ def _with_limit(response: HttpResponse, refused: LoginRefused | None) -> HttpRes
     return response
 
 
+@require_http_methods(["GET", "POST"])
+def staff_login(request: HttpRequest) -> HttpResponse:
+    """/admin/login/: the staff password. Staff pages also need the SMS code, asked before or after."""
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next")) or ADMIN_URL
+    user = request.user
+    if user.is_authenticated and user.is_staff:
+        return redirect(next_url)
+    # Logged in by SMS code as a staff member: only the password is missing, for that account.
+    missing = staff.missing_factors(request)
+    confirming = missing == {staff.PASSWORD}
+    data = request.POST if request.method == "POST" else None
+    form = StaffLoginForm(data, phone=user.phone if confirming else None)
+    refused = None
+    if form.is_valid():
+        try:
+            staff_user = staff.check_staff_password(
+                phone=user.phone if confirming else form.cleaned_data["phone"],
+                password=form.cleaned_data["password"],
+                ip=client_address(request),
+            )
+        except LoginRefused as error:
+            refused = error
+            form.add_error(None, refused.message)
+        else:
+            if confirming:
+                staff.prove(request, staff.PASSWORD)
+                return redirect(next_url)
+            return _send_staff_code(request, staff_user, next_url)
+    context = {
+        "form": form,
+        "next": next_url,
+        "confirming": confirming,
+        "no_password": confirming and not user.has_usable_password(),
+        "not_staff": not missing,  # logged in, as someone who is not staff
+        "phone_display": format_phone(user.phone) if user.is_authenticated else None,
+    }
+    return _with_limit(render(request, "accounts/staff_login.html", context), refused)
+
+
+def _send_staff_code(request: HttpRequest, user, next_url: str) -> HttpResponse:
+    """The password was right: the SMS code to the staff member's phone comes next, on the code page."""
+    if request.user.is_authenticated:
+        auth_logout(request)  # someone else, or a staff session that never proved the SMS code
+    staff.remember_password(request, user)
+    request.session[SESSION_PHONE] = user.phone
+    request.session[SESSION_NEXT] = next_url
+    try:
+        request_login_code(phone=user.phone, ip=client_address(request))
+    except LoginRefused as refused:
+        # A code may already be on its way (the resend wait); the code page can also send a new one.
+        messages.error(request, refused.message)
+    return redirect("accounts:verify")
+
+
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     auth_logout(request)
@@ -112,11 +173,18 @@ def logout(request: HttpRequest) -> HttpResponse:
 
 
 def _remember_next(request: HttpRequest) -> None:
-    next_url = request.GET.get("next")
+    next_url = _safe_next(request, request.GET.get("next"))
+    if next_url:
+        request.session[SESSION_NEXT] = next_url
+
+
+def _safe_next(request: HttpRequest, next_url: str | None) -> str | None:
+    """`next_url` if it stays on this site, else None."""
     if next_url and url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        request.session[SESSION_NEXT] = next_url
+        return next_url
+    return None
 
 
 def _console_log_hint() -> str | None:

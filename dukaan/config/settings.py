@@ -124,6 +124,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Staff rights only for a session that proved the SMS code and the password (accounts/staff.py).
+    "dukaan.accounts.staff.StaffFactorsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -457,6 +459,12 @@ OTP_MAX_WRONG_TRIES_PER_PHONE_PER_HOUR = int(os.environ.get("OTP_MAX_WRONG_TRIES
 # (country code included, e.g. +9198123 for 7), whichever addresses ask.
 OTP_PREFIX_DIGITS = int(os.environ.get("OTP_PREFIX_DIGITS", "7"))
 OTP_MAX_PER_PREFIX_PER_HOUR = int(os.environ.get("OTP_MAX_PER_PREFIX_PER_HOUR", "30"))
+# Staff pages need the SMS code and the password (accounts/staff.py). The password form locks for the
+# rest of a STAFF_LOGIN_WINDOW_SECONDS window (429, even to the right password) after this many wrong
+# passwords for one phone number, or from one client address; 0 switches a limit off.
+STAFF_LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("STAFF_LOGIN_MAX_FAILURES_PER_ACCOUNT", "5"))
+STAFF_LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("STAFF_LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))
+STAFF_LOGIN_WINDOW_SECONDS = int(os.environ.get("STAFF_LOGIN_WINDOW_SECONDS", "900"))
 
 # --- Payments --------------------------------------------------------------------------------
 # Cash on delivery and UPI links need no provider. PAYMENT_GATEWAY names an online provider's

@@ -2,9 +2,11 @@
 
 The roles are real users with real sessions and tokens: an anonymous visitor, a buyer (a session
 that placed an order in store A through the storefront; buyers never log in), a logged-in person
-without a store, a staff member (is_staff, no store), and the merchants of store A and store B.
-Every request is made against store A's objects. Staff get nothing of a merchant's on the dashboard
-or the API: to the dashboard they are a person without a store; their place is /admin/ and /status.
+without a store, a staff member (is_staff, no store) logged in with both factors (password and SMS
+code), a staff member who entered only the SMS code (the merchant login) and one who entered only the
+password, and the merchants of store A and store B. Every request is made against store A's objects.
+Staff get nothing of a merchant's on the dashboard or the API: to the dashboard they are a person
+without a store; their place is /admin/ and /status, which need both factors.
 
 Each case runs in a savepoint that is rolled back, so every role meets the same data. Besides the
 answer, each case checks that store A's rows changed only when the role may change them, and that
@@ -28,6 +30,7 @@ from django.urls import reverse
 from dukaan.accounts.models import User
 from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import create_api_token
+from dukaan.accounts.tests.helpers import code_sent_to, log_in_staff
 from dukaan.api.api import api
 from dukaan.catalog import services as catalog
 from dukaan.catalog.models import Store
@@ -38,7 +41,10 @@ from dukaan.orders.services import Buyer, CartLine, place_order
 pytestmark = pytest.mark.django_db
 
 ANON, BUYER, NEWCOMER, STAFF, A, B = "anonymous", "buyer", "no store", "staff", "merchant A", "merchant B"
-ROLES = (ANON, BUYER, NEWCOMER, STAFF, A, B)
+STAFF_SMS, STAFF_PASSWORD = "staff, SMS code only", "staff, password only"
+ROLES = (ANON, BUYER, NEWCOMER, STAFF, STAFF_SMS, STAFF_PASSWORD, A, B)
+STAFF_PHONES = {STAFF: "+919812345690", STAFF_SMS: "+919812345691", STAFF_PASSWORD: "+919812345692"}
+STAFF_PASSWORD_TEXT = "a-long-staff-password"
 
 LOGIN = "302 /login/"
 NEW_STORE = "302 /dashboard/store/new/"
@@ -57,7 +63,11 @@ class Row:
 
 def page(a: str, b: str, *, newcomer: str = NEW_STORE, writes: bool = False) -> Row:
     """A dashboard URL: anyone not logged in is sent to log in; someone without a store to make one."""
-    answers = {ANON: LOGIN, BUYER: LOGIN, NEWCOMER: newcomer, STAFF: newcomer, A: a, B: b}
+    answers = {
+        **{ANON: LOGIN, BUYER: LOGIN, NEWCOMER: newcomer, STAFF: newcomer, A: a, B: b},
+        # Logged in by SMS code, as merchants are; the password alone logs no one in.
+        **{STAFF_SMS: newcomer, STAFF_PASSWORD: LOGIN},
+    }
     return Row(answers, frozenset({A}) if writes else frozenset())
 
 
@@ -68,7 +78,7 @@ POST_ONLY = Row(dict.fromkeys(ROLES, "405"))
 def merchant(a: str, b: str, scope: Scope | None, *, writes: bool = False) -> Row:
     """A merchant API operation: without a token (sessions are not API credentials) it is a 401; with a
     token that lacks `scope`, a 403. The merchants' tokens here have every scope."""
-    answers = {ANON: "401", BUYER: "401", NEWCOMER: "401", STAFF: "401", A: a, B: b}
+    answers = {**dict.fromkeys(ROLES, "401"), A: a, B: b}
     return Row(answers, frozenset({A}) if writes else frozenset(), scope)
 
 
@@ -152,11 +162,16 @@ API = {
     ("GET", "/stores/{slug}/orders/{token}"): public("200"),
 }
 
-# Staff's own pages. /status is the lead's staff status page (dukaan/infra/status.py).
+# Staff's own pages. /status is the lead's staff status page (dukaan/infra/status.py). Staff with one
+# factor are sent to the admin's login page, which asks for the other.
 SITE = {
     ("/admin/", "GET"): Row({**dict.fromkeys(ROLES, ADMIN_LOGIN), STAFF: "200"}),
     ("/status", "GET"): Row(
-        {**dict.fromkeys(ROLES, "403"), ANON: ADMIN_LOGIN, BUYER: ADMIN_LOGIN, STAFF: "200"}
+        {
+            **dict.fromkeys(ROLES, "403"),
+            **dict.fromkeys((ANON, BUYER, STAFF_SMS, STAFF_PASSWORD), ADMIN_LOGIN),
+            STAFF: "200",
+        }
     ),
 }
 
@@ -238,12 +253,24 @@ def world(settings):
     assert a["order"].number == 2
     b["order"] = _order(b["store"], b["simple"], "b-1", "7 Park Street, Kolkata")
 
-    staff = User.objects.create_user("+919812345690", is_staff=True)
+    for phone in STAFF_PHONES.values():
+        User.objects.create_user(phone, password=STAFF_PASSWORD_TEXT, is_staff=True)
+    staff, sms_only, password_only = Client(), Client(), Client()
+    log_in_staff(staff, STAFF_PHONES[STAFF], STAFF_PASSWORD_TEXT)
+    sms_only.post(reverse("accounts:login"), {"phone": STAFF_PHONES[STAFF_SMS]})
+    sms_only.post(reverse("accounts:verify"), {"code": code_sent_to(STAFF_PHONES[STAFF_SMS])})
+    assert "_auth_user_id" in sms_only.session
+    password_only.post(
+        reverse("admin:login"), {"phone": STAFF_PHONES[STAFF_PASSWORD], "password": STAFF_PASSWORD_TEXT}
+    )
+    assert "accounts_password_for" in password_only.session
     clients = {
         ANON: Client(),
         BUYER: buyer,
         NEWCOMER: _logged_in(User.objects.create_user("+919812345677")),
-        STAFF: _logged_in(staff),
+        STAFF: staff,
+        STAFF_SMS: sms_only,
+        STAFF_PASSWORD: password_only,
         A: _logged_in(a["store"].owner),
         B: _logged_in(b["store"].owner),
     }

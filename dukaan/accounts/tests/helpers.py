@@ -5,6 +5,7 @@ import socket
 from datetime import timedelta
 
 from django.db.models import F
+from django.urls import reverse
 
 from dukaan.accounts.models import LoginCode
 from dukaan.infra.sms import latest_console_message
@@ -34,3 +35,12 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def log_in_staff(client, phone: str, password: str) -> None:
+    """Log `client` in as a staff member the way a person does: the password on the admin's login page,
+    then the SMS code sent to their phone (the console backend's log)."""
+    asked = client.post("/admin/login/", {"phone": phone, "password": password})
+    assert asked.status_code == 302 and asked["Location"] == reverse("accounts:verify"), asked.status_code
+    entered = client.post(reverse("accounts:verify"), {"code": code_sent_to(phone)})
+    assert entered.status_code == 302, entered.status_code

@@ -4,13 +4,15 @@ import pytest
 
 from dukaan.accounts.models import LoginCode, User
 from dukaan.accounts.services import request_login_code
+from dukaan.accounts.tests.helpers import log_in_staff
 
 PHONE = "+919812345678"
 
 
 @pytest.fixture
 def staff_client(client):
-    client.force_login(User.objects.create_superuser("+919800000001", password="a-long-admin-password"))
+    User.objects.create_superuser("+919800000001", password="a-long-admin-password")
+    log_in_staff(client, "+919800000001", "a-long-admin-password")
     return client
 
 

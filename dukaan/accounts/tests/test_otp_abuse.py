@@ -70,9 +70,9 @@ def test_a_code_dies_after_the_configured_number_of_wrong_tries():
     answers = [text(enter_code(guesser, wrong_code_for(PHONE))) for _ in range(3)]
 
     assert "You have 2 tries left." in answers[0] and "You have 1 try left." in answers[1]
-    assert "Too many wrong tries. Ask for a new code." in answers[2]
+    assert "Too many wrong tries. Ask for a new code" in answers[2]
     response = enter_code(guesser, right)
-    assert "Too many wrong tries. Ask for a new code." in text(response)
+    assert "Too many wrong tries. Ask for a new code" in text(response)
     assert not logged_in(guesser)
 
 
@@ -214,3 +214,30 @@ def test_numbers_that_cannot_take_an_sms_or_cost_money_get_no_code(region, kind,
     assert f"That looks like {named}. Enter a mobile number that can receive SMS." in text(response)
     assert LoginCode.objects.count() == 0
     assert latest_console_message(typed) is None
+
+
+@override_settings(OTP_MAX_TRIES=3, OTP_RESEND_SECONDS=30)
+def test_a_code_used_up_by_wrong_tries_is_a_429_that_says_when_a_new_code_can_be_asked():
+    guesser = client_from("203.0.113.15")
+    ask_for_code(guesser, PHONE)
+    right = code_sent_to(PHONE)
+    for _ in range(2):
+        assert enter_code(guesser, wrong_code_for(PHONE)).status_code == 200
+
+    last_wrong = enter_code(guesser, wrong_code_for(PHONE))
+    after = enter_code(guesser, right)
+
+    for response in (last_wrong, after):
+        assert response.status_code == 429
+        wait = int(response["Retry-After"])
+        assert 1 <= wait <= 30
+        assert f"Too many wrong tries. Ask for a new code in {wait} seconds." in text(response)
+    assert not logged_in(guesser)
+    # Once the resend wait is over the page says so, and a new code logs the owner in.
+    move_codes_back(31, phone=PHONE)
+    response = enter_code(guesser, right)
+    assert response.status_code == 429 and response["Retry-After"] == "1"
+    assert "Too many wrong tries. Ask for a new code." in text(response)
+    assert guesser.post(reverse("accounts:verify"), {"resend": "1"}).status_code == 302
+    assert enter_code(guesser, code_sent_to(PHONE)).status_code == 302
+    assert logged_in(guesser)
