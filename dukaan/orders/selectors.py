@@ -213,6 +213,8 @@ def store_orders(*, store: Store, status: str = "", day: date | None = None) -> 
         orders = orders.filter(status=status)
     if day is not None:
         bounds = _day_bounds(day)
-        # No order was placed on a day at the calendar's ends.
-        orders = orders.filter(created_at__gte=bounds[0], created_at__lt=bounds[1]) if bounds else orders.none()
+        if bounds is None:  # no order was placed on a day at the calendar's ends
+            orders = orders.none()
+        else:
+            orders = orders.filter(created_at__gte=bounds[0], created_at__lt=bounds[1])
     return orders.order_by("-created_at", "-id")
