@@ -27,11 +27,10 @@ from pydantic import (
 
 from dukaan.catalog.rules import CURRENCIES
 from dukaan.catalog.services import MAX_VARIANTS_PER_PRODUCT
+from dukaan.infra.integers import MAX_ID  # a larger id cannot name a row, and would overflow the query
 from dukaan.orders.models import Order
 from dukaan.orders.selectors import MAX_CART_LINES, Quote
 from dukaan.storefront.selectors import CatalogProduct, StoreCatalog, absolute_url
-
-MAX_ID = 2**63 - 1  # a BIGINT; a larger id cannot name a row, and would overflow the query
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 NO_NUL = r"^[^\x00]*$"

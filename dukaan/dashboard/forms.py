@@ -17,6 +17,7 @@ from dukaan.catalog.rules import (
     validate_text,
 )
 from dukaan.catalog.services import MAX_IMAGES_PER_PRODUCT, BulkEdit, VariantInput
+from dukaan.infra.integers import MAX_ID
 
 IMAGE_TYPES = "image/jpeg,image/png,image/webp,image/gif"
 
@@ -121,7 +122,7 @@ class ProductForm(forms.ModelForm):
 
 
 class VariantForm(forms.Form):
-    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
     options = forms.CharField(max_length=200, help_text="For example “Size: M, Colour: Red”")
     price = forms.DecimalField(max_digits=12, decimal_places=2, validators=[validate_price])
     sku = forms.CharField(max_length=64, required=False, label="SKU")

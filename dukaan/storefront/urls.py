@@ -7,8 +7,8 @@ from . import views
 app_name = "storefront"
 urlpatterns = [
     path("<slug:slug>/", views.store_home, name="store_home"),
-    path("<slug:slug>/c/<int:category_id>/", views.category, name="category"),
-    path("<slug:slug>/p/<int:product_id>/", views.product, name="product"),
+    path("<slug:slug>/c/<id:category_id>/", views.category, name="category"),
+    path("<slug:slug>/p/<id:product_id>/", views.product, name="product"),
     # Both /search?q= and /search/?q= answer directly: a redirect costs a round trip on a slow network.
     re_path(r"^(?P<slug>[-a-zA-Z0-9_]+)/search/?$", views.search, name="search"),
     path("<slug:slug>/cart/", views.cart_page, name="cart"),
