@@ -70,6 +70,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 # A page opened from ours (or ours opened from another) gets no handle on the other's window.
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# The debug page (DEBUG only) and error reports mask passwords inside URLs too (DATABASE_URL, CACHE_URL…),
+# in settings, the request's META, local variables and the exception's message.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "dukaan.infra.errors.ExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "dukaan.infra.errors.ExceptionReporter"
 X_FRAME_OPTIONS = "DENY"
 # The proxies in front of the web processes (addresses or networks): a request from one of them is
 # counted against the client it names in X-Forwarded-For, for every per-client limit
