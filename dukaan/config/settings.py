@@ -582,6 +582,21 @@ def _environment_problems() -> list[str]:
             )
         if SMS_BACKEND == "console":
             problems.append("SMS_BACKEND: set http; the console backend writes login codes to a server log.")
+        # Production is served over https only; each of these would let a browser use plain http.
+        if not SESSION_COOKIE_SECURE:
+            problems.append(
+                "DUKAAN_SECURE_COOKIES: unset it; without it the login and CSRF cookies also travel over "
+                "plain http, where anyone on the network can read them."
+            )
+        if SECURE_HSTS_SECONDS <= 0:
+            problems.append(
+                "DUKAAN_HSTS_SECONDS: unset it (one year) or set a positive number of seconds; without HSTS "
+                "a browser may be sent to the plain http address first."
+            )
+        if not SECURE_SSL_REDIRECT:
+            problems.append(
+                "DUKAAN_SSL_REDIRECT: unset it; without it pages asked for over plain http are served so."
+            )
     return problems
 
 
