@@ -595,7 +595,8 @@ def _environment_problems() -> list[str]:
             )
         if not SECURE_SSL_REDIRECT:
             problems.append(
-                "DUKAAN_SSL_REDIRECT: unset it; without it pages asked for over plain http are served so."
+                "DUKAAN_SSL_REDIRECT: unset it; without it a page asked for over plain http is "
+                "answered over plain http."
             )
     return problems
 

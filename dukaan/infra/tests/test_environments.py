@@ -125,7 +125,8 @@ def test_the_dukaan_command_lists_what_to_fix_alone_without_a_traceback(tmp_path
     assert result.stderr.splitlines() == [
         "dukaan: the settings are refused.",
         "DUKAAN_ENV=production needs these set:",
-        "- DUKAAN_SSL_REDIRECT: unset it; without it pages asked for over plain http are served so.",
+        "- DUKAAN_SSL_REDIRECT: unset it; without it a page asked for over plain http is answered over "
+        "plain http.",
     ]
 
 
