@@ -83,3 +83,10 @@ def test_a_day_at_either_end_of_the_calendar_lists_no_orders(api, store, day):
 
     assert response.status_code == 200, response.content
     assert response.json() == {"items": [], "next_cursor": None}
+
+
+def test_merchant_answers_are_kept_by_no_cache(api, store):
+    order = make_order(store, simple_product(store))
+
+    for path in ("/orders", f"/orders/{order.pk}", "/me", "/orders/999999"):
+        assert "no-store" in api.get(path)["Cache-Control"], path
