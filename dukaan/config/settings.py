@@ -116,6 +116,8 @@ MIDDLEWARE = [
     "dukaan.infra.tracing.TracingMiddleware",
     # Inside the span, so the access line has its trace id too: a request id on each line (infra/logs.py).
     "dukaan.infra.logs.RequestIdMiddleware",
+    # Before anything reads a body: one over MAX_REQUEST_BYTES is a 413 unread (infra/bodies.py).
+    "dukaan.infra.bodies.RequestSizeMiddleware",
     # Before the rest, so that every read of the request (sessions included) is routed (db_routing.py).
     "dukaan.infra.db_routing.ReadRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -430,10 +432,18 @@ def _hashed_static_for_a_year(headers, path: str, url: str) -> None:
 
 
 WHITENOISE_ADD_HEADERS_FUNCTION = _hashed_static_for_a_year
-# Uploads beyond this are refused before Django reads them into memory.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The largest request body taken, photos included: the proxy's client_max_body_size (12m in
+# deploy/nginx/cluster.conf.template), so a request sent straight to a web process meets the same limit.
+# A larger one is answered 413 before it is read (infra/bodies.py).
+MAX_REQUEST_BYTES = int(os.environ.get("DUKAAN_MAX_REQUEST_BYTES", 12 * 1024 * 1024))
+# Django's own limits on a form's fields besides its files (413 beyond them too): their size, and their
+# number (the bulk edit sends three per product for up to 200 products; a variant formset of 50 rows
+# six each).
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 IMAGE_MAX_BYTES = int(os.environ.get("DUKAAN_IMAGE_MAX_BYTES", 5 * 1024 * 1024))
+# An uploaded file larger than one photo may be is spooled to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = IMAGE_MAX_BYTES
 IMAGE_MAX_PIXELS = int(os.environ.get("DUKAAN_IMAGE_MAX_PIXELS", 25_000_000))
 IMAGE_THUMBNAIL_SIZES = {"small": 240, "large": 720}
 
@@ -482,7 +492,7 @@ API_RATE_LIMIT_PER_IP = int(os.environ.get("API_RATE_LIMIT_PER_IP", "300"))
 API_RATE_LIMIT_WINDOW_SECONDS = int(os.environ.get("API_RATE_LIMIT_WINDOW_SECONDS", "60"))
 # Largest JSON body, and largest multipart upload (all of one request's images together).
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 64 * 1024))
-API_MAX_UPLOAD_BYTES = int(os.environ.get("API_MAX_UPLOAD_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE))
+API_MAX_UPLOAD_BYTES = int(os.environ.get("API_MAX_UPLOAD_BYTES", MAX_REQUEST_BYTES))
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-in"
