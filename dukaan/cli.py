@@ -10,7 +10,16 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dukaan.config.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 (loads the settings module, which refuses unsafe values)
+    except ImproperlyConfigured as error:
+        # The message already says what to set; a traceback (Django's, starting at a KeyError for the
+        # command it could not look up yet) would only bury it.
+        sys.exit(f"dukaan: the settings are refused.\n{error}")
 
     args = sys.argv[1:]
     if args and not args[0].startswith("-"):

@@ -2,9 +2,11 @@
 
 from ninja import Header, Path, Query
 
+from dukaan.infra.integers import MAX_ID
+
 from .idempotency import HEADER, KEY_DESCRIPTION, KEY_PATTERN
 from .pagination import MAX_CURSOR_LENGTH, MAX_LIMIT
-from .schemas import MAX_ID, NO_NUL
+from .schemas import NO_NUL
 
 _ID = {"ge": 1, "le": MAX_ID}
 

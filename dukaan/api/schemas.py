@@ -8,12 +8,12 @@ are shapes of data, not business rules; the rules stay in the services, which sa
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from pydantic import (
     BaseModel,
@@ -26,13 +26,12 @@ from pydantic import (
 )
 
 from dukaan.accounts.scopes import Scope
-from dukaan.catalog.rules import CURRENCIES
+from dukaan.catalog.rules import CURRENCIES, MONEY_TEXT, parse_money
 from dukaan.catalog.services import MAX_VARIANTS_PER_PRODUCT
+from dukaan.infra.integers import MAX_ID  # a larger id cannot name a row, and would overflow the query
 from dukaan.orders.models import Order
 from dukaan.orders.selectors import MAX_CART_LINES, Quote
 from dukaan.storefront.selectors import CatalogProduct, StoreCatalog, absolute_url
-
-MAX_ID = 2**63 - 1  # a BIGINT; a larger id cannot name a row, and would overflow the query
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 NO_NUL = r"^[^\x00]*$"
@@ -45,17 +44,16 @@ def Text(max_length: int | None = None, min_length: int | None = None):  # noqa:
 
 # --- Money -------------------------------------------------------------------------------------------
 
-MONEY_TEXT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
-
 
 def _money_in(value) -> Decimal:
     # bool is an int to Python; `true` is not an amount.
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal | float):
         raise ValueError('Give an amount as a string like "499.00" or a number like 499.5')
     if isinstance(value, str):
-        if not MONEY_TEXT.fullmatch(value):
-            raise ValueError('Write an amount like "499" or "499.50": digits, at most two after the point')
-        return Decimal(value)
+        try:
+            return parse_money(value)
+        except ValidationError as error:
+            raise ValueError(error.messages[0]) from error
     # Floats only come from Python callers (the JSON parser reads numbers as Decimal); repr() is exact.
     amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     if not amount.is_finite():

@@ -29,6 +29,21 @@ RESERVED_SLUGS = frozenset(
 )
 
 
+# An amount as people write one: ASCII digits, and at most two after the point. Python's Decimal() would
+# also read "1e3", "1_000", " 5" and other scripts' digits ("١٠٠٠"), which no one means as a price.
+MONEY_TEXT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
+
+
+def parse_money(text: str) -> Decimal:
+    """An amount typed as text ("499", "499.50"), for the API and the dashboard alike."""
+    if not isinstance(text, str) or not MONEY_TEXT.fullmatch(text):
+        raise ValidationError(
+            'Write an amount like "499" or "499.50": digits, at most two after the point.',
+            code="money_format",
+        )
+    return Decimal(text)
+
+
 def validate_price(value: Decimal) -> None:
     if value is None:
         return

@@ -70,6 +70,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 # A page opened from ours (or ours opened from another) gets no handle on the other's window.
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# The debug page (DEBUG only) and error reports mask passwords inside URLs too (DATABASE_URL, CACHE_URL…),
+# in settings, the request's META, local variables and the exception's message.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "dukaan.infra.errors.ExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "dukaan.infra.errors.ExceptionReporter"
 X_FRAME_OPTIONS = "DENY"
 # The proxies in front of the web processes (addresses or networks): a request from one of them is
 # counted against the client it names in X-Forwarded-For, for every per-client limit
@@ -115,6 +119,8 @@ MIDDLEWARE = [
     "dukaan.infra.tracing.TracingMiddleware",
     # Inside the span, so the access line has its trace id too: a request id on each line (infra/logs.py).
     "dukaan.infra.logs.RequestIdMiddleware",
+    # Before anything reads a body: one over MAX_REQUEST_BYTES is a 413 unread (infra/bodies.py).
+    "dukaan.infra.bodies.RequestSizeMiddleware",
     # Before the rest, so that every read of the request (sessions included) is routed (db_routing.py).
     "dukaan.infra.db_routing.ReadRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -126,6 +132,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Staff rights only for a session that proved the SMS code and the password (accounts/staff.py).
     "dukaan.accounts.staff.StaffFactorsMiddleware",
+    # After it, as it reads request.user: answers to the signed in are stored by no cache (infra/private.py).
+    "dukaan.infra.private.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -429,10 +437,18 @@ def _hashed_static_for_a_year(headers, path: str, url: str) -> None:
 
 
 WHITENOISE_ADD_HEADERS_FUNCTION = _hashed_static_for_a_year
-# Uploads beyond this are refused before Django reads them into memory.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The largest request body taken, photos included: the proxy's client_max_body_size (12m in
+# deploy/nginx/cluster.conf.template), so a request sent straight to a web process meets the same limit.
+# A larger one is answered 413 before it is read (infra/bodies.py).
+MAX_REQUEST_BYTES = int(os.environ.get("DUKAAN_MAX_REQUEST_BYTES", 12 * 1024 * 1024))
+# Django's own limits on a form's fields besides its files (413 beyond them too): their size, and their
+# number (the bulk edit sends three per product for up to 200 products; a variant formset of 50 rows
+# six each).
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 IMAGE_MAX_BYTES = int(os.environ.get("DUKAAN_IMAGE_MAX_BYTES", 5 * 1024 * 1024))
+# An uploaded file larger than one photo may be is spooled to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = IMAGE_MAX_BYTES
 IMAGE_MAX_PIXELS = int(os.environ.get("DUKAAN_IMAGE_MAX_PIXELS", 25_000_000))
 IMAGE_THUMBNAIL_SIZES = {"small": 240, "large": 720}
 
@@ -487,7 +503,7 @@ API_RATE_LIMIT_PER_IP = int(os.environ.get("API_RATE_LIMIT_PER_IP", "300"))
 API_RATE_LIMIT_WINDOW_SECONDS = int(os.environ.get("API_RATE_LIMIT_WINDOW_SECONDS", "60"))
 # Largest JSON body, and largest multipart upload (all of one request's images together).
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 64 * 1024))
-API_MAX_UPLOAD_BYTES = int(os.environ.get("API_MAX_UPLOAD_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE))
+API_MAX_UPLOAD_BYTES = int(os.environ.get("API_MAX_UPLOAD_BYTES", MAX_REQUEST_BYTES))
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-in"
@@ -589,6 +605,22 @@ def _environment_problems() -> list[str]:
             )
         if SMS_BACKEND == "console":
             problems.append("SMS_BACKEND: set http; the console backend writes login codes to a server log.")
+        # Production is served over https only; each of these would let a browser use plain http.
+        if not SESSION_COOKIE_SECURE:
+            problems.append(
+                "DUKAAN_SECURE_COOKIES: unset it; without it the login and CSRF cookies also travel over "
+                "plain http, where anyone on the network can read them."
+            )
+        if SECURE_HSTS_SECONDS <= 0:
+            problems.append(
+                "DUKAAN_HSTS_SECONDS: unset it (one year) or set a positive number of seconds; without HSTS "
+                "a browser may be sent to the plain http address first."
+            )
+        if not SECURE_SSL_REDIRECT:
+            problems.append(
+                "DUKAAN_SSL_REDIRECT: unset it; without it a page asked for over plain http is "
+                "answered over plain http."
+            )
     return problems
 
 

@@ -8,6 +8,8 @@ from dukaan.infra.media import media
 
 # A database that does not answer is a 503 with Retry-After, not a 500 (dukaan/infra/unavailable.py).
 handler500 = "dukaan.infra.unavailable.server_error"
+# A form over Django's body limits is a 413 saying so, not a bare 400 (dukaan/infra/bodies.py).
+handler400 = "dukaan.infra.bodies.bad_request"
 
 urlpatterns = [
     path("", include("dukaan.infra.urls")),

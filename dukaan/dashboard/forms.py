@@ -1,7 +1,5 @@
 """Forms of the merchant dashboard: they validate input; services do the writing."""
 
-from decimal import Decimal, InvalidOperation
-
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -10,6 +8,7 @@ from dukaan.accounts.services import LoginRefused, normalize_phone
 from dukaan.catalog import images
 from dukaan.catalog.models import Category, Product, Store
 from dukaan.catalog.rules import (
+    parse_money,
     parse_options,
     slug_problem,
     validate_compare_at,
@@ -18,6 +17,7 @@ from dukaan.catalog.rules import (
     validate_text,
 )
 from dukaan.catalog.services import MAX_IMAGES_PER_PRODUCT, BulkEdit, VariantInput
+from dukaan.infra.integers import MAX_ID
 
 IMAGE_TYPES = "image/jpeg,image/png,image/webp,image/gif"
 
@@ -59,6 +59,15 @@ class MultipleImageField(forms.FileField):
         if errors:
             raise ValidationError(errors)
         return files
+
+
+class MoneyField(forms.DecimalField):
+    """An amount, read by the API's rule (catalog.rules.parse_money): "1e3", "1_000" or "١٠٠٠" is refused."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        return parse_money(str(value).strip())
 
 
 class StoreForm(forms.ModelForm):
@@ -103,6 +112,7 @@ class ProductForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 4, "maxlength": 5000}),
         }
         error_messages = {"stock": {"min_value": "Stock cannot be negative. Use 0 for out of stock."}}
+        field_classes = {"price": MoneyField, "compare_at_price": MoneyField}
 
     def __init__(self, *args, store: Store, **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,9 +132,9 @@ class ProductForm(forms.ModelForm):
 
 
 class VariantForm(forms.Form):
-    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
     options = forms.CharField(max_length=200, help_text="For example “Size: M, Colour: Red”")
-    price = forms.DecimalField(max_digits=12, decimal_places=2, validators=[validate_price])
+    price = MoneyField(max_digits=12, decimal_places=2, validators=[validate_price])
     sku = forms.CharField(max_length=64, required=False, label="SKU")
     stock = forms.IntegerField(required=False, validators=[validate_stock], help_text="Empty = unlimited")
 
@@ -200,13 +210,11 @@ def parse_bulk_edits(post, names: dict[int, str]) -> tuple[list[BulkEdit], list[
         raw_price = post.get(f"price_{product_id}", "").strip()
         raw_stock = post.get(f"stock_{product_id}", "").strip()
         try:
-            price = Decimal(raw_price)
-            if not price.is_finite():
-                raise InvalidOperation
+            price = parse_money(raw_price)
             validate_price(price)
             stock = int(raw_stock) if raw_stock else None
             validate_stock(stock)
-        except (InvalidOperation, ValueError):
+        except ValueError:
             errors.append(
                 f"{row}: enter a price like 199.00 and a whole number of items (or leave stock empty)."
             )

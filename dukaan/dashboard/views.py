@@ -23,6 +23,7 @@ from dukaan.analytics.selectors import recent_days
 from dukaan.catalog import services
 from dukaan.catalog.models import Category, Product
 from dukaan.catalog.selectors import store_categories, store_products
+from dukaan.infra.integers import request_ids, request_int
 from dukaan.orders.models import Order
 from dukaan.orders.selectors import store_orders
 from dukaan.orders.services import IllegalTransition, change_order_status
@@ -171,7 +172,7 @@ def products(request):
     listing = store_products(
         store=store,
         query=query,
-        category_id=int(category_id) if category_id.isdigit() else None,
+        category_id=request_int(category_id),
         visibility=visibility,
     )
     page = Paginator(listing, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
@@ -223,7 +224,7 @@ def _product_form(request, *, product: Product | None):
                     **fields,
                 )
             else:
-                remove = [int(pk) for pk in request.POST.getlist("remove_image") if pk.isdigit()]
+                remove = request_ids(request.POST.getlist("remove_image"))
                 services.update_product(
                     product=product,
                     variants=variant_inputs(formset),
@@ -295,7 +296,7 @@ def bulk_edit(request):
 
 
 def _posted_ids(request) -> list[int]:
-    return [int(pk) for pk in request.POST.getlist("product") if pk.isdigit()][:BULK_EDIT_LIMIT]
+    return request_ids(request.POST.getlist("product"))[:BULK_EDIT_LIMIT]
 
 
 @store_required

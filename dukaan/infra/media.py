@@ -8,6 +8,7 @@ stays private. No boto3 here: processes on the file storage never pay for import
 from __future__ import annotations
 
 import logging
+import re
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -23,13 +24,20 @@ IMAGE_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "g
 MEDIA_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 
+# Stored names are short (folder/hash.ext, catalog/images.py) and printable. A longer name or one with a
+# NUL or other control character names no upload, and the filesystem would refuse it with an error of
+# its own ("embedded null byte", "File name too long") instead of "not found".
+MAX_PATH_LENGTH = 255
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+
+
 class StorageUnavailable(OSError):
     """The bucket did not answer, or refused the request (down, unreachable, wrong credentials)."""
 
 
 def media(request, path: str):
     """One stored file, for buyers' browsers and for a CDN pulling from this app."""
-    if not path or path.endswith("/"):
+    if not path or path.endswith("/") or len(path) > MAX_PATH_LENGTH or CONTROL_CHARACTER.search(path):
         raise Http404("No such photo.")
     try:
         file = default_storage.open(path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
@@ -194,11 +194,15 @@ def order_for_buyer(*, token: str) -> Order | None:
     return Order.objects.select_related("store").prefetch_related("lines").filter(public_token=token).first()
 
 
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The start and end of a calendar day in settings.TIME_ZONE, as aware datetimes."""
+def _day_bounds(day: date) -> tuple[datetime, datetime] | None:
+    """The start and end of a calendar day in settings.TIME_ZONE, as aware UTC datetimes; None for the
+    first and last days of the calendar (0001-01-01, 9999-12-31), whose bounds fall outside it."""
     zone = timezone.get_default_timezone()
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    try:
+        start = datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+        end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
+    except OverflowError:
+        return None
     return start, end
 
 
@@ -208,6 +212,9 @@ def store_orders(*, store: Store, status: str = "", day: date | None = None) -> 
     if status:
         orders = orders.filter(status=status)
     if day is not None:
-        start, end = _day_bounds(day)
-        orders = orders.filter(created_at__gte=start, created_at__lt=end)
+        bounds = _day_bounds(day)
+        if bounds is None:  # no order was placed on a day at the calendar's ends
+            orders = orders.none()
+        else:
+            orders = orders.filter(created_at__gte=bounds[0], created_at__lt=bounds[1])
     return orders.order_by("-created_at", "-id")

@@ -10,8 +10,8 @@ moved = views.follows_moved_store
 app_name = "storefront"
 urlpatterns = [
     path("<slug:slug>/", moved(views.store_home), name="store_home"),
-    path("<slug:slug>/c/<int:category_id>/", moved(views.category), name="category"),
-    path("<slug:slug>/p/<int:product_id>/", moved(views.product), name="product"),
+    path("<slug:slug>/c/<id:category_id>/", moved(views.category), name="category"),
+    path("<slug:slug>/p/<id:product_id>/", moved(views.product), name="product"),
     # Both /search?q= and /search/?q= answer directly: a redirect costs a round trip on a slow network.
     re_path(r"^(?P<slug>[-a-zA-Z0-9_]+)/search/?$", moved(views.search), name="search"),
     path("<slug:slug>/cart/", moved(views.cart_page), name="cart"),

@@ -73,3 +73,20 @@ def test_an_illegal_step_is_a_409_saying_why(api, store):
     body = problem(api.post(f"/orders/{order.pk}/status", {"status": "delivered"}), 409)
     assert body["type"] == "/api/problems/illegal-transition"
     assert body["detail"] == f"Order #{order.number} cannot be delivered yet: mark it accepted first."
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_day_at_either_end_of_the_calendar_lists_no_orders(api, store, day):
+    make_order(store, simple_product(store))
+
+    response = api.get("/orders", {"day": day})
+
+    assert response.status_code == 200, response.content
+    assert response.json() == {"items": [], "next_cursor": None}
+
+
+def test_merchant_answers_are_kept_by_no_cache(api, store):
+    order = make_order(store, simple_product(store))
+
+    for path in ("/orders", f"/orders/{order.pk}", "/me", "/orders/999999"):
+        assert "no-store" in api.get(path)["Cache-Control"], path

@@ -6,7 +6,10 @@ every response conforms to the schema (status code, content type, body, headers)
 is refused. A valid token of a seeded store is sent, and rate limits are off (conftest).
 
 Generated ids are mostly random, so most would only ever meet a 404; to reach the code behind it,
-about half of the valid cases have their ids swapped for the seeded store's real ones.
+about half of the valid cases have their ids swapped for the seeded store's real ones. The fuzzer's
+own values stay near the middle of their ranges, where nothing breaks: a third of the valid cases
+have their dates set to the calendar's ends and their integers to a BIGINT's edges and far beyond
+(where 500s once hid: `?day=9999-12-31`, an id too large for the database driver).
 The number of cases run is written to test-artifacts/schemathesis.txt.
 """
 
@@ -43,6 +46,9 @@ from dukaan.orders.models import Order
 from .conftest import BUYER, make_order
 
 MAX_EXAMPLES = 30
+# Dates at and beyond the ends of Python's calendar, and integers at and beyond a BIGINT's.
+EXTREME_DAYS = ["0001-01-01", "9999-12-31", "0000-01-01", "2024-02-29", "2023-02-29"]
+HUGE_INTEGERS = [2**63 - 1, 2**63, 10**30, -(2**63) - 1, -1]
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -146,6 +152,19 @@ class Seed:
             if variants and _draw((seed, "variant"), 2):
                 body["variant_id"] = variants[0]
 
+    def widen(self, case) -> None:
+        """Set some of a valid case's values to extremes: its `day` (added when the operation takes one)
+        to a calendar's end, its integers (query, path, body) to a BIGINT's edges or far beyond."""
+        if case.meta is None or case.meta.generation.mode != GenerationMode.POSITIVE:
+            return
+        seed = repr((case.operation.label, case.path_parameters, case.query, case.body))
+        if _draw((seed, "widen"), 3):
+            return
+        if any(parameter.name == "day" for parameter in case.operation.query):
+            case.query = {**(case.query or {}), "day": EXTREME_DAYS[_draw((seed, "day"), len(EXTREME_DAYS))]}
+        for container in (case.query, case.path_parameters, case.body):
+            _widen_integers(container, seed)
+
     def _aim_line(self, line: dict, seed) -> None:
         products = list(Product.objects.filter(store=self.store, is_active=True).prefetch_related("variants"))
         if not products:
@@ -159,6 +178,16 @@ class Seed:
             quantity=1 + _draw((seed, "quantity"), 3),
             seen_price=str((variant or product).price),
         )
+
+
+def _widen_integers(value, seed) -> None:
+    """Replace about half the integers inside `value` (dicts and lists, in place) with huge ones."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in list(items):
+        if type(item) is int and _draw((seed, key, item), 2):
+            value[key] = HUGE_INTEGERS[_draw((seed, key, "huge"), len(HUGE_INTEGERS))]
+        else:
+            _widen_integers(item, (seed, key))
 
 
 def _draw(value, choices: int) -> int:
@@ -237,6 +266,7 @@ schema = _live_schema()
 def test_every_operation_survives_valid_and_invalid_data(case, seed, tally):
     seed.refill()
     seed.aim(case)
+    seed.widen(case)
     mode = case.meta.generation.mode.value if case.meta else "unknown"
     tally[(case.operation.label, mode)] += 1
     response = case.call_and_validate(headers={"Authorization": f"Bearer {seed.token}"}, checks=CHECKS)

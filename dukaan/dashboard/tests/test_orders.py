@@ -91,3 +91,13 @@ def test_home_shows_todays_orders_and_revenue_without_cancelled(me, product):
     assert "<strong>1</strong> order " in today
     assert f"<strong>₹{2 * medium.price:,.0f}</strong>" in today
     assert medium.price == Decimal("499.00")
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_day_at_either_end_of_the_calendar_shows_no_orders(me, product, day):
+    order_for(product, "k1", variant=product.variants.first())
+
+    response = me.get(reverse("dashboard:orders"), {"day": day})
+
+    assert response.status_code == 200
+    assert "No orders match" in response.content.decode()

@@ -59,7 +59,7 @@ OBJECT_URLS = [
 def test_every_dashboard_url_with_an_id_is_covered_here():
     from dukaan.dashboard.urls import urlpatterns
 
-    with_ids = {f"dashboard:{p.name}" for p in urlpatterns if "<int:" in str(p.pattern)}
+    with_ids = {f"dashboard:{p.name}" for p in urlpatterns if "<id:" in str(p.pattern)}
     assert with_ids == {name for name, _, _ in OBJECT_URLS}
 
 

@@ -146,9 +146,9 @@ def test_adding_a_product_with_images_and_two_variants(me, store):
 @pytest.mark.parametrize(
     "overrides, message",
     [
-        ({"price": "-10"}, "more than zero"),
-        ({"price": "1e9"}, "at most"),
-        ({"price": "abc"}, "Enter a number"),
+        ({"price": "0"}, "more than zero"),
+        ({"price": "100000000"}, "at most"),
+        ({"price": "abc"}, "digits, at most two after the point"),
         ({"name": "   "}, "This field is required"),
         ({"name": "x" * 500}, "at most 120 characters"),
         ({"compare_at_price": "100"}, "compare-at"),
@@ -203,7 +203,7 @@ def test_bulk_edit_saves_all_rows_or_none(me, store, product):
         "product": [product.pk, other.pk],
         f"price_{product.pk}": "450",
         f"stock_{product.pk}": "",
-        f"price_{other.pk}": "-3",
+        f"price_{other.pk}": "0",
         f"stock_{other.pk}": "5",
     }
     response = me.post(url, bad)

@@ -96,6 +96,9 @@ def test_production_with_everything_set_runs_without_debug_and_with_secure_cooki
         ({"DATABASE_URL": "sqlite:////srv/dukaan.sqlite3"}, "DATABASE_URL"),
         ({"CACHE_URL": "locmem://"}, "CACHE_URL"),
         ({"PAYMENT_GATEWAY": "fake"}, "PAYMENT_WEBHOOK_SECRET"),
+        ({"DUKAAN_SECURE_COOKIES": "false"}, "DUKAAN_SECURE_COOKIES"),
+        ({"DUKAAN_HSTS_SECONDS": "0"}, "DUKAAN_HSTS_SECONDS"),
+        ({"DUKAAN_SSL_REDIRECT": "false"}, "DUKAAN_SSL_REDIRECT"),
     ],
 )
 def test_production_refuses_each_unsafe_value_by_name(tmp_path, change, variable):
@@ -103,6 +106,28 @@ def test_production_refuses_each_unsafe_value_by_name(tmp_path, change, variable
 
     assert message.count("\n- ") == 1
     assert f"\n- {variable}: " in message
+
+
+def test_the_dukaan_command_lists_what_to_fix_alone_without_a_traceback(tmp_path):
+    env = {
+        "PATH": os.environ["PATH"],
+        "DUKAAN_VAR_DIR": str(tmp_path),
+        **PRODUCTION,
+        "DUKAAN_SSL_REDIRECT": "0",
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-m", "dukaan.cli", "up"], env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr and "KeyError" not in result.stderr
+    assert result.stderr.splitlines() == [
+        "dukaan: the settings are refused.",
+        "DUKAAN_ENV=production needs these set:",
+        "- DUKAAN_SSL_REDIRECT: unset it; without it a page asked for over plain http is answered over "
+        "plain http.",
+    ]
 
 
 def test_staging_needs_a_secret_key_and_hosts_but_may_run_on_the_embedded_defaults(tmp_path):

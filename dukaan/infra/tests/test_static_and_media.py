@@ -204,3 +204,20 @@ def test_a_cdn_url_that_is_not_an_http_address_is_refused(tmp_path, cdn_url):
     run = settings_in_a_fresh_process(tmp_path, cdn_url)
     assert run.returncode != 0
     assert "CDN_URL must be an http(s) address such as https://cdn.example.com" in run.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/media/%00",
+        "/media/products/a%00b.webp",
+        "/media/products/%0a.webp",
+        "/media/" + "a" * 5000 + ".webp",
+        "/media/" + "a/" * 3000 + "x.webp",
+    ],
+)
+def test_a_media_path_no_upload_can_have_is_a_404(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 404

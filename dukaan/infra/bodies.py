@@ -1,0 +1,54 @@
+"""Request bodies larger than this deployment takes are answered 413 with a message, before being read.
+
+Behind nginx a body over client_max_body_size never arrives; a request sent straight to a web process
+(a pod's port, a load balancer without that limit) meets the same limit here, MAX_REQUEST_BYTES.
+Django's own limits count form fields only (never files) and answer a bare 400; a form over them is
+a 413 with a message too.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpResponse
+from django.views import defaults
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
+
+
+def too_large(message: str) -> HttpResponse:
+    return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+
+
+class RequestSizeMiddleware:
+    """Refuses a body whose Content-Length is over MAX_REQUEST_BYTES; nothing of it is read."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        length = request.META.get("CONTENT_LENGTH") or ""
+        # Django reads anything else as 0 and the body as empty.
+        if length.isascii() and length.isdigit() and int(length) > settings.MAX_REQUEST_BYTES:
+            return too_large(
+                f"This request is {_megabytes(int(length))} MB; the most this site accepts is "
+                f"{_megabytes(settings.MAX_REQUEST_BYTES)} MB. Send fewer or smaller photos at a time."
+            )
+        return self.get_response(request)
+
+
+def bad_request(request, exception=None):
+    """handler400: a form over Django's limits is told so with a 413; any other bad request as Django does."""
+    if isinstance(exception, RequestDataTooBig):
+        return too_large(
+            f"This form sent more than the {_megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)} MB of text "
+            "this site accepts. Shorten it and send it again."
+        )
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        return too_large(
+            f"This form sent more than the {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields or "
+            f"{settings.DATA_UPLOAD_MAX_NUMBER_FILES} files this site accepts at once. Send it in parts."
+        )
+    return defaults.bad_request(request, exception)
