@@ -185,3 +185,20 @@ def test_buying_another_stores_product_is_refused(anon, store, other_store):
     assert body["messages"] == [
         "An item in your cart is no longer sold in this store. Remove it to continue."
     ]
+
+
+def test_a_quote_or_an_order_never_names_a_hidden_product(anon, store):
+    hidden = simple_product(store, name="Unreleased festive saree", is_active=False)
+    line = {"product_id": hidden.pk, "quantity": 1, "seen_price": "120.00"}
+    gone = "An item in your cart is no longer sold in this store. Remove it to continue."
+
+    quote = anon.post(f"/stores/{store.slug}/cart/quote", {"lines": [line]})
+    order = anon.post(
+        f"/stores/{store.slug}/orders",
+        {"lines": [line], "buyer": BUYER, "payment_method": "cod"},
+        headers={"Idempotency-Key": "k-hidden"},
+    )
+
+    assert quote.json()["problems"] == [gone] and problem(order, 422)["messages"] == [gone]
+    for response in (quote, order):
+        assert "festive" not in response.content.decode()

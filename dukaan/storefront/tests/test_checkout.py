@@ -11,7 +11,7 @@ from dukaan.catalog import services
 from dukaan.orders.models import Order, Payment
 from dukaan.storefront.cart import MAX_LINES, Cart
 
-from .conftest import add_to_cart, page_weight
+from .conftest import add_to_cart, page_weight, set_cart
 
 pytestmark = pytest.mark.django_db
 
@@ -245,7 +245,7 @@ def test_a_product_sold_out_since_it_was_added_is_named_and_nothing_is_ordered(
     assert len(Cart(client.session, store.pk).lines()) == 1
 
 
-def test_a_product_hidden_since_it_was_added_is_named_and_nothing_is_ordered(
+def test_a_product_hidden_since_it_was_added_is_refused_and_nothing_is_ordered(
     client, store, simple_product, buyer_form
 ):
     add_to_cart(client, simple_product)
@@ -254,7 +254,24 @@ def test_a_product_hidden_since_it_was_added_is_named_and_nothing_is_ordered(
     response = submit(client, store, buyer_form)
 
     assert not Order.objects.exists()
-    assert "Steel tiffin is no longer available. Remove it to continue." in text(response)
+    page = text(response)
+    assert "An item in your cart is no longer sold in this store. Remove it to continue." in page
+    assert "Steel tiffin is no longer available." in page  # the name the buyer saw when adding it
+
+
+def test_a_hidden_product_the_buyer_never_saw_is_never_named(client, store, buyer_form):
+    secret = services.create_product(
+        store=store, name="Unreleased festive saree", price=Decimal("900.00"), is_active=False
+    )
+    set_cart(client, store.pk, {f"{secret.pk}:0": [1, "900.00", ""]})  # a cart line without its name
+
+    pages = [text(client.get(reverse("storefront:cart", args=[store.slug])))]
+    pages.append(text(client.get(checkout_url(store))))
+    pages.append(text(submit(client, store, buyer_form)))
+
+    assert not Order.objects.exists()
+    for page in pages:
+        assert "no longer" in page and "festive" not in page
 
 
 def test_checkout_page_of_a_full_cart_weighs_under_50_kb(client, store, buyer_form):
