@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from dukaan.accounts.services import LoginRefused, normalize_phone
 from dukaan.catalog.models import Product, ProductVariant, Store
+from dukaan.catalog.rules import validate_text
 from dukaan.events.outbox import emit
 from dukaan.infra.metrics import ORDERS_PLACED
 
@@ -96,6 +98,12 @@ def _clean_buyer(buyer: Buyer) -> tuple[Buyer, list[str]]:
         problems.append("Enter your full address (house, street, area, city), so the seller can deliver.")
     elif len(address) > ADDRESS_MAX:
         problems.append(f"Your address can be at most {ADDRESS_MAX} characters.")
+    # The seller reads these on their dashboard and in texts: the catalog's rule on hidden characters.
+    for what, text in (("name", name), ("address", address)):
+        try:
+            validate_text(text)
+        except ValidationError as error:
+            problems.append(f"Your {what}: {error.messages[0]}")
     pin_code = str(buyer.pin_code or "").replace(" ", "")
     if not PIN_CODE.match(pin_code):
         problems.append("Enter your 6-digit PIN code, for example 560038.")

@@ -202,3 +202,28 @@ def test_a_quote_or_an_order_never_names_a_hidden_product(anon, store):
     assert quote.json()["problems"] == [gone] and problem(order, 422)["messages"] == [gone]
     for response in (quote, order):
         assert "festive" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "field, value, character",
+    [
+        ("name", "Ravi \u202eramuK", "U+202E"),
+        ("name", "Ravi \u2067Kumar\u2069", "U+2067"),
+        ("address", "14 MG Road\x07, Bengaluru", "U+0007"),
+    ],
+)
+def test_hidden_characters_in_the_buyers_details_are_refused_naming_them(
+    anon, store, field, value, character
+):
+    product = simple_product(store)
+    body = problem(
+        anon.post(
+            f"/stores/{store.slug}/orders",
+            _order_body(product, **{field: value}),
+            headers={"Idempotency-Key": "k-bidi"},
+        ),
+        422,
+    )
+    assert body["type"] == "/api/problems/checkout-refused"
+    assert f"({character})" in body["detail"]
+    assert not Order.objects.exists()

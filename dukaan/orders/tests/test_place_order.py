@@ -255,6 +255,10 @@ def test_every_problem_in_the_cart_is_named_at_once(store, product):
         ({"name": "R" * 81}, "at most 80 characters"),
         ({"address": "MG Road"}, "full address"),
         ({"address": "x" * 501}, "at most 500 characters"),
+        ({"name": "Ravi \u202eramuK"}, "Your name: Remove the hidden direction character (U+202E)"),
+        ({"name": "Ravi \u2066Kumar\u2069"}, "hidden direction character (U+2066)"),
+        ({"address": "14 MG Road\u2069, Bengaluru"}, "Your address: Remove the hidden direction character"),
+        ({"address": "14 MG Road\x07, Bengaluru"}, "invisible control character (U+0007)"),
     ],
 )
 def test_a_bad_buyer_detail_is_refused_with_what_to_fix(store, product, changes, message):

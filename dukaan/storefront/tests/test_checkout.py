@@ -274,6 +274,27 @@ def test_a_hidden_product_the_buyer_never_saw_is_never_named(client, store, buye
         assert "no longer" in page and "festive" not in page
 
 
+@pytest.mark.parametrize(
+    "field, value, character",
+    [
+        ("name", "Meera \u202eIyer", "U+202E"),
+        ("name", "Meera \u2066Iyer\u2069", "U+2066"),
+        ("address", "12, 3rd Cross\u2069, Indiranagar, Bengaluru", "U+2069"),
+        ("address", "12, 3rd Cross\x07, Indiranagar, Bengaluru", "U+0007"),
+    ],
+)
+def test_hidden_characters_in_name_or_address_are_refused_naming_the_character(
+    client, store, simple_product, buyer_form, field, value, character
+):
+    add_to_cart(client, simple_product)
+
+    response = submit(client, store, buyer_form, **{field: value})
+
+    assert response.status_code == 200 and not Order.objects.exists()
+    assert f"({character})" in text(response) and "Retyping the text" in text(response)
+    assert len(Cart(client.session, store.pk).lines()) == 1
+
+
 def test_checkout_page_of_a_full_cart_weighs_under_50_kb(client, store, buyer_form):
     products = [
         services.create_product(
