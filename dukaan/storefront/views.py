@@ -19,6 +19,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.crypto import salted_hmac
 from django.utils.text import Truncator
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
@@ -499,6 +500,14 @@ def _prices_changed_notice(price_changes: list[str]) -> str:
     return f"Prices changed: {changes}, please check and place the order again."
 
 
+def _session_key(request, form_key: str) -> str:
+    """The order's idempotency key: the form's key bound to this session, so another session that
+    submits the same form key places its own order instead of finding this buyer's."""
+    if request.session.session_key is None:
+        request.session.save()
+    return salted_hmac("checkout", f"{request.session.session_key}:{form_key}").hexdigest()[:32]
+
+
 @personal
 def checkout(request, slug: str):
     store = get_object_or_404(Store, slug=slug)
@@ -529,7 +538,7 @@ def checkout(request, slug: str):
                         pin_code=data["pin_code"],
                     ),
                     payment_method=data["payment_method"],
-                    idempotency_key=data["idempotency_key"],
+                    idempotency_key=_session_key(request, data["idempotency_key"]),
                 )
             except PricesChanged as changed:
                 cart.remember_prices(changed.quote)

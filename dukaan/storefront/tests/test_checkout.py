@@ -5,6 +5,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from dukaan.catalog import services
@@ -143,17 +144,22 @@ def test_a_double_submit_with_the_same_key_makes_one_order(client, store, simple
     assert simple_product.stock == 2
 
 
-def test_a_retry_with_the_same_key_from_a_fresh_session_finds_the_same_order(
+def test_another_session_reusing_a_checkout_key_places_its_own_order_never_sees_the_first(
     client, store, simple_product, buyer_form
 ):
     add_to_cart(client, simple_product)
     first = submit(client, store, buyer_form)
-    client.cookies.clear()  # the retry arrives without the first submit's session, e.g. from another tab
-    add_to_cart(client, simple_product)
+    stranger = Client()  # another browser that learnt the first buyer's form key
+    add_to_cart(stranger, simple_product)
 
-    retry = submit(client, store, buyer_form)
+    second = submit(stranger, store, buyer_form, name="Someone Else", phone="98123 45688")
 
-    assert Order.objects.count() == 1 and retry.url == first.url
+    assert second.status_code == 302 and second.url != first.url
+    assert Order.objects.count() == 2
+    theirs = Order.objects.get(public_token=order_token(second))
+    assert theirs.buyer_name == "Someone Else"
+    # The first buyer submitting their form again still finds their own order.
+    assert submit(client, store, buyer_form).url == first.url
 
 
 def test_changed_prices_are_shown_and_ordering_again_takes_them(client, store, simple_product, buyer_form):
