@@ -27,11 +27,13 @@ from django.views.decorators.http import require_POST
 
 from dukaan.catalog.models import Store
 from dukaan.catalog.templatetags.money import money
+from dukaan.infra.clients import client_address
 from dukaan.orders.payments import get_gateway, upi_link
 from dukaan.orders.selectors import order_for_buyer, quote_cart
 from dukaan.orders.services import (
     Buyer,
     CheckoutRefused,
+    OrderLimited,
     PaymentUnavailable,
     PricesChanged,
     place_order,
@@ -516,6 +518,7 @@ def checkout(request, slug: str):
     refused: list[str] = []
     notice = ""
     quote = None
+    retry_after = None
     if request.method == "POST":
         form = CheckoutForm(request.POST, store=store, online=online)
         # The first submit succeeded and emptied the cart: a second one is the same order.
@@ -539,11 +542,14 @@ def checkout(request, slug: str):
                     ),
                     payment_method=data["payment_method"],
                     idempotency_key=_session_key(request, data["idempotency_key"]),
+                    client=client_address(request),
                 )
             except PricesChanged as changed:
                 cart.remember_prices(changed.quote)
                 quote = changed.quote
                 notice = _prices_changed_notice(list(changed.quote.price_changes))
+            except OrderLimited as error:
+                refused, retry_after = list(error.messages), error.retry_after_seconds
             except CheckoutRefused as error:
                 refused = list(error.messages)
             else:
@@ -562,7 +568,7 @@ def checkout(request, slug: str):
             cart.remember_prices(quote)
             notice = _prices_changed_notice(list(quote.price_changes))
     lines = cart.lines()
-    return _render(
+    response = _render(
         request,
         "storefront/checkout.html",
         store=store,
@@ -575,6 +581,10 @@ def checkout(request, slug: str):
         refused=refused,
         problems=list(quote.problems) if quote else [],
     )
+    if retry_after is not None:
+        response.status_code = 429
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _after_placing(request, order):

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from dukaan.api.models import IdempotencyRecord
 from dukaan.catalog import services as catalog
 from dukaan.events.local import run_pending
 from dukaan.orders.models import Order
@@ -227,3 +228,49 @@ def test_hidden_characters_in_the_buyers_details_are_refused_naming_them(
     assert body["type"] == "/api/problems/checkout-refused"
     assert f"({character})" in body["detail"]
     assert not Order.objects.exists()
+
+
+def test_too_many_orders_from_one_address_are_a_429_with_retry_after(anon, store, settings):
+    settings.ORDER_MAX_PER_ADDRESS_PER_HOUR = 2
+    product = simple_product(store)
+    for number in range(2):
+        placed = anon.post(
+            f"/stores/{store.slug}/orders",
+            _order_body(product, phone=f"98123 000{number:02d}"),
+            headers={"Idempotency-Key": f"k-{number}"},
+        )
+        assert placed.status_code == 201, placed.content
+
+    limited = anon.post(
+        f"/stores/{store.slug}/orders",
+        _order_body(product, phone="98123 00099"),
+        headers={"Idempotency-Key": "k-9"},
+    )
+
+    body = problem(limited, 429)
+    assert body["type"] == "/api/problems/rate-limited"
+    assert "Too many orders have come from your network" in body["detail"]
+    assert 0 < int(limited["Retry-After"]) <= 3600
+    assert Order.objects.count() == 2
+    # A retry of an order already placed is still answered with it.
+    replay = anon.post(
+        f"/stores/{store.slug}/orders",
+        _order_body(product, phone="98123 00000"),
+        headers={"Idempotency-Key": "k-0"},
+    )
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+
+
+def test_too_many_orders_from_one_phone_in_a_store_are_a_429(anon, store, settings):
+    settings.ORDER_MAX_PER_PHONE_PER_STORE_PER_HOUR = 1
+    product = simple_product(store)
+    first = anon.post(f"/stores/{store.slug}/orders", _order_body(product), headers={"Idempotency-Key": "a"})
+    assert first.status_code == 201
+    limited = anon.post(
+        f"/stores/{store.slug}/orders", _order_body(product), headers={"Idempotency-Key": "b"}
+    )
+    assert "several orders with this mobile number" in problem(limited, 429)["detail"]
+    assert limited["Retry-After"].isdigit()
+    assert Order.objects.count() == 1
+    # The refusal kept no idempotency record: the same key places the order once the hour is over.
+    assert not IdempotencyRecord.objects.filter(key="b").exists()

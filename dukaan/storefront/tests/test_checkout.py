@@ -301,6 +301,37 @@ def test_hidden_characters_in_name_or_address_are_refused_naming_the_character(
     assert len(Cart(client.session, store.pk).lines()) == 1
 
 
+def test_too_many_orders_from_one_phone_are_refused_on_the_form_and_the_cart_is_kept(
+    client, store, simple_product, buyer_form, settings
+):
+    settings.ORDER_MAX_PER_PHONE_PER_STORE_PER_HOUR = 1
+    add_to_cart(client, simple_product)
+    assert submit(client, store, buyer_form).status_code == 302
+    add_to_cart(client, simple_product)
+
+    response = submit(client, store, buyer_form, idempotency_key="f" * 32)
+
+    assert response.status_code == 429 and 0 < int(response["Retry-After"]) <= 3600
+    page = text(response)
+    assert "You have placed several orders with this mobile number" in page
+    assert "Please try again in" in page and 'value="Meera Iyer"' in page  # the details stay filled in
+    assert Order.objects.count() == 1
+    assert len(Cart(client.session, store.pk).lines()) == 1
+
+
+def test_too_many_orders_from_one_address_are_refused_whatever_the_phone(
+    client, store, simple_product, buyer_form, settings
+):
+    settings.ORDER_MAX_PER_ADDRESS_PER_HOUR = 2
+    for number in range(3):
+        buyer = Client()
+        add_to_cart(buyer, simple_product)
+        response = submit(buyer, store, buyer_form, phone=f"98123 456{number:02d}")
+
+    assert response.status_code == 429 and "Too many orders have come from your network" in text(response)
+    assert Order.objects.count() == 2
+
+
 def test_checkout_page_of_a_full_cart_weighs_under_50_kb(client, store, buyer_form):
     products = [
         services.create_product(
