@@ -56,6 +56,16 @@ def media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def fresh_hourly_limits():
+    """Every test starts a fresh hour for the per-client limits counted in the in-process cache (orders
+    per address and per phone, texts per number): every test's orders come from 127.0.0.1, and on
+    SQLite a rolled-back test's store ids come back."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def search_in_tmp(settings, tmp_path):
     """Every test indexes into its own empty embedded search index (the `search` group runs in every
     run_pending()), never the developer's var/search, and starts with a closed search circuit."""

@@ -3,6 +3,7 @@
 import pytest
 
 from dukaan.conftest import (  # noqa: F401 (autouse fixtures, as in dukaan/)
+    fresh_hourly_limits,
     fresh_view_counts,
     media_in_tmp,
     no_views_left_at_exit,

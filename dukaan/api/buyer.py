@@ -14,9 +14,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from dukaan.catalog.models import Store
+from dukaan.infra.clients import client_address
 from dukaan.orders.payments import get_gateway, upi_link
 from dukaan.orders.selectors import order_for_buyer, quote_cart
-from dukaan.orders.services import Buyer, CartLine, place_order
+from dukaan.orders.services import Buyer, CartLine, OrderLimited, place_order
 from dukaan.search.backend import SearchQuery, Sort
 from dukaan.search.service import MAX_FILTER_PRICE, search_products
 from dukaan.storefront.selectors import StoreCatalog, moved_slug, store_catalog, store_id_for_slug
@@ -240,20 +241,27 @@ def create_order(request: HttpRequest, slug: StoreSlug, payload: PlaceOrderIn, i
     each line's `seen_price`; if a price moved the answer is a 409 with the new quote. The
     Idempotency-Key is required: a retry with the same key and body returns the same order."""
     store = _store(request, slug)
+    client = client_address(request)
 
     def change():
-        order = place_order(
-            store=store,
-            lines=_cart_lines(payload.lines),
-            buyer=Buyer(
-                name=payload.buyer.name,
-                phone=payload.buyer.phone,
-                address=payload.buyer.address,
-                pin_code=payload.buyer.pin_code,
-            ),
-            payment_method=payload.payment_method,
-            idempotency_key=ORDER_KEY_PREFIX + idempotency_key,
-        )
+        try:
+            order = place_order(
+                store=store,
+                lines=_cart_lines(payload.lines),
+                buyer=Buyer(
+                    name=payload.buyer.name,
+                    phone=payload.buyer.phone,
+                    address=payload.buyer.address,
+                    pin_code=payload.buyer.pin_code,
+                ),
+                payment_method=payload.payment_method,
+                idempotency_key=ORDER_KEY_PREFIX + idempotency_key,
+                client=client,
+            )
+        except OrderLimited as error:
+            raise Problem(
+                "rate-limited", error.messages[0], headers={"Retry-After": str(error.retry_after_seconds)}
+            ) from error
         placed = order_for_buyer(token=order.public_token)
         return 201, _buyer_order(placed)
 

@@ -481,6 +481,10 @@ OTP_MAX_PER_PREFIX_PER_HOUR = int(os.environ.get("OTP_MAX_PER_PREFIX_PER_HOUR", 
 STAFF_LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("STAFF_LOGIN_MAX_FAILURES_PER_ACCOUNT", "5"))
 STAFF_LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("STAFF_LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))
 STAFF_LOGIN_WINDOW_SECONDS = int(os.environ.get("STAFF_LOGIN_WINDOW_SECONDS", "900"))
+# Order texts (not login codes, which have the limits above) one number may get in an hour, across every
+# store: a stranger's number typed as "buyer phone" gets no more than this. The shopkeeper's own
+# new-order alerts are not capped (their number is verified at login; the order limits bound them).
+SMS_MAX_PER_PHONE_PER_HOUR = int(os.environ.get("SMS_MAX_PER_PHONE_PER_HOUR", "5"))
 
 # --- Payments --------------------------------------------------------------------------------
 # Cash on delivery and UPI links need no provider. PAYMENT_GATEWAY names an online provider's
@@ -494,6 +498,11 @@ PAYMENT_BREAKER_FAILURES = int(os.environ.get("PAYMENT_BREAKER_FAILURES", "3"))
 PAYMENT_BREAKER_RESET_SECONDS = float(os.environ.get("PAYMENT_BREAKER_RESET_SECONDS", "30"))
 # A buyer may order at most this many of one line; more is a typo or an attack.
 ORDER_MAX_QUANTITY = int(os.environ.get("ORDER_MAX_QUANTITY", "100"))
+# Orders a client address may place in an hour, across every store. Generous: many buyers on one mobile
+# carrier share an address (carrier-grade NAT). 0 switches it off (benchmarks placing orders from one host).
+ORDER_MAX_PER_ADDRESS_PER_HOUR = int(os.environ.get("ORDER_MAX_PER_ADDRESS_PER_HOUR", "100"))
+# Orders one buyer phone number may place in an hour in one store (refused tries counted too); 0 = off.
+ORDER_MAX_PER_PHONE_PER_STORE_PER_HOUR = int(os.environ.get("ORDER_MAX_PER_PHONE_PER_STORE_PER_HOUR", "6"))
 
 # --- API --------------------------------------------------------------------------------------
 # Requests per window: per API token on merchant endpoints, per client address on public ones

@@ -54,6 +54,9 @@ EVENTS_HANDLED = Counter(
     ["group", "outcome"],
 )
 LOGIN_CODES = Counter("dukaan_login_codes", "Login codes asked for: sent, or refused (limits)", ["outcome"])
+SMS_OVER_CAP = Counter(
+    "dukaan_sms_over_cap", "Order texts not sent: their number had SMS_MAX_PER_PHONE_PER_HOUR this hour"
+)
 
 
 class StateCollector(Collector):

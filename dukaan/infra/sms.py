@@ -8,9 +8,13 @@ The HTTP adapter tries again, with backoff, when the provider could not be reach
 after a timeout (the message may have gone out; a second wait would double the person's). Sends that
 still fail open a circuit breaker: for SMS_BREAKER_RESET_SECONDS logins are told at once to come back
 instead of each waiting on a provider that is down.
+
+`send_capped` holds one number to SMS_MAX_PER_PHONE_PER_HOUR messages an hour across the platform,
+for texts to numbers nobody verified (a buyer's phone as typed at checkout).
 """
 
 import json
+import logging
 import math
 import threading
 import urllib.error
@@ -24,7 +28,12 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from dukaan.infra.circuit import CircuitBreaker
+from dukaan.infra.clients import count_request
+from dukaan.infra.logs import masked_phone
+from dukaan.infra.metrics import SMS_OVER_CAP
 from dukaan.infra.retry import RetryPolicy, call_with_retries
+
+logger = logging.getLogger(__name__)
 
 
 class SmsNotSent(Exception):
@@ -199,3 +208,18 @@ def get_sms_backend() -> SmsBackend:
             timeout_seconds=settings.SMS_HTTP_TIMEOUT_SECONDS,
         )
     raise ImproperlyConfigured(f"Unknown SMS_BACKEND {name!r}: use 'console' or 'http'.")
+
+
+def send_capped(backend: SmsBackend, *, to: str, text: str) -> bool:
+    """Send `text` unless `to` already had SMS_MAX_PER_PHONE_PER_HOUR capped messages this hour.
+
+    Returns whether it was sent. A number typed by a stranger then gets a few texts an hour at most,
+    however many orders name it; a message over the cap is logged and counted, not retried.
+    """
+    limit = settings.SMS_MAX_PER_PHONE_PER_HOUR
+    if count_request("sms-phone", to, limit, window=3600) is not None:
+        logger.warning("SMS to %s not sent: it had %d messages this hour already", masked_phone(to), limit)
+        SMS_OVER_CAP.inc()
+        return False
+    backend.send(to=to, text=text)
+    return True

@@ -3,16 +3,24 @@ shopkeeper about changes to the store's payment details (it reads the catalog to
 
 It runs off the event log, never inside checkout: a slow or failing SMS provider cannot slow an
 order down or lose it. Failures are retried and, in the end, dead-lettered with the error.
+
+Each text carries someone else's words: the buyer's name goes to the shopkeeper, the store's name
+to a phone nobody verified. Both are cut short and stripped of hidden characters, links and phone
+numbers, so a text can only point at our own order link. Texts to the buyer's phone are capped per
+number per hour (`send_capped`); the shopkeeper's alerts go to the number they log in with and
+are bounded by the order limits instead, so no real order goes unannounced.
 """
+
+import re
 
 from django.conf import settings
 from django.urls import reverse
 
 from dukaan.accounts.services import alert_owner_of_changes
-from dukaan.catalog.rules import CURRENCIES
+from dukaan.catalog.rules import CONTROL_CHARACTERS, CURRENCIES, DIRECTION_CONTROLS
 from dukaan.catalog.services import PAYMENT_DETAILS_CHANGED
 from dukaan.events.consumers import Event, consumer
-from dukaan.infra.sms import get_sms_backend
+from dukaan.infra.sms import get_sms_backend, send_capped
 
 from .models import Order
 
@@ -22,6 +30,20 @@ BUYER_NEWS = {
     "order.delivered": "has been delivered. Thank you for shopping",
     "order.cancelled": "has been cancelled",
 }
+STORE_NAME_MAX, BUYER_NAME_MAX = 30, 24
+_LINK = re.compile(r"\S*(?:://|www\.|@)\S*", re.IGNORECASE)
+# A dot between letters makes a word a domain phones turn into a link ("evil.in"); a space breaks it.
+_DOMAIN_DOT = re.compile(r"(?<=\w)\.(?=[^\W\d_]{2})")
+_PHONE_NUMBER = re.compile(r"\+?\d(?:[\s().-]*\d){5,}")
+
+
+def _plain(text: str, limit: int) -> str:
+    """`text` on one line, without hidden characters, links or numbers long enough to call, at most
+    `limit` characters."""
+    text = DIRECTION_CONTROLS.sub("", CONTROL_CHARACTERS.sub(" ", text))
+    text = _DOMAIN_DOT.sub(". ", _PHONE_NUMBER.sub(" ", _LINK.sub(" ", text)))
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 @consumer("notifier", aggregatetypes={"order", "catalog"})
@@ -37,19 +59,23 @@ def notify(event: Event) -> None:
     store = order.store
     status_url = settings.SITE_URL + reverse("storefront:order", args=[store.slug, order.public_token])
     total = f"{CURRENCIES.get(order.currency, order.currency + ' ')}{order.total:,.2f}"
+    store_name = _plain(store.name, STORE_NAME_MAX) or "The shop"
     sms = get_sms_backend()
     if event.type == "order.placed":
+        buyer_name = _plain(order.buyer_name, BUYER_NAME_MAX) or "a buyer"
         sms.send(
             to=store.owner.phone,
-            text=f"New order #{order.number} on {store.name}: {total} from {order.buyer_name}. "
+            text=f"New order #{order.number} on {store_name}: {total} from {buyer_name}. "
             f"Open your Dukaan dashboard to accept it.",
         )
-        sms.send(
+        send_capped(
+            sms,
             to=order.buyer_phone,
-            text=f"{store.name} got your order #{order.number} ({total}). Track it: {status_url}",
+            text=f"{store_name} got your order #{order.number} ({total}). Track it: {status_url}",
         )
     else:
-        sms.send(
+        send_capped(
+            sms,
             to=order.buyer_phone,
-            text=f"Your order #{order.number} from {store.name} {BUYER_NEWS[event.type]}. {status_url}",
+            text=f"Your order #{order.number} from {store_name} {BUYER_NEWS[event.type]}. {status_url}",
         )

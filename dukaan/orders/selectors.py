@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 CENT = Decimal("0.01")
 # More lines than this is not a real cart; refusing keeps a quote and an order bounded.
 MAX_CART_LINES = 50
+GONE = "An item in your cart is no longer sold in this store. Remove it to continue."
 
 
 @dataclass
@@ -108,11 +109,9 @@ def price_lines(
     wanted: dict[tuple[int, int | None], int] = defaultdict(int)
     for line in lines:
         product = products.get(line.product_id) if _is_id(line.product_id) else None
-        if product is None:
-            problems.append("An item in your cart is no longer sold in this store. Remove it to continue.")
-            continue
-        if not product.is_active:
-            problems.append(f"{product.name} is no longer available. Remove it to continue.")
+        # A hidden product is answered like a missing one: its name is not the buyer's to see.
+        if product is None or not product.is_active:
+            problems.append(GONE)
             continue
         variants = {variant.pk: variant for variant in product.variants.all()}
         variant = None

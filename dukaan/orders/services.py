@@ -7,19 +7,24 @@ whose messages a buyer or merchant can act on; nothing is saved when one is rais
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from dukaan.accounts.services import LoginRefused, normalize_phone
 from dukaan.catalog.models import Product, ProductVariant, Store
+from dukaan.catalog.rules import validate_text
 from dukaan.events.outbox import emit
+from dukaan.infra.clients import count_request
 from dukaan.infra.metrics import ORDERS_PLACED
 
 from . import payments
@@ -34,6 +39,7 @@ CATALOG = "catalog"  # stock changes join the catalog topic, in order with the s
 PIN_CODE = re.compile(r"^[1-9][0-9]{5}$")
 NAME_MAX, ADDRESS_MIN, ADDRESS_MAX = 80, 10, 500
 KEY_MAX = 64
+HOUR = 3600
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,15 @@ class PricesChanged(CheckoutRefused):
         super().__init__(quote.price_changes)
 
 
+class OrderLimited(CheckoutRefused):
+    """Too many orders from one address, or one phone in one store, this hour; nothing was saved.
+    Trying again after `retry_after_seconds` works."""
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class IllegalTransition(Exception):
     """An order cannot move to the asked status from where it is; `message` says why."""
 
@@ -96,6 +111,12 @@ def _clean_buyer(buyer: Buyer) -> tuple[Buyer, list[str]]:
         problems.append("Enter your full address (house, street, area, city), so the seller can deliver.")
     elif len(address) > ADDRESS_MAX:
         problems.append(f"Your address can be at most {ADDRESS_MAX} characters.")
+    # The seller reads these on their dashboard and in texts: the catalog's rule on hidden characters.
+    for what, text in (("name", name), ("address", address)):
+        try:
+            validate_text(text)
+        except ValidationError as error:
+            problems.append(f"Your {what}: {error.messages[0]}")
     pin_code = str(buyer.pin_code or "").replace(" ", "")
     if not PIN_CODE.match(pin_code):
         problems.append("Enter your 6-digit PIN code, for example 560038.")
@@ -114,17 +135,51 @@ def _payment_problem(store: Store, payment_method: str) -> str | None:
     return "Choose how you will pay: cash on delivery, UPI or online payment."
 
 
+def _wait(seconds: int) -> str:
+    minutes = math.ceil(seconds / 60)
+    return "a minute" if minutes <= 1 else f"{minutes} minutes"
+
+
+def _refuse_if_over_limits(*, store: Store, phone: str, client: str | None) -> None:
+    """Count this order against the hourly limits of its address and of its phone in this store."""
+    if client:
+        wait = count_request("orders-address", client, settings.ORDER_MAX_PER_ADDRESS_PER_HOUR, window=HOUR)
+        if wait is not None:
+            raise OrderLimited(
+                "Too many orders have come from your network in the last hour. "
+                f"Please try again in {_wait(wait)}.",
+                retry_after_seconds=wait,
+            )
+    wait = count_request(
+        "orders-phone", f"{store.pk}:{phone}", settings.ORDER_MAX_PER_PHONE_PER_STORE_PER_HOUR, window=HOUR
+    )
+    if wait is not None:
+        raise OrderLimited(
+            f"You have placed several orders with this mobile number at {store.name} in the last hour. "
+            f"Please try again in {_wait(wait)}, or call the shop.",
+            retry_after_seconds=wait,
+        )
+
+
 def _order_by_key(store: Store, key: str) -> Order | None:
     return Order.objects.filter(store=store, idempotency_key=key).first()
 
 
 def place_order(
-    *, store: Store, lines: Sequence[CartLine], buyer: Buyer, payment_method: str, idempotency_key: str
+    *,
+    store: Store,
+    lines: Sequence[CartLine],
+    buyer: Buyer,
+    payment_method: str,
+    idempotency_key: str,
+    client: str | None = None,
 ) -> Order:
     """Place an order for `lines`, priced and stock-checked from the database, in one transaction.
 
     The same (store, idempotency_key) again returns the order already placed, also when two
     submits race: the unique constraint lets one insert win, and the loser finds the winner's order.
+    A new order counts against the hourly limits per buyer phone in the store and, when the caller
+    gives the buyer's `client` address (`infra.clients.client_address`), per address: OrderLimited.
     """
     key = idempotency_key.strip() if isinstance(idempotency_key, str) else ""
     if not key or len(key) > KEY_MAX:
@@ -141,6 +196,7 @@ def place_order(
         problems.append(payment_problem)
     if problems:
         raise CheckoutRefused(problems)
+    _refuse_if_over_limits(store=store, phone=clean_buyer.phone, client=client)
     try:
         with transaction.atomic():
             return _place(store=store, lines=lines, buyer=clean_buyer, payment_method=payment_method, key=key)

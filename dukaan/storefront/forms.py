@@ -6,6 +6,7 @@ import uuid
 from django import forms
 
 from dukaan.accounts.services import LoginRefused, normalize_phone
+from dukaan.catalog.rules import validate_text
 
 PIN_CODE = re.compile(r"^[1-9][0-9]{5}$")
 IDEMPOTENCY_KEY = re.compile(r"^[0-9a-f]{32}$")
@@ -46,7 +47,7 @@ def new_idempotency_key() -> str:
 
 
 class CheckoutForm(forms.Form):
-    name = forms.CharField(label="Your name", max_length=80)
+    name = forms.CharField(label="Your name", max_length=80, validators=[validate_text])
     phone = forms.CharField(
         label="Mobile number",
         max_length=32,
@@ -57,6 +58,7 @@ class CheckoutForm(forms.Form):
         label="Delivery address",
         min_length=10,
         max_length=500,
+        validators=[validate_text],
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
         help_text="House, street, area and city.",
     )

@@ -20,6 +20,7 @@ from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.crypto import salted_hmac
 from django.utils.text import Truncator
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
@@ -27,11 +28,13 @@ from django.views.decorators.http import require_POST
 
 from dukaan.catalog.models import Store
 from dukaan.catalog.templatetags.money import money
+from dukaan.infra.clients import client_address
 from dukaan.orders.payments import get_gateway, upi_link
 from dukaan.orders.selectors import order_for_buyer, quote_cart
 from dukaan.orders.services import (
     Buyer,
     CheckoutRefused,
+    OrderLimited,
     PaymentUnavailable,
     PricesChanged,
     place_order,
@@ -538,6 +541,14 @@ def _prices_changed_notice(price_changes: list[str]) -> str:
     return f"Prices changed: {changes}, please check and place the order again."
 
 
+def _session_key(request, form_key: str) -> str:
+    """The order's idempotency key: the form's key bound to this session, so another session that
+    submits the same form key places its own order instead of finding this buyer's."""
+    if request.session.session_key is None:
+        request.session.save()
+    return salted_hmac("checkout", f"{request.session.session_key}:{form_key}").hexdigest()[:32]
+
+
 @personal
 def checkout(request, slug: str):
     store = get_object_or_404(Store, slug=slug)
@@ -546,6 +557,7 @@ def checkout(request, slug: str):
     refused: list[str] = []
     notice = ""
     quote = None
+    retry_after = None
     if request.method == "POST":
         form = CheckoutForm(request.POST, store=store, online=online)
         # The first submit succeeded and emptied the cart: a second one is the same order.
@@ -568,12 +580,15 @@ def checkout(request, slug: str):
                         pin_code=data["pin_code"],
                     ),
                     payment_method=data["payment_method"],
-                    idempotency_key=data["idempotency_key"],
+                    idempotency_key=_session_key(request, data["idempotency_key"]),
+                    client=client_address(request),
                 )
             except PricesChanged as changed:
                 cart.remember_prices(changed.quote)
                 quote = changed.quote
                 notice = _prices_changed_notice(list(changed.quote.price_changes))
+            except OrderLimited as error:
+                refused, retry_after = list(error.messages), error.retry_after_seconds
             except CheckoutRefused as error:
                 refused = list(error.messages)
             else:
@@ -592,7 +607,7 @@ def checkout(request, slug: str):
             cart.remember_prices(quote)
             notice = _prices_changed_notice(list(quote.price_changes))
     lines = cart.lines()
-    return _render(
+    response = _render(
         request,
         "storefront/checkout.html",
         store=store,
@@ -605,6 +620,10 @@ def checkout(request, slug: str):
         refused=refused,
         problems=list(quote.problems) if quote else [],
     )
+    if retry_after is not None:
+        response.status_code = 429
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _after_placing(request, order):

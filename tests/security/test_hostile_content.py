@@ -20,7 +20,7 @@ from django.urls import reverse
 from dukaan.accounts.services import create_api_token
 from dukaan.catalog import services
 from dukaan.catalog.models import Product
-from tests.security.shop import buyer_pages, merchant_pages, open_shop, order_through_checkout
+from tests.security.shop import buyer_details, buyer_pages, merchant_pages, open_shop, order_through_checkout
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +31,7 @@ PAYLOADS = [
     "</title><script>alert(1)</script>",
     "javascript:alert(1)",
 ]
+BUYER_FIELDS = ("name", "phone", "address", "pin_code")
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "content", "srcset", "poster"}
 
 
@@ -241,3 +242,32 @@ def test_a_name_longer_than_allowed_gets_a_clear_error():
 
     assert "Ensure this value has at most 120 characters (it has 121)." in response.content.decode()
     assert Product.objects.get(pk=product.pk).name == "Block print kurta"
+
+
+@pytest.mark.parametrize("character", ["\u202e", "\u2066", "\u2069", "\x07"])
+@pytest.mark.parametrize("field", ["name", "address"])
+def test_buyer_details_with_hidden_characters_are_refused_at_checkout_and_in_the_api(field, character):
+    store, _category, product = open_shop()
+    value = {"name": "Meera Iyer", "address": "12, 3rd Cross, Indiranagar, Bengaluru"}[field]
+    value = value[:5] + character + value[5:]
+    named = f"(U+{ord(character):04X})"
+    buyer = Client()
+    buyer.post(reverse("storefront:cart_add", args=[store.slug]), {"product": product.pk, "quantity": 1})
+
+    page = buyer.post(reverse("storefront:checkout", args=[store.slug]), buyer_details(**{field: value}))
+    api = buyer.post(
+        f"/api/v1/stores/{store.slug}/orders",
+        json.dumps(
+            {
+                "lines": [{"product_id": product.pk, "quantity": 1, "seen_price": "549.00"}],
+                "buyer": {k: v for k, v in buyer_details(**{field: value}).items() if k in BUYER_FIELDS},
+                "payment_method": "cod",
+            }
+        ),
+        content_type="application/json",
+        headers={"Idempotency-Key": "hidden-characters"},
+    )
+
+    assert page.status_code == 200 and named in page.content.decode()
+    assert api.status_code == 422 and named in api.json()["detail"]
+    assert not store.orders.exists()

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from dukaan.api.models import IdempotencyRecord
 from dukaan.catalog import services as catalog
 from dukaan.events.local import run_pending
 from dukaan.orders.models import Order
@@ -242,3 +243,91 @@ def test_an_order_posted_to_the_old_slug_is_redirected_and_placed_once_at_the_ne
 def test_a_deleted_stores_slug_is_a_404(anon, store):
     store.owner.delete()
     problem(anon.get("/stores/asha-store"), 404)
+
+
+def test_a_quote_or_an_order_never_names_a_hidden_product(anon, store):
+    hidden = simple_product(store, name="Unreleased festive saree", is_active=False)
+    line = {"product_id": hidden.pk, "quantity": 1, "seen_price": "120.00"}
+    gone = "An item in your cart is no longer sold in this store. Remove it to continue."
+
+    quote = anon.post(f"/stores/{store.slug}/cart/quote", {"lines": [line]})
+    order = anon.post(
+        f"/stores/{store.slug}/orders",
+        {"lines": [line], "buyer": BUYER, "payment_method": "cod"},
+        headers={"Idempotency-Key": "k-hidden"},
+    )
+
+    assert quote.json()["problems"] == [gone] and problem(order, 422)["messages"] == [gone]
+    for response in (quote, order):
+        assert "festive" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "field, value, character",
+    [
+        ("name", "Ravi \u202eramuK", "U+202E"),
+        ("name", "Ravi \u2067Kumar\u2069", "U+2067"),
+        ("address", "14 MG Road\x07, Bengaluru", "U+0007"),
+    ],
+)
+def test_hidden_characters_in_the_buyers_details_are_refused_naming_them(
+    anon, store, field, value, character
+):
+    product = simple_product(store)
+    body = problem(
+        anon.post(
+            f"/stores/{store.slug}/orders",
+            _order_body(product, **{field: value}),
+            headers={"Idempotency-Key": "k-bidi"},
+        ),
+        422,
+    )
+    assert body["type"] == "/api/problems/checkout-refused"
+    assert f"({character})" in body["detail"]
+    assert not Order.objects.exists()
+
+
+def test_too_many_orders_from_one_address_are_a_429_with_retry_after(anon, store, settings):
+    settings.ORDER_MAX_PER_ADDRESS_PER_HOUR = 2
+    product = simple_product(store)
+    for number in range(2):
+        placed = anon.post(
+            f"/stores/{store.slug}/orders",
+            _order_body(product, phone=f"98123 000{number:02d}"),
+            headers={"Idempotency-Key": f"k-{number}"},
+        )
+        assert placed.status_code == 201, placed.content
+
+    limited = anon.post(
+        f"/stores/{store.slug}/orders",
+        _order_body(product, phone="98123 00099"),
+        headers={"Idempotency-Key": "k-9"},
+    )
+
+    body = problem(limited, 429)
+    assert body["type"] == "/api/problems/rate-limited"
+    assert "Too many orders have come from your network" in body["detail"]
+    assert 0 < int(limited["Retry-After"]) <= 3600
+    assert Order.objects.count() == 2
+    # A retry of an order already placed is still answered with it.
+    replay = anon.post(
+        f"/stores/{store.slug}/orders",
+        _order_body(product, phone="98123 00000"),
+        headers={"Idempotency-Key": "k-0"},
+    )
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+
+
+def test_too_many_orders_from_one_phone_in_a_store_are_a_429(anon, store, settings):
+    settings.ORDER_MAX_PER_PHONE_PER_STORE_PER_HOUR = 1
+    product = simple_product(store)
+    first = anon.post(f"/stores/{store.slug}/orders", _order_body(product), headers={"Idempotency-Key": "a"})
+    assert first.status_code == 201
+    limited = anon.post(
+        f"/stores/{store.slug}/orders", _order_body(product), headers={"Idempotency-Key": "b"}
+    )
+    assert "several orders with this mobile number" in problem(limited, 429)["detail"]
+    assert limited["Retry-After"].isdigit()
+    assert Order.objects.count() == 1
+    # The refusal kept no idempotency record: the same key places the order once the hour is over.
+    assert not IdempotencyRecord.objects.filter(key="b").exists()

@@ -20,6 +20,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 BUYERS = 20
 
 
+@pytest.fixture(autouse=True)
+def no_phone_limit(settings):
+    """The racing buyers share one phone number; the hourly order limits are tested in test_limits.py."""
+    settings.ORDER_MAX_PER_PHONE_PER_STORE_PER_HOUR = 0
+
+
 def assert_sold_exactly(store, results, stock_left, stock_at_start=5):
     orders = [result for result in results if isinstance(result, Order)]
     refused = [result for result in results if isinstance(result, CheckoutRefused)]

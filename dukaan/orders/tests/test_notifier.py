@@ -1,12 +1,14 @@
 """The notifier texts the shopkeeper and the buyer about orders, from the event log, once per event."""
 
 import pytest
+from prometheus_client import REGISTRY
 
 from dukaan.events.local import run_pending
 from dukaan.events.models import ConsumerOffset, DeadLetter
-from dukaan.orders.services import change_order_status
+from dukaan.orders.models import Order
+from dukaan.orders.services import Buyer, change_order_status
 
-from .conftest import line, order
+from .conftest import BUYER, line, make_product, order
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +47,63 @@ def test_an_sms_outage_dead_letters_after_retries_and_loses_no_order(product, se
     assert letter.type == "order.placed" and "SmsNotSent" in letter.error
     placed.refresh_from_db()
     assert placed.status == "placed"
+
+
+def _buyer_phone(number: int) -> Buyer:
+    return Buyer(**{**BUYER.__dict__, "phone": f"98123 002{number:02d}"})
+
+
+def test_a_number_typed_as_buyer_phone_gets_at_most_the_hourly_cap_of_texts(
+    store, other_store, settings, caplog
+):
+    settings.SMS_MAX_PER_PHONE_PER_HOUR = 3
+    over_cap = REGISTRY.get_sample_value("dukaan_sms_over_cap_total") or 0
+    shops = [make_product(store, "Brass lamp", "300.00"), make_product(other_store, "Clay pot", "90.00")]
+    for number in range(6):  # a spammer orders in two shops, always with the victim's number
+        product = shops[number % 2]
+        order(product.store, [line(product)], key=f"k{number}")
+
+    run_pending()
+
+    victim = [t for t in sms_lines(settings) if "to=+919812300001" in t]
+    assert len(victim) == 3
+    assert REGISTRY.get_sample_value("dukaan_sms_over_cap_total") == over_cap + 3
+    assert "SMS to ******0001 not sent: it had 3 messages this hour already" in caplog.text
+    assert not DeadLetter.objects.exists()
+
+
+def test_the_shopkeepers_new_order_alerts_are_not_capped(store, settings):
+    settings.SMS_MAX_PER_PHONE_PER_HOUR = 1
+    product = make_product(store, "Brass lamp", "300.00")
+    for number in range(4):
+        order(store, [line(product)], key=f"k{number}", buyer=_buyer_phone(number))
+
+    run_pending()
+
+    alerts = [t for t in sms_lines(settings) if f"to={store.owner.phone}" in t]
+    assert len(alerts) == 4 and all("New order #" in t for t in alerts)
+
+
+def test_texts_carry_other_peoples_words_short_and_without_links_numbers_or_hidden_characters(
+    store, settings
+):
+    store.name = "Asha visit evil.example.com or call 98765 43210 for a prize"
+    store.save(update_fields=["name"])
+    product = make_product(store, "Brass lamp", "300.00")
+    buyer = Buyer(**{**BUYER.__dict__, "name": "Free gift www.win.in call +91 99887 76655 now friends"})
+    placed = order(store, [line(product)], buyer=buyer)
+    # An order saved before hidden characters were refused still reaches the shopkeeper cleanly.
+    Order.objects.filter(pk=placed.pk).update(buyer_name=placed.buyer_name + "\u202e\x07")
+
+    run_pending()
+
+    texts = sms_lines(settings)
+    (to_shop,) = [t for t in texts if f"to={store.owner.phone}" in t]
+    (to_buyer,) = [t for t in texts if "to=+919812300001" in t]
+    for text in (to_shop, to_buyer):
+        for word in ("evil.example.com", "www.", "98765", "43210", "99887", "\u202e", "\x07", "prize"):
+            assert word not in text, (word, text)
+    shop_name = "Asha visit evil. example. com…"  # 30 characters, the domain broken up
+    assert f"New order #{placed.number} on {shop_name}: ₹300.00 from Free gift call now frie…. " in to_shop
+    assert to_buyer.split(" ", 2)[2].startswith(f"{shop_name} got your order #{placed.number} (₹300.00).")
+    assert to_buyer.endswith(f"Track it: {settings.SITE_URL}/s/{store.slug}/o/{placed.public_token}/")

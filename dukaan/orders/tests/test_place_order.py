@@ -202,7 +202,7 @@ def tampered_cart(case, store, other_store, product):
     "case, message",
     [
         ("another store's product", "no longer sold in this store"),
-        ("hidden product", "Old stock is no longer available"),
+        ("hidden product", "no longer sold in this store"),
         ("deleted product", "no longer sold in this store"),
         ("variant of another product", "option you chose of Cotton kurta is no longer available"),
         ("variant of a product without variants", "option you chose of Brass lamp"),
@@ -223,6 +223,7 @@ def test_a_tampered_cart_is_refused_and_changes_nothing(store, other_store, prod
     with pytest.raises(CheckoutRefused) as refused:
         order(store, lines)
     assert message in str(refused.value)
+    assert "Old stock" not in str(refused.value)  # a hidden product is never named
     assert not isinstance(refused.value, PricesChanged)
     assert not Order.objects.exists() and not OrderLine.objects.exists()
     assert dict(Product.objects.values_list("pk", "stock")) == stock
@@ -254,6 +255,10 @@ def test_every_problem_in_the_cart_is_named_at_once(store, product):
         ({"name": "R" * 81}, "at most 80 characters"),
         ({"address": "MG Road"}, "full address"),
         ({"address": "x" * 501}, "at most 500 characters"),
+        ({"name": "Ravi \u202eramuK"}, "Your name: Remove the hidden direction character (U+202E)"),
+        ({"name": "Ravi \u2066Kumar\u2069"}, "hidden direction character (U+2066)"),
+        ({"address": "14 MG Road\u2069, Bengaluru"}, "Your address: Remove the hidden direction character"),
+        ({"address": "14 MG Road\x07, Bengaluru"}, "invisible control character (U+0007)"),
     ],
 )
 def test_a_bad_buyer_detail_is_refused_with_what_to_fix(store, product, changes, message):

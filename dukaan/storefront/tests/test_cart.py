@@ -272,7 +272,7 @@ def test_cart_page_tells_of_a_price_change_once_and_orders_at_the_new_price(clie
     assert cart_of(client, store) == {f"{simple_product.pk}:0": (1, Decimal("275.00"))}
 
 
-def test_cart_page_names_a_product_gone_from_the_store_and_offers_to_remove_it(
+def test_cart_page_names_a_product_gone_from_the_store_as_the_buyer_saw_it_and_offers_to_remove_it(
     client, store, product, simple_product
 ):
     medium = product.variants.first()
@@ -282,8 +282,9 @@ def test_cart_page_names_a_product_gone_from_the_store_and_offers_to_remove_it(
 
     page = html.unescape(client.get(reverse("storefront:cart", args=[store.slug])).content.decode())
 
-    assert "Cotton kurta is no longer available. Remove it to continue." in page
-    assert "Cotton kurta (M) is no longer available." in page  # on its own line, beside its Remove button
+    assert "An item in your cart is no longer sold in this store. Remove it to continue." in page
+    # Named on its own line, beside its Remove button, as the cart kept it when the buyer added it.
+    assert "Cotton kurta (M) is no longer available." in page
     assert f'name="line" value="{product.pk}:{medium.pk}">Remove</button>' in page
     assert '<p class="total"><span>Total</span><span>₹250</span></p>' in page
 

@@ -5,13 +5,14 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from dukaan.catalog import services
 from dukaan.orders.models import Order, Payment
 from dukaan.storefront.cart import MAX_LINES, Cart
 
-from .conftest import add_to_cart, page_weight
+from .conftest import add_to_cart, page_weight, set_cart
 
 pytestmark = pytest.mark.django_db
 
@@ -143,17 +144,22 @@ def test_a_double_submit_with_the_same_key_makes_one_order(client, store, simple
     assert simple_product.stock == 2
 
 
-def test_a_retry_with_the_same_key_from_a_fresh_session_finds_the_same_order(
+def test_another_session_reusing_a_checkout_key_places_its_own_order_never_sees_the_first(
     client, store, simple_product, buyer_form
 ):
     add_to_cart(client, simple_product)
     first = submit(client, store, buyer_form)
-    client.cookies.clear()  # the retry arrives without the first submit's session, e.g. from another tab
-    add_to_cart(client, simple_product)
+    stranger = Client()  # another browser that learnt the first buyer's form key
+    add_to_cart(stranger, simple_product)
 
-    retry = submit(client, store, buyer_form)
+    second = submit(stranger, store, buyer_form, name="Someone Else", phone="98123 45688")
 
-    assert Order.objects.count() == 1 and retry.url == first.url
+    assert second.status_code == 302 and second.url != first.url
+    assert Order.objects.count() == 2
+    theirs = Order.objects.get(public_token=order_token(second))
+    assert theirs.buyer_name == "Someone Else"
+    # The first buyer submitting their form again still finds their own order.
+    assert submit(client, store, buyer_form).url == first.url
 
 
 def test_changed_prices_are_shown_and_ordering_again_takes_them(client, store, simple_product, buyer_form):
@@ -245,7 +251,7 @@ def test_a_product_sold_out_since_it_was_added_is_named_and_nothing_is_ordered(
     assert len(Cart(client.session, store.pk).lines()) == 1
 
 
-def test_a_product_hidden_since_it_was_added_is_named_and_nothing_is_ordered(
+def test_a_product_hidden_since_it_was_added_is_refused_and_nothing_is_ordered(
     client, store, simple_product, buyer_form
 ):
     add_to_cart(client, simple_product)
@@ -254,7 +260,76 @@ def test_a_product_hidden_since_it_was_added_is_named_and_nothing_is_ordered(
     response = submit(client, store, buyer_form)
 
     assert not Order.objects.exists()
-    assert "Steel tiffin is no longer available. Remove it to continue." in text(response)
+    page = text(response)
+    assert "An item in your cart is no longer sold in this store. Remove it to continue." in page
+    assert "Steel tiffin is no longer available." in page  # the name the buyer saw when adding it
+
+
+def test_a_hidden_product_the_buyer_never_saw_is_never_named(client, store, buyer_form):
+    secret = services.create_product(
+        store=store, name="Unreleased festive saree", price=Decimal("900.00"), is_active=False
+    )
+    set_cart(client, store.pk, {f"{secret.pk}:0": [1, "900.00", ""]})  # a cart line without its name
+
+    pages = [text(client.get(reverse("storefront:cart", args=[store.slug])))]
+    pages.append(text(client.get(checkout_url(store))))
+    pages.append(text(submit(client, store, buyer_form)))
+
+    assert not Order.objects.exists()
+    for page in pages:
+        assert "no longer" in page and "festive" not in page
+
+
+@pytest.mark.parametrize(
+    "field, value, character",
+    [
+        ("name", "Meera \u202eIyer", "U+202E"),
+        ("name", "Meera \u2066Iyer\u2069", "U+2066"),
+        ("address", "12, 3rd Cross\u2069, Indiranagar, Bengaluru", "U+2069"),
+        ("address", "12, 3rd Cross\x07, Indiranagar, Bengaluru", "U+0007"),
+    ],
+)
+def test_hidden_characters_in_name_or_address_are_refused_naming_the_character(
+    client, store, simple_product, buyer_form, field, value, character
+):
+    add_to_cart(client, simple_product)
+
+    response = submit(client, store, buyer_form, **{field: value})
+
+    assert response.status_code == 200 and not Order.objects.exists()
+    assert f"({character})" in text(response) and "Retyping the text" in text(response)
+    assert len(Cart(client.session, store.pk).lines()) == 1
+
+
+def test_too_many_orders_from_one_phone_are_refused_on_the_form_and_the_cart_is_kept(
+    client, store, simple_product, buyer_form, settings
+):
+    settings.ORDER_MAX_PER_PHONE_PER_STORE_PER_HOUR = 1
+    add_to_cart(client, simple_product)
+    assert submit(client, store, buyer_form).status_code == 302
+    add_to_cart(client, simple_product)
+
+    response = submit(client, store, buyer_form, idempotency_key="f" * 32)
+
+    assert response.status_code == 429 and 0 < int(response["Retry-After"]) <= 3600
+    page = text(response)
+    assert "You have placed several orders with this mobile number" in page
+    assert "Please try again in" in page and 'value="Meera Iyer"' in page  # the details stay filled in
+    assert Order.objects.count() == 1
+    assert len(Cart(client.session, store.pk).lines()) == 1
+
+
+def test_too_many_orders_from_one_address_are_refused_whatever_the_phone(
+    client, store, simple_product, buyer_form, settings
+):
+    settings.ORDER_MAX_PER_ADDRESS_PER_HOUR = 2
+    for number in range(3):
+        buyer = Client()
+        add_to_cart(buyer, simple_product)
+        response = submit(buyer, store, buyer_form, phone=f"98123 456{number:02d}")
+
+    assert response.status_code == 429 and "Too many orders have come from your network" in text(response)
+    assert Order.objects.count() == 2
 
 
 def test_checkout_page_of_a_full_cart_weighs_under_50_kb(client, store, buyer_form):
