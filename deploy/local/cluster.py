@@ -212,12 +212,8 @@ class Cluster:
             + " default region_r1;",
             "STOREFRONT_SPLIT": share,
         }
-        # Like the nginx image's envsubst: ${NAME} of the names given, nothing else ($host stays).
-        text = re.sub(r"\$\{(\w+)\}", lambda found: values[found.group(1)], NGINX_TEMPLATE.read_text())
-        user = "user root;" if os.geteuid() == 0 else ""
-        main = NGINX_MAIN.read_text().replace("@USER@", user).replace("@DIR@", str(folder))
         changed = False
-        for name, wanted in (("cluster.conf", text), ("nginx.conf", main)):
+        for name, wanted in (("cluster.conf", nginx_config(values)), ("nginx.conf", nginx_main(folder))):
             if not (folder / name).exists() or (folder / name).read_text() != wanted:
                 (folder / name).write_text(wanted)
                 changed = True
@@ -234,6 +230,18 @@ class Cluster:
     def save(self) -> None:
         self.data.mkdir(parents=True, exist_ok=True)
         write_json(self.config_file, self.config)
+
+
+def nginx_config(values: dict[str, str]) -> str:
+    """cluster.conf.template filled like the nginx image's envsubst: ${NAME} of the names given, nothing
+    else ($host stays)."""
+    return re.sub(r"\$\{(\w+)\}", lambda found: values[found.group(1)], NGINX_TEMPLATE.read_text())
+
+
+def nginx_main(folder: Path) -> str:
+    """cluster-main.conf for an nginx whose state (PID, logs, temp files, cluster.conf) is in `folder`."""
+    user = "user root;" if os.geteuid() == 0 else ""
+    return NGINX_MAIN.read_text().replace("@USER@", user).replace("@DIR@", str(folder))
 
 
 def region_upstreams(edges: dict[str, int], storefronts: dict[str, int]) -> str:
@@ -271,6 +279,9 @@ def app_env(cluster: Cluster, servers: dict[str, dict], kafka: dict, edge: str) 
         "DUKAAN_DEBUG": "false",
         "DUKAAN_SECRET_KEY": secret_file.read_text().strip(),
         "DUKAAN_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # Every proxy here (nginx, each region's Varnish) reaches the app from 127.0.0.1 and appends
+        # the address it saw to X-Forwarded-For: per-client limits count the client, not the proxy.
+        "DUKAAN_TRUSTED_PROXIES": "127.0.0.1",
         "DUKAAN_SECURE_COOKIES": "false",  # plain http on loopback
         "DUKAAN_SITE_URL": site,
         "DUKAAN_VAR_DIR": str(cluster.data / "app"),

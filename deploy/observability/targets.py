@@ -4,8 +4,8 @@
 
 Every process of ours that serves /metrics becomes one target with the labels `job` (web, storefront,
 worker-<group>), `instance` (the component's name in `dukaan cluster status`) and `region` (r1 for the
-main region, rN for an edge region). nginx is left out: it answers /metrics by passing it to one web
-process, which is scraped directly. Prometheus rereads the file when it changes, so writing it again
+main region, rN for an edge region). nginx is left out: it answers /metrics with 404, since Prometheus
+scrapes every process directly. Prometheus rereads the file when it changes, so writing it again
 after `dukaan cluster up` moves a process is enough. Standard library only.
 """
 

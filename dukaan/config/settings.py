@@ -77,7 +77,8 @@ DEFAULT_EXCEPTION_REPORTER = "dukaan.infra.errors.ExceptionReporter"
 X_FRAME_OPTIONS = "DENY"
 # The proxies in front of the web processes (addresses or networks): a request from one of them is
 # counted against the client it names in X-Forwarded-For, for every per-client limit
-# (dukaan/infra/clients.py). A header from anyone else is ignored. Empty: no proxy (a laptop).
+# (dukaan/infra/clients.py). A header from anyone else is ignored. Empty: no proxy (a laptop); staging
+# and production behind a load balancer refuse to start without it (see _environment_problems).
 TRUSTED_PROXIES = env_list("DUKAAN_TRUSTED_PROXIES")
 for _proxy in TRUSTED_PROXIES:
     try:
@@ -596,6 +597,13 @@ def _environment_problems() -> list[str]:
             problems.append("DUKAAN_ALLOWED_HOSTS: set the host names this serves, e.g. shop.example.com.")
         if PAYMENT_GATEWAY and PAYMENT_WEBHOOK_SECRET == "dev-only-webhook-secret":
             problems.append("PAYMENT_WEBHOOK_SECRET: set the provider's webhook secret (not the dev one).")
+        # Behind a load balancer (DUKAAN_BEHIND_TLS_PROXY) without this, every client would count as the
+        # proxy: one client's few requests would use up every merchant's login codes.
+        if "SECURE_PROXY_SSL_HEADER" in globals() and not TRUSTED_PROXIES:
+            problems.append(
+                "DUKAAN_TRUSTED_PROXIES: set the addresses of the proxies in front (load balancer, "
+                "ingress, edge cache), e.g. 10.0.0.0/8; with no proxy, set DUKAAN_BEHIND_TLS_PROXY=false."
+            )
     if DUKAAN_ENV == "production":
         if DEBUG:
             problems.append("DUKAAN_DEBUG: unset it; debug pages show settings and code to anyone.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -184,6 +184,10 @@ class MetricsMiddleware:
 
 
 def metrics(request) -> HttpResponse:
-    """Prometheus's scrape target. Keep it off the internet: nginx answers /metrics only on loopback."""
+    """Prometheus's scrape target, for Prometheus only: it scrapes each process directly, never through
+    a proxy. Every shipped edge refuses /metrics; should one let it through anyway, the request carries
+    the proxy's X-Forwarded-For (from a listed proxy or not) and is answered as if there were none."""
+    if "HTTP_X_FORWARDED_FOR" in request.META or "HTTP_FORWARDED" in request.META:
+        raise Http404
     body = generate_latest(REGISTRY) + generate_latest(DATABASE_REGISTRY)
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

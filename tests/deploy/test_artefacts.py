@@ -12,12 +12,14 @@ import ast
 import fnmatch
 import importlib
 import importlib.util
+import ipaddress
 import json
 import os
 import re
 import shlex
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
 from functools import cache
@@ -650,6 +652,135 @@ def test_compose_file_follows_the_compose_specification():
     broken = json.loads(json.dumps(compose()))
     broken["services"]["web"]["depends_on"]["migrate"]["condition"] = "service_finished"
     assert list(validator.iter_errors(broken)), "the schema must catch a bad depends_on condition"
+
+
+# --- 6b. behind the proxies: client addresses and /metrics -----------------------------------------
+
+DEPLOYED_SETTINGS = """
+import json
+import dukaan.config.settings as s
+print(json.dumps(s.TRUSTED_PROXIES))
+"""
+
+
+def nginx_locations(config: str) -> dict[str, str]:
+    """{location's match: its body} of an nginx config (bodies hold no nested braces here)."""
+    return {match.strip(): body for match, body in re.findall(r"location\s+([^{]+)\{([^{}]*)\}", config)}
+
+
+def passes_client_address(config: str) -> bool:
+    """Every location that proxies appends the client to X-Forwarded-For: itself, or by inheriting it
+    from the server, which nginx does only for a location that sets no proxy_set_header of its own."""
+    config = config.replace("$$", "$")  # compose.yaml escapes nginx's variables
+    line = "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;"
+    inherited = line in re.sub(r"location\s+[^{]+\{[^{}]*\}", "", config)
+    proxying = [body for body in nginx_locations(config).values() if "proxy_pass" in body]
+    return bool(proxying) and all(
+        line in body or (inherited and "proxy_set_header" not in body) for body in proxying
+    )
+
+
+def deployed_settings(tmp_path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {"PATH": os.environ["PATH"], "DUKAAN_VAR_DIR": str(tmp_path), **env}
+    return subprocess.run(
+        [sys.executable, "-c", DEPLOYED_SETTINGS], env=clean, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_compose_trusts_exactly_its_proxies_at_fixed_addresses(tmp_path):
+    services = compose()["services"]
+    proxies = {
+        name: services[name]["networks"]["default"]["ipv4_address"]
+        for name in ("nginx", "varnish", "storefront-lb")
+    }
+    trusted = env_of(services["web"])["DUKAAN_TRUSTED_PROXIES"].split(",")
+    assert sorted(trusted) == sorted(proxies.values())
+    for name in app_services():
+        assert env_of(services[name])["DUKAAN_TRUSTED_PROXIES"] == ",".join(trusted), name
+    network = compose()["networks"]["default"]["ipam"]["config"][0]
+    subnet, others = ipaddress.ip_network(network["subnet"]), ipaddress.ip_network(network["ip_range"])
+    for name, address in proxies.items():
+        # In the network, and out of the range Docker hands to every other container (and its gateway).
+        assert ipaddress.ip_address(address) in subnet and ipaddress.ip_address(address) not in others, name
+        assert address != str(next(subnet.hosts())), f"{name} must not be the gateway"
+    assert passes_client_address(NGINX_TEMPLATE.read_text())
+    assert passes_client_address(compose()["configs"]["storefront-lb"]["content"])
+    result = deployed_settings(tmp_path, {**env_of(services["web"]), "DUKAAN_ENV": "production"})
+    assert "DUKAAN_TRUSTED_PROXIES" not in result.stderr
+
+
+def test_kubernetes_trusts_the_pod_network_and_says_to_set_it():
+    config = env_file(K8S_BASE / "config.env")
+    networks = [ipaddress.ip_network(entry) for entry in config["DUKAAN_TRUSTED_PROXIES"].split(",")]
+    assert networks and all(network.is_private for network in networks)
+    text = (K8S_BASE / "config.env").read_text()
+    assert "pod CIDR" in text, "config.env must say what to set DUKAAN_TRUSTED_PROXIES to on a real cluster"
+    # The edge's PURGE allow-list is the same pod network (the cache worker purges from there).
+    edge = next(c for c in containers_of(k8s_documents(K8S_BASE)) if c["image"].startswith("varnish:"))
+    for network in networks:
+        assert f'"{network.network_address}"/{network.prefixlen};' in edge["args"][0]
+
+
+def test_the_local_cluster_trusts_its_proxies_on_loopback_and_its_settings_load(tmp_path):
+    cluster = load_deploy_script("cluster")
+    running = cluster.Cluster(tmp_path)
+    running.config = {"ports": {"nginx": 8080}}
+    servers = {
+        "postgres": {
+            "pgbouncer": {"url": "postgres://u:p@127.0.0.1:6432/d"},
+            "replicas": [{"url": "postgres://u:p@127.0.0.1:5433/d"}],
+        },
+        "redis": {"url": "redis://127.0.0.1:6379/0"},
+        "s3": {
+            "url": "s3://media?endpoint=http://127.0.0.1:9000",
+            "access_key_id": "k",
+            "secret_access_key": "s",
+        },
+        "elasticsearch": {"url": "http://127.0.0.1:9200"},
+        "sms gateway": {"url": "http://127.0.0.1:9999/send", "token": "t"},
+    }
+    env = cluster.app_env(running, servers, {"bootstrap_servers": "127.0.0.1:9092"}, "http://127.0.0.1:6081")
+
+    assert env["DUKAAN_TRUSTED_PROXIES"] == "127.0.0.1"
+    result = deployed_settings(tmp_path, env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == ["127.0.0.1"]
+
+
+def test_every_shipped_edge_refuses_metrics():
+    # The cluster's nginx, which compose.yaml runs too (test_nginx_gets_every_placeholder_of_the_template).
+    assert nginx_locations(NGINX_TEMPLATE.read_text())["= /metrics"].split() == ["return", "404;"]
+    assert resolve("/metrics").url_name == "metrics"  # the path Prometheus scrapes
+    ingresses = [d for d in k8s_documents(K8S_BASE) if d["kind"] == "Ingress"]
+    hosts = {rule["host"] for ingress in ingresses for rule in ingress["spec"]["rules"]}
+    blocked = [
+        ingress
+        for ingress in ingresses
+        if ingress["metadata"]["annotations"].get("nginx.ingress.kubernetes.io/whitelist-source-range")
+        == "127.0.0.1/32"
+    ]
+    assert len(blocked) == 1
+    assert {rule["host"] for rule in blocked[0]["spec"]["rules"]} == hosts
+    paths = [path for rule in blocked[0]["spec"]["rules"] for path in rule["http"]["paths"]]
+    assert [(path["path"], path["pathType"]) for path in paths] == [("/metrics", "Exact")]
+    for ingress in ingresses:
+        if ingress is not blocked[0]:
+            for rule in ingress["spec"]["rules"]:
+                exact = [p["path"] for p in rule["http"]["paths"] if p["pathType"] == "Exact"]
+                assert "/metrics" not in exact, ingress["metadata"]["name"]
+
+
+@pytest.mark.parametrize("environment", list(OVERLAYS))
+def test_overlays_keep_metrics_refused_on_their_own_host(kustomize, environment):
+    built = by_kind_and_name(kustomize_build(kustomize, OVERLAYS[environment]))
+    hosts = {
+        name: {rule["host"] for rule in document["spec"]["rules"]}
+        for (kind, name), document in built.items()
+        if kind == "Ingress"
+    }
+    assert hosts["dukaan-metrics"] == hosts["dukaan"]
+    config = next(document for (kind, _), document in built.items() if kind == "ConfigMap")
+    assert config["data"]["DUKAAN_TRUSTED_PROXIES"]
 
 
 # --- 7. Dockerfile ---------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ PRODUCTION = {
     "STORAGE_URL": "s3://dukaan-media",
     "SMS_BACKEND": "http",
     "SMS_HTTP_URL": "https://sms.example.com/send",
+    "DUKAAN_TRUSTED_PROXIES": "10.0.0.0/8",
     "DJANGO_SETTINGS_MODULE": "dukaan.config.settings",
 }
 
@@ -67,7 +68,14 @@ print(json.dumps([s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SEC
     "environment, expected",
     [
         ({"DUKAAN_ENV": "production"}, [True, True, True]),
-        ({"DUKAAN_ENV": "staging", "DUKAAN_ALLOWED_HOSTS": "127.0.0.1"}, [False, False, False]),
+        (
+            {
+                "DUKAAN_ENV": "staging",
+                "DUKAAN_ALLOWED_HOSTS": "127.0.0.1",
+                "DUKAAN_TRUSTED_PROXIES": "127.0.0.1",
+            },
+            [False, False, False],
+        ),
         ({}, [False, False, False]),
     ],
 )

@@ -27,6 +27,7 @@ PRODUCTION = {
     "CACHE_URL": "redis://10.0.0.6:6379/0",
     "STORAGE_URL": "file:///srv/dukaan-media",
     "SMS_BACKEND": "http",
+    "DUKAAN_TRUSTED_PROXIES": "10.0.0.0/8",
 }
 
 
@@ -139,6 +140,7 @@ def test_staging_needs_a_secret_key_and_hosts_but_may_run_on_the_embedded_defaul
         "DUKAAN_ENV": "staging",
         "DUKAAN_SECRET_KEY": GOOD_SECRET,
         "DUKAAN_ALLOWED_HOSTS": "staging.test",
+        "DUKAAN_TRUSTED_PROXIES": "127.0.0.1",
     }
     settings = loaded(load_settings(tmp_path, **staging))
     assert settings["debug"] is False
@@ -147,11 +149,31 @@ def test_staging_needs_a_secret_key_and_hosts_but_may_run_on_the_embedded_defaul
 
 
 def test_a_staging_run_on_plain_http_can_turn_secure_cookies_off(tmp_path):
-    staging = {"DUKAAN_ENV": "staging", "DUKAAN_SECRET_KEY": GOOD_SECRET, "DUKAAN_ALLOWED_HOSTS": "localhost"}
+    staging = {
+        "DUKAAN_ENV": "staging",
+        "DUKAAN_SECRET_KEY": GOOD_SECRET,
+        "DUKAAN_ALLOWED_HOSTS": "localhost",
+        "DUKAAN_TRUSTED_PROXIES": "127.0.0.1",
+    }
 
     settings = loaded(load_settings(tmp_path, **staging, DUKAAN_SECURE_COOKIES="false"))
 
     assert settings["secure_cookies"] == [False, False]
+
+
+@pytest.mark.parametrize("environment", ["staging", "production"])
+def test_deployed_behind_a_load_balancer_without_trusted_proxies_is_refused(tmp_path, environment):
+    deployed = {**PRODUCTION, "DUKAAN_ENV": environment}
+    del deployed["DUKAAN_TRUSTED_PROXIES"]
+
+    message = refusal(load_settings(tmp_path, **deployed))
+
+    assert message.count("\n- ") == 1
+    assert "\n- DUKAAN_TRUSTED_PROXIES: set the addresses of the proxies in front" in message
+    assert "DUKAAN_BEHIND_TLS_PROXY=false" in message
+    # No proxy in front, said so: nothing to trust, and every client is counted by its own address.
+    alone = loaded(load_settings(tmp_path, **deployed, DUKAAN_BEHIND_TLS_PROXY="false"))
+    assert alone["proxy_ssl_header"] is None
 
 
 def test_an_unknown_environment_is_refused_naming_the_known_ones(tmp_path):

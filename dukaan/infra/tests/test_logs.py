@@ -241,6 +241,7 @@ PRODUCTION = {
     "CACHE_URL": "redis://10.0.0.6:6379/0",
     "STORAGE_URL": "file:///srv/dukaan-media",
     "SMS_BACKEND": "http",
+    "DUKAAN_TRUSTED_PROXIES": "10.0.0.0/8",
 }
 
 

@@ -116,3 +116,24 @@ def test_each_replication_slot_shows_the_wal_it_keeps(client, db):
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_drop_replication_slot('metrics_test_slot')")
+
+
+@pytest.mark.parametrize(
+    "proxy, header",
+    [
+        ("127.0.0.1", {"HTTP_X_FORWARDED_FOR": "198.51.100.7"}),  # through a trusted proxy
+        ("203.0.113.9", {"HTTP_X_FORWARDED_FOR": "198.51.100.7"}),  # through a proxy nobody listed
+        ("127.0.0.1", {"HTTP_FORWARDED": "for=198.51.100.7"}),
+    ],
+)
+def test_metrics_are_not_found_through_a_proxy_even_if_the_edge_lets_them_through(
+    client, settings, proxy, header
+):
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+
+    answer = client.get("/metrics", REMOTE_ADDR=proxy, **header)
+
+    assert answer.status_code == 404
+    assert b"dukaan_http_requests" not in answer.content
+    # Prometheus, scraping the process directly, still gets them.
+    assert "dukaan_http_requests_total" in scraped(client)
