@@ -1,5 +1,6 @@
 """Fixtures shared by the apps' tests: merchants, their stores, and image uploads."""
 
+import asyncio
 import io
 import time
 from collections import Counter
@@ -19,6 +20,28 @@ def png_upload(
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, format="PNG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def asgi_get(app, path: str) -> tuple[int, dict[str, str]]:
+    """One GET through an ASGI app's HTTP handler, in this thread: the status and the headers."""
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "query_string": b"",
+        "headers": [(b"host", b"localhost")],
+        "http_version": "1.1",
+    }
+    asyncio.run(app._http(scope, receive, send))
+    return sent[0]["status"], {name.decode(): value.decode() for name, value in sent[0]["headers"]}
 
 
 def make_store(phone: str, slug: str):

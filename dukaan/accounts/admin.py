@@ -53,8 +53,22 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ("-date_joined",)
 
 
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Staff look; changes go through the services (codes at login, tokens in the dashboard, store settings
+    through catalog.services.update_store, which writes the audit entry and alerts the owner)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(LoginCode)
-class LoginCodeAdmin(admin.ModelAdmin):
+class LoginCodeAdmin(_ReadOnlyAdmin):
     """For answering "I never got my code": when codes were asked for, from where, and what became of them."""
 
     list_display = ("phone", "ip", "created_at", "expires_at", "failed_attempts", "used_at")
@@ -65,29 +79,6 @@ class LoginCodeAdmin(admin.ModelAdmin):
     # The hash is left out: it is useless to read and should not be copied around.
     fields = ("phone", "ip", "created_at", "expires_at", "failed_attempts", "used_at")
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    """Staff look; changes go through the services (tokens in the dashboard, store settings through
-    catalog.services.update_store, which writes the audit entry and alerts the owner)."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ApiToken)

@@ -1,7 +1,6 @@
 """Browser protections on every answer: CSP, Permissions-Policy, nosniff, Referrer-Policy, COOP, framing,
 and the cookies' flags; the storefront service replays them from memory too."""
 
-import asyncio
 import re
 
 import pytest
@@ -9,7 +8,7 @@ from django.core.cache import caches
 from django.test import Client
 
 from dukaan.catalog import services
-from dukaan.conftest import png_upload
+from dukaan.conftest import asgi_get, png_upload
 from dukaan.infra.security import PERMISSIONS_POLICY, content_security_policy, source_hash
 
 pytestmark = pytest.mark.django_db
@@ -137,28 +136,8 @@ def test_the_storefront_service_replays_the_headers_from_memory(transactional_db
     app = StorefrontApp()
     app.pages.forget_all(subscribed=True)  # as when the invalidation feed is up
 
-    async def get(path: str) -> dict:
-        sent = []
-
-        async def send(message):
-            sent.append(message)
-
-        async def receive():
-            return {"type": "http.request", "body": b""}
-
-        scope = {
-            "type": "http",
-            "method": "GET",
-            "path": path,
-            "query_string": b"",
-            "headers": [(b"host", b"localhost")],
-            "http_version": "1.1",
-        }
-        await app._http(scope, receive, send)
-        return {name.decode(): value.decode() for name, value in sent[0]["headers"]}
-
-    rendered = asyncio.run(get(f"/s/{store.slug}/"))
-    from_memory = asyncio.run(get(f"/s/{store.slug}/"))
+    rendered = asgi_get(app, f"/s/{store.slug}/")[1]
+    from_memory = asgi_get(app, f"/s/{store.slug}/")[1]
 
     assert app.counters.page_hits == 1
     for headers in (rendered, from_memory):

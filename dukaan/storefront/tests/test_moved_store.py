@@ -2,12 +2,11 @@
 from the monolith's views and through the storefront service, moves permanently to the same address
 under the store's current slug, so old links and printed QR codes keep reaching the store."""
 
-import asyncio
-
 import pytest
 from django.urls import reverse
 
 from dukaan.catalog import services
+from dukaan.conftest import asgi_get
 from dukaan.orders.models import Order
 from dukaan.storefront.cart import Cart
 
@@ -118,29 +117,8 @@ def test_the_storefront_service_redirects_an_old_slug_and_keeps_no_copy(transact
     app = StorefrontApp()
     app.pages.forget_all(subscribed=True)  # as when the invalidation feed is up
 
-    async def get(path: str) -> tuple[int, dict]:
-        sent = []
-
-        async def send(message):
-            sent.append(message)
-
-        async def receive():
-            return {"type": "http.request", "body": b""}
-
-        scope = {
-            "type": "http",
-            "method": "GET",
-            "path": path,
-            "query_string": b"",
-            "headers": [(b"host", b"localhost")],
-            "http_version": "1.1",
-        }
-        await app._http(scope, receive, send)
-        headers = {name.decode(): value.decode() for name, value in sent[0]["headers"]}
-        return sent[0]["status"], headers
-
     for _ in range(2):
-        status, headers = asyncio.run(get(client_page))
+        status, headers = asgi_get(app, client_page)
         assert (status, headers["location"]) == (301, "/s/asha-kurtas/")
     assert app.counters.page_hits == 0 and not app.pages.pages
-    assert asyncio.run(get("/s/asha-kurtas/"))[0] == 200
+    assert asgi_get(app, "/s/asha-kurtas/")[0] == 200
