@@ -73,7 +73,7 @@ def test_a_page_is_rendered_once_then_served_from_memory_and_still_counted(
     metrics = fetch(storefront.url, "/metrics").text
     assert "dukaan_storefront_page_hits_total 2.0" in metrics
     assert (
-        'dukaan_http_requests_total{method="GET",route="s/<slug:slug>/p/<int:product_id>/",status="200"} 1.0'
+        'dukaan_http_requests_total{method="GET",route="s/<slug:slug>/p/<id:product_id>/",status="200"} 1.0'
         in metrics
     )
 
