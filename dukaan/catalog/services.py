@@ -53,7 +53,9 @@ def _reservation(slug: str, exclude_store: Store | None = None) -> ReleasedSlug 
     reserved = ReleasedSlug.objects.filter(slug=slug, reserved_until__gt=timezone.now())
     if exclude_store is not None:
         reserved = reserved.exclude(store=exclude_store)
-    return reserved.first()
+    # By the unique slug's index; .first() would add ORDER BY id, a walk of the primary key.
+    found = list(reserved[:1])
+    return found[0] if found else None
 
 
 def _free_slug(slug: str) -> str | None:
