@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from dukaan.accounts.services import OPERATOR_ACTOR, record_payment_detail_changes
 from dukaan.events.outbox import emit
+from dukaan.infra.queries import only_row
 
 from . import images
 from .models import Category, Product, ProductImage, ProductVariant, ReleasedSlug, Store, slug_reserved_until
@@ -53,9 +54,7 @@ def _reservation(slug: str, exclude_store: Store | None = None) -> ReleasedSlug 
     reserved = ReleasedSlug.objects.filter(slug=slug, reserved_until__gt=timezone.now())
     if exclude_store is not None:
         reserved = reserved.exclude(store=exclude_store)
-    # By the unique slug's index; .first() would add ORDER BY id, a walk of the primary key.
-    found = list(reserved[:1])
-    return found[0] if found else None
+    return only_row(reserved)
 
 
 def _free_slug(slug: str) -> str | None:

@@ -25,6 +25,7 @@ from dukaan.catalog.services import CATALOG
 from dukaan.events.outbox import emit
 from dukaan.infra.circuit import CircuitBreaker
 from dukaan.infra.metrics import SEARCH_DURATION
+from dukaan.infra.queries import only_row
 from dukaan.infra.tracing import span
 
 from . import analysis
@@ -201,9 +202,7 @@ def _sort_key(query: SearchQuery, scores: dict[int, float]):
 
 def store_synonyms_text(store_id: int) -> str:
     """The store's synonyms as the merchant wrote them ("" when none)."""
-    # At most one row (one-to-one); no .first(), whose ORDER BY id lets the planner walk the primary key.
-    found = list(StoreSynonyms.objects.filter(store_id=store_id).values_list("text", flat=True)[:1])
-    return found[0] if found else ""
+    return only_row(StoreSynonyms.objects.filter(store_id=store_id).values_list("text", flat=True), "")
 
 
 def store_synonyms(store_id: int) -> tuple[tuple[str, ...], ...]:

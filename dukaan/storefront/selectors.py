@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from dukaan.catalog.models import Category, Product, ProductImage, ProductVariant, ReleasedSlug, Store
 from dukaan.catalog.rules import CURRENCIES, options_label
+from dukaan.infra.queries import only_row
 
 from . import catalog_cache
 
@@ -178,21 +179,18 @@ class StoreCatalog:
 
 
 def store_id_for_slug(slug: str) -> int | None:
-    # Slugs are unique; no .first(), whose ORDER BY id could have the planner walk the primary key.
-    found = list(Store.objects.filter(slug=slug).values_list("id", flat=True)[:1])
-    return found[0] if found else None
+    return only_row(Store.objects.filter(slug=slug).values_list("id", flat=True))
 
 
 def moved_slug(slug: str) -> str | None:
     """The current link of the store that gave up `slug` within its reservation, else None.
 
     Asked only after `slug` found no store, so the pages buyers reach pay nothing for it."""
-    found = list(
+    return only_row(
         ReleasedSlug.objects.filter(
             slug=slug, store__isnull=False, reserved_until__gt=timezone.now()
-        ).values_list("store__slug", flat=True)[:1]
+        ).values_list("store__slug", flat=True)
     )
-    return found[0] if found else None
 
 
 def store_catalog(store_id: int) -> StoreCatalog | None:
