@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from dukaan.infra.clients import wait_text
 from dukaan.infra.logs import masked_phone
 from dukaan.infra.metrics import LOGIN_CODES
 from dukaan.infra.sms import SmsNotSent, get_sms_backend
@@ -109,7 +110,7 @@ def request_login_code(*, phone: str, ip: str | None) -> LoginCode:
         LOGIN_CODES.labels("not_sent").inc()
         login_code.delete()  # a code that never went out does not count against the limits
         seconds = error.retry_after_seconds
-        wait = _duration(seconds) if seconds else "a minute"
+        wait = wait_text(seconds) if seconds else "a minute"
         raise LoginRefused(
             f"We couldn't send the SMS just now. Please try again in {wait}.",
             retry_after_seconds=seconds or 60,
@@ -182,7 +183,7 @@ def _refuse_if_too_many(recent: QuerySet[LoginCode], *, limit: int, now: datetim
         return
     # A slot frees up when the oldest of the last `limit` codes leaves the one-hour window.
     seconds = max(1, math.ceil((created[-1] + HOUR - now).total_seconds()))
-    raise TooManyAttempts(f"{message} Try again in {_duration(seconds)}.", retry_after_seconds=seconds)
+    raise TooManyAttempts(f"{message} Try again in {wait_text(seconds)}.", retry_after_seconds=seconds)
 
 
 def _guesses_left(*, phone: str, now: datetime) -> int:
@@ -197,7 +198,7 @@ def _guesses_left(*, phone: str, now: datetime) -> int:
             # Tries are freed when the code they were made on leaves the one-hour window.
             seconds = max(1, math.ceil((created_at + HOUR - now).total_seconds()))
             raise TooManyAttempts(
-                f"Too many wrong codes have been tried for this number. Try again in {_duration(seconds)}.",
+                f"Too many wrong codes have been tried for this number. Try again in {wait_text(seconds)}.",
                 retry_after_seconds=seconds,
             )
     return limit - used
@@ -232,7 +233,7 @@ def _code_used_up(login_code: LoginCode, *, now: datetime) -> TooManyAttempts:
     """A code out of tries is a limit like the others: it says when a new code can be asked for."""
     wait = login_code.created_at + timedelta(seconds=settings.OTP_RESEND_SECONDS) - now
     seconds = math.ceil(wait.total_seconds())
-    when = f" in {_duration(seconds)}" if seconds > 0 else ""
+    when = f" in {wait_text(seconds)}" if seconds > 0 else ""
     return TooManyAttempts(
         f"Too many wrong tries. Ask for a new code{when}.", retry_after_seconds=max(1, seconds)
     )
@@ -287,14 +288,7 @@ def _hash_code(*, phone: str, code: str) -> str:
 
 
 def _sms_text(code: str) -> str:
-    return f"Your Dukaan login code is {code}. It expires in {_duration(settings.OTP_TTL_SECONDS)}."
-
-
-def _duration(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = math.ceil(seconds / 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"Your Dukaan login code is {code}. It expires in {wait_text(settings.OTP_TTL_SECONDS)}."
 
 
 # --- API tokens -----------------------------------------------------------------------------------

@@ -28,11 +28,11 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
-from dukaan.infra.clients import count_request
+from dukaan.infra.clients import count_request, wait_text
 from dukaan.infra.logs import masked_phone
 
 from .models import User
-from .services import LoginRefused, TooManyAttempts, _duration, normalize_phone
+from .services import LoginRefused, TooManyAttempts, normalize_phone
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +164,6 @@ def _refuse_if_locked(waits: list[tuple[str, int | None]]) -> None:
     if locked:
         wait, kind = max(locked)
         raise TooManyAttempts(
-            f"Too many wrong passwords {_LIMITS[kind][1]}. Try again in {_duration(wait)}.",
+            f"Too many wrong passwords {_LIMITS[kind][1]}. Try again in {wait_text(wait)}.",
             retry_after_seconds=wait,
         )

@@ -81,3 +81,11 @@ def count_request(bucket: str, ident: str, limit: int, *, window: int | None = N
     if count <= limit:
         return None
     return max(1, math.ceil(start + window - now))
+
+
+def wait_text(seconds: int) -> str:
+    """A wait as a person reads it: "40 seconds", "10 minutes"."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

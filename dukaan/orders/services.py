@@ -7,7 +7,6 @@ whose messages a buyer or merchant can act on; nothing is saved when one is rais
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -24,7 +23,7 @@ from dukaan.accounts.services import LoginRefused, normalize_phone
 from dukaan.catalog.models import Product, ProductVariant, Store
 from dukaan.catalog.rules import validate_text
 from dukaan.events.outbox import emit
-from dukaan.infra.clients import count_request
+from dukaan.infra.clients import count_request, wait_text
 from dukaan.infra.metrics import ORDERS_PLACED
 
 from . import payments
@@ -135,11 +134,6 @@ def _payment_problem(store: Store, payment_method: str) -> str | None:
     return "Choose how you will pay: cash on delivery, UPI or online payment."
 
 
-def _wait(seconds: int) -> str:
-    minutes = math.ceil(seconds / 60)
-    return "a minute" if minutes <= 1 else f"{minutes} minutes"
-
-
 def _refuse_if_over_limits(*, store: Store, phone: str, client: str | None) -> None:
     """Count this order against the hourly limits of its address and of its phone in this store."""
     if client:
@@ -147,7 +141,7 @@ def _refuse_if_over_limits(*, store: Store, phone: str, client: str | None) -> N
         if wait is not None:
             raise OrderLimited(
                 "Too many orders have come from your network in the last hour. "
-                f"Please try again in {_wait(wait)}.",
+                f"Please try again in {wait_text(wait)}.",
                 retry_after_seconds=wait,
             )
     wait = count_request(
@@ -156,7 +150,7 @@ def _refuse_if_over_limits(*, store: Store, phone: str, client: str | None) -> N
     if wait is not None:
         raise OrderLimited(
             f"You have placed several orders with this mobile number at {store.name} in the last hour. "
-            f"Please try again in {_wait(wait)}, or call the shop.",
+            f"Please try again in {wait_text(wait)}, or call the shop.",
             retry_after_seconds=wait,
         )
 
