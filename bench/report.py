@@ -33,7 +33,9 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
+
+from dukaan.infra.progress import command_progress
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
@@ -47,14 +49,7 @@ console = Console(width=None if sys.stdout.isatty() else 120)  # not 80 columns 
 
 def progress_bar(*, transient: bool = False) -> Progress:
     """The benches' progress: what is being done, how far, for how long."""
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=transient,
-    )
+    return command_progress(console=console, transient=transient)
 
 
 def output(name: str) -> Path:

@@ -32,10 +32,10 @@ import pytest
 from django.core.cache import caches
 from django.db import connection
 from matplotlib.figure import Figure
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 
-from bench.report import QUICK, console, output
+from bench.report import QUICK, console, output, progress_bar
 from dukaan.catalog import services
 from dukaan.catalog.models import Product, Store
 from dukaan.catalog.seed import seed_stores
@@ -163,12 +163,6 @@ def ended_on_error(processes: list[subprocess.Popen]):
                 process.kill()
                 process.wait()
         raise
-
-
-def progress_bar() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console, transient=True
-    )
 
 
 # --- Servers --------------------------------------------------------------------------------------
@@ -444,7 +438,7 @@ def throughput_rows(
         ("storefront, page hit", storefront.url),
     ]
     try:
-        with progress_bar() as progress:
+        with progress_bar(transient=True) as progress:
             results.rows += [Row.of(name, load(progress, name, base + page)) for name, base in servers]
     finally:
         stop_throwaway("nginx", nginx)
@@ -457,7 +451,7 @@ def builds_of_every_worker(server: StorefrontProcess, workers: int) -> int:
 
 def cold_rows(results: Results, cold: StorefrontProcess, page: str) -> None:
     builds_before = builds_of_every_worker(cold, COLD_WORKERS)
-    with progress_bar() as progress:
+    with progress_bar(transient=True) as progress:
         result = load(progress, "storefront, cold build", cold.url + page)
     wrk_builds_per_request = (builds_of_every_worker(cold, COLD_WORKERS) - builds_before) / result.requests
     results.rows.append(Row.of("storefront, cold build", result))
@@ -510,7 +504,7 @@ def invalidation_delays(
     delays: list[float] = []
     never_seen: list[str] = []
     try:
-        with progress_bar() as progress:
+        with progress_bar(transient=True) as progress:
             task = progress.add_task("price edits", total=EDITS)
             for edit in range(EDITS):
                 price = Decimal(f"{20_000 + edit}.50")  # paise: no other price on the page looks like it
@@ -558,7 +552,7 @@ def crowd_waves(
     seconds = waves + SECONDS
     started = time.monotonic()
     processes: list[subprocess.Popen] = []
-    with progress_bar() as progress, ended_on_error(processes):
+    with progress_bar(transient=True) as progress, ended_on_error(processes):
         task = progress.add_task("flash crowd", total=seconds)
         while any(process.poll() is None for process in processes) or len(processes) < waves:
             elapsed = time.monotonic() - started
