@@ -49,6 +49,12 @@ def make_store(phone: str, slug: str):
     return services.create_store(owner=owner, name=f"Store {slug}", slug=slug, whatsapp=phone)
 
 
+def change_store(store, **changes):
+    """update_store with the store's saved settings, except `changes` (upi_id=…, logo=…, slug=…)."""
+    saved = {"name": store.name, "slug": store.slug, "whatsapp": store.whatsapp, "currency": store.currency}
+    return services.update_store(store=store, **{**saved, **changes})
+
+
 @pytest.fixture(scope="session", autouse=True)
 def no_views_left_at_exit():
     """Views counted outside a test (a module fixture requesting pages) are dropped at the end of the

@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from dukaan.catalog import services
-from dukaan.conftest import make_store, png_upload
+from dukaan.conftest import change_store, make_store, png_upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,12 +47,9 @@ class Watcher:
 
 def test_store_checkout_login_dashboard_and_api_docs_run_with_nothing_refused(live_server, page, second_page):
     store = make_store("+919812345601", "asha-store")
-    services.update_store(
-        store=store,
+    change_store(
+        store,
         name="Asha's Kurtas",
-        slug=store.slug,
-        whatsapp=store.whatsapp,
-        currency="INR",
         upi_id="asha@okaxis",
         logo=png_upload("logo.png"),
     )

@@ -6,19 +6,16 @@ from decimal import Decimal
 from django.urls import reverse
 
 from dukaan.catalog import services
-from dukaan.conftest import make_store, png_upload
+from dukaan.conftest import change_store, make_store, png_upload
 from dukaan.orders.models import Order
 
 
 def open_shop(*, name: str = "Asha's Kurtas", product_name: str = "Block print kurta", description: str = ""):
     """(store, category, product): the product has a photo and stock, the store a UPI ID and a logo."""
     store = make_store("+919812345601", "asha-store")
-    store = services.update_store(
-        store=store,
+    store = change_store(
+        store,
         name=name,
-        slug=store.slug,
-        whatsapp=store.whatsapp,
-        currency="INR",
         upi_id="asha@okaxis",
         logo=png_upload("logo.png"),
     )

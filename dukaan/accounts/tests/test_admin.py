@@ -5,6 +5,7 @@ import pytest
 from dukaan.accounts.models import LoginCode, User
 from dukaan.accounts.services import request_login_code
 from dukaan.accounts.tests.helpers import log_in_staff
+from dukaan.conftest import change_store
 
 PHONE = "+919812345678"
 
@@ -60,17 +61,9 @@ def test_login_codes_are_read_only_and_never_show_the_hash(staff_client):
 def test_staff_see_tokens_scopes_and_the_audit_trail_but_cannot_change_them(staff_client, store):
     from dukaan.accounts.scopes import Scope
     from dukaan.accounts.services import create_api_token
-    from dukaan.catalog.services import update_store
 
     token, raw = create_api_token(store=store, name="Stock sync", scopes=[Scope.STORE_WRITE])
-    update_store(
-        store=store,
-        name=store.name,
-        slug=store.slug,
-        whatsapp=store.whatsapp,
-        currency="INR",
-        upi_id="asha@okaxis",
-    )
+    change_store(store, upi_id="asha@okaxis")
     tokens = staff_client.get("/admin/accounts/apitoken/").text
     assert "Stock sync" in tokens and "store:write" in tokens and raw not in tokens
     audit = staff_client.get("/admin/accounts/auditentry/").text

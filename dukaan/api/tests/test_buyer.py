@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from dukaan.api.models import IdempotencyRecord
-from dukaan.catalog import services as catalog
+from dukaan.conftest import change_store
 from dukaan.events.local import run_pending
 from dukaan.orders.models import Order
 
@@ -155,14 +155,7 @@ def test_a_refused_checkout_lists_every_problem(anon, store, product):
 
 
 def test_upi_orders_carry_a_payment_link(anon, store):
-    catalog.update_store(
-        store=store,
-        name=store.name,
-        slug=store.slug,
-        whatsapp=store.whatsapp,
-        currency="INR",
-        upi_id="asha@okaxis",
-    )
+    change_store(store, upi_id="asha@okaxis")
     product = simple_product(store)
     order = {**_order_body(product), "payment_method": "upi"}
     body = anon.post(f"/stores/{store.slug}/orders", order, headers={"Idempotency-Key": "k-4"}).json()
@@ -192,7 +185,7 @@ def test_buying_another_stores_product_is_refused(anon, store, other_store):
 
 
 def _rename(store, slug: str) -> None:
-    catalog.update_store(store=store, name=store.name, slug=slug, whatsapp=store.whatsapp, currency="INR")
+    change_store(store, slug=slug)
 
 
 def _moved(response, location: str) -> dict:

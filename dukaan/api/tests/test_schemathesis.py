@@ -40,7 +40,7 @@ from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import create_api_token
 from dukaan.catalog import services as catalog
 from dukaan.catalog.models import Category, Product, ProductImage, ProductVariant
-from dukaan.conftest import png_upload
+from dukaan.conftest import change_store, png_upload
 from dukaan.orders.models import Order
 
 from .conftest import BUYER, make_order
@@ -75,14 +75,7 @@ class Seed:
     def __init__(self, store, token: str) -> None:
         self.store, self.token = store, token
         # A UPI id, so UPI orders can be placed too.
-        catalog.update_store(
-            store=store,
-            name=store.name,
-            slug=store.slug,
-            whatsapp=store.whatsapp,
-            currency="INR",
-            upi_id="seed@okaxis",
-        )
+        change_store(store, upi_id="seed@okaxis")
         self.refill()
 
     def refill(self) -> None:

@@ -8,17 +8,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dukaan.catalog import services
 from dukaan.catalog.services import SlugUnavailable
-from dukaan.conftest import make_store
+from dukaan.conftest import change_store, make_store
 
 pytestmark = pytest.mark.django_db
 
 
 def rename(store, slug: str):
-    return services.update_store(
-        store=store, name=store.name, slug=slug, whatsapp=store.whatsapp, currency=store.currency
-    )
+    return change_store(store, slug=slug)
 
 
 def day(moment) -> str:

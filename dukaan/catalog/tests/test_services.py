@@ -8,7 +8,7 @@ from django.db import transaction
 
 from dukaan.catalog import services
 from dukaan.catalog.models import Product, ProductImage, Store
-from dukaan.conftest import png_upload
+from dukaan.conftest import change_store, png_upload
 from dukaan.events.models import OutboxEvent
 from dukaan.events.outbox import OutboxOutsideTransaction, emit
 
@@ -55,7 +55,7 @@ def test_every_catalog_change_writes_exactly_one_event(store, other_store):
     services.bulk_edit_products(
         store=store, edits=[services.BulkEdit(product_id=product.pk, price=Decimal("65"))]
     )
-    services.update_store(store=store, name="Asha", slug="asha", whatsapp=store.whatsapp, currency="INR")
+    change_store(store, name="Asha", slug="asha")
     services.delete_product(product=product)
     services.delete_category(category=category)
     assert events_of(store) == [
@@ -250,12 +250,8 @@ def test_a_new_logo_replaces_the_old_one_and_leaves_only_its_thumbnail(
 ):
     def update_logo(colour: str) -> str:
         with django_capture_on_commit_callbacks(execute=True):
-            services.update_store(
-                store=store,
-                name=store.name,
-                slug=store.slug,
-                whatsapp=store.whatsapp,
-                currency="INR",
+            change_store(
+                store,
                 logo=png_upload("logo.png", colour=colour),
             )
         return store.logo

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
-from dukaan.catalog import services as catalog
+from dukaan.conftest import change_store
 from dukaan.events.models import OutboxEvent
 from dukaan.orders.models import Order, ProcessedWebhook
 from dukaan.orders.payments import FakeGateway, InvalidSignature, get_gateway, upi_link
@@ -21,14 +21,7 @@ URL = "/payments/webhook/fake/"
 
 
 def test_the_upi_link_has_the_exact_amount_and_an_encoded_store_name(store):
-    catalog.update_store(
-        store=store,
-        name="Asha's Kurta & Co",
-        slug=store.slug,
-        whatsapp=store.whatsapp,
-        currency="INR",
-        upi_id="asha@okaxis",
-    )
+    change_store(store, name="Asha's Kurta & Co", upi_id="asha@okaxis")
     lamp = make_product(store, "Brass lamp", "1299.50")
     placed = order(store, [line(lamp)], payment_method="upi")
     assert upi_link(placed) == (

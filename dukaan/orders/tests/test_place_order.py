@@ -6,6 +6,7 @@ import pytest
 
 from dukaan.catalog import services as catalog
 from dukaan.catalog.models import Product, ProductVariant
+from dukaan.conftest import change_store
 from dukaan.events.models import OutboxEvent
 from dukaan.orders.models import Order, OrderLine
 from dukaan.orders.services import Buyer, CartLine, CheckoutRefused, PricesChanged
@@ -291,14 +292,7 @@ def test_upi_is_refused_until_the_store_has_a_upi_id(store, product):
     with pytest.raises(CheckoutRefused, match="does not take UPI yet"):
         order(store, cart, payment_method="upi")
     assert not Order.objects.exists()
-    catalog.update_store(
-        store=store,
-        name=store.name,
-        slug=store.slug,
-        whatsapp=store.whatsapp,
-        currency="INR",
-        upi_id="asha@okaxis",
-    )
+    change_store(store, upi_id="asha@okaxis")
     assert order(store, cart, payment_method="upi").payment_method == "upi"
 
 

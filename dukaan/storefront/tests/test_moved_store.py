@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from dukaan.catalog import services
-from dukaan.conftest import asgi_get
+from dukaan.conftest import asgi_get, change_store
 from dukaan.orders.models import Order
 from dukaan.storefront.cart import Cart
 
@@ -16,9 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def rename(store, slug: str):
-    return services.update_store(
-        store=store, name=store.name, slug=slug, whatsapp=store.whatsapp, currency=store.currency
-    )
+    return change_store(store, slug=slug)
 
 
 @pytest.fixture
