@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from dukaan.infra.look_only import LookOnly
+
 from .models import ApiToken, AuditEntry, LoginCode, User
 from .services import LoginRefused, normalize_phone
 
@@ -53,22 +55,8 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ("-date_joined",)
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    """Staff look; changes go through the services (codes at login, tokens in the dashboard, store settings
-    through catalog.services.update_store, which writes the audit entry and alerts the owner)."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(LoginCode)
-class LoginCodeAdmin(_ReadOnlyAdmin):
+class LoginCodeAdmin(LookOnly, admin.ModelAdmin):
     """For answering "I never got my code": when codes were asked for, from where, and what became of them."""
 
     list_display = ("phone", "ip", "created_at", "expires_at", "failed_attempts", "used_at")
@@ -82,7 +70,7 @@ class LoginCodeAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(_ReadOnlyAdmin):
+class ApiTokenAdmin(LookOnly, admin.ModelAdmin):
     list_display = ("name", "prefix", "store", "scopes", "created_at", "last_used_at", "revoked_at")
     search_fields = ("name", "prefix", "store__slug")
     list_select_related = ("store",)
@@ -92,7 +80,7 @@ class ApiTokenAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(_ReadOnlyAdmin):
+class AuditEntryAdmin(LookOnly, admin.ModelAdmin):
     list_display = ("created_at", "store", "label", "old_value", "new_value", "actor", "owner_alerted_at")
     search_fields = ("store__slug", "actor")
     list_select_related = ("store",)

@@ -1,30 +1,19 @@
 from django.contrib import admin
 
+from dukaan.infra.look_only import LookOnly
+
 from .models import Category, Product, ProductImage, ProductVariant, Store
 
 
-class ViewOnlyAdmin(admin.ModelAdmin):
-    """Staff can look; changes go through the services, which write the outbox rows."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Store)
-class StoreAdmin(ViewOnlyAdmin):
+class StoreAdmin(LookOnly, admin.ModelAdmin):
     list_display = ("name", "slug", "owner", "currency", "created_at")
     search_fields = ("name", "slug", "owner__phone")
     raw_id_fields = ("owner",)
 
 
 @admin.register(Category)
-class CategoryAdmin(ViewOnlyAdmin):
+class CategoryAdmin(LookOnly, admin.ModelAdmin):
     list_display = ("name", "store", "position")
     search_fields = ("name", "store__slug")
     raw_id_fields = ("store",)
@@ -45,7 +34,7 @@ class ImageInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(ViewOnlyAdmin):
+class ProductAdmin(LookOnly, admin.ModelAdmin):
     list_display = ("name", "store", "price", "stock", "is_active", "updated_at")
     list_filter = ("is_active",)
     search_fields = ("name", "sku", "store__slug")

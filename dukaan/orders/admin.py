@@ -2,30 +2,19 @@
 
 from django.contrib import admin
 
+from dukaan.infra.look_only import LookOnly
+
 from .models import Order, OrderLine, Payment, ProcessedWebhook
 
 
-class ReadOnly:
-    """Staff can look; changing an order here would skip its stock changes and outbox events."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class LineInline(ReadOnly, admin.TabularInline):
+class LineInline(LookOnly, admin.TabularInline):
     model = OrderLine
     fields = ("name", "variant_label", "sku", "unit_price", "quantity", "line_total", "stock_taken_from")
     readonly_fields = fields
     extra = 0
 
 
-class PaymentInline(ReadOnly, admin.TabularInline):
+class PaymentInline(LookOnly, admin.TabularInline):
     model = Payment
     fields = ("provider", "provider_order_id", "amount", "currency", "status", "created_at")
     readonly_fields = fields
@@ -33,7 +22,7 @@ class PaymentInline(ReadOnly, admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnly, admin.ModelAdmin):
+class OrderAdmin(LookOnly, admin.ModelAdmin):
     list_display = (
         "number",
         "store",
@@ -53,7 +42,7 @@ class OrderAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnly, admin.ModelAdmin):
+class PaymentAdmin(LookOnly, admin.ModelAdmin):
     list_display = ("provider_order_id", "provider", "order", "amount", "currency", "status", "created_at")
     list_filter = ("provider", "status")
     search_fields = ("provider_order_id",)
@@ -62,7 +51,7 @@ class PaymentAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(ProcessedWebhook)
-class ProcessedWebhookAdmin(ReadOnly, admin.ModelAdmin):
+class ProcessedWebhookAdmin(LookOnly, admin.ModelAdmin):
     list_display = ("provider", "event_id", "received_at")
     list_filter = ("provider",)
     search_fields = ("event_id",)
