@@ -31,9 +31,13 @@ install: $(STAMP)
 run: install
 	$(BIN)/dukaan up $(UP_ARGS)
 
+# Every check runs, so one run shows every problem; the target fails if any of them failed.
 lint: install
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	@status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check . || status=1; \
+	$(BIN)/lint-imports --no-cache || status=1; \
+	exit $$status
 
 # PostgreSQL's server programs and Debian's Chromium, for the PostgreSQL pass and browser tests.
 # Java and Maven fetch and run Kafka, Kafka Connect and Debezium (deploy/local/kafka.py); Redis backs
