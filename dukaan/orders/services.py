@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -258,7 +259,9 @@ def _place(*, store: Store, lines: list[CartLine], buyer: Buyer, payment_method:
     return order
 
 
-def _take_stock(*, store: Store, quote: Quote, products: dict[int, Product]) -> dict:
+def _take_stock(
+    *, store: Store, quote: Quote, products: dict[int, Product]
+) -> dict[tuple[int, int | None], str]:
     """Take the quote's quantities from tracked stock with conditional UPDATEs; emit stock.changed.
 
     Returns, per (product_id, variant_id), the stock the quantity was taken from.
@@ -270,7 +273,7 @@ def _take_stock(*, store: Store, quote: Quote, products: dict[int, Product]) -> 
         wanted[target] += line.quantity
         lines[target] = line
     sources: dict[tuple[int, int | None], str] = {}
-    changed: dict[int, list[dict]] = defaultdict(list)
+    changed: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for target in sorted(wanted, key=lambda t: (t[0], t[1] or 0)):
         product_id, variant_id = target
         quantity, line = wanted[target], lines[target]
@@ -302,7 +305,7 @@ def _take_stock(*, store: Store, quote: Quote, products: dict[int, Product]) -> 
     return sources
 
 
-def _placed_data(order: Order, quote: Quote) -> dict:
+def _placed_data(order: Order, quote: Quote) -> dict[str, Any]:
     return {
         "id": order.pk,
         "number": order.number,
@@ -330,7 +333,7 @@ def _placed_data(order: Order, quote: Quote) -> dict:
 
 # --- Moving an order along ------------------------------------------------------------------------
 
-NEXT = {
+NEXT: dict[str, set[str]] = {
     Order.Status.PLACED: {Order.Status.ACCEPTED, Order.Status.CANCELLED},
     Order.Status.ACCEPTED: {Order.Status.SHIPPED, Order.Status.CANCELLED},
     Order.Status.SHIPPED: {Order.Status.DELIVERED},
@@ -405,12 +408,13 @@ def _restore_stock(order: Order) -> None:
     """Give back what placing `order` took from tracked stock; unlimited stock stays unlimited."""
     back: dict[tuple[int, int | None], int] = defaultdict(int)
     for line in order.lines.exclude(stock_taken_from=StockSource.NONE).filter(product__isnull=False):
+        product_id = cast(int, line.product_id)  # never None: the filter above
         if line.stock_taken_from == StockSource.VARIANT:
             if line.variant_id is None:  # the variant was deleted: nothing to give back to
                 continue
-            back[(line.product_id, line.variant_id)] += line.quantity
+            back[(product_id, line.variant_id)] += line.quantity
         else:
-            back[(line.product_id, None)] += line.quantity
+            back[(product_id, None)] += line.quantity
     if not back:
         return
     product_ids = sorted({product_id for product_id, _ in back})
