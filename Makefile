@@ -6,6 +6,8 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Exact versions with hashes of every runtime and test dependency (Python 3.11, Linux x86_64): `make lock`.
+LOCK := requirements.lock
 # No .pytest_cache in the tree; every run starts from a clean slate anyway.
 PYTEST := $(BIN)/pytest -p no:cacheprovider
 # Extra arguments for pytest (make test PYTEST_ARGS='-k health -x') and for `dukaan up`.
@@ -15,18 +17,25 @@ UP_ARGS ?=
 # pytest exits 5 when it collected no test: that is not a failure here.
 pytest_ok = status=0; $(1) || status=$$?; [ $$status -eq 0 ] || [ $$status -eq 5 ]
 
-.PHONY: run install test test-postgres test-sqlite test-cluster lint mypy-baseline bench sysdeps clean
+.PHONY: run install lock test test-postgres test-sqlite test-cluster lint mypy-baseline bench sysdeps clean
 
 $(BIN)/python:
 	python3 -m venv $(VENV)
 
-# Reinstall only when pyproject.toml changed since the last install.
-$(STAMP): pyproject.toml | $(BIN)/python
+# Reinstall only when pyproject.toml or the lock changed since the last install. The lock brings every
+# dependency; the project itself goes on top without asking for any.
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
 install: $(STAMP)
+
+# The newest versions pyproject.toml allows, pinned with their hashes; commit the result.
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra test --generate-hashes --upgrade --quiet \
+		--python-version 3.11 --python-platform x86_64-manylinux_2_28 --output-file $(LOCK)
 
 run: install
 	$(BIN)/dukaan up $(UP_ARGS)

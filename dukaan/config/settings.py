@@ -2,6 +2,10 @@
 
 No other module reads os.environ. Run with no variables set and you get the laptop setup:
 SQLite (WAL) under var/, the in-process cache, local files and the console SMS backend.
+
+Every variable is read through `env` (environs), typed. A value that does not parse or is refused does not
+stop the import where it is read: env.seal() near the end refuses them all in one ImproperlyConfigured,
+one line each, so one round of fixes is enough.
 """
 
 import ipaddress
@@ -12,17 +16,56 @@ from urllib.parse import parse_qsl, urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from environs import Env, EnvValidationError, ValidationError
+
+env = Env(eager=False)
+
+
+@env.parser_for("csv")
+def _csv(value: str, *, each=None) -> list[str]:
+    """Comma-separated items, spaces around them and empty ones dropped ("a, b," is ["a", "b"]);
+    `each` raises ValidationError for an item it refuses."""
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    for item in items if each else ():
+        each(item)
+    return items
+
+
+@env.parser_for("text")
+def _text(value: str, *, clean=None) -> str:
+    """The value without the spaces around it, through `clean` (which raises ValidationError to refuse it)."""
+    return clean(value.strip()) if clean else value.strip()
+
+
+def _one_of(choices: tuple[str, ...], refusal: str):
+    """A clean= for env.text: one of `choices` in any case; `refusal` has {!r} where the value goes."""
+
+    def clean(value: str) -> str:
+        if value.lower() not in choices:
+            raise ValidationError(refusal.format(value.lower()))
+        return value.lower()
+
+    return clean
+
+
+def _refuse_bad_values() -> None:
+    """Every value env could not read or refused, one line each. Our own refusals name their variable;
+    marshmallow's ("Not a valid integer.") get the variable and the value added."""
+    try:
+        env.seal()
+    except EnvValidationError as error:
+        lines = [
+            message
+            if message.startswith(name)
+            else f"{name}: {message.rstrip('.')}, not {os.environ[name]!r}."
+            for name, messages in error.error_messages.items()
+            for message in messages
+        ]
+        raise ImproperlyConfigured("\n".join(lines)) from None
+
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = Path(os.environ.get("DUKAAN_VAR_DIR", BASE_DIR / "var")).resolve()
-
-
-def env_bool(name: str, default: bool) -> bool:
-    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+VAR_DIR = env.path("DUKAAN_VAR_DIR", BASE_DIR / "var").resolve()
 
 
 # --- Environment ----------------------------------------------------------------------------
@@ -30,34 +73,34 @@ def env_list(name: str, default: str = "") -> list[str]:
 # its own variable. dev and test are the laptop and the test suite; staging and production face the
 # internet behind a load balancer that ends TLS. docs/staging.md says what each turns on or refuses.
 ENVIRONMENTS = ("dev", "test", "staging", "production")
-DUKAAN_ENV = os.environ.get("DUKAAN_ENV", "dev").strip().lower()
-if DUKAAN_ENV not in ENVIRONMENTS:
-    raise ImproperlyConfigured(f"DUKAAN_ENV must be one of {', '.join(ENVIRONMENTS)}, not {DUKAAN_ENV!r}.")
+DUKAAN_ENV = env.text(
+    "DUKAAN_ENV",
+    "dev",
+    clean=_one_of(ENVIRONMENTS, f"DUKAAN_ENV must be one of {', '.join(ENVIRONMENTS)}, not {{!r}}."),
+)
 DEPLOYED = DUKAAN_ENV in ("staging", "production")
 DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production"
 SECRET_KEY_MIN_LENGTH = 50
 
-DEBUG = env_bool("DUKAAN_DEBUG", not DEPLOYED)
-SECRET_KEY = os.environ.get("DUKAAN_SECRET_KEY", DEV_SECRET_KEY)
-ALLOWED_HOSTS = env_list("DUKAAN_ALLOWED_HOSTS", "" if DEPLOYED else "localhost,127.0.0.1,[::1]")
+DEBUG = env.bool("DUKAAN_DEBUG", not DEPLOYED)
+SECRET_KEY = env.str("DUKAAN_SECRET_KEY", DEV_SECRET_KEY)
+ALLOWED_HOSTS = env.csv("DUKAAN_ALLOWED_HOSTS", "" if DEPLOYED else "localhost,127.0.0.1,[::1]")
 # Cookies only over https. A staging-like run on plain http (no TLS) sets DUKAAN_SECURE_COOKIES=false.
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DUKAAN_SECURE_COOKIES", DEPLOYED)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DUKAAN_SECURE_COOKIES", DEPLOYED)
 # The load balancer ends TLS and says so in X-Forwarded-Proto; trust it only where one sets it.
-if env_bool("DUKAAN_BEHIND_TLS_PROXY", DEPLOYED):
+if env.bool("DUKAAN_BEHIND_TLS_PROXY", DEPLOYED):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Browsers then refuse plain http to this host for a year; production only, since it cannot be undone.
-SECURE_HSTS_SECONDS = int(
-    os.environ.get("DUKAAN_HSTS_SECONDS", 31_536_000 if DUKAAN_ENV == "production" else 0)
-)
+SECURE_HSTS_SECONDS = env.int("DUKAAN_HSTS_SECONDS", 31_536_000 if DUKAAN_ENV == "production" else 0)
 # HSTS also covers this host's own subdomains (*.shop.example.com, never its siblings), and says the
 # host may be put in browsers' built-in https-only list; only the domain's owner can ask for that
 # (hstspreload.org), and it is as hard to undo, so both are production's, each with its own off switch.
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DUKAAN_HSTS_INCLUDE_SUBDOMAINS", DUKAAN_ENV == "production")
-SECURE_HSTS_PRELOAD = env_bool("DUKAAN_HSTS_PRELOAD", DUKAAN_ENV == "production")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DUKAAN_HSTS_INCLUDE_SUBDOMAINS", DUKAAN_ENV == "production")
+SECURE_HSTS_PRELOAD = env.bool("DUKAAN_HSTS_PRELOAD", DUKAAN_ENV == "production")
 # Production answers plain http with a redirect to https (the load balancer's X-Forwarded-Proto says
 # which a request was). The probes and the Prometheus scrape reach a pod directly over http, so they
 # are exempt. Staging stays off: the local cluster serves plain http (DUKAAN_SECURE_COOKIES=false).
-SECURE_SSL_REDIRECT = env_bool("DUKAAN_SSL_REDIRECT", DUKAAN_ENV == "production")
+SECURE_SSL_REDIRECT = env.bool("DUKAAN_SSL_REDIRECT", DUKAAN_ENV == "production")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # Scripts never read the session or CSRF cookie (forms carry the token); neither goes to other sites'
 # requests except top-level links into a store (Lax), so a shared link opens with the buyer's cart.
@@ -79,20 +122,24 @@ X_FRAME_OPTIONS = "DENY"
 # counted against the client it names in X-Forwarded-For, for every per-client limit
 # (dukaan/infra/clients.py). A header from anyone else is ignored. Empty: no proxy (a laptop); staging
 # and production behind a load balancer refuse to start without it (see _environment_problems).
-TRUSTED_PROXIES = env_list("DUKAAN_TRUSTED_PROXIES")
-for _proxy in TRUSTED_PROXIES:
+
+
+def _ip_network(item: str) -> None:
     try:
-        ipaddress.ip_network(_proxy, strict=False)
+        ipaddress.ip_network(item, strict=False)
     except ValueError:
-        raise ImproperlyConfigured(
-            f"DUKAAN_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network (e.g. 10.0.0.0/8)."
+        raise ValidationError(
+            f"DUKAAN_TRUSTED_PROXIES: {item!r} is not an IP address or network (e.g. 10.0.0.0/8)."
         ) from None
-CSRF_TRUSTED_ORIGINS = env_list("DUKAAN_CSRF_TRUSTED_ORIGINS")
+
+
+TRUSTED_PROXIES = env.csv("DUKAAN_TRUSTED_PROXIES", "", each=_ip_network)
+CSRF_TRUSTED_ORIGINS = env.csv("DUKAAN_CSRF_TRUSTED_ORIGINS", "")
 # The absolute address buyers reach; used for share links and QR codes.
-SITE_URL = os.environ.get("DUKAAN_SITE_URL", "http://localhost:8000").rstrip("/")
+SITE_URL = env.str("DUKAAN_SITE_URL", "http://localhost:8000").rstrip("/")
 # Days a store link given up (the store took another, or was deleted) stays reserved for its store,
 # redirecting to the new link, before another store may take it: printed QR codes live long.
-RELEASED_SLUG_DAYS = int(os.environ.get("DUKAAN_RELEASED_SLUG_DAYS", "365"))
+RELEASED_SLUG_DAYS = env.int("DUKAAN_RELEASED_SLUG_DAYS", 365)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -158,7 +205,7 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'dukaan.sqlite3'}")
+DATABASE_URL = env.str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'dukaan.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -180,166 +227,134 @@ else:
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     # A primary (or PgBouncer) that accepts no connection within this long counts as down: requests that
     # need it answer 503 instead of hanging (dukaan/infra/unavailable.py).
-    DB_CONNECT_TIMEOUT_SECONDS = int(os.environ.get("DB_CONNECT_TIMEOUT_SECONDS", "3"))
+    DB_CONNECT_TIMEOUT_SECONDS = env.int("DB_CONNECT_TIMEOUT_SECONDS", 3)
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DB_CONNECT_TIMEOUT_SECONDS
 # Streaming replicas that serve reads (dukaan/infra/db_routing.py); empty = every read on the primary.
-DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS")
-for _number, _url in enumerate(DATABASE_REPLICA_URLS):
-    if not _url.startswith(("postgres://", "postgresql://")):
-        raise ImproperlyConfigured(
-            f"DATABASE_REPLICA_URLS must list PostgreSQL replicas (postgres://…), not {_url!r}"
+
+
+def _postgres_url(item: str) -> None:
+    if not item.startswith(("postgres://", "postgresql://")):
+        raise ValidationError(
+            f"DATABASE_REPLICA_URLS must list PostgreSQL replicas (postgres://…), not {item!r}"
         )
-    DATABASES[f"replica_{_number}"] = {
-        **dj_database_url.parse(_url, conn_max_age=60),
-        "DISABLE_SERVER_SIDE_CURSORS": True,
-        # A replica that is down must cost a request little: it is skipped after one failed check.
-        "OPTIONS": {"connect_timeout": 1},
-        "TEST": {"MIRROR": "default"},
-    }
-DATABASE_ROUTERS = ["dukaan.infra.db_routing.ReplicaRouter"] if DATABASE_REPLICA_URLS else []
+
+
+DATABASE_REPLICA_URLS = env.csv("DATABASE_REPLICA_URLS", "", each=_postgres_url)
 # A replica further behind the primary than this is skipped until it catches up.
-DB_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("DB_REPLICA_MAX_LAG_SECONDS", "5"))
+DB_REPLICA_MAX_LAG_SECONDS = env.float("DB_REPLICA_MAX_LAG_SECONDS", 5.0)
 # After a client writes, its reads stay on the primary this long (read your own writes). It must
 # outlast the largest lag a replica in use may have, or a merchant could read their edit undone.
-DB_READ_YOUR_WRITES_SECONDS = float(os.environ.get("DB_READ_YOUR_WRITES_SECONDS", "10"))
-if DB_READ_YOUR_WRITES_SECONDS <= DB_REPLICA_MAX_LAG_SECONDS:
-    raise ImproperlyConfigured(
-        f"DB_READ_YOUR_WRITES_SECONDS ({DB_READ_YOUR_WRITES_SECONDS:g}) must be longer than "
-        f"DB_REPLICA_MAX_LAG_SECONDS ({DB_REPLICA_MAX_LAG_SECONDS:g}), or a merchant could read a "
-        "replica that has not yet received their own change."
-    )
+DB_READ_YOUR_WRITES_SECONDS = env.float("DB_READ_YOUR_WRITES_SECONDS", 10.0)
 # How often each process measures its replicas' health and lag (in a background thread).
-DB_REPLICA_CHECK_SECONDS = float(os.environ.get("DB_REPLICA_CHECK_SECONDS", "0.5"))
+DB_REPLICA_CHECK_SECONDS = env.float("DB_REPLICA_CHECK_SECONDS", 0.5)
 # A request that fails because the database does not answer gets a 503 asking to come back this much later.
-DB_UNAVAILABLE_RETRY_AFTER_SECONDS = int(os.environ.get("DB_UNAVAILABLE_RETRY_AFTER_SECONDS", "30"))
+DB_UNAVAILABLE_RETRY_AFTER_SECONDS = env.int("DB_UNAVAILABLE_RETRY_AFTER_SECONDS", 30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 
 # --- Cache ----------------------------------------------------------------------------------
-CACHE_URL = os.environ.get("CACHE_URL", "locmem://")
+
+
+def _cache_url(url: str) -> None:
+    if urlparse(url).scheme not in {"redis", "rediss"} and url not in {"locmem://", "dummy://"}:
+        raise ValidationError(
+            f"CACHE_URL must be redis://host:port/db, locmem:// (in-process) or dummy:// (none), not {url!r}"
+        )
+
+
+CACHE_URL = env.str("CACHE_URL", "locmem://", validate=_cache_url)
 # A cache that does not answer within tens of milliseconds counts as down: pages then build from the
 # database, which costs less than waiting on Redis.
-CACHE_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("CACHE_CONNECT_TIMEOUT_SECONDS", "0.05"))
-CACHE_SOCKET_TIMEOUT_SECONDS = float(os.environ.get("CACHE_SOCKET_TIMEOUT_SECONDS", "0.05"))
-if urlparse(CACHE_URL).scheme in {"redis", "rediss"}:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": CACHE_URL,
-            # Passed to redis-py's connection pool; hiredis, when installed, is used on its own.
-            "OPTIONS": {
-                "socket_connect_timeout": CACHE_CONNECT_TIMEOUT_SECONDS,
-                "socket_timeout": CACHE_SOCKET_TIMEOUT_SECONDS,
-            },
-        }
-    }
-elif CACHE_URL == "dummy://":
-    # No cache at all: every read builds from the database (benchmarks of the cold path).
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
-elif CACHE_URL == "locmem://":
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dukaan"}}
-else:
-    raise ImproperlyConfigured(
-        "CACHE_URL must be redis://host:port/db, locmem:// (in-process) or dummy:// (none), "
-        f"not {CACHE_URL!r}"
-    )
+CACHE_CONNECT_TIMEOUT_SECONDS = env.float("CACHE_CONNECT_TIMEOUT_SECONDS", 0.05)
+CACHE_SOCKET_TIMEOUT_SECONDS = env.float("CACHE_SOCKET_TIMEOUT_SECONDS", 0.05)
 # After this many cache failures in a row the circuit opens: pages skip the cache (no timeout paid)
 # and one request tries it again every CACHE_BREAKER_RESET_SECONDS.
-CACHE_BREAKER_FAILURES = int(os.environ.get("CACHE_BREAKER_FAILURES", "3"))
-CACHE_BREAKER_RESET_SECONDS = float(os.environ.get("CACHE_BREAKER_RESET_SECONDS", "5"))
+CACHE_BREAKER_FAILURES = env.int("CACHE_BREAKER_FAILURES", 3)
+CACHE_BREAKER_RESET_SECONDS = env.float("CACHE_BREAKER_RESET_SECONDS", 5.0)
 # The catalog snapshot (storefront/catalog_cache.py). Events invalidate it; the TTL is a safety net.
-CATALOG_CACHE_ALIAS = os.environ.get("CATALOG_CACHE_ALIAS", "default")
-CATALOG_CACHE_SECONDS = int(os.environ.get("CATALOG_CACHE_SECONDS", "3600"))
+CATALOG_CACHE_ALIAS = env.str("CATALOG_CACHE_ALIAS", "default")
+CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", 3600)
 # The previous copy, served while one process rebuilds a snapshot.
-CATALOG_CACHE_STALE_SECONDS = int(os.environ.get("CATALOG_CACHE_STALE_SECONDS", "86400"))
+CATALOG_CACHE_STALE_SECONDS = env.int("CATALOG_CACHE_STALE_SECONDS", 86400)
 # The single-flight lock outlives a slow build; a crashed builder holds it at most this long.
-CATALOG_CACHE_LOCK_SECONDS = int(os.environ.get("CATALOG_CACHE_LOCK_SECONDS", "10"))
+CATALOG_CACHE_LOCK_SECONDS = env.int("CATALOG_CACHE_LOCK_SECONDS", 10)
 # With no previous copy, a request waits this long for another's build, then builds for itself.
-CATALOG_CACHE_WAIT_SECONDS = float(os.environ.get("CATALOG_CACHE_WAIT_SECONDS", "2"))
+CATALOG_CACHE_WAIT_SECONDS = env.float("CATALOG_CACHE_WAIT_SECONDS", 2.0)
 
 # --- Edge -----------------------------------------------------------------------------------
 # The edge cache (Varnish + xkey, deploy/varnish/default.vcl) to purge on catalog events; empty = no edge.
-EDGE_PURGE_URL = os.environ.get("EDGE_PURGE_URL", "")
+EDGE_PURGE_URL = env.str("EDGE_PURGE_URL", "")
 # A purge is one short HTTP call; a failed one is retried by the `cache` consumer group.
-EDGE_PURGE_TIMEOUT_SECONDS = float(os.environ.get("EDGE_PURGE_TIMEOUT_SECONDS", "0.5"))
+EDGE_PURGE_TIMEOUT_SECONDS = env.float("EDGE_PURGE_TIMEOUT_SECONDS", 0.5)
 # A second purge this long after the first removes an old page the edge fetched in between (a render
 # that was already running); 0 turns it off.
-EDGE_REPURGE_SECONDS = float(os.environ.get("EDGE_REPURGE_SECONDS", "1"))
-EDGE_BREAKER_FAILURES = int(os.environ.get("EDGE_BREAKER_FAILURES", "3"))
-EDGE_BREAKER_RESET_SECONDS = float(os.environ.get("EDGE_BREAKER_RESET_SECONDS", "5"))
+EDGE_REPURGE_SECONDS = env.float("EDGE_REPURGE_SECONDS", 1.0)
+EDGE_BREAKER_FAILURES = env.int("EDGE_BREAKER_FAILURES", 3)
+EDGE_BREAKER_RESET_SECONDS = env.float("EDGE_BREAKER_RESET_SECONDS", 5.0)
 # Public store pages (anonymous buyers): how long a shared cache keeps them (events purge them
 # sooner), and how long after that it may serve the old copy while it fetches a new one.
-STOREFRONT_S_MAXAGE = int(os.environ.get("STOREFRONT_S_MAXAGE", "300"))
-STOREFRONT_STALE_WHILE_REVALIDATE = int(os.environ.get("STOREFRONT_STALE_WHILE_REVALIDATE", "60"))
+STOREFRONT_S_MAXAGE = env.int("STOREFRONT_S_MAXAGE", 300)
+STOREFRONT_STALE_WHILE_REVALIDATE = env.int("STOREFRONT_STALE_WHILE_REVALIDATE", 60)
 
 # --- Storefront service ---------------------------------------------------------------------
 # `dukaan storefront` (storefront/service.py): the public store pages as their own ASGI process.
 # Rendered pages each worker keeps in memory (an LRU); 0 turns that off. It needs CACHE_URL=redis://,
 # whose pub/sub tells every worker which store changed.
-STOREFRONT_PAGE_CACHE_PAGES = int(os.environ.get("STOREFRONT_PAGE_CACHE_PAGES", "1000"))
+STOREFRONT_PAGE_CACHE_PAGES = env.int("STOREFRONT_PAGE_CACHE_PAGES", 1000)
 # Threads per worker that render the pages not in memory through Django (each has its own connection).
-STOREFRONT_RENDER_THREADS = int(os.environ.get("STOREFRONT_RENDER_THREADS", "8"))
+STOREFRONT_RENDER_THREADS = env.int("STOREFRONT_RENDER_THREADS", 8)
 # While the invalidation feed is lost the in-memory pages are dropped and bypassed; retry this often.
-STOREFRONT_FEED_RETRY_SECONDS = float(os.environ.get("STOREFRONT_FEED_RETRY_SECONDS", "1"))
+STOREFRONT_FEED_RETRY_SECONDS = env.float("STOREFRONT_FEED_RETRY_SECONDS", 1.0)
 
 # --- Search ---------------------------------------------------------------------------------
 # tantivy:///path = the embedded engine, an index in that folder; http(s)://host:9200 = Elasticsearch.
-SEARCH_URL = os.environ.get("SEARCH_URL", f"tantivy://{VAR_DIR / 'search'}")
+SEARCH_URL = env.str("SEARCH_URL", f"tantivy://{VAR_DIR / 'search'}")
 # The Elasticsearch index alias; a full reindex builds a new index and moves the alias to it.
-SEARCH_INDEX = os.environ.get("SEARCH_INDEX", "dukaan-products")
+SEARCH_INDEX = env.str("SEARCH_INDEX", "dukaan-products")
 # A search that takes longer counts as failed: the page answers from the database instead.
-SEARCH_TIMEOUT_SECONDS = float(os.environ.get("SEARCH_TIMEOUT_SECONDS", "0.5"))
-SEARCH_BREAKER_FAILURES = int(os.environ.get("SEARCH_BREAKER_FAILURES", "3"))
-SEARCH_BREAKER_RESET_SECONDS = float(os.environ.get("SEARCH_BREAKER_RESET_SECONDS", "10"))
+SEARCH_TIMEOUT_SECONDS = env.float("SEARCH_TIMEOUT_SECONDS", 0.5)
+SEARCH_BREAKER_FAILURES = env.int("SEARCH_BREAKER_FAILURES", 3)
+SEARCH_BREAKER_RESET_SECONDS = env.float("SEARCH_BREAKER_RESET_SECONDS", 10.0)
 
 # --- Regions --------------------------------------------------------------------------------
 # The edge region this process serves (`dukaan cluster up --regions N`; r1 is the primary region's).
 # Its answers say so (X-Dukaan-Region) and its consumer groups are its own on Kafka (dukaan-cache-r2),
 # so each region's projector sees every event. Empty = a single region.
-DUKAAN_REGION = os.environ.get("DUKAAN_REGION", "").strip()
-if DUKAAN_REGION and not re.fullmatch(r"[a-z0-9-]{1,20}", DUKAAN_REGION):
-    raise ImproperlyConfigured(
-        f"DUKAAN_REGION must be a short name of lowercase letters, digits and hyphens (r2, ap-south), "
-        f"not {DUKAAN_REGION!r}"
-    )
+
+
+def _region(name: str) -> str:
+    if name and not re.fullmatch(r"[a-z0-9-]{1,20}", name):
+        raise ValidationError(
+            f"DUKAAN_REGION must be a short name of lowercase letters, digits and hyphens (r2, ap-south), "
+            f"not {name!r}"
+        )
+    return name
+
+
+DUKAAN_REGION = env.text("DUKAAN_REGION", "", clean=_region)
 if DUKAAN_REGION:
     MIDDLEWARE.insert(0, "dukaan.infra.db_routing.RegionHeaderMiddleware")
 # The `cache` group builds a store's new snapshot right after forgetting the old one, so the first buyer
 # after a change finds it ready (the regions' projectors do this).
-CATALOG_PREWARM = env_bool("CATALOG_PREWARM", False)
+CATALOG_PREWARM = env.bool("CATALOG_PREWARM", False)
 
 # --- Events ---------------------------------------------------------------------------------
 # local:// = the outbox relay and every consumer group run as threads inside the web process.
 # kafka://host:port = Debezium publishes the outbox to Kafka; `dukaan worker --group NAME` consumes.
-EVENT_BUS_URL = os.environ.get("EVENT_BUS_URL", "local://")
+EVENT_BUS_URL = env.str("EVENT_BUS_URL", "local://")
 # Kafka clients' socket and delivery timeout: a broker silent this long counts as failed.
-KAFKA_TIMEOUT_SECONDS = float(os.environ.get("KAFKA_TIMEOUT_SECONDS", "10"))
+KAFKA_TIMEOUT_SECONDS = env.float("KAFKA_TIMEOUT_SECONDS", 10.0)
 # Set by `dukaan up` for the process it serves from, so only that process runs the embedded workers.
-EVENT_RUN_EMBEDDED_WORKERS = env_bool("DUKAAN_RUN_EMBEDDED_WORKERS", False)
+EVENT_RUN_EMBEDDED_WORKERS = env.bool("DUKAAN_RUN_EMBEDDED_WORKERS", False)
 # A safety net only: commits wake the relay at once; this bounds the delay for commits made by
 # other processes (a management command, a second server).
-EVENT_POLL_SECONDS = float(os.environ.get("EVENT_POLL_SECONDS", "0.5"))
-EVENT_MAX_ATTEMPTS = int(os.environ.get("EVENT_MAX_ATTEMPTS", "5"))
-EVENT_RETRY_BASE_SECONDS = float(os.environ.get("EVENT_RETRY_BASE_SECONDS", "0.2"))
+EVENT_POLL_SECONDS = env.float("EVENT_POLL_SECONDS", 0.5)
+EVENT_MAX_ATTEMPTS = env.int("EVENT_MAX_ATTEMPTS", 5)
+EVENT_RETRY_BASE_SECONDS = env.float("EVENT_RETRY_BASE_SECONDS", 0.2)
 # Delivered outbox rows are kept this long for replays, then pruned.
-EVENT_OUTBOX_RETENTION_HOURS = float(os.environ.get("EVENT_OUTBOX_RETENTION_HOURS", "24"))
-
-# --- Files ----------------------------------------------------------------------------------
-# Where uploads (product photos, logos) live: file:///path = a folder of this machine; s3://BUCKET =
-# a bucket on AWS S3, or on any S3-compatible server with ?endpoint=http(s)://host:port (MinIO, R2,
-# deploy/local/s3.py); &region=NAME when the bucket needs one. docs/storage.md
-STORAGE_URL = os.environ.get("STORAGE_URL", f"file://{VAR_DIR / 'media'}")
-# Empty = boto3's own lookup (AWS_ACCESS_KEY_ID..., ~/.aws, an instance or pod role).
-S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "")
-S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")
-# A bucket that takes longer to connect or to answer counts as down: the merchant is asked to retry.
-S3_TIMEOUT_SECONDS = float(os.environ.get("S3_TIMEOUT_SECONDS", "5"))
-# After this many failed calls in a row the bucket's circuit opens: uploads and /media reads fail at
-# once (503, "try again") and one call tries the bucket again every S3_BREAKER_RESET_SECONDS.
-S3_BREAKER_FAILURES = int(os.environ.get("S3_BREAKER_FAILURES", "3"))
-S3_BREAKER_RESET_SECONDS = float(os.environ.get("S3_BREAKER_RESET_SECONDS", "10"))
+EVENT_OUTBOX_RETENTION_HOURS = env.float("EVENT_OUTBOX_RETENTION_HOURS", 24.0)
 
 
 def media_storage(
@@ -396,36 +411,50 @@ def media_storage(
     }
 
 
-MEDIA_ROOT = Path(urlparse(STORAGE_URL).path)  # file:// only
+# --- Files ----------------------------------------------------------------------------------
+# Where uploads (product photos, logos) live: file:///path = a folder of this machine; s3://BUCKET =
+# a bucket on AWS S3, or on any S3-compatible server with ?endpoint=http(s)://host:port (MinIO, R2,
+# deploy/local/s3.py); &region=NAME when the bucket needs one. docs/storage.md
+
+
+def _storage_url(url: str) -> None:
+    try:
+        media_storage(url)
+    except ImproperlyConfigured as refusal:
+        raise ValidationError(str(refusal)) from None
+
+
+STORAGE_URL = env.str("STORAGE_URL", f"file://{VAR_DIR / 'media'}", validate=_storage_url)
+# Empty = boto3's own lookup (AWS_ACCESS_KEY_ID..., ~/.aws, an instance or pod role).
+S3_ACCESS_KEY_ID = env.str("S3_ACCESS_KEY_ID", "")
+S3_SECRET_ACCESS_KEY = env.str("S3_SECRET_ACCESS_KEY", "")
+# A bucket that takes longer to connect or to answer counts as down: the merchant is asked to retry.
+S3_TIMEOUT_SECONDS = env.float("S3_TIMEOUT_SECONDS", 5.0)
+# After this many failed calls in a row the bucket's circuit opens: uploads and /media reads fail at
+# once (503, "try again") and one call tries the bucket again every S3_BREAKER_RESET_SECONDS.
+S3_BREAKER_FAILURES = env.int("S3_BREAKER_FAILURES", 3)
+S3_BREAKER_RESET_SECONDS = env.float("S3_BREAKER_RESET_SECONDS", 10.0)
+
+
 # A CDN in front of /static/ and /media/ (CloudFront, or any CDN pulling from this app); empty = none.
-CDN_URL = os.environ.get("CDN_URL", "").strip().rstrip("/")
-if CDN_URL:
-    _cdn = urlparse(CDN_URL)
-    if _cdn.scheme not in {"http", "https"} or not _cdn.netloc or _cdn.query or _cdn.fragment:
-        raise ImproperlyConfigured(
-            f"CDN_URL must be an http(s) address such as https://cdn.example.com, not {CDN_URL!r}. "
+
+
+def _cdn_url(url: str) -> str:
+    url = url.rstrip("/")
+    parts = urlparse(url)
+    if url and (parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment):
+        raise ValidationError(
+            f"CDN_URL must be an http(s) address such as https://cdn.example.com, not {url!r}. "
             "Leave it empty to serve images and stylesheets from this app."
         )
+    return url
+
+
+CDN_URL = env.text("CDN_URL", "", clean=_cdn_url)
 MEDIA_URL = f"{CDN_URL}/media/"
 STATIC_URL = f"{CDN_URL}/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request without it
-# Without DEBUG, collectstatic writes content-hashed copies and {% static %} names them. With DEBUG
-# (`make run`) Django's manifest storage would name the unhashed files anyway, so WhiteNoise serves
-# the sources as they are, uncached: an edited stylesheet shows on the next reload.
-STORAGES = {
-    "default": media_storage(
-        STORAGE_URL,
-        access_key_id=S3_ACCESS_KEY_ID,
-        secret_access_key=S3_SECRET_ACCESS_KEY,
-        timeout_seconds=S3_TIMEOUT_SECONDS,
-    ),
-    "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    },
-}
 # Content-hashed names (static files and uploads) never get other bytes, so every cache may keep
 # them for a year: the longest lifetime HTTP told servers to promise (RFC 2616, Expires).
 IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
@@ -441,83 +470,83 @@ WHITENOISE_ADD_HEADERS_FUNCTION = _hashed_static_for_a_year
 # The largest request body taken, photos included: the proxy's client_max_body_size (12m in
 # deploy/nginx/cluster.conf.template), so a request sent straight to a web process meets the same limit.
 # A larger one is answered 413 before it is read (infra/bodies.py).
-MAX_REQUEST_BYTES = int(os.environ.get("DUKAAN_MAX_REQUEST_BYTES", 12 * 1024 * 1024))
+MAX_REQUEST_BYTES = env.int("DUKAAN_MAX_REQUEST_BYTES", 12 * 1024 * 1024)
 # Django's own limits on a form's fields besides its files (413 beyond them too): their size, and their
 # number (the bulk edit sends three per product for up to 200 products; a variant formset of 50 rows
 # six each).
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
-IMAGE_MAX_BYTES = int(os.environ.get("DUKAAN_IMAGE_MAX_BYTES", 5 * 1024 * 1024))
+IMAGE_MAX_BYTES = env.int("DUKAAN_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
 # An uploaded file larger than one photo may be is spooled to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMAGE_MAX_BYTES
-IMAGE_MAX_PIXELS = int(os.environ.get("DUKAAN_IMAGE_MAX_PIXELS", 25_000_000))
+IMAGE_MAX_PIXELS = env.int("DUKAAN_IMAGE_MAX_PIXELS", 25_000_000)
 IMAGE_THUMBNAIL_SIZES = {"small": 240, "large": 720}
 
 # --- Login by phone + one-time code --------------------------------------------------------
-SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
-SMS_CONSOLE_LOG = Path(os.environ.get("SMS_CONSOLE_LOG", VAR_DIR / "sms.log"))
-SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
-SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN", "")
-SMS_HTTP_TIMEOUT_SECONDS = float(os.environ.get("SMS_HTTP_TIMEOUT_SECONDS", "5"))
+SMS_BACKEND = env.str("SMS_BACKEND", "console")
+SMS_CONSOLE_LOG = env.path("SMS_CONSOLE_LOG", VAR_DIR / "sms.log")
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", "")
+SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", "")
+SMS_HTTP_TIMEOUT_SECONDS = env.float("SMS_HTTP_TIMEOUT_SECONDS", 5.0)
 # Tries per message when the provider is unreachable or answers 5xx (not after a timeout).
-SMS_RETRY_ATTEMPTS = int(os.environ.get("SMS_RETRY_ATTEMPTS", "3"))
+SMS_RETRY_ATTEMPTS = env.int("SMS_RETRY_ATTEMPTS", 3)
 # After this many failed messages in a row logins are told at once to come back in RESET seconds.
-SMS_BREAKER_FAILURES = int(os.environ.get("SMS_BREAKER_FAILURES", "3"))
-SMS_BREAKER_RESET_SECONDS = float(os.environ.get("SMS_BREAKER_RESET_SECONDS", "30"))
-PHONE_DEFAULT_REGION = os.environ.get("DUKAAN_PHONE_DEFAULT_REGION", "IN")
-OTP_TTL_SECONDS = int(os.environ.get("OTP_TTL_SECONDS", "300"))
-OTP_MAX_TRIES = int(os.environ.get("OTP_MAX_TRIES", "5"))
-OTP_RESEND_SECONDS = int(os.environ.get("OTP_RESEND_SECONDS", "30"))
-OTP_MAX_PER_PHONE_PER_HOUR = int(os.environ.get("OTP_MAX_PER_PHONE_PER_HOUR", "5"))
-OTP_MAX_PER_IP_PER_HOUR = int(os.environ.get("OTP_MAX_PER_IP_PER_HOUR", "20"))
+SMS_BREAKER_FAILURES = env.int("SMS_BREAKER_FAILURES", 3)
+SMS_BREAKER_RESET_SECONDS = env.float("SMS_BREAKER_RESET_SECONDS", 30.0)
+PHONE_DEFAULT_REGION = env.str("DUKAAN_PHONE_DEFAULT_REGION", "IN")
+OTP_TTL_SECONDS = env.int("OTP_TTL_SECONDS", 300)
+OTP_MAX_TRIES = env.int("OTP_MAX_TRIES", 5)
+OTP_RESEND_SECONDS = env.int("OTP_RESEND_SECONDS", 30)
+OTP_MAX_PER_PHONE_PER_HOUR = env.int("OTP_MAX_PER_PHONE_PER_HOUR", 5)
+OTP_MAX_PER_IP_PER_HOUR = env.int("OTP_MAX_PER_IP_PER_HOUR", 20)
 # Wrong codes one number may try in an hour, across all its codes (a new code does not reset it).
-OTP_MAX_WRONG_TRIES_PER_PHONE_PER_HOUR = int(os.environ.get("OTP_MAX_WRONG_TRIES_PER_PHONE_PER_HOUR", "10"))
+OTP_MAX_WRONG_TRIES_PER_PHONE_PER_HOUR = env.int("OTP_MAX_WRONG_TRIES_PER_PHONE_PER_HOUR", 10)
 # Against SMS pumping: codes per hour to all numbers starting with the same OTP_PREFIX_DIGITS digits
 # (country code included, e.g. +9198123 for 7), whichever addresses ask.
-OTP_PREFIX_DIGITS = int(os.environ.get("OTP_PREFIX_DIGITS", "7"))
-OTP_MAX_PER_PREFIX_PER_HOUR = int(os.environ.get("OTP_MAX_PER_PREFIX_PER_HOUR", "30"))
+OTP_PREFIX_DIGITS = env.int("OTP_PREFIX_DIGITS", 7)
+OTP_MAX_PER_PREFIX_PER_HOUR = env.int("OTP_MAX_PER_PREFIX_PER_HOUR", 30)
 # Staff pages need the SMS code and the password (accounts/staff.py). The password form locks for the
 # rest of a STAFF_LOGIN_WINDOW_SECONDS window (429, even to the right password) after this many wrong
 # passwords for one phone number, or from one client address; 0 switches a limit off.
-STAFF_LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("STAFF_LOGIN_MAX_FAILURES_PER_ACCOUNT", "5"))
-STAFF_LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("STAFF_LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))
-STAFF_LOGIN_WINDOW_SECONDS = int(os.environ.get("STAFF_LOGIN_WINDOW_SECONDS", "900"))
+STAFF_LOGIN_MAX_FAILURES_PER_ACCOUNT = env.int("STAFF_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+STAFF_LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("STAFF_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+STAFF_LOGIN_WINDOW_SECONDS = env.int("STAFF_LOGIN_WINDOW_SECONDS", 900)
 # Order texts (not login codes, which have the limits above) one number may get in an hour, across every
 # store: a stranger's number typed as "buyer phone" gets no more than this. The shopkeeper's own
 # new-order alerts are not capped (their number is verified at login; the order limits bound them).
-SMS_MAX_PER_PHONE_PER_HOUR = int(os.environ.get("SMS_MAX_PER_PHONE_PER_HOUR", "5"))
+SMS_MAX_PER_PHONE_PER_HOUR = env.int("SMS_MAX_PER_PHONE_PER_HOUR", 5)
 
 # --- Payments --------------------------------------------------------------------------------
 # Cash on delivery and UPI links need no provider. PAYMENT_GATEWAY names an online provider's
 # adapter ("fake" is the local stand-in with the same order + signed-webhook flow); empty = none.
-PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "")
-PAYMENT_WEBHOOK_SECRET = os.environ.get("PAYMENT_WEBHOOK_SECRET", "dev-only-webhook-secret")
+PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", "")
+PAYMENT_WEBHOOK_SECRET = env.str("PAYMENT_WEBHOOK_SECRET", "dev-only-webhook-secret")
 # How long an adapter waits for the provider to open an order; after this many failures in a row the
 # provider is skipped (buyers told at once) for the reset time, then tried again.
-PAYMENT_TIMEOUT_SECONDS = float(os.environ.get("PAYMENT_TIMEOUT_SECONDS", "10"))
-PAYMENT_BREAKER_FAILURES = int(os.environ.get("PAYMENT_BREAKER_FAILURES", "3"))
-PAYMENT_BREAKER_RESET_SECONDS = float(os.environ.get("PAYMENT_BREAKER_RESET_SECONDS", "30"))
+PAYMENT_TIMEOUT_SECONDS = env.float("PAYMENT_TIMEOUT_SECONDS", 10.0)
+PAYMENT_BREAKER_FAILURES = env.int("PAYMENT_BREAKER_FAILURES", 3)
+PAYMENT_BREAKER_RESET_SECONDS = env.float("PAYMENT_BREAKER_RESET_SECONDS", 30.0)
 # A buyer may order at most this many of one line; more is a typo or an attack.
-ORDER_MAX_QUANTITY = int(os.environ.get("ORDER_MAX_QUANTITY", "100"))
+ORDER_MAX_QUANTITY = env.int("ORDER_MAX_QUANTITY", 100)
 # Orders a client address may place in an hour, across every store. Generous: many buyers on one mobile
 # carrier share an address (carrier-grade NAT). 0 switches it off (benchmarks placing orders from one host).
-ORDER_MAX_PER_ADDRESS_PER_HOUR = int(os.environ.get("ORDER_MAX_PER_ADDRESS_PER_HOUR", "100"))
+ORDER_MAX_PER_ADDRESS_PER_HOUR = env.int("ORDER_MAX_PER_ADDRESS_PER_HOUR", 100)
 # Orders one buyer phone number may place in an hour in one store (refused tries counted too); 0 = off.
-ORDER_MAX_PER_PHONE_PER_STORE_PER_HOUR = int(os.environ.get("ORDER_MAX_PER_PHONE_PER_STORE_PER_HOUR", "6"))
+ORDER_MAX_PER_PHONE_PER_STORE_PER_HOUR = env.int("ORDER_MAX_PER_PHONE_PER_STORE_PER_HOUR", 6)
 
 # --- API --------------------------------------------------------------------------------------
 # Requests per window: per API token on merchant endpoints, per client address on public ones
 # (and on failed logins). 0 switches a limit off.
-API_RATE_LIMIT_PER_TOKEN = int(os.environ.get("API_RATE_LIMIT_PER_TOKEN", "600"))
-API_RATE_LIMIT_PER_IP = int(os.environ.get("API_RATE_LIMIT_PER_IP", "300"))
-API_RATE_LIMIT_WINDOW_SECONDS = int(os.environ.get("API_RATE_LIMIT_WINDOW_SECONDS", "60"))
+API_RATE_LIMIT_PER_TOKEN = env.int("API_RATE_LIMIT_PER_TOKEN", 600)
+API_RATE_LIMIT_PER_IP = env.int("API_RATE_LIMIT_PER_IP", 300)
+API_RATE_LIMIT_WINDOW_SECONDS = env.int("API_RATE_LIMIT_WINDOW_SECONDS", 60)
 # Largest JSON body, and largest multipart upload (all of one request's images together).
-API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 64 * 1024))
-API_MAX_UPLOAD_BYTES = int(os.environ.get("API_MAX_UPLOAD_BYTES", MAX_REQUEST_BYTES))
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", 64 * 1024)
+API_MAX_UPLOAD_BYTES = env.int("API_MAX_UPLOAD_BYTES", MAX_REQUEST_BYTES)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-in"
-TIME_ZONE = os.environ.get("DUKAAN_TIME_ZONE", "Asia/Kolkata")
+TIME_ZONE = env.str("DUKAAN_TIME_ZONE", "Asia/Kolkata")
 USE_I18N = True
 USE_TZ = True
 
@@ -530,12 +559,15 @@ AUTH_PASSWORD_VALIDATORS = [
 # Every line, ours and the libraries', goes through one formatter (infra/logs.py), on stderr: json = one
 # JSON object a line for a log collector (the default where deployed), console = readable lines.
 LOG_FORMATS = ("json", "console")
-DUKAAN_LOG_FORMAT = os.environ.get("DUKAAN_LOG_FORMAT", "json" if DEPLOYED else "console").strip().lower()
-if DUKAAN_LOG_FORMAT not in LOG_FORMATS:
-    raise ImproperlyConfigured(
+DUKAAN_LOG_FORMAT = env.text(
+    "DUKAAN_LOG_FORMAT",
+    "json" if DEPLOYED else "console",
+    clean=_one_of(
+        LOG_FORMATS,
         "DUKAAN_LOG_FORMAT must be json (one JSON object a line, for a log collector) or console "
-        f"(readable lines, for a person), not {DUKAAN_LOG_FORMAT!r}."
-    )
+        "(readable lines, for a person), not {!r}.",
+    ),
+)
 # Plain data only: `dukaan web` hands it to granian as JSON, `dukaan storefront` to uvicorn.
 LOGGING = {
     "version": 1,
@@ -543,7 +575,7 @@ LOGGING = {
     "formatters": {"dukaan": {"()": "dukaan.infra.logs.formatter", "log_format": DUKAAN_LOG_FORMAT}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "dukaan"}},
     # Least important level written (DEBUG, INFO, WARNING, ERROR).
-    "root": {"handlers": ["console"], "level": os.environ.get("DUKAAN_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.str("DUKAAN_LOG_LEVEL", "INFO")},
     "loggers": {
         # Django's own handlers (plain text, and mail to ADMINS) give way to ours. INFO even when
         # DUKAAN_LOG_LEVEL=DEBUG: Django's debug lines are SQL with its values (session keys among them).
@@ -562,25 +594,92 @@ LOGGING = {
 # suite (pytest sets PYTEST_VERSION) and deployments record nothing unless told.
 TRACES_CHOICES = ("off", "console", "otlp")
 _traces_default = "console" if DUKAAN_ENV == "dev" and "PYTEST_VERSION" not in os.environ else "off"
-DUKAAN_TRACES = os.environ.get("DUKAAN_TRACES", _traces_default).strip().lower()
-if DUKAAN_TRACES not in TRACES_CHOICES:
-    raise ImproperlyConfigured(
-        f"DUKAAN_TRACES must be one of {', '.join(TRACES_CHOICES)}, not {DUKAAN_TRACES!r}. For another "
+DUKAAN_TRACES = env.text(
+    "DUKAAN_TRACES",
+    _traces_default,
+    clean=_one_of(
+        TRACES_CHOICES,
+        f"DUKAAN_TRACES must be one of {', '.join(TRACES_CHOICES)}, not {{!r}}. For another "
         "tracing backend (Zipkin, Jaeger, Tempo, ...) use otlp and point OTEL_EXPORTER_OTLP_ENDPOINT "
-        "at an OpenTelemetry collector."
-    )
+        "at an OpenTelemetry collector.",
+    ),
+)
 # Where DUKAAN_TRACES=console appends its spans (`tail -f` it, or load it into any JSON tool).
-DUKAAN_TRACES_FILE = Path(os.environ.get("DUKAAN_TRACES_FILE", VAR_DIR / "traces.jsonl"))
+DUKAAN_TRACES_FILE = env.path("DUKAAN_TRACES_FILE", VAR_DIR / "traces.jsonl")
 # The collector's OTLP/HTTP address (the standard variable); spans are POSTed to <it>/v1/traces.
-OTEL_EXPORTER_OTLP_ENDPOINT = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318")
-if DUKAAN_TRACES == "otlp" and not re.fullmatch(r"https?://[^/?#]+[^?#]*", OTEL_EXPORTER_OTLP_ENDPOINT):
-    raise ImproperlyConfigured(
-        "OTEL_EXPORTER_OTLP_ENDPOINT must be the collector's http(s) address, such as "
-        f"http://127.0.0.1:4318, not {OTEL_EXPORTER_OTLP_ENDPOINT!r}"
-    )
+
+
+def _otlp_endpoint(url: str) -> None:
+    if DUKAAN_TRACES == "otlp" and not re.fullmatch(r"https?://[^/?#]+[^?#]*", url):
+        raise ValidationError(
+            "OTEL_EXPORTER_OTLP_ENDPOINT must be the collector's http(s) address, such as "
+            f"http://127.0.0.1:4318, not {url!r}"
+        )
+
+
+OTEL_EXPORTER_OTLP_ENDPOINT = env.str(
+    "OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318", validate=_otlp_endpoint
+)
 # The service spans are filed under; empty = named after the process: dukaan-web, dukaan-storefront,
 # dukaan-worker-<group>.
-OTEL_SERVICE_NAME = os.environ.get("OTEL_SERVICE_NAME", "").strip()
+OTEL_SERVICE_NAME = env.text("OTEL_SERVICE_NAME", "")
+
+
+# --- Built from the values above, once each is known good -------------------------------------
+# Every bad value is refused here at once; what follows may rely on each value having its type.
+_refuse_bad_values()
+for _number, _url in enumerate(DATABASE_REPLICA_URLS):
+    DATABASES[f"replica_{_number}"] = {
+        **dj_database_url.parse(_url, conn_max_age=60),
+        "DISABLE_SERVER_SIDE_CURSORS": True,
+        # A replica that is down must cost a request little: it is skipped after one failed check.
+        "OPTIONS": {"connect_timeout": 1},
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["dukaan.infra.db_routing.ReplicaRouter"] if DATABASE_REPLICA_URLS else []
+
+if DB_READ_YOUR_WRITES_SECONDS <= DB_REPLICA_MAX_LAG_SECONDS:
+    raise ImproperlyConfigured(
+        f"DB_READ_YOUR_WRITES_SECONDS ({DB_READ_YOUR_WRITES_SECONDS:g}) must be longer than "
+        f"DB_REPLICA_MAX_LAG_SECONDS ({DB_REPLICA_MAX_LAG_SECONDS:g}), or a merchant could read a "
+        "replica that has not yet received their own change."
+    )
+
+if urlparse(CACHE_URL).scheme in {"redis", "rediss"}:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # Passed to redis-py's connection pool; hiredis, when installed, is used on its own.
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_CONNECT_TIMEOUT_SECONDS,
+                "socket_timeout": CACHE_SOCKET_TIMEOUT_SECONDS,
+            },
+        }
+    }
+elif CACHE_URL == "dummy://":
+    # No cache at all: every read builds from the database (benchmarks of the cold path).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dukaan"}}
+
+MEDIA_ROOT = Path(urlparse(STORAGE_URL).path)  # file:// only
+# Without DEBUG, collectstatic writes content-hashed copies and {% static %} names them. With DEBUG
+# (`make run`) Django's manifest storage would name the unhashed files anyway, so WhiteNoise serves
+# the sources as they are, uncached: an edited stylesheet shows on the next reload.
+STORAGES = {
+    "default": media_storage(
+        STORAGE_URL,
+        access_key_id=S3_ACCESS_KEY_ID,
+        secret_access_key=S3_SECRET_ACCESS_KEY,
+        timeout_seconds=S3_TIMEOUT_SECONDS,
+    ),
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 
 # --- Environment checks ---------------------------------------------------------------------

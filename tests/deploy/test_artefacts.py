@@ -108,7 +108,10 @@ def settings_env_names() -> frozenset[str]:
         if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
             func = node.func
             reads = (isinstance(func, ast.Attribute) and func.attr == "get" and is_environ(func.value)) or (
-                isinstance(func, ast.Name) and func.id in {"env_bool", "env_list"}
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "env"
+                and func.attr != "parser_for"
             )
             if reads:
                 names.add(node.args[0].value)

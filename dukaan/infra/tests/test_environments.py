@@ -191,3 +191,23 @@ def test_replica_settings_that_could_lose_a_write_are_refused(tmp_path):
     not_postgres = load_settings(tmp_path, DATABASE_REPLICA_URLS="sqlite:///replica.sqlite3")
     assert not_postgres.returncode != 0
     assert "DATABASE_REPLICA_URLS must list PostgreSQL replicas" in not_postgres.stderr
+
+
+def test_every_bad_value_is_refused_at_once_each_naming_its_variable(tmp_path):
+    message = refusal(
+        load_settings(
+            tmp_path,
+            OTP_TTL_SECONDS="five minutes",
+            DUKAAN_DEBUG="maybe",
+            CACHE_URL="memcached://127.0.0.1:11211",
+            DUKAAN_TRUSTED_PROXIES="10.0.0.0/8,nginx",
+        )
+    )
+
+    assert message.strip().splitlines() == [
+        "DUKAAN_DEBUG: Not a valid boolean, not 'maybe'.",
+        "DUKAAN_TRUSTED_PROXIES: 'nginx' is not an IP address or network (e.g. 10.0.0.0/8).",
+        "CACHE_URL must be redis://host:port/db, locmem:// (in-process) or dummy:// (none), "
+        "not 'memcached://127.0.0.1:11211'",
+        "OTP_TTL_SECONDS: Not a valid integer, not 'five minutes'.",
+    ]
