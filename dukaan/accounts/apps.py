@@ -1,6 +1,17 @@
 from django.apps import AppConfig
 
+from dukaan.infra.registry import Personal, add_not_copied, add_personal_fields
+
 
 class AccountsConfig(AppConfig):
     name = "dukaan.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        add_personal_fields(
+            self.get_model("User"), phone=Personal.PHONE, name=Personal.NAME, password=Personal.PASSWORD
+        )
+        add_not_copied(
+            self.get_model("LoginCode"), "login codes: phones and IP addresses of people logging in"
+        )
+        add_not_copied(self.get_model("ApiToken"), "API tokens: keys to merchants' stores")

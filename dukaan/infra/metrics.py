@@ -103,36 +103,23 @@ REGISTRY.register(StateCollector())
 class DatabaseCollector(Collector):
     """Gauges read from the database when the web's /metrics is scraped (never from a worker's thread).
 
-    Outbox backlog and consumer lag of the embedded bus (local://: positions in the outbox table; with
-    Kafka each worker reports its own lag), and the WAL each replication slot keeps on the primary
-    (Debezium's slot and the replicas'): a slot whose reader stopped keeps WAL until the disk fills.
-    A database that does not answer leaves these gauges out of the scrape; the request metrics stay.
+    Each app's (registry.add_database_metrics: the embedded bus's outbox backlog and consumer lag), then
+    the WAL each replication slot keeps on the primary (Debezium's slot and the replicas'): a slot whose
+    reader stopped keeps WAL until the disk fills. A database that does not answer leaves these gauges
+    out of the scrape; the request metrics stay.
     """
 
     def describe(self):
         return []  # nothing to check at registration; collect() reads the database
 
     def collect(self):
-        from django.conf import settings
         from django.db import DatabaseError
 
-        from . import status
+        from . import registry, status
 
         try:
-            if settings.EVENT_BUS_URL.startswith("local:"):
-                backlog = GaugeMetricFamily(
-                    "dukaan_outbox_backlog", "Outbox events committed, not yet published"
-                )
-                backlog.add_metric([], status.outbox_backlog())
-                yield backlog
-                lag = GaugeMetricFamily(
-                    "dukaan_consumer_lag_events",
-                    "Published events the group has not handled yet",
-                    labels=["group"],
-                )
-                for group, behind in status.embedded_consumer_lags().items():
-                    lag.add_metric([group], behind)
-                yield lag
+            for collect in registry.database_metrics():
+                yield from collect()
             retained = GaugeMetricFamily(
                 "dukaan_replication_slot_retained_bytes",
                 "WAL the primary keeps for each replication slot",

@@ -27,27 +27,12 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.utils import ConnectionDoesNotExist, load_backend
 from faker import Faker
 
+from . import registry
+from .registry import Personal
+
 SOURCE, TARGET = "sanitize_source", "sanitize_target"
 CHUNK = 2_000
 
-NAME, PHONE, ADDRESS, UPI, PASSWORD = "name", "phone", "address", "upi", "password"
-
-# Every field that holds a person's details, with the kind of fake that replaces it. The originals
-# found here are also searched for in every other text and JSON column (outbox payloads, dead
-# letters, store names…) and swapped for the same fakes there. A new personal field gets a line here.
-PERSONAL_FIELDS: dict[str, dict[str, str]] = {
-    "accounts.User": {"phone": PHONE, "name": NAME, "password": PASSWORD},
-    "catalog.Store": {"whatsapp": PHONE, "upi_id": UPI},
-    "orders.Order": {"buyer_name": NAME, "buyer_phone": PHONE, "address": ADDRESS},
-}
-# Tables that cannot be faked safely: left empty in the target, and why.
-NOT_COPIED: dict[str, str] = {
-    "sessions.Session": "sessions: whoever holds one is logged in as that person",
-    "accounts.LoginCode": "login codes: phones and IP addresses of people logging in",
-    "accounts.ApiToken": "API tokens: keys to merchants' stores",
-    "api.IdempotencyRecord": "idempotency records: stored API responses with buyers' details",
-    "admin.LogEntry": "admin log: staff actions whose text names people",
-}
 # Made by `migrate` in every database; the source's rows replace them so ids stay as they were.
 MADE_BY_MIGRATE = {"contenttypes.ContentType", "auth.Permission"}
 SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}
@@ -237,7 +222,9 @@ class Fakes:
                     self.forms.setdefault(form, "")
         # One-word names ("Ravi", "Rose") are too common to search for inside text; they are
         # replaced where they are a whole JSON value (an event's buyer_name) and nowhere else.
-        one_word_names = {_form(name) for name in originals.get(NAME, ()) if len(WORD.findall(name)) == 1}
+        one_word_names = {
+            _form(name) for name in originals.get(Personal.NAME, ()) if len(WORD.findall(name)) == 1
+        }
         self.searched = Matcher(set(self.forms) - one_word_names)
         used: set[str] = set()
         for kind in sorted(originals):
@@ -245,16 +232,16 @@ class Fakes:
                 fake = self._draw(kind, value, used)
                 used.update(self._forms(kind, fake))
                 self.by_kind[kind][self._key(kind, value)] = fake
-                written = self._forms(kind, fake) if kind == PHONE else [fake]
+                written = self._forms(kind, fake) if kind == Personal.PHONE else [fake]
                 for form, fake_form in zip(self._forms(kind, value), written, strict=True):
                     self.forms[form] = fake_form
 
     @staticmethod
     def _key(kind: str, value: str) -> str:
-        return _e164(value) if kind == PHONE else value
+        return _e164(value) if kind == Personal.PHONE else value
 
     def _forms(self, kind: str, value: str) -> list[str]:
-        if kind == PHONE:
+        if kind == Personal.PHONE:
             return _phone_forms(value)
         return [_form(value)]
 
@@ -273,13 +260,13 @@ class Fakes:
 
     def _one(self, kind: str) -> str:
         faker = self.faker
-        if kind == NAME:
+        if kind == Personal.NAME:
             return faker.name()
-        if kind == ADDRESS:
+        if kind == Personal.ADDRESS:
             return faker.address()
-        if kind == UPI:
+        if kind == Personal.UPI:
             return f"{faker.user_name()}@{faker.random_element(UPI_HANDLES)}"
-        if kind == PHONE:
+        if kind == Personal.PHONE:
             number = phonenumbers.parse(f"+91{faker.random_int(6, 9)}{faker.numerify('#########')}")
             mobile = phonenumbers.number_type(number) in (
                 phonenumbers.PhoneNumberType.MOBILE,
@@ -292,7 +279,7 @@ class Fakes:
     def field_value(self, kind: str, value: str) -> str:
         if not value:
             return value
-        if kind == PASSWORD:
+        if kind == Personal.PASSWORD:
             # Unusable (Django's "!" prefix): production's staff passwords never reach staging.
             return "!" + hmac.new(self.seed, value.encode(), hashlib.sha256).hexdigest()
         return self.by_kind[kind][self._key(kind, value)]
@@ -343,10 +330,10 @@ def _strings(value) -> Iterator[str]:
 
 def _collect_originals() -> dict[str, set[str]]:
     originals: dict[str, set[str]] = {}
-    for label, fields in PERSONAL_FIELDS.items():
+    for label, fields in registry.personal_fields.items():
         manager = apps.get_model(label)._base_manager.using(SOURCE)
         for name, kind in fields.items():
-            if kind != PASSWORD:
+            if kind != Personal.PASSWORD:
                 values = manager.exclude(**{name: ""}).values_list(name, flat=True).distinct()
                 originals.setdefault(kind, set()).update(value for value in values if value)
     return originals
@@ -363,7 +350,7 @@ def _chunks(model: type[models.Model]) -> Iterator[list[models.Model]]:
 
 def _sanitize_row(row: models.Model, fakes: Fakes, report: CopyReport) -> None:
     model = type(row)
-    personal = PERSONAL_FIELDS.get(_label(model), {})
+    personal = registry.personal_fields.get(_label(model), {})
     for text_field in _text_fields(model):
         value = getattr(row, text_field.attname)
         if value is None or value == "":
@@ -463,8 +450,8 @@ def _copy(ordered: list[type[models.Model]], *, seed: str, progress: Progress, b
         _empty_target(ordered)
         for model in ordered:
             table = model._meta.db_table
-            if _label(model) in NOT_COPIED:
-                report.skipped[table] = NOT_COPIED[_label(model)]
+            if _label(model) in registry.not_copied:
+                report.skipped[table] = registry.not_copied[_label(model)]
                 continue
             total, done = model._base_manager.using(SOURCE).count(), 0
             progress(table, done, total)
@@ -483,8 +470,8 @@ def _copy(ordered: list[type[models.Model]], *, seed: str, progress: Progress, b
             where = ", ".join(f"{column} ({count})" for column, count in sorted(leftovers.items()))
             raise SanitizeRefused(
                 f"Verification found original personal data in the target: {where}. Nothing was kept "
-                "(the copy was rolled back); add the field that holds it to PERSONAL_FIELDS in "
-                "dukaan/infra/sanitize.py."
+                "(the copy was rolled back); declare the field that holds it with add_personal_fields() in "
+                "its app's apps.py (dukaan/infra/registry.py)."
             )
     report.seconds = time.monotonic() - began
     return report

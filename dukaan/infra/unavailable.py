@@ -4,8 +4,9 @@
 any middleware layer lets out (it turns exceptions into responses inside each layer, so no outer
 try/except would see them), with the exception still being handled: a database that is down
 (OperationalError, InterfaceError: refused, closed connection, a PgBouncer error) answers 503, an
-HTML page or, under /api/, a problem document; anything else keeps Django's 500. The API's own views
-map the same errors in dukaan/api/problems.py through `is_database_down`.
+HTML page or, where an app registered its own (registry.add_unavailable_renderer; /api/ answers a
+problem document), that app's; anything else keeps Django's 500. The API's own views map the same
+errors in dukaan/api/problems.py through `is_database_down`.
 
 The page is rendered without the request's context processors: those read the session and the
 user, which need the database that just failed.
@@ -21,6 +22,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.views import defaults
+
+from . import registry
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +42,8 @@ def is_database_down(error: BaseException | None) -> bool:
 
 def database_unavailable(request: HttpRequest) -> HttpResponse:
     seconds = int(settings.DB_UNAVAILABLE_RETRY_AFTER_SECONDS)
-    if request.path.startswith("/api/"):
-        from dukaan.api.problems import problem_response  # the API package is heavy; load it when needed
-
-        response = problem_response(request, "service-unavailable", MESSAGE)
-    else:
-        response = HttpResponse(_page(seconds), status=503)
+    render = registry.unavailable_renderer(request.path)
+    response = render(request, MESSAGE) if render else HttpResponse(_page(seconds), status=503)
     response["Retry-After"] = str(seconds)
     response["Cache-Control"] = "no-store"
     return response
