@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from dukaan.catalog import services
+from dukaan.orders.cart import MAX_LINES, Cart
 from dukaan.orders.models import Order, Payment
-from dukaan.storefront.cart import MAX_LINES, Cart
 
 from .conftest import add_to_cart, page_weight, set_cart
 

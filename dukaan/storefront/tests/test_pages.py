@@ -99,7 +99,7 @@ def test_store_without_logo_previews_its_newest_product_photo(client, store, pro
 
 def test_og_image_keeps_an_absolute_storage_url(client, store, product, monkeypatch):
     monkeypatch.setattr(
-        "dukaan.storefront.selectors.default_storage.url", lambda name: f"https://cdn.example/{name}"
+        "dukaan.catalog.snapshot.default_storage.url", lambda name: f"https://cdn.example/{name}"
     )
 
     page = client.get(f"/s/{store.slug}/p/{product.pk}/").content.decode()

@@ -1,4 +1,5 @@
-"""The cart in the session: adding, changing, removing, its limits, and junk in the session."""
+"""The cart in the session: adding, changing, removing, its limits, and junk in the session, as a
+buyer meets them on the store's pages."""
 
 import html
 import re
@@ -8,9 +9,8 @@ import pytest
 from django.urls import reverse
 
 from dukaan.catalog import services
-from dukaan.storefront.cart import MAX_LINES, Cart
-
-from .conftest import add_to_cart, make_product, page_weight, set_cart
+from dukaan.orders.cart import MAX_LINES, Cart
+from dukaan.storefront.tests.conftest import add_to_cart, make_product, page_weight, set_cart
 
 pytestmark = pytest.mark.django_db
 

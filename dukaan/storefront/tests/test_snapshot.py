@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dukaan.catalog import services
+from dukaan.catalog.snapshot import store_catalog
 from dukaan.conftest import make_store, png_upload
-from dukaan.storefront.selectors import store_catalog
 
 from .conftest import bulk_catalog, make_product
 
