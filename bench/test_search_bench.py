@@ -43,12 +43,12 @@ from bench.search_catalog import (
     stores,
     with_typos,
 )
+from dukaan.catalog.snapshot import CatalogProduct, StoreCatalog
 from dukaan.search.analysis import GLOBAL_SYNONYMS
 from dukaan.search.backend import SearchQuery
 from dukaan.search.elastic_backend import ElasticBackend
 from dukaan.search.tantivy_backend import TantivyBackend
 from dukaan.search.tests.elastic import start_node
-from dukaan.storefront.selectors import CatalogProduct, StoreCatalog
 
 pytestmark = [pytest.mark.bench]
 

@@ -1,6 +1,6 @@
 """Public endpoints of a store, for a buyer's app: no token, visible products only.
 
-Reads come from the catalog snapshot the storefront pages use (`storefront.selectors.store_catalog`),
+Reads come from the catalog snapshot the storefront pages use (`catalog.snapshot.store_catalog`),
 so the API can never show a hidden product or another store's; search asks the search engine
 (`search.service.search_products`, as the store's search page does) and shows its hits from that
 snapshot. Orders go through the same `quote_cart` and `place_order` as the web checkout.
@@ -14,13 +14,14 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from dukaan.catalog.models import Store
+from dukaan.catalog.selectors import moved_slug, store_id_for_slug
+from dukaan.catalog.snapshot import StoreCatalog, store_catalog
 from dukaan.infra.clients import client_address
 from dukaan.orders.payments import get_gateway, upi_link
 from dukaan.orders.selectors import order_for_buyer, quote_cart
 from dukaan.orders.services import Buyer, CartLine, OrderLimited, place_order
 from dukaan.search.backend import SearchQuery, Sort
 from dukaan.search.service import MAX_FILTER_PRICE, search_products
-from dukaan.storefront.selectors import StoreCatalog, moved_slug, store_catalog, store_id_for_slug
 
 from .idempotency import run_once
 from .pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor, list_page, page_size

@@ -28,10 +28,10 @@ from pydantic import (
 from dukaan.accounts.scopes import Scope
 from dukaan.catalog.rules import CURRENCIES, MONEY_TEXT, parse_money
 from dukaan.catalog.services import MAX_VARIANTS_PER_PRODUCT
+from dukaan.catalog.snapshot import CatalogProduct, StoreCatalog, absolute_url
 from dukaan.infra.integers import MAX_ID  # a larger id cannot name a row, and would overflow the query
 from dukaan.orders.models import Order
 from dukaan.orders.selectors import MAX_CART_LINES, Quote
-from dukaan.storefront.selectors import CatalogProduct, StoreCatalog, absolute_url
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 NO_NUL = r"^[^\x00]*$"

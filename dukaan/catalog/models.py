@@ -148,12 +148,6 @@ class Product(models.Model):
         return self.name
 
     @property
-    def discount_percent(self) -> int:
-        if self.compare_at_price and self.compare_at_price > self.price:
-            return int((1 - self.price / self.compare_at_price) * 100)
-        return 0
-
-    @property
     def stock_label(self) -> str:
         return "Unlimited" if self.stock is None else str(self.stock)
 

@@ -1,6 +1,7 @@
 """Rules a catalog value must follow, shared by models, forms and services."""
 
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -147,3 +148,31 @@ def parse_options(text: str) -> dict[str, str]:
 
 def options_label(options: dict[str, str]) -> str:
     return " / ".join(options.values())
+
+
+# How a product sells: the one definition the models, the catalog snapshot and the search documents use.
+
+
+def in_stock(stock: int | None) -> bool:
+    """Whether a stock count allows a sale; None is unlimited."""
+    return stock is None or stock > 0
+
+
+def product_in_stock(stock: int | None, variant_stocks: Iterable[int | None]) -> bool:
+    """A product with variants is sold by its variants; its own count matters only without them."""
+    variant_stocks = list(variant_stocks)
+    if variant_stocks:
+        return any(in_stock(variant_stock) for variant_stock in variant_stocks)
+    return in_stock(stock)
+
+
+def selling_price(price: Decimal, variant_prices: Iterable[Decimal]) -> Decimal:
+    """The price a product sells from: its lowest variant's, or its own without variants."""
+    return min(variant_prices, default=price)
+
+
+def discount_percent(price: Decimal, compare_at_price: Decimal | None) -> int:
+    """Whole percent off the compare-at price; 0 when there is none or it is not higher."""
+    if compare_at_price and compare_at_price > price:
+        return int((1 - price / compare_at_price) * 100)
+    return 0

@@ -1,8 +1,11 @@
 """Reads of the catalog used by more than one caller."""
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from .models import Category, Product, ProductVariant, Store
+from dukaan.infra.queries import only_row
+
+from .models import Category, Product, ProductVariant, ReleasedSlug, Store
 
 
 def store_data(store: Store) -> dict:
@@ -65,3 +68,18 @@ def store_products(
 
 def store_categories(store: Store) -> QuerySet[Category]:
     return Category.objects.filter(store=store)
+
+
+def store_id_for_slug(slug: str) -> int | None:
+    return only_row(Store.objects.filter(slug=slug).values_list("id", flat=True))
+
+
+def moved_slug(slug: str) -> str | None:
+    """The current link of the store that gave up `slug` within its reservation, else None.
+
+    Asked only after `slug` found no store, so the pages buyers reach pay nothing for it."""
+    return only_row(
+        ReleasedSlug.objects.filter(
+            slug=slug, store__isnull=False, reserved_until__gt=timezone.now()
+        ).values_list("store__slug", flat=True)
+    )

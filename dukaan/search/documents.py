@@ -1,20 +1,20 @@
 """What the search engine is told about each visible product, read from the database.
 
-A document's price and stock follow the storefront's own rules (`CatalogProduct.min_price` and
-`.in_stock`), so a filter on the search page agrees with what the product page then shows. Every
-reader here makes two queries (products, then their variants), whatever the number of products.
+A document's price and stock follow the catalog's rules (`catalog.rules.selling_price` and
+`.product_in_stock`), as the snapshot's products do, so a filter on the search page agrees with what
+the product page then shows. Every reader here makes a fixed few queries (variants, products, their
+categories), whatever the number of products.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
 from dukaan.catalog.models import Category, Product, ProductVariant
-from dukaan.catalog.rules import options_label
-from dukaan.storefront.selectors import CatalogProduct, CatalogVariant
+from dukaan.catalog.rules import product_in_stock, selling_price
+from dukaan.catalog.snapshot import variants_by_product
 
 from .backend import ProductDocument
 
@@ -77,16 +77,7 @@ def documents_of(
     (by default: found with a subquery on `products`)."""
     if variants is None:
         variants = ProductVariant.objects.filter(product__in=products.values("pk"))
-    variants_of = defaultdict(list)
-    options_of: dict[int, dict[str, None]] = defaultdict(dict)  # a dict keeps first-seen order
-    for product_id, variant_id, options, price, stock in variants.order_by(
-        "product_id", "position", "id"
-    ).values_list("product_id", "id", "options", "price", "stock"):
-        options = options if isinstance(options, dict) else {}
-        variants_of[product_id].append(
-            CatalogVariant(id=variant_id, label=options_label(options), price=price, stock=stock)
-        )
-        options_of[product_id].update(dict.fromkeys(f"{name}: {value}" for name, value in options.items()))
+    variants_of = variants_by_product(variants)
     rows = list(products.order_by("pk").values_list(*PRODUCT_COLUMNS))
     # Category names by the ids found, not by a join: a join bounded only by ids may be met, at a
     # large store, by walking every store's categories.
@@ -94,16 +85,10 @@ def documents_of(
     category_names = dict(Category.objects.filter(pk__in=category_ids).values_list("pk", "name"))
     documents = []
     for pk, store_id, version, name, description, category_id, price, stock, created in rows:
-        category_name = category_names.get(category_id)
-        sold_as = CatalogProduct(
-            id=pk,
-            name=name,
-            description=description,
-            price=price,
-            compare_at_price=None,
-            category_id=category_id,
-            stock=stock,
-            variants=tuple(variants_of.get(pk, ())),
+        found = variants_of.get(pk, ())
+        # Each "name: value" once, in first-seen order.
+        labels = dict.fromkeys(
+            f"{option}: {value}" for _, options in found for option, value in options.items()
         )
         documents.append(
             ProductDocument(
@@ -113,11 +98,11 @@ def documents_of(
                 name=name,
                 description=description,
                 category_id=category_id,
-                category_name=category_name or "",
-                price=sold_as.min_price,
-                in_stock=sold_as.in_stock,
+                category_name=category_names.get(category_id) or "",
+                price=selling_price(price, (variant.price for variant, _ in found)),
+                in_stock=product_in_stock(stock, (variant.stock for variant, _ in found)),
                 created_at=created.timestamp(),
-                variant_labels=", ".join(options_of.get(pk, ())),
+                variant_labels=", ".join(labels),
             )
         )
     return documents

@@ -38,21 +38,19 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
 
+from dukaan.catalog.snapshot import SNAPSHOT_VERSION, StoreCatalog
 from dukaan.infra.circuit import CircuitBreaker
 from dukaan.infra.metrics import CATALOG_CACHE_READS, SNAPSHOT_BUILDS
 from dukaan.infra.tracing import span
 
-if TYPE_CHECKING:
-    from .selectors import StoreCatalog
-
 logger = logging.getLogger(__name__)
 
-Builder = Callable[[int], "StoreCatalog | None"]
+Builder = Callable[[int], StoreCatalog | None]
 T = TypeVar("T")
 
 # How often a process waiting on another's build looks for it: 10 ms at first, backing off to 100 ms.
@@ -96,12 +94,6 @@ def lock_key(store_id: int) -> str:
     return f"store_catalog_lock:{store_id}"
 
 
-def _version() -> int:
-    from .selectors import SNAPSHOT_VERSION  # selectors imports this module; read it late
-
-    return SNAPSHOT_VERSION
-
-
 def _guarded(operation: Callable[[Any], T]) -> T:
     """Run one cache operation through the breaker; CacheUnavailable if it is refused or fails."""
     if not breaker.allow():
@@ -136,20 +128,19 @@ def _current(store_id: int, found: dict[str, Any]) -> StoreCatalog | None:
 
 def _read(store_id: int, *extra: str) -> dict[str, Any]:
     keys = [fresh_key(store_id), generation_key(store_id), *extra]
-    return _guarded(lambda cache: cache.get_many(keys, version=_version()))
+    return _guarded(lambda cache: cache.get_many(keys, version=SNAPSHOT_VERSION))
 
 
 def _store(store_id: int, generation: str | None, catalog: StoreCatalog) -> None:
     entry = (generation, time.time(), catalog)
-    version = _version()
     _guarded(
         lambda cache: cache.set(
-            fresh_key(store_id), entry, timeout=settings.CATALOG_CACHE_SECONDS, version=version
+            fresh_key(store_id), entry, timeout=settings.CATALOG_CACHE_SECONDS, version=SNAPSHOT_VERSION
         )
     )
     _guarded(
         lambda cache: cache.set(
-            stale_key(store_id), entry, timeout=settings.CATALOG_CACHE_STALE_SECONDS, version=version
+            stale_key(store_id), entry, timeout=settings.CATALOG_CACHE_STALE_SECONDS, version=SNAPSHOT_VERSION
         )
     )
 
@@ -210,16 +201,15 @@ def _coalesced(
 
 
 def _fill(store_id: int, build: Builder, generation: str | None) -> StoreCatalog | None:
-    version = _version()
     try:
         locked = _guarded(
             lambda cache: cache.add(
-                lock_key(store_id), 1, timeout=settings.CATALOG_CACHE_LOCK_SECONDS, version=version
+                lock_key(store_id), 1, timeout=settings.CATALOG_CACHE_LOCK_SECONDS, version=SNAPSHOT_VERSION
             )
         )
         if locked:
             return _build_under_lock(store_id, build)
-        previous = _guarded(lambda cache: cache.get(stale_key(store_id), version=version))
+        previous = _guarded(lambda cache: cache.get(stale_key(store_id), version=SNAPSHOT_VERSION))
     except CacheUnavailable:
         return _build(store_id, build)
     if previous is not None:
@@ -247,7 +237,7 @@ def _build_under_lock(store_id: int, build: Builder) -> StoreCatalog | None:
         return catalog
     finally:
         try:
-            _guarded(lambda cache: cache.delete(lock_key(store_id), version=_version()))
+            _guarded(lambda cache: cache.delete(lock_key(store_id), version=SNAPSHOT_VERSION))
         except CacheUnavailable:
             pass  # the lock expires on its own
 
@@ -273,16 +263,15 @@ def _wait_for_builder(store_id: int, build: Builder) -> StoreCatalog | None:
 
 def invalidate(store_id: int) -> None:
     """Forget the store's snapshot (the previous copy stays). CacheUnavailable if the cache is down."""
-    version = _version()
     _guarded(
         lambda cache: cache.set(
             generation_key(store_id),
             uuid.uuid4().hex,
             timeout=settings.CATALOG_CACHE_STALE_SECONDS,
-            version=version,
+            version=SNAPSHOT_VERSION,
         )
     )
-    _guarded(lambda cache: cache.delete(fresh_key(store_id), version=version))
+    _guarded(lambda cache: cache.delete(fresh_key(store_id), version=SNAPSHOT_VERSION))
     _guarded(lambda cache: _publish_invalidation(cache, store_id))
 
 
@@ -297,8 +286,8 @@ def _publish_invalidation(cache, store_id: int) -> None:
 def rebuild(store_id: int, build: Builder) -> StoreCatalog | None:
     """Drop every copy of the store's snapshot and store a new one. CacheUnavailable if the cache is down."""
     invalidate(store_id)
-    _guarded(lambda cache: cache.delete(stale_key(store_id), version=_version()))
-    generation = _guarded(lambda cache: cache.get(generation_key(store_id), version=_version()))
+    _guarded(lambda cache: cache.delete(stale_key(store_id), version=SNAPSHOT_VERSION))
+    generation = _guarded(lambda cache: cache.get(generation_key(store_id), version=SNAPSHOT_VERSION))
     catalog = _build(store_id, build)
     if catalog is not None:
         _store(store_id, generation, catalog)

@@ -14,13 +14,13 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from opentelemetry.trace import SpanKind
 
+from dukaan.catalog.snapshot import build_store_catalog
 from dukaan.events.consumers import Event, consumer
 from dukaan.infra import db_routing
 from dukaan.infra.circuit import CircuitBreaker
 from dukaan.infra.tracing import span
 
 from . import catalog_cache
-from .selectors import build_store_catalog
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,8 @@
 """Public store pages, the cart and the checkout. No login; only visible products.
 
-Browsing pages render from the catalog snapshot (`selectors.store_catalog`); the cart, checkout
-and order pages price and place orders through the orders app's services and selectors.
+Browsing pages render from the catalog snapshot (`catalog.snapshot.store_catalog`, read through the
+catalog cache); the cart (`orders.cart`), checkout and order pages price and place orders through the
+orders app.
 """
 
 from __future__ import annotations
@@ -27,8 +28,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from dukaan.catalog.models import Store
+from dukaan.catalog.selectors import moved_slug, store_id_for_slug
+from dukaan.catalog.snapshot import CatalogCategory, CatalogProduct, StoreCatalog, absolute_url, store_catalog
 from dukaan.catalog.templatetags.money import money
 from dukaan.infra.clients import client_address
+from dukaan.orders.cart import Cart, CartRefused, Line
 from dukaan.orders.payments import get_gateway, upi_link
 from dukaan.orders.selectors import order_for_buyer, quote_cart
 from dukaan.orders.services import (
@@ -43,17 +47,7 @@ from dukaan.orders.services import (
 from dukaan.search.backend import SORTS, SearchQuery
 from dukaan.search.service import MAX_FILTER_PRICE, search_products
 
-from .cart import Cart, CartRefused, Line
 from .forms import AddToCartForm, CartLineForm, CheckoutForm, submitted_quantities
-from .selectors import (
-    CatalogCategory,
-    CatalogProduct,
-    StoreCatalog,
-    absolute_url,
-    moved_slug,
-    store_catalog,
-    store_id_for_slug,
-)
 from .view_counts import record_view
 
 PER_PAGE = 24

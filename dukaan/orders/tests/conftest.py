@@ -1,4 +1,5 @@
-"""Shared set-up for the orders tests: a buyer, cart lines, events, and a database writers can race on."""
+"""Shared set-up for the orders tests: a buyer, cart lines, events, and a database writers can race on;
+for the session cart's tests, the storefront's pages with a cold catalog cache."""
 
 import threading
 from collections import Counter
@@ -11,6 +12,7 @@ from django.db import connection
 from dukaan.catalog import services as catalog
 from dukaan.events.models import OutboxEvent
 from dukaan.orders.services import Buyer, CartLine, place_order
+from dukaan.storefront.tests.conftest import buyer_form, cold_catalog_cache, simple_product  # noqa: F401 (fixtures)
 
 BUYER = Buyer(
     name="Ravi Kumar", phone="98123 00001", address="14 MG Road, Indiranagar, Bengaluru", pin_code="560038"

@@ -10,7 +10,9 @@ from django.core.cache import caches
 from django.urls import reverse
 
 from dukaan.catalog import services
-from dukaan.catalog.models import Product, ProductImage, ProductVariant
+from dukaan.catalog.models import Product, ProductImage, ProductVariant, Store
+from dukaan.conftest import make_store
+from dukaan.orders.cart import MAX_LINES
 from dukaan.storefront import catalog_cache
 from tests.processes import own_redis, redis_cache, redis_caches, redis_server  # noqa: F401 (fixtures)
 
@@ -67,6 +69,15 @@ def bulk_catalog(
     return products
 
 
+def small_and_big_store() -> tuple[Store, Store]:
+    """Two stores alike but for their size, 10 and 500 products: a cost that holds for both is fixed."""
+    small = make_store("+919812345650", "small-store")
+    big = make_store("+919812345651", "big-store")
+    for store, size in ((small, 10), (big, 500)):
+        bulk_catalog(store, size, category=services.create_category(store=store, name="Kurtas"))
+    return small, big
+
+
 def make_product(store, name: str = "Steel tiffin", price: str = "250.00", **fields) -> Product:
     return services.create_product(store=store, name=name, price=Decimal(price), **fields)
 
@@ -91,6 +102,18 @@ def add_to_cart(client, product, variant=None, quantity: int = 1):
     if variant is not None:
         data["variant"] = variant.pk
     return client.post(reverse("storefront:cart_add", args=[product.store.slug]), data)
+
+
+def fill_cart(client, store, quantity: int = 1) -> None:
+    """Fill the buyer's cart to its MAX_LINES lines, each a product with a long name."""
+    products = [
+        services.create_product(
+            store=store, name=f"Hand block printed cotton kurta, indigo, number {i}", price=Decimal(400 + i)
+        )
+        for i in range(MAX_LINES)
+    ]
+    for item in products:
+        add_to_cart(client, item, quantity=quantity)
 
 
 def set_cart(client, store_id, lines: dict):

@@ -17,11 +17,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dukaan.catalog import services
+from dukaan.catalog.snapshot import SNAPSHOT_VERSION, build_store_catalog, store_catalog
 from dukaan.conftest import make_store
 from dukaan.events.consumers import Event
 from dukaan.events.local import run_pending
 from dukaan.storefront import catalog_cache, consumers, views
-from dukaan.storefront.selectors import SNAPSHOT_VERSION, build_store_catalog, store_catalog
 
 from .conftest import bulk_catalog, make_product, redis_caches
 from .test_pages import product_names

@@ -9,10 +9,10 @@ from django.test import Client
 from django.urls import reverse
 
 from dukaan.catalog import services
+from dukaan.orders.cart import MAX_LINES, Cart
 from dukaan.orders.models import Order, Payment
-from dukaan.storefront.cart import MAX_LINES, Cart
 
-from .conftest import add_to_cart, page_weight, set_cart
+from .conftest import add_to_cart, fill_cart, page_weight, set_cart
 
 pytestmark = pytest.mark.django_db
 
@@ -333,14 +333,7 @@ def test_too_many_orders_from_one_address_are_refused_whatever_the_phone(
 
 
 def test_checkout_page_of_a_full_cart_weighs_under_50_kb(client, store, buyer_form):
-    products = [
-        services.create_product(
-            store=store, name=f"Hand block printed cotton kurta, indigo, number {i}", price=Decimal(400 + i)
-        )
-        for i in range(MAX_LINES)
-    ]
-    for item in products:
-        add_to_cart(client, item)
+    fill_cart(client, store)
 
     weight = page_weight(client.get(checkout_url(store)))
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from dukaan.catalog import services
 from dukaan.conftest import asgi_get, change_store
+from dukaan.orders.cart import Cart
 from dukaan.orders.models import Order
-from dukaan.storefront.cart import Cart
 
 from .conftest import make_product
 

@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dukaan.catalog import services
-from dukaan.conftest import make_store, png_upload
+from dukaan.conftest import png_upload
 from dukaan.events.local import run_pending
 
-from .conftest import bulk_catalog, make_product, page_weight
+from .conftest import bulk_catalog, make_product, page_weight, small_and_big_store
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +99,7 @@ def test_store_without_logo_previews_its_newest_product_photo(client, store, pro
 
 def test_og_image_keeps_an_absolute_storage_url(client, store, product, monkeypatch):
     monkeypatch.setattr(
-        "dukaan.storefront.selectors.default_storage.url", lambda name: f"https://cdn.example/{name}"
+        "dukaan.catalog.snapshot.default_storage.url", lambda name: f"https://cdn.example/{name}"
     )
 
     page = client.get(f"/s/{store.slug}/p/{product.pk}/").content.decode()
@@ -267,10 +267,7 @@ def test_search_paginates_and_keeps_the_query_in_page_links(client, store):
 
 def test_store_home_takes_the_same_queries_for_10_and_500_products(client):
     # given
-    small = make_store("+919812345650", "small-store")
-    big = make_store("+919812345651", "big-store")
-    for store, size in ((small, 10), (big, 500)):
-        bulk_catalog(store, size, category=services.create_category(store=store, name="Kurtas"))
+    small, big = small_and_big_store()
 
     # when
     counts = {}

@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dukaan.catalog.models import Product
+from dukaan.catalog.snapshot import store_catalog
 from dukaan.storefront import catalog_cache
 from dukaan.storefront.management.commands.rebuild_cache import Command
-from dukaan.storefront.selectors import store_catalog
 
 from .conftest import make_product, redis_caches
 

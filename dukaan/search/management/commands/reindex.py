@@ -7,12 +7,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from rich.progress import Progress
 
+from dukaan.catalog.commands import store_id_from_option, store_option_argument
 from dukaan.catalog.models import Product
 from dukaan.infra.progress import command_progress
 from dukaan.search.backend import ProductDocument, SearchUnavailable
 from dukaan.search.documents import all_documents, documents_for_store
 from dukaan.search.service import get_backend
-from dukaan.storefront.commands import store_id_from_option, store_option_argument
 
 CHUNK = 2_000
 

@@ -8,11 +8,11 @@ from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.management.base import BaseCommand, CommandError
 
+from dukaan.catalog.commands import store_id_from_option, store_option_argument
 from dukaan.catalog.models import Store
+from dukaan.catalog.snapshot import build_store_catalog
 from dukaan.infra.progress import command_progress
 from dukaan.storefront import catalog_cache
-from dukaan.storefront.commands import store_id_from_option, store_option_argument
-from dukaan.storefront.selectors import build_store_catalog
 
 CHUNK = 2_000
 

@@ -8,10 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dukaan.catalog import services
-from dukaan.conftest import make_store, png_upload
-from dukaan.storefront.selectors import store_catalog
+from dukaan.catalog.snapshot import store_catalog
+from dukaan.conftest import png_upload
 
-from .conftest import bulk_catalog, make_product
+from .conftest import make_product, small_and_big_store
 
 pytestmark = pytest.mark.django_db
 
@@ -115,10 +115,7 @@ def test_search_matches_every_word_in_names_first_then_descriptions(store):
 
 def test_building_the_snapshot_takes_the_same_queries_for_10_and_500_products():
     # given
-    small = make_store("+919812345650", "small-store")
-    big = make_store("+919812345651", "big-store")
-    for store, size in ((small, 10), (big, 500)):
-        bulk_catalog(store, size, category=services.create_category(store=store, name="Kurtas"))
+    small, big = small_and_big_store()
 
     # when
     counts = {}

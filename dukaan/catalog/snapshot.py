@@ -1,32 +1,32 @@
 """The catalog snapshot: a store's public catalog as plain, picklable data, built in a fixed few queries.
 
-Every public page is rendered from a `StoreCatalog`; pages filter, search and paginate it in Python.
-It holds only str / int / Decimal / None inside frozen dataclasses and tuples, so it pickles into the
-cache: `store_catalog()` reads it through the cache (`catalog_cache`), `build_store_catalog()` builds
-it from the database.
+The buyer's read model: every public page and the buyer API render from a `StoreCatalog`, filtering,
+searching and paginating it in Python. It holds only str / int / Decimal / None inside frozen
+dataclasses and tuples, so it pickles into the cache: `store_catalog()` reads it through the cache
+the storefront registers (its `catalog_cache`), `build_store_catalog()` builds it from the database. How a
+product sells (its price, discount and stock state) is decided by `rules`, as everywhere else.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.utils import timezone
+from django.db.models import QuerySet
 
-from dukaan.catalog.models import Category, Product, ProductImage, ProductVariant, ReleasedSlug, Store
-from dukaan.catalog.rules import CURRENCIES, options_label
-from dukaan.infra.queries import only_row
-
-from . import catalog_cache
+from . import rules
+from .models import Category, Product, ProductImage, ProductVariant, Store
+from .rules import CURRENCIES, options_label
 
 SEARCH_MAX_WORDS = 8
-# The cache key version of the snapshot: bump it when these dataclasses change shape, so a deploy
-# never unpickles a snapshot an older release stored.
-SNAPSHOT_VERSION = 2
+# The cache key version of the snapshot: bump it when these dataclasses change shape or module, so a
+# deploy never unpickles a snapshot an older release stored. 3: they moved here from storefront.selectors.
+SNAPSHOT_VERSION = 3
 
 
 def absolute_url(url: str) -> str:
@@ -55,7 +55,7 @@ class CatalogVariant:
 
     @property
     def in_stock(self) -> bool:
-        return self.stock is None or self.stock > 0
+        return rules.in_stock(self.stock)
 
 
 @dataclass(frozen=True)
@@ -73,9 +73,7 @@ class CatalogProduct:
 
     @property
     def discount_percent(self) -> int:
-        if self.compare_at_price and self.compare_at_price > self.price:
-            return int((1 - self.price / self.compare_at_price) * 100)
-        return 0
+        return rules.discount_percent(self.price, self.compare_at_price)
 
     @property
     def image(self) -> CatalogImage | None:
@@ -87,13 +85,11 @@ class CatalogProduct:
 
     @property
     def in_stock(self) -> bool:
-        if self.variants:
-            return any(variant.in_stock for variant in self.variants)
-        return self.stock is None or self.stock > 0
+        return rules.product_in_stock(self.stock, (variant.stock for variant in self.variants))
 
     @property
     def min_price(self) -> Decimal:
-        return min(variant.price for variant in self.variants) if self.variants else self.price
+        return rules.selling_price(self.price, (variant.price for variant in self.variants))
 
     @property
     def price_varies(self) -> bool:
@@ -178,24 +174,19 @@ class StoreCatalog:
         return in_name + in_description
 
 
-def store_id_for_slug(slug: str) -> int | None:
-    return only_row(Store.objects.filter(slug=slug).values_list("id", flat=True))
-
-
-def moved_slug(slug: str) -> str | None:
-    """The current link of the store that gave up `slug` within its reservation, else None.
-
-    Asked only after `slug` found no store, so the pages buyers reach pay nothing for it."""
-    return only_row(
-        ReleasedSlug.objects.filter(
-            slug=slug, store__isnull=False, reserved_until__gt=timezone.now()
-        ).values_list("store__slug", flat=True)
-    )
-
-
-def store_catalog(store_id: int) -> StoreCatalog | None:
-    """One store's public catalog, from the cache (built on a miss); None if there is no such store."""
-    return catalog_cache.read_through(store_id, build_store_catalog)
+def variants_by_product(
+    variants: QuerySet[ProductVariant],
+) -> dict[int, list[tuple[CatalogVariant, dict[str, str]]]]:
+    """These variants by product id, each product's in its order, with their options ({} where the
+    stored options are not a mapping). One query."""
+    found: dict[int, list[tuple[CatalogVariant, dict[str, str]]]] = defaultdict(list)
+    for product_id, variant_id, options, price, stock in variants.order_by(
+        "product_id", "position", "id"
+    ).values_list("product_id", "id", "options", "price", "stock"):
+        options = options if isinstance(options, dict) else {}
+        variant = CatalogVariant(id=variant_id, label=options_label(options), price=price, stock=stock)
+        found[product_id].append((variant, options))
+    return found
 
 
 def build_store_catalog(store_id: int) -> StoreCatalog | None:
@@ -214,18 +205,9 @@ def build_store_catalog(store_id: int) -> StoreCatalog | None:
             "id", "name", "description", "price", "compare_at_price", "category_id", "stock"
         )
     )
-    variants = defaultdict(list)
-    option_names: dict[int, dict[str, None]] = defaultdict(dict)  # a dict keeps first-seen order
-    for product_id, variant_id, options, price, stock in (
+    variants = variants_by_product(
         ProductVariant.objects.filter(store_id=store_id, product__store_id=store_id, product__is_active=True)
-        .order_by("product_id", "position", "id")
-        .values_list("product_id", "id", "options", "price", "stock")
-    ):
-        options = options if isinstance(options, dict) else {}
-        option_names[product_id].update(dict.fromkeys(options))
-        variants[product_id].append(
-            CatalogVariant(id=variant_id, label=options_label(options), price=price, stock=stock)
-        )
+    )
     images = defaultdict(list)
     for product_id, small, large, width, height in (
         ProductImage.objects.filter(store_id=store_id, product__store_id=store_id, product__is_active=True)
@@ -249,8 +231,10 @@ def build_store_catalog(store_id: int) -> StoreCatalog | None:
             compare_at_price=compare_at_price,
             category_id=category_id,
             stock=stock,
-            variants=tuple(variants.get(product_id, ())),
-            option_names=tuple(option_names.get(product_id, ())),
+            variants=tuple(variant for variant, _ in variants.get(product_id, ())),
+            option_names=tuple(
+                dict.fromkeys(option for _, options in variants.get(product_id, ()) for option in options)
+            ),
             images=tuple(images.get(product_id, ())),
         )
         for product_id, name, description, price, compare_at_price, category_id, stock in products
@@ -271,3 +255,19 @@ def build_store_catalog(store_id: int) -> StoreCatalog | None:
         categories=categories,
         products=catalog_products,
     )
+
+
+Reader = Callable[[int], StoreCatalog | None]
+# The storefront registers its cache's read-through here (StorefrontConfig.ready), so that every package
+# reads snapshots cached without importing the storefront; until then they are built from the database.
+_reader: Reader = build_store_catalog
+
+
+def read_snapshots_with(reader: Reader) -> None:
+    global _reader
+    _reader = reader
+
+
+def store_catalog(store_id: int) -> StoreCatalog | None:
+    """One store's public catalog, from the cache (built on a miss); None if there is no such store."""
+    return _reader(store_id)

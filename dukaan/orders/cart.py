@@ -15,10 +15,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 
-from dukaan.catalog.rules import MAX_PRICE
-from dukaan.orders.services import CartLine
+from dukaan.catalog.rules import MAX_PRICE, in_stock
+from dukaan.catalog.snapshot import CatalogProduct, StoreCatalog
 
-from .selectors import CatalogProduct, StoreCatalog
+from .services import CartLine
 
 SESSION_KEY = "cart"
 MAX_LINES = 50  # keeps a session small and a quote quick; no real order has more
@@ -156,7 +156,7 @@ class Cart:
             raise CartRefused(f"That option of {product.name} is no longer available. Reload the page.")
         name = product.line_name(variant)
         stock = variant.stock if variant else product.stock
-        if stock == 0:
+        if not in_stock(stock):
             raise CartRefused(f"{name} is out of stock.")
         if quantity < 1:
             raise CartRefused("Choose a quantity of 1 or more.")
@@ -189,7 +189,7 @@ class Cart:
         product = catalog.product(line.product_id)
         variant = product.variant(line.variant_id) if product else None
         stock = (variant.stock if variant else product.stock) if product else None
-        if stock == 0:
+        if not in_stock(stock):
             self.remove(key)
             return f"{line.name} is out of stock, so it was taken out of your cart."
         allowed, why = _limit(line.name, stock)

@@ -1,4 +1,5 @@
-"""The cart in the session: adding, changing, removing, its limits, and junk in the session."""
+"""The cart in the session: adding, changing, removing, its limits, and junk in the session, as a
+buyer meets them on the store's pages."""
 
 import html
 import re
@@ -8,9 +9,8 @@ import pytest
 from django.urls import reverse
 
 from dukaan.catalog import services
-from dukaan.storefront.cart import MAX_LINES, Cart
-
-from .conftest import add_to_cart, make_product, page_weight, set_cart
+from dukaan.orders.cart import MAX_LINES, Cart
+from dukaan.storefront.tests.conftest import add_to_cart, fill_cart, make_product, page_weight, set_cart
 
 pytestmark = pytest.mark.django_db
 
@@ -337,14 +337,7 @@ def test_junk_in_the_session_never_breaks_the_cart_or_checkout(client, store, pr
 
 
 def test_a_full_cart_page_weighs_under_50_kb(client, store, settings):
-    products = [
-        services.create_product(
-            store=store, name=f"Hand block printed cotton kurta, indigo, number {i}", price=Decimal(400 + i)
-        )
-        for i in range(MAX_LINES)
-    ]
-    for item in products:
-        add_to_cart(client, item, quantity=2)
+    fill_cart(client, store, quantity=2)
 
     response = client.get(reverse("storefront:cart", args=[store.slug]))
 

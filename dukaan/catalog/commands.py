@@ -3,8 +3,7 @@
 from django.core.management.base import CommandError
 from django.db import connection
 
-from dukaan.catalog.models import Store
-
+from .models import Store
 from .selectors import store_id_for_slug
 
 
