@@ -165,7 +165,8 @@ class StoreCatalog:
         words = query.casefold().split()[:SEARCH_MAX_WORDS]
         if not words:
             return []
-        in_name, in_description = [], []
+        in_name: list[CatalogProduct] = []
+        in_description: list[CatalogProduct] = []
         for product in self.products:
             name = product.name.casefold()
             text = name + "\n" + product.description.casefold()

@@ -11,7 +11,9 @@ one line each, so one round of fixes is enough.
 import ipaddress
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 from urllib.parse import parse_qsl, urlparse
 
 import dj_database_url
@@ -54,11 +56,13 @@ def _refuse_bad_values() -> None:
     try:
         env.seal()
     except EnvValidationError as error:
+        # env.seal() always fills it by variable name; its type also allows marshmallow's bare list.
+        by_name = cast(Mapping[str, list[str]], error.error_messages)
         lines = [
             message
             if message.startswith(name)
             else f"{name}: {message.rstrip('.')}, not {os.environ[name]!r}."
-            for name, messages in error.error_messages.items()
+            for name, messages in by_name.items()
             for message in messages
         ]
         raise ImproperlyConfigured("\n".join(lines)) from None
