@@ -238,7 +238,7 @@ def install(api: NinjaAPI) -> None:
     def _prices_changed(request, exc: PricesChanged):
         from .schemas import QuoteOut  # schemas import this module for the Problem shape
 
-        quote = QuoteOut.from_quote(exc.quote).model_dump(mode="json")
+        quote = QuoteOut.model_validate(exc.quote).model_dump(mode="json")
         detail = "Prices changed: " + " ".join(exc.messages) + " Send the new prices to place the order."
         return problem_response(request, "prices-changed", detail, messages=exc.messages, quote=quote)
 

@@ -14,8 +14,10 @@ from typing import Annotated, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
+from ninja import Schema
+from ninja.schema import DjangoGetter
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,6 +25,7 @@ from pydantic import (
     PlainValidator,
     StringConstraints,
     WithJsonSchema,
+    model_validator,
 )
 
 from dukaan.accounts.scopes import Scope
@@ -30,8 +33,8 @@ from dukaan.catalog.rules import CURRENCIES, MONEY_TEXT, parse_money
 from dukaan.catalog.services import MAX_VARIANTS_PER_PRODUCT
 from dukaan.infra.integers import MAX_ID  # a larger id cannot name a row, and would overflow the query
 from dukaan.orders.models import Order
-from dukaan.orders.selectors import MAX_CART_LINES, Quote
-from dukaan.storefront.selectors import CatalogProduct, StoreCatalog, absolute_url
+from dukaan.orders.selectors import MAX_CART_LINES
+from dukaan.storefront.selectors import absolute_url
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 NO_NUL = r"^[^\x00]*$"
@@ -91,8 +94,23 @@ class In(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-class Out(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class Out(Schema):
+    """A response, read from the object it shows (`model_validate(obj)`): a member is an attribute of
+    the same name, a `validation_alias` names another, and `resolve_<member>(obj, context)` computes
+    one; managers are read as lists."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values, handler, info):
+        # Replaces ninja's, which would read an instance already made (say, a page's items) again as
+        # if it were the object it was read from, and run its resolvers on it.
+        if isinstance(values, cls):
+            return values
+        return handler(DjangoGetter(values, cls, info.context))
+
+
+# Buyers' apps need whole URLs (WhatsApp previews ignore relative ones).
+AbsoluteUrl = Annotated[str, AfterValidator(absolute_url)]
 
 
 # --- Problems (documentation of the error body; problems.py writes it) ----------------------------
@@ -132,25 +150,10 @@ class StoreOut(Out):
     whatsapp: str
     currency: str
     upi_id: str
-    logo_url: str
+    logo_url: AbsoluteUrl
     share_url: str
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def of(cls, store) -> StoreOut:
-        return cls(
-            id=store.pk,
-            name=store.name,
-            slug=store.slug,
-            whatsapp=store.whatsapp,
-            currency=store.currency,
-            upi_id=store.upi_id,
-            logo_url=absolute_url(store.logo_url),
-            share_url=store.share_url,
-            created_at=store.created_at,
-            updated_at=store.updated_at,
-        )
 
 
 class StorePatch(In):
@@ -171,9 +174,13 @@ class TokenOut(Out):
     scopes: list[Scope] = Field(description="What the token may do; chosen when it was made")
 
 
-class MeOut(Out):
+class MeOut(Out):  # read from the token
     store: StoreOut
     token: TokenOut
+
+    @staticmethod
+    def resolve_token(token):
+        return token
 
 
 # --- Merchant: categories ---------------------------------------------------------------------------
@@ -221,9 +228,9 @@ class VariantOut(Out):
 
 class ImageOut(Out):
     id: int
-    original_url: str
-    small_url: str
-    large_url: str
+    original_url: AbsoluteUrl = Field(validation_alias="original")  # a file, read as its URL
+    small_url: AbsoluteUrl
+    large_url: AbsoluteUrl
     width: int
     height: int
     position: int
@@ -274,40 +281,9 @@ class ProductOut(Out):
     created_at: datetime
     updated_at: datetime
 
-    @classmethod
-    def of(cls, product) -> ProductOut:
-        store = product.store
-        return cls(
-            id=product.pk,
-            name=product.name,
-            description=product.description,
-            price=product.price,
-            compare_at_price=product.compare_at_price,
-            sku=product.sku,
-            stock=product.stock,
-            category_id=product.category_id,
-            is_active=product.is_active,
-            version=product.version,
-            url=f"{store.share_url}p/{product.pk}/",
-            variants=[
-                VariantOut(id=v.pk, options=v.options, label=v.label, price=v.price, sku=v.sku, stock=v.stock)
-                for v in product.variants.all()
-            ],
-            images=[
-                ImageOut(
-                    id=i.pk,
-                    original_url=absolute_url(default_storage.url(i.original)),
-                    small_url=absolute_url(i.small_url),
-                    large_url=absolute_url(i.large_url),
-                    width=i.width,
-                    height=i.height,
-                    position=i.position,
-                )
-                for i in product.images.all()
-            ],
-            created_at=product.created_at,
-            updated_at=product.updated_at,
-        )
+    @staticmethod
+    def resolve_url(product) -> str:
+        return f"{product.store.share_url}p/{product.pk}/"
 
 
 class ProductPage(Out):
@@ -351,30 +327,14 @@ class OrderLineOut(Out):
     line_total: Money
 
 
-class BuyerOut(Out):
-    name: str
-    phone: str
+class BuyerOut(Out):  # read from the order
+    name: str = Field(validation_alias="buyer_name")
+    phone: str = Field(validation_alias="buyer_phone")
     address: str
     pin_code: str
 
 
-def _lines(order) -> list[OrderLineOut]:
-    return [
-        OrderLineOut(
-            product_id=line.product_id,
-            variant_id=line.variant_id,
-            name=line.name,
-            variant_label=line.variant_label,
-            sku=line.sku,
-            unit_price=line.unit_price,
-            quantity=line.quantity,
-            line_total=line.line_total,
-        )
-        for line in order.lines.all()
-    ]
-
-
-def status_url(order) -> str:
+def _status_url(order) -> str:
     return f"{order.store.share_url}o/{order.public_token}/"
 
 
@@ -397,27 +357,11 @@ class OrderOut(Out):
     delivered_at: datetime | None
     cancelled_at: datetime | None
 
-    @classmethod
-    def of(cls, order) -> OrderOut:
-        return cls(
-            id=order.pk,
-            number=order.number,
-            status=order.status,
-            payment_method=order.payment_method,
-            payment_status=order.payment_status,
-            currency=order.currency,
-            total=order.total,
-            buyer=BuyerOut(
-                name=order.buyer_name, phone=order.buyer_phone, address=order.address, pin_code=order.pin_code
-            ),
-            lines=_lines(order),
-            status_url=status_url(order),
-            created_at=order.created_at,
-            accepted_at=order.accepted_at,
-            shipped_at=order.shipped_at,
-            delivered_at=order.delivered_at,
-            cancelled_at=order.cancelled_at,
-        )
+    resolve_status_url = staticmethod(_status_url)
+
+    @staticmethod
+    def resolve_buyer(order):
+        return order
 
 
 class OrderPage(Out):
@@ -438,31 +382,23 @@ class CatalogCategoryOut(Out):
     product_count: int = Field(description="Visible products in it")
 
 
-class PublicStoreOut(Out):
+class PublicStoreOut(Out):  # read from a StoreCatalog, with `payment_methods` in the context
     name: str
     slug: str
     whatsapp: str
     currency: str
-    logo_url: str
+    logo_url: AbsoluteUrl
     share_url: str
     payment_methods: list[PaymentMethod]
     categories: list[CatalogCategoryOut]
 
-    @classmethod
-    def of(cls, catalog: StoreCatalog, payment_methods: list[str]) -> PublicStoreOut:
-        return cls(
-            name=catalog.name,
-            slug=catalog.slug,
-            whatsapp=catalog.whatsapp,
-            currency=catalog.currency,
-            logo_url=absolute_url(catalog.logo_url),
-            share_url=settings.SITE_URL + catalog.share_path,
-            payment_methods=payment_methods,
-            categories=[
-                CatalogCategoryOut(id=c.id, name=c.name, product_count=c.product_count)
-                for c in catalog.categories
-            ],
-        )
+    @staticmethod
+    def resolve_share_url(catalog) -> str:
+        return settings.SITE_URL + catalog.share_path
+
+    @staticmethod
+    def resolve_payment_methods(catalog, context) -> list[str]:
+        return context["payment_methods"]
 
 
 class CatalogVariantOut(Out):
@@ -474,13 +410,13 @@ class CatalogVariantOut(Out):
 
 
 class CatalogImageOut(Out):
-    small_url: str
-    large_url: str
+    small_url: AbsoluteUrl
+    large_url: AbsoluteUrl
     width: int
     height: int
 
 
-class CatalogProductOut(Out):
+class CatalogProductOut(Out):  # read from a CatalogProduct, with its StoreCatalog in the context
     id: int
     name: str
     description: str
@@ -496,35 +432,9 @@ class CatalogProductOut(Out):
     images: list[CatalogImageOut]
     url: str
 
-    @classmethod
-    def of(cls, product: CatalogProduct, catalog: StoreCatalog) -> CatalogProductOut:
-        return cls(
-            id=product.id,
-            name=product.name,
-            description=product.description,
-            price=product.price,
-            compare_at_price=product.compare_at_price,
-            min_price=product.min_price,
-            discount_percent=product.discount_percent,
-            category_id=product.category_id,
-            stock=product.stock,
-            in_stock=product.in_stock,
-            option_names=list(product.option_names),
-            variants=[
-                CatalogVariantOut(id=v.id, label=v.label, price=v.price, stock=v.stock, in_stock=v.in_stock)
-                for v in product.variants
-            ],
-            images=[
-                CatalogImageOut(
-                    small_url=absolute_url(i.small_url),
-                    large_url=absolute_url(i.large_url),
-                    width=i.width,
-                    height=i.height,
-                )
-                for i in product.images
-            ],
-            url=f"{settings.SITE_URL}{catalog.share_path}p/{product.id}/",
-        )
+    @staticmethod
+    def resolve_url(product, context) -> str:
+        return f"{settings.SITE_URL}{context['catalog'].share_path}p/{product.id}/"
 
 
 class CatalogProductPage(Out):
@@ -532,14 +442,14 @@ class CatalogProductPage(Out):
     next_cursor: str | None
 
 
-class SearchProductOut(CatalogProductOut):
+class SearchProductOut(CatalogProductOut):  # and `highlighted` in the context: names by product id
     highlighted_name: str = Field(
         description="The name, HTML-escaped, with the words that matched in <mark>…</mark>"
     )
 
-    @classmethod
-    def of_hit(cls, product: CatalogProduct, catalog: StoreCatalog, highlighted: str) -> SearchProductOut:
-        return cls(**dict(CatalogProductOut.of(product, catalog)), highlighted_name=highlighted)
+    @staticmethod
+    def resolve_highlighted_name(product, context) -> str:
+        return context["highlighted"][product.id]
 
 
 class CategoryCountOut(Out):
@@ -578,7 +488,7 @@ class QuotedLineOut(Out):
     variant_id: int | None
     name: str
     variant_label: str
-    image_url: str
+    image_url: AbsoluteUrl
     unit_price: Money
     quantity: int
     line_total: Money
@@ -592,30 +502,6 @@ class QuoteOut(Out):
     ok: bool = Field(description="True when the cart can be ordered as it is")
     price_changes: list[str]
     problems: list[str]
-
-    @classmethod
-    def from_quote(cls, quote: Quote) -> QuoteOut:
-        return cls(
-            lines=[
-                QuotedLineOut(
-                    product_id=line.product_id,
-                    variant_id=line.variant_id,
-                    name=line.name,
-                    variant_label=line.variant_label,
-                    image_url=absolute_url(line.image_url),
-                    unit_price=line.unit_price,
-                    quantity=line.quantity,
-                    line_total=line.line_total,
-                    available=line.available,
-                )
-                for line in quote.lines
-            ],
-            total=quote.total,
-            currency=quote.currency,
-            ok=quote.ok,
-            price_changes=list(quote.price_changes),
-            problems=list(quote.problems),
-        )
 
 
 class BuyerIn(In):
@@ -634,15 +520,17 @@ class PlaceOrderIn(In):
 class BuyerOrderOut(Out):
     """An order as its buyer sees it, at its unguessable token."""
 
+    # `upi_link` comes in the context.
+
     number: int
-    token: str
+    token: str = Field(validation_alias="public_token")
     status: OrderStatus
     payment_method: PaymentMethod
     payment_status: Literal[tuple(Order.PaymentStatus.values)]  # type: ignore[valid-type]
     currency: str
     total: Money
     lines: list[OrderLineOut]
-    store_name: str
+    store_name: str = Field(validation_alias="store.name")
     status_url: str
     upi_link: str | None = Field(description="A upi://pay link for the exact amount, while it is unpaid")
     created_at: datetime
@@ -651,26 +539,11 @@ class BuyerOrderOut(Out):
     delivered_at: datetime | None
     cancelled_at: datetime | None
 
-    @classmethod
-    def of(cls, order, upi_link: str | None) -> BuyerOrderOut:
-        return cls(
-            number=order.number,
-            token=order.public_token,
-            status=order.status,
-            payment_method=order.payment_method,
-            payment_status=order.payment_status,
-            currency=order.currency,
-            total=order.total,
-            lines=_lines(order),
-            store_name=order.store.name,
-            status_url=status_url(order),
-            upi_link=upi_link,
-            created_at=order.created_at,
-            accepted_at=order.accepted_at,
-            shipped_at=order.shipped_at,
-            delivered_at=order.delivered_at,
-            cancelled_at=order.cancelled_at,
-        )
+    resolve_status_url = staticmethod(_status_url)
+
+    @staticmethod
+    def resolve_upi_link(order, context) -> str | None:
+        return context["upi_link"]
 
 
 ProblemOut.model_rebuild()
