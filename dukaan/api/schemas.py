@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from django.conf import settings
@@ -312,8 +313,11 @@ class StockOut(Out):
 
 # --- Orders ---------------------------------------------------------------------------------------------
 
-OrderStatus = Literal[tuple(Order.Status.values)]  # type: ignore[valid-type]
-PaymentMethod = Literal[tuple(Order.PaymentMethod.values)]  # type: ignore[valid-type]
+# Enums, not Literals: the document declares each once as a component, and a generated client has one
+# class for it. Their values are the model's.
+OrderStatus = StrEnum("OrderStatus", {value: value for value in Order.Status.values})
+PaymentMethod = StrEnum("PaymentMethod", {value: value for value in Order.PaymentMethod.values})
+PaymentStatus = StrEnum("PaymentStatus", {value: value for value in Order.PaymentStatus.values})
 
 
 class OrderLineOut(Out):
@@ -345,7 +349,7 @@ class OrderOut(Out):
     number: int
     status: OrderStatus
     payment_method: PaymentMethod
-    payment_status: Literal[tuple(Order.PaymentStatus.values)]  # type: ignore[valid-type]
+    payment_status: PaymentStatus
     currency: str
     total: Money
     buyer: BuyerOut
@@ -370,7 +374,8 @@ class OrderPage(Out):
 
 
 class OrderStatusIn(In):
-    status: OrderStatus = Field(description="accepted, shipped, delivered or cancelled")
+    # strict=False: a strict enum takes only its members, and JSON brings their values.
+    status: OrderStatus = Field(description="accepted, shipped, delivered or cancelled", strict=False)
 
 
 # --- Buyer: the catalog ----------------------------------------------------------------------------
@@ -473,7 +478,7 @@ class SearchPage(Out):
 class LineIn(In):
     product_id: Id
     variant_id: Id | None = Field(default=None, description="Required when the product has variants")
-    quantity: int = Field(description="1 or more")
+    quantity: int = Field(ge=1, le=settings.ORDER_MAX_QUANTITY, description="1 or more")
     seen_price: MoneyIn | None = Field(
         default=None, description="The unit price the buyer was shown; a different price now stops the order"
     )
@@ -514,7 +519,7 @@ class BuyerIn(In):
 class PlaceOrderIn(In):
     lines: list[LineIn] = Field(max_length=MAX_CART_LINES)
     buyer: BuyerIn
-    payment_method: PaymentMethod
+    payment_method: PaymentMethod = Field(strict=False)  # as OrderStatusIn.status
 
 
 class BuyerOrderOut(Out):
@@ -526,7 +531,7 @@ class BuyerOrderOut(Out):
     token: str = Field(validation_alias="public_token")
     status: OrderStatus
     payment_method: PaymentMethod
-    payment_status: Literal[tuple(Order.PaymentStatus.values)]  # type: ignore[valid-type]
+    payment_status: PaymentStatus
     currency: str
     total: Money
     lines: list[OrderLineOut]
