@@ -22,6 +22,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from dukaan.catalog.services import SlugUnavailable
 from dukaan.infra import unavailable
+from dukaan.infra.bodies import close_after
 from dukaan.orders.services import CheckoutRefused, IllegalTransition, PricesChanged
 
 logger = logging.getLogger(__name__)
@@ -314,7 +315,9 @@ def too_large(request: HttpRequest, limit: int | None = None) -> HttpResponse:
     detail = "The request body is too large."
     if limit:
         detail = f"The request body is larger than the {limit:,} bytes this endpoint accepts."
-    return problem_response(request, "payload-too-large", detail)
+    response = problem_response(request, "payload-too-large", detail)
+    close_after(response)
+    return response
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
