@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from ninja import Schema
 from ninja.schema import DjangoGetter
 from pydantic import (
@@ -229,12 +230,16 @@ class VariantOut(Out):
 
 class ImageOut(Out):
     id: int
-    original_url: AbsoluteUrl = Field(validation_alias="original")  # a file, read as its URL
+    original_url: AbsoluteUrl
     small_url: AbsoluteUrl
     large_url: AbsoluteUrl
     width: int
     height: int
     position: int
+
+    @staticmethod
+    def resolve_original_url(image) -> str:
+        return default_storage.url(image.original)
 
 
 class ProductIn(In):
