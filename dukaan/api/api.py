@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from copy import deepcopy
 from decimal import Decimal
+from functools import wraps
 
 from django.http import HttpRequest
 from ninja import NinjaAPI
@@ -94,6 +95,9 @@ def _header(description: str, schema: dict) -> dict:
     return {"description": description, "required": True, "schema": schema}
 
 
+RETRY_AFTER = _header("Seconds to wait", {"type": "integer", "minimum": 1})
+
+
 def _not_nullable(parameter: dict) -> None:
     """A query or header parameter is absent or a string, never JSON null: say just what it is."""
     schema = parameter.get("schema", {})
@@ -128,9 +132,13 @@ def _document_problems(schema: dict) -> dict:
                 "400": _problem_response("Malformed request: bad JSON, an unreadable header or a bad cursor"),
                 "404": _problem_response("Not found (another store's object is not found either)"),
                 "422": _problem_response("Invalid values; `errors` names each field"),
-                "429": _problem_response(
-                    "Too many requests",
-                    {"Retry-After": _header("Seconds to wait", {"type": "integer", "minimum": 1})},
+                "405": _problem_response(
+                    "Method not allowed here",
+                    {"Allow": _header("The methods this path takes", {"type": "string"})},
+                ),
+                "429": _problem_response("Too many requests", {"Retry-After": RETRY_AFTER}),
+                "503": _problem_response(
+                    problems.PROBLEM_TYPES["service-unavailable"].description, {"Retry-After": RETRY_AFTER}
                 ),
             }
             if secured:
@@ -187,15 +195,31 @@ class DukaanAPI(NinjaAPI):
         return operation.view_func.__name__
 
 
+def _no_content_no_type(run):
+    """ninja "view" decorator: a 204 has no body, so no Content-Type either (ninja gives it JSON's)."""
+
+    @wraps(run)
+    def answered(request, *args, **kwargs):
+        response = run(request, *args, **kwargs)
+        if response.status_code == 204:
+            del response["Content-Type"]
+        return response
+
+    return answered
+
+
 api = DukaanAPI(
     title="Dukaan API",
     version="1",
     description=DESCRIPTION,
     urls_namespace="api-v1",
     docs_url=None,  # the docs page is /api/docs, served by dukaan.api.urls
+    # Relative: the paths are absolute, so the server is wherever the document was fetched from.
+    servers=[{"url": "/", "description": "The Dukaan site that serves this document"}],
     parser=JsonParser(),
 )
 problems.install(api)
 api.add_decorator(check_content_type, mode="view")
+api.add_decorator(_no_content_no_type, mode="view")
 api.add_router("", merchant.router, auth=token_auth, throttle=PerToken())
 api.add_router("/stores", buyer.router, throttle=PerIp())

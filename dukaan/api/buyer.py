@@ -31,14 +31,12 @@ from .schemas import (
     BuyerOrderOut,
     CatalogProductOut,
     CatalogProductPage,
-    CategoryCountOut,
     LineIn,
     PlaceOrderIn,
     PublicStoreOut,
     QuoteIn,
     QuoteOut,
     SearchPage,
-    SearchProductOut,
 )
 
 router = Router(tags=["Store (public)"])
@@ -93,7 +91,7 @@ def _payment_methods(catalog: StoreCatalog) -> list[str]:
 @router.get("/{slug}", response=PublicStoreOut, summary="A store and its categories")
 def store(request: HttpRequest, slug: StoreSlug):
     catalog = _catalog(request, slug)
-    return PublicStoreOut.of(catalog, _payment_methods(catalog))
+    return PublicStoreOut.model_validate(catalog, context={"payment_methods": _payment_methods(catalog)})
 
 
 @router.get("/{slug}/products", response=CatalogProductPage, summary="A store's products, newest first")
@@ -111,8 +109,8 @@ def store_products(
             raise Problem("not-found", "There is no such category in this store.")
         products = catalog.products_in(category_id)
     page, next_cursor = list_page(products, kind=f"catalog:{category_id or ''}", cursor=cursor, limit=limit)
-    return CatalogProductPage(
-        items=[CatalogProductOut.of(product, catalog) for product in page], next_cursor=next_cursor
+    return CatalogProductPage.model_validate(
+        {"items": page, "next_cursor": next_cursor}, context={"catalog": catalog}
     )
 
 
@@ -122,7 +120,7 @@ def store_product(request: HttpRequest, slug: StoreSlug, product_id: ProductId):
     product = catalog.product(product_id)
     if product is None:
         raise Problem("not-found", "There is no such product in this store.")
-    return CatalogProductOut.of(product, catalog)
+    return CatalogProductOut.model_validate(product, context={"catalog": catalog})
 
 
 MinPrice = Query[
@@ -191,33 +189,25 @@ def search(
     offset = _cursor_offset(kind, cursor) if cursor else 0
     results = search_products(replace(query, offset=offset))
     end = offset + len(results.hits)
-    items = [
-        SearchProductOut.of_hit(product, catalog, hit.highlighted_name)
-        for hit in results.hits
-        if (product := catalog.product(hit.product_id)) is not None
-    ]
-    return SearchPage(
-        items=items,
-        next_cursor=_offset_cursor(kind, end) if results.hits and end < results.total else None,
-        total=results.total,
-        categories=[
-            CategoryCountOut(id=category.id, name=category.name, count=facet.count)
-            for facet in results.categories
-            if (category := catalog.category(facet.category_id)) is not None
-        ],
+    products = [product for hit in results.hits if (product := catalog.product(hit.product_id)) is not None]
+    highlighted = {hit.product_id: hit.highlighted_name for hit in results.hits}
+    return SearchPage.model_validate(
+        {
+            "items": products,
+            "next_cursor": _offset_cursor(kind, end) if results.hits and end < results.total else None,
+            "total": results.total,
+            "categories": [
+                {"id": category.id, "name": category.name, "count": facet.count}
+                for facet in results.categories
+                if (category := catalog.category(facet.category_id)) is not None
+            ],
+        },
+        context={"catalog": catalog, "highlighted": highlighted},
     )
 
 
 def _cart_lines(lines: list[LineIn]) -> list[CartLine]:
-    return [
-        CartLine(
-            product_id=line.product_id,
-            variant_id=line.variant_id,
-            quantity=line.quantity,
-            seen_price=line.seen_price,
-        )
-        for line in lines
-    ]
+    return [CartLine(**dict(line)) for line in lines]
 
 
 @router.post("/{slug}/cart/quote", response=QuoteOut, summary="Price a cart")
@@ -225,7 +215,7 @@ def quote(request: HttpRequest, slug: StoreSlug, payload: QuoteIn, response: Htt
     """Reprice lines from the database now: each line's price, what is in stock, the total, and
     `problems` / `price_changes` that would stop the order. Nothing is reserved."""
     response["Cache-Control"] = PRIVATE
-    return QuoteOut.from_quote(quote_cart(store=_store(request, slug), lines=_cart_lines(payload.lines)))
+    return QuoteOut.model_validate(quote_cart(store=_store(request, slug), lines=_cart_lines(payload.lines)))
 
 
 def _buyer_order(order) -> BuyerOrderOut:
@@ -233,7 +223,7 @@ def _buyer_order(order) -> BuyerOrderOut:
     link = None
     if order.payment_method == "upi" and order.payment_status != "paid" and order.status != "cancelled":
         link = upi_link(order) if store.upi_id else None
-    return BuyerOrderOut.of(order, link)
+    return BuyerOrderOut.model_validate(order, context={"upi_link": link})
 
 
 @router.post("/{slug}/orders", response={201: BuyerOrderOut}, summary="Place an order")
@@ -249,12 +239,7 @@ def create_order(request: HttpRequest, slug: StoreSlug, payload: PlaceOrderIn, i
             order = place_order(
                 store=store,
                 lines=_cart_lines(payload.lines),
-                buyer=Buyer(
-                    name=payload.buyer.name,
-                    phone=payload.buyer.phone,
-                    address=payload.buyer.address,
-                    pin_code=payload.buyer.pin_code,
-                ),
+                buyer=Buyer(**dict(payload.buyer)),
                 payment_method=payload.payment_method,
                 idempotency_key=ORDER_KEY_PREFIX + idempotency_key,
                 client=client,

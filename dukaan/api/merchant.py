@@ -58,7 +58,6 @@ from .schemas import (
     StockOut,
     StoreOut,
     StorePatch,
-    TokenOut,
     VariantIn,
     Visibility,
 )
@@ -75,13 +74,12 @@ def _store(request: HttpRequest) -> Store:
 
 @router.get("/me", response=MeOut, summary="The token and its store", auth=needs(None))
 def me(request: HttpRequest):
-    token = request.auth
-    return MeOut(store=StoreOut.of(token.store), token=TokenOut.model_validate(token))
+    return MeOut.model_validate(request.auth)
 
 
 @router.get("/store", response=StoreOut, summary="The store's settings", auth=needs(None))
 def get_store(request: HttpRequest):
-    return StoreOut.of(_store(request))
+    return StoreOut.model_validate(_store(request))
 
 
 STORE_FIELDS = ("name", "slug", "whatsapp", "currency", "upi_id")
@@ -100,7 +98,7 @@ def update_store(request: HttpRequest, payload: StorePatch):
         except LoginRefused as error:
             raise ValidationError({"whatsapp": error.message}) from error
     services.update_store(store=store, changed_by=token_actor(request.auth), **fields)
-    return StoreOut.of(store)
+    return StoreOut.model_validate(store)
 
 
 # --- Categories ------------------------------------------------------------------------------------
@@ -127,7 +125,7 @@ def list_categories(request: HttpRequest, cursor: Cursor = None, limit: Limit = 
         cursor=cursor,
         limit=limit,
     )
-    return CategoryPage(items=[CategoryOut.model_validate(row) for row in rows], next_cursor=next_cursor)
+    return CategoryPage.model_validate({"items": rows, "next_cursor": next_cursor})
 
 
 @router.post(
@@ -191,18 +189,13 @@ def _category_for(store: Store, category_id: int | None) -> Category | None:
 
 
 def _variants(items: list[VariantIn]) -> list[services.VariantInput]:
-    return [
-        services.VariantInput(
-            id=item.id, options=item.options, price=item.price, sku=item.sku, stock=item.stock
-        )
-        for item in items
-    ]
+    return [services.VariantInput(**dict(item)) for item in items]
 
 
 def _product_out(store: Store, product_id: int) -> ProductOut:
     product = _product(store, product_id)
     product.store = store
-    return ProductOut.of(product)
+    return ProductOut.model_validate(product)
 
 
 @router.get(
@@ -228,7 +221,7 @@ def list_products(
     )
     for row in rows:
         row.store = store
-    return ProductPage(items=[ProductOut.of(row) for row in rows], next_cursor=next_cursor)
+    return ProductPage.model_validate({"items": rows, "next_cursor": next_cursor})
 
 
 @router.post(
@@ -406,12 +399,12 @@ def list_orders(
     )
     for row in rows:
         row.store = store
-    return OrderPage(items=[OrderOut.of(row) for row in rows], next_cursor=next_cursor)
+    return OrderPage.model_validate({"items": rows, "next_cursor": next_cursor})
 
 
 @router.get("/orders/{order_id}", response=OrderOut, summary="One order", auth=needs(Scope.ORDERS_READ))
 def get_order(request: HttpRequest, order_id: OrderId):
-    return OrderOut.of(_order(_store(request), order_id))
+    return OrderOut.model_validate(_order(_store(request), order_id))
 
 
 @router.post(
@@ -425,4 +418,4 @@ def set_order_status(request: HttpRequest, order_id: OrderId, payload: OrderStat
     back). Anything else is a 409 saying why."""
     store = _store(request)
     change_order_status(order=_order(store, order_id), status=payload.status)
-    return OrderOut.of(_order(store, order_id))
+    return OrderOut.model_validate(_order(store, order_id))

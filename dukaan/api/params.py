@@ -1,6 +1,9 @@
 """Path, query and header parameters shared by the endpoints, with their bounds and descriptions."""
 
+from typing import Annotated
+
 from ninja import Header, Path, Query
+from pydantic import Field
 
 from dukaan.infra.integers import MAX_ID
 
@@ -31,9 +34,13 @@ Limit = Query[int, {"ge": 1, "le": MAX_LIMIT, "description": f"Items per page, a
 CategoryFilter = Query[int | None, {**_ID, "description": "Only this category's products"}]
 ProductQuery = Query[str, {"max_length": 100, "pattern": NO_NUL, "description": "Name, or an exact SKU"}]
 SearchWords = Query[str, {"max_length": 100, "pattern": NO_NUL, "description": "Words to find"}]
+# Text the document calls a date: merchant.list_orders reads it, to say what is wrong with one that is not.
 Day = Query[
-    str | None,
-    {"pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "description": "YYYY-MM-DD in the store's time zone"},
+    Annotated[str, Field(json_schema_extra={"format": "date"})] | None,
+    {
+        "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        "description": "YYYY-MM-DD in the store's time zone",
+    },
 ]
 
 OptionalKey = Header[str | None, {"alias": HEADER, "pattern": KEY_PATTERN, "description": KEY_DESCRIPTION}]

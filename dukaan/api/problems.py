@@ -22,6 +22,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from dukaan.catalog.services import SlugUnavailable
 from dukaan.infra import unavailable
+from dukaan.infra.bodies import close_after
 from dukaan.orders.services import CheckoutRefused, IllegalTransition, PricesChanged
 
 logger = logging.getLogger(__name__)
@@ -238,7 +239,7 @@ def install(api: NinjaAPI) -> None:
     def _prices_changed(request, exc: PricesChanged):
         from .schemas import QuoteOut  # schemas import this module for the Problem shape
 
-        quote = QuoteOut.from_quote(exc.quote).model_dump(mode="json")
+        quote = QuoteOut.model_validate(exc.quote).model_dump(mode="json")
         detail = "Prices changed: " + " ".join(exc.messages) + " Send the new prices to place the order."
         return problem_response(request, "prices-changed", detail, messages=exc.messages, quote=quote)
 
@@ -314,7 +315,9 @@ def too_large(request: HttpRequest, limit: int | None = None) -> HttpResponse:
     detail = "The request body is too large."
     if limit:
         detail = f"The request body is larger than the {limit:,} bytes this endpoint accepts."
-    return problem_response(request, "payload-too-large", detail)
+    response = problem_response(request, "payload-too-large", detail)
+    close_after(response)
+    return response
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

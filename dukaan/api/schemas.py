@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from ninja import Schema
+from ninja.schema import DjangoGetter
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,15 +27,16 @@ from pydantic import (
     PlainValidator,
     StringConstraints,
     WithJsonSchema,
+    model_validator,
 )
 
 from dukaan.accounts.scopes import Scope
 from dukaan.catalog.rules import CURRENCIES, MONEY_TEXT, parse_money
 from dukaan.catalog.services import MAX_VARIANTS_PER_PRODUCT
-from dukaan.catalog.snapshot import CatalogProduct, StoreCatalog, absolute_url
+from dukaan.catalog.snapshot import absolute_url
 from dukaan.infra.integers import MAX_ID  # a larger id cannot name a row, and would overflow the query
 from dukaan.orders.models import Order
-from dukaan.orders.selectors import MAX_CART_LINES, Quote
+from dukaan.orders.selectors import MAX_CART_LINES
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 NO_NUL = r"^[^\x00]*$"
@@ -91,8 +96,23 @@ class In(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-class Out(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class Out(Schema):
+    """A response, read from the object it shows (`model_validate(obj)`): a member is an attribute of
+    the same name, a `validation_alias` names another, and `resolve_<member>(obj, context)` computes
+    one; managers are read as lists."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values, handler, info):
+        # Replaces ninja's, which would read an instance already made (say, a page's items) again as
+        # if it were the object it was read from, and run its resolvers on it.
+        if isinstance(values, cls):
+            return values
+        return handler(DjangoGetter(values, cls, info.context))
+
+
+# Buyers' apps need whole URLs (WhatsApp previews ignore relative ones).
+AbsoluteUrl = Annotated[str, AfterValidator(absolute_url)]
 
 
 # --- Problems (documentation of the error body; problems.py writes it) ----------------------------
@@ -132,25 +152,10 @@ class StoreOut(Out):
     whatsapp: str
     currency: str
     upi_id: str
-    logo_url: str
+    logo_url: AbsoluteUrl
     share_url: str
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def of(cls, store) -> StoreOut:
-        return cls(
-            id=store.pk,
-            name=store.name,
-            slug=store.slug,
-            whatsapp=store.whatsapp,
-            currency=store.currency,
-            upi_id=store.upi_id,
-            logo_url=absolute_url(store.logo_url),
-            share_url=store.share_url,
-            created_at=store.created_at,
-            updated_at=store.updated_at,
-        )
 
 
 class StorePatch(In):
@@ -171,9 +176,13 @@ class TokenOut(Out):
     scopes: list[Scope] = Field(description="What the token may do; chosen when it was made")
 
 
-class MeOut(Out):
+class MeOut(Out):  # read from the token
     store: StoreOut
     token: TokenOut
+
+    @staticmethod
+    def resolve_token(token):
+        return token
 
 
 # --- Merchant: categories ---------------------------------------------------------------------------
@@ -221,12 +230,16 @@ class VariantOut(Out):
 
 class ImageOut(Out):
     id: int
-    original_url: str
-    small_url: str
-    large_url: str
+    original_url: AbsoluteUrl
+    small_url: AbsoluteUrl
+    large_url: AbsoluteUrl
     width: int
     height: int
     position: int
+
+    @staticmethod
+    def resolve_original_url(image) -> str:
+        return default_storage.url(image.original)
 
 
 class ProductIn(In):
@@ -274,40 +287,9 @@ class ProductOut(Out):
     created_at: datetime
     updated_at: datetime
 
-    @classmethod
-    def of(cls, product) -> ProductOut:
-        store = product.store
-        return cls(
-            id=product.pk,
-            name=product.name,
-            description=product.description,
-            price=product.price,
-            compare_at_price=product.compare_at_price,
-            sku=product.sku,
-            stock=product.stock,
-            category_id=product.category_id,
-            is_active=product.is_active,
-            version=product.version,
-            url=f"{store.share_url}p/{product.pk}/",
-            variants=[
-                VariantOut(id=v.pk, options=v.options, label=v.label, price=v.price, sku=v.sku, stock=v.stock)
-                for v in product.variants.all()
-            ],
-            images=[
-                ImageOut(
-                    id=i.pk,
-                    original_url=absolute_url(default_storage.url(i.original)),
-                    small_url=absolute_url(i.small_url),
-                    large_url=absolute_url(i.large_url),
-                    width=i.width,
-                    height=i.height,
-                    position=i.position,
-                )
-                for i in product.images.all()
-            ],
-            created_at=product.created_at,
-            updated_at=product.updated_at,
-        )
+    @staticmethod
+    def resolve_url(product) -> str:
+        return f"{product.store.share_url}p/{product.pk}/"
 
 
 class ProductPage(Out):
@@ -336,8 +318,11 @@ class StockOut(Out):
 
 # --- Orders ---------------------------------------------------------------------------------------------
 
-OrderStatus = Literal[tuple(Order.Status.values)]  # type: ignore[valid-type]
-PaymentMethod = Literal[tuple(Order.PaymentMethod.values)]  # type: ignore[valid-type]
+# Enums, not Literals: the document declares each once as a component, and a generated client has one
+# class for it. Their values are the model's.
+OrderStatus = StrEnum("OrderStatus", {value: value for value in Order.Status.values})
+PaymentMethod = StrEnum("PaymentMethod", {value: value for value in Order.PaymentMethod.values})
+PaymentStatus = StrEnum("PaymentStatus", {value: value for value in Order.PaymentStatus.values})
 
 
 class OrderLineOut(Out):
@@ -351,30 +336,14 @@ class OrderLineOut(Out):
     line_total: Money
 
 
-class BuyerOut(Out):
-    name: str
-    phone: str
+class BuyerOut(Out):  # read from the order
+    name: str = Field(validation_alias="buyer_name")
+    phone: str = Field(validation_alias="buyer_phone")
     address: str
     pin_code: str
 
 
-def _lines(order) -> list[OrderLineOut]:
-    return [
-        OrderLineOut(
-            product_id=line.product_id,
-            variant_id=line.variant_id,
-            name=line.name,
-            variant_label=line.variant_label,
-            sku=line.sku,
-            unit_price=line.unit_price,
-            quantity=line.quantity,
-            line_total=line.line_total,
-        )
-        for line in order.lines.all()
-    ]
-
-
-def status_url(order) -> str:
+def _status_url(order) -> str:
     return f"{order.store.share_url}o/{order.public_token}/"
 
 
@@ -385,7 +354,7 @@ class OrderOut(Out):
     number: int
     status: OrderStatus
     payment_method: PaymentMethod
-    payment_status: Literal[tuple(Order.PaymentStatus.values)]  # type: ignore[valid-type]
+    payment_status: PaymentStatus
     currency: str
     total: Money
     buyer: BuyerOut
@@ -397,27 +366,11 @@ class OrderOut(Out):
     delivered_at: datetime | None
     cancelled_at: datetime | None
 
-    @classmethod
-    def of(cls, order) -> OrderOut:
-        return cls(
-            id=order.pk,
-            number=order.number,
-            status=order.status,
-            payment_method=order.payment_method,
-            payment_status=order.payment_status,
-            currency=order.currency,
-            total=order.total,
-            buyer=BuyerOut(
-                name=order.buyer_name, phone=order.buyer_phone, address=order.address, pin_code=order.pin_code
-            ),
-            lines=_lines(order),
-            status_url=status_url(order),
-            created_at=order.created_at,
-            accepted_at=order.accepted_at,
-            shipped_at=order.shipped_at,
-            delivered_at=order.delivered_at,
-            cancelled_at=order.cancelled_at,
-        )
+    resolve_status_url = staticmethod(_status_url)
+
+    @staticmethod
+    def resolve_buyer(order):
+        return order
 
 
 class OrderPage(Out):
@@ -426,7 +379,8 @@ class OrderPage(Out):
 
 
 class OrderStatusIn(In):
-    status: OrderStatus = Field(description="accepted, shipped, delivered or cancelled")
+    # strict=False: a strict enum takes only its members, and JSON brings their values.
+    status: OrderStatus = Field(description="accepted, shipped, delivered or cancelled", strict=False)
 
 
 # --- Buyer: the catalog ----------------------------------------------------------------------------
@@ -438,31 +392,23 @@ class CatalogCategoryOut(Out):
     product_count: int = Field(description="Visible products in it")
 
 
-class PublicStoreOut(Out):
+class PublicStoreOut(Out):  # read from a StoreCatalog, with `payment_methods` in the context
     name: str
     slug: str
     whatsapp: str
     currency: str
-    logo_url: str
+    logo_url: AbsoluteUrl
     share_url: str
     payment_methods: list[PaymentMethod]
     categories: list[CatalogCategoryOut]
 
-    @classmethod
-    def of(cls, catalog: StoreCatalog, payment_methods: list[str]) -> PublicStoreOut:
-        return cls(
-            name=catalog.name,
-            slug=catalog.slug,
-            whatsapp=catalog.whatsapp,
-            currency=catalog.currency,
-            logo_url=absolute_url(catalog.logo_url),
-            share_url=settings.SITE_URL + catalog.share_path,
-            payment_methods=payment_methods,
-            categories=[
-                CatalogCategoryOut(id=c.id, name=c.name, product_count=c.product_count)
-                for c in catalog.categories
-            ],
-        )
+    @staticmethod
+    def resolve_share_url(catalog) -> str:
+        return settings.SITE_URL + catalog.share_path
+
+    @staticmethod
+    def resolve_payment_methods(catalog, context) -> list[str]:
+        return context["payment_methods"]
 
 
 class CatalogVariantOut(Out):
@@ -474,13 +420,13 @@ class CatalogVariantOut(Out):
 
 
 class CatalogImageOut(Out):
-    small_url: str
-    large_url: str
+    small_url: AbsoluteUrl
+    large_url: AbsoluteUrl
     width: int
     height: int
 
 
-class CatalogProductOut(Out):
+class CatalogProductOut(Out):  # read from a CatalogProduct, with its StoreCatalog in the context
     id: int
     name: str
     description: str
@@ -496,35 +442,9 @@ class CatalogProductOut(Out):
     images: list[CatalogImageOut]
     url: str
 
-    @classmethod
-    def of(cls, product: CatalogProduct, catalog: StoreCatalog) -> CatalogProductOut:
-        return cls(
-            id=product.id,
-            name=product.name,
-            description=product.description,
-            price=product.price,
-            compare_at_price=product.compare_at_price,
-            min_price=product.min_price,
-            discount_percent=product.discount_percent,
-            category_id=product.category_id,
-            stock=product.stock,
-            in_stock=product.in_stock,
-            option_names=list(product.option_names),
-            variants=[
-                CatalogVariantOut(id=v.id, label=v.label, price=v.price, stock=v.stock, in_stock=v.in_stock)
-                for v in product.variants
-            ],
-            images=[
-                CatalogImageOut(
-                    small_url=absolute_url(i.small_url),
-                    large_url=absolute_url(i.large_url),
-                    width=i.width,
-                    height=i.height,
-                )
-                for i in product.images
-            ],
-            url=f"{settings.SITE_URL}{catalog.share_path}p/{product.id}/",
-        )
+    @staticmethod
+    def resolve_url(product, context) -> str:
+        return f"{settings.SITE_URL}{context['catalog'].share_path}p/{product.id}/"
 
 
 class CatalogProductPage(Out):
@@ -532,14 +452,14 @@ class CatalogProductPage(Out):
     next_cursor: str | None
 
 
-class SearchProductOut(CatalogProductOut):
+class SearchProductOut(CatalogProductOut):  # and `highlighted` in the context: names by product id
     highlighted_name: str = Field(
         description="The name, HTML-escaped, with the words that matched in <mark>…</mark>"
     )
 
-    @classmethod
-    def of_hit(cls, product: CatalogProduct, catalog: StoreCatalog, highlighted: str) -> SearchProductOut:
-        return cls(**dict(CatalogProductOut.of(product, catalog)), highlighted_name=highlighted)
+    @staticmethod
+    def resolve_highlighted_name(product, context) -> str:
+        return context["highlighted"][product.id]
 
 
 class CategoryCountOut(Out):
@@ -563,7 +483,7 @@ class SearchPage(Out):
 class LineIn(In):
     product_id: Id
     variant_id: Id | None = Field(default=None, description="Required when the product has variants")
-    quantity: int = Field(description="1 or more")
+    quantity: int = Field(ge=1, le=settings.ORDER_MAX_QUANTITY, description="1 or more")
     seen_price: MoneyIn | None = Field(
         default=None, description="The unit price the buyer was shown; a different price now stops the order"
     )
@@ -578,7 +498,7 @@ class QuotedLineOut(Out):
     variant_id: int | None
     name: str
     variant_label: str
-    image_url: str
+    image_url: AbsoluteUrl
     unit_price: Money
     quantity: int
     line_total: Money
@@ -593,30 +513,6 @@ class QuoteOut(Out):
     price_changes: list[str]
     problems: list[str]
 
-    @classmethod
-    def from_quote(cls, quote: Quote) -> QuoteOut:
-        return cls(
-            lines=[
-                QuotedLineOut(
-                    product_id=line.product_id,
-                    variant_id=line.variant_id,
-                    name=line.name,
-                    variant_label=line.variant_label,
-                    image_url=absolute_url(line.image_url),
-                    unit_price=line.unit_price,
-                    quantity=line.quantity,
-                    line_total=line.line_total,
-                    available=line.available,
-                )
-                for line in quote.lines
-            ],
-            total=quote.total,
-            currency=quote.currency,
-            ok=quote.ok,
-            price_changes=list(quote.price_changes),
-            problems=list(quote.problems),
-        )
-
 
 class BuyerIn(In):
     name: Text(200)  # type: ignore[valid-type]
@@ -628,21 +524,23 @@ class BuyerIn(In):
 class PlaceOrderIn(In):
     lines: list[LineIn] = Field(max_length=MAX_CART_LINES)
     buyer: BuyerIn
-    payment_method: PaymentMethod
+    payment_method: PaymentMethod = Field(strict=False)  # as OrderStatusIn.status
 
 
 class BuyerOrderOut(Out):
     """An order as its buyer sees it, at its unguessable token."""
 
+    # `upi_link` comes in the context.
+
     number: int
-    token: str
+    token: str = Field(validation_alias="public_token")
     status: OrderStatus
     payment_method: PaymentMethod
-    payment_status: Literal[tuple(Order.PaymentStatus.values)]  # type: ignore[valid-type]
+    payment_status: PaymentStatus
     currency: str
     total: Money
     lines: list[OrderLineOut]
-    store_name: str
+    store_name: str = Field(validation_alias="store.name")
     status_url: str
     upi_link: str | None = Field(description="A upi://pay link for the exact amount, while it is unpaid")
     created_at: datetime
@@ -651,26 +549,11 @@ class BuyerOrderOut(Out):
     delivered_at: datetime | None
     cancelled_at: datetime | None
 
-    @classmethod
-    def of(cls, order, upi_link: str | None) -> BuyerOrderOut:
-        return cls(
-            number=order.number,
-            token=order.public_token,
-            status=order.status,
-            payment_method=order.payment_method,
-            payment_status=order.payment_status,
-            currency=order.currency,
-            total=order.total,
-            lines=_lines(order),
-            store_name=order.store.name,
-            status_url=status_url(order),
-            upi_link=upi_link,
-            created_at=order.created_at,
-            accepted_at=order.accepted_at,
-            shipped_at=order.shipped_at,
-            delivered_at=order.delivered_at,
-            cancelled_at=order.cancelled_at,
-        )
+    resolve_status_url = staticmethod(_status_url)
+
+    @staticmethod
+    def resolve_upi_link(order, context) -> str | None:
+        return context["upi_link"]
 
 
 ProblemOut.model_rebuild()

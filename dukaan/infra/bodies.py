@@ -3,7 +3,9 @@
 Behind nginx a body over client_max_body_size never arrives; a request sent straight to a web process
 (a pod's port, a load balancer without that limit) meets the same limit here, MAX_REQUEST_BYTES.
 Django's own limits count form fields only (never files) and answer a bare 400; a form over them is
-a 413 with a message too.
+a 413 with a message too. Every 413 closes the connection (`Connection: close`). Django's development
+server (wsgiref: runserver, pytest-django's live_server) refuses a hop-by-hop header from the app;
+`dukaan web` (granian) is the server here.
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ def _megabytes(size: int) -> str:
 
 
 def too_large(message: str) -> HttpResponse:
-    return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+    close_after(response)
+    return response
+
+
+def close_after(response: HttpResponse) -> None:
+    """The rest of a refused body is never read, so the connection cannot carry another request: say
+    so, or the server (granian) drops it unannounced and the client's next request on it fails."""
+    response["Connection"] = "close"
 
 
 class RequestSizeMiddleware:

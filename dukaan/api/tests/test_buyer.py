@@ -324,3 +324,10 @@ def test_too_many_orders_from_one_phone_in_a_store_are_a_429(anon, store, settin
     assert Order.objects.count() == 1
     # The refusal kept no idempotency record: the same key places the order once the hour is over.
     assert not IdempotencyRecord.objects.filter(key="b").exists()
+
+
+def test_a_quantity_outside_1_to_100_is_a_field_error(anon, store, product, settings):
+    for quantity in (0, settings.ORDER_MAX_QUANTITY + 1):
+        line = {"product_id": product.pk, "quantity": quantity}
+        body = problem(anon.post(f"/stores/{store.slug}/cart/quote", {"lines": [line]}), 422)
+        assert [error["field"] for error in body["errors"]] == ["lines[0].quantity"]

@@ -225,3 +225,19 @@ def test_stock_refusals_are_the_services_words(api, store):
 def test_a_token_of_one_store_cannot_be_used_for_another(token, other_store):
     client = ApiClient(token)
     assert client.get("/me").json()["store"]["slug"] != other_store.slug
+
+
+def test_each_photo_size_is_a_whole_address_of_its_stored_file(api, store):
+    from django.core.files.storage import default_storage
+
+    product = simple_product(store)
+    api.upload(f"/products/{product.pk}/images", [png_upload("a.png")])
+    (image,) = product.images.all()
+    (shown,) = api.get(f"/products/{product.pk}").json()["images"]
+    for member, name in (
+        ("original_url", image.original),
+        ("small_url", image.small),
+        ("large_url", image.large),
+    ):
+        assert shown[member].startswith("http")
+        assert shown[member].endswith(default_storage.url(name))

@@ -64,3 +64,55 @@ def test_the_docs_page_works_offline(client):
         assert served.status_code == 200
         served.close()
     assert client.get("/api/docs/assets/../../settings.py").status_code == 404
+
+
+def _inline_enums(node, found: list) -> list:
+    """Every enum written out in place (not a component) anywhere below `node`."""
+    if isinstance(node, dict):
+        if "enum" in node and len(node["enum"]) > 1:
+            found.append(node["enum"])
+        for value in node.values():
+            _inline_enums(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _inline_enums(value, found)
+    return found
+
+
+def test_order_status_and_payment_enums_are_declared_once_as_components():
+    schema = json.loads(openapi_text())
+    components = schema["components"]["schemas"]
+    for name in ("OrderStatus", "PaymentMethod", "PaymentStatus"):
+        values = components[name]["enum"]
+        elsewhere = _inline_enums({**schema, "components": {"schemas": {**components, name: {}}}}, [])
+        assert values not in elsewhere, name
+    order = components["OrderOut"]["properties"]
+    assert order["status"] == {"$ref": "#/components/schemas/OrderStatus"}
+    assert order["payment_method"] == {"$ref": "#/components/schemas/PaymentMethod"}
+
+
+def test_the_document_names_its_server_and_the_shapes_given_only_in_prose():
+    schema = json.loads(openapi_text())
+    assert schema["servers"][0]["url"] == "/"
+    day = next(p for p in schema["paths"]["/api/v1/orders"]["get"]["parameters"] if p["name"] == "day")
+    assert day["schema"]["format"] == "date"
+    quantity = schema["components"]["schemas"]["LineIn"]["properties"]["quantity"]
+    assert (quantity["minimum"], quantity["maximum"]) == (1, 100)
+
+
+def test_every_operation_declares_405_with_allow_and_503_with_retry_after():
+    schema = json.loads(openapi_text())
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            assert responses["405"]["headers"]["Allow"]["required"], (method, path)
+            assert responses["503"]["headers"]["Retry-After"]["required"], (method, path)
+
+
+@pytest.mark.django_db
+def test_a_204_has_neither_body_nor_content_type(api, store):
+    category = api.post("/categories", {"name": "Kurtas"}).json()
+    response = api.delete(f"/categories/{category['id']}")
+    assert response.status_code == 204
+    assert response.content == b""
+    assert "Content-Type" not in response
