@@ -9,17 +9,18 @@ everything else reads.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import time
-from collections.abc import Callable
 
 import pytest
 import requests
 
 from tests.cluster.conftest import REGIONS, csrf_token
 from tests.cluster.test_cluster import bulk_edit, demo_product
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.cluster
 
@@ -68,13 +69,18 @@ def store_pages_answer(cluster, *, search_for: str | None = None) -> None:
     assert not failures, "store pages that did not answer 200:\n" + "\n".join(failures)
 
 
-def eventually(check: Callable[[], bool], timeout: float, what: str) -> float:
-    began = time.monotonic()
-    while time.monotonic() - began < timeout:
-        if check():
-            return time.monotonic() - began
-        time.sleep(0.2)
-    raise AssertionError(f"not within {timeout:.0f} s: {what}")
+def every_process_reports(cluster, gauge: str, value: str) -> bool:
+    """Every process whose replica monitor runs (from a process's first replica read on) reports `gauge`
+    (a metric's name and labels) at `value` on its /metrics: each monitor noticed the change."""
+    groups = json.loads((cluster.data / "prometheus-targets.json").read_text())
+    pages = [
+        requests.get(f"http://{target}/metrics", timeout=5).text
+        for group in groups
+        for target in group["targets"]
+    ]
+    monitored = [page for page in pages if "dukaan_replica_usable{" in page]
+    shown = [line for page in monitored for line in page.splitlines() if line.startswith(f"{gauge} ")]
+    return bool(shown) and all(line == f"{gauge} {value}" for line in shown)
 
 
 def buyers_see(cluster, product_id: int, price: str) -> bool:
@@ -92,7 +98,11 @@ def test_redis_down_pages_build_from_the_database_and_edits_still_reach_buyers(c
         product_id, price = demo_product(merchant, cluster)
         new_price = str(int(float(price)) + 7)
         assert "Updated 1 product" in bulk_edit(merchant, cluster, product_id, price=new_price).text
-        eventually(lambda: buyers_see(cluster, product_id, new_price), 30, "every region shows the new price")
+        wait_until(
+            lambda: buyers_see(cluster, product_id, new_price),
+            timeout=30,
+            what="every region to show the new price",
+        )
     finally:
         cluster.up()
     store_pages_answer(cluster)
@@ -101,7 +111,11 @@ def test_redis_down_pages_build_from_the_database_and_edits_still_reach_buyers(c
 def test_the_regions_replica_down_reads_go_to_the_primary(cluster):
     os.kill(cluster.state("postgres")["replicas"][0]["pid"], signal.SIGKILL)
     try:
-        time.sleep(1)  # the replica monitor's next check (every 0.5 s) drops it
+        wait_until(
+            lambda: every_process_reports(cluster, 'dukaan_replica_usable{replica="replica_0"}', "0.0"),
+            what="every replica monitor to drop the replica",
+            ignoring=(requests.RequestException,),
+        )
         store_pages_answer(cluster)
     finally:
         cluster.up()
@@ -169,9 +183,11 @@ def test_kafka_down_writes_commit_and_their_events_arrive_once_it_is_back(cluste
         store_pages_answer(cluster)
     finally:
         cluster.up()
-    waited = eventually(
-        lambda: buyers_see(cluster, product_id, new_price), 60, "the edit reached every region"
+    back = time.monotonic()
+    wait_until(
+        lambda: buyers_see(cluster, product_id, new_price), timeout=60, what="the edit to reach every region"
     )
+    waited = time.monotonic() - back
     print(f"\nan edit made while Kafka was down reached every region {waited:.1f} s after `cluster up`")
 
 
@@ -200,14 +216,22 @@ def test_the_primary_down_store_pages_serve_and_checkout_answers_503_with_nothin
     primary_pid = cluster.state("postgres")["primary"]["pid"]
     os.kill(primary_pid, signal.SIGQUIT)  # PostgreSQL's immediate shutdown: as a crash, no checkpoint
     try:
-        time.sleep(1)  # each process's replica monitor notices (every 0.5 s)
+        wait_until(
+            lambda: every_process_reports(cluster, "dukaan_primary_up", "0.0"),
+            what="every replica monitor to notice the primary is gone",
+            ignoring=(requests.RequestException,),
+        )
         store_pages_answer(cluster)
         answer = buyer.post(f"{cluster.url}/s/demo/checkout/", data=form, timeout=30)
         assert answer.status_code == 503, answer.text[-500:]
         assert int(answer.headers["Retry-After"]) > 0
         assert "Nothing was saved" in answer.text
     finally:
-        eventually(lambda: not os.path.exists(f"/proc/{primary_pid}"), 30, "the primary's process ended")
+        wait_until(
+            lambda: not os.path.exists(f"/proc/{primary_pid}"),
+            timeout=30,
+            what="the primary's process to end",
+        )
         cluster.up()
     with cluster.primary() as connection:
         (orders_after,) = connection.execute("SELECT count(*) FROM orders_order").fetchone()
@@ -216,9 +240,11 @@ def test_the_primary_down_store_pages_serve_and_checkout_answers_503_with_nothin
         ).fetchone()
     assert (orders_after, stock) == (orders_before, 50)
     # The same checkout, sent again once the primary is back, places the order.
-    placed = eventually(
+    back = time.monotonic()
+    wait_until(
         lambda: "/o/" in buyer.post(f"{cluster.url}/s/demo/checkout/", data=form, timeout=30).url,
-        30,
-        "the checkout went through after the primary came back",
+        timeout=30,
+        what="the checkout to go through after the primary came back",
     )
+    placed = time.monotonic() - back
     print(f"\ncheckout works again {placed:.1f} s after `cluster up` brought the primary back")
