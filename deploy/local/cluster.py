@@ -53,7 +53,9 @@ WORKER_GROUPS = ("cache", "search", "notifier", "analytics")
 APP_READY_TIMEOUT_S = 60.0
 MAX_REGIONS = 5
 OPEN_FILES = 65_536
-PASSIVE_HEALTH = "max_fails=1 fail_timeout=5s"
+# Three failures, not one: nginx answers 502 ("no live upstreams") without trying while every server is
+# out, so with one web process dead a single stray failure of the survivor would cost 5 s of 502s.
+PASSIVE_HEALTH = "max_fails=3 fail_timeout=5s"
 # A region's edge that failed is retried after this long: how soon traffic returns after a restore.
 REGION_HEALTH = "max_fails=1 fail_timeout=2s"
 

@@ -13,6 +13,7 @@ import redis
 import requests
 
 from tests.cluster.conftest import REGIONS, csrf_token
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.cluster
 
@@ -70,22 +71,42 @@ def test_store_pages_follow_the_strangler_switch(cluster):
 
     assert cluster.run("route", "--storefront-percent", "0").returncode == 0
     try:
-        time.sleep(0.5)  # nginx's workers pick up the new configuration
-        rolled_back = requests.get(cluster.url + "/s/demo/")
+        rolled_back = answered_by(cluster, "web")
         assert rolled_back.status_code == 200 and rolled_back.headers["X-Dukaan-Upstream"] == "web"
         tried = requests.get(cluster.url + "/s/demo/", cookies={"dukaan_storefront": "service"})
         assert tried.headers["X-Dukaan-Upstream"] == "region_r1"
     finally:
         assert cluster.run("route", "--storefront-percent", "100").returncode == 0
-    time.sleep(0.5)
-    assert requests.get(cluster.url + "/s/demo/").headers["X-Dukaan-Upstream"] == "region_r1"
+    assert answered_by(cluster, "region_r1").headers["X-Dukaan-Upstream"] == "region_r1"
+
+
+def answered_by(cluster, upstream: str) -> requests.Response:
+    """The store page once nginx's new workers (a reload is asynchronous) send it to `upstream`."""
+    return wait_until(
+        lambda: (
+            (page := requests.get(cluster.url + "/s/demo/")).headers["X-Dukaan-Upstream"] == upstream and page
+        ),
+        what=f"nginx to send store pages to {upstream}",
+    )
+
+
+def replica_in_use_by_every_web_process(cluster) -> bool:
+    return all(
+        'dukaan_replica_usable{replica="replica_0"} 1.0'
+        in requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        for port in cluster.config["web_ports"]
+    )
 
 
 def test_a_merchant_reads_their_own_write_while_buyers_read_a_lagging_replica(cluster, merchant):
     product_id, _ = demo_product(merchant, cluster)
     cluster.postgres("apply-delay", "--seconds", "2")
     try:
-        time.sleep(1)  # let the monitor see the replica caught up before the write
+        wait_until(
+            lambda: replica_in_use_by_every_web_process(cluster),
+            what="every web process to read from the delayed replica",
+            ignoring=(requests.RequestException,),
+        )
         new_price = "4321"
         saved_at = time.monotonic()
         saved = bulk_edit(merchant, cluster, product_id, price=new_price)
@@ -105,17 +126,12 @@ def test_a_merchant_reads_their_own_write_while_buyers_read_a_lagging_replica(cl
 
         # Once the replica applied it, the cache consumer (which waits for the replica) lets every
         # buyer see it, through the storefront service and Varnish as well.
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if "₹4,321" in requests.get(f"{cluster.url}/s/demo/p/{product_id}/").text:
-                print(
-                    f"\nreplica 2 s behind: buyers saw the new price {time.monotonic() - saved_at:.2f} s "
-                    "after the save"
-                )
-                break
-            time.sleep(0.2)
-        else:
-            pytest.fail("the new price never reached buyers")
+        wait_until(
+            lambda: "₹4,321" in requests.get(f"{cluster.url}/s/demo/p/{product_id}/").text,
+            what="the new price to reach buyers",
+        )
+        seen = time.monotonic() - saved_at
+        print(f"\nreplica 2 s behind: buyers saw the new price {seen:.2f} s after the save")
     finally:
         cluster.postgres("apply-delay", "--seconds", "0")
 
@@ -124,16 +140,13 @@ def test_a_replica_that_is_down_is_skipped(cluster):
     replica_pid = cluster.state("postgres")["replicas"][0]["pid"]
     os.kill(replica_pid, signal.SIGINT)  # PostgreSQL's fast shutdown: sessions are cut, not waited for
     try:
-        deadline = time.monotonic() + 5
-        reads = None
-        while time.monotonic() < deadline:
+
+        def reads() -> tuple[int, str | None]:
             redis.Redis.from_url(cluster.env["CACHE_URL"]).flushdb()
             page = requests.get(cluster.url + "/s/demo/", cookies={"dukaan_storefront": "monolith"})
-            reads = (page.status_code, page.headers.get("X-Dukaan-Reads"))
-            if reads == (200, "primary"):
-                break
-            time.sleep(0.2)
-        assert reads == (200, "primary")
+            return page.status_code, page.headers.get("X-Dukaan-Reads")
+
+        wait_until(lambda: reads() == (200, "primary"), what="an uncached store page read from the primary")
     finally:
         cluster.up()  # starts the replica again
     status = cluster.run("status", "--json")
@@ -163,11 +176,19 @@ def test_killing_a_web_process_fails_no_idempotent_request(cluster):
     threads = [threading.Thread(target=buyer) for _ in range(8)]
     for thread in threads:
         thread.start()
+
+    def answered_after_the_kill() -> int:
+        return sum(at > killed_at + 1 for at, _ in served_by)
+
     try:
-        time.sleep(2)
+        wait_until(
+            lambda: any(f":{web_ports[0]}" in addr for _, addr in served_by), what="web-1 to serve a buyer"
+        )
         killed_at = time.monotonic()
         os.killpg(victim["pid"], signal.SIGKILL)  # granian's master and its worker, as a crash would
-        time.sleep(3)
+        # A second for nginx to find web-1 dead, then 50 answers to judge by: well within fail_timeout
+        # (5 s), after which nginx would try web-1 again.
+        wait_until(lambda: answered_after_the_kill() >= 50, what="50 answers after the kill")
     finally:
         stop.set()
         for thread in threads:

@@ -13,13 +13,13 @@ import os
 import re
 import signal
 import time
-from collections.abc import Callable
 
 import pytest
 import requests
 
 from tests.cluster.conftest import REGIONS, csrf_token
 from tests.cluster.test_cluster import bulk_edit, demo_product
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.cluster
 
@@ -68,15 +68,6 @@ def store_pages_answer(cluster, *, search_for: str | None = None) -> None:
     assert not failures, "store pages that did not answer 200:\n" + "\n".join(failures)
 
 
-def eventually(check: Callable[[], bool], timeout: float, what: str) -> float:
-    began = time.monotonic()
-    while time.monotonic() - began < timeout:
-        if check():
-            return time.monotonic() - began
-        time.sleep(0.2)
-    raise AssertionError(f"not within {timeout:.0f} s: {what}")
-
-
 def buyers_see(cluster, product_id: int, price: str) -> bool:
     shown = f"₹{int(price):,}"
     return all(
@@ -92,7 +83,11 @@ def test_redis_down_pages_build_from_the_database_and_edits_still_reach_buyers(c
         product_id, price = demo_product(merchant, cluster)
         new_price = str(int(float(price)) + 7)
         assert "Updated 1 product" in bulk_edit(merchant, cluster, product_id, price=new_price).text
-        eventually(lambda: buyers_see(cluster, product_id, new_price), 30, "every region shows the new price")
+        wait_until(
+            lambda: buyers_see(cluster, product_id, new_price),
+            timeout=30,
+            what="every region to show the new price",
+        )
     finally:
         cluster.up()
     store_pages_answer(cluster)
@@ -169,9 +164,11 @@ def test_kafka_down_writes_commit_and_their_events_arrive_once_it_is_back(cluste
         store_pages_answer(cluster)
     finally:
         cluster.up()
-    waited = eventually(
-        lambda: buyers_see(cluster, product_id, new_price), 60, "the edit reached every region"
+    back = time.monotonic()
+    wait_until(
+        lambda: buyers_see(cluster, product_id, new_price), timeout=60, what="the edit to reach every region"
     )
+    waited = time.monotonic() - back
     print(f"\nan edit made while Kafka was down reached every region {waited:.1f} s after `cluster up`")
 
 
@@ -207,7 +204,11 @@ def test_the_primary_down_store_pages_serve_and_checkout_answers_503_with_nothin
         assert int(answer.headers["Retry-After"]) > 0
         assert "Nothing was saved" in answer.text
     finally:
-        eventually(lambda: not os.path.exists(f"/proc/{primary_pid}"), 30, "the primary's process ended")
+        wait_until(
+            lambda: not os.path.exists(f"/proc/{primary_pid}"),
+            timeout=30,
+            what="the primary's process to end",
+        )
         cluster.up()
     with cluster.primary() as connection:
         (orders_after,) = connection.execute("SELECT count(*) FROM orders_order").fetchone()
@@ -216,9 +217,11 @@ def test_the_primary_down_store_pages_serve_and_checkout_answers_503_with_nothin
         ).fetchone()
     assert (orders_after, stock) == (orders_before, 50)
     # The same checkout, sent again once the primary is back, places the order.
-    placed = eventually(
+    back = time.monotonic()
+    wait_until(
         lambda: "/o/" in buyer.post(f"{cluster.url}/s/demo/checkout/", data=form, timeout=30).url,
-        30,
-        "the checkout went through after the primary came back",
+        timeout=30,
+        what="the checkout to go through after the primary came back",
     )
+    placed = time.monotonic() - back
     print(f"\ncheckout works again {placed:.1f} s after `cluster up` brought the primary back")

@@ -27,6 +27,7 @@ from dukaan.catalog import services
 from dukaan.dashboard.tests.test_views import product_post
 from dukaan.events.local import run_pending
 from dukaan.events.models import OutboxEvent
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,15 +44,6 @@ def shop():
     product = services.create_product(store=store, name="Brass lamp", price=Decimal("250.00"), stock=10)
     run_pending()  # the set-up's events, before any page is kept
     return store, product
-
-
-def wait_for(check, *, seconds: float = 5.0, pause: float = 0.01):
-    deadline = time.monotonic() + seconds
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(pause)
 
 
 def test_a_page_is_rendered_once_then_served_from_memory_and_still_counted(
@@ -103,7 +95,12 @@ def test_a_price_changed_in_the_dashboard_shows_through_the_edge_within_the_boun
     assert edit.status_code == 302, edit.content.decode()[:2000]
     committed = time.monotonic()
     run_pending()  # the `cache` group: new generation in Redis, publish to the workers, PURGE the edge
-    reply = wait_for(lambda: (r := fetch(edge, path)).status == 200 and "₹275" in r.text and r)
+    reply = wait_until(
+        lambda: (r := fetch(edge, path)).status == 200 and "₹275" in r.text and r,
+        what="the new price through the edge",
+        timeout=5,
+        poll=0.01,
+    )
     delay_ms = (time.monotonic() - committed) * 1000
     with capsys.disabled():
         print(f"\nstorefront service: dashboard edit -> new price through Varnish in {delay_ms:.1f} ms")
@@ -162,7 +159,9 @@ def test_with_redis_stopped_pages_still_answer_200_through_the_edge(
     assert fetch(edge, f"/s/{store.slug}/").status == 200
 
     own_redis.stop()
-    assert wait_for(lambda: storefront.stats()["feed"] == "down"), "the worker did not notice Redis went"
+    wait_until(
+        lambda: storefront.stats()["feed"] == "down", what="the worker to notice Redis went", timeout=5
+    )
     not_at_the_edge_yet = {
         f"/s/{store.slug}/p/{product.pk}/": "Brass lamp",
         f"/s/{store.slug}/search?q=lamp": "Brass <mark>lamp</mark>",

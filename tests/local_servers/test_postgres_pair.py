@@ -20,6 +20,7 @@ import psycopg
 import pytest
 
 from tests.local_servers.pair import running_pair, script
+from tests.waiting import wait_until
 
 ARRIVAL_TIMEOUT_S = 10.0
 CLIENTS = 60
@@ -33,10 +34,11 @@ def pair():
         with psycopg.connect(started.primary, autocommit=True) as connection:
             connection.execute("CREATE TABLE notes (id serial PRIMARY KEY, note text NOT NULL)")
         with psycopg.connect(started.replica, autocommit=True) as connection:
-            deadline = time.monotonic() + ARRIVAL_TIMEOUT_S
-            while connection.execute("SELECT to_regclass('notes')").fetchone()[0] is None:
-                assert time.monotonic() < deadline, "the table never reached the replica"
-                time.sleep(0.05)
+            wait_until(
+                lambda: connection.execute("SELECT to_regclass('notes')").fetchone()[0],
+                what="the table to reach the replica",
+                timeout=ARRIVAL_TIMEOUT_S,
+            )
         yield started
 
 
@@ -53,12 +55,7 @@ def has_note(url: str, note: str) -> bool:
 
 
 def arrives(url: str, note: str, timeout: float = ARRIVAL_TIMEOUT_S) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if has_note(url, note):
-            return True
-        time.sleep(0.05)
-    return False
+    return wait_until(lambda: has_note(url, note), what=f"note {note} on {url}", timeout=timeout)
 
 
 def test_a_row_written_on_the_primary_is_read_on_the_replica(pair):

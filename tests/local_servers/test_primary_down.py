@@ -14,7 +14,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psycopg
@@ -23,6 +22,7 @@ import requests
 
 from tests.local_servers.pair import running_pair
 from tests.processes import find_free_port
+from tests.waiting import wait_until
 
 DUKAAN = Path(sys.executable).with_name("dukaan")
 MESSAGE = "We could not save that just now. Nothing was saved or charged. Please try again in a minute."
@@ -39,17 +39,7 @@ print(json.dumps({"slug": store.slug, "product": product.pk}))
 """
 
 
-def wait_for(what: str, check, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            found = check()
-        except (requests.RequestException, psycopg.Error):
-            found = None
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.1)
+NOT_YET = (requests.RequestException, psycopg.Error)  # a server that does not answer yet
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +77,9 @@ def web(pair, tmp_path_factory):
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
-    wait_for("dukaan web", lambda: requests.get(f"{url}/healthz", timeout=2).ok, timeout=60)
+    wait_until(
+        lambda: requests.get(f"{url}/healthz", timeout=2).ok, what="dukaan web", timeout=60, ignoring=NOT_YET
+    )
     yield {"url": url, "pair": pair, **created}
     process.terminate()
     process.wait(timeout=15)
@@ -132,15 +124,19 @@ def test_with_the_primary_down_pages_read_the_replica_checkout_answers_503_and_n
 
     # The primary goes away at once, as in a crash (SIGQUIT is pg_ctl's "immediate" stop).
     os.kill(pair.state["primary"]["pid"], signal.SIGQUIT)
-    ready = wait_for(
-        "readyz to say degraded",
+    ready = wait_until(
         lambda: (r := requests.get(f"{url}/readyz", timeout=5)).json().get("status") == "degraded" and r,
+        what="readyz to say degraded",
+        timeout=20,
+        ignoring=NOT_YET,
     )
     assert ready.status_code == 200 and ready.json()["reads_from"] == ["replica_0"]
     # readyz found the primary gone itself; the replica monitor (every 0.5 s) decides the routing.
-    wait_for(
-        "the replica monitor to see the primary down",
+    wait_until(
         lambda: "dukaan_primary_up 0.0" in requests.get(f"{url}/metrics", timeout=5).text,
+        what="the replica monitor to see the primary down",
+        timeout=20,
+        ignoring=NOT_YET,
     )
 
     anonymous = requests.get(store_page, timeout=5)
@@ -158,12 +154,14 @@ def test_with_the_primary_down_pages_read_the_replica_checkout_answers_503_and_n
     assert MESSAGE in refused.text
 
     pair.start()
-    wait_for(
-        "readyz to say ready",
+    wait_until(
         lambda: (
             requests.get(f"{url}/readyz", timeout=5).status_code == 200
             and requests.get(f"{url}/readyz", timeout=5).json()["status"] == "ready"
         ),
+        what="readyz to say ready",
+        timeout=20,
+        ignoring=NOT_YET,
     )
     assert orders_and_stock(primary, web["product"]) == (0, 3)
 

@@ -9,7 +9,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
 
@@ -22,6 +21,7 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 from dukaan.accounts.tests.helpers import closed_port, code_sent_to
 from dukaan.events.consumers import ConsumerGroup, Event, deliver
 from dukaan.infra import logs
+from tests.waiting import wait_until
 
 PHONE = "+919812345678"
 logger = logging.getLogger("dukaan.tests.logs")
@@ -340,12 +340,9 @@ def test_a_server_writes_only_json_lines_with_our_access_line(tmp_path, command,
 
 def _first_answer(request: urllib.request.Request, server: subprocess.Popen):
     """The server's answer once it listens (it takes a second or two to start)."""
-    deadline = time.monotonic() + 30
-    while True:
+
+    def answer():
         assert server.poll() is None, "the server stopped"
-        try:
-            return urllib.request.urlopen(request, timeout=5)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+        return urllib.request.urlopen(request, timeout=5)
+
+    return wait_until(answer, what="the server to answer", timeout=30, ignoring=(OSError,))

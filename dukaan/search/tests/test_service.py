@@ -1,7 +1,6 @@
 """search_products(): the engine SEARCH_URL names, and the database when that engine fails."""
 
 import logging
-import time
 from decimal import Decimal
 
 import pytest
@@ -109,11 +108,12 @@ def test_the_circuit_opens_so_an_outage_costs_no_time_per_search(shop, settings,
     assert service.breaker.state == "open"
     assert "circuit open" in caplog.text
 
-    started = time.monotonic()
-    results = service.search_products(query(shop, "kurta"))
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        results = service.search_products(query(shop, "kurta"))
 
     assert results.engine == "database" and results.total == 4
-    assert time.monotonic() - started < 0.5
+    assert "search engine failed" not in caplog.text  # the engine was not asked, so not waited for
 
 
 def test_the_engine_is_used_again_once_it_answers(shop, settings, monkeypatch):

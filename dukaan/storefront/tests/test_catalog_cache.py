@@ -10,6 +10,7 @@ import time
 from decimal import Decimal
 
 import pytest
+import redis
 from django.core.cache import caches
 from django.db import connection
 from django.test import Client
@@ -126,14 +127,15 @@ def test_a_miss_with_no_previous_copy_waits_for_the_builder(settings, store, pro
         cache.delete(catalog_cache.lock_key(store.pk), version=SNAPSHOT_VERSION)
 
     builds = catalog_cache.build_count()
+    began = time.monotonic()
     finisher = threading.Thread(target=other_builder_finishes)
     finisher.start()
-    began = time.monotonic()
     served = store_catalog(store.pk)
     finisher.join()
 
     assert served == built_elsewhere and catalog_cache.build_count() == builds
-    assert 0.1 <= time.monotonic() - began < 1
+    # Answered once the builder finished, not when its own wait ran out.
+    assert 0.1 <= time.monotonic() - began < settings.CATALOG_CACHE_WAIT_SECONDS
 
 
 def test_a_miss_waits_at_most_the_wait_setting_then_builds_for_itself(settings, store, product):
@@ -146,7 +148,8 @@ def test_a_miss_waits_at_most_the_wait_setting_then_builds_for_itself(settings, 
 
     assert served.product(product.pk).name == "Cotton kurta"
     assert catalog_cache.build_count() == builds + 1
-    assert 0.2 <= time.monotonic() - began < 1.5
+    # Not until the other builder's lock expires.
+    assert 0.2 <= time.monotonic() - began < settings.CATALOG_CACHE_LOCK_SECONDS
 
 
 def test_a_snapshot_built_before_a_change_is_not_kept_after_its_invalidation(store, product):
@@ -330,6 +333,7 @@ def test_an_open_circuit_spares_each_request_the_timeout_of_a_hung_redis(
     client.get(url)
     timeout = settings.CACHE_SOCKET_TIMEOUT_SECONDS
     requests = 30
+    received = connections_received(own_redis.url)
     own_redis.pause()
 
     # when
@@ -340,14 +344,16 @@ def test_an_open_circuit_spares_each_request_the_timeout_of_a_hung_redis(
     # then
     assert all(page.status_code == 200 and "Cotton kurta" in page.content.decode() for page in pages)
     assert catalog_cache.breaker.state == "open"
-    assert elapsed < requests * timeout, f"{requests} requests took {elapsed:.2f} s"
     opened = [r for r in caplog.records if "circuit open" in r.getMessage()]
     assert len(opened) == 1  # logged once, not once a request
 
-    # and when Redis answers again, one request after the cool-down closes the circuit
+    # and when Redis answers again: only the calls that opened the circuit waited for it (each timed-out
+    # connection is dropped, so every later call would have connected anew; this check connects once)
     own_redis.resume()
-    monkeypatch.setattr(catalog_cache.breaker, "reset_seconds", 0.05)
-    time.sleep(0.1)
+    reached = connections_received(own_redis.url) - received - 1
+    assert reached <= catalog_cache.breaker.failure_threshold, f"{reached} connections reached the hung Redis"
+    # one request after the cool-down (none here) closes the circuit
+    monkeypatch.setattr(catalog_cache.breaker, "reset_seconds", 0)
     builds = catalog_cache.build_count()
     recovered = time.monotonic()
     assert client.get(url).status_code == 200
@@ -360,6 +366,11 @@ def test_an_open_circuit_spares_each_request_the_timeout_of_a_hung_redis(
             f"{elapsed * 1000:.0f} ms (without the circuit at least {requests * timeout * 1000:.0f} ms); "
             f"first page after recovery {recovered * 1000:.1f} ms"
         )
+
+
+def connections_received(url: str) -> int:
+    with redis.Redis.from_url(url) as server:
+        return server.info("stats")["total_connections_received"]
 
 
 def test_the_invalidator_fails_while_redis_is_down_so_the_event_is_retried(own_redis, store):
