@@ -2,10 +2,11 @@
 
 from django.db.models import Q, QuerySet
 
+from .events import ProductSnapshot, StoreData
 from .models import Category, Product, ProductVariant, Store
 
 
-def store_data(store: Store) -> dict:
+def store_data(store: Store) -> StoreData:
     """A store as events carry it."""
     return {
         "id": store.pk,
@@ -18,7 +19,7 @@ def store_data(store: Store) -> dict:
     }
 
 
-def product_data(product: Product) -> dict:
+def product_data(product: Product) -> ProductSnapshot:
     """A product with its variants and images as events carry it (a full snapshot, with its version)."""
     return {
         "id": product.pk,
