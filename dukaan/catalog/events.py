@@ -1,7 +1,8 @@
 """The catalog's events: every type it (and checkout, for stock) writes, and what each carries.
 
-Every type goes to one aggregate type, `catalog` (topic dukaan.catalog), so each store's catalog
-changes stay in one order.
+Everything a buyer sees goes to one aggregate type, `catalog` (topic dukaan.catalog), so each
+store's catalog changes stay in one order. Payment-detail alerts go to `store` (dukaan.store):
+only the notifier reads them, and it need not read every price edit to find them.
 """
 
 from decimal import Decimal
@@ -10,6 +11,7 @@ from typing import Any, NotRequired, TypedDict
 from dukaan.events.contract import EventType, declare
 
 CATALOG = "catalog"
+STORE = "store"
 
 
 class StoreData(TypedDict):
@@ -92,7 +94,7 @@ STOCK_CHANGED = declare("stock.changed", aggregatetype=CATALOG, payload=StockCha
 # A bulk load (`dukaan seed`): projections rebuild the whole store.
 CATALOG_IMPORTED = declare("catalog.imported", aggregatetype=CATALOG, payload=CatalogImported)
 PAYMENT_DETAILS_CHANGED = declare(
-    "payment_details.changed", aggregatetype=CATALOG, payload=PaymentDetailsChanged
+    "payment_details.changed", aggregatetype=STORE, payload=PaymentDetailsChanged
 )
 
 # Changes to one product, named by the payload's `id`.

@@ -1,5 +1,6 @@
 """The notifier consumer group: text the shopkeeper and the buyer about each order, and the
-shopkeeper about changes to the store's payment details (it reads the catalog topic for those).
+shopkeeper about changes to the store's payment details (from the dukaan.store topic, so it never
+reads the catalog's price edits).
 
 It runs off the event log, never inside checkout: a slow or failing SMS provider cannot slow an
 order down or lose it. Failures are retried and, in the end, dead-lettered with the error.

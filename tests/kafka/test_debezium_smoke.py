@@ -76,10 +76,11 @@ def reader(kafka_cluster):
 
 
 def test_topics_have_three_partitions(kafka_cluster, reader):
-    outbox_reader = reader("dukaan.catalog", "dukaan.order", "dukaan.dlq")
+    outbox_reader = reader("dukaan.catalog", "dukaan.order", "dukaan.store", "dukaan.dlq")
     assert {topic: len(parts) for topic, parts in outbox_reader.partitions.items()} == {
         "dukaan.catalog": 3,
         "dukaan.order": 3,
+        "dukaan.store": 3,
         "dukaan.dlq": 3,
     }
 
