@@ -20,6 +20,7 @@ from bench.report import QUICK
 from dukaan.catalog import services
 from dukaan.events import consumers
 from dukaan.events.consumers import ConsumerGroup, Event
+from dukaan.events.contract import types_on
 from dukaan.events.local import EmbeddedWorkers, relay_once
 from dukaan.events.models import ConsumerOffset, OutboxEvent
 
@@ -43,7 +44,7 @@ def measure(product, monkeypatch, *, updates: int, per_second: float | None) -> 
             done.set()
 
     monkeypatch.setattr(
-        consumers, "_groups", {"bench": ConsumerGroup("bench", handle, frozenset({"catalog"}))}
+        consumers, "_groups", {"bench": ConsumerGroup("bench", handle, types_on({"catalog"}))}
     )
     while relay_once():  # the log so far is not part of the measurement
         pass

@@ -50,7 +50,7 @@ DEFAULT_SLOT = "dukaan_outbox"
 # Topics made at start: one per aggregate type the outbox writes (docs/events.md) and the dead-letter
 # topic consumers send poison events to. Any other aggregate type gets its topic from Connect on first
 # use, with the same partition count (debezium-outbox.json).
-TOPICS = {"dukaan.catalog": 3, "dukaan.order": 3, "dukaan.dlq": 3}
+TOPICS = {"dukaan.catalog": 3, "dukaan.order": 3, "dukaan.store": 3, "dukaan.dlq": 3}
 REPLICATION_FACTOR = 1
 
 BROKER_HEAP = "384m"

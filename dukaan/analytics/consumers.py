@@ -7,7 +7,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from dukaan.events.consumers import Event, consumer
+from dukaan.orders.events import ORDER_CANCELLED, ORDER_PLACED
 
+from .events import STOREFRONT_VIEWED
 from .models import StoreDay
 
 
@@ -22,13 +24,13 @@ def _add(store_id: int, day: date, *, views: int = 0, orders: int = 0, revenue: 
     )
 
 
-@consumer("analytics", aggregatetypes={"order", "storefront"})
+@consumer("analytics", events={ORDER_PLACED, ORDER_CANCELLED, STOREFRONT_VIEWED})
 def count(event: Event) -> None:
-    if event.type == "order.placed":
+    if event.is_a(ORDER_PLACED):
         _add(event.store_id, _local_day(event.occurred_at), orders=1, revenue=Decimal(event.data["total"]))
-    elif event.type == "order.cancelled":
+    elif event.is_a(ORDER_CANCELLED):
         # A cancelled order no longer counts on the day it was placed.
         day = _local_day(event.data["placed_at"])
         _add(event.store_id, day, orders=-1, revenue=-Decimal(event.data["total"]))
-    elif event.type == "storefront.viewed":
+    elif event.is_a(STOREFRONT_VIEWED):
         _add(event.store_id, _local_day(event.occurred_at), views=event.data["views"])

@@ -21,6 +21,7 @@ from django.utils import timezone
 from dukaan.accounts.models import User
 from dukaan.events.models import OutboxEvent
 
+from .events import StoreData
 from .models import Category, Product, ProductImage, ProductVariant, Store
 from .seed import SeedResult, StorePlan, imported_event, load_stores
 
@@ -131,7 +132,7 @@ def _write_batch(plans: list[StorePlan], pool: dict, *, password: str, events: b
     return categories, variants, photos
 
 
-def _store_data(store_id: int, plan: StorePlan) -> dict:
+def _store_data(store_id: int, plan: StorePlan) -> StoreData:
     """selectors.store_data of the shop as written above, without reading it back."""
     return {
         "id": store_id,

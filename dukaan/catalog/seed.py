@@ -27,11 +27,11 @@ from dukaan.events.models import OutboxEvent
 from dukaan.events.outbox import outbox_event
 
 from . import images, services
+from .events import CATALOG_IMPORTED, CatalogImported, StoreData
 from .models import Category, Product, ProductImage, ProductVariant, Store
 from .rules import slug_problem
 from .selectors import store_data
 
-IMPORTED = "catalog.imported"
 DEMO_SLUG = "demo"
 DEMO_PHONE = "+919999999999"
 PRODUCTS_PER_BATCH = (
@@ -518,17 +518,16 @@ def image_pool() -> dict[str, images.StoredImage]:
     }
 
 
-def imported_event(store_id: int, plan: StorePlan, store: dict) -> OutboxEvent:
+def imported_event(store_id: int, plan: StorePlan, store: StoreData) -> OutboxEvent:
     return outbox_event(
-        aggregatetype=services.CATALOG,
-        event_type=IMPORTED,
+        CATALOG_IMPORTED,
         store_id=store_id,
-        data={
-            "store": store,
-            "categories": len(plan.shelves),
-            "products": len(plan.products),
-            "source": "seed",
-        },
+        data=CatalogImported(
+            store=store,
+            categories=len(plan.shelves),
+            products=len(plan.products),
+            source="seed",
+        ),
     )
 
 

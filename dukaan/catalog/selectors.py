@@ -5,10 +5,11 @@ from django.utils import timezone
 
 from dukaan.infra.queries import only_row
 
+from .events import ProductSnapshot, StoreData
 from .models import Category, Product, ProductVariant, ReleasedSlug, Store
 
 
-def store_data(store: Store) -> dict:
+def store_data(store: Store) -> StoreData:
     """A store as events carry it."""
     return {
         "id": store.pk,
@@ -21,7 +22,7 @@ def store_data(store: Store) -> dict:
     }
 
 
-def product_data(product: Product) -> dict:
+def product_data(product: Product) -> ProductSnapshot:
     """A product with its variants and images as events carry it (a full snapshot, with its version)."""
     return {
         "id": product.pk,

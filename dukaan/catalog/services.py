@@ -14,12 +14,11 @@ from dukaan.accounts.services import OPERATOR_ACTOR, record_payment_detail_chang
 from dukaan.events.outbox import emit
 from dukaan.infra.queries import only_row
 
-from . import images
+from . import events, images
 from .models import Category, Product, ProductImage, ProductVariant, ReleasedSlug, Store, slug_reserved_until
 from .rules import slug_candidates, slug_problem, validate_compare_at, validate_stock, validate_text
 from .selectors import product_data, store_data
 
-CATALOG = "catalog"  # one aggregate type, so one topic keeps each store's catalog events in order
 MAX_IMAGES_PER_PRODUCT = 8
 MAX_VARIANTS_PER_PRODUCT = 50
 
@@ -43,10 +42,6 @@ class SlugUnavailable(ValidationError):
         if suggestion:
             message = f"{message} Try “{suggestion}”."
         super().__init__({"slug": message})
-
-
-def _emit(store: Store, event_type: str, data: dict) -> None:
-    emit(aggregatetype=CATALOG, event_type=event_type, store_id=store.pk, data=data)
 
 
 def _reservation(slug: str, exclude_store: Store | None = None) -> ReleasedSlug | None:
@@ -147,14 +142,13 @@ def create_store(
             raise SlugUnavailable(f"The link /s/{slug}/ is already taken.", _free_slug(slug)) from error
         if logo is not None:
             _set_logo(store, logo, written)
-        _emit(store, "store.created", store_data(store))
+        emit(events.STORE_CREATED, store_id=store.pk, data=store_data(store))
     return store
 
 
 # The store's fields that say where buyers' money and messages go: a change to any of them is written
 # to the owner's audit trail and texted to the owner's own phone (through the notifier).
 PAYMENT_DETAILS = {"upi_id": "UPI ID", "whatsapp": "WhatsApp number"}
-PAYMENT_DETAILS_CHANGED = "payment_details.changed"  # data: {"entries": [audit entry ids]}
 
 
 @transaction.atomic
@@ -186,7 +180,7 @@ def update_store(
             _move_slug(store, old_slug)
         if logo is not None:
             _set_logo(store, logo, written)
-        _emit(store, "store.updated", store_data(store))
+        emit(events.STORE_UPDATED, store_id=store.pk, data=store_data(store))
         changes = [
             (field, label, before[field], getattr(store, field))
             for field, label in PAYMENT_DETAILS.items()
@@ -194,7 +188,11 @@ def update_store(
         ]
         if changes:
             entries = record_payment_detail_changes(store=store, actor=changed_by, changes=changes)
-            _emit(store, PAYMENT_DETAILS_CHANGED, {"entries": [entry.pk for entry in entries]})
+            emit(
+                events.PAYMENT_DETAILS_CHANGED,
+                store_id=store.pk,
+                data=events.PaymentDetailsChanged(entries=[entry.pk for entry in entries]),
+            )
     return store
 
 
@@ -218,7 +216,11 @@ def create_category(*, store: Store, name: str) -> Category:
     category.full_clean()
     _check_text(name=category.name)
     _save_unique(category)
-    _emit(store, "category.created", {"id": category.pk, "name": category.name})
+    emit(
+        events.CATEGORY_CREATED,
+        store_id=store.pk,
+        data=events.CategoryData(id=category.pk, name=category.name),
+    )
     return category
 
 
@@ -228,7 +230,11 @@ def rename_category(*, category: Category, name: str) -> Category:
     category.full_clean()
     _check_text(name=category.name)
     _save_unique(category)
-    _emit(category.store, "category.updated", {"id": category.pk, "name": category.name})
+    emit(
+        events.CATEGORY_UPDATED,
+        store_id=category.store_id,
+        data=events.CategoryData(id=category.pk, name=category.name),
+    )
     return category
 
 
@@ -237,7 +243,7 @@ def delete_category(*, category: Category) -> None:
     """Delete a category; its products stay, without a category."""
     store, category_id = category.store, category.pk
     category.delete()
-    _emit(store, "category.deleted", {"id": category_id})
+    emit(events.CATEGORY_DELETED, store_id=store.pk, data=events.Deleted(id=category_id))
 
 
 # --- Products -------------------------------------------------------------------------------------
@@ -349,7 +355,7 @@ def create_product(
         _save_unique(product)
         _replace_variants(product, variants)
         _add_images(product, new_images, written)
-        _emit(store, "product.created", product_data(product))
+        emit(events.PRODUCT_CREATED, store_id=store.pk, data=product_data(product))
     return product
 
 
@@ -385,7 +391,7 @@ def update_product(
             paths = [image.original, image.small, image.large]
             transaction.on_commit(lambda paths=paths: images.delete_files(paths))
         _add_images(product, new_images, written)
-        _emit(product.store, "product.updated", product_data(product))
+        emit(events.PRODUCT_UPDATED, store_id=product.store_id, data=product_data(product))
     return product
 
 
@@ -395,7 +401,7 @@ def delete_product(*, product: Product) -> None:
     paths = [path for image in product.images.all() for path in (image.original, image.small, image.large)]
     product.delete()
     transaction.on_commit(lambda: images.delete_files(paths))
-    _emit(store, "product.deleted", {"id": product_id})
+    emit(events.PRODUCT_DELETED, store_id=store.pk, data=events.Deleted(id=product_id))
 
 
 @dataclass(frozen=True)
@@ -441,11 +447,10 @@ def bulk_edit_products(*, store: Store, edits: Iterable[BulkEdit]) -> int:
             raise ValidationError(f"{product.name}: {' '.join(error.messages)}") from error
         product.save(update_fields=["price", "stock", "version", "updated_at"])
         if price_changed:
-            _emit(store, "product.updated", product_data(product))
+            emit(events.PRODUCT_UPDATED, store_id=store.pk, data=product_data(product))
         else:
-            _emit(
-                store, "stock.changed", {"id": product.pk, "stock": product.stock, "version": product.version}
-            )
+            data = events.StockChanged(id=product.pk, stock=product.stock, version=product.version)
+            emit(events.STOCK_CHANGED, store_id=store.pk, data=data)
         changed += 1
     return changed
 
@@ -486,8 +491,8 @@ def adjust_stock(
     target.save(update_fields=["stock"])
     product.version += 1
     product.save(update_fields=["version", "updated_at"])
-    data = {"id": product.pk, "variant_id": variant_id, "stock": new_stock, "version": product.version}
-    _emit(product.store, "stock.changed", data)
+    data = events.StockChanged(id=product.pk, variant_id=variant_id, stock=new_stock, version=product.version)
+    emit(events.STOCK_CHANGED, store_id=product.store_id, data=data)
     return new_stock
 
 
@@ -510,7 +515,7 @@ def reencode_product_photos(*, product: Product) -> Product:
             transaction.on_commit(lambda old=old: images.delete_files(old))
         product.version += 1
         product.save(update_fields=["version", "updated_at"])
-        _emit(product.store, "product.updated", product_data(product))
+        emit(events.PRODUCT_UPDATED, store_id=product.store_id, data=product_data(product))
     return product
 
 
@@ -525,5 +530,5 @@ def reencode_store_logo(*, store: Store) -> Store:
         store.save(update_fields=["logo", "updated_at"])
         unused = [stored.original, stored.large, old_logo]
         transaction.on_commit(lambda: images.delete_files(unused))
-        _emit(store, "store.updated", store_data(store))
+        emit(events.STORE_UPDATED, store_id=store.pk, data=store_data(store))
     return store

@@ -1,8 +1,9 @@
 """Consumer groups: who reacts to which events, and the one way an event is applied.
 
-Apps register handlers in their own `consumers.py`, loaded when Django starts:
+Apps register handlers in their own `consumers.py`, loaded when Django starts, for declared event
+types (`contract.py`); a group reads the topics of its types and is handed only those types:
 
-    @consumer("notifier", aggregatetypes={"order"})
+    @consumer("notifier", events={ORDER_PLACED, ORDER_SHIPPED})
     def notify(event: Event) -> None: ...
 
 Delivery is at-least-once, on the embedded bus and on Kafka alike; `apply()` makes the effect
@@ -12,7 +13,7 @@ happen once by recording the event id in the same transaction as the handler's d
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from dukaan.infra import logs, tracing
 from dukaan.infra.metrics import EVENTS_HANDLED
 
+from .contract import EventType, declared
 from .models import DeadLetter, ProcessedEvent
 
 logger = logging.getLogger(__name__)
@@ -55,15 +57,24 @@ class Event:
             traceparent=traceparent,
         )
 
+    def is_a(self, *event_types: EventType[Any]) -> bool:
+        """Whether the event is of one of these declared types."""
+        return any(self.type == event_type.name for event_type in event_types)
+
 
 @dataclass(frozen=True)
 class ConsumerGroup:
     name: str
     handler: Callable[[Event], None]
-    aggregatetypes: frozenset[str]
+    events: frozenset[EventType[Any]]
+
+    @property
+    def aggregatetypes(self) -> frozenset[str]:
+        """The aggregate types (topics) the group's events are published to."""
+        return frozenset(event_type.aggregatetype for event_type in self.events)
 
     def wants(self, event: Event) -> bool:
-        return event.aggregatetype in self.aggregatetypes
+        return event.is_a(*self.events)
 
     @property
     def instance(self) -> str:
@@ -75,13 +86,17 @@ class ConsumerGroup:
 _groups: dict[str, ConsumerGroup] = {}
 
 
-def consumer(name: str, *, aggregatetypes: set[str]):
-    """Register the decorated function as the handler of consumer group `name`."""
+def consumer(name: str, *, events: Iterable[EventType[Any]]):
+    """Register the decorated function as the handler of consumer group `name`, for these declared
+    event types."""
+    subscribed = frozenset(declared(event_type) for event_type in events)
+    if not subscribed:
+        raise ValueError(f"consumer group {name!r} subscribes to no event type")
 
     def register(handler: Callable[[Event], None]) -> Callable[[Event], None]:
         if name in _groups and _groups[name].handler is not handler:
             raise ValueError(f"consumer group {name!r} is registered twice")
-        _groups[name] = ConsumerGroup(name=name, handler=handler, aggregatetypes=frozenset(aggregatetypes))
+        _groups[name] = ConsumerGroup(name=name, handler=handler, events=subscribed)
         return handler
 
     return register

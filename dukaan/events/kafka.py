@@ -154,7 +154,8 @@ def run_worker(
             except (ValueError, KeyError, TypeError) as error:
                 _park_unreadable(dead_letters, message, error)
             else:
-                deliver(group, event, dead_letter=dead_letters)
+                if group.wants(event):  # a topic carries other groups' types too
+                    deliver(group, event, dead_letter=dead_letters)
             _commit(consumer, message)
             close_old_connections()
     finally:

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 
 from dukaan.infra.tracing import current_traceparent
 
+from .contract import EventType, Payload, declared
 from .local import notify_commit
 from .models import OutboxEvent
 
@@ -33,12 +34,13 @@ def _jsonable(value: Any) -> Any:
     return DjangoJSONEncoder().default(value)
 
 
-def outbox_event(*, aggregatetype: str, event_type: str, store_id: int, data: dict[str, Any]) -> OutboxEvent:
+def outbox_event(event_type: EventType[Payload], *, store_id: int, data: Payload) -> OutboxEvent:
     """An unsaved outbox row holding the event envelope; emit() saves one, bulk loads save many."""
+    declared(event_type)
     event_id = uuid.uuid4()
     envelope = {
         "id": str(event_id),
-        "type": event_type,
+        "type": event_type.name,
         "version": ENVELOPE_VERSION,
         "store_id": store_id,
         "occurred_at": datetime.now(UTC).isoformat(),
@@ -46,19 +48,19 @@ def outbox_event(*, aggregatetype: str, event_type: str, store_id: int, data: di
     }
     return OutboxEvent(
         id=event_id,
-        aggregatetype=aggregatetype,
+        aggregatetype=event_type.aggregatetype,
         aggregateid=str(store_id),
-        type=event_type,
+        type=event_type.name,
         payload=envelope,
         traceparent=current_traceparent(),  # consumers continue the writer's trace (infra/tracing.py)
     )
 
 
-def emit(*, aggregatetype: str, event_type: str, store_id: int, data: dict[str, Any]) -> OutboxEvent:
+def emit(event_type: EventType[Payload], *, store_id: int, data: Payload) -> OutboxEvent:
     """Write one outbox row holding the event envelope. Must run inside the change's transaction."""
     if not connection.in_atomic_block:
-        raise OutboxOutsideTransaction(f"emit({event_type!r}) must be called inside transaction.atomic")
-    event = outbox_event(aggregatetype=aggregatetype, event_type=event_type, store_id=store_id, data=data)
+        raise OutboxOutsideTransaction(f"emit({event_type.name!r}) must be called inside transaction.atomic")
+    event = outbox_event(event_type, store_id=store_id, data=data)
     event.save(force_insert=True)
     transaction.on_commit(notify_commit)
     return event

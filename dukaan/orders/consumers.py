@@ -1,5 +1,6 @@
 """The notifier consumer group: text the shopkeeper and the buyer about each order, and the
-shopkeeper about changes to the store's payment details (it reads the catalog topic for those).
+shopkeeper about changes to the store's payment details (from the dukaan.store topic, so it never
+reads the catalog's price edits).
 
 It runs off the event log, never inside checkout: a slow or failing SMS provider cannot slow an
 order down or lose it. Failures are retried and, in the end, dead-lettered with the error.
@@ -17,18 +18,19 @@ from django.conf import settings
 from django.urls import reverse
 
 from dukaan.accounts.services import alert_owner_of_changes
+from dukaan.catalog.events import PAYMENT_DETAILS_CHANGED
 from dukaan.catalog.rules import CONTROL_CHARACTERS, CURRENCIES, DIRECTION_CONTROLS
-from dukaan.catalog.services import PAYMENT_DETAILS_CHANGED
 from dukaan.events.consumers import Event, consumer
 from dukaan.infra.sms import get_sms_backend, send_capped
 
+from .events import ORDER_ACCEPTED, ORDER_CANCELLED, ORDER_DELIVERED, ORDER_PLACED, ORDER_SHIPPED
 from .models import Order
 
 BUYER_NEWS = {
-    "order.accepted": "has been accepted",
-    "order.shipped": "is on its way",
-    "order.delivered": "has been delivered. Thank you for shopping",
-    "order.cancelled": "has been cancelled",
+    ORDER_ACCEPTED.name: "has been accepted",
+    ORDER_SHIPPED.name: "is on its way",
+    ORDER_DELIVERED.name: "has been delivered. Thank you for shopping",
+    ORDER_CANCELLED.name: "has been cancelled",
 }
 STORE_NAME_MAX, BUYER_NAME_MAX = 30, 24
 _LINK = re.compile(r"\S*(?:://|www\.|@)\S*", re.IGNORECASE)
@@ -46,12 +48,20 @@ def _plain(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-@consumer("notifier", aggregatetypes={"order", "catalog"})
+@consumer(
+    "notifier",
+    events={
+        PAYMENT_DETAILS_CHANGED,
+        ORDER_PLACED,
+        ORDER_ACCEPTED,
+        ORDER_SHIPPED,
+        ORDER_DELIVERED,
+        ORDER_CANCELLED,
+    },
+)
 def notify(event: Event) -> None:
-    if event.type == PAYMENT_DETAILS_CHANGED:
+    if event.is_a(PAYMENT_DETAILS_CHANGED):
         alert_owner_of_changes(entry_ids=event.data["entries"])
-        return
-    if event.type != "order.placed" and event.type not in BUYER_NEWS:
         return
     order = Order.objects.select_related("store__owner").filter(pk=event.data["id"]).first()
     if order is None:
@@ -61,7 +71,7 @@ def notify(event: Event) -> None:
     total = f"{CURRENCIES.get(order.currency, order.currency + ' ')}{order.total:,.2f}"
     store_name = _plain(store.name, STORE_NAME_MAX) or "The shop"
     sms = get_sms_backend()
-    if event.type == "order.placed":
+    if event.is_a(ORDER_PLACED):
         buyer_name = _plain(order.buyer_name, BUYER_NAME_MAX) or "a buyer"
         sms.send(
             to=store.owner.phone,

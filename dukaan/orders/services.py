@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,21 +21,21 @@ from django.db.models import F
 from django.utils import timezone
 
 from dukaan.accounts.services import LoginRefused, normalize_phone
+from dukaan.catalog.events import STOCK_CHANGED, StockChanged
 from dukaan.catalog.models import Product, ProductVariant, Store
 from dukaan.catalog.rules import validate_text
+from dukaan.events.contract import EventType
 from dukaan.events.outbox import emit
 from dukaan.infra.clients import count_request, wait_text
 from dukaan.infra.metrics import ORDERS_PLACED
 
-from . import payments
+from . import events, payments
 from .models import Order, OrderLine, Payment, ProcessedWebhook, StockSource
 from .payments import WebhookEvent, get_gateway
 from .selectors import Quote, QuotedLine, cart_product_ids, price_lines
 
 logger = logging.getLogger(__name__)
 
-ORDER = "order"  # aggregate type: every order and payment event goes to the topic dukaan.order
-CATALOG = "catalog"  # stock changes join the catalog topic, in order with the store's other catalog events
 PIN_CODE = re.compile(r"^[1-9][0-9]{5}$")
 NAME_MAX, ADDRESS_MIN, ADDRESS_MAX = 80, 10, 500
 KEY_MAX = 64
@@ -254,7 +254,7 @@ def _place(*, store: Store, lines: list[CartLine], buyer: Buyer, payment_method:
         )
         for line in quote.lines
     )
-    emit(aggregatetype=ORDER, event_type="order.placed", store_id=store.pk, data=_placed_data(order, quote))
+    emit(events.ORDER_PLACED, store_id=store.pk, data=_placed_data(order, quote))
     transaction.on_commit(lambda: ORDERS_PLACED.labels(payment_method).inc())
     return order
 
@@ -273,7 +273,7 @@ def _take_stock(
         wanted[target] += line.quantity
         lines[target] = line
     sources: dict[tuple[int, int | None], str] = {}
-    changed: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    changed: dict[int, list[tuple[int | None, int]]] = defaultdict(list)
     for target in sorted(wanted, key=lambda t: (t[0], t[1] or 0)):
         product_id, variant_id = target
         quantity, line = wanted[target], lines[target]
@@ -294,18 +294,18 @@ def _take_stock(
                 raise CheckoutRefused(f"Only {left} left of {line.display_name}.")
             raise CheckoutRefused(f"{line.display_name} is sold out. Remove it to continue.")
         sources[target] = StockSource.VARIANT if variant_id else StockSource.PRODUCT
-        changed[product_id].append({"variant_id": variant_id, "stock": line.available - quantity})
+        changed[product_id].append((variant_id, line.available - quantity))
     for product_id, stock_changes in changed.items():
         # One version per stock change, so consumers doing versioned upserts apply every one.
         Product.objects.filter(pk=product_id).update(version=F("version") + len(stock_changes))
         version = products[product_id].version
-        for step, change in enumerate(stock_changes, start=1):
-            data = {"id": product_id, **change, "version": version + step}
-            emit(aggregatetype=CATALOG, event_type="stock.changed", store_id=store.pk, data=data)
+        for step, (variant_id, stock) in enumerate(stock_changes, start=1):
+            data = StockChanged(id=product_id, variant_id=variant_id, stock=stock, version=version + step)
+            emit(STOCK_CHANGED, store_id=store.pk, data=data)
     return sources
 
 
-def _placed_data(order: Order, quote: Quote) -> dict[str, Any]:
+def _placed_data(order: Order, quote: Quote) -> events.OrderPlaced:
     return {
         "id": order.pk,
         "number": order.number,
@@ -339,6 +339,13 @@ NEXT: dict[str, set[str]] = {
     Order.Status.SHIPPED: {Order.Status.DELIVERED},
     Order.Status.DELIVERED: set(),
     Order.Status.CANCELLED: set(),
+}
+# The event each move writes.
+STATUS_EVENTS: dict[str, EventType[events.OrderStatusChanged]] = {
+    Order.Status.ACCEPTED: events.ORDER_ACCEPTED,
+    Order.Status.SHIPPED: events.ORDER_SHIPPED,
+    Order.Status.DELIVERED: events.ORDER_DELIVERED,
+    Order.Status.CANCELLED: events.ORDER_CANCELLED,
 }
 FORWARD = [Order.Status.PLACED, Order.Status.ACCEPTED, Order.Status.SHIPPED, Order.Status.DELIVERED]
 VERB = {
@@ -387,19 +394,18 @@ def change_order_status(*, order: Order, status: str) -> Order:
     setattr(order, f"{status}_at", now)
     order.save(update_fields=["status", f"{status}_at", "updated_at"])
     emit(
-        aggregatetype=ORDER,
-        event_type=f"order.{status}",
+        STATUS_EVENTS[status],
         store_id=order.store_id,
-        data={
-            "id": order.pk,
-            "number": order.number,
-            "token": order.public_token,
-            "status": status,
-            "previous_status": previous,
-            "at": now,
-            "total": order.total,
-            "placed_at": order.created_at,
-        },
+        data=events.OrderStatusChanged(
+            id=order.pk,
+            number=order.number,
+            token=order.public_token,
+            status=status,
+            previous_status=previous,
+            at=now,
+            total=order.total,
+            placed_at=order.created_at,
+        ),
     )
     return order
 
@@ -442,15 +448,14 @@ def _restore_stock(order: Order) -> None:
         for step, variant_id in enumerate(variant_ids, start=1):
             stock = variant_stock[variant_id] if variant_id else product_stock[product_id]
             emit(
-                aggregatetype=CATALOG,
-                event_type="stock.changed",
+                STOCK_CHANGED,
                 store_id=order.store_id,
-                data={
-                    "id": product_id,
-                    "variant_id": variant_id,
-                    "stock": stock,
-                    "version": versions[product_id] + step,
-                },
+                data=StockChanged(
+                    id=product_id,
+                    variant_id=variant_id,
+                    stock=stock,
+                    version=versions[product_id] + step,
+                ),
             )
 
 
@@ -508,17 +513,16 @@ def start_online_payment(*, order: Order) -> PaymentStart:
             currency=order.currency,
         )
         emit(
-            aggregatetype=ORDER,
-            event_type="payment.created",
+            events.PAYMENT_CREATED,
             store_id=order.store_id,
-            data={
-                "order_id": order.pk,
-                "number": order.number,
-                "provider": gateway.name,
-                "provider_order_id": payment.provider_order_id,
-                "amount": payment.amount,
-                "currency": payment.currency,
-            },
+            data=events.PaymentCreated(
+                order_id=order.pk,
+                number=order.number,
+                provider=gateway.name,
+                provider_order_id=payment.provider_order_id,
+                amount=payment.amount,
+                currency=payment.currency,
+            ),
         )
     return PaymentStart(payment=payment, checkout_url=provider_order.checkout_url)
 
@@ -553,7 +557,7 @@ def apply_payment_webhook(*, provider: str, event: WebhookEvent) -> str:
     if event.type == "payment.failed":
         payment.status = Payment.Status.FAILED
         payment.save(update_fields=["status", "updated_at"])
-        _emit_payment(payment, "payment.failed", event)
+        emit(events.PAYMENT_FAILED, store_id=payment.store_id, data=_settled_data(payment, event))
         return "applied"
     if event.amount != payment.amount or event.currency != payment.currency:
         logger.error(
@@ -572,23 +576,18 @@ def apply_payment_webhook(*, provider: str, event: WebhookEvent) -> str:
     Order.objects.filter(pk=payment.order_id).update(
         payment_status=Order.PaymentStatus.PAID, updated_at=timezone.now()
     )
-    _emit_payment(payment, "payment.captured", event)
+    emit(events.PAYMENT_CAPTURED, store_id=payment.store_id, data=_settled_data(payment, event))
     return "applied"
 
 
-def _emit_payment(payment: Payment, event_type: str, event: WebhookEvent) -> None:
-    emit(
-        aggregatetype=ORDER,
-        event_type=event_type,
-        store_id=payment.store_id,
-        data={
-            "order_id": payment.order_id,
-            "number": payment.order.number,
-            "token": payment.order.public_token,
-            "provider": payment.provider,
-            "provider_order_id": payment.provider_order_id,
-            "provider_payment_id": event.provider_payment_id,
-            "amount": payment.amount,
-            "currency": payment.currency,
-        },
-    )
+def _settled_data(payment: Payment, event: WebhookEvent) -> events.PaymentSettled:
+    return {
+        "order_id": payment.order_id,
+        "number": payment.order.number,
+        "token": payment.order.public_token,
+        "provider": payment.provider,
+        "provider_order_id": payment.provider_order_id,
+        "provider_payment_id": event.provider_payment_id,
+        "amount": payment.amount,
+        "currency": payment.currency,
+    }

@@ -9,23 +9,20 @@ An engine failure raises: the event is retried, then parked as a dead letter of 
 (replay it with `dukaan events replay --group search`, or run `dukaan reindex`).
 """
 
+from dukaan.catalog.events import PRODUCT_CHANGES, STORE_WIDE_CHANGES
 from dukaan.catalog.models import Product, Store
 from dukaan.events.consumers import Event, consumer
 
 from .documents import document_for_product, documents_for_store
-from .service import SYNONYMS_CHANGED, get_backend
-
-# Events that can change the name, category name, price or stock of the store's every product.
-STORE_WIDE = {"catalog.imported"}
+from .service import get_backend
 
 
-@consumer("search", aggregatetypes={"catalog"})
+# Not SYNONYMS_CHANGED: synonyms are applied to each query as it is asked, nothing indexed changes.
+@consumer("search", events=PRODUCT_CHANGES | STORE_WIDE_CHANGES)
 def update_index(event: Event) -> None:
-    if event.type.startswith("product.") or event.type == "stock.changed":
+    if event.is_a(*PRODUCT_CHANGES):
         reindex_product(event.store_id, event.data["id"])
-    elif event.type == SYNONYMS_CHANGED:
-        return  # applied to each query as it is asked, nothing indexed changes
-    elif event.type.startswith(("category.", "store.")) or event.type in STORE_WIDE:
+    else:
         reindex_store(event.store_id)
 
 

@@ -21,7 +21,6 @@ from django.db import transaction
 from django.db.models import Q
 
 from dukaan.catalog.models import Category, Product, ProductVariant, Store
-from dukaan.catalog.services import CATALOG
 from dukaan.events.outbox import emit
 from dukaan.infra.circuit import CircuitBreaker
 from dukaan.infra.metrics import SEARCH_DURATION
@@ -39,13 +38,13 @@ from .backend import (
     SearchUnavailable,
 )
 from .documents import documents_of
+from .events import SYNONYMS_CHANGED, SynonymsChanged
 from .models import StoreSynonyms, format_synonyms, parse_synonyms
 
 logger = logging.getLogger(__name__)
 
 # A buyer's query longer than this is cut: more words only make a slower query, never a better one.
 MAX_QUERY_WORDS = 8
-SYNONYMS_CHANGED = "store.synonyms_changed"
 # A price filter above this is no price (prices stop at 1 crore); pages and the API refuse it.
 MAX_FILTER_PRICE = 10_000_000_000
 
@@ -219,7 +218,5 @@ def update_store_synonyms(*, store: Store, text: str) -> StoreSynonyms:
     synonyms, _ = StoreSynonyms.objects.update_or_create(
         store=store, defaults={"text": format_synonyms(groups)}
     )
-    # The storefront's `cache` group drops the store's pages on every store.* event, so no search
-    # page keeps answering with the old synonyms.
-    emit(aggregatetype=CATALOG, event_type=SYNONYMS_CHANGED, store_id=store.pk, data={"groups": len(groups)})
+    emit(SYNONYMS_CHANGED, store_id=store.pk, data=SynonymsChanged(groups=len(groups)))
     return synonyms

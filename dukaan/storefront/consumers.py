@@ -14,27 +14,22 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from opentelemetry.trace import SpanKind
 
+from dukaan.catalog.events import PRODUCT_CHANGES, STORE_WIDE_CHANGES
 from dukaan.catalog.snapshot import build_store_catalog
 from dukaan.events.consumers import Event, consumer
 from dukaan.infra import db_routing
 from dukaan.infra.circuit import CircuitBreaker
 from dukaan.infra.tracing import span
+from dukaan.search.events import SYNONYMS_CHANGED
 
 from . import catalog_cache
 
 logger = logging.getLogger(__name__)
 
-CATALOG_PREFIXES = ("store.", "category.", "product.")
-CATALOG_TYPES = {"stock.changed", "catalog.imported"}
-
-
-def changes_catalog(event_type: str) -> bool:
-    return event_type.startswith(CATALOG_PREFIXES) or event_type in CATALOG_TYPES
-
 
 def changed_products(event: Event) -> list[int]:
     """The products an event names (their edge pages carry a product tag); [] for store-wide changes."""
-    if event.type.startswith("product.") or event.type == "stock.changed":
+    if event.is_a(*PRODUCT_CHANGES):
         product_id = event.data.get("id")
         return [product_id] if isinstance(product_id, int) else []
     return []
@@ -93,10 +88,9 @@ def purge_edge(store_id: int, product_ids: list[int], url: str | None = None) ->
     logger.debug("edge purged %s: %s", tags, body)
 
 
-@consumer("cache", aggregatetypes={"catalog"})
+# Every change to what a store's pages show; new synonyms change its search pages' answers.
+@consumer("cache", events=PRODUCT_CHANGES | STORE_WIDE_CHANGES | {SYNONYMS_CHANGED})
 def invalidate_catalog(event: Event) -> None:
-    if not changes_catalog(event.type):
-        return
     # Storefronts rebuild from replicas: forget the snapshot only once they hold the change.
     db_routing.wait_for_replicas()
     if settings.CATALOG_PREWARM:

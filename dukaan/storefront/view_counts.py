@@ -13,6 +13,7 @@ from collections import Counter
 
 from django.db import transaction
 
+from dukaan.analytics.events import STOREFRONT_VIEWED, PageViews
 from dukaan.events.outbox import emit
 
 logger = logging.getLogger(__name__)
@@ -53,12 +54,7 @@ def flush_views() -> int:
         with transaction.atomic():
             for store_id, count in views.items():
                 products = {str(pid): n for pid, n in product_views.get(store_id, {}).items()}
-                emit(
-                    aggregatetype="storefront",
-                    event_type="storefront.viewed",
-                    store_id=store_id,
-                    data={"views": count, "products": products},
-                )
+                emit(STOREFRONT_VIEWED, store_id=store_id, data=PageViews(views=count, products=products))
     except Exception:  # a view count must never break a page
         logger.exception("could not record %d stores' page views", len(views))
         return 0

@@ -237,8 +237,9 @@ class Recorder:
     @property
     def group(self):
         from dukaan.events.consumers import ConsumerGroup
+        from dukaan.events.contract import types_on
 
-        return ConsumerGroup(self.name, self.handle, self.aggregatetypes)
+        return ConsumerGroup(self.name, self.handle, types_on(self.aggregatetypes))
 
     @property
     def topics(self) -> list[str]:
@@ -339,9 +340,10 @@ class KafkaBus:
     def group(self, prefix: str, handler, aggregatetypes: Iterable[str] = ("catalog",)):
         """A new consumer group with this handler, registered, reading from the end."""
         from dukaan.events.consumers import ConsumerGroup
+        from dukaan.events.contract import types_on
 
         return self.register(
-            ConsumerGroup(f"{prefix}-{uuid.uuid4().hex[:8]}", handler, frozenset(aggregatetypes))
+            ConsumerGroup(f"{prefix}-{uuid.uuid4().hex[:8]}", handler, types_on(aggregatetypes))
         )
 
     wait_until = staticmethod(wait_until)

@@ -14,19 +14,22 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 from django.db import transaction
 
+from dukaan.catalog.events import PRODUCT_DELETED, STOCK_CHANGED
 from dukaan.conftest import make_store
+from dukaan.events.contract import declare
 from dukaan.events.kafka import DLQ_TOPIC
 from dukaan.events.models import DeadLetter, OutboxEvent, ProcessedEvent
 from dukaan.events.outbox import emit
 
 pytestmark = [pytest.mark.kafka]
+# A made-up type on the catalog's topic, read only by this module's group.
+VIEWED = declare("test.x_viewed", aggregatetype="catalog", payload=dict, external=True)
 
 
 def stock_changed(store_id: int, version: int):
     with transaction.atomic():
         return emit(
-            aggregatetype="catalog",
-            event_type="stock.changed",
+            STOCK_CHANGED,
             store_id=store_id,
             data={"id": 1, "variant_id": None, "stock": 10 - version, "version": version},
         )
@@ -41,9 +44,7 @@ def test_a_rolled_back_transaction_publishes_nothing(kafka_bus):
         pass
 
     with pytest.raises(Abort), transaction.atomic():
-        rolled_back = emit(
-            aggregatetype="catalog", event_type="product.deleted", store_id=store.pk, data={"id": 1}
-        )
+        rolled_back = emit(PRODUCT_DELETED, store_id=store.pk, data={"id": 1})
         raise Abort
     after = stock_changed(store.pk, 2)  # same store: same partition, published after it if at all
 
@@ -65,8 +66,7 @@ def test_a_poison_event_goes_to_the_dead_letter_topic_and_the_group_moves_on(kaf
     before = stock_changed(store.pk, 2)
     with transaction.atomic():
         poison = emit(
-            aggregatetype="catalog",
-            event_type="stock.changed",
+            STOCK_CHANGED,
             store_id=store.pk,
             data={"id": 1, "variant_id": None, "stock": 7, "version": 3},
         )
@@ -106,20 +106,16 @@ def test_an_effect_that_fails_at_commit_is_retried_and_parked_not_skipped(kafka_
     applied = []
 
     def count_a_view(event) -> None:
-        if event.type != "x.viewed":
+        if not event.is_a(VIEWED):
             return
         StoreDay.objects.create(store_id=event.data["store"], day="2026-11-24", views=1)
         transaction.on_commit(lambda: applied.append(event.id))
 
     group = kafka_bus.group("fk", count_a_view)
     with transaction.atomic():
-        broken = emit(
-            aggregatetype="catalog", event_type="x.viewed", store_id=store.pk, data={"store": missing_store}
-        )
+        broken = emit(VIEWED, store_id=store.pk, data={"store": missing_store})
     with transaction.atomic():
-        fine = emit(
-            aggregatetype="catalog", event_type="x.viewed", store_id=store.pk, data={"store": store.pk}
-        )
+        fine = emit(VIEWED, store_id=store.pk, data={"store": store.pk})
     kafka_bus.run(group)
 
     kafka_bus.wait_until(lambda: str(fine.id) in applied, 30, "the event after the broken one")

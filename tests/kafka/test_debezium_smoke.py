@@ -16,7 +16,9 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 from django.db import transaction
 
+from dukaan.catalog.events import PRODUCT_CREATED, PRODUCT_DELETED, STOCK_CHANGED
 from dukaan.events.outbox import emit
+from dukaan.orders.events import ORDER_PLACED
 
 pytestmark = [pytest.mark.kafka]
 
@@ -74,10 +76,11 @@ def reader(kafka_cluster):
 
 
 def test_topics_have_three_partitions(kafka_cluster, reader):
-    outbox_reader = reader("dukaan.catalog", "dukaan.order", "dukaan.dlq")
+    outbox_reader = reader("dukaan.catalog", "dukaan.order", "dukaan.store", "dukaan.dlq")
     assert {topic: len(parts) for topic, parts in outbox_reader.partitions.items()} == {
         "dukaan.catalog": 3,
         "dukaan.order": 3,
+        "dukaan.store": 3,
         "dukaan.dlq": 3,
     }
 
@@ -87,8 +90,7 @@ def test_committed_outbox_row_is_published_keyed_by_store(kafka_cluster, reader,
     store_id = 4242
     with transaction.atomic():
         event = emit(
-            aggregatetype="catalog",
-            event_type="product.created",
+            PRODUCT_CREATED,
             store_id=store_id,
             data={
                 "id": 7,
@@ -132,21 +134,20 @@ def test_rolled_back_event_is_never_published_and_one_store_stays_in_order(
         pass
 
     with pytest.raises(Abort), transaction.atomic():
-        emit(aggregatetype="catalog", event_type="product.deleted", store_id=store_id, data={"id": 1})
+        emit(PRODUCT_DELETED, store_id=store_id, data={"id": 1})
         raise Abort
     emitted = []
     for stock in range(5):
         with transaction.atomic():
             emitted.append(
                 emit(
-                    aggregatetype="catalog",
-                    event_type="stock.changed",
+                    STOCK_CHANGED,
                     store_id=store_id,
                     data={"id": 1, "variant_id": None, "stock": stock, "version": stock + 1},
                 )
             )
     with transaction.atomic():
-        placed = emit(aggregatetype="order", event_type="order.placed", store_id=store_id, data={"id": 9})
+        placed = emit(ORDER_PLACED, store_id=store_id, data={"id": 9})
 
     catalog_messages = catalog.read(5)
     assert [json.loads(m.value())["id"] for m in catalog_messages] == [str(e.id) for e in emitted]

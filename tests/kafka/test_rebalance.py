@@ -15,6 +15,7 @@ from collections import defaultdict
 import pytest
 from django.db import transaction
 
+from dukaan.catalog.events import STOCK_CHANGED
 from dukaan.conftest import make_store
 from dukaan.events.models import ProcessedEvent
 from dukaan.events.outbox import emit
@@ -33,8 +34,7 @@ def test_a_worker_joining_mid_stream_shares_the_work_without_double_effects(kafk
         for store in stores:
             with transaction.atomic():
                 event = emit(
-                    aggregatetype="catalog",
-                    event_type="stock.changed",
+                    STOCK_CHANGED,
                     store_id=store.pk,
                     data={"id": 1, "variant_id": None, "stock": 100 - version, "version": version},
                 )

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dukaan.conftest import make_store
+from dukaan.events.contract import declare
 from dukaan.events.outbox import emit
 
 pytestmark = [pytest.mark.kafka]
@@ -31,19 +32,14 @@ def replay(group_name: str, start: str) -> str:
 def test_replay_from_an_offset_or_a_time_redelivers(kafka_bus):
     store = make_store("+919812347300", "kafka-replay")
     aggregatetype = f"replay{uuid.uuid4().hex[:6]}"
+    numbered = declare(f"test.{aggregatetype}", aggregatetype=aggregatetype, payload=dict, external=True)
     recorder = kafka_bus.recorder("replay", aggregatetypes=[aggregatetype])
 
     def emit_some(count: int) -> list[str]:
         ids = []
         for number in range(count):
             with transaction.atomic():
-                ids.append(
-                    str(
-                        emit(
-                            aggregatetype=aggregatetype, event_type="x", store_id=store.pk, data={"n": number}
-                        ).id
-                    )
-                )
+                ids.append(str(emit(numbered, store_id=store.pk, data={"n": number}).id))
         return ids
 
     worker = kafka_bus.run(recorder)

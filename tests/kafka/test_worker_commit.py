@@ -17,6 +17,7 @@ from confluent_kafka import KafkaError, KafkaException
 
 from dukaan.events import kafka
 from dukaan.events.consumers import ConsumerGroup
+from dukaan.events.contract import types_on
 from dukaan.events.models import ProcessedEvent
 
 
@@ -92,7 +93,7 @@ class RefusingConsumer:
 
 def test_a_refused_offset_commit_does_not_end_the_worker(transactional_db, monkeypatch, caplog):
     applied = []
-    group = ConsumerGroup("commit-refused", lambda event: applied.append(event.id), frozenset({"catalog"}))
+    group = ConsumerGroup("commit-refused", lambda event: applied.append(event.id), types_on({"catalog"}))
     messages = [Message(offset) for offset in range(3)]
     stop = threading.Event()
     consumer = RefusingConsumer(messages, refuse={1}, stop=stop)

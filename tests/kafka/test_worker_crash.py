@@ -17,6 +17,7 @@ import pytest
 from django.db import transaction
 from django.db.models import Sum
 
+from dukaan.analytics.events import STOREFRONT_VIEWED
 from dukaan.analytics.models import StoreDay
 from dukaan.conftest import make_store
 from dukaan.events.models import OutboxEvent, ProcessedEvent
@@ -75,12 +76,7 @@ def test_worker_killed_mid_stream_resumes_without_loss_or_double_count(kafka_bus
 
     for _ in range(VIEWS):
         with transaction.atomic():
-            emit(
-                aggregatetype="storefront",
-                event_type="storefront.viewed",
-                store_id=store.pk,
-                data={"views": 1, "products": {}},
-            )
+            emit(STOREFRONT_VIEWED, store_id=store.pk, data={"views": 1, "products": {}})
     ids = list(OutboxEvent.objects.filter(aggregatetype="storefront").values_list("id", flat=True))
     assert len(ids) == VIEWS
 

@@ -44,6 +44,7 @@ from dukaan.accounts.services import create_api_token
 from dukaan.analytics.models import StoreDay
 from dukaan.api.models import IdempotencyRecord
 from dukaan.catalog import services
+from dukaan.catalog.events import STORE_UPDATED
 from dukaan.catalog.models import Category, Product, Store
 from dukaan.catalog.seed import seed_stores
 from dukaan.conftest import make_store, png_upload
@@ -594,8 +595,7 @@ def test_the_embedded_event_workers_read_by_an_index(world):
     # both larger than a page of the relay
     store = world["store"].pk
     OutboxEvent.objects.bulk_create(
-        outbox_event(aggregatetype="catalog", event_type="store.updated", store_id=store, data={})
-        for _ in range(2 * EVENT_BACKLOG)
+        outbox_event(STORE_UPDATED, store_id=store, data={}) for _ in range(2 * EVENT_BACKLOG)
     )
     for _ in range(EVENT_BACKLOG // RELAY_BATCH):
         relay_once()

@@ -14,6 +14,7 @@ from django.db.models import F
 
 from dukaan.accounts.models import User
 from dukaan.catalog import bulk, seed, services
+from dukaan.catalog.events import CATALOG_IMPORTED, STORE_UPDATED
 from dukaan.catalog.models import Category, Product, ProductImage, ProductVariant, Store
 from dukaan.catalog.rules import slug_problem
 from dukaan.events.models import OutboxEvent
@@ -36,7 +37,7 @@ def run_seed(*args: str) -> str:
 
 
 def imported_events() -> list[OutboxEvent]:
-    return list(OutboxEvent.objects.filter(type=seed.IMPORTED))
+    return list(OutboxEvent.objects.filter(type=CATALOG_IMPORTED.name))
 
 
 # --- bulk load -----------------------------------------------------------------------------------
@@ -65,9 +66,7 @@ def test_imported_events_carry_the_same_envelope_as_emit():
     run_seed("--stores", "1", "--products", "2", "--verbosity", "0")
     store = Store.objects.get()
     with transaction.atomic():
-        emitted = emit(
-            aggregatetype="catalog", event_type="store.updated", store_id=store.pk, data={"id": store.pk}
-        )
+        emitted = emit(STORE_UPDATED, store_id=store.pk, data={"id": store.pk})
 
     imported = imported_events()[0].payload
     assert imported.keys() == emitted.payload.keys()

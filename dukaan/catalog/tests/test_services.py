@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from dukaan.catalog import services
+from dukaan.catalog import events, services
 from dukaan.catalog.models import Product, ProductImage, Store
 from dukaan.conftest import change_store, png_upload
 from dukaan.events.models import OutboxEvent
@@ -102,7 +102,7 @@ def test_a_refused_product_writes_nothing_and_leaves_no_image_files(store, setti
 @pytest.mark.django_db(transaction=True)
 def test_emit_outside_a_transaction_is_refused(store):
     with pytest.raises(OutboxOutsideTransaction):
-        emit(aggregatetype="catalog", event_type="product.updated", store_id=store.pk, data={})
+        emit(events.PRODUCT_UPDATED, store_id=store.pk, data={})
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from django.db import transaction
 from dukaan.catalog import services
 from dukaan.events import consumers
 from dukaan.events.consumers import ConsumerGroup, Event
+from dukaan.events.contract import types_on
 from dukaan.events.local import EmbeddedWorkers, consume_once, prune_outbox, relay_once, replay, run_pending
 from dukaan.events.models import ConsumerOffset, DeadLetter, OutboxEvent, ProcessedEvent
 
@@ -20,10 +21,10 @@ pytestmark = pytest.mark.django_db
 class Recorder:
     """A consumer group whose effect is a list, and which can be told to fail."""
 
-    def __init__(self, name: str, aggregatetypes=frozenset({"catalog"}), fail_on: set[str] = frozenset()):
+    def __init__(self, name: str, fail_on: set[str] = frozenset()):
         self.seen: list[Event] = []
         self.fail_on = set(fail_on)
-        self.group = ConsumerGroup(name=name, handler=self.handle, aggregatetypes=frozenset(aggregatetypes))
+        self.group = ConsumerGroup(name=name, handler=self.handle, events=types_on({"catalog"}))
 
     def handle(self, event: Event) -> None:
         if event.data.get("name") in self.fail_on:
@@ -142,7 +143,7 @@ def test_embedded_workers_are_woken_by_a_commit_not_by_polling(store, settings, 
             arrived.set()
 
     monkeypatch.setattr(
-        consumers, "_groups", {"test-wake": ConsumerGroup("test-wake", handle, frozenset({"catalog"}))}
+        consumers, "_groups", {"test-wake": ConsumerGroup("test-wake", handle, types_on({"catalog"}))}
     )
     workers = EmbeddedWorkers()
     monkeypatch.setattr("dukaan.events.local._workers", workers)

@@ -21,6 +21,7 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 from dukaan.accounts.tests.helpers import closed_port, code_sent_to
 from dukaan.events.consumers import ConsumerGroup, Event, deliver
 from dukaan.infra import logs
+from dukaan.orders.events import ORDER_PLACED
 from tests.waiting import wait_until
 
 PHONE = "+919812345678"
@@ -203,7 +204,7 @@ def test_lines_logged_while_an_event_is_handled_name_the_event_and_the_group(cap
     def handler(event: Event) -> None:
         logger.info("handling")
 
-    group = ConsumerGroup(name="log-test", handler=handler, aggregatetypes=frozenset({"order"}))
+    group = ConsumerGroup(name="log-test", handler=handler, events=frozenset({ORDER_PLACED}))
     event = Event(
         id=str(uuid.uuid4()),
         type="order.placed",

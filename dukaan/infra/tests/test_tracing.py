@@ -123,6 +123,7 @@ def test_queries_outside_a_traced_request_or_consumer_make_no_spans(spans, store
 
 def test_a_consumer_that_gives_up_marks_its_span_failed(spans, settings, store):
     from dukaan.events.consumers import ConsumerGroup, Event, deliver
+    from dukaan.events.contract import types_on
 
     settings.EVENT_MAX_ATTEMPTS = 1
 
@@ -130,7 +131,7 @@ def test_a_consumer_that_gives_up_marks_its_span_failed(spans, settings, store):
         raise RuntimeError("the printer is on fire")
 
     event = Event("7f6c1f52-3c1e-4a47-9d55-0c51e1bb0fd6", "store.updated", 1, store.pk, "", {}, "catalog")
-    assert deliver(ConsumerGroup("broken", broken, frozenset({"catalog"})), event) == "dead-lettered"
+    assert deliver(ConsumerGroup("broken", broken, types_on({"catalog"})), event) == "dead-lettered"
 
     (handled,) = [span for span in spans.get_finished_spans() if span.kind == SpanKind.CONSUMER]
     assert handled.name == "broken handle store.updated"
