@@ -41,7 +41,7 @@ def emitted_types(module_name: str, call: ast.Call) -> list[object]:
     assert call.args, f"{where}: pass the declared event type as the first argument"
     argument = call.args[0]
     mapping = isinstance(argument, ast.Subscript)
-    expression = argument.value if mapping else argument
+    expression = argument.value if isinstance(argument, ast.Subscript) else argument
     try:
         value = eval(
             compile(ast.Expression(expression), where, "eval"), vars(importlib.import_module(module_name))
