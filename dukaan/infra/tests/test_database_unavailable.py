@@ -118,7 +118,7 @@ def test_a_failure_inside_a_middleware_saving_the_session_is_a_503_too(client, d
 def test_a_checkout_that_loses_the_database_halfway_leaves_no_order_and_the_stock_untouched(
     store, tiffin, monkeypatch
 ):
-    def connection_lost(**kwargs):
+    def connection_lost(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
     # The last write of the order's transaction (its outbox event) is where the connection drops.
