@@ -60,7 +60,7 @@ test: lint sysdeps
 
 test-postgres: install
 	@echo "== pytest on PostgreSQL (throwaway cluster) =="
-	@$(call pytest_ok,$(BIN)/python deploy/local/with_postgres.py -- $(PYTEST) $(PYTEST_ARGS))
+	@$(call pytest_ok,$(BIN)/python -m deploy.local with-postgres -- $(PYTEST) $(PYTEST_ARGS))
 
 test-sqlite: install
 	@echo "== pytest on SQLite (default settings) =="
@@ -89,7 +89,7 @@ bench: install
 	( $(call pytest_ok,$(BENCH_ENV) $(PYTEST) -m bench $(wildcard bench) tests $(PYTEST_ARGS)) ) || failed=1; \
 	( $(call pytest_ok,$(BENCH_ENV) $(PYTEST) -m bench dukaan $(PYTEST_ARGS)) ) || failed=1; \
 	echo "== bench-postgres: PostgreSQL (throwaway cluster), Kafka + Debezium, checkout =="; \
-	( $(call pytest_ok,$(BENCH_ENV) $(BIN)/python deploy/local/with_postgres.py -- $(PYTEST) -m bench $(wildcard bench) tests $(PYTEST_ARGS)) ) || failed=1; \
+	( $(call pytest_ok,$(BENCH_ENV) $(BIN)/python -m deploy.local with-postgres -- $(PYTEST) -m bench $(wildcard bench) tests $(PYTEST_ARGS)) ) || failed=1; \
 	exit $$failed
 
 clean:

@@ -1,4 +1,4 @@
-"""Run one command against a throwaway PostgreSQL server: `with_postgres.py -- CMD ARGS...`.
+"""Run one command against a throwaway PostgreSQL server: `python -m deploy.local with-postgres -- CMD …`.
 
 The server lives in a temporary directory, listens on 127.0.0.1 on a free port, trades durability
 for speed (fsync off), and is stopped and deleted when the command ends, fails or is interrupted.
@@ -17,10 +17,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from postgres import SERVER_SETTINGS, Server, find_bindir, hand_over
-from throwaway import Refused
+from deploy.local.postgres import SERVER_SETTINGS, Server, find_bindir, hand_over
+from deploy.local.throwaway import Refused
 
-PROG = "with_postgres"
+PROG = "with-postgres"
 
 
 def run_command(command: list[str], database_url: str) -> int:
@@ -56,7 +56,7 @@ def interrupt(_signum, _frame):
 
 def main(argv: list[str]) -> int:
     if "--" not in argv or argv.index("--") == len(argv) - 1:
-        print(f"usage: {PROG}.py -- COMMAND [ARGS...]", file=sys.stderr)
+        print(f"usage: python -m deploy.local {PROG} -- COMMAND [ARGS...]", file=sys.stderr)
         return 2
     command = argv[argv.index("--") + 1 :]
     root = None
@@ -86,7 +86,3 @@ def main(argv: list[str]) -> int:
             server.stop()
         if root is not None:
             shutil.rmtree(root, ignore_errors=True)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

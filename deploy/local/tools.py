@@ -1,12 +1,12 @@
 """Real Go tools (kustomize, promtool, prometheus), each built once with `go install` and cached outside
 the repository.
 
-    python deploy/local/gotools.py path TOOL             # builds it if needed, prints the binary's path
-    python deploy/local/gotools.py run TOOL ARGS…        # run kustomize build deploy/k8s/overlays/staging
+    python -m deploy.local tools path TOOL             # builds it if needed, prints the binary's path
+    python -m deploy.local tools run TOOL ARGS…        # run kustomize build deploy/k8s/overlays/staging
 
 Each tool is the module in TOOLS at its pinned version, built from source through the Go module proxy
 with the machine's `go` into ${XDG_CACHE_HOME:-~/.cache}/dukaan/<tool>-<version>/ (as root:
-/var/cache/dukaan/, like deploy/local/elasticsearch.py). A lock file makes two callers at once build it
+/var/cache/dukaan/, like deploy/local/elasticsearch_node.py). A lock file makes two callers at once build it
 once. Standard library only.
 """
 
@@ -94,7 +94,3 @@ def main(argv: list[str]) -> int:
         print(executable)
         return 0
     return subprocess.run([str(executable), *arguments]).returncode
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
