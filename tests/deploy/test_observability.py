@@ -1,8 +1,8 @@
 """deploy/observability/: the Prometheus config, SLO rules and Grafana dashboard against the real promtool
 and against the metrics our processes really export; the cluster's targets file.
 
-promtool is built once from the Go module proxy (deploy/local/tools.py, like kustomize for
-test_artefacts.py): minutes the first time, then cached outside the repository.
+promtool is Debian's, from its `prometheus` package (2.42; `make sysdeps` installs it; deploy/local/tools.py
+finds it).
 """
 
 from __future__ import annotations
