@@ -9,6 +9,7 @@ Standard library only, so any python3 can run it.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import signal
@@ -55,10 +56,17 @@ def interrupt(_signum, _frame):
 
 
 def main(argv: list[str]) -> int:
-    if "--" not in argv or argv.index("--") == len(argv) - 1:
-        print(f"usage: python -m deploy.local {PROG} -- COMMAND [ARGS...]", file=sys.stderr)
-        return 2
-    command = argv[argv.index("--") + 1 :]
+    parser = argparse.ArgumentParser(
+        prog=f"python -m deploy.local {PROG}",
+        usage="%(prog)s -- COMMAND [ARGS...]",
+        description=__doc__.split("\n\n")[0],
+    )
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="the command to run, after --")
+    command = parser.parse_args(argv).command
+    if command[:1] == ["--"]:
+        command = command[1:]
+    if not command:
+        parser.error("give the command to run after --")
     root = None
     server = None
     # Until the child runs, a SIGTERM should still clean up: treat it like Ctrl-C.
