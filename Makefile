@@ -57,9 +57,10 @@ mypy-baseline: install
 # PostgreSQL's server programs and Debian's Chromium, for the PostgreSQL pass and browser tests.
 # Java and Maven fetch and run Kafka, Kafka Connect and Debezium (deploy/local/kafka.py); Redis backs
 # the catalog cache and the storefront service; Varnish (with varnish-modules' xkey) is the edge cache;
-# nginx and wrk are the benches' ceiling and load generator.
+# nginx and wrk are the benches' ceiling and load generator; prometheus ships the promtool that checks
+# deploy/observability/ (python -m deploy.local tools).
 SYSTEM_PACKAGES := postgresql chromium fonts-liberation openjdk-17-jre-headless maven redis-server nginx wrk \
-	varnish varnish-modules pgbouncer
+	varnish varnish-modules pgbouncer prometheus
 sysdeps:
 	@if dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then exit 0; fi; \
 	if [ "$$(id -u)" -ne 0 ]; then \
@@ -79,7 +80,7 @@ test: lint sysdeps
 
 test-postgres: install
 	@echo "== pytest on PostgreSQL (throwaway cluster) =="
-	@$(call pytest_ok,$(BIN)/python deploy/local/with_postgres.py -- $(PYTEST) $(PYTEST_ARGS))
+	@$(call pytest_ok,$(BIN)/python -m deploy.local with-postgres -- $(PYTEST) $(PYTEST_ARGS))
 
 test-sqlite: install
 	@echo "== pytest on SQLite (default settings) =="
@@ -108,7 +109,7 @@ bench: install
 	( $(call pytest_ok,$(BENCH_ENV) $(PYTEST) -m bench $(wildcard bench) tests $(PYTEST_ARGS)) ) || failed=1; \
 	( $(call pytest_ok,$(BENCH_ENV) $(PYTEST) -m bench dukaan $(PYTEST_ARGS)) ) || failed=1; \
 	echo "== bench-postgres: PostgreSQL (throwaway cluster), Kafka + Debezium, checkout =="; \
-	( $(call pytest_ok,$(BENCH_ENV) $(BIN)/python deploy/local/with_postgres.py -- $(PYTEST) -m bench $(wildcard bench) tests $(PYTEST_ARGS)) ) || failed=1; \
+	( $(call pytest_ok,$(BENCH_ENV) $(BIN)/python -m deploy.local with-postgres -- $(PYTEST) -m bench $(wildcard bench) tests $(PYTEST_ARGS)) ) || failed=1; \
 	exit $$failed
 
 clean:

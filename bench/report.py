@@ -190,9 +190,8 @@ def first_line(command: list[str]) -> str:
 
 
 def postgres_version() -> str:
-    from tests.processes import load_deploy_script
+    from deploy.local import postgres
 
-    postgres = load_deploy_script("postgres")
     try:
         return first_line([str(postgres.find_bindir() / "postgres"), "--version"])
     except postgres.Refused:

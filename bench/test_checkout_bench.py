@@ -38,12 +38,12 @@ from matplotlib.figure import Figure
 from rich.table import Table
 
 from bench.report import QUICK, console, output
-from tests.processes import find_free_port, load_deploy_script
+from deploy.local import postgres as script
+from tests.processes import deploy_local, find_free_port
 
 pytestmark = pytest.mark.bench
 
 REPO = Path(__file__).resolve().parents[1]
-POSTGRES_PY = REPO / "deploy" / "local" / "postgres.py"
 DUKAAN = Path(sys.executable).with_name("dukaan")
 BUYERS = 50
 PRODUCTS = 20
@@ -68,11 +68,9 @@ print(json.dumps({{"slug": store.slug, "products": [product.pk for product in pr
 
 
 def postgres(*args: str) -> dict:
-    done = subprocess.run(
-        [sys.executable, str(POSTGRES_PY), *args], capture_output=True, text=True, timeout=180
-    )
+    done = deploy_local("postgres", *args, timeout=180)
     if done.returncode != 0:
-        pytest.fail(f"deploy/local/postgres.py {args[0]} failed:\n{done.stderr[-3000:]}")
+        pytest.fail(f"python -m deploy.local postgres {args[0]} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout) if "--json" in args else {}
 
 
@@ -81,7 +79,6 @@ def bouncer():
     """A primary and PgBouncer in a folder of their own; stopped and deleted afterwards."""
     if connection.vendor != "postgresql":
         pytest.skip("checkout throughput is measured on PostgreSQL through PgBouncer: the PostgreSQL pass")
-    script = load_deploy_script("postgres")
     try:
         script.find_bindir()
         script.find_pgbouncer()

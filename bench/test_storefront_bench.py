@@ -20,7 +20,6 @@ import re
 import resource
 import statistics
 import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -41,12 +40,11 @@ from dukaan.catalog.models import Product, Store
 from dukaan.catalog.seed import seed_stores
 from dukaan.catalog.templatetags.money import money
 from dukaan.events.local import EmbeddedWorkers, run_pending
-from tests.processes import StorefrontProcess, redis_caches, start_redis, start_storefront
+from tests.processes import StorefrontProcess, deploy_local, redis_caches, start_redis, start_storefront
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
 
 REPO = Path(__file__).resolve().parents[1]
-DEPLOY_LOCAL = REPO / "deploy" / "local"
 RESULTS = REPO / "test-artifacts" / "bench" / "storefront.json"
 PLOT = output("storefront.png")
 
@@ -168,25 +166,16 @@ def ended_on_error(processes: list[subprocess.Popen]):
 # --- Servers --------------------------------------------------------------------------------------
 
 
-def start_throwaway(script: str, *arguments: str) -> dict:
-    """`deploy/local/<script>.py start --json …`: the started server's state (pid, url, dir)."""
-    result = subprocess.run(
-        [sys.executable, str(DEPLOY_LOCAL / f"{script}.py"), "start", "--json", *arguments],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def start_throwaway(command: str, *arguments: str) -> dict:
+    """`python -m deploy.local <command> start --json …`: the started server's state (pid, url, dir)."""
+    result = deploy_local(command, "start", "--json", *arguments, timeout=60)
     if result.returncode != 0:
-        pytest.fail(f"deploy/local/{script}.py start failed:\n{result.stderr}")
+        pytest.fail(f"python -m deploy.local {command} start failed:\n{result.stderr}")
     return json.loads(result.stdout)
 
 
-def stop_throwaway(script: str, state: dict) -> None:
-    subprocess.run(
-        [sys.executable, str(DEPLOY_LOCAL / f"{script}.py"), "stop", "--dir", state["dir"]],
-        capture_output=True,
-        timeout=60,
-    )
+def stop_throwaway(command: str, state: dict) -> None:
+    deploy_local(command, "stop", "--dir", state["dir"], timeout=60)
 
 
 def varnish_counters(state: dict) -> dict[str, int]:

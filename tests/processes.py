@@ -1,10 +1,9 @@
-"""Real services for the tests and benches: a throwaway Redis (deploy/local/redis.py) and the storefront
-service (`dukaan storefront`) as processes of their own, fixtures and plain helpers alike. Conftests
-that want the fixtures import them by name (pyproject's `pythonpath` puts the repository on
-sys.path, so `tests.processes` imports from anywhere).
+"""Real services for the tests and benches: a throwaway Redis (`python -m deploy.local redis`) and the
+storefront service (`dukaan storefront`) as processes of their own, fixtures and plain helpers alike.
+Conftests that want the fixtures import them by name (pyproject's `pythonpath` puts the repository on
+sys.path, so `tests.processes` and `deploy.local` import from anywhere).
 """
 
-import importlib.util
 import json
 import os
 import shutil
@@ -22,6 +21,8 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 
+from deploy.local import throwaway
+
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("true", "1", "yes")
@@ -30,36 +31,28 @@ def in_ci() -> bool:
 REPO = Path(__file__).resolve().parents[1]
 
 
-def load_deploy_script(name: str):
-    """deploy/local/<name>.py as a module. Those scripts run as files and import their neighbours
-    (`throwaway`); the folder is on sys.path only while loading: its redis.py would otherwise shadow
-    the redis client."""
-    folder = str(REPO / "deploy" / "local")
-    sys.path.insert(0, folder)
-    try:
-        spec = importlib.util.spec_from_file_location(f"deploy_local_{name}", f"{folder}/{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(folder)
-
-
-REDIS_PY = REPO / "deploy" / "local" / "redis.py"
+def deploy_local(*args: str, timeout: float) -> subprocess.CompletedProcess:
+    """`python -m deploy.local ARGS…` as a process of its own, as a person runs it: its output captured."""
+    return subprocess.run(
+        throwaway.command(*args),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=throwaway.REPO,
+    )
 
 
 @dataclass
 class ThrowawayRedis:
-    """One redis-server started by deploy/local/redis.py, stopped by its PID file."""
+    """One redis-server started by `python -m deploy.local redis`, stopped by its PID file."""
 
     url: str
     pid: int
     dir: str
 
     def stop(self) -> None:
-        subprocess.run(
-            [sys.executable, str(REDIS_PY), "stop", "--dir", self.dir], capture_output=True, timeout=30
-        )
+        deploy_local("redis", "stop", "--dir", self.dir, timeout=30)
 
     def pause(self) -> None:
         """Freeze the server (SIGSTOP): connections are accepted, nothing is answered. A hung Redis."""
@@ -75,11 +68,9 @@ def start_redis() -> ThrowawayRedis:
         if in_ci():
             pytest.fail(f"CI must run the catalog cache's Redis tests, but {why}")
         pytest.skip(why)
-    result = subprocess.run(
-        [sys.executable, str(REDIS_PY), "start", "--json"], capture_output=True, text=True, timeout=60
-    )
+    result = deploy_local("redis", "start", "--json", timeout=60)
     if result.returncode != 0:
-        pytest.fail(f"deploy/local/redis.py start failed:\n{result.stderr}")
+        pytest.fail(f"python -m deploy.local redis start failed:\n{result.stderr}")
     state = json.loads(result.stdout)
     return ThrowawayRedis(url=state["url"], pid=state["pid"], dir=state["dir"])
 
@@ -239,14 +230,12 @@ def find_free_port() -> int:
         return sock.getsockname()[1]
 
 
-# --- A throwaway S3 server (deploy/local/s3.py, s3proxy) --------------------------------------------
-
-S3_PY = REPO / "deploy" / "local" / "s3.py"
+# --- A throwaway S3 server (`python -m deploy.local s3`, s3proxy) -----------------------------------
 
 
 @dataclass
 class ThrowawayS3:
-    """One s3proxy started by deploy/local/s3.py in `dir`, stopped by its PID file."""
+    """One s3proxy started by `python -m deploy.local s3` in `dir`, stopped by its PID file."""
 
     url: str  # the STORAGE_URL for it
     endpoint: str
@@ -257,8 +246,7 @@ class ThrowawayS3:
     dir: str
 
     def stop(self) -> None:
-        command = [sys.executable, str(S3_PY), "stop", "--dir", self.dir]
-        subprocess.run(command, capture_output=True, timeout=30)
+        deploy_local("s3", "stop", "--dir", self.dir, timeout=30)
 
     def pause(self) -> None:
         """Freeze the server (SIGSTOP): connections are accepted, nothing is answered. A hung S3."""
@@ -276,11 +264,9 @@ def start_s3(directory: Path | None = None) -> ThrowawayS3:
             pytest.fail(f"CI must run the S3 storage tests, but {why}")
         pytest.skip(why)
     where = ["--dir", str(directory)] if directory else []
-    result = subprocess.run(
-        [sys.executable, str(S3_PY), "start", "--json", *where], capture_output=True, text=True, timeout=300
-    )
+    result = deploy_local("s3", "start", "--json", *where, timeout=300)
     if result.returncode != 0:
-        pytest.fail(f"deploy/local/s3.py start failed:\n{result.stderr}")
+        pytest.fail(f"python -m deploy.local s3 start failed:\n{result.stderr}")
     state = json.loads(result.stdout)
     fields = ("url", "endpoint", "bucket", "access_key_id", "secret_access_key", "pid", "dir")
     return ThrowawayS3(**{name: state[name] for name in fields})

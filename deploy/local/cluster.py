@@ -6,8 +6,8 @@
     dukaan cluster down [--delete]
 
 `up` starts, each on 127.0.0.1 with its data, PID file and log under var/cluster/<component>/:
-PostgreSQL primary + streaming replica + PgBouncer (postgres.py), Redis (redis.py), an S3 server
-(s3.py), Elasticsearch (elasticsearch.py); then migrates, loads the demo store and indexes it; then
+PostgreSQL primary + streaming replica + PgBouncer (postgres.py), Redis (redis_server.py), an S3 server
+(s3.py), Elasticsearch (elasticsearch_node.py); then migrates, loads the demo store and indexes it; then
 Kafka + Connect/Debezium (kafka.py), N `web` processes (`dukaan web`), the storefront service
 (`dukaan storefront`) behind Varnish (varnish.py), one `dukaan worker --group G` per consumer group,
 and nginx in front of it all (deploy/nginx/cluster.conf.template). Components already running are
@@ -15,7 +15,7 @@ kept, so `up` after a crash starts only what is missing. The app processes' sett
 var/cluster/env (`set -a; . var/cluster/env` gives a shell the cluster's settings).
 
 `down` stops everything it started, by PID, in the reverse order; the data stays unless --delete.
-Run it through `dukaan cluster` (or .venv/bin/python deploy/local/cluster.py): it needs rich.
+Run it through `dukaan cluster` (or `.venv/bin/python -m deploy.local cluster`): it needs rich.
 """
 
 from __future__ import annotations
@@ -36,14 +36,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import throwaway
-from nginx import find_nginx
 from rich.console import Console
 from rich.table import Table
-from throwaway import Refused, port_to_use, read_json, write_json
 
-REPO = Path(__file__).resolve().parents[2]
-LOCAL = Path(__file__).resolve().parent
+from deploy.local import throwaway
+from deploy.local.nginx import find_nginx
+from deploy.local.throwaway import Refused, port_to_use, read_json, write_json
+from deploy.observability import targets
+
+REPO = throwaway.REPO
 NGINX_TEMPLATE = REPO / "deploy" / "nginx" / "cluster.conf.template"
 NGINX_MAIN = REPO / "deploy" / "nginx" / "cluster-main.conf"
 DEFAULT_DATA = REPO / "var" / "cluster"
@@ -62,18 +63,19 @@ REGION_HEALTH = "max_fails=1 fail_timeout=2s"
 console = Console(stderr=True)
 
 
+def local(name: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """`python -m deploy.local <name> …` in a process of its own (its progress output stays its own).
+    A component's folder under var/cluster is named as its command, with _ for - (sms_gateway)."""
+    command = throwaway.command(name.replace("_", "-"), *args)
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=REPO)
+
+
 def script(name: str, *args: str, timeout: float = 300) -> str:
-    """Run deploy/local/<name>.py; its stdout, or Refused with what it said."""
-    result = subprocess.run(
-        [sys.executable, str(LOCAL / f"{name}.py"), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=REPO,
-    )
+    """Run `python -m deploy.local <name> …`; its stdout, or Refused with what it said."""
+    result = local(name, *args, timeout=timeout)
     if result.returncode != 0:
         said = (result.stderr.strip() or result.stdout.strip()).splitlines()[-12:]
-        raise Refused(f"{name}.py {args[0]} failed:\n" + "\n".join(said))
+        raise Refused(f"{name} {args[0]} failed:\n" + "\n".join(said))
     return result.stdout
 
 
@@ -132,8 +134,8 @@ class Cluster:
         )  # fmt: skip
 
     def start_server(self, name: str, *extra: str, where: str | None = None) -> dict:
-        """redis, s3, elasticsearch, varnish: the throwaway.py scripts, in folder `where` (default: the
-        script's name); kept when already running."""
+        """redis, s3, elasticsearch, varnish, sms_gateway: the throwaway.py servers, in folder `where`
+        (default: the command's name); kept when already running."""
         folder = self.folder(where or name)
         if (folder / "state.json").exists() and _status_ok(name, "--dir", str(folder)):
             return read_json(folder / "state.json")
@@ -415,9 +417,7 @@ def up(options: argparse.Namespace) -> int:
     cluster.config["boot_seconds"] = round(total, 1)
     cluster.save()
     # What Prometheus scrapes (deploy/observability/prometheus.yml reads targets/*.json beside it).
-    script(
-        "../observability/targets", str(cluster.config_file), str(cluster.data / "prometheus-targets.json")
-    )
+    targets.write_targets(cluster.config_file, cluster.data / "prometheus-targets.json")
     console.print(f"\n[bold]The cluster is up in {total:.0f} s[/bold]: http://127.0.0.1:{nginx_port}/s/demo/")
     print(
         json.dumps(
@@ -665,9 +665,8 @@ def _process_row(component: str, folder: Path) -> dict:
 
 
 def _status(name: str, *args: str) -> subprocess.CompletedProcess:
-    """deploy/local/<name>.py status …: exit 0 when its server answers, a JSON report on stdout."""
-    command = [sys.executable, str(LOCAL / f"{name}.py"), "status", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=REPO)
+    """`<name> status …`: exit 0 when its server answers, a JSON report on stdout."""
+    return local(name, "status", *args, timeout=60)
 
 
 def _status_ok(name: str, *args: str) -> bool:
@@ -757,16 +756,9 @@ def main(argv: list[str]) -> int:
         parser.error("--web must be at least 1")
     if options.command == "up" and options.regions is not None and not 1 <= options.regions <= MAX_REGIONS:
         parser.error(f"--regions must be between 1 and {MAX_REGIONS}")
-    try:
-        commands = {"up": up, "down": down, "status": status, "route": route, "kill-region": kill_region}
-        return commands[options.command](options)
-    except Refused as error:
-        console.print(f"[red]dukaan cluster: {error}[/red]")
-        return 2
-    except KeyboardInterrupt:
-        console.print("interrupted: `dukaan cluster down` stops what was started")
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    commands = {"up": up, "down": down, "status": status, "route": route, "kill-region": kill_region}
+    return throwaway.exit_code(
+        lambda: commands[options.command](options),
+        lambda message: console.print(f"[red]dukaan cluster: {message}[/red]"),
+        "interrupted: `dukaan cluster down` stops what was started",
+    )

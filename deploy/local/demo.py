@@ -33,7 +33,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from throwaway import Refused, read_json
+
+from deploy.local import throwaway
+from deploy.local.throwaway import Refused, read_json
 
 REPO = Path(__file__).resolve().parents[2]
 DUKAAN = Path(sys.executable).parent / "dukaan"
@@ -407,15 +409,6 @@ def main(argv: list[str]) -> int:
     if options.clients < 1 or options.rate <= 0 or options.edits < 0:
         parser.error("--clients and --rate must be positive, --edits 0 or more")
     options.data = options.data.resolve()
-    try:
-        return failover(options)
-    except Refused as error:
-        console.print(f"[red]dukaan demo: {error}[/red]")
-        return 2
-    except KeyboardInterrupt:
-        console.print("interrupted")
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    return throwaway.exit_code(
+        lambda: failover(options), lambda message: console.print(f"[red]dukaan demo: {message}[/red]")
+    )

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
-from throwaway import Refused
+
+from deploy.local.throwaway import Refused
 
 TIMEOUT_S = 60.0
 

@@ -1,9 +1,9 @@
 """Run real Apache Kafka (KRaft mode) and Kafka Connect with Debezium's outbox router on this machine.
 
-    python deploy/local/kafka.py fetch                       # download the jars once (Maven Central)
-    python deploy/local/kafka.py start [--data DIR] [--pg-url URL]
-    python deploy/local/kafka.py status [--data DIR] [--json]
-    python deploy/local/kafka.py stop [--data DIR]
+    python -m deploy.local kafka fetch                       # download the jars once (Maven Central)
+    python -m deploy.local kafka start [--data DIR] [--pg-url URL]
+    python -m deploy.local kafka status [--data DIR] [--json]
+    python -m deploy.local kafka stop [--data DIR]
 
 `fetch` copies the Maven artifacts named in deploy/kafka/pom.xml into
 ${XDG_CACHE_HOME:-~/.cache}/dukaan/kafka-<version>/ (outside the repository), only when missing.
@@ -23,7 +23,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -36,11 +35,12 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-import throwaway
-from throwaway import Refused, process_alive, read_json, write_json
+from deploy.local import throwaway
+from deploy.local.postgres import find_bindir
+from deploy.local.throwaway import Refused, process_alive, read_json, write_json
 
 PROG = "kafka"
-REPO = Path(__file__).resolve().parents[2]
+REPO = throwaway.REPO
 KAFKA_DIR = REPO / "deploy" / "kafka"
 POM = KAFKA_DIR / "pom.xml"
 DEFAULT_DATA = REPO / "var" / "kafka"
@@ -227,24 +227,10 @@ def render(template: Path, values: dict[str, object]) -> str:
     return re.sub(r"\{\{\s*(\w+)\s*\}\}", fill, text)
 
 
-def port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        # As the JVMs bind: a port whose last connections linger in TIME_WAIT is still usable.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def free_port(taken: set[int]) -> int:
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if port not in taken:
-            return port
+    while (port := throwaway.free_port()) in taken:
+        pass
+    return port
 
 
 def choose_ports(previous: dict, names: list[str], keep: dict[str, int]) -> dict[str, int]:
@@ -252,7 +238,7 @@ def choose_ports(previous: dict, names: list[str], keep: dict[str, int]) -> dict
     chosen = dict(keep)
     for name in names:
         port = previous.get(name)
-        if isinstance(port, int) and port not in chosen.values() and port_free(port):
+        if isinstance(port, int) and port not in chosen.values() and throwaway.port_free(port):
             chosen[name] = port
         else:
             chosen[name] = free_port(set(chosen.values()))
@@ -261,8 +247,6 @@ def choose_ports(previous: dict, names: list[str], keep: dict[str, int]) -> dict
 
 def slot_wal_status(pg_url: str, slot: str) -> str | None:
     """The replication slot's wal_status (reserved, extended, unreserved, lost), None if there is none."""
-    from postgres import find_bindir
-
     result = subprocess.run(
         [str(find_bindir() / "psql"), "-XAtq", "-v", "ON_ERROR_STOP=1", "-v", f"slot={slot}", "-d", pg_url],
         input="SELECT wal_status FROM pg_replication_slots WHERE slot_name = :'slot';",
@@ -821,34 +805,10 @@ def stop_component(data: DataDir, component: str, timeout: float, quiet: bool = 
         return False
     if not quiet:
         say(f"stopping {component} (pid {pid})")
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    ends = time.monotonic() + timeout
-    while process_alive(pid) and time.monotonic() < ends:
-        reap(pid)
-        time.sleep(0.1)
-    if process_alive(pid):
-        say(f"{component} (pid {pid}) did not stop within {timeout:.0f} s: killing it")
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        while process_alive(pid):
-            reap(pid)
-            time.sleep(0.05)
-    reap(pid)
+    if throwaway.stop_pid(pid, timeout):
+        say(f"{component} (pid {pid}) did not stop within {timeout:.0f} s: killed it")
     data.pid_file(component).unlink(missing_ok=True)
     return True
-
-
-def reap(pid: int) -> None:
-    """Collect the exit status of our own child (when start failed), so that it is not left a zombie."""
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def stop(args) -> int:
@@ -874,22 +834,18 @@ def stop(args) -> int:
 
 def spawn_watchdog(data: DataDir, parent_pid: int, stop_timeout: float) -> None:
     """A small detached process that runs `stop` when parent_pid ends (a test run that was killed)."""
-    command = [
-        sys.executable,
-        str(Path(__file__).resolve()),
-        "watch",
-        "--data",
-        str(data.path),
-        "--pid",
-        str(parent_pid),
-        "--stop-timeout",
-        str(stop_timeout),
-        "--",
-        data.marker(),
-    ]
+    command = throwaway.command(
+        "kafka", "watch", "--data", str(data.path), "--pid", str(parent_pid),
+        "--stop-timeout", str(stop_timeout), "--", data.marker(),
+    )  # fmt: skip
     with open(data.logs / "watchdog.out", "ab") as out:
         process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=throwaway.REPO,
         )
     data.pid_file("watchdog").write_text(f"{process.pid}\n")
 
@@ -969,7 +925,7 @@ def status(args) -> int:
         report["connector"],
     )
     if not state:
-        print(f"no Kafka started from {data.path} (no state.json); run `python deploy/local/kafka.py start`")
+        print(f"no Kafka started from {data.path} (no state.json); run `python -m deploy.local kafka start`")
         return 3
 
     def pid(value):
@@ -1000,7 +956,9 @@ def status(args) -> int:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="kafka.py", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m deploy.local kafka", description=__doc__.split("\n\n")[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     def with_data(sub):
@@ -1048,7 +1006,8 @@ def main(argv: list[str]) -> int:
     watch_parser.add_argument("marker", nargs="?", help=argparse.SUPPRESS)
 
     args = parser.parse_args(argv)
-    try:
+
+    def run() -> int:
         if args.command == "fetch":
             layout = Layout()
             if not layout.missing():
@@ -1057,13 +1016,5 @@ def main(argv: list[str]) -> int:
                 fetch(layout, args.maven_repo)
             return 0
         return {"start": start, "stop": stop, "status": status, "watch": watch}[args.command](args)
-    except Refused as error:
-        say(str(error))
-        return 2
-    except KeyboardInterrupt:
-        say("interrupted")
-        return 130
 
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    return throwaway.exit_code(run, say)

@@ -1,8 +1,8 @@
 """Run a throwaway nginx on 127.0.0.1 serving a directory of static files, for benches and local runs.
 
-    python deploy/local/nginx.py start --root DIR [--dir STATE_DIR] [--json]
-    python deploy/local/nginx.py status --dir STATE_DIR
-    python deploy/local/nginx.py stop --dir STATE_DIR
+    python -m deploy.local nginx start --root DIR [--dir STATE_DIR] [--json]
+    python -m deploy.local nginx status --dir STATE_DIR
+    python -m deploy.local nginx stop --dir STATE_DIR
 
 `start` fills the port, the root and the state directory into deploy/nginx/static.conf, writes the
 result to STATE_DIR/nginx.conf and runs Debian's `nginx` in the foreground of its own session
@@ -23,13 +23,10 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import shutil
-import sys
-import tempfile
 from pathlib import Path
 
-import throwaway
-from throwaway import Refused
+from deploy.local import throwaway
+from deploy.local.throwaway import Refused
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "nginx"
 READY_TIMEOUT_S = 10.0
@@ -37,12 +34,7 @@ TEMP_PATHS = ("body", "proxy", "fastcgi", "uwsgi", "scgi")
 
 
 def find_nginx() -> str:
-    found = shutil.which("nginx") or next(
-        (path for path in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(path, os.X_OK)), None
-    )
-    if not found:
-        raise Refused("`nginx` was not found. Install it with `apt-get install -y nginx` (as root).")
-    return found
+    return throwaway.program("nginx", "nginx")
 
 
 def answers(port: int, timeout: float = 0.5) -> bool:
@@ -67,6 +59,7 @@ def render_config(template: str, values: dict[str, object]) -> str:
 
 class NginxDir(throwaway.ServerDir):
     name = "nginx"
+    label = "an nginx"
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
@@ -76,17 +69,16 @@ class NginxDir(throwaway.ServerDir):
         # The master sets its title to "nginx: master process <its command line>".
         return "nginx" in command and str(self.config) in command
 
+    def answers(self, port: int) -> bool:
+        return answers(port)
+
 
 def start(root: Path, path: Path | None) -> dict:
     nginx = find_nginx()
     root = root.resolve()
     if not root.is_dir():
         raise Refused(f"--root {root} is not a directory")
-    created = path is None
-    folder = NginxDir(Path(tempfile.mkdtemp(prefix="dukaan-nginx-")) if created else path)
-    folder.path.mkdir(parents=True, exist_ok=True)
-    if folder.running_pid():
-        raise Refused(f"an nginx started from {folder.path} is already running; stop it first")
+    folder, created = NginxDir.claim(path)
     for name in TEMP_PATHS:
         (folder.path / "temp" / name).mkdir(parents=True, exist_ok=True)
     user = "user root;" if os.geteuid() == 0 else "# not root: the workers run as whoever started nginx"
@@ -105,22 +97,12 @@ def start(root: Path, path: Path | None) -> dict:
 
     return throwaway.launch(
         folder,
-        label="nginx",
         created=created,
         arguments=arguments,
         state=lambda port: {"url": f"http://127.0.0.1:{port}", "root": str(root)},
-        answers=answers,
         ready_timeout=READY_TIMEOUT_S,
         output_to_log=True,
     )
-
-
-def stop(path: Path) -> bool:
-    return throwaway.stop(NginxDir(path))
-
-
-def status(path: Path) -> dict:
-    return throwaway.status(NginxDir(path), answers)
 
 
 def _start_arguments(parser: argparse.ArgumentParser) -> None:
@@ -130,15 +112,9 @@ def _start_arguments(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str]) -> int:
     return throwaway.command_line(
         argv,
-        prog="nginx",
-        description=__doc__.split("\n\n")[0],
-        label="nginx",
+        "nginx",
+        __doc__,
+        NginxDir,
+        lambda options: start(options.root, options.dir),
         add_start_arguments=_start_arguments,
-        start=lambda options: start(options.root, options.dir),
-        stop=stop,
-        status=status,
     )
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

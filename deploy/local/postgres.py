@@ -1,9 +1,9 @@
 """Run a PostgreSQL primary, its streaming replica(s) and PgBouncer on 127.0.0.1, as throwaway servers.
 
-    python deploy/local/postgres.py start [--dir DIR] [--replicas N] [--apply-delay SECONDS] [--json]
-    python deploy/local/postgres.py status --dir DIR
-    python deploy/local/postgres.py apply-delay --dir DIR --seconds S [--replica I]
-    python deploy/local/postgres.py stop --dir DIR [--delete]
+    python -m deploy.local postgres start [--dir DIR] [--replicas N] [--apply-delay SECONDS] [--json]
+    python -m deploy.local postgres status --dir DIR
+    python -m deploy.local postgres apply-delay --dir DIR --seconds S [--replica I]
+    python -m deploy.local postgres stop --dir DIR [--delete]
 
 `start` makes a primary (initdb, database `dukaan`, user `postgres`, trust from 127.0.0.1, logical
 WAL for Debezium), N replicas by `pg_basebackup -R`, each streaming through its own physical slot,
@@ -33,8 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import throwaway
-from throwaway import Refused
+from deploy.local import throwaway
+from deploy.local.throwaway import Refused
 
 PROG = "postgres"
 DB_NAME = "dukaan"
@@ -251,9 +251,11 @@ class PgBouncerDir(throwaway.ServerDir):
     """DIR/pgbouncer.{ini,pid,log,json}; DIR/state.json is the whole cluster's."""
 
     name = "pgbouncer"
+    label = "PgBouncer"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, primary: Server) -> None:
         super().__init__(path)
+        self.primary = primary
         self.state_file = self.path / "pgbouncer.json"
         self.ini = self.path / "pgbouncer.ini"
         self.users = self.path / "pgbouncer-users.txt"
@@ -261,12 +263,12 @@ class PgBouncerDir(throwaway.ServerDir):
     def is_ours(self, command: str) -> bool:
         return "pgbouncer" in command and str(self.ini) in command
 
+    def answers(self, port: int) -> bool:
+        return self.primary.query("SELECT 1", port) == "1"
+
 
 def find_pgbouncer() -> str:
-    found = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
-    if not found:
-        raise Refused("`pgbouncer` was not found. Install it with `apt-get install -y pgbouncer` (as root).")
-    return found
+    return throwaway.program("pgbouncer", "pgbouncer")
 
 
 class Pair:
@@ -277,7 +279,7 @@ class Pair:
         self.state_file = self.path / "state.json"
         self.bindir = find_bindir()
         self.primary = Server(self.bindir, self.path, "primary")
-        self.pgbouncer = PgBouncerDir(self.path)
+        self.pgbouncer = PgBouncerDir(self.path, self.primary)
 
     def exists(self) -> bool:
         return (self.primary.data / "PG_VERSION").is_file()
@@ -447,11 +449,9 @@ class Pair:
 
         return throwaway.launch(
             folder,
-            label="PgBouncer",
             created=False,
             arguments=arguments,
             state=lambda port: {"url": url(port)},
-            answers=lambda port: self.primary.query("SELECT 1", port) == "1",
             ready_timeout=PGBOUNCER_READY_TIMEOUT_S,
             output_to_log=True,
             preferred_port=preferred_port,
@@ -487,7 +487,7 @@ class Pair:
                     "lag_seconds": round(float(lag), 3) if lag else None,
                 }
             )
-        bouncer = throwaway.status(self.pgbouncer, lambda port: self.primary.query("SELECT 1", port) == "1")
+        bouncer = throwaway.status(self.pgbouncer)
         pgbouncer = {**state["pgbouncer"], "running": bouncer["running"], "answers": bouncer["answers"]}
         return {**state, "primary": primary, "replicas": replicas, "pgbouncer": pgbouncer}
 
@@ -551,7 +551,9 @@ def stop(options: argparse.Namespace) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog=f"{PROG}.py", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog=f"python -m deploy.local {PROG}", description=__doc__.split("\n\n")[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     start_parser = commands.add_parser(
         "start", help="start (or start again) the primary, replicas and PgBouncer"
@@ -575,7 +577,8 @@ def main(argv: list[str]) -> int:
     for sub in (status_parser, delay_parser, stop_parser):
         sub.add_argument("--dir", type=Path, required=True, help="the directory `start` used")
     options = parser.parse_args(argv)
-    try:
+
+    def run() -> int:
         if options.command == "start":
             state = start(options)
             say(f"to stop them: stop --dir {state['dir']}")
@@ -586,18 +589,10 @@ def main(argv: list[str]) -> int:
             servers = [state["primary"], *state["replicas"], state["pgbouncer"]]
             return 0 if all(server["answers"] for server in servers) else 1
         elif options.command == "apply-delay":
-            state = apply_delay(options)
+            apply_delay(options)
             say(f"replica{options.replica} now applies changes {options.seconds:g} s after they commit")
         else:
             say("stopped" if stop(options) else "was not running")
-    except Refused as error:
-        say(str(error))
-        return 2
-    except KeyboardInterrupt:
-        say("interrupted; stopped what this start had started")
-        return 130
-    return 0
+        return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    return throwaway.exit_code(run, say, "interrupted; stopped what this start had started")

@@ -1,8 +1,8 @@
 """Run a throwaway S3-compatible server (s3proxy) on 127.0.0.1 for tests and local runs.
 
-    .venv/bin/python deploy/local/s3.py start [--dir DIR] [--bucket NAME] [--json]   # prints STORAGE_URL
-    .venv/bin/python deploy/local/s3.py status --dir DIR
-    .venv/bin/python deploy/local/s3.py stop --dir DIR
+    .venv/bin/python -m deploy.local s3 start [--dir DIR] [--bucket NAME] [--json]   # prints STORAGE_URL
+    .venv/bin/python -m deploy.local s3 status --dir DIR
+    .venv/bin/python -m deploy.local s3 stop --dir DIR
 
 `start` first makes sure s3proxy's self-contained jar is at hand: it downloads it from Maven Central once
 into ${XDG_CACHE_HOME:-~/.cache}/dukaan/s3proxy/ and checks it against the SHA-512 published beside it.
@@ -10,7 +10,7 @@ Then it runs it with the machine's Java 17+ on a free port of 127.0.0.1, with jc
 backend under DIR/data (DIR is a new temporary directory unless given) and the fixed local credentials
 ACCESS_KEY_ID / SECRET_ACCESS_KEY. Once the server answers it creates the bucket (default
 `dukaan-media`) and prints `s3://<bucket>?endpoint=http://127.0.0.1:<port>`, so
-`STORAGE_URL=$(.venv/bin/python deploy/local/s3.py start)` works with S3_ACCESS_KEY_ID and
+`STORAGE_URL=$(.venv/bin/python -m deploy.local s3 start)` works with S3_ACCESS_KEY_ID and
 S3_SECRET_ACCESS_KEY set to those credentials (--json prints them too). DIR also holds s3proxy.pid,
 s3proxy.log, s3proxy.properties and state.json. `stop` ends exactly the process in DIR's PID file
 (SIGTERM, then SIGKILL) after checking it is still that server, and deletes DIR if `start` created it;
@@ -21,20 +21,19 @@ from __future__ import annotations
 
 import os
 import re
-import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import boto3
-import throwaway
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from downloads import cached_download
 from rich.console import Console
-from throwaway import Refused
+
+from deploy.local import throwaway
+from deploy.local.downloads import cached_download
+from deploy.local.throwaway import Refused
 
 VERSION = "4.1.0"
 JAR_NAME = f"s3proxy-{VERSION}-jar-with-dependencies.jar"
@@ -101,6 +100,7 @@ def create_bucket(port: int, bucket: str) -> None:
 
 class S3ProxyDir(throwaway.ServerDir):
     name = "s3proxy"
+    label = "an s3proxy"
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
@@ -109,6 +109,9 @@ class S3ProxyDir(throwaway.ServerDir):
 
     def is_ours(self, command: str) -> bool:
         return "java" in command and f"--properties {self.properties}" in command
+
+    def answers(self, port: int) -> bool:
+        return answers(port)
 
     def write_properties(self, port: int) -> None:
         self.data.mkdir(parents=True, exist_ok=True)
@@ -131,11 +134,7 @@ def start(path: Path | None, bucket: str = DEFAULT_BUCKET) -> dict:
         )
     java = throwaway.java_17(f"s3proxy {VERSION}", "openjdk-17-jre-headless")
     server_jar = jar()
-    created = path is None
-    folder = S3ProxyDir(Path(tempfile.mkdtemp(prefix="dukaan-s3-")) if created else path)
-    folder.path.mkdir(parents=True, exist_ok=True)
-    if folder.running_pid():
-        raise Refused(f"an s3proxy started from {folder.path} is already running; stop it first")
+    folder, created = S3ProxyDir.claim(path)
 
     def arguments(port: int) -> list[str]:
         folder.write_properties(port)
@@ -155,11 +154,9 @@ def start(path: Path | None, bucket: str = DEFAULT_BUCKET) -> dict:
     with console.status(f"starting s3proxy {VERSION}"):
         recorded = throwaway.launch(
             folder,
-            label="s3proxy",
             created=created,
             arguments=arguments,
             state=state,
-            answers=answers,
             ready_timeout=READY_TIMEOUT_S,
             output_to_log=True,
         )
@@ -173,28 +170,14 @@ def start(path: Path | None, bucket: str = DEFAULT_BUCKET) -> dict:
     return recorded
 
 
-def stop(path: Path) -> bool:
-    return throwaway.stop(S3ProxyDir(path))
-
-
-def status(path: Path) -> dict:
-    return throwaway.status(S3ProxyDir(path), answers)
-
-
 def main(argv: list[str]) -> int:
     return throwaway.command_line(
         argv,
-        prog="s3",
-        description=__doc__.split("\n\n")[0],
-        label="S3 server (s3proxy)",
+        "s3",
+        __doc__,
+        S3ProxyDir,
+        lambda options: start(options.dir, options.bucket),
         add_start_arguments=lambda parser: parser.add_argument(
             "--bucket", default=DEFAULT_BUCKET, help=f"the bucket to create (default {DEFAULT_BUCKET})"
         ),
-        start=lambda options: start(options.dir, options.bucket),
-        stop=stop,
-        status=status,
     )
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -1,8 +1,8 @@
 """A stand-in SMS provider on 127.0.0.1, for the cluster: the edge of the world, behind the real adapter.
 
-    python deploy/local/sms_gateway.py start [--dir DIR] [--json]   # prints the URL to POST to
-    python deploy/local/sms_gateway.py status --dir DIR
-    python deploy/local/sms_gateway.py stop --dir DIR
+    python -m deploy.local sms-gateway start [--dir DIR] [--json]   # prints the URL to POST to
+    python -m deploy.local sms-gateway status --dir DIR
+    python -m deploy.local sms-gateway stop --dir DIR
 
 It speaks what dukaan's HTTP adapter (dukaan/infra/sms.py, SMS_BACKEND=http) sends a provider: POST
 {"to": "+91…", "text": "…"} with `Authorization: Bearer <token>`, answered 202 with a message id. No SMS
@@ -15,25 +15,26 @@ from __future__ import annotations
 
 import json
 import secrets
-import sys
-import tempfile
 import urllib.request
 import uuid
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import throwaway
-from throwaway import Refused
+from deploy.local import throwaway
 
 READY_TIMEOUT_S = 10.0
 
 
 class GatewayDir(throwaway.ServerDir):
     name = "sms_gateway"
+    label = "an SMS gateway"
 
     def is_ours(self, command: str) -> bool:
-        return "sms_gateway.py" in command and "serve" in command
+        return "deploy.local sms-gateway serve" in command
+
+    def answers(self, port: int) -> bool:
+        return answers(port)
 
 
 def answers(port: int) -> bool:
@@ -81,23 +82,17 @@ def serve(port: int, folder: Path, token: str) -> None:
 
 
 def start(path: Path | None) -> dict:
-    created = path is None
-    folder = GatewayDir(Path(tempfile.mkdtemp(prefix="dukaan-sms-")) if created else path)
-    folder.path.mkdir(parents=True, exist_ok=True)
-    if folder.running_pid():
-        raise Refused(f"an SMS gateway started from {folder.path} is already running; stop it first")
+    folder, created = GatewayDir.claim(path)
     token = folder.read_state().get("token") or secrets.token_urlsafe(24)
     return throwaway.launch(
         folder,
-        label="the SMS gateway",
         created=created,
-        arguments=lambda port: [sys.executable, __file__, "serve", str(port), str(folder.path), token],
+        arguments=lambda port: throwaway.command("sms-gateway", "serve", str(port), str(folder.path), token),
         state=lambda port: {
             "url": f"http://127.0.0.1:{port}/messages",
             "token": token,
             "messages": str(folder.path / "messages.log"),
         },
-        answers=answers,
         ready_timeout=READY_TIMEOUT_S,
         output_to_log=True,
     )
@@ -108,16 +103,5 @@ def main(argv: list[str]) -> int:
         serve(int(argv[1]), Path(argv[2]), argv[3])
         return 0
     return throwaway.command_line(
-        argv,
-        prog="sms_gateway",
-        description=__doc__.splitlines()[0],
-        label="stand-in SMS provider",
-        add_start_arguments=lambda parser: None,
-        start=lambda options: start(options.dir),
-        stop=lambda path: throwaway.stop(GatewayDir(path)),
-        status=lambda path: throwaway.status(GatewayDir(path), answers),
+        argv, "sms-gateway", __doc__, GatewayDir, lambda options: start(options.dir)
     )
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -1,4 +1,4 @@
-"""What deploy/local's throwaway servers (redis.py, varnish.py) share: a directory holding one
+"""What deploy/local's throwaway servers (redis_server.py, varnish.py, …) share: a directory holding one
 server's PID file, log and state.json; starting it on a free port of 127.0.0.1 and waiting until it
 answers; stopping exactly that process by its PID; and the start/stop/status command line.
 Standard library only.
@@ -15,16 +15,31 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[2]
 STOP_TIMEOUT_S = 10.0
 PORT_ATTEMPTS = 3  # a free port can be taken between our probe and the server's bind
 
 
 class Refused(Exception):
     """An error a person can act on; printed as one message, without a traceback."""
+
+
+def command(*args: str) -> list[str]:
+    """`python -m deploy.local ARGS…` with this interpreter; run it from REPO, where the package is."""
+    return [sys.executable, "-m", "deploy.local", *args]
+
+
+def program(name: str, packages: str) -> str:
+    """The path of the program `name` (on PATH, else in an sbin folder); Refused saying what to install."""
+    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin")
+    if not found:
+        raise Refused(f"`{name}` was not found. Install it with `apt-get install -y {packages}` (as root).")
+    return found
 
 
 def free_port() -> int:
@@ -64,20 +79,34 @@ def process_alive(pid: int) -> bool:
         return True
 
 
-def stop_pid(pid: int) -> None:
-    """SIGTERM, then SIGKILL after STOP_TIMEOUT_S."""
+def stop_pid(pid: int, timeout: float = STOP_TIMEOUT_S) -> bool:
+    """SIGTERM, then SIGKILL after `timeout` seconds; True when it had to be killed."""
     try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
-        return
-    deadline = time.monotonic() + STOP_TIMEOUT_S
+        return False
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        reap(pid)
         if not process_alive(pid):
-            return
+            return False
         time.sleep(0.02)
     try:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
+        return False
+    while process_alive(pid):
+        reap(pid)
+        time.sleep(0.02)
+    return True
+
+
+def reap(pid: int) -> None:
+    """Collect the exit status of a child of ours (a server whose start failed), so that it is not left
+    a zombie; nothing for another process's."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
         pass
 
 
@@ -114,10 +143,23 @@ def java_17(needed_by: str, package: str) -> str:
 class ServerDir:
     """DIR: <name>.pid, <name>.log and state.json of one server.
 
-    Subclasses say, from a process's command line, whether a PID is still their server.
+    Subclasses say whether the server on a port answers, and, from a process's command line, whether a
+    PID is still their server.
     """
 
     name = "server"
+    label = "server"  # as a person calls it: "a Redis", "an nginx"
+
+    @classmethod
+    def claim(cls, path: Path | None) -> tuple[ServerDir, bool]:
+        """The folder for a new start: `path`, or a new temporary directory (then True); Refused while a
+        server started there still runs."""
+        created = path is None
+        folder = cls(Path(tempfile.mkdtemp(prefix=f"dukaan-{cls.name}-")) if created else path)
+        folder.path.mkdir(parents=True, exist_ok=True)
+        if folder.running_pid():
+            raise Refused(f"{folder.label} started from {folder.path} is already running; stop it first")
+        return folder, created
 
     def __init__(self, path: Path) -> None:
         self.path = path.resolve()
@@ -127,6 +169,9 @@ class ServerDir:
 
     def is_ours(self, command: str) -> bool:
         return True
+
+    def answers(self, port: int) -> bool:
+        raise NotImplementedError
 
     def read_state(self) -> dict:
         return read_json(self.state_file)
@@ -158,11 +203,9 @@ class ServerDir:
 def launch(
     folder: ServerDir,
     *,
-    label: str,
     created: bool,
     arguments: Callable[[int], list[str]],
     state: Callable[[int], dict],
-    answers: Callable[[int], bool],
     ready_timeout: float,
     output_to_log: bool = False,
     preferred_port: int | None = None,
@@ -181,6 +224,7 @@ def launch(
                 stdin=devnull,
                 stdout=output,
                 stderr=subprocess.STDOUT if output_to_log else subprocess.DEVNULL,
+                cwd=REPO,
                 start_new_session=True,  # outlives this script; Ctrl-C in the terminal does not reach it
             )
         folder.pid_file.write_text(f"{process.pid}\n")
@@ -194,18 +238,18 @@ def launch(
         folder.write_state(recorded)
         deadline = time.monotonic() + ready_timeout
         while time.monotonic() < deadline and process.poll() is None:
-            if answers(port):
+            if folder.answers(port):
                 return recorded
             time.sleep(0.02)
         if process.poll() is None:
             stop_pid(process.pid)
-            raise Refused(f"{label} did not answer within {ready_timeout:.0f} s:\n{folder.log_tail()}")
+            raise Refused(f"{folder.label} did not answer within {ready_timeout:.0f} s:\n{folder.log_tail()}")
         if "Address already in use" not in folder.log_tail():
             break
     log = folder.log_tail()
     if created:
         shutil.rmtree(folder.path, ignore_errors=True)
-    raise Refused(f"{label} did not start. Its log says:\n{log}")
+    raise Refused(f"{folder.label} did not start. Its log says:\n{log}")
 
 
 def stop(folder: ServerDir) -> bool:
@@ -223,50 +267,61 @@ def stop(folder: ServerDir) -> bool:
     return pid is not None
 
 
-def status(folder: ServerDir, answers: Callable[[int], bool]) -> dict:
+def status(folder: ServerDir) -> dict:
     state = folder.read_state()
     pid = folder.running_pid()
-    return {**state, "running": pid is not None, "answers": bool(pid and answers(state.get("port", 0)))}
+    answers = bool(pid and folder.answers(state.get("port", 0)))
+    return {**state, "running": pid is not None, "answers": answers}
+
+
+def exit_code(work: Callable[[], int], say: Callable[[str], None], interrupted: str = "interrupted") -> int:
+    """work()'s exit code; a Refused is said and exits 2, Ctrl-C exits 130."""
+    try:
+        return work()
+    except Refused as error:
+        say(str(error))
+        return 2
+    except KeyboardInterrupt:
+        say(interrupted)
+        return 130
 
 
 def command_line(
     argv: list[str],
-    *,
     prog: str,
-    description: str,
-    label: str,
-    add_start_arguments: Callable[[argparse.ArgumentParser], None],
+    doc: str,
+    folder: type[ServerDir],
     start: Callable[[argparse.Namespace], dict],
-    stop: Callable[[Path], bool],
-    status: Callable[[Path], dict],
+    add_start_arguments: Callable[[argparse.ArgumentParser], None] = lambda parser: None,
 ) -> int:
-    """`start [--dir DIR] [--json] …`, `stop --dir DIR`, `status --dir DIR`; a Refused exits 2."""
+    """`python -m deploy.local <prog> start [--dir DIR] [--json] …`, `stop --dir DIR`, `status --dir DIR`
+    for the server `folder` holds; `doc` is its module's docstring. A Refused exits 2."""
 
     def say(message: str) -> None:
         print(f"{prog}: {message}", file=sys.stderr, flush=True)
 
-    parser = argparse.ArgumentParser(prog=f"{prog}.py", description=description)
+    parser = argparse.ArgumentParser(prog=f"python -m deploy.local {prog}", description=doc.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    start_parser = commands.add_parser("start", help=f"start a {label} in the background; print its URL")
+    start_parser = commands.add_parser("start", help=f"start {folder.label} in the background; print its URL")
     add_start_arguments(start_parser)
     start_parser.add_argument("--dir", type=Path, help="PID file, log, state (default: a new temp dir)")
     start_parser.add_argument("--json", action="store_true", help="print pid, port, url and dir as JSON")
-    for name, text in (("stop", f"stop the {label} started in DIR"), ("status", "is it running?")):
+    for name, text in (("stop", f"stop {folder.label} started in DIR"), ("status", "is it running?")):
         sub = commands.add_parser(name, help=text)
         sub.add_argument("--dir", type=Path, required=True, help="the directory `start` printed")
     options = parser.parse_args(argv)
-    try:
+
+    def run() -> int:
         if options.command == "start":
             state = start(options)
             say(f"ready at {state['url']} (pid {state['pid']}); to stop it: stop --dir {state['dir']}")
             print(json.dumps(state) if options.json else state["url"], flush=True)
         elif options.command == "stop":
-            say("stopped" if stop(options.dir) else "was not running")
+            say("stopped" if stop(folder(options.dir)) else "was not running")
         else:
-            state = status(options.dir)
+            state = status(folder(options.dir))
             print(json.dumps(state))
             return 0 if state["answers"] else 1
-    except Refused as error:
-        say(str(error))
-        return 2
-    return 0
+        return 0
+
+    return exit_code(run, say)

@@ -1,8 +1,8 @@
 """Run a throwaway Varnish (the edge cache) on 127.0.0.1 in front of a storefront, for tests and local runs.
 
-    python deploy/local/varnish.py start --backend 127.0.0.1:8000 [--dir DIR] [--grace 60] [--json]
-    python deploy/local/varnish.py status --dir DIR
-    python deploy/local/varnish.py stop --dir DIR
+    python -m deploy.local varnish start --backend 127.0.0.1:8000 [--dir DIR] [--grace 60] [--json]
+    python -m deploy.local varnish status --dir DIR
+    python -m deploy.local varnish stop --dir DIR
 
 `start` fills the backend and the healthy-backend grace into deploy/varnish/default.vcl, writes the
 result to DIR/default.vcl and runs Debian's `varnishd` in the foreground of its own session (-F) on a
@@ -10,7 +10,7 @@ free port of 127.0.0.1 with `-n DIR/work`, `-s malloc,64m`, no management port a
 PARAMETERS below. DIR (a new temporary directory unless given) holds varnishd.pid, varnishd.log
 and state.json. It waits until Varnish answers (a PURGE without tags, which it refuses itself
 without asking the backend), then prints `http://127.0.0.1:<port>`, so
-`EDGE_PURGE_URL=$(python deploy/local/varnish.py start …)` works.
+`EDGE_PURGE_URL=$(python -m deploy.local varnish start …)` works.
 `stop` ends exactly the process in DIR's PID file (SIGTERM, then SIGKILL) after checking it is still
 that varnishd, and deletes DIR if `start` created it. Standard library only.
 """
@@ -19,14 +19,10 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
-import shutil
-import sys
-import tempfile
 from pathlib import Path
 
-import throwaway
-from throwaway import Refused
+from deploy.local import throwaway
+from deploy.local.throwaway import Refused
 
 VCL_TEMPLATE = Path(__file__).resolve().parents[1] / "varnish" / "default.vcl"
 READY_TIMEOUT_S = 20.0
@@ -46,19 +42,6 @@ PARAMETERS = {
     "thread_pool_min": "300",
     "vsl_mask": ",".join(f"-{tag}" for tag in CLIENT_LOG_TAGS.split()),
 }
-
-
-def find_varnishd() -> str:
-    found = shutil.which("varnishd") or next(
-        (path for path in ("/usr/sbin/varnishd", "/usr/local/sbin/varnishd") if os.access(path, os.X_OK)),
-        None,
-    )
-    if not found:
-        raise Refused(
-            "`varnishd` was not found. Install it with "
-            "`apt-get install -y varnish varnish-modules` (as root)."
-        )
-    return found
 
 
 def answers(port: int, timeout: float = 0.5) -> bool:
@@ -86,6 +69,7 @@ def render_vcl(backend_host: str, backend_port: int, grace: int) -> str:
 
 class VarnishDir(throwaway.ServerDir):
     name = "varnishd"
+    label = "a Varnish"
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
@@ -95,17 +79,16 @@ class VarnishDir(throwaway.ServerDir):
     def is_ours(self, command: str) -> bool:
         return "varnishd" in command and str(self.work) in command
 
+    def answers(self, port: int) -> bool:
+        return answers(port)
+
 
 def start(backend: str, path: Path | None, grace: int = 60) -> dict:
-    varnishd = find_varnishd()
+    varnishd = throwaway.program("varnishd", "varnish varnish-modules")
     host, _, port_text = backend.rpartition(":")
     if not host or not port_text.isdigit():
         raise Refused(f"--backend must be HOST:PORT, not {backend!r}")
-    created = path is None
-    folder = VarnishDir(Path(tempfile.mkdtemp(prefix="dukaan-varnish-")) if created else path)
-    folder.path.mkdir(parents=True, exist_ok=True)
-    if folder.running_pid():
-        raise Refused(f"a Varnish started from {folder.path} is already running; stop it first")
+    folder, created = VarnishDir.claim(path)
     # varnishd's workers drop root for its own users: they must be able to read the VCL and workdir.
     folder.path.chmod(0o755)
     folder.vcl.write_text(render_vcl(host, int(port_text), grace))
@@ -124,22 +107,12 @@ def start(backend: str, path: Path | None, grace: int = 60) -> dict:
 
     return throwaway.launch(
         folder,
-        label="Varnish",
         created=created,
         arguments=arguments,
         state=lambda port: {"url": f"http://127.0.0.1:{port}", "backend": backend},
-        answers=answers,
         ready_timeout=READY_TIMEOUT_S,
         output_to_log=True,
     )
-
-
-def stop(path: Path) -> bool:
-    return throwaway.stop(VarnishDir(path))
-
-
-def status(path: Path) -> dict:
-    return throwaway.status(VarnishDir(path), answers)
 
 
 def _start_arguments(parser: argparse.ArgumentParser) -> None:
@@ -152,15 +125,9 @@ def _start_arguments(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str]) -> int:
     return throwaway.command_line(
         argv,
-        prog="varnish",
-        description=__doc__.split("\n\n")[0],
-        label="Varnish",
+        "varnish",
+        __doc__,
+        VarnishDir,
+        lambda options: start(options.backend, options.dir, options.grace),
         add_start_arguments=_start_arguments,
-        start=lambda options: start(options.backend, options.dir, options.grace),
-        stop=stop,
-        status=status,
     )
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

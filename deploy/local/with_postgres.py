@@ -1,4 +1,4 @@
-"""Run one command against a throwaway PostgreSQL server: `with_postgres.py -- CMD ARGS...`.
+"""Run one command against a throwaway PostgreSQL server: `python -m deploy.local with-postgres -- CMD …`.
 
 The server lives in a temporary directory, listens on 127.0.0.1 on a free port, trades durability
 for speed (fsync off), and is stopped and deleted when the command ends, fails or is interrupted.
@@ -9,6 +9,7 @@ Standard library only, so any python3 can run it.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import signal
@@ -17,10 +18,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from postgres import SERVER_SETTINGS, Server, find_bindir, hand_over
-from throwaway import Refused
+from deploy.local.postgres import SERVER_SETTINGS, Server, find_bindir, hand_over
+from deploy.local.throwaway import Refused
 
-PROG = "with_postgres"
+PROG = "with-postgres"
 
 
 def run_command(command: list[str], database_url: str) -> int:
@@ -55,10 +56,17 @@ def interrupt(_signum, _frame):
 
 
 def main(argv: list[str]) -> int:
-    if "--" not in argv or argv.index("--") == len(argv) - 1:
-        print(f"usage: {PROG}.py -- COMMAND [ARGS...]", file=sys.stderr)
-        return 2
-    command = argv[argv.index("--") + 1 :]
+    parser = argparse.ArgumentParser(
+        prog=f"python -m deploy.local {PROG}",
+        usage="%(prog)s -- COMMAND [ARGS...]",
+        description=__doc__.split("\n\n")[0],
+    )
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="the command to run, after --")
+    command = parser.parse_args(argv).command
+    if command[:1] == ["--"]:
+        command = command[1:]
+    if not command:
+        parser.error("give the command to run after --")
     root = None
     server = None
     # Until the child runs, a SIGTERM should still clean up: treat it like Ctrl-C.
@@ -86,7 +94,3 @@ def main(argv: list[str]) -> int:
             server.stop()
         if root is not None:
             shutil.rmtree(root, ignore_errors=True)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

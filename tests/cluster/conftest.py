@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from dukaan.infra.sms import latest_console_message
-from tests.processes import REPO
+from tests.processes import REPO, deploy_local
 
 DUKAAN = REPO / ".venv" / "bin" / "dukaan"
 DEMO_PHONE = "+919999999999"
@@ -57,11 +57,7 @@ class Cluster:
         return psycopg.connect(self.state("postgres")["primary"]["url"], autocommit=True)
 
     def postgres(self, *args: str) -> None:
-        result = subprocess.run(
-            [str(REPO / ".venv/bin/python"), str(REPO / "deploy/local/postgres.py"), *args,
-             "--dir", str(self.data / "postgres")],
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+        result = deploy_local("postgres", *args, "--dir", str(self.data / "postgres"), timeout=120)
         assert result.returncode == 0, result.stderr
 
     def login_code(self, phone: str) -> str:

@@ -33,9 +33,10 @@ import yaml
 from django.core.management import get_commands, load_command_class
 from django.urls import Resolver404, resolve
 
+from deploy.local import cluster, tools
 from dukaan.events.consumers import registered_groups
 from dukaan.infra.management.commands.web import WSGI_APP
-from tests.processes import in_ci, load_deploy_script
+from tests.processes import in_ci
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -438,10 +439,9 @@ def test_the_validator_rejects_an_unknown_field():
 
 @pytest.fixture(scope="session")
 def kustomize() -> Path:
-    gotools = load_deploy_script("gotools")
     try:
-        return gotools.binary("kustomize")
-    except gotools.Unavailable as error:
+        return tools.binary("kustomize")
+    except tools.Unavailable as error:
         if in_ci():
             pytest.fail(f"CI must build the Kubernetes overlays, but {error}")
         pytest.skip(str(error))
@@ -613,7 +613,7 @@ def test_compose_creates_the_topics_kafka_py_creates():
 
 
 def cache_dir() -> Path:
-    """Where downloads are kept, outside the repository (as deploy/local/gotools.py keeps its builds)."""
+    """Where downloads are kept, outside the repository (as deploy/local/tools.py keeps its builds)."""
     if os.geteuid() == 0:
         return Path("/var/cache/dukaan")
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dukaan"
@@ -725,7 +725,6 @@ def test_kubernetes_trusts_the_pod_network_and_says_to_set_it():
 
 
 def test_the_local_cluster_trusts_its_proxies_on_loopback_and_its_settings_load(tmp_path):
-    cluster = load_deploy_script("cluster")
     running = cluster.Cluster(tmp_path)
     running.config = {"ports": {"nginx": 8080}}
     servers = {

@@ -1,8 +1,8 @@
 """deploy/observability/: the Prometheus config, SLO rules and Grafana dashboard against the real promtool
 and against the metrics our processes really export; the cluster's targets file.
 
-promtool is built once from the Go module proxy (deploy/local/gotools.py, like kustomize for
-test_artefacts.py): minutes the first time, then cached outside the repository.
+promtool is Debian's, from its `prometheus` package (2.42; `make sysdeps` installs it; deploy/local/tools.py
+finds it).
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ import yaml
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.processes import in_ci, load_deploy_script
+from deploy.local import tools
+from deploy.observability import targets
+from tests.processes import in_ci
 
 REPO = Path(__file__).resolve().parents[2]
 OBSERVABILITY = REPO / "deploy" / "observability"
@@ -36,10 +38,9 @@ DASHBOARD_VARIABLES = {"$__rate_interval": "1m", "$region": ".*", "$instance": "
 
 @pytest.fixture(scope="session")
 def promtool() -> Path:
-    gotools = load_deploy_script("gotools")
     try:
-        return gotools.binary("promtool")
-    except gotools.Unavailable as error:
+        return tools.binary("promtool")
+    except tools.Unavailable as error:
         if in_ci():
             pytest.fail(f"CI must check the Prometheus rules, but {error}")
         pytest.skip(str(error))
@@ -274,7 +275,6 @@ CLUSTER_JSON = {
 
 
 def test_targets_are_every_process_of_ours_with_job_instance_and_region(tmp_path):
-    targets = load_deploy_script_at(TARGETS_PY)
     source = tmp_path / "cluster.json"
     source.write_text(json.dumps(CLUSTER_JSON))
     out = tmp_path / "targets" / "cluster.json"
@@ -315,12 +315,3 @@ def test_the_targets_cli_says_what_to_do_without_a_cluster(tmp_path):
     )
     assert result.returncode != 0 and "dukaan cluster up" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "targets.json").exists()
-
-
-def load_deploy_script_at(path: Path):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(f"observability_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module

@@ -19,17 +19,15 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.cache import caches
 
+from deploy.local import throwaway, varnish
 from dukaan.storefront import catalog_cache, consumers
 from tests.processes import (  # noqa: F401 (fixtures)
     in_ci,
-    load_deploy_script,
     own_redis,
     redis_cache,
     redis_server,
     start_storefront,
 )
-
-varnish_script = load_deploy_script("varnish")
 
 
 @dataclass
@@ -85,14 +83,14 @@ def edge_for(settings):
         address = urlsplit(server.url)
         host = "127.0.0.1" if address.hostname == "localhost" else address.hostname
         # A new temporary directory (varnishd's workers, not root, must reach it; pytest's tmp_path is 0700).
-        state = varnish_script.start(f"{host}:{address.port}", None, grace)
+        state = varnish.start(f"{host}:{address.port}", None, grace)
         started.append(Path(state["dir"]))
         settings.EDGE_PURGE_URL = state["url"]
         return state["url"]
 
     yield start
     for folder in started:
-        varnish_script.stop(folder)
+        throwaway.stop(varnish.VarnishDir(folder))
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """A real Kafka broker, Kafka Connect and Debezium's outbox router for the tests under tests/kafka.
 
-`kafka_cluster` (session-scoped) runs `deploy/local/kafka.py start` with a temporary data directory,
+`kafka_cluster` (session-scoped) runs `python -m deploy.local kafka start` with a temporary data directory,
 pointed at the *test* database pytest-django created (test_<name>, on the throwaway server that
-`deploy/local/with_postgres.py` starts for `make test-postgres`), and stops it when the session ends.
+`python -m deploy.local with-postgres` starts for `make test-postgres`), and stops it when the session ends.
 
 `kafka_bus` (per test, with transactional_db) points EVENT_BUS_URL at that broker and gives the test
 its own consumer groups: `Recorder`s whose handler notes each event it applied once the effect
@@ -33,8 +33,9 @@ from pathlib import Path
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
+from tests.processes import deploy_local
+
 REPO = Path(__file__).resolve().parents[2]
-KAFKA_PY = REPO / "deploy" / "local" / "kafka.py"
 # Not the default slot name: a developer's own Connect may use that one on the same server.
 TEST_SLOT = "dukaan_outbox_test"
 START_TIMEOUT_S = 150
@@ -117,13 +118,7 @@ def start_arguments(data_dir: Path, pg_url: str) -> list[str]:
 
 
 def run_kafka_py(*args: str, timeout: float) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(KAFKA_PY), *args],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return deploy_local("kafka", *args, timeout=timeout)
 
 
 def drop_test_slot(connection) -> None:

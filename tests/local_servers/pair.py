@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,16 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import in_ci, load_deploy_script
-
-POSTGRES_PY = Path(__file__).resolve().parents[2] / "deploy" / "local" / "postgres.py"
-script = load_deploy_script("postgres")
+from deploy.local import postgres as script
+from tests.processes import deploy_local, in_ci
 
 
 def run_script(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(POSTGRES_PY), *args], capture_output=True, text=True, timeout=180
-    )
+    return deploy_local("postgres", *args, timeout=180)
 
 
 @dataclass

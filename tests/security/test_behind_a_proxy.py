@@ -25,7 +25,8 @@ from urllib.parse import urlencode
 import pytest
 from django.conf import settings
 
-from tests.processes import find_free_port, in_ci, load_deploy_script
+from deploy.local import cluster
+from tests.processes import find_free_port, in_ci
 
 DUKAAN = Path(sys.executable).with_name("dukaan")
 READY_SECONDS = 60
@@ -183,7 +184,6 @@ def nginx(web, tmp_path_factory):
         if in_ci():
             pytest.fail(f"CI must test the limits behind the real nginx, but {why}")
         pytest.skip(why)
-    cluster = load_deploy_script("cluster")
     folder = tmp_path_factory.mktemp("nginx")
     for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (folder / "temp" / name).mkdir(parents=True)

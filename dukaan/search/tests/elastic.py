@@ -1,21 +1,18 @@
 """A real Elasticsearch node for the search tests: one per test session, started and stopped by
-deploy/local/elasticsearch.py, and an `ElasticBackend` on an alias of each test's own. Conftests import
+deploy/local/elasticsearch_node.py, and an `ElasticBackend` on an alias of each test's own. Conftests import
 the fixtures by name."""
 
 import json
 import subprocess
-import sys
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from elasticsearch import Elasticsearch
 
 from dukaan.search.elastic_backend import ElasticBackend
-from tests.processes import in_ci
+from tests.processes import deploy_local, in_ci
 
-ELASTICSEARCH_PY = Path(__file__).resolve().parents[3] / "deploy" / "local" / "elasticsearch.py"
 # The first start on a machine downloads the distribution (107 MB) before the node's ~10 s start.
 START_TIMEOUT_SECONDS = 900
 # These tests check what matches and how it ranks, not speed: a search on a busy CI machine may take
@@ -25,36 +22,27 @@ TEST_TIMEOUT_SECONDS = 10.0
 
 @dataclass
 class ElasticsearchNode:
-    """One node started by deploy/local/elasticsearch.py, stopped by its PID file."""
+    """One node started by `python -m deploy.local elasticsearch`, stopped by its PID file."""
 
     url: str
     pid: int  # Elasticsearch's launcher; the server JVM is its child and ends with it
     dir: str
 
     def stop(self) -> None:
-        subprocess.run(
-            [sys.executable, str(ELASTICSEARCH_PY), "stop", "--dir", self.dir],
-            capture_output=True,
-            timeout=60,
-        )
+        deploy_local("elasticsearch", "stop", "--dir", self.dir, timeout=60)
 
 
 def start_node() -> ElasticsearchNode:
     """A node of its own; skipped (or, under CI=true, failed) when it cannot start, saying why."""
     try:
-        result = subprocess.run(
-            [sys.executable, str(ELASTICSEARCH_PY), "start", "--json"],
-            capture_output=True,
-            text=True,
-            timeout=START_TIMEOUT_SECONDS,
-        )
+        result = deploy_local("elasticsearch", "start", "--json", timeout=START_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
         result = None
     if result is None or result.returncode != 0:
         why = (
-            f"deploy/local/elasticsearch.py start failed:\n{result.stderr.strip()}"
+            f"python -m deploy.local elasticsearch start failed:\n{result.stderr.strip()}"
             if result
-            else f"deploy/local/elasticsearch.py start took more than {START_TIMEOUT_SECONDS} s"
+            else f"python -m deploy.local elasticsearch start took more than {START_TIMEOUT_SECONDS} s"
         )
         if in_ci():
             pytest.fail(f"CI must run the Elasticsearch tests, but {why}")

@@ -1,5 +1,5 @@
 """Shared set-up for the storefront tests: catalogs of any size, carts, what a buyer types at checkout,
-and a real Redis (deploy/local/redis.py) for the catalog cache's tests."""
+and a real Redis (deploy/local/redis_server.py) for the catalog cache's tests."""
 
 import re
 from decimal import Decimal

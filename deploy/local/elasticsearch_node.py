@@ -1,8 +1,8 @@
 """Run a throwaway Elasticsearch node on 127.0.0.1 for tests and local runs.
 
-    .venv/bin/python deploy/local/elasticsearch.py start [--dir DIR] [--json]   # prints the URL
-    .venv/bin/python deploy/local/elasticsearch.py status --dir DIR
-    .venv/bin/python deploy/local/elasticsearch.py stop --dir DIR
+    .venv/bin/python -m deploy.local elasticsearch start [--dir DIR] [--json]   # prints the URL
+    .venv/bin/python -m deploy.local elasticsearch status --dir DIR
+    .venv/bin/python -m deploy.local elasticsearch stop --dir DIR
 
 `start` first makes sure Elasticsearch's integ-test-zip distribution (the server with only its core
 modules, no bundled JDK) is unpacked: it downloads the zip from Maven Central once into
@@ -12,7 +12,7 @@ deploy/elasticsearch/'s configuration into DIR/config (a new temporary directory
 runs the node with the machine's Java 17+ on a free HTTP port of 127.0.0.1, single-node, security
 off, a 256 MB heap (HEAP), data and logs in DIR. DIR also holds elasticsearch.pid, elasticsearch.log and
 state.json. It waits until the cluster is yellow or green, then prints `http://127.0.0.1:<port>`, so
-`SEARCH_URL=$(.venv/bin/python deploy/local/elasticsearch.py start)` works.
+`SEARCH_URL=$(.venv/bin/python -m deploy.local elasticsearch start)` works.
 `stop` ends exactly the process in DIR's PID file (SIGTERM, then SIGKILL) after checking it is still
 that node, and deletes DIR if `start` created it.
 
@@ -28,18 +28,17 @@ import os
 import pwd
 import shutil
 import subprocess
-import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
 
-import throwaway
-from downloads import cached_download
 from rich.console import Console
-from throwaway import Refused
+
+from deploy.local import throwaway
+from deploy.local.downloads import cached_download
+from deploy.local.throwaway import Refused
 
 VERSION = "8.19.21"
 DOWNLOAD_URL = (
@@ -157,6 +156,7 @@ def answers(port: int, timeout: float = 0.5) -> bool:
 
 class ElasticsearchDir(throwaway.ServerDir):
     name = "elasticsearch"
+    label = "an Elasticsearch"
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
@@ -168,6 +168,9 @@ class ElasticsearchDir(throwaway.ServerDir):
     def is_ours(self, command: str) -> bool:
         # The launcher JVM (the PID we hold) carries -Des.path.conf=<its config dir>.
         return "java" in command and f"-Des.path.conf={self.config}" in command
+
+    def answers(self, port: int) -> bool:
+        return answers(port)
 
     def write_config(self, port: int) -> None:
         values = {"HTTP_PORT": port, "DATA_DIR": self.data, "LOGS_DIR": self.logs, "HEAP": HEAP}
@@ -184,11 +187,7 @@ def start(path: Path | None) -> dict:
     java = java_home()
     home = distribution()
     user = node_user() if running_as_root() else None
-    created = path is None
-    folder = ElasticsearchDir(Path(tempfile.mkdtemp(prefix="dukaan-elasticsearch-")) if created else path)
-    folder.path.mkdir(parents=True, exist_ok=True)
-    if folder.running_pid():
-        raise Refused(f"an Elasticsearch started from {folder.path} is already running; stop it first")
+    folder, created = ElasticsearchDir.claim(path)
 
     def arguments(port: int) -> list[str]:
         folder.write_config(port)
@@ -204,11 +203,9 @@ def start(path: Path | None) -> dict:
     with console.status(f"starting Elasticsearch {VERSION} (heap {HEAP})"):
         state = throwaway.launch(
             folder,
-            label="Elasticsearch",
             created=created,
             arguments=arguments,
             state=lambda port: {"url": f"http://127.0.0.1:{port}", "version": VERSION, "heap": HEAP},
-            answers=answers,
             ready_timeout=READY_TIMEOUT_S,
             output_to_log=True,
         )
@@ -217,26 +214,7 @@ def start(path: Path | None) -> dict:
     return state
 
 
-def stop(path: Path) -> bool:
-    return throwaway.stop(ElasticsearchDir(path))
-
-
-def status(path: Path) -> dict:
-    return throwaway.status(ElasticsearchDir(path), answers)
-
-
 def main(argv: list[str]) -> int:
     return throwaway.command_line(
-        argv,
-        prog="elasticsearch",
-        description=__doc__.split("\n\n")[0],
-        label="Elasticsearch node",
-        add_start_arguments=lambda parser: None,
-        start=lambda options: start(options.dir),
-        stop=stop,
-        status=status,
+        argv, "elasticsearch", __doc__, ElasticsearchDir, lambda options: start(options.dir)
     )
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

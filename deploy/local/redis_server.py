@@ -1,13 +1,13 @@
 """Run a throwaway Redis on 127.0.0.1 for tests and local cluster-mode runs.
 
-    python deploy/local/redis.py start [--dir DIR] [--json]   # prints the URL (or JSON) on stdout
-    python deploy/local/redis.py status --dir DIR
-    python deploy/local/redis.py stop --dir DIR
+    python -m deploy.local redis start [--dir DIR] [--json]   # prints the URL (or JSON) on stdout
+    python -m deploy.local redis status --dir DIR
+    python -m deploy.local redis stop --dir DIR
 
 `start` runs Debian's `redis-server` in the background on a free port of 127.0.0.1, as a cache: no
 persistence (no RDB snapshots, no AOF), at most 256 MB with LRU eviction. Its PID file, log and
 state.json live in DIR, a new temporary directory unless given; it waits until the server answers
-PING, then prints `redis://127.0.0.1:<port>/0`, so `CACHE_URL=$(python deploy/local/redis.py start)`
+PING, then prints `redis://127.0.0.1:<port>/0`, so `CACHE_URL=$(python -m deploy.local redis start)`
 works. `stop` ends exactly the process in DIR's PID file (SIGTERM, then SIGKILL) after checking it is
 still that server, and deletes DIR if `start` created it.
 Standard library only, so any python3 can run it.
@@ -15,14 +15,10 @@ Standard library only, so any python3 can run it.
 
 from __future__ import annotations
 
-import shutil
 import socket
-import sys
-import tempfile
 from pathlib import Path
 
-import throwaway
-from throwaway import Refused
+from deploy.local import throwaway
 
 READY_TIMEOUT_S = 10.0
 SERVER_SETTINGS = {
@@ -37,16 +33,6 @@ SERVER_SETTINGS = {
 }
 
 
-def find_server() -> str:
-    found = shutil.which("redis-server")
-    if not found:
-        raise Refused(
-            "`redis-server` was not found on PATH. Install it with `apt-get install -y redis-server` "
-            "(as root), or run `make test`, which does that for you."
-        )
-    return found
-
-
 def ping(port: int, timeout: float = 0.5) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
@@ -58,6 +44,10 @@ def ping(port: int, timeout: float = 0.5) -> bool:
 
 class RedisDir(throwaway.ServerDir):
     name = "redis"
+    label = "a Redis"
+
+    def answers(self, port: int) -> bool:
+        return ping(port)
 
     def is_ours(self, command: str) -> bool:
         # redis-server sets its title to "redis-server 127.0.0.1:<port>".
@@ -66,12 +56,8 @@ class RedisDir(throwaway.ServerDir):
 
 
 def start(path: Path | None) -> dict:
-    server = find_server()
-    created = path is None
-    folder = RedisDir(Path(tempfile.mkdtemp(prefix="dukaan-redis-")) if created else path)
-    folder.path.mkdir(parents=True, exist_ok=True)
-    if folder.running_pid():
-        raise Refused(f"a Redis started from {folder.path} is already running; stop it first")
+    server = throwaway.program("redis-server", "redis-server")
+    folder, created = RedisDir.claim(path)
 
     def arguments(port: int) -> list[str]:
         options = {**SERVER_SETTINGS, "bind": "127.0.0.1", "port": str(port), "dir": str(folder.path)}
@@ -80,35 +66,12 @@ def start(path: Path | None) -> dict:
 
     return throwaway.launch(
         folder,
-        label="Redis",
         created=created,
         arguments=arguments,
         state=lambda port: {"url": f"redis://127.0.0.1:{port}/0"},
-        answers=ping,
         ready_timeout=READY_TIMEOUT_S,
     )
 
 
-def stop(path: Path) -> bool:
-    return throwaway.stop(RedisDir(path))
-
-
-def status(path: Path) -> dict:
-    return throwaway.status(RedisDir(path), ping)
-
-
 def main(argv: list[str]) -> int:
-    return throwaway.command_line(
-        argv,
-        prog="redis",
-        description=__doc__.split("\n\n")[0],
-        label="Redis",
-        add_start_arguments=lambda parser: None,
-        start=lambda options: start(options.dir),
-        stop=stop,
-        status=status,
-    )
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    return throwaway.command_line(argv, "redis", __doc__, RedisDir, lambda options: start(options.dir))

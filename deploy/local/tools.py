@@ -1,17 +1,18 @@
-"""Real Go tools (kustomize, promtool, prometheus), each built once with `go install` and cached outside
-the repository.
+"""The real tools the deploy tests run: promtool and prometheus from Debian's `prometheus` package, and
+kustomize (Debian has none) built once with `go install`.
 
-    python deploy/local/gotools.py path TOOL             # builds it if needed, prints the binary's path
-    python deploy/local/gotools.py run TOOL ARGS…        # run kustomize build deploy/k8s/overlays/staging
+    python -m deploy.local tools path TOOL        # the binary's path (kustomize: built first if needed)
+    python -m deploy.local tools run TOOL ARGS…   # e.g. run kustomize build deploy/k8s/overlays/staging
 
-Each tool is the module in TOOLS at its pinned version, built from source through the Go module proxy
+kustomize is the module in GO_TOOLS at its pinned version, built from source through the Go module proxy
 with the machine's `go` into ${XDG_CACHE_HOME:-~/.cache}/dukaan/<tool>-<version>/ (as root:
-/var/cache/dukaan/, like deploy/local/elasticsearch.py). A lock file makes two callers at once build it
-once. Standard library only.
+/var/cache/dukaan/, like deploy/local/elasticsearch_node.py). A lock file makes two callers at once
+build it once. Standard library only.
 """
 
 from __future__ import annotations
 
+import argparse
 import fcntl
 import os
 import shutil
@@ -21,14 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
+# tool -> the Debian package that ships it in /usr/bin (`make sysdeps` installs it)
+DEBIAN_TOOLS = {"promtool": "prometheus", "prometheus": "prometheus"}
 # tool (the binary's name) -> (Go package that `go install` builds, module version)
-TOOLS = {
-    "kustomize": ("sigs.k8s.io/kustomize/kustomize/v5", "v5.8.2"),
-    # Prometheus 3's Go module versions are v0.3MM.P for release 3.MM.P.
-    "promtool": ("github.com/prometheus/prometheus/cmd/promtool", "v0.316.0"),
-    "prometheus": ("github.com/prometheus/prometheus/cmd/prometheus", "v0.316.0"),
-}
-BUILD_TIMEOUT_S = 1800  # prometheus and promtool take about 10 minutes each on 2 cores with empty caches
+GO_TOOLS = {"kustomize": ("sigs.k8s.io/kustomize/kustomize/v5", "v5.8.2")}
+TOOLS = [*DEBIAN_TOOLS, *GO_TOOLS]
+BUILD_TIMEOUT_S = 1800
 
 
 class Unavailable(Exception):
@@ -36,7 +35,7 @@ class Unavailable(Exception):
 
 
 def cache_dir(tool: str) -> Path:
-    version = TOOLS[tool][1]
+    version = GO_TOOLS[tool][1]
     if os.geteuid() == 0:
         return Path("/var/cache/dukaan") / f"{tool}-{version}"
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -44,8 +43,16 @@ def cache_dir(tool: str) -> Path:
 
 
 def binary(tool: str, log=None) -> Path:
-    """The tool's executable, built first when it is not in the cache yet."""
-    package, version = TOOLS[tool]
+    """The tool's executable: Debian's, or built first when it is not in the cache yet."""
+    if tool in DEBIAN_TOOLS:
+        found = shutil.which(tool) or shutil.which(tool, path="/usr/bin")
+        if found is None:
+            raise Unavailable(
+                f"{tool} comes from Debian's `{DEBIAN_TOOLS[tool]}` package: install it with "
+                f"`apt-get install -y {DEBIAN_TOOLS[tool]}` (as root), or run `make sysdeps`"
+            )
+        return Path(found)
+    package, version = GO_TOOLS[tool]
     folder = cache_dir(tool)
     executable = folder / tool
     if executable.is_file():
@@ -80,21 +87,21 @@ def binary(tool: str, log=None) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) < 2 or argv[0] not in {"path", "run"} or argv[1] not in TOOLS:
-        print("\n".join(__doc__.strip().splitlines()[3:5]), file=sys.stderr)
-        print(f"TOOL is one of: {', '.join(TOOLS)}", file=sys.stderr)
-        return 2
-    command, tool, arguments = argv[0], argv[1], argv[2:]
+    parser = argparse.ArgumentParser(
+        prog="python -m deploy.local tools", description=__doc__.split("\n\n")[0]
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("path", help="print the binary's path").add_argument("tool", choices=TOOLS)
+    run = commands.add_parser("run", help="run it with ARGS")
+    run.add_argument("tool", choices=TOOLS)
+    run.add_argument("arguments", nargs=argparse.REMAINDER)
+    options = parser.parse_args(argv)
     try:
-        executable = binary(tool, log=lambda line: print(line, file=sys.stderr))
+        executable = binary(options.tool, log=lambda line: print(line, file=sys.stderr))
     except Unavailable as error:
         print(error, file=sys.stderr)
         return 1
-    if command == "path":
+    if options.command == "path":
         print(executable)
         return 0
-    return subprocess.run([str(executable), *arguments]).returncode
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    return subprocess.run([str(executable), *options.arguments]).returncode

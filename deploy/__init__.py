@@ -1,0 +1,1 @@
+"""Deployment: configuration for each engine, and (deploy.local) the command line that runs them here."""
