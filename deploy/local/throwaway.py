@@ -155,7 +155,7 @@ class ServerDir:
         """The folder for a new start: `path`, or a new temporary directory (then True); Refused while a
         server started there still runs."""
         created = path is None
-        folder = cls(Path(tempfile.mkdtemp(prefix=f"dukaan-{cls.name}-")) if created else path)
+        folder = cls(path if path is not None else Path(tempfile.mkdtemp(prefix=f"dukaan-{cls.name}-")))
         folder.path.mkdir(parents=True, exist_ok=True)
         if folder.running_pid():
             raise Refused(f"{folder.label} started from {folder.path} is already running; stop it first")
@@ -246,10 +246,10 @@ def launch(
             raise Refused(f"{folder.label} did not answer within {ready_timeout:.0f} s:\n{folder.log_tail()}")
         if "Address already in use" not in folder.log_tail():
             break
-    log = folder.log_tail()
+    tail = folder.log_tail()
     if created:
         shutil.rmtree(folder.path, ignore_errors=True)
-    raise Refused(f"{folder.label} did not start. Its log says:\n{log}")
+    raise Refused(f"{folder.label} did not start. Its log says:\n{tail}")
 
 
 def stop(folder: ServerDir) -> bool:
