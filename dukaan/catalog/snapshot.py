@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from . import rules
 from .models import Category, Product, ProductImage, ProductVariant, Store
 from .rules import CURRENCIES, options_label
+from .selectors import STORE_DATA_FIELDS
 
 SEARCH_MAX_WORDS = 8
 # The cache key version of the snapshot: bump it when these dataclasses change shape or module, so a
@@ -192,11 +193,7 @@ def variants_by_product(
 
 def build_store_catalog(store_id: int) -> StoreCatalog | None:
     """Build one store's public catalog in five queries, whatever its size; None if there is no such store."""
-    store = (
-        Store.objects.filter(pk=store_id)
-        .values("id", "name", "slug", "whatsapp", "currency", "upi_id", "logo")
-        .first()
-    )
+    store = Store.objects.filter(pk=store_id).values(*STORE_DATA_FIELDS).first()
     if store is None:
         return None
     # Every query is scoped by store_id: it is what keeps tenants apart and lets stores be sharded.
