@@ -188,6 +188,11 @@ def _category_for(store: Store, category_id: int | None) -> Category | None:
     return category
 
 
+# The payload's members that the catalog services take in another form (a Category, VariantInputs);
+# the rest pass through as they are.
+NOT_PRODUCT_FIELDS = {"category_id", "variants"}
+
+
 def _variants(items: list[VariantIn]) -> list[services.VariantInput]:
     return [services.VariantInput(**dict(item)) for item in items]
 
@@ -234,15 +239,9 @@ def create_product(request: HttpRequest, payload: ProductIn):
     store = _store(request)
     product = services.create_product(
         store=store,
-        name=payload.name,
-        price=payload.price,
-        description=payload.description,
-        compare_at_price=payload.compare_at_price,
-        sku=payload.sku,
-        stock=payload.stock,
         category=_category_for(store, payload.category_id),
-        is_active=payload.is_active,
         variants=_variants(payload.variants),
+        **payload.model_dump(exclude=NOT_PRODUCT_FIELDS),
     )
     return Status(201, _product_out(store, product.pk))
 
@@ -254,9 +253,6 @@ def get_product(request: HttpRequest, product_id: ProductId):
     return _product_out(_store(request), product_id)
 
 
-PRODUCT_CHANGES = ("name", "price", "description", "compare_at_price", "sku", "stock", "is_active")
-
-
 @router.patch(
     "/products/{product_id}", response=ProductOut, summary="Change a product", auth=needs(Scope.CATALOG_WRITE)
 )
@@ -266,7 +262,7 @@ def update_product(request: HttpRequest, product_id: ProductId, payload: Product
     store = _store(request)
     product = _product(store, product_id)
     sent = payload.model_fields_set
-    changes = {name: getattr(payload, name) for name in PRODUCT_CHANGES if name in sent}
+    changes = payload.model_dump(exclude_unset=True, exclude=NOT_PRODUCT_FIELDS)
     if "category_id" in sent:
         changes["category"] = _category_for(store, payload.category_id)
     variants = _variants(payload.variants) if "variants" in sent else None

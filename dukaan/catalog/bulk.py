@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from collections.abc import Callable
+from typing import Unpack
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -23,7 +23,7 @@ from dukaan.events.models import OutboxEvent
 
 from .events import StoreData
 from .models import Category, Product, ProductImage, ProductVariant, Store
-from .seed import SeedResult, StorePlan, imported_event, load_stores
+from .seed import LoadOptions, SeedResult, StorePlan, imported_event, load_stores
 
 COPY_PRODUCTS_PER_BATCH = 50_000
 COPY_STORES_PER_BATCH = 5_000
@@ -145,27 +145,12 @@ def _store_data(store_id: int, plan: StorePlan) -> StoreData:
     }
 
 
-def copy_stores(
-    *,
-    stores: int,
-    products: int,
-    seed: int | None = None,
-    events: bool = True,
-    on_progress: Callable[[int, int], None] | None = None,
-) -> SeedResult:
+def copy_stores(**options: Unpack[LoadOptions]) -> SeedResult:
     """seed.seed_stores written with COPY: the same rules (and reproducible with `seed`), far faster."""
     if connection.vendor != "postgresql":
         raise ValueError("copy_stores needs PostgreSQL; seed.seed_stores loads other databases")
     started = time.perf_counter()
-    result = load_stores(
-        _write_batch,
-        batch=(COPY_PRODUCTS_PER_BATCH, COPY_STORES_PER_BATCH),
-        stores=stores,
-        products=products,
-        seed=seed,
-        events=events,
-        on_progress=on_progress,
-    )
+    result = load_stores(_write_batch, batch=(COPY_PRODUCTS_PER_BATCH, COPY_STORES_PER_BATCH), **options)
     # VACUUM cannot run inside a transaction (a caller's atomic block, as in tests); ANALYZE can.
     command = "ANALYZE " if connection.in_atomic_block else "VACUUM ANALYZE "
     with connection.cursor() as cursor:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Required, TypedDict, Unpack
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -603,29 +604,24 @@ def _write_batch(plans: list[StorePlan], pool: dict[str, images.StoredImage], *,
     return len(categories), len(variants), len(photos)
 
 
-def seed_stores(
-    *,
-    stores: int,
-    products: int,
-    seed: int | None = None,
-    events: bool = True,
-    on_progress: Callable[[int, int], None] | None = None,
-) -> SeedResult:
+class LoadOptions(TypedDict, total=False):
+    """What to load, as seed_stores and bulk.copy_stores take it (load_stores says the defaults)."""
+
+    stores: Required[int]
+    products: Required[int]
+    seed: int | None
+    events: bool
+    on_progress: Callable[[int, int], None] | None
+
+
+def seed_stores(**options: Unpack[LoadOptions]) -> SeedResult:
     """Bulk-load `stores` shops, `products` products each on average (see store_sizes), with
     bulk_create, one transaction per batch; with `events`, one `catalog.imported` event per shop.
 
     Phones and slugs already in the database are skipped, so repeated runs (even with the same
     seed) only ever add shops. `on_progress(stores, rows)` is told after each batch commits.
     """
-    return load_stores(
-        _write_batch,
-        batch=(PRODUCTS_PER_BATCH, 200),
-        stores=stores,
-        products=products,
-        seed=seed,
-        events=events,
-        on_progress=on_progress,
-    )
+    return load_stores(_write_batch, batch=(PRODUCTS_PER_BATCH, 200), **options)
 
 
 def load_stores(
@@ -634,9 +630,9 @@ def load_stores(
     batch: tuple[int, int],
     stores: int,
     products: int,
-    seed: int | None,
-    events: bool,
-    on_progress: Callable[[int, int], None] | None,
+    seed: int | None = None,
+    events: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> SeedResult:
     """Plan the shops and hand them to `write_batch` in batches of at most `batch` (products, shops);
     `write_batch(plans, pool, password=, events=)` returns the (categories, variants, images) it wrote."""

@@ -8,33 +8,31 @@ from dukaan.infra.queries import only_row
 from .events import ProductSnapshot, StoreData
 from .models import Category, Product, ProductVariant, ReleasedSlug, Store
 
+# The fields of a store and of a product that events carry, in their order.
+STORE_DATA_FIELDS = ("id", "name", "slug", "whatsapp", "currency", "upi_id", "logo")
+PRODUCT_DATA_FIELDS = (
+    "id",
+    "version",
+    "name",
+    "description",
+    "price",
+    "compare_at_price",
+    "sku",
+    "stock",
+    "category_id",
+    "is_active",
+)
+
 
 def store_data(store: Store) -> StoreData:
     """A store as events carry it."""
-    return {
-        "id": store.pk,
-        "name": store.name,
-        "slug": store.slug,
-        "whatsapp": store.whatsapp,
-        "currency": store.currency,
-        "upi_id": store.upi_id,
-        "logo": store.logo,
-    }
+    return {name: getattr(store, name) for name in STORE_DATA_FIELDS}
 
 
 def product_data(product: Product) -> ProductSnapshot:
     """A product with its variants and images as events carry it (a full snapshot, with its version)."""
     return {
-        "id": product.pk,
-        "version": product.version,
-        "name": product.name,
-        "description": product.description,
-        "price": product.price,
-        "compare_at_price": product.compare_at_price,
-        "sku": product.sku,
-        "stock": product.stock,
-        "category_id": product.category_id,
-        "is_active": product.is_active,
+        **{name: getattr(product, name) for name in PRODUCT_DATA_FIELDS},
         "variants": [
             {"id": v.pk, "options": v.options, "price": v.price, "sku": v.sku, "stock": v.stock}
             for v in product.variants.all()

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -299,14 +299,7 @@ def _add_images(product: Product, uploads: Iterable[UploadedFile], written: list
         stored = images.store_image(upload, folder=f"products/{product.store_id}")
         written.extend(stored.paths)
         ProductImage.objects.create(
-            store_id=product.store_id,
-            product=product,
-            original=stored.original,
-            small=stored.small,
-            large=stored.large,
-            width=stored.width,
-            height=stored.height,
-            position=position,
+            store_id=product.store_id, product=product, position=position, **asdict(stored)
         )
 
 

@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from . import rules
 from .models import Category, Product, ProductImage, ProductVariant, Store
 from .rules import CURRENCIES, options_label
+from .selectors import STORE_DATA_FIELDS
 
 SEARCH_MAX_WORDS = 8
 # The cache key version of the snapshot: bump it when these dataclasses change shape or module, so a
@@ -192,17 +193,13 @@ def variants_by_product(
 
 def build_store_catalog(store_id: int) -> StoreCatalog | None:
     """Build one store's public catalog in five queries, whatever its size; None if there is no such store."""
-    store = (
-        Store.objects.filter(pk=store_id)
-        .values("id", "name", "slug", "whatsapp", "currency", "upi_id", "logo")
-        .first()
-    )
+    store = Store.objects.filter(pk=store_id).values(*STORE_DATA_FIELDS).first()
     if store is None:
         return None
     # Every query is scoped by store_id: it is what keeps tenants apart and lets stores be sharded.
     # The joins to products name it on both sides, so a large store's join never walks other stores'.
     products = list(
-        Product.objects.filter(store_id=store_id, is_active=True).values_list(
+        Product.objects.filter(store_id=store_id, is_active=True).values(
             "id", "name", "description", "price", "compare_at_price", "category_id", "stock"
         )
     )
@@ -225,20 +222,14 @@ def build_store_catalog(store_id: int) -> StoreCatalog | None:
         )
     catalog_products = tuple(
         CatalogProduct(
-            id=product_id,
-            name=name,
-            description=description,
-            price=price,
-            compare_at_price=compare_at_price,
-            category_id=category_id,
-            stock=stock,
-            variants=tuple(variant for variant, _ in variants.get(product_id, ())),
+            **row,
+            variants=tuple(variant for variant, _ in variants.get(row["id"], ())),
             option_names=tuple(
-                dict.fromkeys(option for _, options in variants.get(product_id, ()) for option in options)
+                dict.fromkeys(option for _, options in variants.get(row["id"], ()) for option in options)
             ),
-            images=tuple(images.get(product_id, ())),
+            images=tuple(images.get(row["id"], ())),
         )
-        for product_id, name, description, price, compare_at_price, category_id, stock in products
+        for row in products
     )
     counts = Counter(product.category_id for product in catalog_products)
     categories = tuple(

@@ -10,7 +10,7 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import cast
 
@@ -204,6 +204,10 @@ def place_order(
         raise
 
 
+# A quoted line's members that only the cart shows; the others are the order line's columns.
+CART_ONLY = {"image_url", "available"}
+
+
 def _place(*, store: Store, lines: list[CartLine], buyer: Buyer, payment_method: str, key: str) -> Order:
     # Lock the cart's products in id order, so concurrent checkouts queue instead of deadlocking;
     # a merchant's product edit takes the same lock, so prices and variants hold still until commit.
@@ -242,15 +246,8 @@ def _place(*, store: Store, lines: list[CartLine], buyer: Buyer, payment_method:
         OrderLine(
             store=store,
             order=order,
-            product_id=line.product_id,
-            variant_id=line.variant_id,
-            name=line.name,
-            variant_label=line.variant_label,
-            sku=line.sku,
-            unit_price=line.unit_price,
-            quantity=line.quantity,
-            line_total=line.line_total,
             stock_taken_from=sources[(line.product_id, line.variant_id)],
+            **{name: value for name, value in asdict(line).items() if name not in CART_ONLY},
         )
         for line in quote.lines
     )

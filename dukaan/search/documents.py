@@ -18,18 +18,8 @@ from dukaan.catalog.snapshot import variants_by_product
 
 from .backend import ProductDocument
 
-PRODUCT_COLUMNS = (
-    "id",
-    "store_id",
-    "version",
-    "name",
-    "description",
-    "category_id",
-    "price",
-    "stock",
-    "created_at",
-)
-CATEGORY_ID = PRODUCT_COLUMNS.index("category_id")
+# A product's columns that a document holds as they are; its price, stock and age are worked out.
+COPIED_COLUMNS = ("id", "store_id", "version", "name", "description", "category_id")
 
 
 def documents_for_store(store_id: int) -> list[ProductDocument]:
@@ -78,30 +68,25 @@ def documents_of(
     if variants is None:
         variants = ProductVariant.objects.filter(product__in=products.values("pk"))
     variants_of = variants_by_product(variants)
-    rows = list(products.order_by("pk").values_list(*PRODUCT_COLUMNS))
+    rows = list(products.order_by("pk").values(*COPIED_COLUMNS, "price", "stock", "created_at"))
     # Category names by the ids found, not by a join: a join bounded only by ids may be met, at a
     # large store, by walking every store's categories.
-    category_ids = {row[CATEGORY_ID] for row in rows if row[CATEGORY_ID] is not None}
+    category_ids = {row["category_id"] for row in rows if row["category_id"] is not None}
     category_names = dict(Category.objects.filter(pk__in=category_ids).values_list("pk", "name"))
     documents = []
-    for pk, store_id, version, name, description, category_id, price, stock, created in rows:
-        found = variants_of.get(pk, ())
+    for row in rows:
+        found = variants_of.get(row["id"], ())
         # Each "name: value" once, in first-seen order.
         labels = dict.fromkeys(
             f"{option}: {value}" for _, options in found for option, value in options.items()
         )
         documents.append(
             ProductDocument(
-                id=pk,
-                store_id=store_id,
-                version=version,
-                name=name,
-                description=description,
-                category_id=category_id,
-                category_name=category_names.get(category_id) or "",
-                price=selling_price(price, (variant.price for variant, _ in found)),
-                in_stock=product_in_stock(stock, (variant.stock for variant, _ in found)),
-                created_at=created.timestamp(),
+                **{column: row[column] for column in COPIED_COLUMNS},
+                category_name=category_names.get(row["category_id"]) or "",
+                price=selling_price(row["price"], (variant.price for variant, _ in found)),
+                in_stock=product_in_stock(row["stock"], (variant.stock for variant, _ in found)),
+                created_at=row["created_at"].timestamp(),
                 variant_labels=", ".join(labels),
             )
         )

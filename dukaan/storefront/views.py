@@ -196,6 +196,15 @@ def _store_description(catalog: StoreCatalog, category: CatalogCategory | None =
 # --- Browsing -----------------------------------------------------------------------------------
 
 
+def _listing(request, catalog: StoreCatalog, page, seo: Seo, category: CatalogCategory | None = None):
+    """A page of the store's products, all of them or one category's."""
+    response = _render(
+        request, "storefront/store_home.html", store=catalog, seo=seo, page=page, current_category=category
+    )
+    _counted(response, catalog.store_id)
+    return _for_the_edge(request, response, catalog, [item.id for item in page])
+
+
 def store_home(request, slug: str):
     catalog = _catalog_or_404(slug)
     page = _page(request, catalog.products)
@@ -206,9 +215,7 @@ def store_home(request, slug: str):
         url=_page_url(catalog.share_path, page),
         image=_store_image(catalog),
     )
-    response = _render(request, "storefront/store_home.html", store=catalog, seo=seo, page=page)
-    _counted(response, catalog.store_id)
-    return _for_the_edge(request, response, catalog, [item.id for item in page])
+    return _listing(request, catalog, page, seo)
 
 
 def category(request, slug: str, category_id: int):
@@ -227,11 +234,7 @@ def category(request, slug: str, category_id: int):
         url=_page_url(path, page),
         image=absolute_url(first_image.large_url) if first_image else _store_image(catalog),
     )
-    response = _render(
-        request, "storefront/store_home.html", store=catalog, seo=seo, page=page, current_category=found
-    )
-    _counted(response, catalog.store_id)
-    return _for_the_edge(request, response, catalog, [item.id for item in page])
+    return _listing(request, catalog, page, seo, found)
 
 
 def product(request, slug: str, product_id: int):
