@@ -40,9 +40,6 @@ def test_removing_an_image_with_an_impossible_id_saves_the_rest_of_the_edit(me, 
     url = reverse("dashboard:product_edit", args=[product.pk])
     form = product_post(
         name="Cotton kurta, block printed",
-        description="",
-        compare_at_price="",
-        stock="10",
         remove_image=[HUGE, BIGINT_PLUS_ONE],
         **{"variants-TOTAL_FORMS": "0"},
     )
@@ -68,9 +65,6 @@ def test_a_bulk_edit_naming_an_impossible_product_id_changes_only_the_real_ones(
 def test_a_variant_id_too_large_for_any_row_is_a_form_error(me, product):
     url = reverse("dashboard:product_edit", args=[product.pk])
     form = product_post(
-        description="",
-        compare_at_price="",
-        stock="",
         **{
             "variants-TOTAL_FORMS": "1",
             "variants-0-id": HUGE,
