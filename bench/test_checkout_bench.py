@@ -37,6 +37,7 @@ from django.db import connection
 from matplotlib.figure import Figure
 from rich.table import Table
 
+from bench.measure import percentile
 from bench.report import QUICK, console, output
 from deploy.local import postgres as script
 from tests.processes import deploy_local, find_free_port
@@ -206,11 +207,6 @@ def stock_and_lines(primary: str, products: list[int]) -> tuple[dict[int, int], 
         )
         orders = database.execute("SELECT count(*) FROM orders_order").fetchone()[0]
     return stock, {product: int(lines.get(product, 0)) for product in products}, orders
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def plot(outcomes: Outcomes, path: Path) -> None:

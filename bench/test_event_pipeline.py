@@ -12,10 +12,10 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 from rich.console import Console
 from rich.table import Table
 
+from bench.measure import percentile, write_stock_updates
 from bench.report import QUICK
 from dukaan.catalog import services
 from dukaan.events import consumers
@@ -26,11 +26,6 @@ from dukaan.events.models import ConsumerOffset, OutboxEvent
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
 BURST, STEADY = (300, 100) if QUICK else (1000, 300)  # events in each load
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def measure(product, monkeypatch, *, updates: int, per_second: float | None) -> dict[str, float]:
@@ -53,16 +48,13 @@ def measure(product, monkeypatch, *, updates: int, per_second: float | None) -> 
     workers = EmbeddedWorkers()
     monkeypatch.setattr("dukaan.events.local._workers", workers)
     workers.start()
-    started = time.perf_counter()
     try:
-        for number in range(updates):
-            if per_second:
-                time.sleep(max(0.0, started + number / per_second - time.perf_counter()))
-            with transaction.atomic():
-                services.adjust_stock(product=product, delta=-1)
-                event_id = str(OutboxEvent.objects.order_by("-created_at").values_list("id", flat=True)[0])
-                transaction.on_commit(lambda key=event_id: committed.__setitem__(key, time.perf_counter()))
-        writing = time.perf_counter() - started
+        started, writing = write_stock_updates(
+            product,
+            updates=updates,
+            per_second=per_second,
+            on_commit=lambda key: committed.__setitem__(key, time.perf_counter()),
+        )
         assert done.wait(120), f"only {len(arrived)} of {updates} events arrived"
     finally:
         workers.stop()

@@ -44,6 +44,7 @@ from matplotlib.figure import Figure
 from rich.progress import Progress
 from rich.table import Table
 
+from bench.measure import percentile
 from bench.report import QUICK, console, output, progress_bar
 from dukaan.catalog.bulk import copy_stores
 from dukaan.catalog.models import Product, Store
@@ -80,11 +81,6 @@ def level_name(stores: int) -> str:
         if stores >= size and stores % size == 0:
             return f"{stores // size}{suffix}"
     return str(stores)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 # --- Processes and their memory -------------------------------------------------------------------

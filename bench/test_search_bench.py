@@ -32,6 +32,7 @@ from matplotlib.figure import Figure
 from rich.progress import Progress
 from rich.table import Table
 
+from bench.measure import percentile
 from bench.report import QUICK, console, output, progress_bar
 from bench.search_catalog import (
     LABELLED_STORES,
@@ -199,11 +200,6 @@ def summary(judged: list[Judged]) -> dict:
 
 
 # --- Speed ----------------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def counted(stores_: list[Store], progress: Progress, label: str) -> Iterator[list]:

@@ -34,6 +34,7 @@ from matplotlib.figure import Figure
 from rich.progress import Progress
 from rich.table import Table
 
+from bench.measure import percentile
 from bench.report import QUICK, console, output, progress_bar
 from dukaan.catalog import services
 from dukaan.catalog.models import Product, Store
@@ -226,11 +227,6 @@ def allow_open_files(needed: int) -> tuple[int, int]:
 
 
 # --- Figures --------------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 @dataclass

@@ -1,16 +1,21 @@
-"""Fixtures shared by the apps' tests: merchants, their stores, and image uploads."""
+"""Fixtures and helpers shared by the apps' tests: merchants (and staff) logged in, their stores, image
+uploads, and threads that race."""
 
 import asyncio
 import io
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from PIL import Image
 
 from dukaan.accounts.models import User
+from dukaan.accounts.tests.helpers import log_in_staff
 from dukaan.catalog import services
 
 
@@ -53,6 +58,33 @@ def change_store(store, **changes):
     """update_store with the store's saved settings, except `changes` (upi_id=…, logo=…, slug=…)."""
     saved = {"name": store.name, "slug": store.slug, "whatsapp": store.whatsapp, "currency": store.currency}
     return services.update_store(store=store, **{**saved, **changes})
+
+
+def race(count: int, work: Callable[[int], object]) -> list:
+    """Run work(0) … work(count - 1) in `count` threads released at the same instant.
+
+    Returns each call's result, or the exception it raised. Each thread closes its own database
+    connection when it is done.
+    """
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[index] = work(index)
+        except Exception as error:  # collected for the test to inspect
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread is still running after 60 s"
+    return results
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -114,6 +146,21 @@ def store(db):
 @pytest.fixture
 def other_store(db):
     return make_store("+919812345602", "bala-store")
+
+
+@pytest.fixture
+def me(client, store):
+    """A client logged in as the store's merchant."""
+    client.force_login(store.owner)
+    return client
+
+
+@pytest.fixture
+def staff(client, db):
+    """A client logged in to the admin as a superuser, the way staff do: the password, then the SMS code."""
+    User.objects.create_superuser("+919800000001", password="a-long-staff-password")
+    log_in_staff(client, "+919800000001", "a-long-staff-password")
+    return client
 
 
 @pytest.fixture

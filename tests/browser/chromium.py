@@ -51,3 +51,12 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+def fill_checkout(page, *, payment_method: str) -> None:
+    """Type a buyer's details into the checkout form on `page` and choose `payment_method`."""
+    page.fill("input[name=name]", "Ravi Kumar")
+    page.fill("input[name=phone]", "98123 00001")
+    page.fill("textarea[name=address]", "14 MG Road, Indiranagar, Bengaluru")
+    page.fill("input[name=pin_code]", "560038")
+    page.locator(f"input[name=payment_method][value={payment_method}]").check()

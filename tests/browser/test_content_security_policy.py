@@ -13,6 +13,7 @@ from django.test import Client
 
 from dukaan.catalog import services
 from dukaan.conftest import change_store, make_store, png_upload
+from tests.browser.chromium import fill_checkout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -74,11 +75,7 @@ def test_store_checkout_login_dashboard_and_api_docs_run_with_nothing_refused(li
     second_page.get_by_role("link", name="Check out").click()
     second_page.wait_for_url("**/checkout/")
     buyer.check("checkout")
-    second_page.fill("input[name=name]", "Ravi Kumar")
-    second_page.fill("input[name=phone]", "98123 00001")
-    second_page.fill("textarea[name=address]", "14 MG Road, Indiranagar, Bengaluru")
-    second_page.fill("input[name=pin_code]", "560038")
-    second_page.locator("input[name=payment_method][value=upi]").check()
+    fill_checkout(second_page, payment_method="upi")
     second_page.get_by_role("button", name=re.compile("Place order")).click()
     second_page.wait_for_url(re.compile(r".*/o/[\w-]+/$"))
     assert second_page.locator(".qr svg").count() == 1

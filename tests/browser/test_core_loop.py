@@ -12,6 +12,7 @@ from PIL import Image
 from dukaan.catalog.models import Product
 from dukaan.infra.sms import latest_console_message
 from dukaan.orders.models import Order
+from tests.browser.chromium import fill_checkout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -98,11 +99,7 @@ def buy(buyer, base_url: str, screenshot) -> str:
     screenshot("09-cart", on=buyer)
     buyer.get_by_role("link", name="Check out").click()
     buyer.wait_for_url("**/checkout/")
-    buyer.fill("input[name=name]", "Ravi Kumar")
-    buyer.fill("input[name=phone]", "98123 00001")
-    buyer.fill("textarea[name=address]", "14 MG Road, Indiranagar, Bengaluru")
-    buyer.fill("input[name=pin_code]", "560038")
-    buyer.locator("input[name=payment_method][value=cod]").check()
+    fill_checkout(buyer, payment_method="cod")
     screenshot("10-checkout", on=buyer)
     buyer.get_by_role("button", name=re.compile("Place order")).click()
     buyer.wait_for_url(re.compile(r".*/o/[\w-]+/$"))

@@ -12,14 +12,19 @@ from __future__ import annotations
 import http.client
 import os
 import shutil
+import time
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.core.cache import caches
 
 from deploy.local import throwaway, varnish
+from dukaan.accounts.models import User
+from dukaan.catalog import services
+from dukaan.events.local import run_pending
 from dukaan.storefront import catalog_cache, consumers
 from tests.processes import (  # noqa: F401 (fixtures)
     in_ci,
@@ -28,6 +33,7 @@ from tests.processes import (  # noqa: F401 (fixtures)
     redis_server,
     start_storefront,
 )
+from tests.waiting import wait_until
 
 
 @dataclass
@@ -59,6 +65,42 @@ def _fetch(
 def fetch():
     """fetch(base, path, method=, headers=, body=) -> Reply(status, headers, text)."""
     return _fetch
+
+
+@pytest.fixture
+def shop():
+    """A store with one product, a brass lamp at ₹250; the set-up's events are handled before any page
+    is cached or kept."""
+    owner = User.objects.create_user("+919812345671")
+    store = services.create_store(owner=owner, name="Edge Store", slug="edge-store", whatsapp=owner.phone)
+    product = services.create_product(store=store, name="Brass lamp", price=Decimal("250.00"), stock=10)
+    run_pending()
+    return store, product
+
+
+def add_to_cart(base: str, store, product, quantity: int) -> tuple[Reply, str]:
+    """Add `product` to a new buyer's cart through `base`: the reply and the buyer's session cookie."""
+    body = urlencode({"product": product.pk, "quantity": quantity})
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    added = _fetch(base, f"/s/{store.slug}/cart/add/", method="POST", headers=form, body=body)
+    cookies = added.headers.get_all("Set-Cookie") or []
+    session = next((c.split(";")[0] for c in cookies if c.startswith("sessionid=")), "")
+    return added, session
+
+
+def until_shown(edge: str, path: str, text: str, *, since: float, what: str, capsys) -> tuple[Reply, float]:
+    """Fetch `path` through `edge` until it answers 200 with `text`; print `what` with the milliseconds
+    from `since` (a time.monotonic()), and return the reply and those milliseconds."""
+    reply = wait_until(
+        lambda: (page := _fetch(edge, path)).status == 200 and text in page.text and page,
+        what=what,
+        timeout=5,
+        poll=0.01,
+    )
+    delay_ms = (time.monotonic() - since) * 1000
+    with capsys.disabled():
+        print(f"\n{what} in {delay_ms:.1f} ms")
+    return reply, delay_ms
 
 
 @pytest.fixture(autouse=True)

@@ -11,27 +11,14 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal
-from urllib.parse import urlencode
 
 import pytest
 
-from dukaan.accounts.models import User
 from dukaan.catalog import services
 from dukaan.events.local import run_pending
-from tests.waiting import wait_until
+from tests.edge.conftest import add_to_cart, until_shown
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-@pytest.fixture
-def shop():
-    owner = User.objects.create_user("+919812345671")
-    store = services.create_store(owner=owner, name="Edge Store", slug="edge-store", whatsapp="+919812345671")
-    product = services.create_product(store=store, name="Brass lamp", price=Decimal("250.00"), stock=10)
-    run_pending()  # the events of the set-up, before any page is cached
-    return store, product
 
 
 def test_store_pages_are_public_tagged_and_set_no_cookie_for_an_anonymous_buyer(live_server, shop, fetch):
@@ -71,15 +58,9 @@ def test_a_price_change_reaches_the_edge_once_the_cache_group_purges(
     services.update_product(product=product, price=Decimal("275.00"))
     committed = time.monotonic()
     run_pending()  # the `cache` group: forget the snapshot, PURGE xkey: store-<id> product-<id>
-    reply = wait_until(
-        lambda: (page := fetch(edge, path)).status == 200 and "275" in page.text and page,
-        what="the new price through Varnish",
-        timeout=5,
-        poll=0.01,
+    reply, _delay_ms = until_shown(
+        edge, path, "275", since=committed, what="edge: commit -> new price through Varnish", capsys=capsys
     )
-    delay_ms = (time.monotonic() - committed) * 1000
-    with capsys.disabled():
-        print(f"\nedge: commit -> new price through Varnish in {delay_ms:.1f} ms")
     assert reply.status == 200 and "275" in reply.text and "250.00" not in reply.text
     assert reply.cache == "MISS"
     assert fetch(edge, f"/s/{store.slug}/").cache == "MISS"  # the listing pages went with the store tag
@@ -101,10 +82,8 @@ def test_a_buyer_with_a_cart_never_gets_or_fills_a_shared_page(live_server, edge
     store, product = shop
     edge = edge_for(live_server)
     home = f"/s/{store.slug}/"
-    body = urlencode({"product": product.pk, "quantity": 2})
-    added = fetch(edge, f"/s/{store.slug}/cart/add/", method="POST", headers=FORM, body=body)
+    added, session = add_to_cart(edge, store, product, quantity=2)
     assert added.status == 302 and added.cache == "PASS"  # no CSRF token needed (see views.cart_add)
-    session = next(c.split(";")[0] for c in added.headers.get_all("Set-Cookie") if c.startswith("sessionid="))
     buyer = {"Cookie": f"csrftoken=abc; {session}"}
 
     for _ in range(2):

@@ -15,35 +15,20 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
 
-from dukaan.accounts.models import User
-from dukaan.catalog import services
 from dukaan.dashboard.tests.test_views import product_post
 from dukaan.events.local import run_pending
 from dukaan.events.models import OutboxEvent
+from tests.edge.conftest import add_to_cart, until_shown
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 PRICE_BOUND_SECONDS = 2.0
-
-
-@pytest.fixture
-def shop():
-    owner = User.objects.create_user("+919812345672")
-    store = services.create_store(
-        owner=owner, name="Service Store", slug="service-store", whatsapp=owner.phone
-    )
-    product = services.create_product(store=store, name="Brass lamp", price=Decimal("250.00"), stock=10)
-    run_pending()  # the set-up's events, before any page is kept
-    return store, product
 
 
 def test_a_page_is_rendered_once_then_served_from_memory_and_still_counted(
@@ -95,15 +80,14 @@ def test_a_price_changed_in_the_dashboard_shows_through_the_edge_within_the_boun
     assert edit.status_code == 302, edit.content.decode()[:2000]
     committed = time.monotonic()
     run_pending()  # the `cache` group: new generation in Redis, publish to the workers, PURGE the edge
-    reply = wait_until(
-        lambda: (r := fetch(edge, path)).status == 200 and "₹275" in r.text and r,
-        what="the new price through the edge",
-        timeout=5,
-        poll=0.01,
+    reply, delay_ms = until_shown(
+        edge,
+        path,
+        "₹275",
+        since=committed,
+        what="storefront service: dashboard edit -> new price through Varnish",
+        capsys=capsys,
     )
-    delay_ms = (time.monotonic() - committed) * 1000
-    with capsys.disabled():
-        print(f"\nstorefront service: dashboard edit -> new price through Varnish in {delay_ms:.1f} ms")
     assert reply, "the new price never showed through the edge"
     assert "₹250" not in reply.text and delay_ms < PRICE_BOUND_SECONDS * 1000
     # Every worker dropped its copy: nothing old comes from the service itself either.
@@ -118,10 +102,8 @@ def test_a_buyer_with_a_cart_always_gets_their_own_page(redis_cache, storefront_
     anonymous = fetch(storefront.url, home)
     assert "Cart <b>" not in anonymous.text
 
-    body = urlencode({"product": product.pk, "quantity": 2})
-    added = fetch(storefront.url, f"/s/{store.slug}/cart/add/", method="POST", headers=FORM, body=body)
+    added, session = add_to_cart(storefront.url, store, product, quantity=2)
     assert added.status == 302
-    session = next(c.split(";")[0] for c in added.headers.get_all("Set-Cookie") if c.startswith("sessionid="))
     hits_before = storefront.stats()["page_hits"]
     for _ in range(2):
         mine = fetch(storefront.url, home, headers={"Cookie": session})

@@ -25,7 +25,7 @@ import threading
 import time
 import urllib.parse
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -247,6 +247,25 @@ class Recorder:
 
     def counts(self) -> Counter:
         return Counter(self.ids())
+
+    def not_applied_once(self, ids: Iterable[str]) -> list[str]:
+        """The ids among `ids` whose effect is not recorded exactly once."""
+        counts = self.counts()
+        return [event_id for event_id in ids if counts[event_id] != 1]
+
+    def processed(self, ids: Iterable[str]) -> int:
+        """How many of `ids` the group has a ProcessedEvent row for."""
+        from dukaan.events.models import ProcessedEvent
+
+        return ProcessedEvent.objects.filter(group=self.name, event_id__in=list(ids)).count()
+
+    def stock_versions(self) -> dict[int, list[int]]:
+        """Each store's stock.changed versions, in the order the effects were recorded."""
+        versions: dict[int, list[int]] = defaultdict(list)
+        for event in self.effects:
+            if event.type == "stock.changed":
+                versions[event.store_id].append(event.data["version"])
+        return versions
 
     def wait_for(self, ids: Iterable[str], timeout: float = 60) -> None:
         wanted = set(map(str, ids))

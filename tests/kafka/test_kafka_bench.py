@@ -22,10 +22,10 @@ from decimal import Decimal
 
 import pytest
 from confluent_kafka import Consumer, TopicPartition
-from django.db import transaction
 from rich.console import Console
 from rich.table import Table
 
+from bench.measure import percentile, write_stock_updates
 from bench.report import QUICK
 from dukaan.catalog import services
 from dukaan.conftest import make_store
@@ -33,11 +33,6 @@ from dukaan.events.models import OutboxEvent
 
 pytestmark = [pytest.mark.bench, pytest.mark.kafka]
 BURST, STEADY = (300, 100) if QUICK else (1000, 300)  # events in each load
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 class TopicClock:
@@ -88,18 +83,13 @@ def measure(kafka_bus, product, *, updates: int, per_second: float | None) -> di
     warm_up = str(OutboxEvent.objects.latest("created_at").id)
     kafka_bus.wait_until(lambda: warm_up in arrived, 60, "the warm-up event")
 
-    started = time.perf_counter()
     try:
-        for number in range(updates):
-            if per_second:
-                time.sleep(max(0.0, started + number / per_second - time.perf_counter()))
-            with transaction.atomic():
-                services.adjust_stock(product=product, delta=-1)
-                event_id = str(OutboxEvent.objects.latest("created_at").id)
-                transaction.on_commit(
-                    lambda key=event_id: committed.__setitem__(key, (time.perf_counter(), time.time()))
-                )
-        writing = time.perf_counter() - started
+        started, writing = write_stock_updates(
+            product,
+            updates=updates,
+            per_second=per_second,
+            on_commit=lambda key: committed.__setitem__(key, (time.perf_counter(), time.time())),
+        )
         kafka_bus.wait_until(lambda: set(committed) <= set(arrived), 180, f"{updates} events", poll=0.05)
     finally:
         worker.stop()

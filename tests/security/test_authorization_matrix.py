@@ -87,46 +87,42 @@ def public(answer: str, *, writes: bool = False) -> Row:
     return Row(dict.fromkeys(ROLES, answer), frozenset(ROLES) if writes else frozenset())
 
 
+def store_page(name: str, post: str = "200", *, writes: bool = False) -> dict[tuple[str, str], Row]:
+    """A dashboard URL about the merchant's own store: A and B each get their own, alike."""
+    return {(name, "GET"): page("200", "200"), (name, "POST"): page(post, post, writes=writes)}
+
+
+def object_page(name: str, post: str) -> dict[tuple[str, str], Row]:
+    """A dashboard page of one of A's objects: B gets a 404 for it; POST changes it."""
+    return {(name, "GET"): page("200", "404"), (name, "POST"): page(post, "404", writes=True)}
+
+
+def object_action(name: str, post: str) -> dict[tuple[str, str], Row]:
+    """A `require_POST` action on one of A's objects."""
+    return {(name, "GET"): POST_ONLY, (name, "POST"): page(post, "404", writes=True)}
+
+
 # Store A's objects fill the ids in these URLs; merchant B asking for them must get a 404.
 DASHBOARD = {
-    ("home", "GET"): page("200", "200"),
-    ("home", "POST"): page("200", "200"),
+    **store_page("home"),
     ("store_create", "GET"): page("302 /dashboard/", "302 /dashboard/", newcomer="200"),
     ("store_create", "POST"): page("302 /dashboard/", "302 /dashboard/", newcomer="302 /dashboard/"),
-    ("store_settings", "GET"): page("200", "200"),
-    ("store_settings", "POST"): page("302 /dashboard/store/", "302 /dashboard/store/", writes=True),
-    ("store_audit", "GET"): page("200", "200"),
-    ("store_audit", "POST"): page("200", "200"),
-    ("search_synonyms", "GET"): page("200", "200"),
-    ("search_synonyms", "POST"): page(
-        "302 /dashboard/store/synonyms/", "302 /dashboard/store/synonyms/", writes=True
-    ),
-    ("products", "GET"): page("200", "200"),
-    ("products", "POST"): page("200", "200"),
-    ("product_create", "GET"): page("200", "200"),
-    ("product_create", "POST"): page("302 /dashboard/products/", "302 /dashboard/products/", writes=True),
-    ("bulk_edit", "GET"): page("200", "200"),
-    ("bulk_edit", "POST"): page("302 /dashboard/products/", "302 /dashboard/products/", writes=True),
-    ("product_edit", "GET"): page("200", "404"),
-    ("product_edit", "POST"): page("302 /dashboard/products/", "404", writes=True),
-    ("product_visibility", "GET"): POST_ONLY,
-    ("product_visibility", "POST"): page("302 /dashboard/products/", "404", writes=True),
-    ("product_delete", "GET"): page("200", "404"),
-    ("product_delete", "POST"): page("302 /dashboard/products/", "404", writes=True),
-    ("orders", "GET"): page("200", "200"),
-    ("orders", "POST"): page("200", "200"),
-    ("order_detail", "GET"): page("200", "404"),
-    ("order_detail", "POST"): page("302 /dashboard/orders/", "404", writes=True),
-    ("api_tokens", "GET"): page("200", "200"),
-    ("api_tokens", "POST"): page("200", "200", writes=True),
-    ("api_token_revoke", "GET"): POST_ONLY,
-    ("api_token_revoke", "POST"): page("302 /dashboard/tokens/", "404", writes=True),
-    ("categories", "GET"): page("200", "200"),
-    ("categories", "POST"): page("302 /dashboard/categories/", "302 /dashboard/categories/", writes=True),
-    ("category_rename", "GET"): POST_ONLY,
-    ("category_rename", "POST"): page("302 /dashboard/categories/", "404", writes=True),
-    ("category_delete", "GET"): POST_ONLY,
-    ("category_delete", "POST"): page("302 /dashboard/categories/", "404", writes=True),
+    **store_page("store_settings", "302 /dashboard/store/", writes=True),
+    **store_page("store_audit"),
+    **store_page("search_synonyms", "302 /dashboard/store/synonyms/", writes=True),
+    **store_page("products"),
+    **store_page("product_create", "302 /dashboard/products/", writes=True),
+    **store_page("bulk_edit", "302 /dashboard/products/", writes=True),
+    **object_page("product_edit", "302 /dashboard/products/"),
+    **object_action("product_visibility", "302 /dashboard/products/"),
+    **object_page("product_delete", "302 /dashboard/products/"),
+    **store_page("orders"),
+    **object_page("order_detail", "302 /dashboard/orders/"),
+    **store_page("api_tokens", writes=True),
+    **object_action("api_token_revoke", "302 /dashboard/tokens/"),
+    **store_page("categories", "302 /dashboard/categories/", writes=True),
+    **object_action("category_rename", "302 /dashboard/categories/"),
+    **object_action("category_delete", "302 /dashboard/categories/"),
 }
 
 CATALOG_R, CATALOG_W = Scope.CATALOG_READ, Scope.CATALOG_WRITE

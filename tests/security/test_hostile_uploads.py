@@ -49,6 +49,16 @@ def noise_png(side: int) -> bytes:
     return buffer.getvalue()
 
 
+def post_photo(store, product, file_name: str, content: bytes, content_type: str = "image/png"):
+    """POST the file to the product's images through the API, with a new token of the store."""
+    _row, token = create_api_token(store=store, name="POS")
+    return Client().post(
+        f"/api/v1/products/{product.pk}/images",
+        {"images": SimpleUploadedFile(file_name, content, content_type=content_type)},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
 HOSTILE = {
     "GIF with a script after its end": (
         "photo.gif",
@@ -139,13 +149,8 @@ def test_the_dashboard_refuses_the_file_and_keeps_the_product_as_it_was(settings
 def test_the_api_refuses_the_file_with_a_problem_naming_it(settings, shop, case):
     store, product, before = shop
     file_name, content, message = HOSTILE[case]
-    _row, token = create_api_token(store=store, name="POS")
 
-    response = Client().post(
-        f"/api/v1/products/{product.pk}/images",
-        {"images": SimpleUploadedFile(file_name, content, content_type="image/png")},
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-    )
+    response = post_photo(store, product, file_name, content)
 
     assert response.status_code == 422, response.content
     problem = response.json()
@@ -156,13 +161,8 @@ def test_the_api_refuses_the_file_with_a_problem_naming_it(settings, shop, case)
 
 def test_a_plain_photo_is_still_accepted(settings, shop):
     store, product, _before = shop
-    _row, token = create_api_token(store=store, name="POS")
 
-    response = Client().post(
-        f"/api/v1/products/{product.pk}/images",
-        {"images": SimpleUploadedFile("more.jpg", image_bytes("JPEG"), content_type="image/jpeg")},
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-    )
+    response = post_photo(store, product, "more.jpg", image_bytes("JPEG"), content_type="image/jpeg")
 
     assert response.status_code == 201
     assert product.images.count() == 2
@@ -182,12 +182,7 @@ SVG = (
 
 
 def upload_through_the_api(store, product, file_name: str, content: bytes):
-    _row, token = create_api_token(store=store, name="POS")
-    response = Client().post(
-        f"/api/v1/products/{product.pk}/images",
-        {"images": SimpleUploadedFile(file_name, content, content_type="image/png")},
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-    )
+    response = post_photo(store, product, file_name, content)
     assert response.status_code == 201, response.content
     image = product.images.order_by("-position").first()
     return image, response.json()

@@ -61,12 +61,6 @@ def add_product(client, **overrides):
 
 
 @pytest.fixture
-def me(client, store):
-    client.force_login(store.owner)
-    return client
-
-
-@pytest.fixture
 def own_s3(tmp_path):
     """An S3 server of this test's own, in a folder that keeps its objects when it is restarted."""
     servers = [start_s3(tmp_path / "s3")]

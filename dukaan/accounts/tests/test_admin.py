@@ -4,25 +4,17 @@ import pytest
 
 from dukaan.accounts.models import LoginCode, User
 from dukaan.accounts.services import request_login_code
-from dukaan.accounts.tests.helpers import log_in_staff
 from dukaan.conftest import change_store
 
 PHONE = "+919812345678"
 
 
-@pytest.fixture
-def staff_client(client):
-    User.objects.create_superuser("+919800000001", password="a-long-admin-password")
-    log_in_staff(client, "+919800000001", "a-long-admin-password")
-    return client
-
-
 @pytest.mark.django_db
-def test_the_merchant_list_can_be_searched_by_phone(staff_client):
+def test_the_merchant_list_can_be_searched_by_phone(staff):
     User.objects.create_user(PHONE, name="Asha Stores")
     User.objects.create_user("+919812300002", name="Other")
 
-    response = staff_client.get("/admin/accounts/user/", {"q": "98123456"})
+    response = staff.get("/admin/accounts/user/", {"q": "98123456"})
 
     assert response.status_code == 200
     assert "Asha Stores" in response.text
@@ -30,42 +22,42 @@ def test_the_merchant_list_can_be_searched_by_phone(staff_client):
 
 
 @pytest.mark.django_db
-def test_staff_can_add_a_merchant_by_phone_without_a_password(staff_client):
-    response = staff_client.post(
+def test_staff_can_add_a_merchant_by_phone_without_a_password(staff):
+    response = staff.post(
         "/admin/accounts/user/add/", {"phone": "98123 45678", "name": "Asha", "usable_password": "false"}
     )
 
     assert response.status_code == 302, response.text
     user = User.objects.get(phone=PHONE)
     assert not user.has_usable_password()
-    assert staff_client.get(f"/admin/accounts/user/{user.pk}/change/").status_code == 200
+    assert staff.get(f"/admin/accounts/user/{user.pk}/change/").status_code == 200
 
 
 @pytest.mark.django_db
-def test_login_codes_are_read_only_and_never_show_the_hash(staff_client):
+def test_login_codes_are_read_only_and_never_show_the_hash(staff):
     login_code = request_login_code(phone=PHONE, ip="203.0.113.7")
 
-    listing = staff_client.get("/admin/accounts/logincode/")
-    detail = staff_client.get(f"/admin/accounts/logincode/{login_code.pk}/change/")
+    listing = staff.get("/admin/accounts/logincode/")
+    detail = staff.get(f"/admin/accounts/logincode/{login_code.pk}/change/")
 
     assert listing.status_code == 200
     assert detail.status_code == 200
     for page in (listing.text, detail.text):
         assert login_code.code_hash not in page
-    assert staff_client.get("/admin/accounts/logincode/add/").status_code == 403
-    staff_client.post(f"/admin/accounts/logincode/{login_code.pk}/change/", {"failed_attempts": 0})
+    assert staff.get("/admin/accounts/logincode/add/").status_code == 403
+    staff.post(f"/admin/accounts/logincode/{login_code.pk}/change/", {"failed_attempts": 0})
     assert LoginCode.objects.get(pk=login_code.pk).code_hash == login_code.code_hash
 
 
 @pytest.mark.django_db
-def test_staff_see_tokens_scopes_and_the_audit_trail_but_cannot_change_them(staff_client, store):
+def test_staff_see_tokens_scopes_and_the_audit_trail_but_cannot_change_them(staff, store):
     from dukaan.accounts.scopes import Scope
     from dukaan.accounts.services import create_api_token
 
     token, raw = create_api_token(store=store, name="Stock sync", scopes=[Scope.STORE_WRITE])
     change_store(store, upi_id="asha@okaxis")
-    tokens = staff_client.get("/admin/accounts/apitoken/").text
+    tokens = staff.get("/admin/accounts/apitoken/").text
     assert "Stock sync" in tokens and "store:write" in tokens and raw not in tokens
-    audit = staff_client.get("/admin/accounts/auditentry/").text
+    audit = staff.get("/admin/accounts/auditentry/").text
     assert "…axis" in audit and "Dukaan&#x27;s operators" in audit and "asha@okaxis" not in audit
-    assert staff_client.get(f"/admin/accounts/apitoken/{token.pk}/delete/").status_code == 403
+    assert staff.get(f"/admin/accounts/apitoken/{token.pk}/delete/").status_code == 403

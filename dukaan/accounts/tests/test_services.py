@@ -18,6 +18,13 @@ PHONE = "+919812345678"
 IP = "203.0.113.7"
 
 
+def refusal(*, phone: str, ip: str) -> LoginRefused:
+    """What request_login_code refuses with; the test fails if it sends a code."""
+    with pytest.raises(LoginRefused) as refused:
+        request_login_code(phone=phone, ip=ip)
+    return refused.value
+
+
 @pytest.mark.parametrize(
     "typed", ["98123 45678", "9812345678", "+91 98123 45678", "+91-98123-45678", " 098123 45678 "]
 )
@@ -175,13 +182,10 @@ def test_asking_again_too_soon_is_refused_with_the_seconds_to_wait():
     request_login_code(phone=PHONE, ip=IP)
     move_codes_back(10, phone=PHONE)
 
-    with pytest.raises(LoginRefused) as refused:
-        request_login_code(phone=PHONE, ip=IP)
+    refused = refusal(phone=PHONE, ip=IP)
 
-    assert refused.value.message == (
-        "We just sent you a code. Please wait 20 seconds before asking for a new one."
-    )
-    assert refused.value.retry_after_seconds == 20
+    assert refused.message == "We just sent you a code. Please wait 20 seconds before asking for a new one."
+    assert refused.retry_after_seconds == 20
     assert LoginCode.objects.filter(phone=PHONE).count() == 1
 
 
@@ -209,11 +213,8 @@ def test_at_most_five_codes_per_phone_per_hour():
         move_codes_back(60, phone=PHONE)
     # The oldest of the five was asked for 5 minutes ago, so a slot frees up in 55 minutes.
 
-    with pytest.raises(LoginRefused) as refused:
-        request_login_code(phone=PHONE, ip=IP)
-    assert refused.value.message == (
-        "You have asked for too many codes for this number. Try again in 55 minutes."
-    )
+    refused = refusal(phone=PHONE, ip=IP)
+    assert refused.message == "You have asked for too many codes for this number. Try again in 55 minutes."
 
     move_codes_back(55 * 60, phone=PHONE)
     request_login_code(phone=PHONE, ip=IP)
@@ -228,11 +229,8 @@ def test_at_most_the_configured_number_of_codes_per_ip_per_hour():
         request_login_code(phone=phone, ip=IP)
     move_codes_back(10 * 60, ip=IP)
 
-    with pytest.raises(LoginRefused) as refused:
-        request_login_code(phone=phones[3], ip=IP)
-    assert refused.value.message == (
-        "Too many codes have been asked for from your network. Try again in 50 minutes."
-    )
+    refused = refusal(phone=phones[3], ip=IP)
+    assert refused.message == "Too many codes have been asked for from your network. Try again in 50 minutes."
 
     # Other addresses are not held back by this one.
     request_login_code(phone=phones[3], ip="198.51.100.20")
@@ -265,10 +263,9 @@ def test_a_switched_off_account_cannot_log_in():
 @pytest.mark.django_db
 def test_when_the_sms_provider_fails_no_code_is_saved_and_the_person_is_told_to_retry():
     with override_settings(SMS_BACKEND="http", SMS_HTTP_URL=f"http://127.0.0.1:{closed_port()}/send"):
-        with pytest.raises(LoginRefused) as refused:
-            request_login_code(phone=PHONE, ip=IP)
+        refused = refusal(phone=PHONE, ip=IP)
 
-    assert refused.value.message == "We couldn't send the SMS just now. Please try again in 30 seconds."
+    assert refused.message == "We couldn't send the SMS just now. Please try again in 30 seconds."
     assert LoginCode.objects.count() == 0
 
 

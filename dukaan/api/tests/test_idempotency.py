@@ -1,12 +1,10 @@
 """Idempotency-Key: a retry gets the first answer and changes nothing more; a reused key is refused."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from dukaan.accounts.services import create_api_token
 from dukaan.api.models import IdempotencyRecord
+from dukaan.conftest import race
 from dukaan.events.models import OutboxEvent
 from dukaan.orders.models import Order
 
@@ -109,33 +107,11 @@ def test_order_keys_are_per_store(anon, store, other_store):
     assert Order.objects.count() == 2
 
 
-def _race(count: int, work) -> list:
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = work(index)
-        except Exception as error:  # collected for the test to look at
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_with_one_key_run_the_change_once(store, token):
     product = simple_product(store, stock=100)
     url = f"/products/{product.pk}/stock"
-    responses = _race(
+    responses = race(
         6, lambda i: ApiClient(token).post(url, {"delta": -1}, headers={"Idempotency-Key": "race"})
     )
     assert all(not isinstance(r, Exception) for r in responses), responses
@@ -150,9 +126,7 @@ def test_concurrent_requests_with_one_key_run_the_change_once(store, token):
 def test_concurrent_orders_with_one_key_make_one_order(store):
     product = simple_product(store, stock=10)
     url = f"/stores/{store.slug}/orders"
-    responses = _race(
-        6, lambda i: ApiClient().post(url, _order(product), headers={"Idempotency-Key": "race"})
-    )
+    responses = race(6, lambda i: ApiClient().post(url, _order(product), headers={"Idempotency-Key": "race"}))
     assert [r.status_code for r in responses] == [201] * 6, responses
     assert len({r.json()["token"] for r in responses}) == 1
     assert Order.objects.count() == 1

@@ -3,17 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from dukaan.accounts.models import User
-from dukaan.accounts.tests.helpers import log_in_staff
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff(client):
-    User.objects.create_superuser("+919800000001", password="a-long-staff-password")
-    log_in_staff(client, "+919800000001", "a-long-staff-password")  # the password, then the SMS code
-    return client
 
 
 @pytest.mark.parametrize("model", ["store", "product", "category"])

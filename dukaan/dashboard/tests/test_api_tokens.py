@@ -11,12 +11,6 @@ from dukaan.accounts.services import authenticate_api_token
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def me(client, store):
-    client.force_login(store.owner)
-    return client
-
-
 def test_a_new_token_is_shown_once_and_only_its_hash_is_kept(me, store):
     page = me.post(
         reverse("dashboard:api_tokens"), {"name": "POS", "scopes": ["catalog:read"]}

@@ -14,12 +14,6 @@ NOT_AN_AMOUNT = ["1e3", "1_000", "١٠٠٠", "१०००", "-5", "Infinity", "
 FORMAT_ERROR = "digits, at most two after the point"
 
 
-@pytest.fixture
-def me(client, store):
-    client.force_login(store.owner)
-    return client
-
-
 def product_form(**overrides) -> dict:
     return {
         "name": "Steel tumbler",

@@ -10,12 +10,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def me(client, store):
-    client.force_login(store.owner)
-    return client
-
-
-@pytest.fixture
 def order(product):
     variant = product.variants.first()
     return place_order(

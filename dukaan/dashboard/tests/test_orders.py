@@ -31,12 +31,6 @@ def order_for(product, key: str, quantity: int = 1, variant=None) -> Order:
     )
 
 
-@pytest.fixture
-def me(client, store):
-    client.force_login(store.owner)
-    return client
-
-
 def test_orders_list_filters_by_status_and_day(me, product):
     medium = product.variants.first()
     first, second = order_for(product, "k1", variant=medium), order_for(product, "k2", variant=medium)

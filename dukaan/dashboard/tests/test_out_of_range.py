@@ -6,17 +6,12 @@ import pytest
 from django.urls import reverse
 
 from dukaan.catalog.models import Product
+from dukaan.dashboard.tests.test_views import product_post
 
 pytestmark = pytest.mark.django_db
 
 BIGINT_PLUS_ONE = str(2**63)
 HUGE = "99999999999999999999999"
-
-
-@pytest.fixture
-def me(client, store):
-    client.force_login(store.owner)
-    return client
 
 
 @pytest.mark.parametrize("raw", [BIGINT_PLUS_ONE, HUGE])
@@ -43,15 +38,11 @@ def test_an_id_in_a_path_too_large_for_any_row_is_a_404(me, product, path):
 
 def test_removing_an_image_with_an_impossible_id_saves_the_rest_of_the_edit(me, product):
     url = reverse("dashboard:product_edit", args=[product.pk])
-    form = {
-        "name": "Cotton kurta, block printed",
-        "price": "499",
-        "stock": "10",
-        "is_active": "on",
-        "remove_image": [HUGE, BIGINT_PLUS_ONE],
-        "variants-TOTAL_FORMS": "0",
-        "variants-INITIAL_FORMS": "0",
-    }
+    form = product_post(
+        name="Cotton kurta, block printed",
+        remove_image=[HUGE, BIGINT_PLUS_ONE],
+        **{"variants-TOTAL_FORMS": "0"},
+    )
 
     response = me.post(url, form)
 
@@ -73,16 +64,14 @@ def test_a_bulk_edit_naming_an_impossible_product_id_changes_only_the_real_ones(
 
 def test_a_variant_id_too_large_for_any_row_is_a_form_error(me, product):
     url = reverse("dashboard:product_edit", args=[product.pk])
-    form = {
-        "name": "Cotton kurta",
-        "price": "499",
-        "is_active": "on",
-        "variants-TOTAL_FORMS": "1",
-        "variants-INITIAL_FORMS": "0",
-        "variants-0-id": HUGE,
-        "variants-0-options": "Size: M",
-        "variants-0-price": "499",
-    }
+    form = product_post(
+        **{
+            "variants-TOTAL_FORMS": "1",
+            "variants-0-id": HUGE,
+            "variants-0-options": "Size: M",
+            "variants-0-price": "499",
+        },
+    )
 
     response = me.post(url, form)
 

@@ -35,12 +35,6 @@ def theirs(other_store):
     return {"category": category, "product": product, "order": order, "token": token}
 
 
-@pytest.fixture
-def me(client, store):
-    client.force_login(store.owner)
-    return client
-
-
 OBJECT_URLS = [
     (
         "dashboard:product_edit",

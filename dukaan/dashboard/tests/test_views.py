@@ -40,12 +40,6 @@ def newcomer(client):
     return client
 
 
-@pytest.fixture
-def me(client, store):
-    client.force_login(store.owner)
-    return client
-
-
 def test_a_merchant_without_a_store_is_sent_to_create_one(newcomer):
     response = newcomer.get(reverse("dashboard:home"))
     assert response["Location"] == reverse("dashboard:store_create")

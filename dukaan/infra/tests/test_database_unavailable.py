@@ -18,15 +18,6 @@ from tests.processes import find_free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BUYER = {
-    "name": "Meera Iyer",
-    "phone": "98123 45699",
-    "address": "12, 3rd Cross, Indiranagar, Bengaluru",
-    "pin_code": "560038",
-    "payment_method": "cod",
-    "idempotency_key": "0123456789abcdef0123456789abcdef",
-}
-
 
 @pytest.fixture
 def database_down(tmp_path, settings):
@@ -60,12 +51,12 @@ def tiffin(store):
 
 
 def test_checkout_while_the_database_is_down_answers_503_with_retry_after_and_says_nothing_was_saved(
-    client, store, tiffin, database_down
+    client, store, tiffin, buyer_form, database_down
 ):
     client.post(reverse("storefront:cart_add", args=[store.slug]), {"product": tiffin.pk, "quantity": 1})
     database_down()
 
-    response = client.post(reverse("storefront:checkout", args=[store.slug]), BUYER)
+    response = client.post(reverse("storefront:checkout", args=[store.slug]), buyer_form)
 
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
@@ -116,7 +107,7 @@ def test_a_failure_inside_a_middleware_saving_the_session_is_a_503_too(client, d
 
 
 def test_a_checkout_that_loses_the_database_halfway_leaves_no_order_and_the_stock_untouched(
-    store, tiffin, monkeypatch
+    store, tiffin, buyer_form, monkeypatch
 ):
     def connection_lost(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
@@ -129,7 +120,7 @@ def test_a_checkout_that_loses_the_database_halfway_leaves_no_order_and_the_stoc
             store=store,
             lines=[CartLine(product_id=tiffin.pk, variant_id=None, quantity=2)],
             buyer=Buyer(
-                name="Meera Iyer", phone="+919812345699", address=BUYER["address"], pin_code="560038"
+                name="Meera Iyer", phone="+919812345699", address=buyer_form["address"], pin_code="560038"
             ),
             payment_method="cod",
             idempotency_key="halfway-0001",

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from .conftest import GOOD_SECRET, PRODUCTION, run_fresh
+
 SHOW_SETTINGS = """
 import json
 import dukaan.config.settings as s
@@ -18,25 +20,11 @@ print(json.dumps({
     "hsts_seconds": s.SECURE_HSTS_SECONDS,
 }))
 """
-GOOD_SECRET = "k" * 50
-PRODUCTION = {
-    "DUKAAN_ENV": "production",
-    "DUKAAN_SECRET_KEY": GOOD_SECRET,
-    "DUKAAN_ALLOWED_HOSTS": "shop.example.com",
-    "DATABASE_URL": "postgres://dukaan:secret@10.0.0.5:5432/dukaan",
-    "CACHE_URL": "redis://10.0.0.6:6379/0",
-    "STORAGE_URL": "file:///srv/dukaan-media",
-    "SMS_BACKEND": "http",
-    "DUKAAN_TRUSTED_PROXIES": "10.0.0.0/8",
-}
 
 
 def load_settings(tmp_path, **environment: str) -> subprocess.CompletedProcess:
     """Import the settings module with only `environment` set (nothing inherited from this run)."""
-    env = {"PATH": os.environ["PATH"], "DUKAAN_VAR_DIR": str(tmp_path), **environment}
-    return subprocess.run(
-        [sys.executable, "-c", SHOW_SETTINGS], env=env, capture_output=True, text=True, timeout=60
-    )
+    return run_fresh(tmp_path, SHOW_SETTINGS, **environment)
 
 
 def loaded(result: subprocess.CompletedProcess) -> dict:

@@ -24,6 +24,8 @@ from dukaan.infra import logs
 from dukaan.orders.events import ORDER_PLACED
 from tests.waiting import wait_until
 
+from .conftest import PRODUCTION, run_fresh
+
 PHONE = "+919812345678"
 logger = logging.getLogger("dukaan.tests.logs")
 
@@ -234,31 +236,10 @@ import logging, django
 django.setup()
 logging.getLogger("dukaan.probe").warning("probe for %s", "+919812345678")
 """
-PRODUCTION = {
-    "DUKAAN_ENV": "production",
-    "DUKAAN_SECRET_KEY": "k" * 50,
-    "DUKAAN_ALLOWED_HOSTS": "shop.example.com",
-    "DATABASE_URL": "postgres://dukaan:secret@10.0.0.5:5432/dukaan",
-    "CACHE_URL": "redis://10.0.0.6:6379/0",
-    "STORAGE_URL": "file:///srv/dukaan-media",
-    "SMS_BACKEND": "http",
-    "DUKAAN_TRUSTED_PROXIES": "10.0.0.0/8",
-}
-
-
-def run_with(tmp_path, code: str, **environment: str) -> subprocess.CompletedProcess:
-    """Run `code` in a fresh process with only `environment` set (nothing inherited from this run)."""
-    env = {
-        "PATH": os.environ["PATH"],
-        "DUKAAN_VAR_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "dukaan.config.settings",
-        **environment,
-    }
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
 
 
 def test_production_writes_json_lines_by_default(tmp_path):
-    result = run_with(tmp_path, LOG_ONE_LINE, **PRODUCTION)
+    result = run_fresh(tmp_path, LOG_ONE_LINE, **PRODUCTION)
 
     assert result.returncode == 0, result.stderr
     [line] = [json.loads(text) for text in result.stderr.splitlines()]
@@ -270,7 +251,7 @@ def test_production_writes_json_lines_by_default(tmp_path):
 
 
 def test_a_laptop_writes_readable_lines_by_default(tmp_path):
-    result = run_with(tmp_path, LOG_ONE_LINE)
+    result = run_fresh(tmp_path, LOG_ONE_LINE)
 
     assert result.returncode == 0, result.stderr
     [line] = result.stderr.splitlines()
@@ -278,7 +259,7 @@ def test_a_laptop_writes_readable_lines_by_default(tmp_path):
 
 
 def test_an_unknown_log_format_is_refused_with_the_choices(tmp_path):
-    result = run_with(tmp_path, "import dukaan.config.settings", DUKAAN_LOG_FORMAT="xml")
+    result = run_fresh(tmp_path, "import dukaan.config.settings", DUKAAN_LOG_FORMAT="xml")
 
     assert result.returncode != 0
     assert "ImproperlyConfigured: DUKAAN_LOG_FORMAT must be json (one JSON object a line, for a log " in (

@@ -1,13 +1,10 @@
 """Shared set-up for the orders tests: a buyer, cart lines, events, and a database writers can race on;
 for the session cart's tests, the storefront's pages with a cold catalog cache."""
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from dukaan.catalog import services as catalog
 from dukaan.events.models import OutboxEvent
@@ -47,33 +44,6 @@ def event_counts(store) -> Counter:
 
 def make_product(store, name: str, price: str, stock: int | None = None, **fields):
     return catalog.create_product(store=store, name=name, price=Decimal(price), stock=stock, **fields)
-
-
-def race(count: int, work: Callable[[int], object]) -> list:
-    """Run work(0) … work(count - 1) in `count` threads released at the same instant.
-
-    Returns each call's result, or the exception it raised. Each thread closes its own database
-    connection when it is done.
-    """
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = work(index)
-        except Exception as error:  # collected for the test to inspect
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is still running after 60 s"
-    return results
 
 
 @pytest.fixture

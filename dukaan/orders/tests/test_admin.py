@@ -3,19 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from dukaan.accounts.models import User
-from dukaan.accounts.tests.helpers import log_in_staff
-
 from .conftest import line, order
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff(client):
-    User.objects.create_superuser("+919800000001", password="a-long-staff-password")
-    log_in_staff(client, "+919800000001", "a-long-staff-password")  # the password, then the SMS code
-    return client
 
 
 def test_staff_can_list_and_open_orders_but_not_change_them(staff, product):

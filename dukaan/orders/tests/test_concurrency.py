@@ -10,10 +10,11 @@ from collections import Counter
 import pytest
 
 from dukaan.catalog.models import Product
+from dukaan.conftest import race
 from dukaan.orders.models import Order, OrderLine
 from dukaan.orders.services import CheckoutRefused, change_order_status, place_order
 
-from .conftest import BUYER, event_counts, line, make_product, race
+from .conftest import BUYER, event_counts, line, make_product
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

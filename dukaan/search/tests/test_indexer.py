@@ -20,12 +20,6 @@ from tests.waiting import wait_until
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def me(client, store):
-    client.force_login(store.owner)
-    return client
-
-
 def found(store, text: str = "", **filters) -> list[str]:
     """Names of what a buyer finds, straight from the engine (never the database fallback)."""
     results = service.get_backend().search(SearchQuery(store_id=store.pk, text=text, **filters))

@@ -19,12 +19,6 @@ URL = reverse("dashboard:search_synonyms")
 
 
 @pytest.fixture
-def me(client, store):
-    client.force_login(store.owner)
-    return client
-
-
-@pytest.fixture
 def angrakha(store):
     """A product whose name no global synonym reaches."""
     product = catalog.create_product(store=store, name="Indigo angrakha", price=Decimal("899"))

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dukaan.catalog import services
-from dukaan.conftest import png_upload
+from dukaan.conftest import change_store, png_upload
 from dukaan.events.local import run_pending
 
 from .conftest import bulk_catalog, make_product, page_weight, small_and_big_store
@@ -59,14 +59,7 @@ def test_store_home_lists_visible_products_with_price_discount_and_stock(client,
 
 
 def test_store_home_tells_link_previews_about_the_store(client, store, product):
-    services.update_store(
-        store=store,
-        name="Asha's Kurtas",
-        slug=store.slug,
-        whatsapp=store.whatsapp,
-        currency="INR",
-        logo=png_upload("logo.png"),
-    )
+    change_store(store, name="Asha's Kurtas", logo=png_upload("logo.png"))
     store.refresh_from_db()
 
     page = client.get(f"/s/{store.slug}/").content.decode()

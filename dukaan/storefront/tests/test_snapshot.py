@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dukaan.catalog import services
 from dukaan.catalog.snapshot import store_catalog
-from dukaan.conftest import png_upload
+from dukaan.conftest import change_store, png_upload
 
 from .conftest import make_product, small_and_big_store
 
@@ -19,15 +19,7 @@ SNAPSHOT_QUERY_BUDGET = 5  # store, products, variants, images, categories
 
 
 def test_store_catalog_holds_what_the_pages_show(store, product):
-    services.update_store(
-        store=store,
-        name="Asha's Kurtas",
-        slug=store.slug,
-        whatsapp=store.whatsapp,
-        currency="INR",
-        upi_id="asha@okaxis",
-        logo=png_upload("logo.png"),
-    )
+    change_store(store, name="Asha's Kurtas", upi_id="asha@okaxis", logo=png_upload("logo.png"))
 
     catalog = store_catalog(store.pk)
 
