@@ -1,5 +1,7 @@
 """Reads of the catalog used by more than one caller."""
 
+from typing import cast
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -8,37 +10,31 @@ from dukaan.infra.queries import only_row
 from .events import ProductSnapshot, StoreData
 from .models import Category, Product, ProductVariant, ReleasedSlug, Store
 
-# The fields of a store and of a product that events carry, in their order.
-STORE_DATA_FIELDS = ("id", "name", "slug", "whatsapp", "currency", "upi_id", "logo")
-PRODUCT_DATA_FIELDS = (
-    "id",
-    "version",
-    "name",
-    "description",
-    "price",
-    "compare_at_price",
-    "sku",
-    "stock",
-    "category_id",
-    "is_active",
+# The fields of a store and of a product that events carry, in their order: the payloads' own keys.
+STORE_DATA_FIELDS = tuple(StoreData.__annotations__)
+PRODUCT_DATA_FIELDS = tuple(
+    name for name in ProductSnapshot.__annotations__ if name not in ("variants", "images")
 )
 
 
 def store_data(store: Store) -> StoreData:
     """A store as events carry it."""
-    return {name: getattr(store, name) for name in STORE_DATA_FIELDS}
+    return cast(StoreData, {name: getattr(store, name) for name in STORE_DATA_FIELDS})
 
 
 def product_data(product: Product) -> ProductSnapshot:
     """A product with its variants and images as events carry it (a full snapshot, with its version)."""
-    return {
-        **{name: getattr(product, name) for name in PRODUCT_DATA_FIELDS},
-        "variants": [
-            {"id": v.pk, "options": v.options, "price": v.price, "sku": v.sku, "stock": v.stock}
-            for v in product.variants.all()
-        ],
-        "images": [{"id": i.pk, "small": i.small, "large": i.large} for i in product.images.all()],
-    }
+    return cast(
+        ProductSnapshot,
+        {
+            **{name: getattr(product, name) for name in PRODUCT_DATA_FIELDS},
+            "variants": [
+                {"id": v.pk, "options": v.options, "price": v.price, "sku": v.sku, "stock": v.stock}
+                for v in product.variants.all()
+            ],
+            "images": [{"id": i.pk, "small": i.small, "large": i.large} for i in product.images.all()],
+        },
+    )
 
 
 def store_products(
