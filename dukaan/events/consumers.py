@@ -188,16 +188,26 @@ def _deliver(group: ConsumerGroup, event: Event, *, on_applied, dead_letter) -> 
     raise AssertionError("unreachable")
 
 
+def error_text(error: Exception) -> str:
+    """How a dead letter names what went wrong: the exception's class and message, cut to 2000."""
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def record_dead_letter(group_name: str, event: Event, error: Exception, attempts: int) -> DeadLetter:
+    """The row an operator reads for an event a group gave up on, in both buses."""
+    return DeadLetter.objects.create(
+        group=group_name,
+        event_id=event.id,
+        aggregatetype=event.aggregatetype,
+        type=event.type,
+        payload={"id": event.id, "type": event.type, "store_id": event.store_id, "data": event.data},
+        error=error_text(error),
+        attempts=attempts,
+    )
+
+
 def _dead_letter(group, event: Event, error: Exception, attempts: int, on_applied) -> None:
     with transaction.atomic():
-        DeadLetter.objects.create(
-            group=group.instance,
-            event_id=event.id,
-            aggregatetype=event.aggregatetype,
-            type=event.type,
-            payload={"id": event.id, "type": event.type, "store_id": event.store_id, "data": event.data},
-            error=f"{type(error).__name__}: {error}"[:2000],
-            attempts=attempts,
-        )
+        record_dead_letter(group.instance, event, error, attempts)
         if on_applied is not None:
             on_applied()

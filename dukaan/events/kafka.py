@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from dukaan.infra import metrics
 
-from .consumers import ConsumerGroup, Event, deliver
-from .models import DeadLetter, ProcessedEvent
+from .consumers import ConsumerGroup, Event, deliver, error_text, record_dead_letter
+from .models import ProcessedEvent
 
 logger = logging.getLogger(__name__)
 
@@ -103,20 +103,12 @@ class DeadLetterTopic:
     def __call__(self, group: ConsumerGroup, event: Event, error: Exception, attempts: int) -> None:
         headers = {
             "group": group.name,
-            "error": f"{type(error).__name__}: {error}"[:2000],
+            "error": error_text(error),
             "attempts": str(attempts),
             "source": f"{self.message.topic()}/{self.message.partition()}/{self.message.offset()}",
         }
         _produce_dead_letter(self.producer, self.message, headers)
-        DeadLetter.objects.create(
-            group=group.name,
-            event_id=event.id,
-            aggregatetype=event.aggregatetype,
-            type=event.type,
-            payload={"id": event.id, "type": event.type, "store_id": event.store_id, "data": event.data},
-            error=headers["error"],
-            attempts=attempts,
-        )
+        record_dead_letter(group.name, event, error, attempts)
 
 
 def run_worker(
