@@ -30,6 +30,7 @@ from bench.report import QUICK
 from dukaan.catalog import services
 from dukaan.conftest import make_store
 from dukaan.events.models import OutboxEvent
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.bench, pytest.mark.kafka]
 BURST, STEADY = (300, 100) if QUICK else (1000, 300)  # events in each load
@@ -86,7 +87,7 @@ def measure(kafka_bus, product, *, updates: int, per_second: float | None) -> di
     # The group's first assignment is not part of the measurement: wait for one event through it.
     services.adjust_stock(product=product, delta=-1)
     warm_up = str(OutboxEvent.objects.latest("created_at").id)
-    kafka_bus.wait_until(lambda: warm_up in arrived, 60, "the warm-up event")
+    wait_until(lambda: warm_up in arrived, what="the warm-up event", timeout=60)
 
     started = time.perf_counter()
     try:
@@ -100,7 +101,7 @@ def measure(kafka_bus, product, *, updates: int, per_second: float | None) -> di
                     lambda key=event_id: committed.__setitem__(key, (time.perf_counter(), time.time()))
                 )
         writing = time.perf_counter() - started
-        kafka_bus.wait_until(lambda: set(committed) <= set(arrived), 180, f"{updates} events", poll=0.05)
+        wait_until(lambda: set(committed) <= set(arrived), what=f"{updates} events", timeout=180, poll=0.05)
     finally:
         worker.stop()
         clock.stop()
