@@ -11,7 +11,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -22,6 +21,7 @@ from django.conf import settings
 from django.core.cache import caches
 
 from deploy.local import throwaway
+from tests.waiting import wait_until
 
 
 def in_ci() -> bool:
@@ -154,16 +154,15 @@ class StorefrontProcess:
         """Each worker's counters, by its pid. A new connection reaches any worker, and one still
         starting reaches none, so ask until every one has answered."""
         answered: dict[int, dict] = {}
-        deadline = time.monotonic() + timeout
-        while len(answered) < workers:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"only {len(answered)} of {workers} workers answered in {timeout:.0f} s")
-            try:
-                stats = self.stats()
-            except OSError:
-                time.sleep(0.05)
-                continue
+
+        def every_one_answered() -> bool:
+            stats = self.stats()
             answered[stats["pid"]] = stats
+            return len(answered) >= workers
+
+        wait_until(
+            every_one_answered, what=f"all {workers} workers to answer", timeout=timeout, ignoring=(OSError,)
+        )
         return answered
 
     def log_tail(self) -> str:
@@ -202,25 +201,36 @@ def start_storefront(log_dir: Path, *, cache_url: str, workers: int = 1, env: di
             start_new_session=True,
         )
     server = StorefrontProcess(f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + STOREFRONT_READY_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"`dukaan storefront` exited with {process.returncode}:\n{server.log_tail()}")
-        try:
-            server.stats()
-        except OSError:
-            time.sleep(0.05)
-            continue
-        try:
-            server.stats_of_every_worker(workers, timeout=max(deadline - time.monotonic(), 1))
-        except AssertionError as error:
-            server.stop()
-            pytest.fail(f"`dukaan storefront`: {error}:\n{server.log_tail()}")
-        return server
-    server.stop()
-    pytest.fail(
-        f"`dukaan storefront` did not answer within {STOREFRONT_READY_SECONDS} s:\n{server.log_tail()}"
+    wait_while_running(
+        process,
+        log,
+        server.stats,
+        what="`dukaan storefront`",
+        timeout=STOREFRONT_READY_SECONDS,
+        ignoring=(OSError,),
     )
+    try:
+        server.stats_of_every_worker(workers, timeout=STOREFRONT_READY_SECONDS)
+    except AssertionError as error:
+        server.stop()
+        pytest.fail(f"`dukaan storefront`: {error}:\n{server.log_tail()}")
+    return server
+
+
+def wait_while_running(
+    process: subprocess.Popen, log: Path, answers, *, what: str, timeout: float, ignoring=()
+):
+    """wait_until(answers), failing at once if `process` exits meanwhile; a failure shows its log's end."""
+
+    def answered():
+        if process.poll() is not None:
+            raise AssertionError(f"{what} exited with {process.returncode}")
+        return answers()
+
+    try:
+        return wait_until(answered, what=what, timeout=timeout, ignoring=ignoring)
+    except AssertionError as error:
+        pytest.fail(f"{error}:\n{log.read_text(errors='replace')[-3000:]}")
 
 
 def find_free_port() -> int:

@@ -5,13 +5,14 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from tests.processes import wait_while_running
 
 READY_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 20
@@ -66,24 +67,14 @@ def output_of(process) -> str:
     return process.log_path.read_text(errors="replace")[-4000:]
 
 
-def wait_until_ready(process) -> tuple[int, bytes]:
-    base = f"http://127.0.0.1:{process.port}"
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    status, body = 0, b"(no answer yet)"
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            code = process.returncode
-            pytest.fail(f"`dukaan up` exited with {code} before it was ready:\n{output_of(process)}")
-        try:
-            status, body = get(f"{base}/readyz")
-        except OSError:
-            pass  # not listening yet
-        if status == 200:
-            return status, body
-        time.sleep(0.25)
-    pytest.fail(
-        f"/readyz did not answer 200 within {READY_TIMEOUT_SECONDS}s (last: {status} {body[:500]!r}):\n"
-        f"{output_of(process)}"
+def wait_until_ready(process) -> None:
+    wait_while_running(
+        process,
+        process.log_path,
+        lambda: get(f"http://127.0.0.1:{process.port}/readyz")[0] == 200,
+        what="`dukaan up` to answer /readyz with 200",
+        timeout=READY_TIMEOUT_SECONDS,
+        ignoring=(OSError,),  # not listening yet
     )
 
 

@@ -49,7 +49,7 @@ class CircuitBreaker:
         self.name = name
         self.failure_threshold = failure_threshold
         self.reset_seconds = reset_seconds
-        self._clock = clock
+        self.clock = clock  # a test moves it past the cool-down instead of sleeping through it
         self._lock = threading.Lock()
         self._state = CLOSED
         self._failures = 0
@@ -70,12 +70,12 @@ class CircuitBreaker:
             if self._state == CLOSED:
                 return True
             if self._state == OPEN:
-                if self._clock() - self._opened_at < self.reset_seconds:
+                if self.clock() - self._opened_at < self.reset_seconds:
                     return False
                 self._state = HALF_OPEN
                 self._trial_in_flight = False
                 logger.debug("%s: circuit half-open, trying it again", self.name)
-            now = self._clock()
+            now = self.clock()
             # A trial that never reported back (its caller died) must not keep the circuit shut.
             if self._trial_in_flight and now - self._trial_started < self.reset_seconds:
                 return False
@@ -121,5 +121,5 @@ class CircuitBreaker:
 
     def _open(self) -> None:
         self._state = OPEN
-        self._opened_at = self._clock()
+        self._opened_at = self.clock()
         self._trial_in_flight = False

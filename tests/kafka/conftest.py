@@ -26,7 +26,7 @@ import time
 import urllib.parse
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +34,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from tests.processes import deploy_local
+from tests.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 # Not the default slot name: a developer's own Connect may use that one on the same server.
@@ -188,18 +189,6 @@ def kafka_cluster(request, tmp_path_factory) -> KafkaCluster:
 # --- Consumer groups of a test, run by the real Kafka worker ------------------------------------------
 
 
-def wait_until(condition: Callable[[], object], timeout: float, what: str, poll: float = 0.02):
-    """Call condition() until it returns something truthy, and return that; fail after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(poll)
-
-
 class Poison(Exception):
     """What a Recorder's handler raises for the events it was told to fail on."""
 
@@ -271,8 +260,8 @@ class Recorder:
         wanted = set(map(str, ids))
         wait_until(
             lambda: wanted <= set(self.ids()),
-            timeout,
-            f"group {self.name} to apply {len(wanted)} events (it has {len(wanted & set(self.ids()))})",
+            what=f"group {self.name} to apply {len(wanted)} events (it has {len(wanted & set(self.ids()))})",
+            timeout=timeout,
         )
 
 
@@ -360,8 +349,6 @@ class KafkaBus:
             ConsumerGroup(f"{prefix}-{uuid.uuid4().hex[:8]}", handler, types_on(aggregatetypes))
         )
 
-    wait_until = staticmethod(wait_until)
-
     def register(self, group):
         from dukaan.events import consumers
         from dukaan.events.kafka import group_id, topics_for
@@ -388,6 +375,30 @@ class KafkaBus:
                 )[1]
                 for partition in sorted(metadata.partitions)
             }
+        finally:
+            consumer.close()
+
+    def read_until(self, topic: str, start: dict[int, int], enough, *, what: str, timeout: float = 60):
+        """The messages of `topic` from `start` ({partition: offset}) on, read until enough(messages)."""
+        consumer = Consumer(
+            {
+                "bootstrap.servers": self.cluster.bootstrap_servers,
+                "group.id": "dukaan-tests-peek",
+                "enable.auto.commit": False,
+            }
+        )
+        consumer.assign([TopicPartition(topic, partition, offset) for partition, offset in start.items()])
+        messages = []
+
+        def read_one() -> bool:
+            message = consumer.poll(0.1)
+            if message is not None and message.error() is None:
+                messages.append(message)
+            return enough(messages)
+
+        try:
+            wait_until(read_one, what=what, timeout=timeout, poll=0)
+            return messages
         finally:
             consumer.close()
 

@@ -8,10 +8,8 @@ group goes on with the next events.
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
 from django.db import transaction
 
 from dukaan.catalog.events import PRODUCT_DELETED, STOCK_CHANGED
@@ -20,6 +18,7 @@ from dukaan.events.contract import declare
 from dukaan.events.kafka import DLQ_TOPIC
 from dukaan.events.models import DeadLetter, OutboxEvent, ProcessedEvent
 from dukaan.events.outbox import emit
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.kafka]
 # A made-up type on the catalog's topic, read only by this module's group.
@@ -82,9 +81,10 @@ def test_a_poison_event_goes_to_the_dead_letter_topic_and_the_group_moves_on(kaf
     assert (str(dead.event_id), dead.attempts) == (str(poison.id), 3)
     assert dead.error == f"Poison: poison pill {poison.id}"
 
-    messages = read_from(kafka_bus.cluster.bootstrap_servers, DLQ_TOPIC, dlq_start, count=1)
-    assert len(messages) == 1, "nothing (or too much) arrived on the dead-letter topic"
-    message = messages[0]
+    # The worker waits for the dead-letter topic's acknowledgement before it moves on to `after`.
+    parked = sum(kafka_bus.end_offsets(DLQ_TOPIC).values()) - sum(dlq_start.values())
+    assert parked == 1, "nothing (or too much) arrived on the dead-letter topic"
+    (message,) = kafka_bus.read_until(DLQ_TOPIC, dlq_start, len, what="the dead letter")
     headers = {key: value.decode() for key, value in message.headers()}
     assert headers["error"] == f"Poison: poison pill {poison.id}"
     assert headers["group"] == recorder.name
@@ -118,29 +118,9 @@ def test_an_effect_that_fails_at_commit_is_retried_and_parked_not_skipped(kafka_
         fine = emit(VIEWED, store_id=store.pk, data={"store": store.pk})
     kafka_bus.run(group)
 
-    kafka_bus.wait_until(lambda: str(fine.id) in applied, 30, "the event after the broken one")
+    wait_until(lambda: str(fine.id) in applied, what="the event after the broken one", timeout=30)
     assert applied == [str(fine.id)]
     dead = DeadLetter.objects.get(group=group.name)
     assert str(dead.event_id) == str(broken.id)
     assert dead.error.startswith("IntegrityError")
     assert not ProcessedEvent.objects.filter(group=group.name, event_id=broken.id).exists()
-
-
-def read_from(bootstrap_servers: str, topic: str, start: dict[int, int], count: int, timeout: float = 10):
-    """Messages of `topic` after `start` ({partition: offset}); waits for `count`, then 1 s for extras."""
-    consumer = Consumer(
-        {"bootstrap.servers": bootstrap_servers, "group.id": "dukaan-tests-peek", "enable.auto.commit": False}
-    )
-    try:
-        consumer.assign([TopicPartition(topic, partition, offset) for partition, offset in start.items()])
-        messages = []
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            message = consumer.poll(0.1)
-            if message is not None and message.error() is None:
-                messages.append(message)
-                if len(messages) == count:
-                    deadline = min(deadline, time.monotonic() + 1)
-        return messages
-    finally:
-        consumer.close()

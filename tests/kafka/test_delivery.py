@@ -17,7 +17,9 @@ from django.utils import timezone
 
 from dukaan.catalog import services
 from dukaan.conftest import make_store
+from dukaan.events.kafka import group_lag
 from dukaan.events.models import OutboxEvent, ProcessedEvent
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.kafka]
 
@@ -75,7 +77,11 @@ def test_two_groups_each_apply_every_update_once_in_store_order(kafka_bus):
     first.wait_for(expected, timeout=120)
     second.wait_for(expected, timeout=120)
     delivered = time.monotonic() - started
-    time.sleep(1)  # room for a late duplicate to show up
+    # Nothing left in flight that could still arrive twice: each group committed the topic's end.
+    wait_until(
+        lambda: group_lag(first.group) == group_lag(second.group) == 0,
+        what="both groups to commit every offset",
+    )
     assert all(worker.alive() for worker in workers)
 
     for recorder in (first, second):

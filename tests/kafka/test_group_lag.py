@@ -8,6 +8,7 @@ from prometheus_client import REGISTRY
 from dukaan.catalog import services
 from dukaan.conftest import make_store
 from dukaan.events.kafka import group_lag
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.kafka]
 
@@ -20,10 +21,10 @@ def test_lag_grows_while_no_worker_runs_and_drops_to_zero_once_one_catches_up(ka
     for _ in range(5):
         services.adjust_stock(product=product, delta=-1)
     # store.created + product.created + 5 stock.changed, once Debezium has published them
-    kafka_bus.wait_until(lambda: group_lag(recorder.group) == 7, timeout=60, what="7 events behind")
+    wait_until(lambda: group_lag(recorder.group) == 7, timeout=60, what="7 events behind")
     worker = kafka_bus.run(recorder)
-    kafka_bus.wait_until(lambda: group_lag(recorder.group) == 0, timeout=60, what="the group caught up")
-    kafka_bus.wait_until(
+    wait_until(lambda: group_lag(recorder.group) == 0, timeout=60, what="the group caught up")
+    wait_until(
         lambda: (
             REGISTRY.get_sample_value("dukaan_consumer_lag_events", {"group": recorder.group.instance}) == 0
         ),

@@ -30,6 +30,7 @@ from bench.report import QUICK
 from dukaan.catalog import services
 from dukaan.conftest import make_store
 from dukaan.events.models import OutboxEvent
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.bench, pytest.mark.kafka]
 BURST, STEADY = (300, 100) if QUICK else (1000, 300)  # events in each load
@@ -81,7 +82,7 @@ def measure(kafka_bus, product, *, updates: int, per_second: float | None) -> di
     # The group's first assignment is not part of the measurement: wait for one event through it.
     services.adjust_stock(product=product, delta=-1)
     warm_up = str(OutboxEvent.objects.latest("created_at").id)
-    kafka_bus.wait_until(lambda: warm_up in arrived, 60, "the warm-up event")
+    wait_until(lambda: warm_up in arrived, what="the warm-up event", timeout=60)
 
     try:
         started, writing = write_stock_updates(
@@ -90,7 +91,7 @@ def measure(kafka_bus, product, *, updates: int, per_second: float | None) -> di
             per_second=per_second,
             on_commit=lambda key: committed.__setitem__(key, (time.perf_counter(), time.time())),
         )
-        kafka_bus.wait_until(lambda: set(committed) <= set(arrived), 180, f"{updates} events", poll=0.05)
+        wait_until(lambda: set(committed) <= set(arrived), what=f"{updates} events", timeout=180, poll=0.05)
     finally:
         worker.stop()
         clock.stop()

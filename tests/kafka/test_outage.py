@@ -16,7 +16,9 @@ import pytest
 
 from dukaan.catalog import services
 from dukaan.conftest import make_store
+from dukaan.events.kafka import group_lag
 from dukaan.events.models import OutboxEvent
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.kafka]
 
@@ -43,10 +45,10 @@ def test_writes_during_a_kafka_outage_arrive_once_after_it(kafka_bus):
     before = update(BEFORE)
     # Stop in mid-stream: every write is on the topic, but the worker is still applying them (and
     # committing their offsets) when Connect and the broker go away.
-    kafka_bus.wait_until(
+    wait_until(
         lambda: sum(kafka_bus.end_offsets("dukaan.catalog").values()) - published_before >= BEFORE,
-        60,
-        "Debezium to publish the first writes",
+        what="Debezium to publish the first writes",
+        timeout=60,
         poll=0.1,
     )
     stopped_in = kafka_bus.cluster.stop()
@@ -67,7 +69,8 @@ def test_writes_during_a_kafka_outage_arrive_once_after_it(kafka_bus):
     expected = before + during + after
     recorder.wait_for(expected, timeout=90)
     caught_up = time.monotonic() - restarted
-    time.sleep(1)
+    # Nothing left in flight that could still arrive twice: the group committed the topic's end.
+    wait_until(lambda: group_lag(recorder.group) == 0, what="the group to commit every offset")
 
     assert recorder.not_applied_once(expected) == []
     assert recorder.processed(expected) == len(expected)

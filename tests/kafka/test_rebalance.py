@@ -16,7 +16,9 @@ from django.db import transaction
 
 from dukaan.catalog.events import STOCK_CHANGED
 from dukaan.conftest import make_store
+from dukaan.events.kafka import group_lag
 from dukaan.events.outbox import emit
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.kafka]
 
@@ -40,11 +42,12 @@ def test_a_worker_joining_mid_stream_shares_the_work_without_double_effects(kafk
 
     began = time.monotonic()
     first = kafka_bus.run(recorder)
-    kafka_bus.wait_until(lambda: len(recorder.effects) >= 5, 30, "the first worker to start")
+    wait_until(lambda: len(recorder.effects) >= 5, what="the first worker to start", timeout=30)
     second = kafka_bus.run(recorder)
     recorder.wait_for(expected, timeout=90)
     took = time.monotonic() - began
-    time.sleep(1)
+    # Nothing left in flight that could still arrive twice: the group committed the topic's end.
+    wait_until(lambda: group_lag(recorder.group) == 0, what="the group to commit every offset")
 
     assert first.alive() and second.alive()
     assert recorder.not_applied_once(expected) == []

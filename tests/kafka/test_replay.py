@@ -8,8 +8,8 @@ offsets of its partitions are this test's alone.
 from __future__ import annotations
 
 import io
-import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -19,6 +19,7 @@ from django.utils import timezone
 from dukaan.conftest import make_store
 from dukaan.events.contract import declare
 from dukaan.events.outbox import emit
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.kafka]
 
@@ -45,8 +46,10 @@ def test_replay_from_an_offset_or_a_time_redelivers(kafka_bus):
     worker = kafka_bus.run(recorder)
     early = emit_some(6)  # one store: one partition, offsets 0-5
     recorder.wait_for(early)
-    time.sleep(0.5)
-    since = timezone.now()  # later than the publication (message timestamp) of every early event
+    # Kafka stamps a message to the millisecond. Each early event was published before the recorder
+    # applied it, so 1 ms from now is past their stamps; the late ones are written once the clock is past it.
+    since = timezone.now() + timedelta(milliseconds=1)
+    wait_until(lambda: timezone.now() > since, what="the clock to pass the boundary")
     late = emit_some(4)  # offsets 6-9
     recorder.wait_for(late)
     worker.stop()  # Kafka lets only an idle group's offsets be set
@@ -54,13 +57,13 @@ def test_replay_from_an_offset_or_a_time_redelivers(kafka_bus):
 
     assert "will re-read 4 events" in replay(recorder.name, since.isoformat())
     worker = kafka_bus.run(recorder)
-    kafka_bus.wait_until(lambda: len(recorder.effects) == 14, 30, "the 4 events since that time again")
+    wait_until(lambda: len(recorder.effects) == 14, what="the 4 events since that time again", timeout=30)
     worker.stop()
     assert recorder.counts() == {**dict.fromkeys(early, 1), **dict.fromkeys(late, 2)}
 
     assert "will re-read 8 events" in replay(recorder.name, "2")
     worker = kafka_bus.run(recorder)
-    kafka_bus.wait_until(lambda: len(recorder.effects) == 22, 30, "the 8 events from offset 2 again")
+    wait_until(lambda: len(recorder.effects) == 22, what="the 8 events from offset 2 again", timeout=30)
     worker.stop()
     assert recorder.counts() == {
         **dict.fromkeys(early[:2], 1),

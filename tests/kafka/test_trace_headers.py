@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 import json
-import time
 from decimal import Decimal
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
 from django.test import Client
 from opentelemetry.trace import SpanKind
 
@@ -16,26 +14,11 @@ from dukaan.accounts.services import create_api_token
 from dukaan.catalog import services
 from dukaan.conftest import make_store
 from dukaan.events.models import OutboxEvent
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.kafka]
 
 TOPIC = "dukaan.catalog"
-
-
-def read_from(bootstrap_servers: str, offsets: dict[int, int], event_id: str, timeout: float = 60):
-    """The message on TOPIC carrying the event `event_id`, read from `offsets` on."""
-    consumer = Consumer({"bootstrap.servers": bootstrap_servers, "group.id": "dukaan-tests-trace-peek"})
-    consumer.assign([TopicPartition(TOPIC, partition, offset) for partition, offset in offsets.items()])
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            message = consumer.poll(0.1)
-            if message is not None and message.error() is None:
-                if json.loads(message.value())["id"] == event_id:
-                    return message
-        pytest.fail(f"event {event_id} did not reach {TOPIC} within {timeout:.0f} s")
-    finally:
-        consumer.close()
 
 
 def test_the_traceparent_rides_in_a_kafka_header_and_the_worker_joins_the_trace(kafka_bus, spans):
@@ -57,18 +40,22 @@ def test_the_traceparent_rides_in_a_kafka_header_and_the_worker_joins_the_trace(
     expected = f"00-{server.context.trace_id:032x}-{server.context.span_id:016x}-"
     assert row.traceparent.startswith(expected)
 
-    message = read_from(kafka_bus.cluster.bootstrap_servers, before, str(row.id))
+    *_, message = kafka_bus.read_until(
+        TOPIC,
+        before,
+        lambda messages: messages and json.loads(messages[-1].value())["id"] == str(row.id),
+        what=f"event {row.id} on {TOPIC}",
+    )
     assert dict(message.headers())["traceparent"] == row.traceparent.encode()
 
     recorder.wait_for([row.id])
     (applied,) = [event for event in recorder.effects if event.id == str(row.id)]
     assert applied.traceparent == row.traceparent
-    handled = kafka_bus.wait_until(
+    handled = wait_until(
         lambda: [
             s for s in spans.get_finished_spans() if s.name == f"{recorder.name} handle product.updated"
         ],
-        10,
-        "the worker's delivery span",
+        what="the worker's delivery span",
     )
     (delivery,) = handled
     assert delivery.kind == SpanKind.CONSUMER

@@ -17,7 +17,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -26,7 +25,7 @@ import pytest
 from django.conf import settings
 
 from deploy.local import cluster
-from tests.processes import find_free_port, in_ci
+from tests.processes import find_free_port, in_ci, wait_while_running
 
 DUKAAN = Path(sys.executable).with_name("dukaan")
 READY_SECONDS = 60
@@ -103,20 +102,6 @@ def phones():
 PHONES = phones()
 
 
-def wait_until(what: str, answers, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + READY_SECONDS
-    while not answers():
-        if process.poll() is not None:
-            pytest.fail(
-                f"{what} exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}"
-            )
-        if time.monotonic() > deadline:
-            pytest.fail(
-                f"{what} did not answer within {READY_SECONDS} s:\n{log.read_text(errors='replace')[-3000:]}"
-            )
-        time.sleep(0.05)
-
-
 def healthy(port: int) -> bool:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
     try:
@@ -169,7 +154,7 @@ def web(tmp_path_factory):
             start_new_session=True,
         )
     try:
-        wait_until("dukaan web", lambda: healthy(port), process, log)
+        wait_while_running(process, log, lambda: healthy(port), what="dukaan web", timeout=READY_SECONDS)
         yield port
     finally:
         stop(process)
@@ -206,7 +191,7 @@ def nginx(web, tmp_path_factory):
         start_new_session=True,
     )
     try:
-        wait_until("nginx", lambda: healthy(port), process, log)
+        wait_while_running(process, log, lambda: healthy(port), what="nginx", timeout=READY_SECONDS)
         yield port
     finally:
         stop(process)
