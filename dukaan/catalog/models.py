@@ -11,7 +11,14 @@ from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
-from .rules import CURRENCIES, options_label, validate_price, validate_stock, validate_upi_id
+from .rules import (
+    CURRENCIES,
+    options_label,
+    product_in_stock,
+    validate_price,
+    validate_stock,
+    validate_upi_id,
+)
 
 CURRENCY_CHOICES = [(code, code) for code in CURRENCIES]
 
@@ -150,6 +157,11 @@ class Product(models.Model):
     @property
     def stock_label(self) -> str:
         return "Unlimited" if self.stock is None else str(self.stock)
+
+    @property
+    def in_stock(self) -> bool:
+        """Whether it can be sold now (rules.product_in_stock); prefetch `variants` for a list."""
+        return product_in_stock(self.stock, [variant.stock for variant in self.variants.all()])
 
 
 class ProductVariant(models.Model):

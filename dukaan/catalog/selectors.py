@@ -2,7 +2,7 @@
 
 from typing import cast
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from dukaan.infra.queries import only_row
@@ -57,8 +57,16 @@ def store_products(
     elif visibility == "hidden":
         products = products.filter(is_active=False)
     elif visibility == "out_of_stock":
-        products = products.filter(stock=0)
+        products = products.filter(sold_out())
     return products
+
+
+def sold_out() -> Q:
+    """Products that cannot be sold now, as a filter: rules.product_in_stock said in SQL. A product with
+    variants is sold out when none of them is in stock; one without, when its own count is 0."""
+    variants = ProductVariant.objects.filter(product=OuterRef("pk"))
+    in_stock_variants = variants.filter(Q(stock__isnull=True) | Q(stock__gt=0))
+    return (Q(Exists(variants)) & ~Q(Exists(in_stock_variants))) | (~Q(Exists(variants)) & Q(stock=0))
 
 
 def store_categories(store: Store) -> QuerySet[Category]:

@@ -22,7 +22,7 @@ from dukaan.accounts.services import create_api_token, dashboard_actor, revoke_a
 from dukaan.analytics.selectors import recent_days
 from dukaan.catalog import services
 from dukaan.catalog.models import Category, Product
-from dukaan.catalog.selectors import store_categories, store_products
+from dukaan.catalog.selectors import sold_out, store_categories, store_products
 from dukaan.infra.integers import request_ids, request_int
 from dukaan.orders.models import Order
 from dukaan.orders.selectors import store_orders
@@ -76,7 +76,7 @@ def home(request):
     counts = Product.objects.filter(store=store).aggregate(
         total=Count("id"),
         hidden=Count("id", filter=Q(is_active=False)),
-        out_of_stock=Count("id", filter=Q(stock=0)),
+        out_of_stock=Count("id", filter=sold_out()),
     )
     share_text = f"Shop at {store.name}: {store.share_url}"
     return render(

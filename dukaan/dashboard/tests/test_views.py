@@ -188,6 +188,40 @@ def test_product_search_and_filters(me, store, product):
     assert "Kolhapuri" not in listing(category=product.category_id)
 
 
+def test_out_of_stock_means_what_the_shop_says_variants_and_all(me, store):
+    from dukaan.catalog import services
+    from dukaan.catalog.services import VariantInput
+
+    def with_variants(name: str, *stocks: int | None):
+        variants = [
+            VariantInput(options={"Size": str(size)}, price=Decimal("499"), stock=stock)
+            for size, stock in enumerate(stocks)
+        ]
+        return services.create_product(
+            store=store, name=name, price=Decimal("499"), stock=0, variants=variants
+        )
+
+    with_variants("Sold out kurta", 0, 0)
+    with_variants("Last sizes kurta", 0, 2)
+    with_variants("Made to order kurta", 0, None)
+    services.create_product(store=store, name="Sold out chappal", price=Decimal("350"), stock=0)
+    services.create_product(store=store, name="Plenty chappal", price=Decimal("350"), stock=9)
+
+    sold_out = me.get(reverse("dashboard:products"), {"show": "out_of_stock"}).content.decode()
+    assert "Sold out kurta" in sold_out and "Sold out chappal" in sold_out
+    assert not any(name in sold_out for name in ("Last sizes", "Made to order", "Plenty"))
+    everything = me.get(reverse("dashboard:products")).content.decode()
+    assert everything.count("Out of stock</span>") == 2
+    assert "2 out of stock" in me.get(reverse("dashboard:home")).content.decode()
+    # The storefront's snapshot says the same of each (the one rule, catalog/rules.py).
+    from dukaan.catalog.snapshot import build_store_catalog
+
+    assert {p.name for p in build_store_catalog(store.pk).products if not p.in_stock} == {
+        "Sold out kurta",
+        "Sold out chappal",
+    }
+
+
 def test_bulk_edit_saves_all_rows_or_none(me, store, product):
     from dukaan.catalog import services
 
