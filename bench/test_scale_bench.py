@@ -52,8 +52,11 @@ from tests.processes import (
     StorefrontProcess,
     database_url,
     find_free_port,
+    healthy,
     start_redis,
     start_storefront,
+    stop_process,
+    wait_while_running,
 )
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
@@ -131,31 +134,10 @@ def start_web(log_dir: Path, cache_url: str) -> tuple[subprocess.Popen, str]:
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + WEB_READY_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(
-                f"`dukaan web` exited with {process.returncode}:\n{(log_dir / 'web.log').read_text()}"
-            )
-        try:
-            connection_ = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection_.request("GET", "/healthz")
-            if connection_.getresponse().status == 200:
-                return process, url
-        except OSError:
-            time.sleep(0.1)
-    process.terminate()
-    pytest.fail(f"`dukaan web` did not answer within {WEB_READY_SECONDS} s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, 9)
-            process.wait(timeout=5)
+    wait_while_running(
+        process, log_dir / "web.log", lambda: healthy(port), what="dukaan web", timeout=WEB_READY_SECONDS
+    )
+    return process, url
 
 
 # --- Requests -------------------------------------------------------------------------------------
@@ -260,7 +242,7 @@ def measure(level: int, cache_url: str, tmp_path: Path, asked: set[int], rng: ra
         }
     finally:
         storefront.stop()
-        stop(web)
+        stop_process(web)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_database_size(current_database())")
         figures["database_mb"] = round(cursor.fetchone()[0] / 2**20, 1)

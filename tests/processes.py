@@ -4,6 +4,7 @@ Conftests that want the fixtures import them by name (pyproject's `pythonpath` p
 sys.path, so `tests.processes` and `deploy.local` import from anywhere).
 """
 
+import http.client
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import quote
 from urllib.request import urlopen
 
@@ -43,23 +45,41 @@ def deploy_local(*args: str, timeout: float) -> subprocess.CompletedProcess:
     )
 
 
-@dataclass
-class ThrowawayRedis:
-    """One redis-server started by `python -m deploy.local redis`, stopped by its PID file."""
+class ThrowawayServer:
+    """A server a test started with `python -m deploy.local COMMAND start`: frozen, thawed and stopped
+    (by its PID file) the same way whatever it is."""
 
-    url: str
+    command: ClassVar[str]
     pid: int
     dir: str
 
     def stop(self) -> None:
-        deploy_local("redis", "stop", "--dir", self.dir, timeout=30)
+        deploy_local(self.command, "stop", "--dir", self.dir, timeout=30)
 
     def pause(self) -> None:
-        """Freeze the server (SIGSTOP): connections are accepted, nothing is answered. A hung Redis."""
+        """Freeze the server (SIGSTOP): connections are accepted, nothing is answered. A hung server."""
         os.kill(self.pid, signal.SIGSTOP)
 
     def resume(self) -> None:
         os.kill(self.pid, signal.SIGCONT)
+
+    def thaw_and_stop(self) -> None:
+        """After a test that may have frozen it (or stopped it already)."""
+        try:
+            self.resume()
+        except ProcessLookupError:
+            pass
+        self.stop()
+
+
+@dataclass
+class ThrowawayRedis(ThrowawayServer):
+    """One redis-server started by `python -m deploy.local redis`."""
+
+    command: ClassVar[str] = "redis"
+    url: str
+    pid: int
+    dir: str
 
 
 def start_redis() -> ThrowawayRedis:
@@ -112,11 +132,7 @@ def own_redis(settings):
     server = start_redis()
     settings.CACHES = redis_caches(settings, server.url)
     yield server
-    try:
-        server.resume()
-    except ProcessLookupError:
-        pass
-    server.stop()
+    server.thaw_and_stop()
 
 
 # --- The storefront service (`dukaan storefront`) -------------------------------------------------
@@ -233,6 +249,29 @@ def wait_while_running(
         pytest.fail(f"{error}:\n{log.read_text(errors='replace')[-3000:]}")
 
 
+def healthy(port: int) -> bool:
+    """Whether a dukaan process on 127.0.0.1:`port` answers /healthz with 200."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        connection.request("GET", "/healthz")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """SIGTERM to a process a test started in its own session, then SIGKILL to its group if it lingers."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+
 def find_free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -244,9 +283,10 @@ def find_free_port() -> int:
 
 
 @dataclass
-class ThrowawayS3:
-    """One s3proxy started by `python -m deploy.local s3` in `dir`, stopped by its PID file."""
+class ThrowawayS3(ThrowawayServer):
+    """One s3proxy started by `python -m deploy.local s3` in `dir`."""
 
+    command: ClassVar[str] = "s3"
     url: str  # the STORAGE_URL for it
     endpoint: str
     bucket: str
@@ -254,16 +294,6 @@ class ThrowawayS3:
     secret_access_key: str
     pid: int
     dir: str
-
-    def stop(self) -> None:
-        deploy_local("s3", "stop", "--dir", self.dir, timeout=30)
-
-    def pause(self) -> None:
-        """Freeze the server (SIGSTOP): connections are accepted, nothing is answered. A hung S3."""
-        os.kill(self.pid, signal.SIGSTOP)
-
-    def resume(self) -> None:
-        os.kill(self.pid, signal.SIGCONT)
 
 
 def start_s3(directory: Path | None = None) -> ThrowawayS3:
@@ -287,8 +317,4 @@ def s3_server():
     """An S3 server for one test module; skipped (or, under CI=true, failed) without Java."""
     server = start_s3()
     yield server
-    try:
-        server.resume()
-    except ProcessLookupError:
-        pass
-    server.stop()
+    server.thaw_and_stop()

@@ -14,7 +14,6 @@ import http.client
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ import pytest
 from django.conf import settings
 
 from deploy.local import cluster
-from tests.processes import find_free_port, in_ci, wait_while_running
+from tests.processes import find_free_port, healthy, in_ci, stop_process, wait_while_running
 
 DUKAAN = Path(sys.executable).with_name("dukaan")
 READY_SECONDS = 60
@@ -102,28 +101,6 @@ def phones():
 PHONES = phones()
 
 
-def healthy(port: int) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-    try:
-        connection.request("GET", "/healthz")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
-
-
-def stop(process: subprocess.Popen) -> None:
-    """SIGTERM to the process we started (its own session), then SIGKILL to its group if it lingers."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-
-
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
     """`dukaan web` on its own SQLite database with one store, trusting the proxy on 127.0.0.1."""
@@ -157,7 +134,7 @@ def web(tmp_path_factory):
         wait_while_running(process, log, lambda: healthy(port), what="dukaan web", timeout=READY_SECONDS)
         yield port
     finally:
-        stop(process)
+        stop_process(process)
 
 
 @pytest.fixture(scope="module")
@@ -194,7 +171,7 @@ def nginx(web, tmp_path_factory):
         wait_while_running(process, log, lambda: healthy(port), what="nginx", timeout=READY_SECONDS)
         yield port
     finally:
-        stop(process)
+        stop_process(process)
 
 
 def test_one_client_using_up_its_login_codes_does_not_refuse_another_clients_first_code(nginx):

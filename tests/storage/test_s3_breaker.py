@@ -17,11 +17,7 @@ def bucket(settings):
     server = start_s3()
     use_bucket(settings, server, timeout_seconds=1)
     yield server
-    try:
-        server.resume()
-    except ProcessLookupError:
-        pass
-    server.stop()
+    server.thaw_and_stop()
 
 
 @pytest.mark.django_db

@@ -11,10 +11,8 @@ import http.client
 import importlib
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -22,7 +20,7 @@ import pytest
 from django.conf import settings
 
 from dukaan.api.openapi import CHECKED_IN
-from tests.processes import find_free_port
+from tests.processes import find_free_port, healthy, stop_process, wait_while_running
 
 DUKAAN = Path(sys.executable).with_name("dukaan")
 READY_SECONDS = 60
@@ -47,17 +45,6 @@ print(json.dumps({"token": create_api_token(store=store, name="POS", scopes=Scop
 """
 
 
-def _answers(port: int) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-    try:
-        connection.request("GET", "/healthz")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
-
-
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
     """`dukaan web` on a free port; yields its port and the store's API token."""
@@ -80,19 +67,10 @@ def web(tmp_path_factory):
             start_new_session=True,
         )
     try:
-        deadline = time.monotonic() + READY_SECONDS
-        while not _answers(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"dukaan web did not start:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.05)
+        wait_while_running(process, log, lambda: healthy(port), what="dukaan web", timeout=READY_SECONDS)
         yield {"port": port, "token": token}
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+        stop_process(process)
 
 
 # --- A keep-alive connection after a 413 --------------------------------------------------------------
