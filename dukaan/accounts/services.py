@@ -11,6 +11,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 import phonenumbers
 from django.conf import settings
@@ -28,6 +29,10 @@ from .models import ApiToken, AuditEntry, LoginCode, User
 from .scopes import STANDARD_SCOPES, Scope
 
 logger = logging.getLogger(__name__)
+
+# A catalog.Store, which accounts (a layer below catalog) may not import. Not models.Model nor a
+# Protocol: django-stubs checks the value given for ApiToken.store and AuditEntry.store to be a Store.
+StoreRow = Any
 
 CODE_DIGITS = 6
 HOUR = timedelta(hours=1)
@@ -274,12 +279,12 @@ def _merchant_for(phone: str) -> User:
         return user
     try:
         with transaction.atomic():
-            user = User.objects.create_user(phone)
+            created: User = User.objects.create_user(phone)
     except IntegrityError:
         # Another request created this merchant between our read and our insert.
         return User.objects.get(phone=phone)
     logger.info("new merchant %s", masked_phone(phone))
-    return user
+    return created
 
 
 def _hash_code(*, phone: str, code: str) -> str:
@@ -303,7 +308,9 @@ def _token_digest(raw: str) -> str:
 
 
 @transaction.atomic
-def create_api_token(*, store, name: str, scopes: Iterable[str] = STANDARD_SCOPES) -> tuple[ApiToken, str]:
+def create_api_token(
+    *, store: StoreRow, name: str, scopes: Iterable[str] = STANDARD_SCOPES
+) -> tuple[ApiToken, str]:
     """Make a token for `store` that may do `scopes`; returns the row and the raw token, which is never
     stored or shown again."""
     name = (name or "").strip()
@@ -380,7 +387,7 @@ def masked(value: str) -> str:
 
 
 def record_payment_detail_changes(
-    *, store, actor: str, changes: Iterable[tuple[str, str, str, str]]
+    *, store: StoreRow, actor: str, changes: Iterable[tuple[str, str, str, str]]
 ) -> list[AuditEntry]:
     """Write one audit entry per (field, label, old, new), values masked. Call it inside the
     transaction that makes the change, so no change is ever saved without its entry."""

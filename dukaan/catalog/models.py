@@ -1,6 +1,6 @@
 """Stores and what they sell. Every tenant-owned row carries store_id."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -64,7 +64,7 @@ class Store(models.Model):
         return CURRENCIES.get(self.currency, self.currency + " ")
 
 
-def slug_reserved_until():
+def slug_reserved_until() -> datetime:
     return timezone.now() + timedelta(days=settings.RELEASED_SLUG_DAYS)
 
 

@@ -1,15 +1,21 @@
 """Every write to the catalog: one transaction, the rows plus exactly one outbox row per change."""
 
-from collections.abc import Iterable
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from decimal import Decimal
+from functools import partial
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from dukaan.accounts.models import User
 from dukaan.accounts.services import OPERATOR_ACTOR, record_payment_detail_changes
 from dukaan.events.outbox import emit
 from dukaan.infra.queries import only_row
@@ -53,6 +59,7 @@ def _reservation(slug: str, exclude_store: Store | None = None) -> ReleasedSlug 
 
 
 def _free_slug(slug: str) -> str | None:
+    candidate: str
     for candidate in slug_candidates(slug):
         if (
             slug_problem(candidate) is None
@@ -63,7 +70,7 @@ def _free_slug(slug: str) -> str | None:
     return None
 
 
-def _day(moment) -> str:
+def _day(moment: datetime) -> str:
     moment = timezone.localtime(moment)
     return f"{moment.day} {moment:%B %Y}"
 
@@ -101,7 +108,7 @@ def _move_slug(store: Store, old_slug: str) -> None:
     )
 
 
-def _save_unique(obj) -> None:
+def _save_unique(obj: models.Model) -> None:
     """Save a validated row, turning a lost race on a unique constraint into a form error."""
     try:
         with transaction.atomic():
@@ -118,13 +125,13 @@ def _save_unique(obj) -> None:
 @transaction.atomic
 def create_store(
     *,
-    owner,
+    owner: User,
     name: str,
     slug: str,
     whatsapp: str,
     currency: str = "INR",
     upi_id: str = "",
-    logo: UploadedFile | None = None,
+    logo: UploadedFile[bytes] | None = None,
 ) -> Store:
     if Store.objects.filter(owner=owner).exists():
         raise ValidationError("You already have a store.")
@@ -160,7 +167,7 @@ def update_store(
     whatsapp: str,
     currency: str,
     upi_id: str = "",
-    logo: UploadedFile | None = None,
+    logo: UploadedFile[bytes] | None = None,
     changed_by: str = OPERATOR_ACTOR,
 ) -> Store:
     """Save the store's settings. `changed_by` names who asks (accounts' token_actor or
@@ -196,7 +203,7 @@ def update_store(
     return store
 
 
-def _set_logo(store: Store, logo: UploadedFile, written: list[str]) -> None:
+def _set_logo(store: Store, logo: UploadedFile[bytes], written: list[str]) -> None:
     """Keep the small thumbnail as the logo; the upload's other files and the old logo go after commit."""
     old_logo = store.logo
     stored = images.store_image(logo, folder=f"stores/{store.pk}")
@@ -265,7 +272,8 @@ def _check_product(product: Product) -> None:
     product.full_clean(exclude=["store", "category"])
     _check_text(name=product.name, description=product.description, sku=product.sku)
     validate_compare_at(product.price, product.compare_at_price)
-    if product.category_id and product.category.store_id != product.store_id:
+    category = product.category if product.category_id else None
+    if category is not None and category.store_id != product.store_id:
         raise ValidationError({"category": "Choose one of your own categories."})
 
 
@@ -282,7 +290,12 @@ def _replace_variants(product: Product, variants: Iterable[VariantInput]) -> Non
         raise ValidationError("A variant in the form no longer exists. Reload the page and try again.")
     product.variants.exclude(pk__in=keep).delete()
     for position, item in enumerate(variants):
-        variant = existing.get(item.id) or ProductVariant(store_id=product.store_id, product=product)
+        # Every given id is in `existing` (checked above).
+        variant = (
+            existing[item.id]
+            if item.id is not None
+            else ProductVariant(store_id=product.store_id, product=product)
+        )
         variant.options, variant.price, variant.sku = item.options, item.price, item.sku.strip()
         variant.stock, variant.position = item.stock, position
         variant.full_clean(exclude=["store", "product"])
@@ -290,7 +303,7 @@ def _replace_variants(product: Product, variants: Iterable[VariantInput]) -> Non
         _save_unique(variant)
 
 
-def _add_images(product: Product, uploads: Iterable[UploadedFile], written: list[str]) -> None:
+def _add_images(product: Product, uploads: Iterable[UploadedFile[bytes]], written: list[str]) -> None:
     uploads = list(uploads)
     count = product.images.count()
     if count + len(uploads) > MAX_IMAGES_PER_PRODUCT:
@@ -304,7 +317,7 @@ def _add_images(product: Product, uploads: Iterable[UploadedFile], written: list
 
 
 @contextmanager
-def _files_removed_on_error():
+def _files_removed_on_error() -> Iterator[list[str]]:
     """Yield a list to record written files in; they are deleted if the block raises.
 
     Stored names are unique per upload, so deleting them can never touch another row's file.
@@ -330,7 +343,7 @@ def create_product(
     category: Category | None = None,
     is_active: bool = True,
     variants: Iterable[VariantInput] = (),
-    new_images: Iterable[UploadedFile] = (),
+    new_images: Iterable[UploadedFile[bytes]] = (),
 ) -> Product:
     product = Product(
         store=store,
@@ -360,9 +373,9 @@ def update_product(
     *,
     product: Product,
     variants: Iterable[VariantInput] | None = None,
-    new_images: Iterable[UploadedFile] = (),
+    new_images: Iterable[UploadedFile[bytes]] = (),
     remove_image_ids: Iterable[int] = (),
-    **changes,
+    **changes: object,
 ) -> Product:
     """Change any of PRODUCT_FIELDS; `variants`, when given, replaces the product's variants."""
     unknown = set(changes) - set(PRODUCT_FIELDS)
@@ -382,7 +395,7 @@ def update_product(
         for image in product.images.filter(pk__in=list(remove_image_ids)):
             image.delete()
             paths = [image.original, image.small, image.large]
-            transaction.on_commit(lambda paths=paths: images.delete_files(paths))
+            transaction.on_commit(partial(images.delete_files, paths))
         _add_images(product, new_images, written)
         emit(events.PRODUCT_UPDATED, store_id=product.store_id, data=product_data(product))
     return product
@@ -413,19 +426,19 @@ def bulk_edit_products(*, store: Store, edits: Iterable[BulkEdit]) -> int:
 
     A stock-only change emits `stock.changed`; any other change emits `product.updated`.
     """
-    edits = {edit.product_id: edit for edit in edits}
+    by_product = {edit.product_id: edit for edit in edits}
     products = (
         Product.objects.select_for_update()
-        .filter(store=store, pk__in=list(edits))
+        .filter(store=store, pk__in=list(by_product))
         .select_related("store")
         .order_by("pk")  # the same lock order as checkout, so the two cannot deadlock
     )
     found = {product.pk: product for product in products}
-    missing = edits.keys() - found.keys()
+    missing = by_product.keys() - found.keys()
     if missing:
         raise ValidationError("Some products in the form no longer exist. Reload the page and try again.")
     changed = 0
-    for product_id, edit in edits.items():
+    for product_id, edit in by_product.items():
         product = found[product_id]
         new_stock = None if edit.stock_unlimited else (product.stock if edit.stock is None else edit.stock)
         new_price = product.price if edit.price is None else edit.price
@@ -464,11 +477,13 @@ def adjust_stock(
     if (set_to is _UNSET) == (delta is None):
         raise ValidationError("Give either a new stock count or a change to it, not both.")
     product = Product.objects.select_for_update(of=("self",)).select_related("store").get(pk=product.pk)
-    target = product
+    target: Product | ProductVariant = product
     if variant_id is not None:
-        target = ProductVariant.objects.filter(product=product, pk=variant_id).first()
-        if target is None:
+        variant = ProductVariant.objects.filter(product=product, pk=variant_id).first()
+        if variant is None:
             raise ValidationError({"variant_id": "This product has no such variant."})
+        target = variant
+    new_stock: int | None
     if delta is not None:
         if target.stock is None:
             raise ValidationError(
@@ -478,7 +493,7 @@ def adjust_stock(
         if new_stock < 0:
             raise ValidationError(f"Only {target.stock} in stock, so it cannot go down by {-delta}.")
     else:
-        new_stock = set_to
+        new_stock = cast(int | None, set_to)  # never _UNSET: the check at the top
     validate_stock(new_stock)
     target.stock = new_stock
     target.save(update_fields=["stock"])
@@ -505,7 +520,7 @@ def reencode_product_photos(*, product: Product) -> Product:
             image.original, image.small, image.large = stored.original, stored.small, stored.large
             image.width, image.height = stored.width, stored.height
             image.save(update_fields=["original", "small", "large", "width", "height"])
-            transaction.on_commit(lambda old=old: images.delete_files(old))
+            transaction.on_commit(partial(images.delete_files, old))
         product.version += 1
         product.save(update_fields=["version", "updated_at"])
         emit(events.PRODUCT_UPDATED, store_id=product.store_id, data=product_data(product))

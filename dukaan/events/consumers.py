@@ -62,10 +62,13 @@ class Event:
         return any(self.type == event_type.name for event_type in event_types)
 
 
+Handler = Callable[[Event], None]
+
+
 @dataclass(frozen=True)
 class ConsumerGroup:
     name: str
-    handler: Callable[[Event], None]
+    handler: Handler
     events: frozenset[EventType[Any]]
 
     @property
@@ -86,14 +89,14 @@ class ConsumerGroup:
 _groups: dict[str, ConsumerGroup] = {}
 
 
-def consumer(name: str, *, events: Iterable[EventType[Any]]):
+def consumer(name: str, *, events: Iterable[EventType[Any]]) -> Callable[[Handler], Handler]:
     """Register the decorated function as the handler of consumer group `name`, for these declared
     event types."""
     subscribed = frozenset(declared(event_type) for event_type in events)
     if not subscribed:
         raise ValueError(f"consumer group {name!r} subscribes to no event type")
 
-    def register(handler: Callable[[Event], None]) -> Callable[[Event], None]:
+    def register(handler: Handler) -> Handler:
         if name in _groups and _groups[name].handler is not handler:
             raise ValueError(f"consumer group {name!r} is registered twice")
         _groups[name] = ConsumerGroup(name=name, handler=handler, events=subscribed)
@@ -136,12 +139,16 @@ def apply(group: ConsumerGroup, event: Event, *, on_applied: Callable[[], None] 
     return created
 
 
+# What deliver() calls to park an event its group gave up on: (group, event, error, attempts).
+DeadLetterer = Callable[[ConsumerGroup, Event, Exception, int], None]
+
+
 def deliver(
     group: ConsumerGroup,
     event: Event,
     *,
     on_applied: Callable[[], None] | None = None,
-    dead_letter: Callable[[ConsumerGroup, Event, Exception, int], None] | None = None,
+    dead_letter: DeadLetterer | None = None,
 ) -> str:
     """Apply with retries and backoff; an event that keeps failing becomes a dead letter.
 
@@ -168,7 +175,13 @@ def deliver(
     return outcome
 
 
-def _deliver(group: ConsumerGroup, event: Event, *, on_applied, dead_letter) -> str:
+def _deliver(
+    group: ConsumerGroup,
+    event: Event,
+    *,
+    on_applied: Callable[[], None] | None,
+    dead_letter: DeadLetterer | None,
+) -> str:
     attempts = settings.EVENT_MAX_ATTEMPTS
     for attempt in range(1, attempts + 1):
         try:
@@ -206,7 +219,9 @@ def record_dead_letter(group_name: str, event: Event, error: Exception, attempts
     )
 
 
-def _dead_letter(group, event: Event, error: Exception, attempts: int, on_applied) -> None:
+def _dead_letter(
+    group: ConsumerGroup, event: Event, error: Exception, attempts: int, on_applied: Callable[[], None] | None
+) -> None:
     with transaction.atomic():
         record_dead_letter(group.instance, event, error, attempts)
         if on_applied is not None:

@@ -12,9 +12,10 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import cast
 from urllib.parse import urlparse
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
@@ -48,7 +49,7 @@ def group_id(group: ConsumerGroup) -> str:
     return f"dukaan-{group.instance}"
 
 
-def _consumer(group: ConsumerGroup, **overrides) -> Consumer:
+def _consumer(group: ConsumerGroup, **overrides: object) -> Consumer:
     return Consumer(
         {
             "bootstrap.servers": bootstrap_servers(),
@@ -82,32 +83,32 @@ def group_lag(group: ConsumerGroup, timeout: float = LAG_MEASURE_TIMEOUT_SECONDS
         consumer.close()
 
 
-def event_from_message(message) -> Event:
-    aggregatetype = message.topic().removeprefix(TOPIC_PREFIX)
-    envelope = json.loads(message.value())
+def event_from_message(message: Message) -> Event:
+    # Read from a message without an error, which has a topic. The stubs allow None for the value
+    # too: a tombstone's None makes json.loads raise TypeError, and the worker parks it as unreadable.
+    aggregatetype = cast(str, message.topic()).removeprefix(TOPIC_PREFIX)
+    envelope = json.loads(cast(bytes, message.value()))
     if isinstance(envelope, str):  # a payload column read as text holds the JSON once more
         envelope = json.loads(envelope)
     # Debezium copies the outbox row's traceparent column into this header (debezium-outbox.json).
     headers = dict(message.headers() or [])
-    traceparent = (headers.get("traceparent") or b"").decode("ascii", errors="replace")
+    # A consumed header's value is bytes (or None); the stubs allow str too, for produced ones.
+    traceparent = cast(bytes, headers.get("traceparent") or b"").decode("ascii", errors="replace")
     return Event.from_envelope(envelope, aggregatetype, traceparent=traceparent)
 
 
 class DeadLetterTopic:
     """Parks an event a group gave up on in `dukaan.dlq`, with the error, and in the DeadLetter table."""
 
+    message: Message  # the one being handled, set by run_worker before it is delivered
+
     def __init__(self, producer: Producer, group: ConsumerGroup) -> None:
         self.producer, self.group = producer, group
-        self.message = None
 
     def __call__(self, group: ConsumerGroup, event: Event, error: Exception, attempts: int) -> None:
-        headers = {
-            "group": group.name,
-            "error": error_text(error),
-            "attempts": str(attempts),
-            "source": f"{self.message.topic()}/{self.message.partition()}/{self.message.offset()}",
-        }
-        _produce_dead_letter(self.producer, self.message, headers)
+        _produce_dead_letter(
+            self.producer, self.message, group=group.name, reason=error_text(error), attempts=attempts
+        )
         record_dead_letter(group.name, event, error, attempts)
 
 
@@ -136,9 +137,10 @@ def run_worker(
             message = consumer.poll(0.5)
             if message is None:
                 continue
-            if message.error():
-                if message.error().code() != KafkaError._PARTITION_EOF:
-                    logger.warning("kafka: %s", message.error())
+            failed = message.error()
+            if failed:
+                if failed.code() != KafkaError._PARTITION_EOF:
+                    logger.warning("kafka: %s", failed)
                 continue
             dead_letters.message = message
             try:
@@ -173,7 +175,7 @@ def _behind(consumer: Consumer, read_up_to: list[TopicPartition], timeout: float
     return behind
 
 
-def _commit(consumer: Consumer, message) -> None:
+def _commit(consumer: Consumer, message: Message) -> None:
     """Commit past `message`; a failed commit is logged, never fatal.
 
     The effect is already applied (and recorded in ProcessedEvent), so an offset that did not
@@ -192,10 +194,19 @@ def _commit(consumer: Consumer, message) -> None:
         )
 
 
-def _produce_dead_letter(producer: Producer, message, headers: dict[str, str]) -> None:
-    failures = []
+def _produce_dead_letter(
+    producer: Producer, message: Message, *, group: str, reason: str, attempts: int
+) -> None:
+    """Write `message` to dukaan.dlq with headers saying which group gave up on it, why and where from."""
+    headers: dict[str, str | bytes | None] = {
+        "group": group,
+        "error": reason,
+        "attempts": str(attempts),
+        "source": f"{message.topic()}/{message.partition()}/{message.offset()}",
+    }
+    failures: list[KafkaError] = []
 
-    def delivered(error, _message) -> None:
+    def delivered(error: KafkaError | None, _message: Message) -> None:
         if error is not None:
             failures.append(error)
 
@@ -214,17 +225,17 @@ def _produce_dead_letter(producer: Producer, message, headers: dict[str, str]) -
         )
 
 
-def _park_unreadable(dead_letters: DeadLetterTopic, message, error: Exception) -> None:
+def _park_unreadable(dead_letters: DeadLetterTopic, message: Message, error: Exception) -> None:
     logger.error(
         "unreadable message at %s/%s/%s: %r", message.topic(), message.partition(), message.offset(), error
     )
-    headers = {
-        "group": dead_letters.group.name,
-        "error": f"unreadable: {error}"[:2000],
-        "attempts": "0",
-        "source": f"{message.topic()}/{message.partition()}/{message.offset()}",
-    }
-    _produce_dead_letter(dead_letters.producer, message, headers)
+    _produce_dead_letter(
+        dead_letters.producer,
+        message,
+        group=dead_letters.group.name,
+        reason=f"unreadable: {error}"[:2000],
+        attempts=0,
+    )
 
 
 def replay(group: ConsumerGroup, start: str, *, log: Callable[[str], None] = logger.info) -> None:
@@ -292,7 +303,7 @@ def _event_ids_from(
         where = (message.topic(), message.partition())
         if where not in left:
             continue
-        if message.offset() + 1 >= ends[where]:
+        if cast(int, message.offset()) + 1 >= ends[where]:  # a message without an error has one
             left.discard(where)
         try:
             ids.append(event_from_message(message).id)

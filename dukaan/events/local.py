@@ -7,7 +7,10 @@ consumer group reads rows after its stored offset. Commits wake the relay at onc
 
 import logging
 import threading
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
+from typing import cast
 
 from django.conf import settings
 from django.db import close_old_connections, connection, connections, transaction
@@ -53,10 +56,11 @@ def consume_once(group: ConsumerGroup) -> int:
     if not rows:
         return 0
     for row in rows:
+        position = cast(int, row.position)  # never None: the rows were read by position
         event = Event.from_envelope(row.payload, row.aggregatetype, traceparent=row.traceparent)
         if group.wants(event):
-            deliver(group, event, on_applied=lambda position=row.position: _advance(group, position))
-    _advance(group, rows[-1].position)
+            deliver(group, event, on_applied=partial(_advance, group, position))
+    _advance(group, position)  # the batch's last
     return len(rows)
 
 
@@ -73,7 +77,7 @@ def run_pending(groups: list[ConsumerGroup] | None = None) -> None:
             pass
 
 
-def prune_outbox(now=None) -> int:
+def prune_outbox(now: datetime | None = None) -> int:
     """Delete rows every group has read and that are older than the retention. Returns how many."""
     now = now or timezone.now()
     names = list(registered_groups())
@@ -86,7 +90,7 @@ def prune_outbox(now=None) -> int:
     return deleted
 
 
-def replay(group: ConsumerGroup, *, from_position: int | None = None, since=None) -> int:
+def replay(group: ConsumerGroup, *, from_position: int | None = None, since: datetime | None = None) -> int:
     """Re-deliver a group's events from a position or a time; returns the new offset.
 
     The group's memory of those events is cleared too, or the redelivery would be skipped as
@@ -138,7 +142,7 @@ class EmbeddedWorkers:
         for thread in self._threads:
             thread.join(timeout)
 
-    def _spawn(self, name: str, target, *args) -> None:
+    def _spawn(self, name: str, target: Callable[..., None], *args: object) -> None:
         def run() -> None:
             try:
                 target(*args)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import TypeVar, overload
+
+from django.db.models import Model, QuerySet
+
+_Row = TypeVar("_Row")
+_Default = TypeVar("_Default")
 
 
-def only_row(queryset: QuerySet, default=None):
+@overload
+def only_row(queryset: QuerySet[Model, _Row]) -> _Row | None: ...
+@overload
+def only_row(queryset: QuerySet[Model, _Row], default: _Default) -> _Row | _Default: ...
+def only_row(queryset: QuerySet[Model, _Row], default: object = None) -> object:
     """The one row a lookup by a unique key finds, else `default`.
 
     Not `.first()`: its ORDER BY id can have PostgreSQL walk the primary key instead of the unique
