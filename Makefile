@@ -12,6 +12,9 @@ LOCK := requirements.lock
 PYTEST := $(BIN)/pytest -p no:cacheprovider
 # Extra arguments for pytest (make test PYTEST_ARGS='-k health -x') and for `dukaan up`.
 PYTEST_ARGS ?=
+# A whole pass spreads its files over the cores (pytest-xdist; conftest.py says which stay together); a
+# run given PYTEST_ARGS runs in one process, as a debugger and -x expect.
+XDIST := $(if $(PYTEST_ARGS),,-n auto --dist loadgroup)
 UP_ARGS ?=
 
 # pytest exits 5 when it collected no test: that is not a failure here.
@@ -78,13 +81,17 @@ test: lint sysdeps
 	$(MAKE) --no-print-directory test-cluster || status=1; \
 	exit $$status
 
+# tests/kafka runs after the rest, alone: Debezium creates its replication slot, which waits for every
+# open transaction on the server, and tests running beside it on another worker kept it waiting.
 test-postgres: install
 	@echo "== pytest on PostgreSQL (throwaway cluster) =="
-	@$(call pytest_ok,$(BIN)/python -m deploy.local with-postgres -- $(PYTEST) $(PYTEST_ARGS))
+	@$(call pytest_ok,$(BIN)/python -m deploy.local with-postgres -- $(PYTEST) $(XDIST) \
+		$(if $(PYTEST_ARGS),$(PYTEST_ARGS),--ignore=tests/kafka))
+	@$(if $(PYTEST_ARGS),,$(call pytest_ok,$(BIN)/python -m deploy.local with-postgres -- $(PYTEST) tests/kafka))
 
 test-sqlite: install
 	@echo "== pytest on SQLite (default settings) =="
-	@$(call pytest_ok,env -u DATABASE_URL $(PYTEST) $(PYTEST_ARGS))
+	@$(call pytest_ok,env -u DATABASE_URL $(PYTEST) $(XDIST) $(PYTEST_ARGS))
 
 # The whole topology (`dukaan cluster up`, deploy/local/cluster.py) in a temporary folder, booted once,
 # then tests/cluster drives it from outside: HTTP through nginx, Chromium, signals to its processes.
