@@ -52,7 +52,7 @@ def test_money_is_a_decimal_string_in_responses():
     assert schemas["ProductOut"]["properties"]["price"]["type"] == "string"
 
 
-def test_the_docs_page_works_offline(client):
+def test_the_docs_page_works_offline(client, db):  # a request through every middleware may read a session
     response = client.get("/api/docs")
     assert response.status_code == 200
     html = response.content.decode()
