@@ -45,7 +45,23 @@ class Order(models.Model):
     address = models.TextField(max_length=500)
     pin_code = models.CharField("PIN code", max_length=6)
     currency = models.CharField(max_length=3)
+    # The money, priced once by orders.pricing when the order is placed and never recomputed: every
+    # page, message, invoice and report shows these. total = the lines' and charges' gross amounts.
+    subtotal = models.DecimalField(max_digits=14, decimal_places=2, help_text="The lines at their prices")
+    discount_total = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    delivery_fee = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    cod_fee = models.DecimalField("COD fee", max_digits=12, decimal_places=2, default=0)
+    cgst = models.DecimalField("CGST", max_digits=14, decimal_places=2, default=0)
+    sgst = models.DecimalField("SGST", max_digits=14, decimal_places=2, default=0)
+    igst = models.DecimalField("IGST", max_digits=14, decimal_places=2, default=0)
     total = models.DecimalField(max_digits=14, decimal_places=2)
+    coupon_code = models.CharField(max_length=20, blank=True)
+    delivery_zone = models.CharField(max_length=60, blank=True)
+    # The seller's GST registration when the order was placed ("" = not registered: no GST charged).
+    gstin = models.CharField("GSTIN", max_length=15, blank=True)
+    seller_state = models.CharField(max_length=2, blank=True, help_text="GST state code of the store")
+    delivery_state = models.CharField(max_length=2, blank=True, help_text="GST state code of the PIN code")
+    prices_include_tax = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -75,7 +91,29 @@ class StockSource(models.TextChoices):
     VARIANT = "variant", "Variant"
 
 
-class OrderLine(models.Model):
+class Taxed(models.Model):
+    """An amount charged on an order with its GST: gross = taxable_value + cgst + sgst + igst."""
+
+    hsn_code = models.CharField("HSN/SAC code", max_length=8, blank=True)
+    gst_rate = models.DecimalField("GST rate (%)", max_digits=5, decimal_places=2, default=0)
+    taxable_value = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    cgst = models.DecimalField("CGST", max_digits=14, decimal_places=2, default=0)
+    sgst = models.DecimalField("SGST", max_digits=14, decimal_places=2, default=0)
+    igst = models.DecimalField("IGST", max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def tax(self):
+        return self.cgst + self.sgst + self.igst
+
+    @property
+    def gross(self):
+        return self.taxable_value + self.tax
+
+
+class OrderLine(Taxed):
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     # Kept for reference; the order itself never changes when the product does or is deleted.
@@ -86,7 +124,8 @@ class OrderLine(models.Model):
     sku = models.CharField(max_length=64, blank=True)
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
     quantity = models.PositiveIntegerField()
-    line_total = models.DecimalField(max_digits=14, decimal_places=2)
+    line_total = models.DecimalField(max_digits=14, decimal_places=2, help_text="unit price × quantity")
+    discount = models.DecimalField(max_digits=14, decimal_places=2, default=0, help_text="Its share of discounts")
     # Which stock count placing the order took this quantity from ("" when the stock was unlimited),
     # so cancelling gives back exactly what was taken, even after the variant is deleted.
     stock_taken_from = models.CharField(max_length=8, choices=StockSource.choices, blank=True)
@@ -96,6 +135,47 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.name}"
+
+
+class OrderDiscount(models.Model):
+    """A coupon or an offer applied to an order, and what it took off."""
+
+    class Source(models.TextChoices):
+        COUPON = "coupon", "Coupon"
+        OFFER = "offer", "Offer"
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="discounts")
+    source = models.CharField(max_length=8, choices=Source.choices)
+    source_id = models.PositiveBigIntegerField(help_text="The coupon's or offer's id (kept if it is deleted)")
+    label = models.CharField(max_length=120)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.label}: -{self.amount}"
+
+
+class OrderCharge(Taxed):
+    """A fee on an order beyond its lines: delivery, or cash on delivery."""
+
+    class Kind(models.TextChoices):
+        DELIVERY = "delivery", "Delivery"
+        COD = "cod", "Cash on delivery fee"
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="charges")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, help_text="The fee as the store set it")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["order", "kind"], name="order_charge_once_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.gross}"
 
 
 class Payment(models.Model):

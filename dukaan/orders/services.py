@@ -240,6 +240,7 @@ def _place(*, store: Store, lines: list[CartLine], buyer: Buyer, payment_method:
         address=buyer.address,
         pin_code=buyer.pin_code,
         currency=currency,
+        subtotal=quote.total,
         total=quote.total,
     )
     OrderLine.objects.bulk_create(
