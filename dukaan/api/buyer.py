@@ -18,7 +18,8 @@ from dukaan.catalog.selectors import moved_slug, store_id_for_slug
 from dukaan.catalog.snapshot import StoreCatalog, store_catalog
 from dukaan.infra.clients import client_address
 from dukaan.orders.payments import get_gateway, upi_link
-from dukaan.orders.selectors import order_for_buyer, quote_cart
+from dukaan.orders.selectors import Choices, order_for_buyer, quote_cart
+from dukaan.shipping.rules import valid_pin
 from dukaan.orders.services import Buyer, CartLine, OrderLimited, place_order
 from dukaan.search.backend import SearchQuery, Sort
 from dukaan.search.service import MAX_FILTER_PRICE, search_products
@@ -215,7 +216,21 @@ def quote(request: HttpRequest, slug: StoreSlug, payload: QuoteIn, response: Htt
     """Reprice lines from the database now: each line's price, what is in stock, the total, and
     `problems` / `price_changes` that would stop the order. Nothing is reserved."""
     response["Cache-Control"] = PRIVATE
-    return QuoteOut.model_validate(quote_cart(store=_store(request, slug), lines=_cart_lines(payload.lines)))
+    store = _store(request, slug)
+    pin_code = ""
+    if payload.pin_code:
+        try:
+            pin_code = valid_pin(payload.pin_code)
+        except ValueError as error:
+            message = str(error)
+            errors = [{"field": "pin_code", "location": "body", "message": message}]
+            raise Problem("validation", f"pin_code: {message}", errors=errors) from error
+    choices = Choices(
+        coupon_code=payload.coupon_code or "",
+        pin_code=pin_code,
+        cash_on_delivery=payload.payment_method == "cod",
+    )
+    return QuoteOut.model_validate(quote_cart(store=store, lines=_cart_lines(payload.lines), choices=choices))
 
 
 def _buyer_order(order) -> BuyerOrderOut:
@@ -243,6 +258,8 @@ def create_order(request: HttpRequest, slug: StoreSlug, payload: PlaceOrderIn, i
                 payment_method=payload.payment_method,
                 idempotency_key=ORDER_KEY_PREFIX + idempotency_key,
                 client=client,
+                coupon_code=payload.coupon_code or "",
+                seen_total=payload.expected_total,
             )
         except OrderLimited as error:
             raise Problem(

@@ -23,7 +23,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from dukaan.catalog.services import SlugUnavailable
 from dukaan.infra import unavailable
 from dukaan.infra.bodies import close_after
-from dukaan.orders.services import CheckoutRefused, IllegalTransition, PricesChanged
+from dukaan.orders.services import CheckoutRefused, IllegalTransition, PricesChanged, TotalChanged
 
 logger = logging.getLogger(__name__)
 
@@ -240,7 +240,10 @@ def install(api: NinjaAPI) -> None:
         from .schemas import QuoteOut  # schemas import this module for the Problem shape
 
         quote = QuoteOut.model_validate(exc.quote).model_dump(mode="json")
-        detail = "Prices changed: " + " ".join(exc.messages) + " Send the new prices to place the order."
+        if isinstance(exc, TotalChanged):
+            detail = " ".join(exc.messages) + " Send the new total as expected_total to place the order."
+        else:
+            detail = "Prices changed: " + " ".join(exc.messages) + " Send the new prices to place the order."
         return problem_response(request, "prices-changed", detail, messages=exc.messages, quote=quote)
 
     @handle(CheckoutRefused)

@@ -334,6 +334,52 @@ class OrderLineOut(Out):
     unit_price: Money
     quantity: int
     line_total: Money
+    discount: Money = Field(description="Its share of the order's discounts")
+    hsn_code: str
+    gst_rate: Money = Field(description="GST rate in percent")
+    taxable_value: Money
+    cgst: Money
+    sgst: Money
+    igst: Money
+
+
+class DiscountOut(Out):
+    source: Literal["coupon", "offer"]
+    source_id: int = Field(description="The coupon's or the offer's id")
+    label: str
+    amount: Money
+
+
+class ChargeOut(Out):
+    kind: Literal["delivery", "cod"]
+    amount: Money = Field(description="The fee as the store set it")
+    hsn_code: str
+    gst_rate: Money
+    taxable_value: Money
+    cgst: Money
+    sgst: Money
+    igst: Money
+    gross: Money = Field(description="What the buyer pays for it: taxable value plus its GST")
+
+
+class OrderMoney(Out):
+    """An order's money, stored when it was placed: subtotal − discounts + fees (+ GST when the store's
+    prices exclude it) = total. The lines' and charges' gross amounts add up to the total exactly."""
+
+    currency: str
+    subtotal: Money
+    discount_total: Money
+    delivery_fee: Money
+    cod_fee: Money
+    cgst: Money
+    sgst: Money
+    igst: Money
+    total: Money
+    prices_include_tax: bool
+    gstin: str = Field(description="The seller's GSTIN when the order was placed; empty: no GST charged")
+    coupon_code: str
+    discounts: list[DiscountOut]
+    charges: list[ChargeOut]
 
 
 class BuyerOut(Out):  # read from the order
@@ -347,7 +393,7 @@ def _status_url(order) -> str:
     return f"{order.store.share_url}o/{order.public_token}/"
 
 
-class OrderOut(Out):
+class OrderOut(OrderMoney):
     """An order as its store sees it."""
 
     id: int
@@ -355,8 +401,6 @@ class OrderOut(Out):
     status: OrderStatus
     payment_method: PaymentMethod
     payment_status: PaymentStatus
-    currency: str
-    total: Money
     buyer: BuyerOut
     lines: list[OrderLineOut]
     status_url: str = Field(description="The buyer's status page")
@@ -491,6 +535,13 @@ class LineIn(In):
 
 class QuoteIn(In):
     lines: list[LineIn] = Field(max_length=MAX_CART_LINES)
+    pin_code: Text(20) | None = Field(  # type: ignore[valid-type]
+        default=None, description="Where to deliver: prices delivery and decides CGST + SGST or IGST"
+    )
+    coupon_code: Text(40) | None = None  # type: ignore[valid-type]
+    payment_method: PaymentMethod | None = Field(
+        default=None, strict=False, description="cod adds the store's cash on delivery fee, if any"
+    )
 
 
 class QuotedLineOut(Out):
@@ -505,10 +556,34 @@ class QuotedLineOut(Out):
     available: int | None = Field(description="In stock now; null = unlimited")
 
 
+class QuoteDeliveryOut(Out):
+    pin_code: str
+    deliverable: bool
+    fee: Money
+    zone: str = Field(description="The store's delivery zone the PIN code is in; empty: the flat fee")
+    waived: bool = Field(description="Free because the order is above the store's free-delivery value")
+
+
 class QuoteOut(Out):
+    """The cart priced now, exactly as `place_order` would store it with the same inputs."""
+
     lines: list[QuotedLineOut]
+    subtotal: Money = Field(validation_alias="pricing.subtotal")
+    discounts: list[DiscountOut] = Field(validation_alias="pricing.discounts")
+    discount_total: Money = Field(validation_alias="pricing.discount_total")
+    delivery: QuoteDeliveryOut | None = Field(
+        validation_alias="pricing.delivery", description="null until a pin_code is sent"
+    )
+    charges: list[ChargeOut] = Field(validation_alias="pricing.charges")
+    cgst: Money = Field(validation_alias="pricing.cgst")
+    sgst: Money = Field(validation_alias="pricing.sgst")
+    igst: Money = Field(validation_alias="pricing.igst")
     total: Money
     currency: str
+    coupon_code: str = Field(validation_alias="pricing.coupon_code", description="The code applied; empty: none")
+    coupon_note: str = Field(
+        validation_alias="pricing.coupon_note", description="Why the code sent does not apply, if it does not"
+    )
     ok: bool = Field(description="True when the cart can be ordered as it is")
     price_changes: list[str]
     problems: list[str]
@@ -525,9 +600,14 @@ class PlaceOrderIn(In):
     lines: list[LineIn] = Field(max_length=MAX_CART_LINES)
     buyer: BuyerIn
     payment_method: PaymentMethod = Field(strict=False)  # as OrderStatusIn.status
+    coupon_code: Text(40) | None = None  # type: ignore[valid-type]
+    expected_total: MoneyIn | None = Field(
+        default=None,
+        description="The total the buyer was shown (from the quote); a different total now stops the order (409)",
+    )
 
 
-class BuyerOrderOut(Out):
+class BuyerOrderOut(OrderMoney):
     """An order as its buyer sees it, at its unguessable token."""
 
     # `upi_link` comes in the context.
@@ -537,8 +617,6 @@ class BuyerOrderOut(Out):
     status: OrderStatus
     payment_method: PaymentMethod
     payment_status: PaymentStatus
-    currency: str
-    total: Money
     lines: list[OrderLineOut]
     store_name: str = Field(validation_alias="store.name")
     status_url: str

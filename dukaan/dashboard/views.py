@@ -27,6 +27,7 @@ from dukaan.infra.integers import request_ids, request_int
 from dukaan.orders.models import Order
 from dukaan.orders.selectors import store_orders
 from dukaan.orders.services import IllegalTransition, change_order_status
+from dukaan.orders.summary import order_rows
 from dukaan.search.analysis import GLOBAL_SYNONYMS
 from dukaan.search.service import store_synonyms_text, update_store_synonyms
 
@@ -393,7 +394,8 @@ NEXT_STEPS = {
 @store_required
 def order_detail(request, number: int):
     order = get_object_or_404(
-        Order.objects.filter(store=request.store).prefetch_related("lines"), number=number
+        Order.objects.filter(store=request.store).prefetch_related("lines", "discounts", "charges"),
+        number=number,
     )
     if request.method == "POST":
         try:
@@ -407,7 +409,12 @@ def order_detail(request, number: int):
     return render(
         request,
         "dashboard/order_detail.html",
-        {"store": request.store, "order": order, "next_steps": NEXT_STEPS.get(order.status, [])},
+        {
+            "store": request.store,
+            "order": order,
+            "summary": order_rows(order),
+            "next_steps": NEXT_STEPS.get(order.status, []),
+        },
     )
 
 

@@ -23,6 +23,7 @@ from .services import CartLine
 SESSION_KEY = "cart"
 MAX_LINES = 50  # keeps a session small and a quote quick; no real order has more
 MAX_NAME_LENGTH = 200
+MAX_CHOICE_LENGTH = 20  # a coupon code or a PIN code
 _LINE_KEY = re.compile(r"^([1-9][0-9]{0,17}):([0-9]{1,18})$")
 
 
@@ -225,6 +226,38 @@ class Cart:
             )
             for line in self.lines()
         ]
+
+    # The coupon code and PIN code the buyer gave for this store's cart: each changes the price.
+    @property
+    def _choices_key(self) -> str:
+        return f"{SESSION_KEY}_choices_{self.store_key}"
+
+    def _choice(self, name: str) -> str:
+        choices = self.session.get(self._choices_key)
+        value = choices.get(name) if isinstance(choices, dict) else None
+        return value[:MAX_CHOICE_LENGTH] if isinstance(value, str) else ""
+
+    def _set_choice(self, name: str, value: str) -> None:
+        choices = self.session.get(self._choices_key)
+        choices = dict(choices) if isinstance(choices, dict) else {}
+        choices[name] = value
+        self.session[self._choices_key] = choices
+
+    @property
+    def coupon_code(self) -> str:
+        return self._choice("coupon")
+
+    @coupon_code.setter
+    def coupon_code(self, code: str) -> None:
+        self._set_choice("coupon", code)
+
+    @property
+    def pin_code(self) -> str:
+        return self._choice("pin")
+
+    @pin_code.setter
+    def pin_code(self, pin_code: str) -> None:
+        self._set_choice("pin", pin_code)
 
     # A retried or double-submitted checkout whose first submit succeeded finds its order here.
     def remember_placed(self, *, idempotency_key: str, token: str) -> None:

@@ -29,8 +29,16 @@ class OrderPlaced(TypedDict):
     number: int
     token: str  # the buyer's order page
     status: str
+    # The order's stored money (orders.pricing): total = subtotal - discount_total + fees (+ tax when
+    # prices exclude it).
+    subtotal: Decimal
+    discount_total: Decimal
+    delivery_fee: Decimal
+    cod_fee: Decimal
+    tax: Decimal  # CGST + SGST + IGST, included in the total
     total: Decimal
     currency: str
+    coupon_code: str
     payment_method: str
     buyer_name: str
     lines: list[PlacedLine]

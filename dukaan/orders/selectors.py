@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -19,13 +19,19 @@ from django.utils import timezone
 
 from dukaan.catalog.models import Product, Store
 from dukaan.catalog.templatetags.money import money
+from dukaan.infra.money import to_paise
+from dukaan.promotions.rules import normalize_code
+from dukaan.promotions.selectors import coupon_terms, live_offers
+from dukaan.shipping.pins import state_for_pin
+from dukaan.shipping.selectors import delivery_terms
+from dukaan.taxes.selectors import rates_for, tax_terms
 
 from .models import Order
+from .pricing import Pricing, PricingLine, StoreRules, price
 
 if TYPE_CHECKING:
     from .services import CartLine
 
-CENT = Decimal("0.01")
 # More lines than this is not a real cart; refusing keeps a quote and an order bounded.
 MAX_CART_LINES = 50
 GONE = "An item in your cart is no longer sold in this store. Remove it to continue."
@@ -43,6 +49,11 @@ class QuotedLine:
     line_total: Decimal
     available: int | None  # None = unlimited
     sku: str = ""
+    category_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.product_id}:{self.variant_id or 0}"
 
     @property
     def display_name(self) -> str:
@@ -65,6 +76,8 @@ class Quote:
     currency: str
     price_changes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # Discounts, delivery, fees and GST on top of the lines; `total` is its total once priced.
+    pricing: Pricing | None = None
 
     @property
     def ok(self) -> bool:
@@ -149,9 +162,10 @@ def price_lines(
                 image_url=image.small_url if image else "",
                 unit_price=unit_price,
                 quantity=quantity,
-                line_total=(unit_price * quantity).quantize(CENT, ROUND_HALF_UP),
+                line_total=to_paise(unit_price * quantity),
                 available=available,
                 sku=(variant.sku if variant else "") or product.sku,
+                category_id=product.category_id,
             )
         )
         wanted[(product.pk, variant.pk if variant else None)] += quantity
@@ -175,22 +189,83 @@ def price_lines(
     )
 
 
-def quote_cart(*, store: Store, lines: Sequence[CartLine]) -> Quote:
-    """Price a cart from the database: three queries whatever its size (products, variants, images)."""
+@dataclass(frozen=True)
+class Choices:
+    """What the buyer has told the shop so far: each changes the price."""
+
+    coupon_code: str = ""  # as typed
+    pin_code: str = ""  # "" until given; checked by the caller
+    cash_on_delivery: bool = False
+
+
+def store_rules(*, store: Store, products: Mapping[int, Product], coupon_code: str, now: datetime) -> StoreRules:
+    """The store's delivery, tax, offers and the coupon behind `coupon_code` (normalised), as pricing takes them."""
+    return StoreRules(
+        delivery=delivery_terms(store.pk),
+        tax=tax_terms(store.pk),
+        rates=rates_for(
+            store.pk, [(p.pk, p.category_id) for p in products.values()], on=timezone.localdate(now)
+        )
+        if products
+        else {},
+        offers=tuple(live_offers(store.pk, now)),
+        coupon=coupon_terms(store.pk, coupon_code) if coupon_code else None,
+    )
+
+
+def with_pricing(
+    quote: Quote, *, store: Store, products: Mapping[int, Product], choices: Choices, now: datetime | None = None
+) -> Quote:
+    """`quote` with its discounts, delivery, fees and GST priced; their problems join the quote's."""
+    now = now or timezone.now()
+    code, note = "", ""
+    if choices.coupon_code:
+        try:
+            code = normalize_code(choices.coupon_code)
+        except ValueError as error:
+            note = str(error)
+    rules = store_rules(store=store, products=products, coupon_code=code, now=now)
+    pricing = price(
+        [PricingLine(q.key, q.product_id, q.category_id, q.unit_price, q.quantity) for q in quote.lines],
+        rules,
+        coupon_code=code,
+        pin_code=choices.pin_code,
+        delivery_state=state_for_pin(choices.pin_code) if choices.pin_code else "",
+        cash_on_delivery=choices.cash_on_delivery,
+        now=now,
+        money=lambda amount: money(amount, store),
+    )
+    if note:
+        pricing = replace(pricing, coupon_note=note)
+    quote.pricing = pricing
+    quote.total = pricing.total
+    quote.problems = [*quote.problems, *pricing.problems]
+    return quote
+
+
+def quote_cart(*, store: Store, lines: Sequence[CartLine], choices: Choices = Choices()) -> Quote:
+    """Price a cart from the database: products, variants and images in three queries whatever its
+    size, then the store's rules (delivery, tax, offers, the coupon) in a few more."""
     lines = list(lines)
     ids = cart_product_ids(lines[: MAX_CART_LINES + 1])
     products: dict[int, Product] = {}
     if ids and len(lines) <= MAX_CART_LINES:
         found = Product.objects.filter(store=store, pk__in=ids).prefetch_related("variants", "images")
         products = {product.pk: product for product in found}
-    return price_lines(store=store, lines=lines, products=products, with_images=True)
+    quote = price_lines(store=store, lines=lines, products=products, with_images=True)
+    return with_pricing(quote, store=store, products=products, choices=choices)
 
 
 def order_for_buyer(*, token: str) -> Order | None:
     """The order behind a buyer's status link, with its lines and store, or None."""
     if not isinstance(token, str) or not token or len(token) > 32:
         return None
-    return Order.objects.select_related("store").prefetch_related("lines").filter(public_token=token).first()
+    return (
+        Order.objects.select_related("store")
+        .prefetch_related("lines", "discounts", "charges")
+        .filter(public_token=token)
+        .first()
+    )
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime] | None:
@@ -207,7 +282,7 @@ def _day_bounds(day: date) -> tuple[datetime, datetime] | None:
 
 def store_orders(*, store: Store, status: str = "", day: date | None = None) -> QuerySet[Order]:
     """A store's orders, newest first, optionally of one status and one local calendar day."""
-    orders = Order.objects.filter(store=store).prefetch_related("lines")
+    orders = Order.objects.filter(store=store).prefetch_related("lines", "discounts", "charges")
     if status:
         orders = orders.filter(status=status)
     if day is not None:

@@ -24,19 +24,24 @@ from dukaan.accounts.services import LoginRefused, normalize_phone
 from dukaan.catalog.events import STOCK_CHANGED, StockChanged
 from dukaan.catalog.models import Product, ProductVariant, Store
 from dukaan.catalog.rules import validate_text
+from dukaan.catalog.templatetags.money import money
 from dukaan.events.contract import EventType
 from dukaan.events.outbox import emit
 from dukaan.infra.clients import count_request, wait_text
 from dukaan.infra.metrics import ORDERS_PLACED
 
+from dukaan.promotions.rules import CouponRefused
+from dukaan.promotions.services import claim_coupon, release_coupon
+from dukaan.shipping.rules import valid_pin
+
 from . import events, payments
-from .models import Order, OrderLine, Payment, ProcessedWebhook, StockSource
+from .models import Order, OrderCharge, OrderDiscount, OrderLine, Payment, ProcessedWebhook, StockSource
 from .payments import WebhookEvent, get_gateway
-from .selectors import Quote, QuotedLine, cart_product_ids, price_lines
+from .pricing import COD, DELIVERY, Pricing
+from .selectors import Choices, Quote, QuotedLine, cart_product_ids, price_lines, with_pricing
 
 logger = logging.getLogger(__name__)
 
-PIN_CODE = re.compile(r"^[1-9][0-9]{5}$")
 NAME_MAX, ADDRESS_MIN, ADDRESS_MAX = 80, 10, 500
 KEY_MAX = 64
 HOUR = 3600
@@ -72,6 +77,16 @@ class PricesChanged(CheckoutRefused):
     def __init__(self, quote: Quote) -> None:
         self.quote = quote
         super().__init__(quote.price_changes)
+
+
+class TotalChanged(PricesChanged):
+    """The order's total is not the one the buyer was shown (an offer ended, a fee or a code changed):
+    show `quote`; submitting again with its total orders."""
+
+    def __init__(self, quote: Quote, seen_total: Decimal, message: str) -> None:
+        self.quote = quote
+        self.seen_total = seen_total
+        CheckoutRefused.__init__(self, message)
 
 
 class OrderLimited(CheckoutRefused):
@@ -117,9 +132,11 @@ def _clean_buyer(buyer: Buyer) -> tuple[Buyer, list[str]]:
             validate_text(text)
         except ValidationError as error:
             problems.append(f"Your {what}: {error.messages[0]}")
-    pin_code = str(buyer.pin_code or "").replace(" ", "")
-    if not PIN_CODE.match(pin_code):
-        problems.append("Enter your 6-digit PIN code, for example 560038.")
+    pin_code = ""
+    try:
+        pin_code = valid_pin(str(buyer.pin_code or ""))
+    except ValueError as error:
+        problems.append(str(error))
     return Buyer(name=name, phone=phone, address=address, pin_code=pin_code), problems
 
 
@@ -168,8 +185,14 @@ def place_order(
     payment_method: str,
     idempotency_key: str,
     client: str | None = None,
+    coupon_code: str = "",
+    seen_total: Decimal | None = None,
 ) -> Order:
     """Place an order for `lines`, priced and stock-checked from the database, in one transaction.
+
+    It is priced by orders.pricing with the buyer's `coupon_code`, PIN code and payment method, and the
+    coupon's use is counted in the same transaction. When the caller passes the `seen_total` the buyer
+    was shown and the total differs now, nothing is placed: TotalChanged carries the new quote.
 
     The same (store, idempotency_key) again returns the order already placed, also when two
     submits race: the unique constraint lets one insert win, and the loser finds the winner's order.
@@ -194,7 +217,15 @@ def place_order(
     _refuse_if_over_limits(store=store, phone=clean_buyer.phone, client=client)
     try:
         with transaction.atomic():
-            return _place(store=store, lines=lines, buyer=clean_buyer, payment_method=payment_method, key=key)
+            return _place(
+                store=store,
+                lines=lines,
+                buyer=clean_buyer,
+                payment_method=payment_method,
+                key=key,
+                coupon_code=coupon_code,
+                seen_total=seen_total,
+            )
     except (IntegrityError, CheckoutRefused):
         # A concurrent submit with the same key may have won (the loser's insert hit the unique
         # constraint, or the winner took the last of the stock): it is the same order.
@@ -208,7 +239,16 @@ def place_order(
 CART_ONLY = {"image_url", "available"}
 
 
-def _place(*, store: Store, lines: list[CartLine], buyer: Buyer, payment_method: str, key: str) -> Order:
+def _place(
+    *,
+    store: Store,
+    lines: list[CartLine],
+    buyer: Buyer,
+    payment_method: str,
+    key: str,
+    coupon_code: str,
+    seen_total: Decimal | None,
+) -> Order:
     # Lock the cart's products in id order, so concurrent checkouts queue instead of deadlocking;
     # a merchant's product edit takes the same lock, so prices and variants hold still until commit.
     locked = (
@@ -227,9 +267,21 @@ def _place(*, store: Store, lines: list[CartLine], buyer: Buyer, payment_method:
         raise CheckoutRefused(quote.problems)
     if quote.price_changes:
         raise PricesChanged(quote)
+    choices = Choices(
+        coupon_code=coupon_code,
+        pin_code=buyer.pin_code,
+        cash_on_delivery=payment_method == Order.PaymentMethod.CASH_ON_DELIVERY,
+    )
+    quote = with_pricing(quote, store=store, products=products, choices=choices)
+    pricing = cast(Pricing, quote.pricing)
+    if quote.problems:
+        raise CheckoutRefused(quote.problems)
+    if seen_total is not None and seen_total != quote.total:
+        raise TotalChanged(quote, seen_total, _total_changed(store, seen_total, pricing))
     sources = _take_stock(store=store, quote=quote, products=products)
     Store.objects.filter(pk=store.pk).update(order_counter=F("order_counter") + 1)
     number, currency = Store.objects.filter(pk=store.pk).values_list("order_counter", "currency").get()
+    tax = [*pricing.lines.values(), *pricing.charges]
     order = Order.objects.create(
         store=store,
         number=number,
@@ -240,8 +292,20 @@ def _place(*, store: Store, lines: list[CartLine], buyer: Buyer, payment_method:
         address=buyer.address,
         pin_code=buyer.pin_code,
         currency=currency,
-        subtotal=quote.total,
-        total=quote.total,
+        subtotal=pricing.subtotal,
+        discount_total=pricing.discount_total,
+        delivery_fee=pricing.fee(DELIVERY),
+        cod_fee=pricing.fee(COD),
+        cgst=pricing.cgst,
+        sgst=pricing.sgst,
+        igst=pricing.igst,
+        total=pricing.total,
+        coupon_code=pricing.coupon_code,
+        delivery_zone=pricing.delivery.zone if pricing.delivery else "",
+        gstin=pricing.tax.gstin if pricing.tax.registered else "",
+        seller_state=pricing.tax.state_code,
+        delivery_state=pricing.delivery_state,
+        prices_include_tax=pricing.tax.prices_include_tax,
     )
     OrderLine.objects.bulk_create(
         OrderLine(
@@ -249,12 +313,66 @@ def _place(*, store: Store, lines: list[CartLine], buyer: Buyer, payment_method:
             order=order,
             stock_taken_from=sources[(line.product_id, line.variant_id)],
             **{name: value for name, value in asdict(line).items() if name not in CART_ONLY},
+            **_taxed(pricing.lines[line.key]),
+            discount=pricing.lines[line.key].discount,
         )
         for line in quote.lines
     )
+    OrderCharge.objects.bulk_create(
+        OrderCharge(store=store, order=order, kind=charge.key, amount=charge.amount, **_taxed(charge))
+        for charge in pricing.charges
+    )
+    OrderDiscount.objects.bulk_create(
+        OrderDiscount(
+            store=store,
+            order=order,
+            source=discount.source,
+            source_id=discount.source_id,
+            label=discount.label,
+            amount=discount.amount,
+        )
+        for discount in pricing.discounts
+    )
+    coupon = next((d for d in pricing.discounts if d.source == OrderDiscount.Source.COUPON), None)
+    if coupon is not None:
+        first_order = not (
+            Order.objects.filter(store=store, buyer_phone=buyer.phone)
+            .exclude(pk=order.pk)
+            .exclude(status=Order.Status.CANCELLED)
+            .exists()
+        )
+        try:
+            claim_coupon(
+                store_id=store.pk,
+                coupon_id=coupon.source_id,
+                phone=buyer.phone,
+                first_order=first_order,
+                order_id=order.pk,
+            )
+        except CouponRefused as refused:
+            raise CheckoutRefused(f"{refused.message} Remove the code to place the order without it.") from None
     emit(events.ORDER_PLACED, store_id=store.pk, data=_placed_data(order, quote))
     transaction.on_commit(lambda: ORDERS_PLACED.labels(payment_method).inc())
     return order
+
+
+def _taxed(row) -> dict[str, object]:
+    return {
+        "hsn_code": row.hsn_code,
+        "gst_rate": row.gst_rate,
+        "taxable_value": row.taxable_value,
+        "cgst": row.cgst,
+        "sgst": row.sgst,
+        "igst": row.igst,
+    }
+
+
+def _total_changed(store: Store, seen_total: Decimal, pricing: Pricing) -> str:
+    why = f" {pricing.coupon_note}" if pricing.coupon_note else ""
+    return (
+        f"Your total is now {money(pricing.total, store)}, not {money(seen_total, store)}.{why} "
+        "Check it and place the order again."
+    )
 
 
 def _take_stock(
@@ -309,8 +427,14 @@ def _placed_data(order: Order, quote: Quote) -> events.OrderPlaced:
         "number": order.number,
         "token": order.public_token,
         "status": order.status,
+        "subtotal": order.subtotal,
+        "discount_total": order.discount_total,
+        "delivery_fee": order.delivery_fee,
+        "cod_fee": order.cod_fee,
+        "tax": order.cgst + order.sgst + order.igst,
         "total": order.total,
         "currency": order.currency,
+        "coupon_code": order.coupon_code,
         "payment_method": order.payment_method,
         "buyer_name": order.buyer_name,
         "lines": [
@@ -378,7 +502,7 @@ def _refusal(order: Order, status: str) -> str:
 def change_order_status(*, order: Order, status: str) -> Order:
     """Move an order one step: placed → accepted → shipped → delivered, or cancel it before shipping.
 
-    Cancelling gives the stock the order took back. The order row is locked, so two clicks on the
+    Cancelling gives back the stock the order took and its coupon's use. The order row is locked, so two clicks on the
     same button cannot both apply.
     """
     order = Order.objects.select_for_update(of=("self",)).select_related("store").get(pk=order.pk)
@@ -388,6 +512,8 @@ def change_order_status(*, order: Order, status: str) -> Order:
     now = timezone.now()
     if status == Order.Status.CANCELLED:
         _restore_stock(order)
+        if order.coupon_code:
+            release_coupon(store_id=order.store_id, order_id=order.pk)
     order.status = status
     setattr(order, f"{status}_at", now)
     order.save(update_fields=["status", f"{status}_at", "updated_at"])

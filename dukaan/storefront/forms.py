@@ -2,13 +2,14 @@
 
 import re
 import uuid
+from decimal import Decimal
 
 from django import forms
 
 from dukaan.accounts.services import LoginRefused, normalize_phone
 from dukaan.catalog.rules import validate_text
+from dukaan.shipping.rules import valid_pin
 
-PIN_CODE = re.compile(r"^[1-9][0-9]{5}$")
 IDEMPOTENCY_KEY = re.compile(r"^[0-9a-f]{32}$")
 # Far beyond any cap; only stops absurd numbers before they reach arithmetic.
 _BIG = 10**9
@@ -62,17 +63,21 @@ class CheckoutForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
         help_text="House, street, area and city.",
     )
-    pin_code = forms.CharField(
-        label="PIN code",
-        max_length=12,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
-    )
+    # Entered in the PIN step above the form (the fee depends on it) and carried here.
+    pin_code = forms.CharField(label="PIN code", max_length=12, widget=forms.HiddenInput)
     payment_method = forms.ChoiceField(label="Payment", widget=forms.RadioSelect)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # The totals the page showed, paying now and cash on delivery: the order is placed only at the one
+    # shown for the chosen way to pay.
+    seen_total = forms.DecimalField(widget=forms.HiddenInput, required=False, max_digits=14, decimal_places=2)
+    seen_total_cod = forms.DecimalField(
+        widget=forms.HiddenInput, required=False, max_digits=14, decimal_places=2
+    )
 
-    def __init__(self, *args, store, online: bool, **kwargs) -> None:
+    def __init__(self, *args, store, online: bool, cash_on_delivery: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        choices = [("cod", "Cash on delivery")]
+        self.offers_cash_on_delivery = cash_on_delivery
+        choices = [("cod", "Cash on delivery")] if cash_on_delivery else []
         if store.upi_id:
             choices.append(("upi", "UPI (Google Pay, PhonePe, Paytm…)"))
         if online:
@@ -80,7 +85,8 @@ class CheckoutForm(forms.Form):
         self.fields["payment_method"].choices = choices
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         if not self.is_bound:
-            self.initial.setdefault("payment_method", "cod")
+            if choices:
+                self.initial.setdefault("payment_method", choices[0][0])
             self.initial.setdefault("idempotency_key", new_idempotency_key())
 
     def clean_name(self) -> str:
@@ -93,10 +99,10 @@ class CheckoutForm(forms.Form):
             raise forms.ValidationError(error.message) from error
 
     def clean_pin_code(self) -> str:
-        pin_code = re.sub(r"\s", "", self.cleaned_data["pin_code"])
-        if not PIN_CODE.match(pin_code):
-            raise forms.ValidationError("A PIN code is 6 digits and does not start with 0, e.g. 560001.")
-        return pin_code
+        try:
+            return valid_pin(self.cleaned_data["pin_code"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
 
     def clean_idempotency_key(self) -> str:
         key = self.cleaned_data["idempotency_key"]
@@ -105,6 +111,16 @@ class CheckoutForm(forms.Form):
                 "This form has expired. Check your details and place the order again."
             )
         return key
+
+    def show(self, *, pin_code: str, total: Decimal | None, cod_total: Decimal | None) -> None:
+        """Carry the PIN code and the totals the page shows now, also on a form shown again."""
+        values = {"pin_code": pin_code, "seen_total": total, "seen_total_cod": cod_total}
+        if self.is_bound:
+            self.data = self.data.copy()
+            for name, value in values.items():
+                self.data[name] = "" if value is None else str(value)
+        else:
+            self.initial.update(values)
 
     def renew_expired_key(self) -> None:
         """Give a re-shown form a fresh key when the submitted one was missing or malformed."""

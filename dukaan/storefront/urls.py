@@ -18,6 +18,8 @@ urlpatterns = [
     path("<slug:slug>/cart/add/", moved(views.cart_add), name="cart_add"),
     path("<slug:slug>/cart/update/", moved(views.cart_update), name="cart_update"),
     path("<slug:slug>/cart/remove/", moved(views.cart_remove), name="cart_remove"),
+    path("<slug:slug>/cart/pin/", moved(views.cart_pin), name="cart_pin"),
+    path("<slug:slug>/cart/coupon/", moved(views.cart_coupon), name="cart_coupon"),
     path("<slug:slug>/checkout/", moved(views.checkout), name="checkout"),
     path("<slug:slug>/o/<slug:token>/", moved(views.order), name="order"),
 ]

@@ -34,13 +34,17 @@ from dukaan.catalog.templatetags.money import money
 from dukaan.infra.clients import client_address
 from dukaan.orders.cart import Cart, CartRefused, Line
 from dukaan.orders.payments import get_gateway, upi_link
-from dukaan.orders.selectors import order_for_buyer, quote_cart
+from dukaan.orders.selectors import Choices, Quote, order_for_buyer, quote_cart
+from dukaan.orders.summary import order_rows, quote_rows
+from dukaan.promotions.rules import normalize_code
+from dukaan.shipping.rules import delivery_message, valid_pin
 from dukaan.orders.services import (
     Buyer,
     CheckoutRefused,
     OrderLimited,
     PaymentUnavailable,
     PricesChanged,
+    TotalChanged,
     place_order,
     start_online_payment,
 )
@@ -431,8 +435,55 @@ def _cart_rows(lines: list[Line], quote) -> list[CartRow]:
     return rows
 
 
-def _quote(store: Store, cart: Cart):
-    return quote_cart(store=store, lines=cart.order_lines()) if cart else None
+def _quote(store: Store, cart: Cart, *, cash_on_delivery: bool = False) -> Quote | None:
+    choices = Choices(
+        coupon_code=cart.coupon_code, pin_code=cart.pin_code, cash_on_delivery=cash_on_delivery
+    )
+    return quote_cart(store=store, lines=cart.order_lines(), choices=choices) if cart else None
+
+
+def _pricing(store: Store, cart: Cart, quote: Quote | None) -> dict:
+    """What the cart and checkout pages show of the quote's pricing, and the buyer's PIN and code."""
+    pricing = quote.pricing if quote else None
+    delivery = pricing.delivery if pricing else None
+    return {
+        "summary": quote_rows(pricing) if pricing else [],
+        "pin_code": cart.pin_code,
+        "delivery_message": delivery_message(delivery, lambda amount: money(amount, store)) if delivery else "",
+        "delivers": bool(delivery and delivery.deliverable),
+        "coupon_code": cart.coupon_code,
+        "coupon_note": pricing.coupon_note if pricing else "",
+    }
+
+
+def _back_to(store: Store, page: str | None):
+    return redirect("storefront:checkout" if page == "checkout" else "storefront:cart", slug=store.slug)
+
+
+@require_POST
+def cart_pin(request, slug: str):
+    """The buyer's PIN code: the page then says whether the shop delivers there, and for what fee."""
+    store = get_object_or_404(Store, slug=slug)
+    try:
+        Cart(request.session, store.pk).pin_code = valid_pin(request.POST.get("pin_code", ""))
+    except ValueError as error:
+        messages.error(request, str(error))
+    return _back_to(store, request.POST.get("next"))
+
+
+@require_POST
+def cart_coupon(request, slug: str):
+    """Apply a coupon code to the cart, or remove it; the page then shows the saving or why not."""
+    store = get_object_or_404(Store, slug=slug)
+    cart = Cart(request.session, store.pk)
+    if request.POST.get("remove"):
+        cart.coupon_code = ""
+    else:
+        try:
+            cart.coupon_code = normalize_code(request.POST.get("code", ""))
+        except ValueError as error:
+            messages.error(request, str(error))
+    return _back_to(store, request.POST.get("next"))
 
 
 def _cart_seo(store: Store, title: str, path: str) -> Seo:
@@ -467,6 +518,7 @@ def cart_page(request, slug: str):
         price_changes=price_changes,
         problems=list(quote.problems) if quote else [],
         max_quantity=settings.ORDER_MAX_QUANTITY,
+        **_pricing(store, cart, quote),
     )
 
 
@@ -548,62 +600,81 @@ def _session_key(request, form_key: str) -> str:
 
 @personal
 def checkout(request, slug: str):
+    """The PIN code first (does the shop deliver, for what fee), then the buyer's details and payment.
+
+    The page shows the total for paying now and for cash on delivery; the form carries both back, and
+    the order is placed only at the total the buyer saw for the way they chose to pay.
+    """
     store = get_object_or_404(Store, slug=slug)
     cart = Cart(request.session, store.pk)
     online = get_gateway() is not None
     refused: list[str] = []
     notice = ""
-    quote = None
     retry_after = None
     if request.method == "POST":
-        form = CheckoutForm(request.POST, store=store, online=online)
         # The first submit succeeded and emptied the cart: a second one is the same order.
         token = cart.placed_token(request.POST.get("idempotency_key", ""))
         if token:
             return redirect("storefront:order", slug=store.slug, token=token)
-        if not cart:
-            messages.error(request, "Your cart is empty. Add something, then check out.")
-            return redirect("storefront:cart", slug=store.slug)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                order = place_order(
-                    store=store,
-                    lines=cart.order_lines(),
-                    buyer=Buyer(
-                        name=data["name"],
-                        phone=data["phone"],
-                        address=data["address"],
-                        pin_code=data["pin_code"],
-                    ),
-                    payment_method=data["payment_method"],
-                    idempotency_key=_session_key(request, data["idempotency_key"]),
-                    client=client_address(request),
-                )
-            except PricesChanged as changed:
-                cart.remember_prices(changed.quote)
-                quote = changed.quote
-                notice = _prices_changed_notice(list(changed.quote.price_changes))
-            except OrderLimited as error:
-                refused, retry_after = list(error.messages), error.retry_after_seconds
-            except CheckoutRefused as error:
-                refused = list(error.messages)
-            else:
-                cart.clear()
-                cart.remember_placed(idempotency_key=data["idempotency_key"], token=order.public_token)
-                return _after_placing(request, order)
+    if not cart:
+        notify = messages.error if request.method == "POST" else messages.info
+        notify(request, "Your cart is empty. Add something, then check out.")
+        return redirect("storefront:cart", slug=store.slug)
+    quote, cod_quote = _checkout_quotes(store, cart)
+    cod = cod_quote.pricing.cod if cod_quote and cod_quote.pricing else None
+    form = CheckoutForm(
+        request.POST if request.method == "POST" else None,
+        store=store,
+        online=online,
+        cash_on_delivery=cod is None or cod.allowed,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        cart.pin_code = data["pin_code"]
+        cash = data["payment_method"] == "cod"
+        try:
+            order = place_order(
+                store=store,
+                lines=cart.order_lines(),
+                buyer=Buyer(
+                    name=data["name"],
+                    phone=data["phone"],
+                    address=data["address"],
+                    pin_code=data["pin_code"],
+                ),
+                payment_method=data["payment_method"],
+                idempotency_key=_session_key(request, data["idempotency_key"]),
+                client=client_address(request),
+                coupon_code=cart.coupon_code,
+                seen_total=data["seen_total_cod" if cash else "seen_total"],
+            )
+        except TotalChanged as changed:
+            notice = changed.messages[0]
+        except PricesChanged as changed:
+            cart.remember_prices(changed.quote)
+            notice = _prices_changed_notice(list(changed.quote.price_changes))
+        except OrderLimited as error:
+            refused, retry_after = list(error.messages), error.retry_after_seconds
+        except CheckoutRefused as error:
+            refused = list(error.messages)
+        else:
+            cart.clear()
+            cart.remember_placed(idempotency_key=data["idempotency_key"], token=order.public_token)
+            return _after_placing(request, order)
+        quote, cod_quote = _checkout_quotes(store, cart)
+    if request.method == "POST":
         form.renew_expired_key()
-    else:
-        if not cart:
-            messages.info(request, "Your cart is empty. Add something, then check out.")
-            return redirect("storefront:cart", slug=store.slug)
-        form = CheckoutForm(store=store, online=online)
-    if quote is None:
-        quote = _quote(store, cart)
-        if quote and quote.price_changes:
-            cart.remember_prices(quote)
-            notice = _prices_changed_notice(list(quote.price_changes))
+    if quote and quote.price_changes:
+        cart.remember_prices(quote)
+        notice = notice or _prices_changed_notice(list(quote.price_changes))
+        quote, cod_quote = _checkout_quotes(store, cart)
+    form.show(
+        pin_code=cart.pin_code,
+        total=quote.total if quote else None,
+        cod_total=cod_quote.total if cod_quote else None,
+    )
     lines = cart.lines()
+    cod_total = cod_quote.total if cod_quote and quote and cod_quote.total != quote.total else None
     response = _render(
         request,
         "storefront/checkout.html",
@@ -613,14 +684,21 @@ def checkout(request, slug: str):
         form=form,
         rows=_cart_rows(lines, quote),
         quote=quote,
+        cod_total=cod_total if form.offers_cash_on_delivery else None,
         notice=notice,
         refused=refused,
         problems=list(quote.problems) if quote else [],
+        **_pricing(store, cart, quote),
     )
     if retry_after is not None:
         response.status_code = 429
         response["Retry-After"] = str(retry_after)
     return response
+
+
+def _checkout_quotes(store: Store, cart: Cart) -> tuple[Quote | None, Quote | None]:
+    """The cart priced for paying now, and for cash on delivery (its fee, or why it is not offered)."""
+    return _quote(store, cart), _quote(store, cart, cash_on_delivery=True)
 
 
 def _after_placing(request, order):
@@ -660,7 +738,16 @@ def _whatsapp_text(order, store: Store, lines, status_url: str) -> str:
     for line in lines:
         name = f"{line.name} ({line.variant_label})" if line.variant_label else line.name
         rows.append(f"{line.quantity} × {name}: {money(line.line_total, store)}")
-    rows.append(f"Total: {money(order.total, store)} ({order.get_payment_method_display()})")
+    for row in order_rows(order):
+        if row.kind == "total":
+            rows.append(f"Total: {money(order.total, store)} ({order.get_payment_method_display()})")
+        elif row.kind == "discount":
+            rows.append(f"{row.label}: −{money(row.amount, store)}")
+        elif row.kind == "free":
+            rows.append(f"{row.label}: free")
+        else:
+            included = " (included)" if row.kind == "tax-included" else ""
+            rows.append(f"{row.label}{included}: {money(row.amount, store)}")
     rows.append(f"Order status: {status_url}")
     return "\n".join(rows)
 
@@ -699,6 +786,7 @@ def order(request, slug: str, token: str):
         ),
         order=found,
         lines=lines,
+        summary=order_rows(found),
         timeline=_timeline(found),
         upi_link=upi,
         upi_qr=upi_qr,
