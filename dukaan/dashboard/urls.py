@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import delivery, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("store/", views.store_settings, name="store_settings"),
     path("store/audit/", views.store_audit, name="store_audit"),
     path("store/synonyms/", views.search_synonyms, name="search_synonyms"),
+    path("delivery/", delivery.delivery_settings, name="delivery"),
     path("products/", views.products, name="products"),
     path("products/new/", views.product_create, name="product_create"),
     path("products/bulk/", views.bulk_edit, name="bulk_edit"),

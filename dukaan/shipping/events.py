@@ -1,0 +1,29 @@
+"""The shipping app's events: a store's delivery settings changed."""
+
+from decimal import Decimal
+from typing import TypedDict
+
+from dukaan.catalog.events import STORE
+from dukaan.events.contract import declare
+
+
+class ZoneData(TypedDict):
+    name: str
+    pins: str
+    fee: Decimal
+
+
+class DeliverySettingsChanged(TypedDict):
+    flat_fee: Decimal
+    free_above: Decimal | None
+    cod_enabled: bool
+    cod_fee: Decimal
+    cod_max_order: Decimal | None
+    blocked: str
+    zones: list[ZoneData]  # in the order they apply
+
+
+# On the store's topic: no consumer group of ours reads it; integrators may.
+DELIVERY_SETTINGS_CHANGED = declare(
+    "delivery_settings.changed", aggregatetype=STORE, payload=DeliverySettingsChanged, external=True
+)

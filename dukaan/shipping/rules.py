@@ -1,0 +1,325 @@
+"""Delivery rules: PIN codes, zones, the delivery fee and cash on delivery. Pure: no database.
+
+The order of the rules, which docs/delivery.md explains to shopkeepers: a blocked PIN is not
+delivered to; otherwise the first zone holding the PIN gives the fee, else the flat fee; the fee is
+waived when the goods reach `free_above`. Cash on delivery is offered up to `cod_max_order`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+
+from dukaan.catalog.rules import MAX_PRICE
+from dukaan.infra.money import ZERO, to_paise
+
+Money = Callable[[Decimal], str]
+
+PIN_PATTERN = re.compile(r"^[1-8][0-9]{5}$")
+PIN_PROBLEM = "A PIN code is 6 digits; the first is 1 to 8, e.g. 560038."
+PREFIX_PATTERN = re.compile(r"^[1-8][0-9]{0,5}$")
+RANGE_PATTERN = re.compile(r"^([0-9]+)\s*-\s*([0-9]+)$")
+MAX_PIN_ENTRIES = 500
+MAX_ZONES = 50
+MAX_ZONE_NAME = 60
+
+
+@dataclass(frozen=True)
+class PinRange:
+    """PIN codes `first` to `last`, both included."""
+
+    first: int
+    last: int
+
+    def __contains__(self, pin: int) -> bool:
+        return self.first <= pin <= self.last
+
+    def __str__(self) -> str:
+        return f"{self.first}" if self.first == self.last else f"{self.first}–{self.last}"
+
+
+def valid_pin(text: str) -> str:
+    """The PIN code in `text`, spaces taken out ("560 038" → "560038"); ValueError if it is not one."""
+    pin = "".join(text.split()) if isinstance(text, str) else ""
+    if not PIN_PATTERN.fullmatch(pin):
+        raise ValueError(PIN_PROBLEM)
+    return pin
+
+
+def _pin_range(entry: str) -> PinRange:
+    if PREFIX_PATTERN.fullmatch(entry):
+        return PinRange(int(entry.ljust(6, "0")), int(entry.ljust(6, "9")))
+    matched = RANGE_PATTERN.fullmatch(entry)
+    if matched and all(PIN_PATTERN.fullmatch(end) for end in matched.groups()):
+        first, last = (int(end) for end in matched.groups())
+        if first > last:
+            raise ValueError(
+                f"“{entry}”: a range goes from the lower PIN to the higher, e.g. {last}-{first}."
+            )
+        return PinRange(first, last)
+    raise ValueError(
+        f"“{entry}” is not a PIN code (560038), a prefix (56 for every PIN starting 56) "
+        "or a range (560001-560099). PIN codes start with 1 to 8."
+    )
+
+
+def parse_pins(text: str) -> tuple[PinRange, ...]:
+    """The PIN codes, prefixes ("56": 560000–569999) and ranges ("560001-560099") in `text`,
+    separated by commas or new lines; ValueError naming the first entry that is none of these."""
+    entries = [entry.strip() for entry in re.split(r"[,\n]", text) if entry.strip()]
+    if len(entries) > MAX_PIN_ENTRIES:
+        raise ValueError(
+            f"That is {len(entries)} entries; at most {MAX_PIN_ENTRIES}. Use prefixes or ranges."
+        )
+    return tuple(_pin_range(entry) for entry in entries)
+
+
+@dataclass(frozen=True)
+class Zone:
+    name: str
+    ranges: tuple[PinRange, ...]
+    fee: Decimal
+
+
+@dataclass(frozen=True)
+class DeliveryTerms:
+    flat_fee: Decimal
+    free_above: Decimal | None
+    zones: tuple[Zone, ...]
+    blocked: tuple[PinRange, ...]
+    cod_enabled: bool
+    cod_fee: Decimal
+    cod_max_order: Decimal | None
+
+
+# A store that set nothing: free delivery everywhere and cash on delivery, as before delivery settings.
+DEFAULT_TERMS = DeliveryTerms(
+    flat_fee=ZERO, free_above=None, zones=(), blocked=(), cod_enabled=True, cod_fee=ZERO, cod_max_order=None
+)
+
+
+@dataclass(frozen=True)
+class DeliveryQuote:
+    pin_code: str
+    deliverable: bool
+    fee: Decimal
+    zone: str  # the zone's name, "" for the flat fee
+    waived: bool  # free_above applied
+
+
+def quote_delivery(terms: DeliveryTerms, pin_code: str, goods_value: Decimal) -> DeliveryQuote:
+    """The delivery fee to `pin_code` for goods worth `goods_value` (after discounts).
+    ValueError when `pin_code` is not a PIN code."""
+    pin = valid_pin(pin_code)
+    number = int(pin)
+    if any(number in blocked for blocked in terms.blocked):
+        return DeliveryQuote(pin_code=pin, deliverable=False, fee=ZERO, zone="", waived=False)
+    zone = next((zone for zone in terms.zones if any(number in r for r in zone.ranges)), None)
+    fee, name = (zone.fee, zone.name) if zone else (terms.flat_fee, "")
+    waived = terms.free_above is not None and goods_value >= terms.free_above
+    return DeliveryQuote(
+        pin_code=pin, deliverable=True, fee=ZERO if waived else to_paise(fee), zone=name, waived=waived
+    )
+
+
+def delivery_message(quote: DeliveryQuote, money: Money) -> str:
+    if not quote.deliverable:
+        return f"Sorry, this shop does not deliver to {quote.pin_code}"
+    fee = f"{money(quote.fee)} delivery" if quote.fee else "free delivery"
+    return f"Delivers to {quote.pin_code} · {fee}"
+
+
+@dataclass(frozen=True)
+class CodQuote:
+    allowed: bool
+    fee: Decimal
+    message: str  # why not, when not allowed
+
+
+def quote_cod(terms: DeliveryTerms, goods_value: Decimal, money: Money) -> CodQuote:
+    """Whether the buyer may pay cash on delivery for goods worth `goods_value`, and its fee."""
+    if not terms.cod_enabled:
+        return CodQuote(False, ZERO, "This shop does not take cash on delivery; please pay another way.")
+    if terms.cod_max_order is not None and goods_value > terms.cod_max_order:
+        return CodQuote(
+            False,
+            ZERO,
+            f"Cash on delivery is for orders up to {money(terms.cod_max_order)}; "
+            "please pay another way for this one.",
+        )
+    fee = to_paise(terms.cod_fee)
+    message = f"Cash on delivery · {money(fee)} fee" if fee else "Cash on delivery"
+    return CodQuote(True, fee, message)
+
+
+# --- Checking what a shopkeeper sets ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ZoneSetup:
+    """A zone as the shopkeeper enters it: `pins` is the text, kept as typed."""
+
+    name: str
+    pins: str
+    fee: Decimal
+
+
+@dataclass(frozen=True)
+class DeliverySetup:
+    """Delivery settings as the shopkeeper enters them; zones in the order they apply."""
+
+    flat_fee: Decimal
+    free_above: Decimal | None
+    cod_enabled: bool
+    cod_fee: Decimal
+    cod_max_order: Decimal | None
+    blocked: str
+    zones: tuple[ZoneSetup, ...]
+
+
+DEFAULT_SETUP = DeliverySetup(
+    flat_fee=ZERO, free_above=None, cod_enabled=True, cod_fee=ZERO, cod_max_order=None, blocked="", zones=()
+)
+
+
+@dataclass(frozen=True)
+class CheckedSetup:
+    setup: DeliverySetup  # as entered, tidied: spaces around names and PIN lists taken out
+    terms: DeliveryTerms
+    notes: list[str]  # which zone wins where zones share PIN codes
+
+
+def amount_problem(amount: Decimal, *, what: str, positive: bool = False) -> str | None:
+    """What is wrong with an amount a shopkeeper typed, or None."""
+    if not amount.is_finite():
+        return f"{what} must be an amount like 40 or 40.50."
+    if amount < 0:
+        return f"{what} cannot be negative."
+    if amount > MAX_PRICE:
+        return f"{what} must be at most {MAX_PRICE:,.0f}. Check for extra zeros."
+    if amount != to_paise(amount):
+        return f"{what} can have at most two digits after the point, e.g. 40.50."
+    if positive and amount == 0:
+        return f"{what} must be more than 0; leave it empty for no limit."
+    return None
+
+
+def _uncovered(ranges: Iterable[PinRange], cover: list[PinRange]) -> list[PinRange]:
+    """The parts of `ranges` that no range of `cover` holds."""
+    left = list(ranges)
+    for taken in cover:
+        rest = []
+        for part in left:
+            if taken.last < part.first or taken.first > part.last:
+                rest.append(part)
+                continue
+            if part.first < taken.first:
+                rest.append(PinRange(part.first, taken.first - 1))
+            if part.last > taken.last:
+                rest.append(PinRange(taken.last + 1, part.last))
+        left = rest
+    return left
+
+
+def _shared(ranges: Iterable[PinRange], others: Iterable[PinRange]) -> PinRange | None:
+    """The first stretch of PIN codes both hold, or None."""
+    for part in ranges:
+        for other in others:
+            first, last = max(part.first, other.first), min(part.last, other.last)
+            if first <= last:
+                return PinRange(first, last)
+    return None
+
+
+def check_setup(setup: DeliverySetup) -> CheckedSetup:
+    """The terms the setup gives and notes on overlapping zones; ValidationError naming every problem
+    (fields "flat_fee", "blocked", "zones[0].pins", ...) when any value cannot be used."""
+    problems: dict[str, list[str]] = {}
+
+    def refuse(field: str, message: str | None) -> None:
+        if message:
+            problems.setdefault(field, []).append(message)
+
+    refuse("flat_fee", amount_problem(setup.flat_fee, what="The delivery fee"))
+    if setup.free_above is not None:
+        refuse("free_above", amount_problem(setup.free_above, what="Free delivery above", positive=True))
+    refuse("cod_fee", amount_problem(setup.cod_fee, what="The COD fee"))
+    if setup.cod_max_order is not None:
+        refuse("cod_max_order", amount_problem(setup.cod_max_order, what="The COD limit", positive=True))
+    try:
+        blocked = parse_pins(setup.blocked)
+    except ValueError as error:
+        refuse("blocked", str(error))
+        blocked = ()
+    if len(setup.zones) > MAX_ZONES:
+        refuse("zones", f"That is {len(setup.zones)} zones; at most {MAX_ZONES}. Use prefixes to join some.")
+
+    zones: list[Zone] = []
+    tidied: list[ZoneSetup] = []
+    notes: list[str] = []
+    names: set[str] = set()
+    for index, entered in enumerate(setup.zones):
+        field = f"zones[{index}]"
+        name = " ".join(entered.name.split())
+        if not name:
+            refuse(f"{field}.name", "Give the zone a name, e.g. Bengaluru.")
+        elif len(name) > MAX_ZONE_NAME:
+            refuse(f"{field}.name", f"A zone name can be at most {MAX_ZONE_NAME} characters.")
+        elif name.casefold() in names:
+            refuse(f"{field}.name", f"There are two zones named “{name}”; give each its own name.")
+        names.add(name.casefold())
+        refuse(f"{field}.fee", amount_problem(entered.fee, what=f"The fee of zone “{name}”"))
+        try:
+            ranges = parse_pins(entered.pins)
+        except ValueError as error:
+            refuse(f"{field}.pins", str(error))
+            continue
+        if not ranges:
+            refuse(f"{field}.pins", f"List the PIN codes of zone “{name}”, e.g. 560001-560099 or 56.")
+            continue
+        zone = Zone(name=name, ranges=ranges, fee=entered.fee)
+        refuse(f"{field}.pins", _never_applies(zone, zones, blocked))
+        for earlier in zones:
+            shared = _shared(zone.ranges, earlier.ranges)
+            if shared is not None:
+                notes.append(
+                    f"Zones “{earlier.name}” and “{zone.name}” both hold {shared}: "
+                    f"“{earlier.name}” comes first, so its fee applies there."
+                )
+        zones.append(zone)
+        tidied.append(ZoneSetup(name=name, pins=entered.pins.strip(), fee=entered.fee))
+    if problems:
+        raise ValidationError(problems)
+    setup = replace(setup, blocked=setup.blocked.strip(), zones=tuple(tidied))
+    return CheckedSetup(setup=setup, terms=terms_of(setup), notes=notes)
+
+
+def terms_of(setup: DeliverySetup) -> DeliveryTerms:
+    """The terms of a setup check_setup accepted: its PIN lists parsed."""
+    return DeliveryTerms(
+        flat_fee=setup.flat_fee,
+        free_above=setup.free_above,
+        zones=tuple(Zone(name=zone.name, ranges=parse_pins(zone.pins), fee=zone.fee) for zone in setup.zones),
+        blocked=parse_pins(setup.blocked),
+        cod_enabled=setup.cod_enabled,
+        cod_fee=setup.cod_fee,
+        cod_max_order=setup.cod_max_order,
+    )
+
+
+def _never_applies(zone: Zone, earlier: list[Zone], blocked: tuple[PinRange, ...]) -> str | None:
+    """Why `zone` would never give its fee (every PIN of it is blocked or in an earlier zone), or None."""
+    if _uncovered(zone.ranges, list(blocked) + [r for other in earlier for r in other.ranges]):
+        return None
+    first = zone.ranges[0].first
+    if any(first in r for r in blocked):
+        return f"Zone “{zone.name}” never applies: {first} is among the PIN codes you do not deliver to."
+    winner = next(other for other in earlier if any(first in r for r in other.ranges))
+    return (
+        f"Zone “{zone.name}” never applies: {first} is already in zone “{winner.name}”, which comes first. "
+        f"Move “{zone.name}” above “{winner.name}”, or remove it."
+    )

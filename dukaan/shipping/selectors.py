@@ -1,0 +1,29 @@
+"""Reading a store's delivery settings: as entered (to edit them) and as terms (to quote a fee)."""
+
+from dukaan.infra.queries import only_row
+
+from .models import DeliverySettings, DeliveryZone
+from .rules import DEFAULT_SETUP, DEFAULT_TERMS, DeliverySetup, DeliveryTerms, ZoneSetup, terms_of
+
+
+def delivery_setup(store_id: int) -> DeliverySetup:
+    """The store's settings as the shopkeeper entered them; DEFAULT_SETUP if none were saved. 2 queries."""
+    saved = only_row(DeliverySettings.objects.filter(store_id=store_id))
+    if saved is None:
+        return DEFAULT_SETUP
+    zones = DeliveryZone.objects.filter(store_id=store_id).order_by("position")
+    return DeliverySetup(
+        flat_fee=saved.flat_fee,
+        free_above=saved.free_above,
+        cod_enabled=saved.cod_enabled,
+        cod_fee=saved.cod_fee,
+        cod_max_order=saved.cod_max_order,
+        blocked=saved.blocked,
+        zones=tuple(ZoneSetup(name=zone.name, pins=zone.pins, fee=zone.fee) for zone in zones),
+    )
+
+
+def delivery_terms(store_id: int) -> DeliveryTerms:
+    """The store's delivery terms; DEFAULT_TERMS (free delivery everywhere, COD) when none were saved."""
+    setup = delivery_setup(store_id)
+    return DEFAULT_TERMS if setup is DEFAULT_SETUP else terms_of(setup)

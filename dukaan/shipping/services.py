@@ -1,0 +1,51 @@
+"""Every write to a store's delivery settings: checked whole, saved in one transaction with its event."""
+
+from django.db import transaction
+
+from dukaan.catalog.models import Store
+from dukaan.events.outbox import emit
+
+from . import events
+from .models import DeliverySettings, DeliveryZone
+from .rules import CheckedSetup, DeliverySetup, check_setup
+
+
+@transaction.atomic
+def save_delivery_settings(*, store: Store, setup: DeliverySetup) -> CheckedSetup:
+    """Replace the store's delivery settings and zones with `setup`, zones in the order given.
+    Raises ValidationError naming every problem (rules.check_setup), and then nothing changes.
+    The answer's notes say which zone wins where zones share PIN codes."""
+    checked = check_setup(setup)
+    saved = checked.setup
+    # One save at a time per store: zones are replaced whole, and their positions must not collide.
+    Store.objects.select_for_update().filter(pk=store.pk).values_list("pk").get()
+    DeliverySettings.objects.update_or_create(
+        store=store,
+        defaults={
+            "flat_fee": saved.flat_fee,
+            "free_above": saved.free_above,
+            "cod_enabled": saved.cod_enabled,
+            "cod_fee": saved.cod_fee,
+            "cod_max_order": saved.cod_max_order,
+            "blocked": saved.blocked,
+        },
+    )
+    DeliveryZone.objects.filter(store=store).delete()
+    DeliveryZone.objects.bulk_create(
+        DeliveryZone(store=store, position=position, name=zone.name, pins=zone.pins, fee=zone.fee)
+        for position, zone in enumerate(saved.zones, start=1)
+    )
+    emit(
+        events.DELIVERY_SETTINGS_CHANGED,
+        store_id=store.pk,
+        data=events.DeliverySettingsChanged(
+            flat_fee=saved.flat_fee,
+            free_above=saved.free_above,
+            cod_enabled=saved.cod_enabled,
+            cod_fee=saved.cod_fee,
+            cod_max_order=saved.cod_max_order,
+            blocked=saved.blocked,
+            zones=[events.ZoneData(name=zone.name, pins=zone.pins, fee=zone.fee) for zone in saved.zones],
+        ),
+    )
+    return checked
