@@ -161,6 +161,7 @@ INSTALLED_APPS = [
     "dukaan.dashboard",
     "dukaan.api",
     "dukaan.search",
+    "dukaan.promotions",
     "dukaan.analytics",
     "dukaan.shipping",
 ]
