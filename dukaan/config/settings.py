@@ -164,6 +164,7 @@ INSTALLED_APPS = [
     "dukaan.promotions",
     "dukaan.analytics",
     "dukaan.shipping",
+    "dukaan.taxes",
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import delivery, views
+from . import delivery, taxes, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -25,4 +25,9 @@ urlpatterns = [
     path("categories/", views.categories, name="categories"),
     path("categories/<id:pk>/rename/", views.category_rename, name="category_rename"),
     path("categories/<id:pk>/delete/", views.category_delete, name="category_delete"),
+    path("tax/", taxes.tax_settings, name="tax_settings"),
+    path("tax/categories/", taxes.category_tax, name="category_tax"),
+    path("tax/categories/<id:pk>/clear/", taxes.category_tax_clear, name="category_tax_clear"),
+    path("products/<id:pk>/tax/", taxes.product_tax, name="product_tax"),
+    path("products/<id:pk>/tax/clear/", taxes.product_tax_clear, name="product_tax_clear"),
 ]

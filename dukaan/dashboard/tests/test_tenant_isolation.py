@@ -47,6 +47,9 @@ OBJECT_URLS = [
     ("dashboard:category_delete", "category", {}),
     ("dashboard:order_detail", "order", {"status": "cancelled"}),
     ("dashboard:api_token_revoke", "token", {}),
+    ("dashboard:product_tax", "product", {"hsn_code": "6109", "rate": "5", "valid_from": "2025-10-01"}),
+    ("dashboard:product_tax_clear", "product", {}),
+    ("dashboard:category_tax_clear", "category", {}),
 ]
 
 

@@ -1,0 +1,65 @@
+"""The GST rate schedule, kept as data in gst_rates.json: which rates the law allows on a given day."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+SCHEDULE_FILE = Path(__file__).with_name("gst_rates.json")
+GST_START = date(2017, 7, 1)
+
+
+@dataclass(frozen=True)
+class ScheduledRate:
+    rate: Decimal  # percent, CGST + SGST together (or IGST)
+    label: str
+    starts: date
+    ends: date | None  # the last day it applies; None while in force
+
+    def applies_on(self, day: date) -> bool:
+        return self.starts <= day and (self.ends is None or day <= self.ends)
+
+
+@cache
+def schedule() -> tuple[ScheduledRate, ...]:
+    """Every rate the schedule has ever had, lowest first."""
+    rows = json.loads(SCHEDULE_FILE.read_text(encoding="utf-8"))["rates"]
+    rates = [
+        ScheduledRate(
+            rate=Decimal(row["rate"]),
+            label=row["label"],
+            starts=date.fromisoformat(row["from"]),
+            ends=date.fromisoformat(row["until"]) if row["until"] else None,
+        )
+        for row in rows
+    ]
+    return tuple(sorted(rates, key=lambda scheduled: (scheduled.rate, scheduled.starts)))
+
+
+def rates_on(day: date) -> list[Decimal]:
+    """The rates a product may carry on `day`, lowest first; none before GST began (1 July 2017)."""
+    return [scheduled.rate for scheduled in schedule() if scheduled.applies_on(day)]
+
+
+def percent(rate: Decimal) -> str:
+    """A rate as people write it: 18 → "18 %", 0.25 → "0.25 %"."""
+    return f"{rate.normalize():f} %"
+
+
+def day_text(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def rate_problem(rate: Decimal, day: date) -> str | None:
+    """Why `rate` cannot apply from `day`, or None when the schedule has it on that day."""
+    if day < GST_START:
+        return f"GST began on {day_text(GST_START)}: choose a date from then on."
+    allowed = rates_on(day)
+    if rate in allowed:
+        return None
+    listed = ", ".join(percent(each) for each in allowed)
+    return f"{percent(rate)} is not a GST rate on {day_text(day)}. Choose one of {listed}."
