@@ -19,10 +19,10 @@ from dukaan.catalog.snapshot import StoreCatalog, store_catalog
 from dukaan.infra.clients import client_address
 from dukaan.orders.payments import get_gateway, upi_link
 from dukaan.orders.selectors import Choices, order_for_buyer, quote_cart
-from dukaan.shipping.rules import valid_pin
 from dukaan.orders.services import Buyer, CartLine, OrderLimited, place_order
 from dukaan.search.backend import SearchQuery, Sort
 from dukaan.search.service import MAX_FILTER_PRICE, search_products
+from dukaan.shipping.rules import valid_pin
 
 from .idempotency import run_once
 from .pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor, list_page, page_size

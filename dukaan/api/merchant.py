@@ -360,7 +360,11 @@ def adjust_stock(
 
 
 def _order(store: Store, order_id: int) -> Order:
-    order = Order.objects.filter(store=store, pk=order_id).prefetch_related("lines", "discounts", "charges").first()
+    order = (
+        Order.objects.filter(store=store, pk=order_id)
+        .prefetch_related("lines", "discounts", "charges")
+        .first()
+    )
     if order is None:
         raise not_found("order")
     order.store = store

@@ -580,7 +580,9 @@ class QuoteOut(Out):
     igst: Money = Field(validation_alias="pricing.igst")
     total: Money
     currency: str
-    coupon_code: str = Field(validation_alias="pricing.coupon_code", description="The code applied; empty: none")
+    coupon_code: str = Field(
+        validation_alias="pricing.coupon_code", description="The code applied; empty: none"
+    )
     coupon_note: str = Field(
         validation_alias="pricing.coupon_note", description="Why the code sent does not apply, if it does not"
     )
@@ -603,7 +605,7 @@ class PlaceOrderIn(In):
     coupon_code: Text(40) | None = None  # type: ignore[valid-type]
     expected_total: MoneyIn | None = Field(
         default=None,
-        description="The total the buyer was shown (from the quote); a different total now stops the order (409)",
+        description="The total the buyer was shown (the quote's); another total now stops the order (409)",
     )
 
 

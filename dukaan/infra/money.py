@@ -22,9 +22,9 @@ def to_paise(value: Decimal) -> Decimal:
 def allocate(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     """Share `amount` (in paise) out over `weights` in proportion; the parts add up to `amount`.
 
-    `amount` and the weights are not negative. Each part is first rounded down to paise; the paise left over go one each to the parts that
-    lost most to rounding (ties to the earlier part). Zero total weight gives all zeros, unless
-    `amount` is not zero, which is a caller's mistake.
+    `amount` and the weights are not negative. Each part is first rounded down to paise; the paise
+    left over go one each to the parts that lost most to rounding (ties to the earlier part). Zero
+    total weight gives all zeros, unless `amount` is not zero, which is a caller's mistake.
     """
     amount = to_paise(amount)
     if amount < 0:

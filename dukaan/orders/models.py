@@ -125,7 +125,9 @@ class OrderLine(Taxed):
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
     quantity = models.PositiveIntegerField()
     line_total = models.DecimalField(max_digits=14, decimal_places=2, help_text="unit price × quantity")
-    discount = models.DecimalField(max_digits=14, decimal_places=2, default=0, help_text="Its share of discounts")
+    discount = models.DecimalField(
+        max_digits=14, decimal_places=2, default=0, help_text="Its share of discounts"
+    )
     # Which stock count placing the order took this quantity from ("" when the stock was unlimited),
     # so cancelling gives back exactly what was taken, even after the variant is deleted.
     stock_taken_from = models.CharField(max_length=8, choices=StockSource.choices, blank=True)

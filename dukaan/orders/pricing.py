@@ -112,7 +112,7 @@ class Pricing:
     coupon_code: str  # the coupon applied, "" when none
     coupon_note: str  # why the code the buyer gave does not apply (or saves less than an offer)
     delivery_state: str
-    tax: TaxTerms  # the store's GST registration it was priced under
+    tax_terms: TaxTerms  # the store's GST registration it was priced under
     problems: tuple[str, ...] = field(default=())
 
     @property
@@ -160,7 +160,9 @@ def price(
 ) -> Pricing:
     """Price `lines` by `rules` for a buyer who gave `coupon_code`, `pin_code` (with its GST state code)
     and chose to pay cash on delivery or not. Problems that stop the order are in `problems`."""
-    items = [Item(line.key, line.product_id, line.category_id, line.unit_price, line.quantity) for line in lines]
+    items = [
+        Item(line.key, line.product_id, line.category_id, line.unit_price, line.quantity) for line in lines
+    ]
     subtotal = sum((line.amount for line in lines), ZERO)
     discounts, coupon_note = _discounts(items, rules, coupon_code=coupon_code, now=now, money=money)
     shares = _shares(discounts)
@@ -177,7 +179,9 @@ def price(
     taxed = _rates(lines, rules)
     largest = max(lines, key=lambda line: line.amount - shares.get(line.key, ZERO), default=None)
     principal = taxed[largest.key] if largest else Rate(ZERO, "")
-    taxables = [Taxable(line.key, line.amount - shares.get(line.key, ZERO), taxed[line.key].rate) for line in lines]
+    taxables = [
+        Taxable(line.key, line.amount - shares.get(line.key, ZERO), taxed[line.key].rate) for line in lines
+    ]
     taxables += [Taxable(key, fee, principal.rate) for key, fee in fees.items() if fee]
     # Before the buyer gives a PIN code the supply is taken as local: the total is the same either way.
     intra_state = not delivery_state or delivery_state == rules.tax.state_code
@@ -205,7 +209,7 @@ def price(
         coupon_code=rules.coupon.code if applied and rules.coupon else "",
         coupon_note=coupon_note,
         delivery_state=delivery_state,
-        tax=rules.tax,
+        tax_terms=rules.tax,
         problems=tuple(problems),
     )
 

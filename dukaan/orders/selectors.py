@@ -23,7 +23,9 @@ from dukaan.infra.money import to_paise
 from dukaan.promotions.rules import normalize_code
 from dukaan.promotions.selectors import coupon_terms, live_offers
 from dukaan.shipping.pins import state_for_pin
+from dukaan.shipping.rules import DEFAULT_TERMS
 from dukaan.shipping.selectors import delivery_terms
+from dukaan.taxes.rules import UNREGISTERED
 from dukaan.taxes.selectors import rates_for, tax_terms
 
 from .models import Order
@@ -189,6 +191,9 @@ def price_lines(
     )
 
 
+NO_RULES = StoreRules(delivery=DEFAULT_TERMS, tax=UNREGISTERED, rates={}, offers=(), coupon=None)
+
+
 @dataclass(frozen=True)
 class Choices:
     """What the buyer has told the shop so far: each changes the price."""
@@ -198,15 +203,18 @@ class Choices:
     cash_on_delivery: bool = False
 
 
-def store_rules(*, store: Store, products: Mapping[int, Product], coupon_code: str, now: datetime) -> StoreRules:
-    """The store's delivery, tax, offers and the coupon behind `coupon_code` (normalised), as pricing takes them."""
+def store_rules(
+    *, store: Store, products: Mapping[int, Product], coupon_code: str, now: datetime
+) -> StoreRules:
+    """The store's delivery, tax, offers and the coupon behind the normalised `coupon_code`, for pricing."""
+    tax = tax_terms(store.pk)
     return StoreRules(
         delivery=delivery_terms(store.pk),
-        tax=tax_terms(store.pk),
+        tax=tax,
         rates=rates_for(
             store.pk, [(p.pk, p.category_id) for p in products.values()], on=timezone.localdate(now)
         )
-        if products
+        if products and tax.registered
         else {},
         offers=tuple(live_offers(store.pk, now)),
         coupon=coupon_terms(store.pk, coupon_code) if coupon_code else None,
@@ -214,7 +222,12 @@ def store_rules(*, store: Store, products: Mapping[int, Product], coupon_code: s
 
 
 def with_pricing(
-    quote: Quote, *, store: Store, products: Mapping[int, Product], choices: Choices, now: datetime | None = None
+    quote: Quote,
+    *,
+    store: Store,
+    products: Mapping[int, Product],
+    choices: Choices,
+    now: datetime | None = None,
 ) -> Quote:
     """`quote` with its discounts, delivery, fees and GST priced; their problems join the quote's."""
     now = now or timezone.now()
@@ -224,7 +237,8 @@ def with_pricing(
             code = normalize_code(choices.coupon_code)
         except ValueError as error:
             note = str(error)
-    rules = store_rules(store=store, products=products, coupon_code=code, now=now)
+    # An empty cart has nothing to price: no query for the store's rules.
+    rules = store_rules(store=store, products=products, coupon_code=code, now=now) if quote.lines else NO_RULES
     pricing = price(
         [PricingLine(q.key, q.product_id, q.category_id, q.unit_price, q.quantity) for q in quote.lines],
         rules,

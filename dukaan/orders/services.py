@@ -7,7 +7,6 @@ whose messages a buyer or merchant can act on; nothing is saved when one is rais
 from __future__ import annotations
 
 import logging
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -29,7 +28,6 @@ from dukaan.events.contract import EventType
 from dukaan.events.outbox import emit
 from dukaan.infra.clients import count_request, wait_text
 from dukaan.infra.metrics import ORDERS_PLACED
-
 from dukaan.promotions.rules import CouponRefused
 from dukaan.promotions.services import claim_coupon, release_coupon
 from dukaan.shipping.rules import valid_pin
@@ -236,7 +234,7 @@ def place_order(
 
 
 # A quoted line's members that only the cart shows; the others are the order line's columns.
-CART_ONLY = {"image_url", "available"}
+CART_ONLY = {"image_url", "available", "category_id"}
 
 
 def _place(
@@ -281,7 +279,6 @@ def _place(
     sources = _take_stock(store=store, quote=quote, products=products)
     Store.objects.filter(pk=store.pk).update(order_counter=F("order_counter") + 1)
     number, currency = Store.objects.filter(pk=store.pk).values_list("order_counter", "currency").get()
-    tax = [*pricing.lines.values(), *pricing.charges]
     order = Order.objects.create(
         store=store,
         number=number,
@@ -302,10 +299,10 @@ def _place(
         total=pricing.total,
         coupon_code=pricing.coupon_code,
         delivery_zone=pricing.delivery.zone if pricing.delivery else "",
-        gstin=pricing.tax.gstin if pricing.tax.registered else "",
-        seller_state=pricing.tax.state_code,
+        gstin=pricing.tax_terms.gstin if pricing.tax_terms.registered else "",
+        seller_state=pricing.tax_terms.state_code,
         delivery_state=pricing.delivery_state,
-        prices_include_tax=pricing.tax.prices_include_tax,
+        prices_include_tax=pricing.tax_terms.prices_include_tax,
     )
     OrderLine.objects.bulk_create(
         OrderLine(
@@ -350,7 +347,9 @@ def _place(
                 order_id=order.pk,
             )
         except CouponRefused as refused:
-            raise CheckoutRefused(f"{refused.message} Remove the code to place the order without it.") from None
+            raise CheckoutRefused(
+                f"{refused.message} Remove the code to place the order without it."
+            ) from None
     emit(events.ORDER_PLACED, store_id=store.pk, data=_placed_data(order, quote))
     transaction.on_commit(lambda: ORDERS_PLACED.labels(payment_method).inc())
     return order
@@ -502,8 +501,8 @@ def _refusal(order: Order, status: str) -> str:
 def change_order_status(*, order: Order, status: str) -> Order:
     """Move an order one step: placed → accepted → shipped → delivered, or cancel it before shipping.
 
-    Cancelling gives back the stock the order took and its coupon's use. The order row is locked, so two clicks on the
-    same button cannot both apply.
+    Cancelling gives back the stock the order took and its coupon's use. The order row is locked, so two
+    clicks on the same button cannot both apply.
     """
     order = Order.objects.select_for_update(of=("self",)).select_related("store").get(pk=order.pk)
     if status not in NEXT.get(order.status, set()):

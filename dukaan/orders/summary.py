@@ -53,8 +53,8 @@ def quote_rows(pricing: Pricing) -> list[Row]:
         discounts=[(discount.label, discount.amount) for discount in pricing.discounts],
         charges=_delivery_first(pricing, [(charge.label, charge.gross) for charge in pricing.charges]),
         taxes=_tax_rows(pricing.cgst, pricing.sgst, pricing.igst),
-        registered=pricing.tax.registered,
-        prices_include_tax=pricing.tax.prices_include_tax,
+        registered=pricing.tax_terms.registered,
+        prices_include_tax=pricing.tax_terms.prices_include_tax,
         total=pricing.total,
     )
 

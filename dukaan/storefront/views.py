@@ -35,9 +35,6 @@ from dukaan.infra.clients import client_address
 from dukaan.orders.cart import Cart, CartRefused, Line
 from dukaan.orders.payments import get_gateway, upi_link
 from dukaan.orders.selectors import Choices, Quote, order_for_buyer, quote_cart
-from dukaan.orders.summary import order_rows, quote_rows
-from dukaan.promotions.rules import normalize_code
-from dukaan.shipping.rules import delivery_message, valid_pin
 from dukaan.orders.services import (
     Buyer,
     CheckoutRefused,
@@ -48,8 +45,11 @@ from dukaan.orders.services import (
     place_order,
     start_online_payment,
 )
+from dukaan.orders.summary import order_rows, quote_rows
+from dukaan.promotions.rules import normalize_code
 from dukaan.search.backend import SORTS, SearchQuery
 from dukaan.search.service import MAX_FILTER_PRICE, search_products
+from dukaan.shipping.rules import delivery_message, valid_pin
 
 from .forms import AddToCartForm, CartLineForm, CheckoutForm, submitted_quantities
 from .view_counts import record_view
@@ -436,9 +436,7 @@ def _cart_rows(lines: list[Line], quote) -> list[CartRow]:
 
 
 def _quote(store: Store, cart: Cart, *, cash_on_delivery: bool = False) -> Quote | None:
-    choices = Choices(
-        coupon_code=cart.coupon_code, pin_code=cart.pin_code, cash_on_delivery=cash_on_delivery
-    )
+    choices = Choices(coupon_code=cart.coupon_code, pin_code=cart.pin_code, cash_on_delivery=cash_on_delivery)
     return quote_cart(store=store, lines=cart.order_lines(), choices=choices) if cart else None
 
 
@@ -449,7 +447,9 @@ def _pricing(store: Store, cart: Cart, quote: Quote | None) -> dict:
     return {
         "summary": quote_rows(pricing) if pricing else [],
         "pin_code": cart.pin_code,
-        "delivery_message": delivery_message(delivery, lambda amount: money(amount, store)) if delivery else "",
+        "delivery_message": delivery_message(delivery, lambda amount: money(amount, store))
+        if delivery
+        else "",
         "delivers": bool(delivery and delivery.deliverable),
         "coupon_code": cart.coupon_code,
         "coupon_note": pricing.coupon_note if pricing else "",
@@ -739,12 +739,12 @@ def _whatsapp_text(order, store: Store, lines, status_url: str) -> str:
         name = f"{line.name} ({line.variant_label})" if line.variant_label else line.name
         rows.append(f"{line.quantity} × {name}: {money(line.line_total, store)}")
     for row in order_rows(order):
+        if row.kind == "free" or (row.label == "Subtotal" and order.subtotal == order.total):
+            continue  # nothing the buyer needs to read on a phone
         if row.kind == "total":
             rows.append(f"Total: {money(order.total, store)} ({order.get_payment_method_display()})")
         elif row.kind == "discount":
             rows.append(f"{row.label}: −{money(row.amount, store)}")
-        elif row.kind == "free":
-            rows.append(f"{row.label}: free")
         else:
             included = " (included)" if row.kind == "tax-included" else ""
             rows.append(f"{row.label}{included}: {money(row.amount, store)}")

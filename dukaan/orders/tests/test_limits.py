@@ -65,7 +65,7 @@ def test_a_retry_of_a_placed_order_and_a_refused_form_count_against_no_limit(sto
         assert place(store, product, "k1") == first
 
     settings.ORDER_MAX_PER_PHONE_PER_STORE_PER_HOUR = 2
-    with pytest.raises(Exception, match="6-digit PIN code"):
+    with pytest.raises(Exception, match="A PIN code is 6 digits"):
         place(store, product, "k2", who=Buyer(**{**BUYER.__dict__, "pin_code": "1"}))
     place(store, product, "k3")
 

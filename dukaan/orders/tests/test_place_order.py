@@ -247,10 +247,11 @@ def test_every_problem_in_the_cart_is_named_at_once(store, product):
         ({"phone": "12345"}, "valid mobile number"),
         ({"phone": ""}, "valid mobile number"),
         ({"phone": "080 2345 6789"}, "landline"),
-        ({"pin_code": "56003"}, "6-digit PIN code"),
-        ({"pin_code": "56003A"}, "6-digit PIN code"),
-        ({"pin_code": "060038"}, "6-digit PIN code"),
-        ({"pin_code": "५६००३८"}, "6-digit PIN code"),  # Devanagari digits are not a PIN code
+        ({"pin_code": "56003"}, "A PIN code is 6 digits"),
+        ({"pin_code": "56003A"}, "A PIN code is 6 digits"),
+        ({"pin_code": "060038"}, "A PIN code is 6 digits"),
+        ({"pin_code": "960038"}, "the first is 1 to 8"),  # 9 is the Army Postal Service, not an address
+        ({"pin_code": "५६००३८"}, "A PIN code is 6 digits"),  # Devanagari digits are not a PIN code
         ({"name": ""}, "Enter your name"),
         ({"name": "   "}, "Enter your name"),
         ({"name": "R" * 81}, "at most 80 characters"),

@@ -18,7 +18,9 @@ from .conftest import line, make_product, order
 
 pytestmark = pytest.mark.django_db
 
-QUOTE_QUERIES = 3  # products, their variants, their images: whatever the cart's size
+# Products, their variants, their images, then the store's delivery settings, tax settings and live
+# offers: whatever the cart's size (a GST-registered store adds its rates: test_pricing.py).
+QUOTE_QUERIES = 6
 
 
 @pytest.fixture
