@@ -285,7 +285,8 @@ def check_setup(setup: DeliverySetup) -> CheckedSetup:
         refuse(f"{field}.pins", _never_applies(zone, zones, blocked))
         for earlier in zones:
             shared = _shared(zone.ranges, earlier.ranges)
-            if shared is not None:
+            # An earlier zone wholly inside this one is an exception carved out of it: no note needed.
+            if shared is not None and _uncovered(earlier.ranges, list(zone.ranges)):
                 notes.append(
                     f"Zones “{earlier.name}” and “{zone.name}” both hold {shared}: "
                     f"“{earlier.name}” comes first, so its fee applies there."

@@ -217,3 +217,8 @@ def test_names_and_pin_lists_are_tidied():
     assert checked.setup.zones[0].name == "South Bengaluru"
     assert checked.setup.zones[0].pins == "560"
     assert checked.setup.blocked == "700"
+
+
+def test_a_small_zone_above_a_larger_one_holding_it_is_an_exception_without_a_note():
+    checked = check_setup(setup(("Koramangala", "560034", "20"), ("Bengaluru", "560", "40")))
+    assert checked.notes == []
