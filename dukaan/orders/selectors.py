@@ -238,7 +238,9 @@ def with_pricing(
         except ValueError as error:
             note = str(error)
     # An empty cart has nothing to price: no query for the store's rules.
-    rules = store_rules(store=store, products=products, coupon_code=code, now=now) if quote.lines else NO_RULES
+    rules = NO_RULES
+    if quote.lines:
+        rules = store_rules(store=store, products=products, coupon_code=code, now=now)
     pricing = price(
         [PricingLine(q.key, q.product_id, q.category_id, q.unit_price, q.quantity) for q in quote.lines],
         rules,

@@ -263,8 +263,6 @@ def _place(
     quote = price_lines(store=store, lines=lines, products=products)
     if quote.problems:
         raise CheckoutRefused(quote.problems)
-    if quote.price_changes:
-        raise PricesChanged(quote)
     choices = Choices(
         coupon_code=coupon_code,
         pin_code=buyer.pin_code,
@@ -272,6 +270,8 @@ def _place(
     )
     quote = with_pricing(quote, store=store, products=products, choices=choices)
     pricing = cast(Pricing, quote.pricing)
+    if quote.price_changes:
+        raise PricesChanged(quote)
     if quote.problems:
         raise CheckoutRefused(quote.problems)
     if seen_total is not None and seen_total != quote.total:

@@ -28,8 +28,23 @@ def test_list_orders_newest_first_with_lines_and_money_as_strings(api, store):
             "unit_price": "120.50",
             "quantity": 2,
             "line_total": "241.00",
+            "discount": "0.00",
+            "hsn_code": "",
+            "gst_rate": "0.00",
+            "taxable_value": "241.00",
+            "cgst": "0.00",
+            "sgst": "0.00",
+            "igst": "0.00",
         }
     ]
+    # An unregistered store with no delivery settings: no GST, free delivery, nothing off.
+    assert (oldest["subtotal"], oldest["discount_total"], oldest["delivery_fee"], oldest["gstin"]) == (
+        "241.00",
+        "0.00",
+        "0.00",
+        "",
+    )
+    assert oldest["discounts"] == [] and oldest["charges"] == []
     assert oldest["buyer"]["phone"] == "+919812300001"
     assert oldest["status_url"].endswith(f"/s/{store.slug}/o/{first.public_token}/")
     assert body["next_cursor"] is None
