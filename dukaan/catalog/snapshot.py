@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 
@@ -23,11 +24,13 @@ from . import rules
 from .models import Category, Product, ProductImage, ProductVariant, Store
 from .rules import CURRENCIES, options_label
 from .selectors import STORE_DATA_FIELDS
+from .templatetags.money import money
 
 SEARCH_MAX_WORDS = 8
 # The cache key version of the snapshot: bump it when these dataclasses change shape or module, so a
 # deploy never unpickles a snapshot an older release stored. 3: they moved here from storefront.selectors.
-SNAPSHOT_VERSION = 3
+# 4: `parts` (delivery note, offers); bump it too when a part's own dataclasses change.
+SNAPSHOT_VERSION = 4
 
 
 def absolute_url(url: str) -> str:
@@ -124,6 +127,8 @@ class StoreCatalog:
     logo_url: str
     categories: tuple[CatalogCategory, ...]
     products: tuple[CatalogProduct, ...]  # visible products only, newest first
+    # The pieces packages above the catalog add (add_snapshot_part), by name: {"delivery": ..., ...}.
+    parts: dict[str, object] = field(default_factory=dict)
     # True when the cache handed out the previous copy while another process rebuilds it: good for
     # this one page, but a page drawn from it must not be kept by any shared cache.
     is_previous_copy: bool = False
@@ -191,8 +196,24 @@ def variants_by_product(
     return found
 
 
+Money = Callable[[Decimal], str]
+SnapshotPart = Callable[[int, Money], object]
+_parts: dict[str, SnapshotPart] = {}
+
+
+def add_snapshot_part(name: str, build: SnapshotPart) -> None:
+    """A piece of every store's snapshot that a package above the catalog owns (its delivery terms,
+    its offers), added from that package's AppConfig.ready(). `build(store_id, money)` makes it in one
+    query at most, as plain picklable data (`money` shows an amount in the store's currency); pages
+    read it as `catalog.parts[name]`."""
+    if _parts.get(name, build) is not build:
+        raise ImproperlyConfigured(f"Two snapshot parts are named {name!r}")
+    _parts[name] = build
+
+
 def build_store_catalog(store_id: int) -> StoreCatalog | None:
-    """Build one store's public catalog in five queries, whatever its size; None if there is no such store."""
+    """Build one store's public catalog in five queries and one per part, whatever its size; None if
+    there is no such store."""
     store = Store.objects.filter(pk=store_id).values(*STORE_DATA_FIELDS).first()
     if store is None:
         return None
@@ -236,7 +257,7 @@ def build_store_catalog(store_id: int) -> StoreCatalog | None:
         CatalogCategory(id=category_id, name=name, product_count=counts.get(category_id, 0))
         for category_id, name in Category.objects.filter(store_id=store_id).values_list("id", "name")
     )
-    return StoreCatalog(
+    catalog = StoreCatalog(
         store_id=store["id"],
         name=store["name"],
         slug=store["slug"],
@@ -247,6 +268,11 @@ def build_store_catalog(store_id: int) -> StoreCatalog | None:
         categories=categories,
         products=catalog_products,
     )
+
+    def in_currency(amount: Decimal) -> str:
+        return money(amount, catalog)
+
+    return replace(catalog, parts={name: build(store_id, in_currency) for name, build in _parts.items()})
 
 
 Reader = Callable[[int], StoreCatalog | None]

@@ -8,5 +8,10 @@ class PromotionsConfig(AppConfig):
     label = "promotions"
 
     def ready(self) -> None:
+        from dukaan.catalog.snapshot import add_snapshot_part
+
+        from .snapshot import offers_part
+
         add_personal_fields(self.get_model("CouponPhoneUses"), phone=Personal.PHONE)
         add_personal_fields(self.get_model("CouponUse"), phone=Personal.PHONE)
+        add_snapshot_part("offers", offers_part)

@@ -1,7 +1,8 @@
 """The promotions app's events: coupons and offers created, changed, paused, used up.
 
-They go to the `store` aggregate (topic dukaan.store), and no consumer group of ours reads them
-(`external=True`): integrators and the warehouse do.
+They go to the `store` aggregate (topic dukaan.store). The `cache` group reads the offers' (store
+pages show running offers); the coupons' are read by no group of ours (`external=True`): integrators
+and the warehouse do.
 """
 
 from datetime import datetime
@@ -52,5 +53,5 @@ COUPON_CHANGED = declare("coupon.changed", aggregatetype=STORE, payload=CouponDa
 COUPON_PAUSED = declare("coupon.paused", aggregatetype=STORE, payload=CouponData, external=True)
 # The last use allowed was taken by an order.
 COUPON_USED_UP = declare("coupon.used_up", aggregatetype=STORE, payload=CouponData, external=True)
-OFFER_CREATED = declare("offer.created", aggregatetype=STORE, payload=OfferData, external=True)
-OFFER_CHANGED = declare("offer.changed", aggregatetype=STORE, payload=OfferData, external=True)
+OFFER_CREATED = declare("offer.created", aggregatetype=STORE, payload=OfferData)
+OFFER_CHANGED = declare("offer.changed", aggregatetype=STORE, payload=OfferData)

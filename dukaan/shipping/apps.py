@@ -6,6 +6,11 @@ class ShippingConfig(AppConfig):
     label = "shipping"
 
     def ready(self) -> None:
-        # No consumer of ours imports these: declare them when Django loads, as emit() and the
-        # event contract expect every type to be known.
+        from dukaan.catalog.snapshot import add_snapshot_part
+
+        # Declare the event types when Django loads, as emit() and the event contract expect every
+        # type to be known (the consumer that reads them is not loaded in every process).
         from . import events  # noqa: F401
+        from .snapshot import delivery_part
+
+        add_snapshot_part("delivery", delivery_part)

@@ -23,7 +23,7 @@ class DeliverySettingsChanged(TypedDict):
     zones: list[ZoneData]  # in the order they apply
 
 
-# On the store's topic: no consumer group of ours reads it; integrators may.
+# On the store's topic: the `cache` group reads it (the store's pages show a delivery note); integrators may.
 DELIVERY_SETTINGS_CHANGED = declare(
-    "delivery_settings.changed", aggregatetype=STORE, payload=DeliverySettingsChanged, external=True
+    "delivery_settings.changed", aggregatetype=STORE, payload=DeliverySettingsChanged
 )

@@ -1,4 +1,5 @@
-"""The `cache` consumer group: a change to a store's catalog forgets its snapshot and purges the edge.
+"""The `cache` consumer group: a change to a store's catalog, delivery settings or offers forgets its
+snapshot and purges the edge.
 
 On the embedded bus this runs in the serving process right after the change commits (tests call
 `run_pending()`); on Kafka, `dukaan worker --group cache`. Deleting a key is idempotent, so a
@@ -20,7 +21,9 @@ from dukaan.events.consumers import Event, consumer
 from dukaan.infra import db_routing
 from dukaan.infra.circuit import CircuitBreaker
 from dukaan.infra.tracing import span
+from dukaan.promotions.events import OFFER_CHANGED, OFFER_CREATED
 from dukaan.search.events import SYNONYMS_CHANGED
+from dukaan.shipping.events import DELIVERY_SETTINGS_CHANGED
 
 from . import catalog_cache
 
@@ -88,8 +91,14 @@ def purge_edge(store_id: int, product_ids: list[int], url: str | None = None) ->
     logger.debug("edge purged %s: %s", tags, body)
 
 
-# Every change to what a store's pages show; new synonyms change its search pages' answers.
-@consumer("cache", events=PRODUCT_CHANGES | STORE_WIDE_CHANGES | {SYNONYMS_CHANGED})
+# Every change to what a store's pages show (the snapshot's parts too: the delivery note, the offers'
+# badges and banners); new synonyms change its search pages' answers. Coupons are never shown.
+@consumer(
+    "cache",
+    events=PRODUCT_CHANGES
+    | STORE_WIDE_CHANGES
+    | {SYNONYMS_CHANGED, DELIVERY_SETTINGS_CHANGED, OFFER_CREATED, OFFER_CHANGED},
+)
 def invalidate_catalog(event: Event) -> None:
     # Storefronts rebuild from replicas: forget the snapshot only once they hold the change.
     db_routing.wait_for_replicas()

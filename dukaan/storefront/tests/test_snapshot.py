@@ -1,21 +1,26 @@
 """The catalog snapshot: what it holds, what it leaves out, and what it costs to build."""
 
 import pickle
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dukaan.catalog import services
-from dukaan.catalog.snapshot import store_catalog
+from dukaan.catalog.snapshot import add_snapshot_part, build_store_catalog, store_catalog
 from dukaan.conftest import change_store, png_upload
+from dukaan.promotions.tests.helpers import make_offer
+from dukaan.shipping.rules import DEFAULT_SETUP, ZoneSetup
+from dukaan.shipping.services import save_delivery_settings
 
-from .conftest import make_product, small_and_big_store
+from .conftest import bulk_catalog, make_product, small_and_big_store
 
 pytestmark = pytest.mark.django_db
 
-SNAPSHOT_QUERY_BUDGET = 5  # store, products, variants, images, categories
+SNAPSHOT_QUERY_BUDGET = 7  # store, products, variants, images, categories; the delivery note, the offers
 
 
 def test_store_catalog_holds_what_the_pages_show(store, product):
@@ -88,6 +93,44 @@ def test_snapshot_is_plain_data_that_survives_pickling(store, product):
 
     assert copy == catalog
     assert copy.product(product.pk).variants[1].price == Decimal("529.00")
+
+
+def test_snapshot_carries_the_delivery_note_and_the_offers_and_they_pickle(store, product):
+    save_delivery_settings(store=store, setup=replace(DEFAULT_SETUP, flat_fee=Decimal("40")))
+    make_offer(store, name="Kurta fest", kind="buy_get", buy=2, get=1, product_ids=frozenset({product.pk}))
+
+    catalog = store_catalog(store.pk)
+    copy = pickle.loads(pickle.dumps(catalog))
+
+    assert copy == catalog
+    assert copy.parts["delivery"] == "₹40 delivery · Cash on delivery available"
+    [offer] = copy.parts["offers"].offers
+    assert (offer.name, offer.label, offer.product_ids) == ("Kurta fest", "Buy 2, get 1 free", {product.pk})
+
+
+def test_a_part_name_is_taken_once():
+    with pytest.raises(ImproperlyConfigured, match="Two snapshot parts are named 'offers'"):
+        add_snapshot_part("offers", lambda store_id, money: None)
+
+
+def test_offers_and_zones_add_no_queries_however_many(store):
+    products = bulk_catalog(store, 30, hidden_every=1000)
+    empty = store_catalog(store.pk)
+    zones = tuple(ZoneSetup(name=f"Zone {i}", pins=f"{560000 + i}", fee=Decimal(20 + i)) for i in range(10))
+    save_delivery_settings(store=store, setup=replace(DEFAULT_SETUP, flat_fee=Decimal("40"), zones=zones))
+    for i in range(10):
+        make_offer(
+            store, name=f"Offer {i}", kind="buy_get", buy=2, get=1, product_ids={p.pk for p in products[i:]}
+        )
+    make_offer(store, name="Diwali sale")
+
+    with CaptureQueriesContext(connection) as queries:
+        catalog = build_store_catalog(store.pk)
+
+    assert len(queries) == SNAPSHOT_QUERY_BUDGET and empty.parts["offers"].offers == ()
+    assert len(catalog.parts["offers"].offers) == 11
+    assert len(catalog.parts["offers"].offers[9].product_ids) == 21
+    assert "₹20 to ₹40 delivery, by PIN code" in catalog.parts["delivery"]
 
 
 def test_unknown_store_has_no_snapshot(db):
