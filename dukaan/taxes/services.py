@@ -22,6 +22,8 @@ from .schedule import day_text, rate_problem
 MAX_DAYS_AHEAD = 366
 MAX_LEGAL_NAME = 120  # TaxSettings.legal_name's max_length
 MAX_ADDRESS = 500
+# The settings' names of the default rate's fields, for _check_rate's messages.
+DEFAULT_FIELDS = {"hsn_code": "default_hsn", "rate": "default_rate"}
 
 
 def _check_rate(errors: dict[str, str], *, hsn_code: str, rate: Decimal | None, day: date) -> None:
@@ -86,7 +88,7 @@ def save_tax_settings(
     _text_errors(errors, legal_name=legal_name, address=address)
     rate_errors: dict[str, str] = {}
     _check_rate(rate_errors, hsn_code=default_hsn, rate=default_rate, day=timezone.localdate())
-    errors.update({f"default_{field}": message for field, message in rate_errors.items()})
+    errors.update({DEFAULT_FIELDS[field]: message for field, message in rate_errors.items()})
     if errors:
         raise ValidationError(errors)
     settings, _ = TaxSettings.objects.select_for_update().get_or_create(store=store)
