@@ -15,7 +15,7 @@ from dukaan.catalog.selectors import store_categories
 from dukaan.taxes import selectors, services
 from dukaan.taxes.schedule import day_text, percent
 
-from .taxes_forms import CategoryTaxForm, TaxRateForm, TaxSettingsForm
+from .taxes_forms import CategoryTaxForm, TaxRateForm, TaxSettingsForm, rate_value
 from .views import _add_errors, store_required
 
 SETTINGS_FIELDS = (
@@ -46,12 +46,18 @@ def _settings_page(request, *, form, category_form):
     )
 
 
+def _saved_settings(store_id: int) -> dict:
+    saved = selectors.tax_settings(store_id)
+    return {
+        **{name: getattr(saved, name) for name in SETTINGS_FIELDS},
+        "default_rate": rate_value(saved.default_rate),
+    }
+
+
 @store_required
 def tax_settings(request):
     store = request.store
-    saved = selectors.tax_settings(store.pk)
-    initial = {name: getattr(saved, name) for name in SETTINGS_FIELDS}
-    form = TaxSettingsForm(request.POST or None, initial=initial)
+    form = TaxSettingsForm(request.POST or None, initial=_saved_settings(store.pk))
     if request.method == "POST" and form.is_valid():
         try:
             services.save_tax_settings(store=store, **form.cleaned_data)
@@ -84,8 +90,7 @@ def category_tax(request):
             rate, day = percent(data["rate"]), day_text(data["valid_from"])
             messages.success(request, f"“{data['category'].name}”: {rate} GST from {day}.")
             return redirect("dashboard:tax_settings")
-    saved = selectors.tax_settings(store.pk)
-    settings_form = TaxSettingsForm(initial={name: getattr(saved, name) for name in SETTINGS_FIELDS})
+    settings_form = TaxSettingsForm(initial=_saved_settings(store.pk))
     return _settings_page(request, form=settings_form, category_form=form)
 
 
@@ -138,8 +143,9 @@ def product_gst(product: Product, form: TaxRateForm | None = None) -> dict:
     history = selectors.rate_history(product.store_id, product_id=product.pk)
     now = selectors.rates_for(product.store_id, [(product.pk, product.category_id)], today).get(product.pk)
     if form is None:
+        latest = history[0] if history else now
         form = TaxRateForm(
-            initial={"hsn_code": history[0].hsn_code if history else (now.hsn_code if now else "")}
+            initial={"hsn_code": latest.hsn_code, "rate": rate_value(latest.rate)} if latest else {}
         )
     return {
         "product": product,

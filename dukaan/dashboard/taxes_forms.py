@@ -16,6 +16,11 @@ STATE_CHOICES = [("", "Choose your state")] + sorted(
 )
 
 
+def rate_value(rate: Decimal | None) -> str:
+    """A rate as the rate lists' values spell it: 5.00 → "5", 0.25 → "0.25"; "" for none."""
+    return "" if rate is None else f"{rate.normalize():f}"
+
+
 def rate_choices(blank: str) -> list[tuple[str, str]]:
     """Every rate of the schedule; one that has ended says until when (it still applies to earlier days)."""
     today = timezone.localdate()
@@ -26,7 +31,7 @@ def rate_choices(blank: str) -> list[tuple[str, str]]:
             text += f" (until {day_text(scheduled.ends)})"
         elif scheduled.starts > today:
             text += f" (from {day_text(scheduled.starts)})"
-        choices.append((str(scheduled.rate), text))
+        choices.append((rate_value(scheduled.rate), text))
     return choices
 
 

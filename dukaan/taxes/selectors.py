@@ -43,25 +43,21 @@ def rates_for(store_id: int, products: Iterable[tuple[int, int | None]], on: dat
     of_category: dict[int, Rate] = {}
     # Latest first: the first row met for a product or category is the one that applies.
     rows = TaxRate.objects.filter(wanted, store_id=store_id, valid_from__lte=on).order_by("-valid_from")
-    for product_id, category_id, hsn_code, rate in rows.values_list(
-        "product_id", "category_id", "hsn_code", "rate"
-    ):
-        if product_id is not None:
-            own.setdefault(product_id, Rate(rate=rate, hsn_code=hsn_code))
-        else:
-            of_category.setdefault(category_id, Rate(rate=rate, hsn_code=hsn_code))
-    default = (
-        TaxSettings.objects.filter(store_id=store_id, default_rate__isnull=False)
-        .values_list("default_rate", "default_hsn")
-        .first()
-    )
-    found = {}
+    for row in rows:
+        if row.product_id is not None:
+            own.setdefault(row.product_id, Rate(rate=row.rate, hsn_code=row.hsn_code))
+        elif row.category_id is not None:
+            of_category.setdefault(row.category_id, Rate(rate=row.rate, hsn_code=row.hsn_code))
+    saved = TaxSettings.objects.filter(store_id=store_id).only("default_rate", "default_hsn").first()
+    default = None
+    if saved is not None and saved.default_rate is not None:
+        default = Rate(rate=saved.default_rate, hsn_code=saved.default_hsn)
+    found: dict[int, Rate] = {}
     for product_id, category_id in categories.items():
-        rate = own.get(product_id) or of_category.get(category_id)  # type: ignore[arg-type]
-        if rate is None and default is not None:
-            rate = Rate(rate=default[0], hsn_code=default[1])
-        if rate is not None:
-            found[product_id] = rate
+        applies = own.get(product_id) or (of_category.get(category_id) if category_id is not None else None)
+        applies = applies or default
+        if applies is not None:
+            found[product_id] = applies
     return found
 
 
@@ -69,12 +65,15 @@ def rate_history(
     store_id: int, *, product_id: int | None = None, category_id: int | None = None
 ) -> list[TaxRate]:
     """A product's or a category's rates, latest date first."""
-    return list(TaxRate.objects.filter(store_id=store_id, product_id=product_id, category_id=category_id))
+    return list(
+        TaxRate.objects.filter(Q(product_id=product_id), Q(category_id=category_id), store_id=store_id)
+    )
 
 
 def category_rates(store_id: int, on: date) -> dict[int, TaxRate]:
     """Each category's rate that applies on `on` (category id → its TaxRate row)."""
     current: dict[int, TaxRate] = {}
     for row in TaxRate.objects.filter(store_id=store_id, category__isnull=False, valid_from__lte=on):
-        current.setdefault(row.category_id, row)
+        if row.category_id is not None:
+            current.setdefault(row.category_id, row)
     return current

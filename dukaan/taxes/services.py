@@ -20,7 +20,10 @@ from .schedule import day_text, rate_problem
 
 # A rate can be set ahead of a known change, but not years ahead by a typo in the year.
 MAX_DAYS_AHEAD = 366
+MAX_LEGAL_NAME = 120  # TaxSettings.legal_name's max_length
 MAX_ADDRESS = 500
+# The settings' names of the default rate's fields, for _check_rate's messages.
+DEFAULT_FIELDS = {"hsn_code": "default_hsn", "rate": "default_rate"}
 
 
 def _check_rate(errors: dict[str, str], *, hsn_code: str, rate: Decimal | None, day: date) -> None:
@@ -78,14 +81,14 @@ def save_tax_settings(
             errors["legal_name"] = "Give the legal name on your GST registration; invoices show it."
         if not address:
             errors["address"] = "Give your place of business as registered for GST; invoices show it."
-    if len(legal_name) > TaxSettings._meta.get_field("legal_name").max_length:
-        errors["legal_name"] = "Keep the legal name to 120 characters."
+    if len(legal_name) > MAX_LEGAL_NAME:
+        errors["legal_name"] = f"Keep the legal name to {MAX_LEGAL_NAME} characters."
     if len(address) > MAX_ADDRESS:
         errors["address"] = f"Keep the address to {MAX_ADDRESS} characters."
     _text_errors(errors, legal_name=legal_name, address=address)
     rate_errors: dict[str, str] = {}
     _check_rate(rate_errors, hsn_code=default_hsn, rate=default_rate, day=timezone.localdate())
-    errors.update({f"default_{field}": message for field, message in rate_errors.items()})
+    errors.update({DEFAULT_FIELDS[field]: message for field, message in rate_errors.items()})
     if errors:
         raise ValidationError(errors)
     settings, _ = TaxSettings.objects.select_for_update().get_or_create(store=store)
@@ -96,14 +99,14 @@ def save_tax_settings(
     emit(
         events.TAX_SETTINGS_CHANGED,
         store_id=store.pk,
-        data={
-            "gstin": gstin,
-            "state_code": state_code,
-            "prices_include_tax": prices_include_tax,
-            "legal_name": legal_name,
-            "default_hsn": default_hsn,
-            "default_rate": default_rate,
-        },
+        data=events.TaxSettingsData(
+            gstin=gstin,
+            state_code=state_code,
+            prices_include_tax=prices_include_tax,
+            legal_name=legal_name,
+            default_hsn=default_hsn,
+            default_rate=default_rate,
+        ),
     )
     return settings
 
@@ -154,7 +157,11 @@ def set_tax_rate(
     if errors:
         raise ValidationError(errors)
     row, _ = TaxRate.objects.update_or_create(
-        store=store, **owner, valid_from=valid_from, defaults={"hsn_code": hsn_code, "rate": rate}
+        store=store,
+        product=product,
+        category=category,
+        valid_from=valid_from,
+        defaults={"hsn_code": hsn_code, "rate": rate},
     )
     emit(
         events.TAX_RATE_CHANGED,

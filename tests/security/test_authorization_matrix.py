@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -37,6 +38,7 @@ from dukaan.catalog.models import Store
 from dukaan.conftest import make_store, png_upload
 from dukaan.dashboard.urls import urlpatterns as dashboard_urlpatterns
 from dukaan.orders.services import Buyer, CartLine, place_order
+from dukaan.taxes.services import set_tax_rate
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +125,13 @@ DASHBOARD = {
     **store_page("categories", "302 /dashboard/categories/", writes=True),
     **object_action("category_rename", "302 /dashboard/categories/"),
     **object_action("category_delete", "302 /dashboard/categories/"),
+    **store_page("tax_settings", "302 /dashboard/tax/", writes=True),
+    # B's form refuses A's category as not one of B's choices.
+    ("category_tax", "GET"): POST_ONLY,
+    ("category_tax", "POST"): page("302 /dashboard/tax/", "200", writes=True),
+    **object_action("category_tax_clear", "302 /dashboard/tax/"),
+    **object_action("product_tax", "302 /dashboard/products/"),
+    **object_action("product_tax_clear", "302 /dashboard/products/"),
 }
 
 CATALOG_R, CATALOG_W = Scope.CATALOG_READ, Scope.CATALOG_WRITE
@@ -149,6 +158,13 @@ API = {
     ("GET", "/orders"): merchant("200", "200", ORDERS_R),
     ("GET", "/orders/{order_id}"): merchant("200", "404", ORDERS_R),
     ("POST", "/orders/{order_id}/status"): merchant("200", "404", ORDERS_W, writes=True),
+    ("GET", "/tax"): merchant("200", "200", None),
+    ("PUT", "/tax"): merchant("200", "200", STORE_W, writes=True),
+    ("GET", "/tax/rates"): merchant("200", "200", None),
+    ("PUT", "/products/{product_id}/tax"): merchant("200", "404", STORE_W, writes=True),
+    ("DELETE", "/products/{product_id}/tax"): merchant("204", "404", STORE_W, writes=True),
+    ("PUT", "/categories/{category_id}/tax"): merchant("200", "404", STORE_W, writes=True),
+    ("DELETE", "/categories/{category_id}/tax"): merchant("204", "404", STORE_W, writes=True),
     ("GET", "/stores/{slug}"): public("200"),
     ("GET", "/stores/{slug}/products"): public("200"),
     ("GET", "/stores/{slug}/products/{product_id}"): public("200"),
@@ -200,6 +216,9 @@ def _fill(store, tag: str) -> dict:
         store=store, name=f"{tag} secret draft", price=Decimal("1"), is_active=False
     )
     token, raw_token = create_api_token(store=store, name="POS", scopes=Scope)
+    # GST rates, so that clearing them changes something.
+    for owner in ({"product": product}, {"category": category}):
+        set_tax_rate(store=store, hsn_code="6211", rate=Decimal("5"), valid_from=date(2025, 9, 22), **owner)
     return {
         "store": store,
         "category": category,
@@ -298,6 +317,10 @@ def _product_form(name: str) -> dict:
     }
 
 
+# A rate for a date the world has none for, so that setting it changes A's rows.
+TAX_RATE = {"hsn_code": "6109", "rate": "18", "valid_from": "2025-10-01"}
+
+
 def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
     """The URL for A's objects and a body that would change A's data if its owner sent it."""
     ids = {
@@ -308,6 +331,9 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "api_token_revoke": a["token"].pk,
         "category_rename": a["category"].pk,
         "category_delete": a["category"].pk,
+        "category_tax_clear": a["category"].pk,
+        "product_tax": a["product"].pk,
+        "product_tax_clear": a["product"].pk,
     }
     url = reverse(f"dashboard:{name}", args=[ids[name]] if name in ids else [])
     simple = a["simple"].pk
@@ -333,6 +359,9 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "api_tokens": {"name": "New token", "scopes": ["catalog:read"]},
         "category_rename": {"name": "Renamed"},
         "categories": {"name": "New category"},
+        "tax_settings": {"gstin": "", "state_code": "29", "prices_include_tax": "on"},
+        "category_tax": {"category": a["category"].pk, **TAX_RATE},
+        "product_tax": TAX_RATE,
     }
     return url, bodies.get(name, {})
 
@@ -363,6 +392,9 @@ def _api_request(client: Client, method: str, path: str, a: dict, token: str | N
         "/products/{product_id}": {"name": "Hacked"},
         "/products/{product_id}/stock": {"stock": 0, "variant_id": a["variant"].pk},
         "/orders/{order_id}/status": {"status": "accepted"},
+        "/tax": {"gstin": "", "state_code": "29"},
+        "/products/{product_id}/tax": TAX_RATE,
+        "/categories/{category_id}/tax": TAX_RATE,
         "/stores/{slug}/cart/quote": {"lines": [line]},
         "/stores/{slug}/orders": {
             "lines": [line],
@@ -376,7 +408,7 @@ def _api_request(client: Client, method: str, path: str, a: dict, token: str | N
         },
     }
     headers["Idempotency-Key"] = "matrix-key"
-    call = client.patch if method == "PATCH" else client.post
+    call = {"PATCH": client.patch, "PUT": client.put}.get(method, client.post)
     return call(url, bodies[path], content_type="application/json", headers=headers)
 
 

@@ -49,6 +49,9 @@ class ApiClient:
     def patch(self, path, body=None, **kw):
         return self._call("patch", path, body if body is not None else b"", **kw)
 
+    def put(self, path, body=None, **kw):
+        return self._call("put", path, body if body is not None else b"", **kw)
+
     def delete(self, path, **kw):
         return self._call("delete", path, None, **kw)
 

@@ -52,6 +52,10 @@ MERCHANT_CALLS_WITH_IDS = [
     ("post", "/products/{product}/stock", {"stock": 0}),
     ("get", "/orders/{order}", None),
     ("post", "/orders/{order}/status", {"status": "cancelled"}),
+    ("put", "/products/{product}/tax", {"hsn_code": "6109", "rate": "5", "valid_from": "2025-10-01"}),
+    ("delete", "/products/{product}/tax", None),
+    ("put", "/categories/{category}/tax", {"hsn_code": "6109", "rate": "5", "valid_from": "2025-10-01"}),
+    ("delete", "/categories/{category}/tax", None),
 ]
 
 

@@ -45,6 +45,7 @@ def test_saving_a_gstin_registers_the_store(me, store):
     html = page(me.get(reverse("dashboard:tax_settings")))
     assert "No GST is charged" not in html
     assert "Tax settings saved" in html
+    assert '<option value="5" selected>' in html  # the saved default rate (5.00) shows as chosen
 
 
 def test_a_gstin_for_another_state_is_refused_and_nothing_is_saved(me, store):
@@ -129,6 +130,7 @@ def test_setting_a_products_rate_from_a_date(me, store, product):
     html = page(me.get(response["Location"]))
     assert "GST of “Cotton kurta”: 18 % from 1 October 2025." in html
     assert "Since 1 Oct 2025: 18 % · HSN 6109" in html
+    assert '<option value="18" selected>' in html  # the form starts from the latest rate
     assert rates_for(store.pk, [(product.pk, None)], date(2025, 10, 1)) == {
         product.pk: Rate(Decimal("18"), "6109")
     }

@@ -92,6 +92,17 @@ def test_a_default_rate_not_in_todays_schedule_is_refused_listing_the_rates(stor
     ]
 
 
+def test_a_default_hsn_code_is_checked_and_needs_a_rate(store):
+    with pytest.raises(ValidationError) as error:
+        save_tax_settings(store=store, **REGISTERED, default_hsn="61", default_rate=Decimal("5"))
+    assert messages(error) == {
+        "default_hsn": ["An HSN code is 4, 6 or 8 digits, e.g. 6109 for cotton T-shirts."]
+    }
+    with pytest.raises(ValidationError) as error:
+        save_tax_settings(store=store, **REGISTERED, default_hsn="6109")
+    assert messages(error) == {"default_rate": ["Choose the GST rate for HSN code 6109."]}
+
+
 def test_an_hsn_code_needs_4_6_or_8_digits(store, product):
     with pytest.raises(ValidationError) as error:
         set_tax_rate(
