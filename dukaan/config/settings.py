@@ -162,6 +162,7 @@ INSTALLED_APPS = [
     "dukaan.api",
     "dukaan.search",
     "dukaan.analytics",
+    "dukaan.invoices",
 ]
 
 MIDDLEWARE = [
