@@ -6,6 +6,7 @@ The built-in PDF fonts have no ₹, so amounts read "Rs.".
 import io
 from decimal import Decimal
 
+from django.http import HttpResponse
 from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
@@ -207,3 +208,11 @@ def render_invoice(invoice: Invoice) -> bytes:
     )
     document.build(story)
     return buffer.getvalue()
+
+
+def pdf_response(invoice: Invoice) -> HttpResponse:
+    """The invoice as a download (INV-2026-27-0001.pdf), kept by no shared cache: it holds an address."""
+    response = HttpResponse(render_invoice(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number.replace("/", "-")}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -52,6 +52,8 @@ MERCHANT_CALLS_WITH_IDS = [
     ("post", "/products/{product}/stock", {"stock": 0}),
     ("get", "/orders/{order}", None),
     ("post", "/orders/{order}/status", {"status": "cancelled"}),
+    ("get", "/orders/{order}/invoice", None),
+    ("get", "/orders/{order}/invoice.pdf", None),
 ]
 
 
