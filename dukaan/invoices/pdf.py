@@ -48,7 +48,7 @@ def _rate(rate: Decimal) -> str:
 
 
 def _day(invoice: Invoice) -> str:
-    day = timezone.localtime(invoice.issued_at)
+    day = timezone.localtime(invoice.issued_at, timezone.get_default_timezone())
     return f"{day.day} {day:%b %Y}"
 
 
@@ -60,6 +60,7 @@ def _parties(invoice: Invoice, order: Order) -> Table:
         seller.append(_text(invoice.seller_address))
     if invoice.seller_gstin:
         seller.append(f"GSTIN: {invoice.seller_gstin}")
+    # TODO(lead): the state's name beside its code, from dukaan.taxes.rules.STATES.
     if invoice.seller_state:
         seller.append(f"State code: {invoice.seller_state}")
     about = [

@@ -44,8 +44,13 @@ def _next_sequence(store_id: int, year: str) -> int:
     return counter.values_list("last", flat=True).get()
 
 
+def _local(at: datetime) -> datetime:
+    """`at` in settings.TIME_ZONE, where the financial year and the invoice's date are reckoned."""
+    return timezone.localtime(at, timezone.get_default_timezone())
+
+
 def _local_date(at: datetime) -> str:
-    day = timezone.localtime(at)
+    day = _local(at)
     return f"{day.day} {day:%b %Y}"
 
 
@@ -71,7 +76,7 @@ def issue_invoice(*, order: Order) -> Invoice:
         return invoice
     if order.accepted_at is None:
         raise NoInvoiceYet(order)
-    year = rules.financial_year(timezone.localtime(order.accepted_at).date())
+    year = rules.financial_year(_local(order.accepted_at).date())
     sequence = _next_sequence(order.store_id, year)
     # TODO(lead): legal_name and address from dukaan.taxes.selectors.tax_terms(order.store_id); the
     # GSTIN and state stay the order's own, the registration its tax was charged under.

@@ -8,6 +8,7 @@ from pypdf import PdfReader
 
 from dukaan.invoices.pdf import render_invoice
 from dukaan.invoices.services import cancel_invoice, issue_invoice
+from dukaan.orders.models import Order
 from dukaan.orders.services import change_order_status
 
 from .conftest import GSTIN, make_order
@@ -78,3 +79,11 @@ def test_a_cancelled_invoice_says_so_and_keeps_its_number(store):
     text = pdf_text(render_invoice(cancel_invoice(order=order)))
     assert "CANCELLED" in text and "INV/2026-27/0001" in text
     assert f"Order #{order.number} was cancelled on" in text
+
+
+def test_names_and_addresses_with_markup_characters_print_as_written(store):
+    order = make_order(store)
+    buyer = {"buyer_name": "Ravi & Sons <Traders>", "address": "Shop 4 & 5\nMG Road"}
+    Order.objects.filter(pk=order.pk).update(**buyer)
+    text = pdf_text(render_invoice(issue_invoice(order=order)))
+    assert "Ravi & Sons <Traders>" in text and "Shop 4 & 5 MG Road" in text
