@@ -149,7 +149,7 @@ def _items(invoice: Invoice, order: Order, inter_state: bool) -> Table:
 def _totals(invoice: Invoice, order: Order, inter_state: bool) -> Table:
     money = "Rs. " if order.currency == "INR" else f"{order.currency} "
     rows = [("Subtotal", order.subtotal)]
-    rows += [(discount.label, -discount.amount) for discount in order.discounts.all()]
+    rows += [(f"Discount: {discount.label}", -discount.amount) for discount in order.discounts.all()]
     if order.delivery_fee:
         rows.append(("Delivery", order.delivery_fee))
     if order.cod_fee:
@@ -158,7 +158,10 @@ def _totals(invoice: Invoice, order: Order, inter_state: bool) -> Table:
         included = " (included above)" if order.prices_include_tax else ""
         taxes = [("IGST", order.igst)] if inter_state else [("CGST", order.cgst), ("SGST", order.sgst)]
         rows += [(f"{name}{included}", amount) for name, amount in taxes]
-    cells = [[Paragraph(_text(label), FIGURE), f"{money}{_figure(amount)}"] for label, amount in rows]
+    cells = [
+        [Paragraph(_text(label), FIGURE), f"{'-' if amount < 0 else ''}{money}{_figure(abs(amount))}"]
+        for label, amount in rows
+    ]
     cells.append([Paragraph("<b>Total</b>", FIGURE), f"{money}{_figure(order.total)}"])
     table = Table(cells, colWidths=[WIDTH - 40 * mm, 40 * mm])
     table.setStyle(

@@ -48,7 +48,7 @@ def test_a_tax_invoice_shows_the_seller_buyer_lines_and_the_stored_cgst_and_sgst
         "18%",
         "3.05",
         "Subtotal Rs. 998.00",
-        "SAVE10 Rs. -99.80",
+        "Discount: SAVE10 -Rs. 99.80",
         "CGST (included above) Rs. 24.44",
         "SGST (included above) Rs. 24.44",
         "Total Rs. 938.20",
