@@ -50,7 +50,7 @@ NGINX_MAIN = REPO / "deploy" / "nginx" / "cluster-main.conf"
 DEFAULT_DATA = REPO / "var" / "cluster"
 BIN = Path(sys.executable).parent
 # One consumer group per process; the names are dukaan.events.consumers.registered_groups().
-WORKER_GROUPS = ("cache", "search", "notifier", "analytics")
+WORKER_GROUPS = ("cache", "search", "notifier", "analytics", "invoices")
 APP_READY_TIMEOUT_S = 60.0
 MAX_REGIONS = 5
 OPEN_FILES = 65_536

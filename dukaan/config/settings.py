@@ -165,6 +165,7 @@ INSTALLED_APPS = [
     "dukaan.analytics",
     "dukaan.shipping",
     "dukaan.taxes",
+    "dukaan.invoices",
 ]
 
 MIDDLEWARE = [

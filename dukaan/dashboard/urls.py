@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import delivery, taxes, views
+from . import delivery, invoices, taxes, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -20,6 +20,7 @@ urlpatterns = [
     path("products/<id:pk>/delete/", views.product_delete, name="product_delete"),
     path("orders/", views.orders, name="orders"),
     path("orders/<id:number>/", views.order_detail, name="order_detail"),
+    path("orders/<id:number>/invoice.pdf", invoices.order_invoice, name="order_invoice"),
     path("tokens/", views.api_tokens, name="api_tokens"),
     path("tokens/<id:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("categories/", views.categories, name="categories"),

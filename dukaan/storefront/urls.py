@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import views
+from . import invoices, views
 
 # Every page here is under a store's slug: one given up within its reservation redirects to the new one.
 moved = views.follows_moved_store
@@ -22,4 +22,5 @@ urlpatterns = [
     path("<slug:slug>/cart/coupon/", moved(views.cart_coupon), name="cart_coupon"),
     path("<slug:slug>/checkout/", moved(views.checkout), name="checkout"),
     path("<slug:slug>/o/<slug:token>/", moved(views.order), name="order"),
+    path("<slug:slug>/o/<slug:token>/invoice.pdf", moved(invoices.order_invoice), name="order_invoice"),
 ]

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.cluster
 COMPONENTS = {
     "postgres primary", "postgres pgbouncer", "redis", "s3", "elasticsearch", "varnish", "sms_gateway",
     "kafka broker", "kafka connect + debezium", "web-1", "web-2", "storefront", "worker-cache",
-    "worker-search", "worker-notifier", "worker-analytics", "nginx",
+    "worker-search", "worker-notifier", "worker-analytics", "worker-invoices", "nginx",
     *(f"postgres replica {number}" for number in range(REGIONS)),
     *(f"r{n} {part}" for n in range(2, REGIONS + 1) for part in ("redis", "varnish", "storefront")),
     *(f"r{n} projector" for n in range(2, REGIONS + 1)),

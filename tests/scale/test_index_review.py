@@ -52,7 +52,7 @@ from dukaan.events.consumers import registered_groups
 from dukaan.events.local import RELAY_BATCH, consume_once, prune_outbox, relay_once
 from dukaan.events.models import ConsumerOffset, OutboxEvent
 from dukaan.events.outbox import outbox_event
-from dukaan.orders.models import Order, OrderLine
+from dukaan.orders.models import Order, OrderCharge, OrderDiscount, OrderLine
 from dukaan.orders.services import Buyer, CartLine, place_order
 from dukaan.search.backend import SearchQuery
 from dukaan.search.service import database_search
@@ -69,7 +69,7 @@ pytestmark = [
 # The apps whose tables must never be read whole by a request. Django's own tables are not checked:
 # django_session is read by its primary key, but the planner, seeing a nearly empty table here,
 # may walk its expire_date index instead, which says nothing about a busy site.
-CHECKED_APPS = ("catalog", "orders", "accounts", "events", "analytics", "api", "search")
+CHECKED_APPS = ("catalog", "orders", "accounts", "events", "analytics", "api", "search", "invoices")
 # Tables of those apps a request may read whole, and why. None needs to today; keep it that way.
 ALLOWED_WHOLE_READS: dict[str, str] = {}
 # A sort of more rows than this, and than RATIO times what the statement returns, sorts a whole
@@ -119,7 +119,11 @@ def seed_around(store_ids: list[int], rng: random.Random) -> None:
             address="Seeded address, somewhere",
             pin_code="560001",
             currency="INR",
-            total=Decimal("499.00"),
+            # 499.00 less a 49.90 coupon, plus 40.00 delivery: charges and discounts are read by order too.
+            subtotal=Decimal("499.00"),
+            discount_total=Decimal("49.90"),
+            delivery_fee=Decimal("40.00"),
+            total=Decimal("489.10"),
         )
         for store_id in ordering
         for number in range(1, 31)
@@ -134,6 +138,29 @@ def seed_around(store_ids: list[int], rng: random.Random) -> None:
             unit_price=Decimal("499.00"),
             quantity=1,
             line_total=Decimal("499.00"),
+            discount=Decimal("49.90"),
+            taxable_value=Decimal("449.10"),
+        )
+        for order in orders
+    )
+    OrderCharge.objects.bulk_create(
+        OrderCharge(
+            store_id=order.store_id,
+            order=order,
+            kind=OrderCharge.Kind.DELIVERY,
+            amount=Decimal("40.00"),
+            taxable_value=Decimal("40.00"),
+        )
+        for order in orders
+    )
+    OrderDiscount.objects.bulk_create(
+        OrderDiscount(
+            store_id=order.store_id,
+            order=order,
+            source=OrderDiscount.Source.COUPON,
+            source_id=1,
+            label="SEED10",
+            amount=Decimal("49.90"),
         )
         for order in orders
     )
@@ -352,6 +379,9 @@ def manage(store: Store, recorder: Recorder) -> None:
     merchant("dashboard bulk_edit save", reverse("dashboard:bulk_edit"), 302, "post", bulk)
     detail = reverse("dashboard:order_detail", args=[order.number])
     merchant("dashboard order status", detail, 302, "post", {"status": "accepted"})
+    # The first download issues the invoice (the consumer has not run); the buyer's reads it.
+    merchant("dashboard order_invoice", reverse("dashboard:order_invoice", args=[order.number]))
+    Visitor(recorder)("storefront order invoice", f"/s/{store.slug}/o/{order.public_token}/invoice.pdf")
     merchant("dashboard category create", reverse("dashboard:categories"), 302, "post", {"name": "Dupattas"})
     shelf = Category.objects.get(store=store, name="Dupattas")
     rename = reverse("dashboard:category_rename", args=[shelf.pk])
@@ -408,6 +438,8 @@ def use_the_api(store: Store, token: str, recorder: Recorder) -> None:
     stock_url = f"{v1}/products/{product.pk}/stock"
     api("api POST /products/{id}/stock", stock_url, 200, "post", stock, HTTP_IDEMPOTENCY_KEY="stock-1")
     api("api POST /orders/{id}/status", f"{v1}/orders/{order.pk}/status", 200, "post", {"status": "shipped"})
+    api("api GET /orders/{id}/invoice", f"{v1}/orders/{order.pk}/invoice")
+    api("api GET /orders/{id}/invoice.pdf", f"{v1}/orders/{order.pk}/invoice.pdf")
     api("api DELETE /products/{id}", item, 204, "delete")
 
     buyer, shop = Visitor(recorder, json_bodies=True), f"{v1}/stores/{store.slug}"

@@ -37,7 +37,8 @@ from dukaan.catalog import services as catalog
 from dukaan.catalog.models import Store
 from dukaan.conftest import make_store, png_upload
 from dukaan.dashboard.urls import urlpatterns as dashboard_urlpatterns
-from dukaan.orders.services import Buyer, CartLine, place_order
+from dukaan.invoices.services import issue_invoice
+from dukaan.orders.services import Buyer, CartLine, change_order_status, place_order
 from dukaan.taxes.services import set_tax_rate
 
 pytestmark = pytest.mark.django_db
@@ -120,6 +121,9 @@ DASHBOARD = {
     **object_page("product_delete", "302 /dashboard/products/"),
     **store_page("orders"),
     **object_page("order_detail", "302 /dashboard/orders/"),
+    # A's invoice is already issued, so a download (GET or POST alike) changes nothing.
+    ("order_invoice", "GET"): page("200", "404"),
+    ("order_invoice", "POST"): page("200", "404"),
     **store_page("api_tokens", writes=True),
     **object_action("api_token_revoke", "302 /dashboard/tokens/"),
     **store_page("categories", "302 /dashboard/categories/", writes=True),
@@ -165,6 +169,8 @@ API = {
     ("DELETE", "/products/{product_id}/tax"): merchant("204", "404", STORE_W, writes=True),
     ("PUT", "/categories/{category_id}/tax"): merchant("200", "404", STORE_W, writes=True),
     ("DELETE", "/categories/{category_id}/tax"): merchant("204", "404", STORE_W, writes=True),
+    ("GET", "/orders/{order_id}/invoice"): merchant("200", "404", ORDERS_R),
+    ("GET", "/orders/{order_id}/invoice.pdf"): merchant("200", "404", ORDERS_R),
     ("GET", "/stores/{slug}"): public("200"),
     ("GET", "/stores/{slug}/products"): public("200"),
     ("GET", "/stores/{slug}/products/{product_id}"): public("200"),
@@ -269,6 +275,10 @@ def world(settings):
     a["order"] = _order(a["store"], a["simple"], "a-2", BUYER_ADDRESS)
     assert a["order"].number == 2
     b["order"] = _order(b["store"], b["simple"], "b-1", "7 Park Street, Kolkata")
+    # A's #3 is accepted and has its invoice: the invoice downloads are about it.
+    a["accepted"] = _order(a["store"], a["simple"], "a-3", BUYER_ADDRESS)
+    change_order_status(order=a["accepted"], status="accepted")
+    issue_invoice(order=a["accepted"])
 
     for phone in STAFF_PHONES.values():
         User.objects.create_user(phone, password=STAFF_PASSWORD_TEXT, is_staff=True)
@@ -328,6 +338,7 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "product_visibility": a["product"].pk,
         "product_delete": a["product"].pk,
         "order_detail": a["order"].number,
+        "order_invoice": a["accepted"].number,
         "api_token_revoke": a["token"].pk,
         "category_rename": a["category"].pk,
         "category_delete": a["category"].pk,
@@ -372,7 +383,7 @@ def _api_request(client: Client, method: str, path: str, a: dict, token: str | N
         "category_id": a["category"].pk,
         "product_id": a["product"].pk,
         "image_id": a["image"].pk,
-        "order_id": a["order"].pk,
+        "order_id": (a["accepted"] if "/invoice" in path else a["order"]).pk,
         "token": a["order"].public_token,
     }
     url = "/api/v1" + re.sub(r"\{(\w+)\}", lambda m: str(values[m[1]]), path)

@@ -42,6 +42,7 @@ from dukaan.catalog import services as catalog
 from dukaan.catalog.models import Category, Product, ProductImage, ProductVariant
 from dukaan.conftest import change_store, png_upload
 from dukaan.orders.models import Order
+from dukaan.orders.services import change_order_status
 
 from .conftest import BUYER, make_order
 
@@ -100,6 +101,11 @@ class Seed:
                 store=store, name="Seeded tumbler", price=Decimal("99"), stock=None
             )
             make_order(store, product, key=f"seed-{time.monotonic_ns()}")
+        if not Order.objects.filter(store=store, accepted_at__isnull=False).exists():
+            # An accepted order has an invoice: GET /orders/{id}/invoice answers more than 404s.
+            product = catalog.create_product(store=store, name="Seeded lamp", price=Decimal(250), stock=None)
+            order = make_order(store, product, key=f"seed-{time.monotonic_ns()}")
+            change_order_status(order=order, status="accepted")
 
     def ids(self, name: str) -> list:
         store = self.store

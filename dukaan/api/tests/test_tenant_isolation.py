@@ -56,6 +56,8 @@ MERCHANT_CALLS_WITH_IDS = [
     ("delete", "/products/{product}/tax", None),
     ("put", "/categories/{category}/tax", {"hsn_code": "6109", "rate": "5", "valid_from": "2025-10-01"}),
     ("delete", "/categories/{category}/tax", None),
+    ("get", "/orders/{order}/invoice", None),
+    ("get", "/orders/{order}/invoice.pdf", None),
 ]
 
 

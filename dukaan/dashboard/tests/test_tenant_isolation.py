@@ -46,6 +46,7 @@ OBJECT_URLS = [
     ("dashboard:category_rename", "category", {"name": "Hacked"}),
     ("dashboard:category_delete", "category", {}),
     ("dashboard:order_detail", "order", {"status": "cancelled"}),
+    ("dashboard:order_invoice", "order", {}),
     ("dashboard:api_token_revoke", "token", {}),
     ("dashboard:product_tax", "product", {"hsn_code": "6109", "rate": "5", "valid_from": "2025-10-01"}),
     ("dashboard:product_tax_clear", "product", {}),

@@ -1,0 +1,26 @@
+"""The invoices' events, for integrators (an accounting export): no consumer group of ours reads them.
+
+They go to the aggregate type `store` (topic dukaan.store), so no new topic is needed.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TypedDict
+
+from dukaan.catalog.events import STORE
+from dukaan.events.contract import declare
+
+
+class InvoiceData(TypedDict):
+    id: int
+    order_id: int
+    order_number: int
+    number: str
+    kind: str
+    issued_at: datetime
+    total: Decimal
+    cancelled_at: datetime | None
+
+
+INVOICE_ISSUED = declare("invoice.issued", aggregatetype=STORE, payload=InvoiceData, external=True)
+INVOICE_CANCELLED = declare("invoice.cancelled", aggregatetype=STORE, payload=InvoiceData, external=True)

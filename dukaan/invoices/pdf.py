@@ -1,0 +1,222 @@
+"""The invoice as an A4 PDF (ReportLab), drawn from the numbers the order stored: nothing is recomputed.
+
+The built-in PDF fonts have no ₹, so amounts read "Rs.".
+"""
+
+import io
+from decimal import Decimal
+
+from django.http import HttpResponse
+from django.utils import timezone
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus.flowables import Flowable
+
+from dukaan.orders.models import Order, Taxed
+
+from .models import Invoice
+from .rules import amount_in_words
+
+MARGIN = 12 * mm
+WIDTH = A4[0] - 2 * MARGIN
+UNREGISTERED_NOTE = "The seller is not registered for GST; no GST is charged."
+
+_styles = getSampleStyleSheet()
+BODY = ParagraphStyle("body", parent=_styles["Normal"], fontSize=9, leading=11)
+SMALL = ParagraphStyle("small", parent=BODY, fontSize=8, leading=10)
+FIGURE = ParagraphStyle("figure", parent=SMALL, alignment=TA_RIGHT)
+TITLE = ParagraphStyle("title", parent=_styles["Title"], fontSize=16, spaceAfter=4)
+CANCELLED = ParagraphStyle("cancelled", parent=TITLE, textColor=colors.red)
+
+
+def _text(value: str) -> str:
+    """`value` safe inside a Paragraph's markup, line breaks kept."""
+    escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.replace("\n", "<br/>")
+
+
+def _figure(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
+
+
+def _rate(rate: Decimal) -> str:
+    return f"{rate.normalize():f}%"
+
+
+def _day(invoice: Invoice) -> str:
+    day = timezone.localtime(invoice.issued_at, timezone.get_default_timezone())
+    return f"{day.day} {day:%b %Y}"
+
+
+def _parties(invoice: Invoice, order: Order) -> Table:
+    seller = [f"<b>{_text(invoice.seller_name)}</b>"]
+    if invoice.seller_legal_name != invoice.seller_name:
+        seller.append(_text(invoice.seller_legal_name))
+    if invoice.seller_address:
+        seller.append(_text(invoice.seller_address))
+    if invoice.seller_gstin:
+        seller.append(f"GSTIN: {invoice.seller_gstin}")
+    # TODO(lead): the state's name beside its code, from dukaan.taxes.rules.STATES.
+    if invoice.seller_state:
+        seller.append(f"State code: {invoice.seller_state}")
+    about = [
+        f"<b>Invoice number:</b> {invoice.number}",
+        f"<b>Date:</b> {_day(invoice)}",
+        f"<b>Order:</b> #{order.number}",
+        f"<b>Payment:</b> {_text(order.get_payment_method_display())}",
+    ]
+    buyer = [
+        "<b>Bill to / ship to</b>",
+        _text(invoice.buyer_name),
+        _text(invoice.buyer_address),
+        f"PIN {invoice.buyer_pin_code}",
+    ]
+    if invoice.buyer_state:
+        buyer.append(f"State code: {invoice.buyer_state} (place of supply)")
+    cells = [
+        [Paragraph("<br/>".join(seller), BODY), Paragraph("<br/>".join(about), BODY)],
+        [Paragraph("<br/>".join(buyer), BODY), ""],
+    ]
+    table = Table(cells, colWidths=[WIDTH * 0.6, WIDTH * 0.4])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+    return table
+
+
+def _items(invoice: Invoice, order: Order, inter_state: bool) -> Table:
+    taxed = invoice.kind == Invoice.Kind.TAX_INVOICE
+    header = [
+        "Item",
+        "HSN",
+        "Qty",
+        "Rate",
+        "Discount",
+        "Taxable\nvalue",
+        "GST",
+        "CGST",
+        "SGST",
+        "IGST",
+        "Amount",
+    ]
+    # Which columns this invoice shows: no tax columns on a bill of supply, CGST+SGST or IGST.
+    shown = [True, taxed, True, True, True, taxed, taxed, taxed and not inter_state]
+    shown += [taxed and not inter_state, taxed and inter_state, True]
+
+    def row(name: str, quantity: str, rate: Decimal, discount: Decimal, taxed_row: Taxed) -> list:
+        figures = [taxed_row.taxable_value, taxed_row.cgst, taxed_row.sgst, taxed_row.igst]
+        return [
+            Paragraph(_text(name), SMALL),
+            taxed_row.hsn_code,
+            quantity,
+            _figure(rate),
+            _figure(discount) if discount else "",
+            _figure(figures[0]),
+            _rate(taxed_row.gst_rate),
+            *(_figure(amount) for amount in figures[1:]),
+            _figure(taxed_row.gross),
+        ]
+
+    rows = [header]
+    for line in order.lines.all():
+        name = f"{line.name} ({line.variant_label})" if line.variant_label else line.name
+        rows.append(row(name, str(line.quantity), line.unit_price, line.discount, line))
+    for charge in order.charges.all():
+        rows.append(row(charge.get_kind_display(), "1", charge.amount, Decimal(0), charge))
+    rows = [[cell for cell, keep in zip(cells, shown, strict=True) if keep] for cells in rows]
+    widths = [14 * mm, 9 * mm, 18 * mm, 16 * mm, 19 * mm, 11 * mm, 16 * mm, 16 * mm, 16 * mm, 21 * mm]
+    widths = [width for width, keep in zip(widths, shown[1:], strict=True) if keep]
+    table = Table(rows, colWidths=[WIDTH - sum(widths), *widths], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
+                ("FONT", (1, 1), (-1, -1), "Helvetica", 8),
+                ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.75, colors.black),
+                ("LINEBELOW", (0, -1), (-1, -1), 0.75, colors.black),
+            ]
+        )
+    )
+    return table
+
+
+def _totals(invoice: Invoice, order: Order, inter_state: bool) -> Table:
+    money = "Rs. " if order.currency == "INR" else f"{order.currency} "
+    rows = [("Subtotal", order.subtotal)]
+    rows += [(f"Discount: {discount.label}", -discount.amount) for discount in order.discounts.all()]
+    if order.delivery_fee:
+        rows.append(("Delivery", order.delivery_fee))
+    if order.cod_fee:
+        rows.append(("Cash on delivery fee", order.cod_fee))
+    if invoice.kind == Invoice.Kind.TAX_INVOICE:
+        included = " (included above)" if order.prices_include_tax else ""
+        taxes = [("IGST", order.igst)] if inter_state else [("CGST", order.cgst), ("SGST", order.sgst)]
+        rows += [(f"{name}{included}", amount) for name, amount in taxes]
+    cells = [
+        [Paragraph(_text(label), FIGURE), f"{'-' if amount < 0 else ''}{money}{_figure(abs(amount))}"]
+        for label, amount in rows
+    ]
+    cells.append([Paragraph("<b>Total</b>", FIGURE), f"{money}{_figure(order.total)}"])
+    table = Table(cells, colWidths=[WIDTH - 40 * mm, 40 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (1, 0), (1, -1), "Helvetica", 9),
+                ("FONT", (1, -1), (1, -1), "Helvetica-Bold", 10),
+                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.75, colors.black),
+            ]
+        )
+    )
+    return table
+
+
+def render_invoice(invoice: Invoice) -> bytes:
+    """The invoice's PDF: seller, buyer, number and date, lines and charges with their GST, totals."""
+    order = invoice.order
+    inter_state = bool(
+        invoice.seller_state and invoice.buyer_state and invoice.seller_state != invoice.buyer_state
+    )
+    story: list[Flowable] = [Paragraph(invoice.get_kind_display(), TITLE)]
+    if invoice.cancelled_at is not None:
+        story += [Paragraph("CANCELLED", CANCELLED), Paragraph(_text(invoice.cancellation_note), BODY)]
+    story += [
+        Spacer(0, 4 * mm),
+        _parties(invoice, order),
+        Spacer(0, 4 * mm),
+        _items(invoice, order, inter_state),
+    ]
+    story += [Spacer(0, 3 * mm), _totals(invoice, order, inter_state)]
+    if order.currency == "INR":
+        story.append(Paragraph(f"<b>Amount in words:</b> {amount_in_words(order.total)}", BODY))
+    if invoice.kind == Invoice.Kind.BILL_OF_SUPPLY:
+        story += [Spacer(0, 3 * mm), Paragraph(UNREGISTERED_NOTE, BODY)]
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=f"{invoice.get_kind_display()} {invoice.number}",
+        author=invoice.seller_legal_name,
+        # The same invoice gives the same bytes: no creation time or random id in the file.
+        invariant=True,
+    )
+    document.build(story)
+    return buffer.getvalue()
+
+
+def pdf_response(invoice: Invoice) -> HttpResponse:
+    """The invoice as a download (INV-2026-27-0001.pdf), kept by no shared cache: it holds an address."""
+    response = HttpResponse(render_invoice(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number.replace("/", "-")}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,75 @@
+"""The invoices' pure rules: the financial year, the number, the seller's details and the amount in words."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from dukaan.infra.money import to_paise
+
+# The Indian financial year starts on 1 April.
+FIRST_MONTH = 4
+NUMBER_DIGITS = 4
+
+ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen"
+).split()
+TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+# The Indian system: 1,23,45,678 is one crore twenty-three lakh forty-five thousand six hundred seventy-eight.
+GROUPS = ((10_000_000, "crore"), (100_000, "lakh"), (1_000, "thousand"), (100, "hundred"))
+
+
+@dataclass(frozen=True)
+class Seller:
+    name: str
+    legal_name: str
+    address: str
+    gstin: str
+    state_code: str
+
+
+def seller(*, store_name: str, legal_name: str, address: str, gstin: str, state_code: str) -> Seller:
+    """The seller as an invoice prints it; a store that gave no legal name trades under its own name."""
+    return Seller(
+        name=store_name,
+        legal_name=legal_name.strip() or store_name,
+        address=address.strip(),
+        gstin=gstin,
+        state_code=state_code,
+    )
+
+
+def financial_year(day: date) -> str:
+    """The financial year `day` falls in: 31 March 2026 → "2025-26", 1 April 2026 → "2026-27"."""
+    start = day.year if day.month >= FIRST_MONTH else day.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def invoice_number(year: str, sequence: int) -> str:
+    """ "INV/2026-27/0001": the year in the number keeps each year's series apart."""
+    return f"INV/{year}/{sequence:0{NUMBER_DIGITS}d}"
+
+
+def _words(number: int) -> str:
+    if number < 20:
+        return ONES[number]
+    if number < 100:
+        tens, ones = divmod(number, 10)
+        return TENS[tens] + (f"-{ONES[ones]}" if ones else "")
+    for size, name in GROUPS:
+        if number >= size:
+            count, rest = divmod(number, size)
+            return f"{_words(count)} {name}" + (f" {_words(rest)}" if rest else "")
+    raise AssertionError("unreachable")
+
+
+def amount_in_words(amount: Decimal) -> str:
+    """ "Rupees one lakh twenty thousand and fifty paise only" for 120000.50."""
+    amount = to_paise(amount)
+    if amount < 0:
+        raise ValueError(f"An invoice's amount is never negative ({amount}).")
+    rupees, paise = divmod(int(amount * 100), 100)
+    words = f"Rupees {_words(rupees)}"
+    if paise:
+        words += f" and {_words(paise)} paise"
+    return words + " only"
