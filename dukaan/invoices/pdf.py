@@ -17,6 +17,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from reportlab.platypus.flowables import Flowable
 
 from dukaan.orders.models import Order, Taxed
+from dukaan.taxes.rules import STATES
 
 from .models import Invoice
 from .rules import amount_in_words
@@ -60,9 +61,8 @@ def _parties(invoice: Invoice, order: Order) -> Table:
         seller.append(_text(invoice.seller_address))
     if invoice.seller_gstin:
         seller.append(f"GSTIN: {invoice.seller_gstin}")
-    # TODO(lead): the state's name beside its code, from dukaan.taxes.rules.STATES.
     if invoice.seller_state:
-        seller.append(f"State code: {invoice.seller_state}")
+        seller.append(f"State: {STATES.get(invoice.seller_state, '')} ({invoice.seller_state})")
     about = [
         f"<b>Invoice number:</b> {invoice.number}",
         f"<b>Date:</b> {_day(invoice)}",
@@ -76,7 +76,7 @@ def _parties(invoice: Invoice, order: Order) -> Table:
         f"PIN {invoice.buyer_pin_code}",
     ]
     if invoice.buyer_state:
-        buyer.append(f"State code: {invoice.buyer_state} (place of supply)")
+        buyer.append(f"Place of supply: {STATES.get(invoice.buyer_state, '')} ({invoice.buyer_state})")
     cells = [
         [Paragraph("<br/>".join(seller), BODY), Paragraph("<br/>".join(about), BODY)],
         [Paragraph("<br/>".join(buyer), BODY), ""],

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from dukaan.events.outbox import emit
 from dukaan.orders.models import Order
+from dukaan.taxes.selectors import tax_terms
 
 from . import rules
 from .events import INVOICE_CANCELLED, INVOICE_ISSUED, InvoiceData
@@ -78,12 +79,13 @@ def issue_invoice(*, order: Order) -> Invoice:
         raise NoInvoiceYet(order)
     year = rules.financial_year(_local(order.accepted_at).date())
     sequence = _next_sequence(order.store_id, year)
-    # TODO(lead): legal_name and address from dukaan.taxes.selectors.tax_terms(order.store_id); the
-    # GSTIN and state stay the order's own, the registration its tax was charged under.
+    # The legal name and address as the store has them now; the GSTIN and state stay the order's own,
+    # the registration its tax was charged under.
+    terms = tax_terms(order.store_id)
     seller = rules.seller(
         store_name=order.store.name,
-        legal_name="",
-        address="",
+        legal_name=terms.legal_name,
+        address=terms.address,
         gstin=order.gstin,
         state_code=order.seller_state,
     )

@@ -61,7 +61,7 @@ def test_a_tax_invoice_shows_the_seller_buyer_lines_and_the_stored_cgst_and_sgst
 def test_a_buyer_in_another_state_pays_igst(store):
     text = pdf_text(render_invoice(issue_invoice(order=make_order(store, delivery_state="27"))))
     assert "IGST (included above) Rs. 48.88" in text and "42.78" in text
-    assert "CGST" not in text and "State code: 27 (place of supply)" in text
+    assert "CGST" not in text and "Place of supply: Maharashtra (27)" in text
 
 
 def test_an_unregistered_seller_gives_a_bill_of_supply_without_gst(store):
