@@ -19,7 +19,7 @@ from ninja.parser import Parser
 
 from dukaan.accounts.scopes import Scope
 
-from . import buyer, merchant, problems
+from . import buyer, merchant, problems, promotions
 from .auth import TokenAuth, token_auth
 from .idempotency import REPLAYED_HEADER
 from .limits import PerIp, PerToken, check_content_type
@@ -222,4 +222,5 @@ problems.install(api)
 api.add_decorator(check_content_type, mode="view")
 api.add_decorator(_no_content_no_type, mode="view")
 api.add_router("", merchant.router, auth=token_auth, throttle=PerToken())
+api.add_router("", promotions.router, auth=token_auth, throttle=PerToken())
 api.add_router("/stores", buyer.router, throttle=PerIp())
