@@ -13,6 +13,7 @@ from ninja import Path, Router
 from ninja.responses import Status
 from pydantic import AwareDatetime, Field
 
+from dukaan.accounts.models import ApiToken
 from dukaan.accounts.scopes import Scope
 from dukaan.catalog.models import Store
 from dukaan.infra.integers import MAX_ID
@@ -29,8 +30,8 @@ from .schemas import Id, In, Money, MoneyIn, Out, Text
 
 router = Router(tags=["Promotions"])
 
-CouponId = Path[int, {"ge": 1, "le": MAX_ID}]
-OfferId = Path[int, {"ge": 1, "le": MAX_ID}]
+CouponId = Annotated[int, Path(ge=1, le=MAX_ID)]
+OfferId = Annotated[int, Path(ge=1, le=MAX_ID)]
 # An ISO 8601 time with its offset ("2026-10-20T00:00:00+05:30"); JSON carries it as a string.
 Moment = Annotated[AwareDatetime, Field(strict=False)]
 Ids = Annotated[list[Id], Field(max_length=500)]
@@ -161,7 +162,8 @@ class OfferPage(Out):
 
 
 def _store(request: HttpRequest) -> Store:
-    return request.auth.store
+    token: ApiToken = request.auth  # type: ignore[attr-defined]  # set by TokenAuth
+    return token.store
 
 
 def _as_sets(changes: dict) -> dict:
@@ -185,7 +187,7 @@ def _coupon_out(store: Store, coupon_id: int) -> CouponOut:
 @router.get(
     "/coupons", response=CouponPage, summary="List coupons, newest first", auth=needs(Scope.CATALOG_READ)
 )
-def list_coupons(request: HttpRequest, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT):
+def list_coupons(request: HttpRequest, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT):  # type: ignore[valid-type]
     rows, next_cursor = keyset_page(
         store_coupons(_store(request).pk),
         kind="coupons",
@@ -265,7 +267,7 @@ def _offer_out(store: Store, offer_id: int) -> OfferOut:
 @router.get(
     "/offers", response=OfferPage, summary="List offers, newest first", auth=needs(Scope.CATALOG_READ)
 )
-def list_offers(request: HttpRequest, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT):
+def list_offers(request: HttpRequest, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT):  # type: ignore[valid-type]
     rows, next_cursor = keyset_page(
         store_offers(_store(request).pk),
         kind="offers",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import promotions, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -24,4 +24,12 @@ urlpatterns = [
     path("categories/", views.categories, name="categories"),
     path("categories/<id:pk>/rename/", views.category_rename, name="category_rename"),
     path("categories/<id:pk>/delete/", views.category_delete, name="category_delete"),
+    path("coupons/", promotions.coupons, name="coupons"),
+    path("coupons/new/", promotions.coupon_create, name="coupon_create"),
+    path("coupons/<id:pk>/", promotions.coupon_edit, name="coupon_edit"),
+    path("coupons/<id:pk>/active/", promotions.coupon_active, name="coupon_active"),
+    path("offers/", promotions.offers, name="offers"),
+    path("offers/new/", promotions.offer_create, name="offer_create"),
+    path("offers/<id:pk>/", promotions.offer_edit, name="offer_edit"),
+    path("offers/<id:pk>/active/", promotions.offer_active, name="offer_active"),
 ]
