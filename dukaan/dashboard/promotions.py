@@ -4,7 +4,9 @@ Thin like views.py: the forms read what was typed, dukaan.promotions' services v
 an error shows on the form and nothing is saved.
 """
 
+from collections.abc import Callable
 from dataclasses import asdict
+from datetime import datetime
 
 from django import forms
 from django.contrib import messages
@@ -96,14 +98,43 @@ def _local(initial: dict) -> dict:
     return initial
 
 
-def _status(active: bool, starts_at, ends_at, now) -> str:
-    if not active:
+def _status(row: Coupon | Offer, now: datetime) -> str:
+    if not row.active:
         return "Paused"
-    if ends_at is not None and ends_at <= now:
+    if row.ends_at is not None and row.ends_at <= now:
         return "Ended"
-    if starts_at is not None and starts_at > now:
+    if row.starts_at is not None and row.starts_at > now:
         return "Scheduled"
     return "Running"
+
+
+def _listing(request, rows, template: str):
+    """A page of coupons or offers, each with its status now: Running, Scheduled, Ended or Paused."""
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for row in page.object_list:
+        row.status = _status(row, now)
+    return render(request, template, {"store": request.store, "page": page})
+
+
+def _edit(request, *, what: str, thing, form: forms.Form, save: Callable[[dict], object]):
+    """Show `form`; once valid, `save` its cleaned data through a service, whose errors go on the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"{what.capitalize()} “{saved}” saved.")
+            return redirect(f"dashboard:{what}s")
+    context = {"store": request.store, "form": form, "what": what, "thing": thing}
+    return render(request, "dashboard/promotions/form.html", context)
+
+
+def _switched(request, name: str) -> bool:
+    active = request.POST.get("active") == "1"
+    messages.success(request, f"{name} is {'running again' if active else 'paused'}.")
+    return active
 
 
 # --- Coupons ------------------------------------------------------------------------------------------
@@ -111,32 +142,21 @@ def _status(active: bool, starts_at, ends_at, now) -> str:
 
 @store_required
 def coupons(request):
-    store = request.store
-    page = Paginator(store_coupons(store.pk), PER_PAGE).get_page(request.GET.get("page"))
-    now = timezone.now()
-    for coupon in page.object_list:
-        coupon.status = _status(coupon.active, coupon.starts_at, coupon.ends_at, now)
-    return render(request, "dashboard/promotions/coupons.html", {"store": store, "page": page})
+    return _listing(request, store_coupons(request.store.pk), "dashboard/promotions/coupons.html")
 
 
 def _coupon_form(request, coupon: Coupon | None):
     store = request.store
     initial = _local(asdict(services.coupon_input(coupon))) if coupon else {}
+
+    def save(cleaned: dict) -> Coupon:
+        data = CouponInput(**cleaned)
+        if coupon is None:
+            return services.create_coupon(store=store, data=data)
+        return services.update_coupon(coupon=coupon, data=data)
+
     form = CouponForm(request.POST or None, store=store, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = CouponInput(**form.cleaned_data)
-        try:
-            if coupon is None:
-                saved = services.create_coupon(store=store, data=data)
-            else:
-                saved = services.update_coupon(coupon=coupon, data=data)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, f"Coupon {saved.code} saved.")
-            return redirect("dashboard:coupons")
-    context = {"store": store, "form": form, "what": "coupon", "thing": coupon}
-    return render(request, "dashboard/promotions/form.html", context)
+    return _edit(request, what="coupon", thing=coupon, form=form, save=save)
 
 
 @store_required
@@ -153,9 +173,7 @@ def coupon_edit(request, pk: int):
 @store_required
 def coupon_active(request, pk: int):
     coupon = get_object_or_404(Coupon.objects.filter(store=request.store), pk=pk)
-    active = request.POST.get("active") == "1"
-    services.set_coupon_active(coupon=coupon, active=active)
-    messages.success(request, f"Coupon {coupon.code} is {'running again' if active else 'paused'}.")
+    services.set_coupon_active(coupon=coupon, active=_switched(request, f"Coupon {coupon.code}"))
     return redirect("dashboard:coupons")
 
 
@@ -164,32 +182,21 @@ def coupon_active(request, pk: int):
 
 @store_required
 def offers(request):
-    store = request.store
-    page = Paginator(store_offers(store.pk), PER_PAGE).get_page(request.GET.get("page"))
-    now = timezone.now()
-    for offer in page.object_list:
-        offer.status = _status(offer.active, offer.starts_at, offer.ends_at, now)
-    return render(request, "dashboard/promotions/offers.html", {"store": store, "page": page})
+    return _listing(request, store_offers(request.store.pk), "dashboard/promotions/offers.html")
 
 
 def _offer_form(request, offer: Offer | None):
     store = request.store
     initial = _local(asdict(services.offer_input(offer))) if offer else {}
+
+    def save(cleaned: dict) -> Offer:
+        data = OfferInput(**cleaned)
+        if offer is None:
+            return services.create_offer(store=store, data=data)
+        return services.update_offer(offer=offer, data=data)
+
     form = OfferForm(request.POST or None, store=store, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = OfferInput(**form.cleaned_data)
-        try:
-            if offer is None:
-                saved = services.create_offer(store=store, data=data)
-            else:
-                saved = services.update_offer(offer=offer, data=data)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, f"Offer “{saved.name}” saved.")
-            return redirect("dashboard:offers")
-    context = {"store": store, "form": form, "what": "offer", "thing": offer}
-    return render(request, "dashboard/promotions/form.html", context)
+    return _edit(request, what="offer", thing=offer, form=form, save=save)
 
 
 @store_required
@@ -206,7 +213,5 @@ def offer_edit(request, pk: int):
 @store_required
 def offer_active(request, pk: int):
     offer = get_object_or_404(Offer.objects.filter(store=request.store), pk=pk)
-    active = request.POST.get("active") == "1"
-    services.set_offer_active(offer=offer, active=active)
-    messages.success(request, f"Offer “{offer.name}” is {'running again' if active else 'paused'}.")
+    services.set_offer_active(offer=offer, active=_switched(request, f"Offer “{offer.name}”"))
     return redirect("dashboard:offers")
