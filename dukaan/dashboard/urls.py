@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import delivery, invoices, taxes, views
+from . import delivery, invoices, promotions, taxes, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -31,4 +31,12 @@ urlpatterns = [
     path("tax/categories/<id:pk>/clear/", taxes.category_tax_clear, name="category_tax_clear"),
     path("products/<id:pk>/tax/", taxes.product_tax, name="product_tax"),
     path("products/<id:pk>/tax/clear/", taxes.product_tax_clear, name="product_tax_clear"),
+    path("coupons/", promotions.coupons, name="coupons"),
+    path("coupons/new/", promotions.coupon_create, name="coupon_create"),
+    path("coupons/<id:pk>/", promotions.coupon_edit, name="coupon_edit"),
+    path("coupons/<id:pk>/active/", promotions.coupon_active, name="coupon_active"),
+    path("offers/", promotions.offers, name="offers"),
+    path("offers/new/", promotions.offer_create, name="offer_create"),
+    path("offers/<id:pk>/", promotions.offer_edit, name="offer_edit"),
+    path("offers/<id:pk>/active/", promotions.offer_active, name="offer_active"),
 ]

@@ -52,6 +52,7 @@ class CouponTerms:
     combines_with_offers: bool
     active: bool
     used_up: bool = False  # every use taken (claim_coupon still counts under lock)
+    first_order_only: bool = False  # only claim_coupon knows whether the buyer ordered before
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ def offer_discounts(offers: Iterable[OfferTerms], items: Sequence[Item], *, now:
     discounts = []
     for offer in (o for o in running if o.kind == "buy_get"):
         shares = {
-            key: share for won, by_key in best.values() if won == offer for key, share in by_key.items()
+            key: share for won, by_key in best.values() if won is offer for key, share in by_key.items()
         }
         if shares:
             per_item = tuple((item.key, shares[item.key]) for item in items if item.key in shares)
@@ -233,6 +234,8 @@ def coupon_discount(
     if coupon.max_discount is not None:
         amount = min(amount, coupon.max_discount)
     amount = min(amount, base)
+    if amount <= 0:  # a percent of a few paise
+        raise CouponRefused(f"{code} takes nothing off this cart.")
     return _shared(
         "coupon", coupon.id, code, amount, [item for item, _ in eligible], [left for _, left in eligible]
     )

@@ -37,6 +37,7 @@ def coupon_terms(store_id: int, code: str) -> CouponTerms | None:
         combines_with_offers=coupon.combines_with_offers,
         active=coupon.active,
         used_up=coupon.max_uses is not None and coupon.used_count >= coupon.max_uses,
+        first_order_only=coupon.first_order_only,
     )
 
 

@@ -7,9 +7,10 @@ counted with conditional UPDATEs, as stock is, so racing checkouts never pass a 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -157,7 +158,7 @@ def _validated_coupon(store: Store, data: CouponInput, *, exclude: Coupon | None
     _check_owned(errors, store, "product_ids", Product, data.product_ids)
     _check_owned(errors, store, "category_ids", Category, data.category_ids)
     errors.raise_any()
-    return CouponInput(**{**{f.name: getattr(data, f.name) for f in fields(CouponInput)}, "code": code})
+    return replace(data, code=code)
 
 
 def _validated_offer(store: Store, data: OfferInput) -> OfferInput:
@@ -170,9 +171,11 @@ def _validated_offer(store: Store, data: OfferInput) -> OfferInput:
             validate_text(name)
         except ValidationError as error:
             errors["name"] = " ".join(error.messages)
-    kept: dict[str, object] = {"name": name}
+    kept: dict[str, Any] = {"name": name}
     if data.kind == Offer.ORDER:
-        if (data.percent is None) == (data.flat is None):
+        if data.percent is None and data.flat is None:
+            errors["percent"] = "Give a percent off or an amount off."
+        elif data.percent is not None and data.flat is not None:
             errors["percent"] = "Give either a percent off or an amount off, not both."
         errors.percent("percent", data.percent)
         errors.amount("flat", data.flat, what="amount off", positive=True)
@@ -182,8 +185,8 @@ def _validated_offer(store: Store, data: OfferInput) -> OfferInput:
         for name_, value in (("buy", data.buy), ("get", data.get)):
             if value is None:
                 errors[name_] = f"Say how many units the buyer {'buys' if name_ == 'buy' else 'gets free'}."
-            else:
-                errors.count(name_, value, what=f"“{name_}” count", most=MAX_BUY_GET)
+            elif not 1 <= value <= MAX_BUY_GET:
+                errors[name_] = f"Use 1 to {MAX_BUY_GET} units."
         if not data.product_ids:
             errors["product_ids"] = "Choose the products this offer is on."
         _check_owned(errors, store, "product_ids", Product, data.product_ids)
@@ -192,7 +195,7 @@ def _validated_offer(store: Store, data: OfferInput) -> OfferInput:
         errors["kind"] = "Choose an offer off the order, or buy N, get M free."
     errors.window(data.starts_at, data.ends_at)
     errors.raise_any()
-    return OfferInput(**{**{f.name: getattr(data, f.name) for f in fields(OfferInput)}, **kept})
+    return replace(data, **kept)
 
 
 # --- Coupons ------------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from dukaan.dashboard.urls import urlpatterns as dashboard_urlpatterns
 from dukaan.invoices.services import issue_invoice
 from dukaan.orders.services import Buyer, CartLine, change_order_status, place_order
 from dukaan.taxes.services import set_tax_rate
+from dukaan.promotions.tests.helpers import make_coupon, make_offer
 
 pytestmark = pytest.mark.django_db
 
@@ -136,6 +137,14 @@ DASHBOARD = {
     **object_action("category_tax_clear", "302 /dashboard/tax/"),
     **object_action("product_tax", "302 /dashboard/products/"),
     **object_action("product_tax_clear", "302 /dashboard/products/"),
+    **store_page("coupons"),
+    **store_page("coupon_create", "302 /dashboard/coupons/", writes=True),
+    **object_page("coupon_edit", "302 /dashboard/coupons/"),
+    **object_action("coupon_active", "302 /dashboard/coupons/"),
+    **store_page("offers"),
+    **store_page("offer_create", "302 /dashboard/offers/", writes=True),
+    **object_page("offer_edit", "302 /dashboard/offers/"),
+    **object_action("offer_active", "302 /dashboard/offers/"),
 }
 
 CATALOG_R, CATALOG_W = Scope.CATALOG_READ, Scope.CATALOG_WRITE
@@ -151,6 +160,18 @@ API = {
     ("GET", "/categories/{category_id}"): merchant("200", "404", CATALOG_R),
     ("PATCH", "/categories/{category_id}"): merchant("200", "404", CATALOG_W, writes=True),
     ("DELETE", "/categories/{category_id}"): merchant("204", "404", CATALOG_W, writes=True),
+    ("GET", "/coupons"): merchant("200", "200", CATALOG_R),
+    ("POST", "/coupons"): merchant("201", "201", CATALOG_W, writes=True),
+    ("GET", "/coupons/{coupon_id}"): merchant("200", "404", CATALOG_R),
+    ("PATCH", "/coupons/{coupon_id}"): merchant("200", "404", CATALOG_W, writes=True),
+    ("POST", "/coupons/{coupon_id}/pause"): merchant("200", "404", CATALOG_W, writes=True),
+    ("POST", "/coupons/{coupon_id}/resume"): merchant("200", "404", CATALOG_W),  # A's is running already
+    ("GET", "/offers"): merchant("200", "200", CATALOG_R),
+    ("POST", "/offers"): merchant("201", "201", CATALOG_W, writes=True),
+    ("GET", "/offers/{offer_id}"): merchant("200", "404", CATALOG_R),
+    ("PATCH", "/offers/{offer_id}"): merchant("200", "404", CATALOG_W, writes=True),
+    ("POST", "/offers/{offer_id}/pause"): merchant("200", "404", CATALOG_W, writes=True),
+    ("POST", "/offers/{offer_id}/resume"): merchant("200", "404", CATALOG_W),
     ("GET", "/products"): merchant("200", "200", CATALOG_R),
     ("POST", "/products"): merchant("201", "201", CATALOG_W, writes=True),
     ("GET", "/products/{product_id}"): merchant("200", "404", CATALOG_R),
@@ -235,6 +256,8 @@ def _fill(store, tag: str) -> dict:
         "hidden": hidden,
         "token": token,
         "raw_token": raw_token,
+        "coupon": make_coupon(store, code=f"{tag}10"),
+        "offer": make_offer(store, name=f"{tag} offer"),
     }
 
 
@@ -345,6 +368,10 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "category_tax_clear": a["category"].pk,
         "product_tax": a["product"].pk,
         "product_tax_clear": a["product"].pk,
+        "coupon_edit": a["coupon"].pk,
+        "coupon_active": a["coupon"].pk,
+        "offer_edit": a["offer"].pk,
+        "offer_active": a["offer"].pk,
     }
     url = reverse(f"dashboard:{name}", args=[ids[name]] if name in ids else [])
     simple = a["simple"].pk
@@ -373,6 +400,12 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "tax_settings": {"gstin": "", "state_code": "29", "prices_include_tax": "on"},
         "category_tax": {"category": a["category"].pk, **TAX_RATE},
         "product_tax": TAX_RATE,
+        "coupon_create": {"code": "NEW10", "kind": "percent", "value": "10"},
+        "coupon_edit": {"code": "HACKED", "kind": "flat", "value": "1"},
+        "coupon_active": {"active": "0"},
+        "offer_create": {"name": "New offer", "kind": "order", "flat": "50"},
+        "offer_edit": {"name": "Hacked", "kind": "order", "flat": "1"},
+        "offer_active": {"active": "0"},
     }
     return url, bodies.get(name, {})
 
@@ -385,6 +418,8 @@ def _api_request(client: Client, method: str, path: str, a: dict, token: str | N
         "image_id": a["image"].pk,
         "order_id": (a["accepted"] if "/invoice" in path else a["order"]).pk,
         "token": a["order"].public_token,
+        "coupon_id": a["coupon"].pk,
+        "offer_id": a["offer"].pk,
     }
     url = "/api/v1" + re.sub(r"\{(\w+)\}", lambda m: str(values[m[1]]), path)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -406,6 +441,14 @@ def _api_request(client: Client, method: str, path: str, a: dict, token: str | N
         "/tax": {"gstin": "", "state_code": "29"},
         "/products/{product_id}/tax": TAX_RATE,
         "/categories/{category_id}/tax": TAX_RATE,
+        "/coupons": {"code": "NEW10", "kind": "percent", "value": "10"},
+        "/coupons/{coupon_id}": {"value": "15"},
+        "/offers": {"name": "New offer", "kind": "order", "flat": "50"},
+        "/offers/{offer_id}": {"name": "Hacked"},
+        "/coupons/{coupon_id}/pause": {},
+        "/coupons/{coupon_id}/resume": {},
+        "/offers/{offer_id}/pause": {},
+        "/offers/{offer_id}/resume": {},
         "/stores/{slug}/cart/quote": {"lines": [line]},
         "/stores/{slug}/orders": {
             "lines": [line],

@@ -43,6 +43,8 @@ from dukaan.catalog.models import Category, Product, ProductImage, ProductVarian
 from dukaan.conftest import change_store, png_upload
 from dukaan.orders.models import Order
 from dukaan.orders.services import change_order_status
+from dukaan.promotions.models import Coupon, Offer
+from dukaan.promotions.services import CouponInput, OfferInput, create_coupon, create_offer
 
 from .conftest import BUYER, make_order
 
@@ -96,6 +98,10 @@ class Seed:
                 ],
                 new_images=[png_upload()],
             )
+        if not Coupon.objects.filter(store=store).exists():
+            create_coupon(store=store, data=CouponInput(code="SEEDED", kind="percent", value=Decimal("10")))
+        if not Offer.objects.filter(store=store).exists():
+            create_offer(store=store, data=OfferInput(name="Seeded", kind="order", flat=Decimal("50")))
         if not Order.objects.filter(store=store).exists():
             product = catalog.create_product(
                 store=store, name="Seeded tumbler", price=Decimal("99"), stock=None
@@ -114,6 +120,8 @@ class Seed:
             "product_id": lambda: Product.objects.filter(store=store).values_list("pk", flat=True),
             "image_id": lambda: ProductImage.objects.filter(store=store).values_list("pk", flat=True),
             "order_id": lambda: Order.objects.filter(store=store).values_list("pk", flat=True),
+            "coupon_id": lambda: Coupon.objects.filter(store=store).values_list("pk", flat=True),
+            "offer_id": lambda: Offer.objects.filter(store=store).values_list("pk", flat=True),
             "token": lambda: Order.objects.filter(store=store).values_list("public_token", flat=True),
             "slug": lambda: [store.slug],
         }.get(name)

@@ -10,6 +10,8 @@ from dukaan.catalog.models import Category, Product, ProductImage
 from dukaan.conftest import png_upload
 from dukaan.events.models import OutboxEvent
 from dukaan.orders.models import Order
+from dukaan.promotions.models import Coupon, Offer
+from dukaan.promotions.tests.helpers import make_coupon, make_offer
 
 from .conftest import make_order, problem
 
@@ -36,6 +38,8 @@ def theirs(other_store):
         "product": product.pk,
         "image": product.images.get().pk,
         "order": order.pk,
+        "coupon": make_coupon(other_store, code="SECRET").pk,
+        "offer": make_offer(other_store, name="Secret offer").pk,
     }
 
 
@@ -58,6 +62,14 @@ MERCHANT_CALLS_WITH_IDS = [
     ("delete", "/categories/{category}/tax", None),
     ("get", "/orders/{order}/invoice", None),
     ("get", "/orders/{order}/invoice.pdf", None),
+    ("get", "/coupons/{coupon}", None),
+    ("patch", "/coupons/{coupon}", {"value": "99"}),
+    ("post", "/coupons/{coupon}/pause", None),
+    ("post", "/coupons/{coupon}/resume", None),
+    ("get", "/offers/{offer}", None),
+    ("patch", "/offers/{offer}", {"name": "Hacked"}),
+    ("post", "/offers/{offer}/pause", None),
+    ("post", "/offers/{offer}/resume", None),
 ]
 
 
@@ -80,7 +92,9 @@ def test_every_merchant_operation_with_an_id_is_covered_here():
             method,
             path.replace("{product}", "{product_id}")
             .replace("{image}", "{image_id}")
-            .replace("{order}", "{order_id}"),
+            .replace("{order}", "{order_id}")
+            .replace("{coupon}", "{coupon_id}")
+            .replace("{offer}", "{offer_id}"),
         )
         for method, path in covered
     }
@@ -102,6 +116,8 @@ def _snapshot(ids) -> list:
         list(Product.objects.filter(pk=ids["product"]).values()),
         list(ProductImage.objects.filter(pk=ids["image"]).values()),
         list(Order.objects.filter(pk=ids["order"]).values()),
+        list(Coupon.objects.filter(pk=ids["coupon"]).values()),
+        list(Offer.objects.filter(pk=ids["offer"]).values()),
         OutboxEvent.objects.count(),
     ]
 
@@ -136,4 +152,5 @@ def test_lists_show_only_my_store(api, store, theirs):
     assert api.get("/categories").json()["items"] == []
     assert api.get("/products").json()["items"] == []
     assert api.get("/orders").json()["items"] == []
+    assert api.get("/coupons").json()["items"] == [] and api.get("/offers").json()["items"] == []
     assert api.get("/products", {"category_id": theirs["category"]}).json()["items"] == []

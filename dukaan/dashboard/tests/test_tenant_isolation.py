@@ -12,6 +12,7 @@ from dukaan.catalog.models import Category, Product
 from dukaan.events.models import OutboxEvent
 from dukaan.orders.models import Order
 from dukaan.orders.services import Buyer, CartLine, place_order
+from dukaan.promotions.tests.helpers import make_coupon, make_offer
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,11 @@ def theirs(other_store):
         idempotency_key="secret-order",
     )
     token, _ = create_api_token(store=other_store, name="Secret token")
-    return {"category": category, "product": product, "order": order, "token": token}
+    coupon, offer = make_coupon(other_store, code="SECRET"), make_offer(other_store, name="Secret offer")
+    return {
+        **{"category": category, "product": product, "order": order, "token": token},
+        **{"coupon": coupon, "offer": offer},
+    }
 
 
 OBJECT_URLS = [
@@ -51,6 +56,10 @@ OBJECT_URLS = [
     ("dashboard:product_tax", "product", {"hsn_code": "6109", "rate": "5", "valid_from": "2025-10-01"}),
     ("dashboard:product_tax_clear", "product", {}),
     ("dashboard:category_tax_clear", "category", {}),
+    ("dashboard:coupon_edit", "coupon", {"code": "HACKED", "kind": "flat", "value": "1"}),
+    ("dashboard:coupon_active", "coupon", {"active": "0"}),
+    ("dashboard:offer_edit", "offer", {"name": "Hacked", "kind": "order", "flat": "1"}),
+    ("dashboard:offer_active", "offer", {"active": "0"}),
 ]
 
 

@@ -114,6 +114,10 @@ def test_an_expired_a_future_and_a_paused_code_each_say_so():
     assert refusal(replace(SAVE10, used_up=True), items) == "This code was used the maximum number of times."
 
 
+def test_a_percent_that_rounds_to_nothing_is_refused_rather_than_spending_a_use():
+    assert refusal(SAVE10, [item("a", "0.04")]) == "SAVE10 takes nothing off this cart."
+
+
 def test_a_coupon_on_chosen_products_takes_off_only_those():
     kurta, tea = item("kurta", "1000", product_id=7), item("tea", "200", product_id=8, category_id=3)
     on_kurtas = replace(SAVE10, product_ids=frozenset({7}))

@@ -119,7 +119,9 @@ def test_an_order_offer_needs_a_percent_or_an_amount_and_buy_get_needs_products(
     both = errors(lambda: make_offer(store, flat=D("100")))
     assert both["percent"] == ["Give either a percent off or an amount off, not both."]
     bogo = errors(lambda: make_offer(store, kind="buy_get", buy=2, get=0))
-    assert "from 1" in bogo["get"][0] and bogo["product_ids"] == ["Choose the products this offer is on."]
+    assert bogo["get"] == ["Use 1 to 100 units."] and bogo["product_ids"] == [
+        "Choose the products this offer is on."
+    ]
     assert "at most 100" in errors(lambda: make_offer(store, percent=D("150")))["percent"][0]
     assert not Offer.objects.exists()
 
