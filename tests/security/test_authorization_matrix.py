@@ -39,8 +39,8 @@ from dukaan.conftest import make_store, png_upload
 from dukaan.dashboard.urls import urlpatterns as dashboard_urlpatterns
 from dukaan.invoices.services import issue_invoice
 from dukaan.orders.services import Buyer, CartLine, change_order_status, place_order
-from dukaan.taxes.services import set_tax_rate
 from dukaan.promotions.tests.helpers import make_coupon, make_offer
+from dukaan.taxes.services import set_tax_rate
 
 pytestmark = pytest.mark.django_db
 
