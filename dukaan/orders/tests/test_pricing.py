@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from dukaan.orders.pricing import Pricing, PricingLine, StoreRules, price
-from dukaan.promotions.rules import CouponTerms, OfferTerms
+from dukaan.promotions.rules import CouponTerms
+from dukaan.promotions.tests.test_rules import SAVE10, offer
+from dukaan.promotions.tests.test_rules import money as rupees
 from dukaan.shipping.rules import DEFAULT_TERMS, PinRange, Zone
 from dukaan.taxes.rules import UNREGISTERED, Rate, TaxTerms
 
@@ -23,41 +25,11 @@ RATES = {1: Rate(D("5"), "6109"), 2: Rate(D("18"), "8518")}
 RULES = StoreRules(delivery=DEFAULT_TERMS, tax=KARNATAKA, rates=RATES, offers=(), coupon=None)
 
 
-def rupees(amount: Decimal) -> str:
-    return f"₹{amount}"
-
-
 def coupon(code: str = "SAVE10", **changes) -> CouponTerms:
-    terms = CouponTerms(
-        id=7,
-        code=code,
-        kind="percent",
-        value=D("10"),
-        min_order=None,
-        max_discount=None,
-        starts_at=None,
-        ends_at=None,
-        product_ids=frozenset(),
-        category_ids=frozenset(),
-        combines_with_offers=False,
-        active=True,
-    )
-    return replace(terms, **changes)
+    return replace(SAVE10, id=7, code=code, **changes)
 
 
-BUY_2_GET_1 = OfferTerms(
-    id=3,
-    name="Diwali kurtas",
-    kind="buy_get",
-    percent=None,
-    flat=None,
-    min_order=None,
-    product_ids=frozenset({1}),
-    buy=2,
-    get=1,
-    starts_at=None,
-    ends_at=None,
-)
+BUY_2_GET_1 = offer(id=3, name="Diwali kurtas", kind="buy_get", product_ids=frozenset({1}), buy=2, get=1)
 
 
 def priced(lines, rules=RULES, **choices) -> Pricing:
@@ -232,7 +204,7 @@ def test_a_code_that_does_not_apply_says_why_and_prices_without_it():
     pricing = priced([KURTA, EARPHONES], rules, coupon_code="SAVE10")
 
     assert pricing.discounts == () and pricing.coupon_code == ""
-    assert pricing.coupon_note == "Add ₹1720.00 more to use SAVE10."  # 5,000 − 3,280
+    assert pricing.coupon_note == "Add ₹1,720 more to use SAVE10."  # 5,000 − 3,280
     assert pricing.total == D("3280.00")
     unknown = priced([KURTA], RULES, coupon_code="NOPE")
     assert unknown.coupon_note == "There is no code NOPE at this shop. Check the spelling."
@@ -255,7 +227,7 @@ def test_cash_on_delivery_above_the_stores_limit_is_refused():
     pricing = priced([KURTA, EARPHONES], rules, cash_on_delivery=True)
 
     assert pricing.problems == (
-        "Cash on delivery is for orders up to ₹2000; please pay another way for this one.",
+        "Cash on delivery is for orders up to ₹2,000; please pay another way for this one.",
     )
     assert not pricing.cod.allowed and pricing.charges == ()
     # Up to the limit it is allowed, with its fee.

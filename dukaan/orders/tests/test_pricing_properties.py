@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from dukaan.infra.money import ZERO, to_paise
 from dukaan.orders.pricing import Pricing, PricingLine, StoreRules, price
 from dukaan.promotions.rules import CouponTerms, OfferTerms
+from dukaan.promotions.tests.test_rules import money as rupees
 from dukaan.shipping.pins import state_for_pin
 from dukaan.shipping.rules import DeliveryTerms, PinRange, Zone
 from dukaan.taxes.rules import UNREGISTERED, Rate, TaxTerms
@@ -149,10 +150,6 @@ store_rules = st.builds(
     offers=offers.map(tuple),
     coupon=maybe(coupons("percent", money(high="100")) | coupons("flat", money(high="100000"))),
 )
-
-
-def rupees(amount: Decimal) -> str:
-    return f"₹{amount}"
 
 
 def priced(lines, rules, pin_code, cash_on_delivery) -> Pricing:
