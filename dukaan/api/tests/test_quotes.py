@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dukaan.catalog import services as catalog
-from dukaan.catalog.models import Category, Product
+from dukaan.catalog.models import Category, Product, Store
 from dukaan.orders.models import Order
 from dukaan.orders.selectors import Choices, quote_cart
 from dukaan.orders.services import CartLine, change_order_status
-from dukaan.promotions.models import Coupon, CouponUse
+from dukaan.promotions.models import Coupon, CouponUse, Offer
 from dukaan.promotions.services import set_offer_active
 from dukaan.promotions.tests.helpers import make_coupon, make_offer
 from dukaan.shipping.rules import DeliverySetup, ZoneSetup
@@ -46,13 +46,13 @@ LINE_TAX = ["hsn_code", "gst_rate", "discount", "taxable_value", "cgst", "sgst",
 
 @dataclass
 class Shop:
-    store: object
+    store: Store
     clothes: Category
     kurta: Product
     earphones: Product
     socks: Product
     coupon: Coupon
-    offer: object
+    offer: Offer
 
 
 @pytest.fixture
@@ -158,6 +158,7 @@ def assert_lines_taxed_as_quoted(shop: Shop, order: Order, lines: list[dict], ch
         CartLine(line["product_id"], None, line["quantity"], D(line["seen_price"])) for line in lines
     ]
     pricing = quote_cart(store=shop.store, lines=cart_lines, choices=choices).pricing
+    assert pricing is not None
     for line in order.lines.all():
         quoted = pricing.lines[f"{line.product_id}:0"]
         assert {name: getattr(line, name) for name in LINE_TAX} == {
@@ -235,7 +236,7 @@ def test_the_web_checkout_places_what_the_api_quotes(anon, shop, client: Client)
 
     assert response.status_code == 302, response.content
     order = Order.objects.get(store=shop.store)
-    token = response.url.rstrip("/").rsplit("/", 1)[-1]
+    token = response["Location"].rstrip("/").rsplit("/", 1)[-1]
     placed = anon.get(f"/stores/{slug}/orders/{token}").json()
     assert placed["number"] == order.number
     assert_order_is_the_quote(placed, quote)
