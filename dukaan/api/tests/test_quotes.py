@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+import hypothesis
 import pytest
 from django.test import Client
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from dukaan.catalog import services as catalog
 from dukaan.catalog.models import Category, Product, Store
+from dukaan.conftest import change_store
 from dukaan.orders.models import Order
 from dukaan.orders.selectors import Choices, quote_cart
 from dukaan.orders.services import CartLine, change_order_status
@@ -38,10 +40,22 @@ pytestmark = pytest.mark.django_db
 
 D = Decimal
 RATES_FROM = date(2025, 9, 22)
+REGISTRATION = {
+    "gstin": "29ABCDE1234F1ZW",
+    "state_code": "29",
+    "legal_name": "Asha Stores",
+    "address": "12 MG Road, Bengaluru",
+}
 # The money an order stores, as the quote and the order both show it.
 MONEY = ["subtotal", "discount_total", "cgst", "sgst", "igst", "total", "coupon_code"]
 CHARGE = ["kind", "amount", "hsn_code", "gst_rate", "taxable_value", "cgst", "sgst", "igst", "gross"]
 LINE_TAX = ["hsn_code", "gst_rate", "discount", "taxable_value", "cgst", "sgst", "igst"]
+
+
+@pytest.fixture(autouse=True)
+def no_address_limit(settings):
+    """Every order here comes from the test client's one address; test_limits.py tests the limit."""
+    settings.ORDER_MAX_PER_ADDRESS_PER_HOUR = 0
 
 
 @dataclass
@@ -62,14 +76,7 @@ def shop(store) -> Shop:
     kurta = simple_product(store, name="Cotton kurta", price="1050.00", stock=500, category=clothes)
     earphones = simple_product(store, name="Earphones", price="1180.00", stock=500, category=electronics)
     socks = simple_product(store, name="Cotton socks", price="100.00", stock=None, category=clothes)
-    save_tax_settings(
-        store=store,
-        gstin="29ABCDE1234F1ZW",
-        state_code="29",
-        prices_include_tax=True,
-        legal_name="Asha Stores",
-        address="12 MG Road, Bengaluru",
-    )
+    save_tax_settings(store=store, prices_include_tax=True, **REGISTRATION)
     set_tax_rate(store=store, category=clothes, hsn_code="6109", rate=D("5"), valid_from=RATES_FROM)
     set_tax_rate(store=store, product=earphones, hsn_code="8518", rate=D("18"), valid_from=RATES_FROM)
     save_delivery_settings(
@@ -124,11 +131,21 @@ def get_quote(anon, shop: Shop, lines, *, pin_code="560038", coupon_code="KURTA1
 keys = itertools.count(1)
 
 
-def place(anon, shop: Shop, lines, *, expected_total, pin_code="560038", coupon_code="KURTA10", phone=None):
+def place(
+    anon,
+    shop: Shop,
+    lines,
+    *,
+    expected_total,
+    pin_code="560038",
+    coupon_code="KURTA10",
+    phone=None,
+    payment_method="cod",
+):
     body = {
         "lines": lines,
         "buyer": {**BUYER, "pin_code": pin_code, **({"phone": phone} if phone else {})},
-        "payment_method": "cod",
+        "payment_method": payment_method,
         "coupon_code": coupon_code,
         "expected_total": expected_total,
     }
@@ -296,19 +313,30 @@ def test_cancelling_an_order_gives_its_coupon_use_back(anon, shop):
     assert again.status_code == 201 and again.json()["coupon_code"] == "KURTA10"
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hypothesis.settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     quantities=st.tuples(st.integers(0, 5), st.integers(0, 3), st.integers(0, 9)).filter(any),
     pin_code=st.sampled_from(["560038", "400001", "110001", "570001"]),
     coupon_code=st.sampled_from(["", "KURTA10"]),
+    payment_method=st.sampled_from(["cod", "upi"]),
+    prices_include_tax=st.booleans(),
 )
-def test_any_cart_is_ordered_at_its_quote(anon, shop, quantities, pin_code, coupon_code):
+def test_any_cart_is_ordered_at_its_quote(
+    anon, shop, quantities, pin_code, coupon_code, payment_method, prices_include_tax
+):
+    change_store(shop.store, upi_id="asha@okaxis")
+    save_tax_settings(store=shop.store, prices_include_tax=prices_include_tax, **REGISTRATION)
     lines = cart(shop, *quantities)
-    quote = get_quote(anon, shop, lines, pin_code=pin_code, coupon_code=coupon_code)
+    choices = {"pin_code": pin_code, "coupon_code": coupon_code}
+    quote = get_quote(anon, shop, lines, payment_method=payment_method, **choices)
 
     response = place(
-        anon, shop, lines, expected_total=quote["total"], pin_code=pin_code, coupon_code=coupon_code
+        anon, shop, lines, expected_total=quote["total"], payment_method=payment_method, **choices
     )
 
     assert response.status_code == 201, response.content
-    assert_order_is_the_quote(response.json(), quote)
+    placed = response.json()
+    assert_order_is_the_quote(placed, quote)
+    assert placed["prices_include_tax"] is prices_include_tax
