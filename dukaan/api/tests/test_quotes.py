@@ -40,12 +40,6 @@ pytestmark = pytest.mark.django_db
 
 D = Decimal
 RATES_FROM = date(2025, 9, 22)
-REGISTRATION = {
-    "gstin": "29ABCDE1234F1ZW",
-    "state_code": "29",
-    "legal_name": "Asha Stores",
-    "address": "12 MG Road, Bengaluru",
-}
 # The money an order stores, as the quote and the order both show it.
 MONEY = ["subtotal", "discount_total", "cgst", "sgst", "igst", "total", "coupon_code"]
 CHARGE = ["kind", "amount", "hsn_code", "gst_rate", "taxable_value", "cgst", "sgst", "igst", "gross"]
@@ -69,6 +63,17 @@ class Shop:
     offer: Offer
 
 
+def register_for_gst(store: Store, *, prices_include_tax: bool) -> None:
+    save_tax_settings(
+        store=store,
+        gstin="29ABCDE1234F1ZW",
+        state_code="29",
+        prices_include_tax=prices_include_tax,
+        legal_name="Asha Stores",
+        address="12 MG Road, Bengaluru",
+    )
+
+
 @pytest.fixture
 def shop(store) -> Shop:
     clothes = catalog.create_category(store=store, name="Clothes")
@@ -76,7 +81,7 @@ def shop(store) -> Shop:
     kurta = simple_product(store, name="Cotton kurta", price="1050.00", stock=500, category=clothes)
     earphones = simple_product(store, name="Earphones", price="1180.00", stock=500, category=electronics)
     socks = simple_product(store, name="Cotton socks", price="100.00", stock=None, category=clothes)
-    save_tax_settings(store=store, prices_include_tax=True, **REGISTRATION)
+    register_for_gst(store, prices_include_tax=True)
     set_tax_rate(store=store, category=clothes, hsn_code="6109", rate=D("5"), valid_from=RATES_FROM)
     set_tax_rate(store=store, product=earphones, hsn_code="8518", rate=D("18"), valid_from=RATES_FROM)
     save_delivery_settings(
@@ -327,7 +332,7 @@ def test_any_cart_is_ordered_at_its_quote(
     anon, shop, quantities, pin_code, coupon_code, payment_method, prices_include_tax
 ):
     change_store(shop.store, upi_id="asha@okaxis")
-    save_tax_settings(store=shop.store, prices_include_tax=prices_include_tax, **REGISTRATION)
+    register_for_gst(shop.store, prices_include_tax=prices_include_tax)
     lines = cart(shop, *quantities)
     choices = {"pin_code": pin_code, "coupon_code": coupon_code}
     quote = get_quote(anon, shop, lines, payment_method=payment_method, **choices)
