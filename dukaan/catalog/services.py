@@ -174,6 +174,8 @@ def update_store(
     dashboard_actor), for the audit entry and the owner's SMS when a payment detail changes."""
     # The saved values, locked: a form may already have written the new ones onto `store`.
     before = Store.objects.select_for_update().filter(pk=store.pk).values(*PAYMENT_DETAILS).get()
+    # Orders placed since `store` was read counted on the row: saving it whole must not take that back.
+    store.refresh_from_db(fields=["order_counter"])
     check_slug(slug, exclude_store=store)
     # A form may have changed the instance already: the link it had is the one saved.
     old_slug = Store.objects.filter(pk=store.pk).values_list("slug", flat=True).get()

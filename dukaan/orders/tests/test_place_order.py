@@ -104,6 +104,14 @@ def test_order_numbers_count_up_per_store(store, other_store):
     assert order(other_store, [line(theirs)], key="k").number == 1
 
 
+def test_saving_the_store_settings_read_before_an_order_keeps_the_order_count(store):
+    lamp = make_product(store, "Brass lamp", "250.00")
+    assert order(store, [line(lamp)], key="k1").number == 1
+    # The settings page read the store before that order came in, and saves it now.
+    change_store(store, upi_id="asha@okaxis")
+    assert order(store, [line(lamp)], key="k2").number == 2
+
+
 def test_a_moved_price_is_shown_and_nothing_is_saved_until_the_buyer_confirms(store, product, medium):
     reprice_variant(product, medium, "549.00")
     before = OutboxEvent.objects.count()
