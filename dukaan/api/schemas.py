@@ -554,6 +554,13 @@ class QuotedLineOut(Out):
     quantity: int
     line_total: Money
     available: int | None = Field(description="In stock now; null = unlimited")
+    discount: Money = Field(validation_alias="priced.discount", description="Its share of the discounts")
+    hsn_code: str = Field(validation_alias="priced.hsn_code")
+    gst_rate: Money = Field(validation_alias="priced.gst_rate", description="GST rate in percent")
+    taxable_value: Money = Field(validation_alias="priced.taxable_value")
+    cgst: Money = Field(validation_alias="priced.cgst")
+    sgst: Money = Field(validation_alias="priced.sgst")
+    igst: Money = Field(validation_alias="priced.igst")
 
 
 class QuoteDeliveryOut(Out):

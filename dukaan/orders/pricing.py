@@ -43,7 +43,7 @@ DELIVERY, COD = OrderCharge.Kind.DELIVERY.value, OrderCharge.Kind.COD.value
 
 @dataclass(frozen=True)
 class PricingLine:
-    key: str  # "<product id>:<variant id or 0>"
+    key: str  # unique per line: the cart's lines may name one product twice
     product_id: int
     category_id: int | None
     unit_price: Decimal
@@ -111,6 +111,7 @@ class Pricing:
     cod: CodQuote | None  # None unless the buyer pays cash on delivery
     coupon_code: str  # the coupon applied, "" when none
     coupon_note: str  # why the code the buyer gave does not apply (or saves less than an offer)
+    coupon_refused: bool  # the code does not apply at all (as opposed to losing to a better offer)
     delivery_state: str
     tax_terms: TaxTerms  # the store's GST registration it was priced under
     problems: tuple[str, ...] = field(default=())
@@ -160,11 +161,15 @@ def price(
 ) -> Pricing:
     """Price `lines` by `rules` for a buyer who gave `coupon_code`, `pin_code` (with its GST state code)
     and chose to pay cash on delivery or not. Problems that stop the order are in `problems`."""
+    if len({line.key for line in lines}) != len(lines):
+        raise ValueError("Each line needs its own key: the amounts are shared out by key.")
     items = [
         Item(line.key, line.product_id, line.category_id, line.unit_price, line.quantity) for line in lines
     ]
     subtotal = sum((line.amount for line in lines), ZERO)
-    discounts, coupon_note = _discounts(items, rules, coupon_code=coupon_code, now=now, money=money)
+    discounts, coupon_note, coupon_refused = _discounts(
+        items, rules, coupon_code=coupon_code, now=now, money=money
+    )
     shares = _shares(discounts)
     goods_value = subtotal - sum(shares.values(), ZERO)
     problems: list[str] = []
@@ -208,6 +213,7 @@ def price(
         cod=cod,
         coupon_code=rules.coupon.code if applied and rules.coupon else "",
         coupon_note=coupon_note,
+        coupon_refused=coupon_refused,
         delivery_state=delivery_state,
         tax_terms=rules.tax,
         problems=tuple(problems),
@@ -216,20 +222,21 @@ def price(
 
 def _discounts(
     items: list[Item], rules: StoreRules, *, coupon_code: str, now: datetime, money: Callable[[Decimal], str]
-) -> tuple[list[Discount], str]:
+) -> tuple[list[Discount], str, bool]:
+    """The discounts that apply, a note on the buyer's code, and whether the code was refused."""
     offers = offer_discounts(list(rules.offers), items, now=now)
     if not coupon_code:
-        return offers, ""
+        return offers, "", False
     coupon = rules.coupon
     if coupon is None:
-        return offers, f"There is no code {coupon_code} at this shop. Check the spelling."
+        return offers, f"There is no code {coupon_code} at this shop. Check the spelling.", True
     try:
         discount = coupon_discount(
             coupon, items, now=now, after=offers if coupon.combines_with_offers else [], money=money
         )
     except CouponRefused as refused:
-        return offers, refused.message
-    return choose(offers, discount, stacks=coupon.combines_with_offers)
+        return offers, refused.message, True
+    return (*choose(offers, discount, stacks=coupon.combines_with_offers), False)
 
 
 def _shares(discounts: list[Discount]) -> dict[str, Decimal]:

@@ -29,7 +29,7 @@ from dukaan.taxes.rules import UNREGISTERED
 from dukaan.taxes.selectors import rates_for, tax_terms
 
 from .models import Order
-from .pricing import Pricing, PricingLine, StoreRules, price
+from .pricing import Priced, Pricing, PricingLine, StoreRules, price
 
 if TYPE_CHECKING:
     from .services import CartLine
@@ -52,10 +52,7 @@ class QuotedLine:
     available: int | None  # None = unlimited
     sku: str = ""
     category_id: int | None = None
-
-    @property
-    def key(self) -> str:
-        return f"{self.product_id}:{self.variant_id or 0}"
+    priced: Priced | None = None  # its discount and GST, once the quote is priced
 
     @property
     def display_name(self) -> str:
@@ -242,7 +239,10 @@ def with_pricing(
     if quote.lines:
         rules = store_rules(store=store, products=products, coupon_code=code, now=now)
     pricing = price(
-        [PricingLine(q.key, q.product_id, q.category_id, q.unit_price, q.quantity) for q in quote.lines],
+        [
+            PricingLine(str(index), q.product_id, q.category_id, q.unit_price, q.quantity)
+            for index, q in enumerate(quote.lines)
+        ],
         rules,
         coupon_code=code,
         pin_code=choices.pin_code,
@@ -252,8 +252,10 @@ def with_pricing(
         money=lambda amount: money(amount, store),
     )
     if note:
-        pricing = replace(pricing, coupon_note=note)
+        pricing = replace(pricing, coupon_note=note, coupon_refused=True)
     quote.pricing = pricing
+    for index, line in enumerate(quote.lines):
+        line.priced = pricing.lines[str(index)]
     quote.total = pricing.total
     quote.problems = [*quote.problems, *pricing.problems]
     return quote

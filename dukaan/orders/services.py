@@ -35,7 +35,7 @@ from dukaan.shipping.rules import valid_pin
 from . import events, payments
 from .models import Order, OrderCharge, OrderDiscount, OrderLine, Payment, ProcessedWebhook, StockSource
 from .payments import WebhookEvent, get_gateway
-from .pricing import COD, DELIVERY, Pricing
+from .pricing import COD, DELIVERY, Priced, Pricing
 from .selectors import Choices, Quote, QuotedLine, cart_product_ids, price_lines, with_pricing
 
 logger = logging.getLogger(__name__)
@@ -234,7 +234,7 @@ def place_order(
 
 
 # A quoted line's members that only the cart shows; the others are the order line's columns.
-CART_ONLY = {"image_url", "available", "category_id"}
+CART_ONLY = {"image_url", "available", "category_id", "priced"}
 
 
 def _place(
@@ -276,6 +276,9 @@ def _place(
         raise CheckoutRefused(quote.problems)
     if seen_total is not None and seen_total != quote.total:
         raise TotalChanged(quote, seen_total, _total_changed(store, seen_total, pricing))
+    if seen_total is None and pricing.coupon_refused:
+        # The buyer asked for a discount and was shown no total: never place it at full price unasked.
+        raise CheckoutRefused(f"{pricing.coupon_note} Remove the code to place the order without it.")
     sources = _take_stock(store=store, quote=quote, products=products)
     Store.objects.filter(pk=store.pk).update(order_counter=F("order_counter") + 1)
     number, currency = Store.objects.filter(pk=store.pk).values_list("order_counter", "currency").get()
@@ -310,8 +313,8 @@ def _place(
             order=order,
             stock_taken_from=sources[(line.product_id, line.variant_id)],
             **{name: value for name, value in asdict(line).items() if name not in CART_ONLY},
-            **_taxed(pricing.lines[line.key]),
-            discount=pricing.lines[line.key].discount,
+            **_taxed(cast(Priced, line.priced)),
+            discount=cast(Priced, line.priced).discount,
         )
         for line in quote.lines
     )
@@ -330,7 +333,7 @@ def _place(
         )
         for discount in pricing.discounts
     )
-    coupon = next((d for d in pricing.discounts if d.source == OrderDiscount.Source.COUPON), None)
+    coupon = next((d for d in pricing.discounts if d.source == "coupon"), None)
     if coupon is not None:
         first_order = not (
             Order.objects.filter(store=store, buyer_phone=buyer.phone)
@@ -355,7 +358,7 @@ def _place(
     return order
 
 
-def _taxed(row) -> dict[str, object]:
+def _taxed(row: Priced) -> dict[str, object]:
     return {
         "hsn_code": row.hsn_code,
         "gst_rate": row.gst_rate,

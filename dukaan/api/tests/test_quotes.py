@@ -24,8 +24,7 @@ from dukaan.catalog import services as catalog
 from dukaan.catalog.models import Category, Product, Store
 from dukaan.conftest import change_store
 from dukaan.orders.models import Order
-from dukaan.orders.selectors import Choices, quote_cart
-from dukaan.orders.services import CartLine, change_order_status
+from dukaan.orders.services import change_order_status
 from dukaan.promotions.models import Coupon, CouponUse, Offer
 from dukaan.promotions.services import set_offer_active
 from dukaan.promotions.tests.helpers import make_coupon, make_offer
@@ -173,20 +172,14 @@ def assert_order_is_the_quote(order: dict, quote: dict) -> None:
     ]
 
 
-def assert_lines_taxed_as_quoted(shop: Shop, order: Order, lines: list[dict], choices: Choices) -> None:
-    """Each stored line's discount and GST is what pricing the cart now gives (the API quote shows the
-    order's totals, not each line's tax)."""
-    cart_lines = [
-        CartLine(line["product_id"], None, line["quantity"], D(line["seen_price"])) for line in lines
+def assert_lines_taxed_as_quoted(placed: dict, quote: dict) -> None:
+    """Each stored line's discount and GST is its line's in the quote, and adds up to what it charges."""
+    assert [{name: line[name] for name in LINE_TAX} for line in placed["lines"]] == [
+        {name: line[name] for name in LINE_TAX} for line in quote["lines"]
     ]
-    pricing = quote_cart(store=shop.store, lines=cart_lines, choices=choices).pricing
-    assert pricing is not None
-    for line in order.lines.all():
-        quoted = pricing.lines[f"{line.product_id}:0"]
-        assert {name: getattr(line, name) for name in LINE_TAX} == {
-            name: getattr(quoted, name) for name in LINE_TAX
-        }
-        assert line.taxable_value + line.cgst + line.sgst + line.igst == line.line_total - line.discount
+    for line in placed["lines"]:
+        taxed = sum(D(line[name]) for name in ("taxable_value", "cgst", "sgst", "igst"))
+        assert taxed == D(line["line_total"]) - D(line["discount"])  # prices include GST here
 
 
 def test_a_quote_in_bengaluru_shows_each_discount_fee_and_gst_as_worked_by_hand(anon, shop):
@@ -235,8 +228,20 @@ def test_the_order_stores_exactly_what_the_api_quoted(anon, shop, pin_code, coup
     assert str(order.total) == quote["total"] and order.pin_code == pin_code
     assert order.delivery_state == ("29" if pin_code.startswith("56") else "27")
     assert (order.igst > 0) == (pin_code == "400001")
-    choices = Choices(coupon_code=coupon_code, pin_code=pin_code, cash_on_delivery=True)
-    assert_lines_taxed_as_quoted(shop, order, lines, choices)
+    assert_lines_taxed_as_quoted(placed, quote)
+
+
+def test_one_product_sent_as_two_lines_is_priced_and_stored_as_two_lines(anon, shop):
+    lines = cart(shop, earphones=0, socks=0) * 2  # the API takes what a client sends, repeats included
+
+    quote = get_quote(anon, shop, lines)
+    response = place(anon, shop, lines, expected_total=quote["total"])
+
+    assert response.status_code == 201, response.content
+    placed = response.json()
+    assert quote["subtotal"] == "4200.00" and [line["quantity"] for line in placed["lines"]] == [2, 2]
+    assert_order_is_the_quote(placed, quote)
+    assert_lines_taxed_as_quoted(placed, quote)
 
 
 def test_the_web_checkout_places_what_the_api_quotes(anon, shop, client: Client):
@@ -345,3 +350,13 @@ def test_any_cart_is_ordered_at_its_quote(
     placed = response.json()
     assert_order_is_the_quote(placed, quote)
     assert placed["prices_include_tax"] is prices_include_tax
+
+
+def test_a_code_that_does_not_apply_refuses_an_order_sent_without_its_total(anon, shop):
+    # Nothing was quoted, so nobody saw a total: placing it at full price would surprise the buyer.
+    response = place(anon, shop, cart(shop), expected_total=None, coupon_code="NOSUCH")
+
+    assert response.status_code == 422
+    assert "There is no code NOSUCH at this shop" in response.json()["detail"]
+    assert "Remove the code" in response.json()["detail"]
+    assert not Order.objects.filter(store=shop.store).exists()

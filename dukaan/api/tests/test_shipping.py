@@ -1,5 +1,7 @@
 """Delivery over the API: the merchant's settings (GET/PUT /delivery) and a buyer's PIN check."""
 
+from typing import Any
+
 import pytest
 
 from dukaan.accounts.scopes import Scope
@@ -11,7 +13,7 @@ from .conftest import ApiClient, problem
 
 pytestmark = pytest.mark.django_db
 
-SETTINGS = {
+SETTINGS: dict[str, Any] = {
     "flat_fee": "80.00",
     "free_above": "999.00",
     "cod_enabled": True,
