@@ -54,9 +54,12 @@ def chromium():
 
 
 def fill_checkout(page, *, payment_method: str) -> None:
-    """Type a buyer's details into the checkout form on `page` and choose `payment_method`."""
+    """Give the PIN code first (the page then says whether the shop delivers there), then type a
+    buyer's details into the checkout form on `page` and choose `payment_method`."""
+    page.fill("#pin-form input[name=pin_code]", "560038")
+    page.click("#pin-form button")
+    page.wait_for_selector("#delivery-message")
     page.fill("input[name=name]", "Ravi Kumar")
     page.fill("input[name=phone]", "98123 00001")
     page.fill("textarea[name=address]", "14 MG Road, Indiranagar, Bengaluru")
-    page.fill("input[name=pin_code]", "560038")
     page.locator(f"input[name=payment_method][value={payment_method}]").check()

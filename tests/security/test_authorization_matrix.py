@@ -131,6 +131,7 @@ DASHBOARD = {
     **object_action("category_rename", "302 /dashboard/categories/"),
     **object_action("category_delete", "302 /dashboard/categories/"),
     **store_page("tax_settings", "302 /dashboard/tax/", writes=True),
+    **store_page("delivery", "302 /dashboard/delivery/", writes=True),
     # B's form refuses A's category as not one of B's choices.
     ("category_tax", "GET"): POST_ONLY,
     ("category_tax", "POST"): page("302 /dashboard/tax/", "200", writes=True),
@@ -183,6 +184,9 @@ API = {
     ("GET", "/orders"): merchant("200", "200", ORDERS_R),
     ("GET", "/orders/{order_id}"): merchant("200", "404", ORDERS_R),
     ("POST", "/orders/{order_id}/status"): merchant("200", "404", ORDERS_W, writes=True),
+    ("GET", "/delivery"): merchant("200", "200", None),
+    ("PUT", "/delivery"): merchant("200", "200", STORE_W, writes=True),
+    ("GET", "/stores/{slug}/delivery"): public("200"),
     ("GET", "/tax"): merchant("200", "200", None),
     ("PUT", "/tax"): merchant("200", "200", STORE_W, writes=True),
     ("GET", "/tax/rates"): merchant("200", "200", None),
@@ -398,6 +402,12 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "category_rename": {"name": "Renamed"},
         "categories": {"name": "New category"},
         "tax_settings": {"gstin": "", "state_code": "29", "prices_include_tax": "on"},
+        "delivery": {
+            "flat_fee": "40",
+            "cod_enabled": "on",
+            "zones-TOTAL_FORMS": "0",
+            "zones-INITIAL_FORMS": "0",
+        },
         "category_tax": {"category": a["category"].pk, **TAX_RATE},
         "product_tax": TAX_RATE,
         "coupon_create": {"code": "NEW10", "kind": "percent", "value": "10"},
@@ -424,7 +434,10 @@ def _api_request(client: Client, method: str, path: str, a: dict, token: str | N
     url = "/api/v1" + re.sub(r"\{(\w+)\}", lambda m: str(values[m[1]]), path)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     if method == "GET":
-        return client.get(url, {"q": "kurta"} if path.endswith("/search") else {}, headers=headers)
+        query = {"/search": {"q": "kurta"}, "/delivery": {"pin": "560038"}}
+        return client.get(
+            url, next((q for end, q in query.items() if path.endswith(end)), {}), headers=headers
+        )
     if method == "DELETE":
         return client.delete(url, headers=headers)
     if path.endswith("/images"):
@@ -438,6 +451,13 @@ def _api_request(client: Client, method: str, path: str, a: dict, token: str | N
         "/products/{product_id}": {"name": "Hacked"},
         "/products/{product_id}/stock": {"stock": 0, "variant_id": a["variant"].pk},
         "/orders/{order_id}/status": {"status": "accepted"},
+        "/delivery": {
+            "flat_fee": "40",
+            "free_above": None,
+            "cod_enabled": True,
+            "cod_fee": "0",
+            "cod_max_order": None,
+        },
         "/tax": {"gstin": "", "state_code": "29"},
         "/products/{product_id}/tax": TAX_RATE,
         "/categories/{category_id}/tax": TAX_RATE,
