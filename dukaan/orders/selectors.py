@@ -200,17 +200,26 @@ class Choices:
     cash_on_delivery: bool = False
 
 
+def coupon_code_of(text: str) -> tuple[str, str]:
+    """The code as typed, normalised, and "" with the reason when it cannot be a code."""
+    if not text:
+        return "", ""
+    try:
+        return normalize_code(text), ""
+    except ValueError as error:
+        return "", str(error)
+
+
 def store_rules(
-    *, store: Store, products: Mapping[int, Product], coupon_code: str, now: datetime
+    *, store: Store, products: Sequence[tuple[int, int | None]], coupon_code: str, now: datetime
 ) -> StoreRules:
-    """The store's delivery, tax, offers and the coupon behind the normalised `coupon_code`, for pricing."""
+    """The store's delivery, tax, offers and the coupon behind the normalised `coupon_code`, for pricing
+    the `products` (id, category id)."""
     tax = tax_terms(store.pk)
     return StoreRules(
         delivery=delivery_terms(store.pk),
         tax=tax,
-        rates=rates_for(
-            store.pk, [(p.pk, p.category_id) for p in products.values()], on=timezone.localdate(now)
-        )
+        rates=rates_for(store.pk, products, on=timezone.localdate(now))
         if products and tax.registered
         else {},
         offers=tuple(live_offers(store.pk, now)),
@@ -224,20 +233,17 @@ def with_pricing(
     store: Store,
     products: Mapping[int, Product],
     choices: Choices,
-    now: datetime | None = None,
+    rules: StoreRules | None = None,
 ) -> Quote:
-    """`quote` with its discounts, delivery, fees and GST priced; their problems join the quote's."""
-    now = now or timezone.now()
-    code, note = "", ""
-    if choices.coupon_code:
-        try:
-            code = normalize_code(choices.coupon_code)
-        except ValueError as error:
-            note = str(error)
-    # An empty cart has nothing to price: no query for the store's rules.
-    rules = NO_RULES
-    if quote.lines:
-        rules = store_rules(store=store, products=products, coupon_code=code, now=now)
+    """`quote` with its discounts, delivery, fees and GST priced; their problems join the quote's.
+    The store's `rules` are read unless given (place_order reads them before taking its locks)."""
+    now = timezone.now()
+    code, note = coupon_code_of(choices.coupon_code)
+    if not quote.lines:
+        rules = NO_RULES  # an empty cart has nothing to price: no query for the store's rules
+    elif rules is None:
+        products_and_categories = [(p.pk, p.category_id) for p in products.values()]
+        rules = store_rules(store=store, products=products_and_categories, coupon_code=code, now=now)
     pricing = price(
         [
             PricingLine(str(index), q.product_id, q.category_id, q.unit_price, q.quantity)

@@ -35,8 +35,17 @@ from dukaan.shipping.rules import valid_pin
 from . import events, payments
 from .models import Order, OrderCharge, OrderDiscount, OrderLine, Payment, ProcessedWebhook, StockSource
 from .payments import WebhookEvent, get_gateway
-from .pricing import COD, DELIVERY, Priced, Pricing
-from .selectors import Choices, Quote, QuotedLine, cart_product_ids, price_lines, with_pricing
+from .pricing import COD, DELIVERY, Priced, Pricing, StoreRules
+from .selectors import (
+    Choices,
+    Quote,
+    QuotedLine,
+    cart_product_ids,
+    coupon_code_of,
+    price_lines,
+    store_rules,
+    with_pricing,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -213,6 +222,18 @@ def place_order(
     if problems:
         raise CheckoutRefused(problems)
     _refuse_if_over_limits(store=store, phone=clean_buyer.phone, client=client)
+    # Read before the products' locks, so checkouts queue only for what must hold still: prices and
+    # stock. A coupon's uses are counted under its own lock, so a stale read cannot overspend it.
+    rules = store_rules(
+        store=store,
+        products=list(
+            Product.objects.filter(store=store, pk__in=cart_product_ids(lines)).values_list(
+                "pk", "category_id"
+            )
+        ),
+        coupon_code=coupon_code_of(coupon_code)[0],
+        now=timezone.now(),
+    )
     try:
         with transaction.atomic():
             return _place(
@@ -223,6 +244,7 @@ def place_order(
                 key=key,
                 coupon_code=coupon_code,
                 seen_total=seen_total,
+                rules=rules,
             )
     except (IntegrityError, CheckoutRefused):
         # A concurrent submit with the same key may have won (the loser's insert hit the unique
@@ -246,6 +268,7 @@ def _place(
     key: str,
     coupon_code: str,
     seen_total: Decimal | None,
+    rules: StoreRules,
 ) -> Order:
     # Lock the cart's products in id order, so concurrent checkouts queue instead of deadlocking;
     # a merchant's product edit takes the same lock, so prices and variants hold still until commit.
@@ -268,7 +291,7 @@ def _place(
         pin_code=buyer.pin_code,
         cash_on_delivery=payment_method == Order.PaymentMethod.CASH_ON_DELIVERY,
     )
-    quote = with_pricing(quote, store=store, products=products, choices=choices)
+    quote = with_pricing(quote, store=store, products=products, choices=choices, rules=rules)
     pricing = cast(Pricing, quote.pricing)
     if quote.price_changes:
         raise PricesChanged(quote)
