@@ -56,11 +56,13 @@ def chromium():
 
 
 def fill_checkout(page, *, payment_method: str) -> None:
-    """Type a buyer's details into the checkout form on `page` and choose `payment_method`."""
+    """On the checkout `page`: the PIN code first (the rest of the form shows once the shop delivers
+    there), then a buyer's details, and `payment_method`."""
+    page.fill("#pin-form input[name=pin_code]", "560038")
+    page.locator("#pin-form button").click()
     page.fill("input[name=name]", "Ravi Kumar")
     page.fill("input[name=phone]", "98123 00001")
     page.fill("textarea[name=address]", "14 MG Road, Indiranagar, Bengaluru")
-    page.fill("input[name=pin_code]", "560038")
     page.locator(f"input[name=payment_method][value={payment_method}]").check()
 
 
