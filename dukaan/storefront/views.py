@@ -445,7 +445,8 @@ def _pricing(store: Store, cart: Cart, quote: Quote | None) -> dict:
     pricing = quote.pricing if quote else None
     delivery = pricing.delivery if pricing else None
     return {
-        "summary": quote_rows(pricing) if pricing else [],
+        # No sums for a PIN code the shop does not deliver to: nothing can be ordered there.
+        "summary": quote_rows(pricing) if pricing and (delivery is None or delivery.deliverable) else [],
         "pin_code": cart.pin_code,
         "delivery_message": delivery_message(delivery, lambda amount: money(amount, store))
         if delivery
@@ -675,6 +676,9 @@ def checkout(request, slug: str):
     )
     lines = cart.lines()
     cod_total = cod_quote.total if cod_quote and quote and cod_quote.total != quote.total else None
+    if [value for value, _ in form.fields["payment_method"].choices] == ["cod"]:
+        # Cash on delivery is the only way to pay: its total, fee included, is the one the buyer pays.
+        quote, cod_total = cod_quote, None
     response = _render(
         request,
         "storefront/checkout.html",

@@ -5,6 +5,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.test import Client
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -63,3 +65,17 @@ def fill_checkout(page, *, payment_method: str) -> None:
     page.fill("input[name=phone]", "98123 00001")
     page.fill("textarea[name=address]", "14 MG Road, Indiranagar, Bengaluru")
     page.locator(f"input[name=payment_method][value={payment_method}]").check()
+
+
+def log_in(page, live_server, user) -> None:
+    """The merchant's session, made by Django's test client and handed to the browser as its cookie."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+    )
+
+
+def fits_the_phone(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

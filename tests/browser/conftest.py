@@ -65,6 +65,8 @@ def screenshot(page, screenshot_dir):
 
     def take(name: str, on=None) -> Path:
         path = screenshot_dir / f"{safe_file_name(name.removesuffix('.png'))}.png"
+        # From the top: a page scrolled by a filled form would show its sticky bar in mid-page.
+        (on or page).evaluate("window.scrollTo(0, 0)")
         (on or page).screenshot(path=path, full_page=True)
         return path
 

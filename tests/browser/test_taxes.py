@@ -6,27 +6,12 @@ Screenshots land in test-artifacts/screenshots/ (tax-*.png).
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from dukaan.catalog import services as catalog
 from dukaan.conftest import make_store
+from tests.browser.chromium import fits_the_phone, log_in
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, live_server, user) -> None:
-    """The merchant's session, made by Django's test client and handed to the browser as its cookie."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-    )
-
-
-def fits_the_phone(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_a_shopkeeper_sets_gst_from_a_phone(live_server, page, screenshot):
