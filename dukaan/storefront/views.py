@@ -444,13 +444,14 @@ def _pricing(store: Store, cart: Cart, quote: Quote | None) -> dict:
     """What the cart and checkout pages show of the quote's pricing, and the buyer's PIN and code."""
     pricing = quote.pricing if quote else None
     delivery = pricing.delivery if pricing else None
+    message = delivery_message(delivery, lambda amount: money(amount, store)) if delivery else ""
     return {
+        # The PIN step says it already when the shop does not deliver there.
+        "problems": [p for p in (quote.problems if quote else []) if p.rstrip(".") != message.rstrip(".")],
         # No sums for a PIN code the shop does not deliver to: nothing can be ordered there.
         "summary": quote_rows(pricing) if pricing and (delivery is None or delivery.deliverable) else [],
         "pin_code": cart.pin_code,
-        "delivery_message": delivery_message(delivery, lambda amount: money(amount, store))
-        if delivery
-        else "",
+        "delivery_message": message,
         "delivers": bool(delivery and delivery.deliverable),
         "coupon_code": cart.coupon_code,
         "coupon_note": pricing.coupon_note if pricing else "",
@@ -517,7 +518,6 @@ def cart_page(request, slug: str):
         rows=_cart_rows(lines, quote),
         quote=quote,
         price_changes=price_changes,
-        problems=list(quote.problems) if quote else [],
         max_quantity=settings.ORDER_MAX_QUANTITY,
         **_pricing(store, cart, quote),
     )
@@ -691,7 +691,6 @@ def checkout(request, slug: str):
         cod_total=cod_total if form.offers_cash_on_delivery else None,
         notice=notice,
         refused=refused,
-        problems=list(quote.problems) if quote else [],
         **_pricing(store, cart, quote),
     )
     if retry_after is not None:

@@ -11,6 +11,8 @@ from django.urls import reverse
 from dukaan.catalog import services
 from dukaan.orders.cart import MAX_LINES, Cart
 from dukaan.orders.models import Order, Payment
+from dukaan.shipping.rules import DeliverySetup, ZoneSetup
+from dukaan.shipping.services import save_delivery_settings
 
 from .conftest import add_to_cart, fill_cart, page_weight, set_cart
 
@@ -330,3 +332,29 @@ def test_checkout_page_of_a_full_cart_weighs_under_50_kb(client, store, buyer_fo
 
     print(f"\ncheckout page with {MAX_LINES} lines: {weight} bytes")
     assert weight < 50_000
+
+
+def test_the_pin_code_comes_first_and_an_unserved_pin_shows_no_form(client, store, simple_product):
+    save_delivery_settings(
+        store=store,
+        setup=DeliverySetup(
+            flat_fee=Decimal("80"),
+            free_above=None,
+            cod_enabled=True,
+            cod_fee=Decimal("0"),
+            cod_max_order=None,
+            blocked="70",
+            zones=(ZoneSetup(name="Bengaluru", pins="560", fee=Decimal("40")),),
+        ),
+    )
+    add_to_cart(client, simple_product, quantity=2)
+    first = text(client.get(checkout_url(store)))
+    assert 'name="name"' not in first and "Enter your PIN code to see if" in first
+
+    blocked = text(open_checkout(client, store, pin_code="700001"))
+    assert blocked.count("Sorry, this shop does not deliver to 700001") == 1  # said once, by the PIN step
+    assert 'name="name"' not in blocked
+
+    served = text(open_checkout(client, store, pin_code="560038"))
+    assert "Delivers to 560038 · ₹40 delivery" in served and 'name="name"' in served
+    assert "Place order · ₹540" in served  # 2 × ₹250 + ₹40 delivery
