@@ -54,6 +54,7 @@ from dukaan.events.models import ConsumerOffset, OutboxEvent
 from dukaan.events.outbox import outbox_event
 from dukaan.orders.models import Order, OrderCharge, OrderDiscount, OrderLine
 from dukaan.orders.services import Buyer, CartLine, place_order
+from dukaan.promotions.tests.helpers import make_coupon
 from dukaan.search.backend import SearchQuery
 from dukaan.search.service import database_search
 from dukaan.storefront import view_counts
@@ -322,6 +323,15 @@ def buy_and_search(store: Store, recorder: Recorder) -> None:
     line = {"product": product.pk, "variant": variant.pk, "quantity": 1}
     buyer("storefront cart add", f"{shop}/cart/add/", 302, "post", line)
     buyer("storefront cart", f"{shop}/cart/")
+    buyer("storefront PIN code", f"{shop}/cart/pin/", 302, "post", {"pin_code": "560038", "next": "checkout"})
+    make_coupon(store, code="WELCOME10", min_order=None)  # the checkout counts its use
+    buyer(
+        "storefront coupon code",
+        f"{shop}/cart/coupon/",
+        302,
+        "post",
+        {"code": "WELCOME10", "next": "checkout"},
+    )
     page = buyer("storefront checkout", f"{shop}/checkout/").content.decode()
     key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page)[1]
     form = {**BUYER, "payment_method": "cod", "idempotency_key": key}
