@@ -356,29 +356,32 @@ def _place(
         )
         for discount in pricing.discounts
     )
-    coupon = next((d for d in pricing.discounts if d.source == "coupon"), None)
-    if coupon is not None:
-        first_order = not (
-            Order.objects.filter(store=store, buyer_phone=buyer.phone)
-            .exclude(pk=order.pk)
-            .exclude(status=Order.Status.CANCELLED)
-            .exists()
-        )
-        try:
-            claim_coupon(
-                store_id=store.pk,
-                coupon_id=coupon.source_id,
-                phone=buyer.phone,
-                first_order=first_order,
-                order_id=order.pk,
-            )
-        except CouponRefused as refused:
-            raise CheckoutRefused(
-                f"{refused.message} Remove the code to place the order without it."
-            ) from None
     emit(events.ORDER_PLACED, store_id=store.pk, data=_placed_data(order, quote))
+    # Last: counting the use locks the coupon's row until commit, and every order with the code waits there.
+    if pricing.coupon_code:
+        _claim_coupon(store=store, order=order, pricing=pricing, rules=rules)
     transaction.on_commit(lambda: ORDERS_PLACED.labels(payment_method).inc())
     return order
+
+
+def _claim_coupon(*, store: Store, order: Order, pricing: Pricing, rules: StoreRules) -> None:
+    coupon = next(d for d in pricing.discounts if d.source == "coupon")
+    first_order = bool(rules.coupon and rules.coupon.first_order_only) and not (
+        Order.objects.filter(store=store, buyer_phone=order.buyer_phone)
+        .exclude(pk=order.pk)
+        .exclude(status=Order.Status.CANCELLED)
+        .exists()
+    )
+    try:
+        claim_coupon(
+            store_id=store.pk,
+            coupon_id=coupon.source_id,
+            phone=order.buyer_phone,
+            first_order=first_order,
+            order_id=order.pk,
+        )
+    except CouponRefused as refused:
+        raise CheckoutRefused(f"{refused.message} Remove the code to place the order without it.") from None
 
 
 def _taxed(row: Priced) -> dict[str, object]:
