@@ -35,6 +35,16 @@ from .selectors import store_data
 
 DEMO_SLUG = "demo"
 DEMO_PHONE = "+919999999999"
+
+# What other apps add to the demo store (its delivery fee, a coupon), registered from their apps.py:
+# the catalog comes below them and cannot call them itself.
+_demo_steps: list[Callable[[Store], None]] = []
+
+
+def add_demo_step(step: Callable[[Store], None]) -> None:
+    _demo_steps.append(step)
+
+
 PRODUCTS_PER_BATCH = (
     5_000  # rows per transaction: big enough to be fast, small enough to not hold the lock long
 )
@@ -821,6 +831,8 @@ def seed_demo() -> tuple[Store, bool]:
                     for image in product.images.all()
                     for path in (image.original, image.small, image.large)
                 )
+            for step in _demo_steps:
+                step(store)
     except BaseException:
         # The rows rolled back; their files would otherwise be orphans.
         images.delete_files(written)

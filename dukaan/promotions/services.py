@@ -353,3 +353,18 @@ def set_offer_active(*, offer: Offer, active: bool) -> Offer:
         offer.save(update_fields=["active"])
         emit(events.OFFER_CHANGED, store_id=offer.store_id, data=offer_data(offer))
     return offer
+
+
+def seed_demo_coupon(store: Store) -> None:
+    """The demo store's welcome code: 10 % off a first order of ₹300 or more, up to ₹100."""
+    create_coupon(
+        store=store,
+        data=CouponInput(
+            code="WELCOME10",
+            kind="percent",
+            value=Decimal("10"),
+            min_order=Decimal("300"),
+            max_discount=Decimal("100"),
+            first_order_only=True,
+        ),
+    )

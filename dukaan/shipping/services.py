@@ -1,5 +1,7 @@
 """Every write to a store's delivery settings: checked whole, saved in one transaction with its event."""
 
+from decimal import Decimal
+
 from django.db import transaction
 
 from dukaan.catalog.models import Store
@@ -7,7 +9,7 @@ from dukaan.events.outbox import emit
 
 from . import events
 from .models import DeliverySettings, DeliveryZone
-from .rules import CheckedSetup, DeliverySetup, check_setup
+from .rules import CheckedSetup, DeliverySetup, ZoneSetup, check_setup
 
 
 @transaction.atomic
@@ -49,3 +51,19 @@ def save_delivery_settings(*, store: Store, setup: DeliverySetup) -> CheckedSetu
         ),
     )
     return checked
+
+
+def seed_demo_delivery(store: Store) -> None:
+    """The demo store's delivery: ₹40, free from ₹499, Bengaluru for ₹30, COD up to ₹5,000."""
+    save_delivery_settings(
+        store=store,
+        setup=DeliverySetup(
+            flat_fee=Decimal("40"),
+            free_above=Decimal("499"),
+            cod_enabled=True,
+            cod_fee=Decimal("0"),
+            cod_max_order=Decimal("5000"),
+            blocked="",
+            zones=(ZoneSetup(name="Bengaluru", pins="560", fee=Decimal("30")),),
+        ),
+    )

@@ -4,6 +4,7 @@ import random
 import re
 import statistics
 from collections import Counter
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -19,6 +20,8 @@ from dukaan.catalog.models import Category, Product, ProductImage, ProductVarian
 from dukaan.catalog.rules import slug_problem
 from dukaan.events.models import OutboxEvent
 from dukaan.events.outbox import emit
+from dukaan.promotions.selectors import coupon_terms
+from dukaan.shipping.selectors import delivery_terms
 
 pytestmark = pytest.mark.django_db
 
@@ -231,7 +234,28 @@ def test_the_demo_store_is_built_through_the_services_and_emits_their_events():
     store = Store.objects.get(slug="demo")
 
     types = Counter(OutboxEvent.objects.filter(aggregateid=str(store.pk)).values_list("type", flat=True))
-    assert types == {"store.created": 1, "category.created": 4, "product.created": 12}
+    assert types == {
+        "store.created": 1,
+        "category.created": 4,
+        "product.created": 12,
+        "delivery_settings.changed": 1,
+        "coupon.created": 1,
+    }
+
+
+def test_the_demo_store_charges_for_delivery_and_has_a_welcome_code(client):
+    run_seed("--demo")
+    store = Store.objects.get(slug="demo")
+
+    terms = delivery_terms(store.pk)
+    assert (terms.flat_fee, terms.free_above, [zone.fee for zone in terms.zones]) == (
+        Decimal("40.00"),
+        Decimal("499.00"),
+        [Decimal("30.00")],
+    )
+    coupon = coupon_terms(store.pk, "welcome10")
+    assert coupon is not None and coupon.first_order_only and coupon.value == Decimal("10")
+    assert "Free delivery above ₹499" in client.get("/s/demo/").content.decode()
 
 
 def test_demo_products_have_images_variants_discounts_and_both_hidden_and_sold_out_items():
