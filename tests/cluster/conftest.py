@@ -89,6 +89,15 @@ def csrf_token(html: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
 
 
+def open_checkout(session, base: str, pin_code: str = "560038"):
+    """The demo store's checkout page once the buyer gave a PIN code (the rest of its form shows then)."""
+    pin_step = session.get(f"{base}/s/demo/checkout/")
+    return session.post(
+        f"{base}/s/demo/cart/pin/",
+        data={"csrfmiddlewaretoken": csrf_token(pin_step.text), "pin_code": pin_code, "next": "checkout"},
+    )
+
+
 @pytest.fixture(scope="session")
 def merchant(cluster) -> requests.Session:
     """The demo store's merchant, logged in through nginx with the code the console SMS backend wrote."""

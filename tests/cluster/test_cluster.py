@@ -12,7 +12,7 @@ import pytest
 import redis
 import requests
 
-from tests.cluster.conftest import REGIONS, csrf_token
+from tests.cluster.conftest import REGIONS, csrf_token, open_checkout
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.cluster
@@ -214,7 +214,7 @@ def test_buyers_racing_for_the_last_items_through_pgbouncer_never_oversell(clust
     def buyer(number: int) -> None:
         with requests.Session() as session:
             session.post(f"{cluster.url}/s/demo/cart/add/", data={"product": product_id, "quantity": 1})
-            page = session.get(f"{cluster.url}/s/demo/checkout/")
+            page = open_checkout(session, cluster.url)
             key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text).group(1)
             answer = session.post(
                 f"{cluster.url}/s/demo/checkout/",

@@ -17,7 +17,7 @@ import time
 import pytest
 import requests
 
-from tests.cluster.conftest import REGIONS, csrf_token
+from tests.cluster.conftest import REGIONS, csrf_token, open_checkout
 from tests.cluster.test_cluster import bulk_edit, demo_product
 from tests.waiting import wait_until
 
@@ -174,7 +174,7 @@ def test_kafka_down_writes_commit_and_their_events_arrive_once_it_is_back(cluste
 
 def checkout_form(session: requests.Session, cluster, product_id: int) -> dict:
     session.post(f"{cluster.url}/s/demo/cart/add/", data={"product": product_id, "quantity": 1})
-    page = session.get(f"{cluster.url}/s/demo/checkout/")
+    page = open_checkout(session, cluster.url)
     return {
         "csrfmiddlewaretoken": csrf_token(page.text),
         "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', page.text).group(1),
