@@ -11,7 +11,9 @@ class EventsConfig(AppConfig):
     def ready(self) -> None:
         from . import monitoring
 
-        # Each app's consumers.py registers its consumer groups.
+        # Every app's events.py first, so a group may subscribe by name (contract.named) to a type
+        # declared by an app it may not import; then each app's consumers.py registers its groups.
+        autodiscover_modules("events")
         autodiscover_modules("consumers")
         add_status_section(monitoring.status_rows, order=30)
         add_database_metrics(monitoring.database_metrics)
