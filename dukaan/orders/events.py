@@ -53,28 +53,13 @@ class OrderStatusChanged(TypedDict):
     at: datetime  # when the status changed
     total: Decimal
     placed_at: datetime  # analytics takes a cancelled order off this day
-
-
-class PaymentCreated(TypedDict):
-    order_id: int
-    number: int
-    provider: str
-    provider_order_id: str
-    amount: Decimal
-    currency: str
-
-
-class PaymentSettled(PaymentCreated):
-    token: str
-    provider_payment_id: str
+    by: str  # who moved it: "shop", "buyer", "system" ("" when not said)
 
 
 ORDER_PLACED = declare("order.placed", aggregatetype=ORDER, payload=OrderPlaced)
+ORDER_CONFIRMED = declare("order.confirmed", aggregatetype=ORDER, payload=OrderStatusChanged, external=True)
 ORDER_ACCEPTED = declare("order.accepted", aggregatetype=ORDER, payload=OrderStatusChanged)
 ORDER_SHIPPED = declare("order.shipped", aggregatetype=ORDER, payload=OrderStatusChanged)
 ORDER_DELIVERED = declare("order.delivered", aggregatetype=ORDER, payload=OrderStatusChanged)
+ORDER_RETURNED = declare("order.returned", aggregatetype=ORDER, payload=OrderStatusChanged)
 ORDER_CANCELLED = declare("order.cancelled", aggregatetype=ORDER, payload=OrderStatusChanged)
-# Payments are for integrators (no consumer group of ours reads them yet).
-PAYMENT_CREATED = declare("payment.created", aggregatetype=ORDER, payload=PaymentCreated, external=True)
-PAYMENT_CAPTURED = declare("payment.captured", aggregatetype=ORDER, payload=PaymentSettled, external=True)
-PAYMENT_FAILED = declare("payment.failed", aggregatetype=ORDER, payload=PaymentSettled, external=True)
