@@ -11,9 +11,7 @@ class EventsConfig(AppConfig):
     def ready(self) -> None:
         from . import monitoring
 
-        # Every app's events.py first, so a group may subscribe by name (contract.named) to a type
-        # declared by an app it may not import; then each app's consumers.py registers its groups.
-        autodiscover_modules("events")
+        # Each app's consumers.py registers its consumer groups.
         autodiscover_modules("consumers")
         add_status_section(monitoring.status_rows, order=30)
         add_database_metrics(monitoring.database_metrics)

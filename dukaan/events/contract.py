@@ -56,17 +56,6 @@ def declared(event_type: EventType[Any]) -> EventType[Any]:
     return event_type
 
 
-def named(name: str) -> EventType[Any]:
-    """The type declared as `name`, for a consumer that may not import the app declaring it (a sibling
-    in the same layer); UndeclaredEvent when no app declares it."""
-    try:
-        return _declared[name]
-    except KeyError:
-        raise UndeclaredEvent(
-            f"no app declares the event type {name!r}: declare it in the producing app's events.py"
-        ) from None
-
-
 def declared_types() -> dict[str, EventType[Any]]:
     """Every declared type by name (all apps' events.py once Django has loaded the consumers)."""
     return dict(_declared)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.module_loading import autodiscover_modules
 
 from dukaan.events.consumers import consumer, registered_groups
-from dukaan.events.contract import EventType, UndeclaredEvent, declare, declared_types, named
+from dukaan.events.contract import EventType, UndeclaredEvent, declare, declared_types
 from dukaan.events.outbox import emit
 
 PACKAGE = Path(__file__).resolve().parents[2]  # dukaan/
@@ -87,9 +87,3 @@ def test_an_undeclared_event_type_is_refused_by_emit_and_by_consumers(store):
         emit(made_up, store_id=store.pk, data={})
     with pytest.raises(UndeclaredEvent):
         consumer("made-up", events={made_up})
-
-
-def test_a_type_declared_by_an_app_one_may_not_import_is_found_by_its_name():
-    assert named("order.placed") is declared_types()["order.placed"]
-    with pytest.raises(UndeclaredEvent, match="no app declares the event type 'order.teleported'"):
-        named("order.teleported")

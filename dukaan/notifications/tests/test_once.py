@@ -1,16 +1,27 @@
 """Each message once per event, also when the event is retried after a channel failed half-way; the
 shipment and refund messages from the events of fulfilment and payments."""
 
-import uuid
+from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
-from dukaan.events.consumers import Event, deliver, get_group
 from dukaan.events.local import run_pending
-from dukaan.events.models import DeadLetter
+from dukaan.events.models import ConsumerOffset, DeadLetter
+from dukaan.events.outbox import emit
 from dukaan.infra.sms import latest_console_message
 from dukaan.notifications.models import SentMessage
+from dukaan.orders.events import (
+    REFUND_PROCESSED,
+    REFUND_RECORDED,
+    SHIPMENT_CREATED,
+    RefundRecorded,
+    ShipmentCreated,
+)
+from dukaan.orders.models import Order
+from dukaan.orders.services import change_order_status
 from dukaan.orders.tests.conftest import line, order
+from dukaan.shipping.models import DeliverySettings
 
 pytestmark = pytest.mark.django_db
 BUYER_PHONE = "+919812300001"
@@ -43,51 +54,83 @@ def test_a_retried_event_sends_only_the_messages_that_had_not_gone_out(product, 
     assert not DeadLetter.objects.exists()
 
 
-def _from_a_sibling(event_type: str, placed, **data) -> Event:
-    """An event fulfilment or payments writes, as the notifier reads it."""
-    return Event(
-        id=str(uuid.uuid4()),
-        type=event_type,
-        version=1,
-        store_id=placed.store_id,
-        occurred_at="2026-12-06T10:00:00+00:00",
-        data={"order_id": placed.pk, "number": placed.number, "token": placed.public_token, **data},
-        aggregatetype="order",
-    )
+def _write(event_type, data) -> None:
+    """As fulfilment and payments write their events: through the outbox, in a transaction."""
+    with transaction.atomic():
+        emit(event_type, store_id=Order.objects.get(pk=data["order_id"]).store_id, data=data)
 
 
 def test_a_shipment_tells_the_buyer_the_courier_and_tracking_once(product, settings):
     placed = order(product.store, [line(product, product.variants.first())])
-    shipment = _from_a_sibling(
-        "shipment.created",
-        placed,
-        courier="Delhivery",
-        tracking_number="1234567890123",
-        tracking_url="https://www.delhivery.com/track/package/1234567890123",
+    _write(
+        SHIPMENT_CREATED,
+        ShipmentCreated(
+            order_id=placed.pk,
+            number=placed.number,
+            token=placed.public_token,
+            courier="Delhivery",
+            tracking_number="1234567890123",
+            tracking_url="https://www.delhivery.com/track/package/1234567890123",
+        ),
     )
 
-    assert deliver(get_group("notifier"), shipment) == "applied"
-    assert deliver(get_group("notifier"), shipment) == "duplicate"
+    run_pending()
+    ConsumerOffset.objects.filter(group="notifier").update(position=0)  # redelivery
+    run_pending()
 
-    text = latest_console_message(BUYER_PHONE)
-    assert text == (
+    assert latest_console_message(BUYER_PHONE) == (
         f"Your order #{placed.number} from {product.store.name} is on its way with Delhivery, "
         "tracking number 1234567890123. Track it: https://www.delhivery.com/track/package/1234567890123"
     )
     assert SentMessage.objects.filter(kind="order_shipped").count() == 1
 
 
-def test_a_refund_is_told_once_it_is_processed(product, settings):
-    placed = order(product.store, [line(product, product.variants.first())])
-    refund = {"refund_id": 1, "amount": "120.50", "method": "razorpay", "amount_refunded": "120.50"}
-    pending = _from_a_sibling("refund.recorded", placed, **refund, payment_status="paid", status="pending")
-    processed = _from_a_sibling(
-        "refund.processed", placed, **refund, payment_status="paid", status="processed"
+def _refund(placed, status: str) -> RefundRecorded:
+    return RefundRecorded(
+        order_id=placed.pk,
+        number=placed.number,
+        token=placed.public_token,
+        refund_id=1,
+        amount=Decimal("120.50"),
+        method="razorpay",
+        amount_refunded=Decimal("120.50"),
+        payment_status="partly_paid",
+        status=status,
     )
 
-    deliver(get_group("notifier"), pending)
+
+def test_a_refund_is_told_once_it_is_processed(product, settings):
+    placed = order(product.store, [line(product, product.variants.first())])
+    _write(REFUND_RECORDED, _refund(placed, "pending"))
+    run_pending()
     assert not SentMessage.objects.filter(kind="order_refunded").exists()
-    deliver(get_group("notifier"), processed)
+
+    _write(REFUND_PROCESSED, _refund(placed, "processed"))
+    run_pending()
 
     text = latest_console_message(BUYER_PHONE)
     assert text.startswith(f"{product.store.name} refunded ₹120.50 for your order #{placed.number}. http")
+    assert SentMessage.objects.filter(kind="order_refunded").count() == 1
+
+
+@pytest.mark.skipif(
+    not hasattr(Order, "confirm_by"), reason="needs COD confirmation (Order.confirm_by), helper scheduler's"
+)
+def test_a_cod_order_awaiting_confirmation_asks_the_buyer_and_tells_the_shop_once_confirmed(
+    product, settings
+):
+    DeliverySettings.objects.update_or_create(store=product.store, defaults={"cod_confirm_hours": 24})
+    placed = order(product.store, [line(product, product.variants.first())])
+    assert placed.status == Order.Status.UNCONFIRMED
+    run_pending()
+
+    asked = latest_console_message(BUYER_PHONE)
+    assert asked.startswith(f"Please confirm your cash on delivery order #{placed.number}")
+    assert asked.endswith(f"/s/{product.store.slug}/o/{placed.public_token}/")
+    assert latest_console_message(product.store.owner.phone) is None
+
+    change_order_status(order=placed, status="placed", by="buyer")
+    run_pending()
+
+    assert latest_console_message(product.store.owner.phone).startswith(f"New order #{placed.number}")
+    assert "got your order" in latest_console_message(BUYER_PHONE)
