@@ -167,6 +167,7 @@ INSTALLED_APPS = [
     "dukaan.taxes",
     "dukaan.invoices",
     "dukaan.payments",
+    "dukaan.notifications",
 ]
 
 MIDDLEWARE = [
@@ -524,6 +525,22 @@ STAFF_LOGIN_WINDOW_SECONDS = env.int("STAFF_LOGIN_WINDOW_SECONDS", 900)
 # store: a stranger's number typed as "buyer phone" gets no more than this. The shopkeeper's own
 # new-order alerts are not capped (their number is verified at login; the order limits bound them).
 SMS_MAX_PER_PHONE_PER_HOUR = env.int("SMS_MAX_PER_PHONE_PER_HOUR", 5)
+
+# --- Messages to buyers and shopkeepers (docs/notifications.md) ----------------------------
+# The channels to try, in order: "sms", "whatsapp" or "whatsapp,sms" (WhatsApp, SMS when it fails).
+NOTIFY_CHANNELS = env.str("NOTIFY_CHANNELS", "sms")
+# The WhatsApp Business Cloud API: Meta's Graph API address, its version, the sending number's id and
+# a system user's access token (from the Meta app's WhatsApp set-up).
+WHATSAPP_API_URL = env.str("WHATSAPP_API_URL", "https://graph.facebook.com")
+WHATSAPP_API_VERSION = env.str("WHATSAPP_API_VERSION", "v23.0")
+WHATSAPP_PHONE_NUMBER_ID = env.str("WHATSAPP_PHONE_NUMBER_ID", "")
+WHATSAPP_TOKEN = env.str("WHATSAPP_TOKEN", "")
+WHATSAPP_TIMEOUT_SECONDS = env.float("WHATSAPP_TIMEOUT_SECONDS", 5.0)
+# Tries per message when Meta is unreachable or answers 5xx (not after a timeout).
+WHATSAPP_RETRY_ATTEMPTS = env.int("WHATSAPP_RETRY_ATTEMPTS", 2)
+# After this many failed messages in a row, messages go straight to the next channel for RESET seconds.
+WHATSAPP_BREAKER_FAILURES = env.int("WHATSAPP_BREAKER_FAILURES", 3)
+WHATSAPP_BREAKER_RESET_SECONDS = env.float("WHATSAPP_BREAKER_RESET_SECONDS", 30.0)
 
 # --- Payments --------------------------------------------------------------------------------
 # Cash on delivery and UPI links need no provider. PAYMENT_GATEWAY names an online provider's

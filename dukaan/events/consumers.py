@@ -70,6 +70,10 @@ class ConsumerGroup:
     name: str
     handler: Handler
     events: frozenset[EventType[Any]]
+    # The handler commits a record of each outside effect as it makes it (the notifier: a row per
+    # message sent), so it runs outside the event's transaction: a failure half-way through keeps
+    # the record of what went out, and the retry makes only the rest.
+    records_own_effects: bool = False
 
     @property
     def aggregatetypes(self) -> frozenset[str]:
@@ -89,9 +93,11 @@ class ConsumerGroup:
 _groups: dict[str, ConsumerGroup] = {}
 
 
-def consumer(name: str, *, events: Iterable[EventType[Any]]) -> Callable[[Handler], Handler]:
+def consumer(
+    name: str, *, events: Iterable[EventType[Any]], records_own_effects: bool = False
+) -> Callable[[Handler], Handler]:
     """Register the decorated function as the handler of consumer group `name`, for these declared
-    event types."""
+    event types (see ConsumerGroup.records_own_effects)."""
     subscribed = frozenset(declared(event_type) for event_type in events)
     if not subscribed:
         raise ValueError(f"consumer group {name!r} subscribes to no event type")
@@ -99,7 +105,9 @@ def consumer(name: str, *, events: Iterable[EventType[Any]]) -> Callable[[Handle
     def register(handler: Handler) -> Handler:
         if name in _groups and _groups[name].handler is not handler:
             raise ValueError(f"consumer group {name!r} is registered twice")
-        _groups[name] = ConsumerGroup(name=name, handler=handler, events=subscribed)
+        _groups[name] = ConsumerGroup(
+            name=name, handler=handler, events=subscribed, records_own_effects=records_own_effects
+        )
         return handler
 
     return register
@@ -122,10 +130,13 @@ def apply(group: ConsumerGroup, event: Event, *, on_applied: Callable[[], None] 
 
     `on_applied` runs inside the same transaction (the embedded bus stores its offset there).
     """
+    own = group.records_own_effects
+    if own and not ProcessedEvent.objects.filter(group=group.instance, event_id=event.id).exists():
+        group.handler(event)
     try:
         with transaction.atomic():
             _, created = ProcessedEvent.objects.get_or_create(group=group.instance, event_id=event.id)
-            if created:
+            if created and not own:
                 group.handler(event)
             if on_applied is not None:
                 on_applied()

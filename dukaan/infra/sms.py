@@ -9,8 +9,8 @@ after a timeout (the message may have gone out; a second wait would double the p
 still fail open a circuit breaker: for SMS_BREAKER_RESET_SECONDS logins are told at once to come back
 instead of each waiting on a provider that is down.
 
-`send_capped` holds one number to SMS_MAX_PER_PHONE_PER_HOUR messages an hour across the platform,
-for texts to numbers nobody verified (a buyer's phone as typed at checkout).
+`over_hourly_cap` holds one number to SMS_MAX_PER_PHONE_PER_HOUR messages an hour across the platform
+(texts and WhatsApp messages alike), for numbers nobody verified (a buyer's phone as typed at checkout).
 """
 
 import json
@@ -210,16 +210,16 @@ def get_sms_backend() -> SmsBackend:
     raise ImproperlyConfigured(f"Unknown SMS_BACKEND {name!r}: use 'console' or 'http'.")
 
 
-def send_capped(backend: SmsBackend, *, to: str, text: str) -> bool:
-    """Send `text` unless `to` already had SMS_MAX_PER_PHONE_PER_HOUR capped messages this hour.
+def over_hourly_cap(to: str) -> bool:
+    """Whether `to` already had SMS_MAX_PER_PHONE_PER_HOUR capped messages this hour; counts one more
+    when it had not.
 
-    Returns whether it was sent. A number typed by a stranger then gets a few texts an hour at most,
-    however many orders name it; a message over the cap is logged and counted, not retried.
+    A number typed by a stranger then gets a few messages an hour at most, however many orders name
+    it; a message over the cap is logged and counted, not retried.
     """
     limit = settings.SMS_MAX_PER_PHONE_PER_HOUR
-    if count_request("sms-phone", to, limit, window=3600) is not None:
-        logger.warning("SMS to %s not sent: it had %d messages this hour already", masked_phone(to), limit)
-        SMS_OVER_CAP.inc()
+    if count_request("sms-phone", to, limit, window=3600) is None:
         return False
-    backend.send(to=to, text=text)
+    logger.warning("SMS to %s not sent: it had %d messages this hour already", masked_phone(to), limit)
+    SMS_OVER_CAP.inc()
     return True

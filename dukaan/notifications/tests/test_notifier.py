@@ -7,8 +7,7 @@ from dukaan.events.local import run_pending
 from dukaan.events.models import ConsumerOffset, DeadLetter
 from dukaan.orders.models import Order
 from dukaan.orders.services import Buyer, change_order_status
-
-from .conftest import BUYER, line, make_product, order
+from dukaan.orders.tests.conftest import BUYER, line, make_product, order
 
 pytestmark = pytest.mark.django_db
 
@@ -29,13 +28,14 @@ def test_a_new_order_texts_the_shopkeeper_and_the_buyer(product, settings):
 def test_status_changes_text_the_buyer_once(product, settings):
     placed = order(product.store, [line(product, product.variants.first())])
     change_order_status(order=placed, status="accepted")
-    change_order_status(order=placed, status="shipped")
+    change_order_status(order=placed, status="shipped")  # its message comes with the shipment's tracking
+    change_order_status(order=placed, status="delivered")
     run_pending()
     ConsumerOffset.objects.filter(group="notifier").update(position=0)  # redelivery
     run_pending()
     buyer_texts = [t for t in sms_lines(settings) if "to=+919812300001" in t]
     assert len(buyer_texts) == 3
-    assert "is on its way" in buyer_texts[-1]
+    assert "has been delivered" in buyer_texts[-1]
 
 
 def test_an_sms_outage_dead_letters_after_retries_and_loses_no_order(product, settings):

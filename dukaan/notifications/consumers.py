@@ -1,0 +1,124 @@
+"""The notifier consumer group: message the shopkeeper and the buyer about each order, and the
+shopkeeper about changes to the store's payment details (from the dukaan.store topic, so it never
+reads the catalog's price edits).
+
+It runs off the event log, never inside checkout: a slow or failing provider cannot slow an order
+down or lose it. Each message is sent once per event (services.send_once records it as it goes
+out), so an event retried after a failure half-way sends only what had not gone out; in the end a
+failing event is dead-lettered with the error.
+
+Messages to the buyer's phone are capped per number per hour; the shopkeeper's alerts go to the
+number they log in with and are bounded by the order limits instead, so no real order goes
+unannounced. The shipment and refund messages come from the events fulfilment and payments write;
+orders/events.py declares them, as this app may not import its siblings.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from dukaan.accounts.services import alert_owner_of_changes
+from dukaan.catalog.events import PAYMENT_DETAILS_CHANGED
+from dukaan.catalog.rules import CURRENCIES
+from dukaan.events.consumers import Event, consumer
+from dukaan.orders.events import (
+    ORDER_ACCEPTED,
+    ORDER_CANCELLED,
+    ORDER_CONFIRMED,
+    ORDER_DELIVERED,
+    ORDER_PLACED,
+    ORDER_SHIPPED,
+    REFUND_PROCESSED,
+    REFUND_RECORDED,
+    SHIPMENT_CREATED,
+)
+from dukaan.orders.models import Order
+
+from . import messages
+from .messages import Message
+from .models import SentMessage
+from .services import send_once
+
+BUYER, SHOPKEEPER = SentMessage.Recipient.BUYER, SentMessage.Recipient.SHOPKEEPER
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return f"{CURRENCIES.get(currency, currency + ' ')}{amount:,.2f}"
+
+
+def _messages(event: Event, order: Order) -> list[tuple[str, Message]]:
+    """Who gets which message for this event (nothing for an event the buyer need not hear of)."""
+    store = order.store
+    link = settings.SITE_URL + reverse("storefront:order", args=[store.slug, order.public_token])
+    about = messages.About(number=order.number, store_name=store.name)
+    total = _money(order.total, order.currency)
+    if event.is_a(ORDER_PLACED) and event.data["status"] == Order.Status.UNCONFIRMED:
+        deadline = timezone.localtime(order.confirm_by)  # type: ignore[attr-defined]  # helper scheduler's field
+        return [(BUYER, messages.confirm_cod(**about, total=total, deadline=deadline, link=link))]
+    if event.is_a(ORDER_PLACED, ORDER_CONFIRMED):
+        return [
+            (SHOPKEEPER, messages.new_order(**about, total=total, buyer_name=order.buyer_name)),
+            (BUYER, messages.order_placed(**about, total=total, link=link)),
+        ]
+    if event.is_a(ORDER_ACCEPTED):
+        return [(BUYER, messages.order_accepted(**about, link=link))]
+    if event.is_a(ORDER_DELIVERED):
+        return [(BUYER, messages.order_delivered(**about, link=link))]
+    if event.is_a(ORDER_CANCELLED):
+        return [(BUYER, messages.order_cancelled(**about, link=link))]
+    if event.is_a(ORDER_SHIPPED):
+        return []  # the buyer hears of it from shipment.created, with the courier and tracking number
+    if event.is_a(SHIPMENT_CREATED):
+        data = event.data
+        shipped = messages.order_shipped(
+            **about,
+            courier=data["courier"],
+            tracking_number=data["tracking_number"],
+            tracking_url=data["tracking_url"],
+            link=link,
+        )
+        return [(BUYER, shipped)]
+    if event.is_a(REFUND_RECORDED, REFUND_PROCESSED) and event.data["status"] == "processed":
+        amount = _money(Decimal(event.data["amount"]), order.currency)
+        return [(BUYER, messages.order_refunded(**about, amount=amount, link=link))]
+    return []
+
+
+@consumer(
+    "notifier",
+    events={
+        PAYMENT_DETAILS_CHANGED,
+        ORDER_PLACED,
+        ORDER_CONFIRMED,
+        ORDER_ACCEPTED,
+        ORDER_SHIPPED,
+        ORDER_DELIVERED,
+        ORDER_CANCELLED,
+        SHIPMENT_CREATED,
+        REFUND_RECORDED,
+        REFUND_PROCESSED,
+    },
+    records_own_effects=True,
+)
+def notify(event: Event) -> None:
+    if event.is_a(PAYMENT_DETAILS_CHANGED):
+        # Its claims and texts roll back together when a text fails (see alert_owner_of_changes).
+        with transaction.atomic():
+            alert_owner_of_changes(entry_ids=event.data["entries"])
+        return
+    order_id = event.data["order_id"] if "order_id" in event.data else event.data["id"]
+    order = Order.objects.select_related("store__owner").filter(pk=order_id, store_id=event.store_id).first()
+    if order is None:
+        return
+    for recipient, message in _messages(event, order):
+        send_once(
+            event_id=event.id,
+            store_id=order.store_id,
+            recipient=recipient,
+            to=order.store.owner.phone if recipient == SHOPKEEPER else order.buyer_phone,
+            message=message,
+            capped=recipient == BUYER,
+        )
