@@ -22,6 +22,7 @@ from dukaan.payments.gateways import (
 from dukaan.payments.models import Payment, ProcessedWebhook
 from dukaan.payments.razorpay import RazorpayGateway
 from dukaan.payments.services import PaymentUnavailable, start_online_payment
+from dukaan.storefront.tests.conftest import add_to_cart
 from tests.providers.razorpay_server import RazorpayServer
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +129,26 @@ def test_the_signed_callback_marks_the_order_paid_and_the_webhook_after_it_chang
     assert post_webhook(client, body, headers).json() == {"status": "ignored"}
     assert client.post(CALLBACK, returned).status_code == 302  # the buyer's browser posts it again
     assert paid_order(payment).amount_paid == Decimal("549.50") and captures() == 1
+
+
+def test_a_buyer_checks_out_pays_at_razorpay_and_comes_back_to_a_paid_order(
+    client, store, simple_product, buyer_form, razorpay
+):
+    add_to_cart(client, simple_product)
+    placed = client.post(
+        reverse("storefront:checkout", args=[store.slug]), {**buyer_form, "payment_method": "online"}
+    )
+    payment = Payment.objects.get()
+    checkout = f"/payments/razorpay/checkout/{payment.order.public_token}/{payment.provider_order_id}/"
+    assert placed.status_code == 302 and placed.url == "http://testserver" + checkout
+    assert f'"order_id": "{payment.provider_order_id}"' in client.get(checkout).content.decode()
+
+    back = client.post(CALLBACK, razorpay.pay(payment.provider_order_id), follow=True)
+    assert back.status_code == 200 and back.redirect_chain[-1][0].endswith(
+        f"/o/{payment.order.public_token}/"
+    )
+    assert paid_order(payment).payment_status == "paid"
+    assert client.get(checkout).url.endswith(f"/o/{payment.order.public_token}/")  # paid: nothing to pay
 
 
 def test_the_webhook_before_the_callback_pays_once_too(client, payment, razorpay):
