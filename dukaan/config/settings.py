@@ -544,9 +544,15 @@ WHATSAPP_BREAKER_RESET_SECONDS = env.float("WHATSAPP_BREAKER_RESET_SECONDS", 30.
 
 # --- Payments --------------------------------------------------------------------------------
 # Cash on delivery and UPI links need no provider. PAYMENT_GATEWAY names an online provider's
-# adapter ("fake" is the local stand-in with the same order + signed-webhook flow); empty = none.
+# adapter: "razorpay", or "fake" (the local stand-in with the same order + signed-webhook flow); empty =
+# none. PAYMENT_WEBHOOK_SECRET is the fake's; Razorpay has its own keys (docs/payments.md). Without them
+# (all three empty) the checkout does not offer online payment.
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", "")
 PAYMENT_WEBHOOK_SECRET = env.str("PAYMENT_WEBHOOK_SECRET", "dev-only-webhook-secret")
+RAZORPAY_KEY_ID = env.str("RAZORPAY_KEY_ID", "")
+RAZORPAY_KEY_SECRET = env.str("RAZORPAY_KEY_SECRET", "")
+RAZORPAY_WEBHOOK_SECRET = env.str("RAZORPAY_WEBHOOK_SECRET", "")
+RAZORPAY_API_URL = env.str("RAZORPAY_API_URL", "https://api.razorpay.com")
 # How long an adapter waits for the provider to open an order; after this many failures in a row the
 # provider is skipped (buyers told at once) for the reset time, then tried again.
 PAYMENT_TIMEOUT_SECONDS = env.float("PAYMENT_TIMEOUT_SECONDS", 10.0)
@@ -720,7 +726,7 @@ def _environment_problems() -> list[str]:
             )
         if not ALLOWED_HOSTS:
             problems.append("DUKAAN_ALLOWED_HOSTS: set the host names this serves, e.g. shop.example.com.")
-        if PAYMENT_GATEWAY and PAYMENT_WEBHOOK_SECRET == "dev-only-webhook-secret":
+        if PAYMENT_GATEWAY == "fake" and PAYMENT_WEBHOOK_SECRET == "dev-only-webhook-secret":
             problems.append("PAYMENT_WEBHOOK_SECRET: set the provider's webhook secret (not the dev one).")
         # Behind a load balancer (DUKAAN_BEHIND_TLS_PROXY) without this, every client would count as the
         # proxy: one client's few requests would use up every merchant's login codes.

@@ -61,6 +61,12 @@ def start_online_payment(*, order: Order) -> PaymentStart:
     except gateways.ProviderUnavailable as error:
         gateways.breaker.record_failure(error)
         raise PaymentUnavailable(retry_later) from error
+    except gateways.ProviderRefused as error:  # the shop's set-up (keys, account), not the buyer's doing
+        logger.error("%s refused to open order %s: %s", gateway.name, order.pk, error.message)
+        raise PaymentUnavailable(
+            "Online payment is not working at this shop just now, so nothing was charged. "
+            "The shop has your order and will tell you how to pay."
+        ) from error
     gateways.breaker.record_success()
     with transaction.atomic():
         payment = Payment.objects.create(
@@ -98,7 +104,7 @@ def apply_payment_webhook(*, provider: str, event: WebhookEvent) -> str:
             ProcessedWebhook.objects.create(provider=provider, event_id=event.event_id)
     except IntegrityError:
         return "duplicate"
-    if event.type not in ("payment.captured", "payment.failed"):
+    if event.type not in gateways.PAYMENT_EVENTS:  # refund events: the refunds' service applies them
         return "ignored"
     found = Payment.objects.filter(provider=provider, provider_order_id=event.provider_order_id).first()
     if found is None:

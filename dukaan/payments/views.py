@@ -15,7 +15,11 @@ def webhook(request: HttpRequest, provider: str) -> JsonResponse:
     if gateway is None or gateway.name != provider:
         return JsonResponse({"error": f"No payment provider called “{provider}” is set up here."}, status=404)
     try:
-        event = gateway.verify_webhook(request.body, request.headers.get(gateway.signature_header, ""))
+        event = gateway.verify_webhook(
+            request.body,
+            request.headers.get(gateway.signature_header, ""),
+            request.headers.get(gateway.event_id_header, "") if gateway.event_id_header else "",
+        )
     except WebhookRefused as error:
         return JsonResponse({"error": error.message}, status=400)
     # A duplicate delivery is answered 200 too, or the provider would keep retrying it.
