@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from dukaan.events.models import OutboxEvent
 from dukaan.orders.models import Order
+from dukaan.orders.services import CheckoutRefused
 from dukaan.orders.tests.conftest import event_counts, line, make_product, order
 from dukaan.payments.gateways import FakeGateway, InvalidSignature, get_gateway
 from dukaan.payments.models import ProcessedWebhook
@@ -27,6 +28,14 @@ def test_the_gateway_comes_from_settings(settings):
     settings.PAYMENT_GATEWAY = "paypal"
     with pytest.raises(ImproperlyConfigured, match="paypal"):
         get_gateway()
+
+
+def test_an_online_order_is_refused_while_the_provider_has_no_keys(settings, store):
+    settings.PAYMENT_GATEWAY = "razorpay"
+    settings.RAZORPAY_KEY_ID = settings.RAZORPAY_KEY_SECRET = settings.RAZORPAY_WEBHOOK_SECRET = ""
+    with pytest.raises(CheckoutRefused, match="Online payment is not available here yet"):
+        order(store, [line(make_product(store, "Lamp", "100"))], payment_method="online")
+    assert not Order.objects.exists()
 
 
 def test_the_fake_gateway_checks_the_hmac_of_the_raw_body():
