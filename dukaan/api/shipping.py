@@ -18,6 +18,7 @@ from dukaan.catalog.rules import MAX_PRICE
 from dukaan.catalog.templatetags.money import money
 from dukaan.infra.money import ZERO
 from dukaan.shipping.rules import (
+    MAX_CONFIRM_HOURS,
     MAX_ZONES,
     CheckedSetup,
     DeliverySetup,
@@ -63,6 +64,17 @@ class DeliveryIn(In):
     )
     blocked: Text(5000) = Field(default="", description="Not delivered to: " + PINS_DESCRIPTION)  # type: ignore[valid-type]
     zones: list[ZoneIn] = Field(default=[], max_length=MAX_ZONES)
+    cod_confirm_hours: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_CONFIRM_HOURS,
+        description="Hours a COD order waits for the buyer's confirmation, then is cancelled; 0: none",
+    )
+    cod_advance: MoneyIn = Field(
+        default=ZERO,
+        description="Part-prepaid COD: paid by UPI to confirm the order, the rest on delivery; 0: none. "
+        "Needs cod_confirm_hours and the store's UPI ID",
+    )
 
 
 class ZoneOut(Out):
@@ -79,6 +91,8 @@ class DeliveryOut(Out):
     cod_max_order: Money | None
     blocked: str
     zones: list[ZoneOut]
+    cod_confirm_hours: int
+    cod_advance: Money
     notes: list[str] = Field(description="Where zones share PIN codes, which one's fee applies")
 
 
@@ -123,6 +137,8 @@ def put_delivery(request: HttpRequest, payload: DeliveryIn):
         cod_max_order=payload.cod_max_order,
         blocked=payload.blocked,
         zones=tuple(ZoneSetup(name=zone.name, pins=zone.pins, fee=zone.fee) for zone in payload.zones),
+        cod_confirm_hours=payload.cod_confirm_hours,
+        cod_advance=payload.cod_advance,
     )
     return _delivery_out(save_delivery_settings(store=_token(request).store, setup=setup))
 

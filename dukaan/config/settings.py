@@ -365,6 +365,11 @@ EVENT_MAX_ATTEMPTS = env.int("EVENT_MAX_ATTEMPTS", 5)
 EVENT_RETRY_BASE_SECONDS = env.float("EVENT_RETRY_BASE_SECONDS", 0.2)
 # Delivered outbox rows are kept this long for replays, then pruned.
 EVENT_OUTBOX_RETENTION_HOURS = env.float("EVENT_OUTBOX_RETENTION_HOURS", 24.0)
+# Scheduled jobs (dukaan/events/jobs.py, docs/scheduler.md): every worker looks for due ones this often;
+# a failing job is retried after base × 2^(attempt - 1) seconds, and given up on after the last attempt.
+JOB_POLL_SECONDS = env.float("JOB_POLL_SECONDS", 5.0)
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", 5)
+JOB_RETRY_BASE_SECONDS = env.float("JOB_RETRY_BASE_SECONDS", 60.0)
 
 
 def media_storage(

@@ -41,6 +41,18 @@ class DeliveryForm(forms.Form):
     cod_max_order = MoneyField(
         label="COD only for orders up to", required=False, help_text="Empty: COD for any order value."
     )
+    cod_confirm_hours = forms.IntegerField(
+        label="Buyer confirms a COD order within (hours)",
+        required=False,
+        help_text="1 to 72: the order waits for the buyer's confirmation and is cancelled after that. "
+        "0 or empty: no confirmation.",
+    )
+    cod_advance = MoneyField(
+        label="Advance paid by UPI to confirm",
+        required=False,
+        help_text="Part-prepaid COD: the buyer pays this now by UPI, the rest on delivery. "
+        "Needs a confirmation time and your UPI ID. 0 or empty: none.",
+    )
 
 
 class ZoneForm(forms.Form):
@@ -69,6 +81,8 @@ def _setup(form: DeliveryForm, zone_forms: list[ZoneForm]) -> DeliverySetup:
         cod_fee=_or_zero(data["cod_fee"]),
         cod_max_order=data["cod_max_order"],
         blocked=data["blocked"],
+        cod_confirm_hours=data["cod_confirm_hours"] or 0,
+        cod_advance=_or_zero(data["cod_advance"]),
         zones=tuple(
             ZoneSetup(
                 name=zone.cleaned_data["name"], pins=zone.cleaned_data["pins"], fee=zone.cleaned_data["fee"]
@@ -96,6 +110,8 @@ def _initial(setup: DeliverySetup) -> tuple[dict, list[dict]]:
         "cod_enabled": setup.cod_enabled,
         "cod_fee": setup.cod_fee,
         "cod_max_order": setup.cod_max_order,
+        "cod_confirm_hours": setup.cod_confirm_hours,
+        "cod_advance": setup.cod_advance,
     }
     zones = [
         {"name": zone.name, "pins": zone.pins, "fee": zone.fee, "ORDER": position}

@@ -11,7 +11,8 @@ class EventsConfig(AppConfig):
     def ready(self) -> None:
         from . import monitoring
 
-        # Each app's consumers.py registers its consumer groups.
+        # Each app's consumers.py registers its consumer groups, and its jobs.py its scheduled jobs.
         autodiscover_modules("consumers")
+        autodiscover_modules("jobs")
         add_status_section(monitoring.status_rows, order=30)
         add_database_metrics(monitoring.database_metrics)

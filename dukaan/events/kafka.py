@@ -23,6 +23,7 @@ from django.utils import timezone
 from dukaan.infra import metrics
 
 from .consumers import ConsumerGroup, Event, deliver, error_text, record_dead_letter
+from .jobs import run_due_jobs_logged
 from .models import ProcessedEvent
 
 logger = logging.getLogger(__name__)
@@ -128,12 +129,16 @@ def run_worker(
     dead_letters = DeadLetterTopic(producer, group)
     consumer.subscribe(topics_for(group))
     log(f"Consumer group {group.name} reads {', '.join(topics_for(group))} from {bootstrap_servers()}.")
-    lag_measured_at = 0.0
+    lag_measured_at = jobs_run_at = 0.0
     try:
         while not stop.is_set():
             if time.monotonic() - lag_measured_at > LAG_MEASURE_SECONDS:
                 lag_measured_at = time.monotonic()
                 _measure_lag(consumer, group)
+            # Every worker process runs due jobs; SKIP LOCKED gives each job to one of them.
+            if time.monotonic() - jobs_run_at > settings.JOB_POLL_SECONDS:
+                jobs_run_at = time.monotonic()
+                run_due_jobs_logged()
             message = consumer.poll(0.5)
             if message is None:
                 continue

@@ -18,6 +18,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from .consumers import ConsumerGroup, Event, deliver, registered_groups
+from .jobs import run_due_jobs_logged
 from .models import ConsumerOffset, OutboxEvent, ProcessedEvent
 
 logger = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ def replay(group: ConsumerGroup, *, from_position: int | None = None, since: dat
 
 
 class EmbeddedWorkers:
-    """The relay and one thread per consumer group, inside the serving process."""
+    """The relay, one thread per consumer group and one running due jobs, inside the serving process."""
 
     def __init__(self, groups: list[ConsumerGroup] | None = None) -> None:
         self._groups = groups if groups is not None else list(registered_groups().values())
@@ -130,6 +131,7 @@ class EmbeddedWorkers:
             self._wake_groups[group.name] = threading.Event()
             self._spawn(f"consumer-{group.name}", self._consume_loop, group)
         self._spawn("outbox-relay", self._relay_loop)
+        self._spawn("scheduled-jobs", self._jobs_loop)
 
     def notify_commit(self) -> None:
         self._wake_relay.set()
@@ -167,6 +169,13 @@ class EmbeddedWorkers:
                     prune_outbox()
             except Exception:  # the relay must outlive a database hiccup
                 logger.exception("outbox relay failed; retrying")
+            finally:
+                close_old_connections()
+
+    def _jobs_loop(self) -> None:
+        while not self._stop.wait(settings.JOB_POLL_SECONDS):
+            try:
+                run_due_jobs_logged()
             finally:
                 close_old_connections()
 

@@ -86,3 +86,33 @@ class DeadLetter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group}: {self.type} {self.event_id}"
+
+
+class ScheduledJob(models.Model):
+    """Work due at a time (`dukaan.events.jobs`): a row until it has run, so a restart loses nothing.
+
+    A job that ran is deleted: the table holds only what is still to do and what gave up, so the
+    claim reads a small index and nothing needs pruning. A job that kept failing stays with
+    `failed_at` set and its last error, for `dukaan events jobs` and /status.
+    """
+
+    name = models.CharField(max_length=64)
+    key = models.CharField(max_length=128)
+    # The store the work is for (None = the platform's own); a plain column: events knows no stores.
+    store_id = models.BigIntegerField(null=True, blank=True)
+    data = models.JSONField(default=dict)
+    due_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    failed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "key"], name="scheduled_job_once")]
+        indexes = [
+            # The runners ask for the earliest due jobs that have not given up: only those are indexed.
+            models.Index(fields=["due_at", "id"], condition=models.Q(failed_at__isnull=True), name="job_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.key} due {self.due_at:%Y-%m-%d %H:%M}"

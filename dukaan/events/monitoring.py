@@ -1,6 +1,6 @@
 """The event pipeline's rows on /status and gauges on /metrics: the outbox relay's backlog, each consumer
-group's lag (asked of Kafka in Kafka mode) and the dead letters of the last day. apps.py adds them to
-infra's pages (dukaan/infra/registry.py)."""
+group's lag (asked of Kafka in Kafka mode), the dead letters of the last day and the scheduled jobs late
+or given up on. apps.py adds them to infra's pages (dukaan/infra/registry.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,10 @@ from prometheus_client.core import GaugeMetricFamily
 from dukaan.infra.registry import DEGRADED, DOWN, OK, Check
 
 from .consumers import registered_groups
-from .models import ConsumerOffset, DeadLetter, OutboxEvent
+from .models import ConsumerOffset, DeadLetter, OutboxEvent, ScheduledJob
+
+# A due job still waiting this long after its time means no worker is running jobs (the row says 5 min).
+JOB_LATE_AFTER = timedelta(minutes=5)
 
 
 def outbox_backlog() -> int:
@@ -55,9 +58,23 @@ def status_rows() -> list[Check]:
         )
         detail = ", ".join(f"{group}: {count}" for group, count in sorted(parked.items())) or "none"
         rows.append(Check("dead letters (24 h)", DEGRADED if parked else OK, detail))
+        late, failed = jobs_late_and_failed()
+        rows.append(
+            Check(
+                "scheduled jobs",
+                DEGRADED if late or failed else OK,
+                f"late by over 5 min: {late}, given up: {failed} (dukaan events jobs)",
+            )
+        )
     except DatabaseError as error:
         rows.append(Check("events", DOWN, f"could not read the outbox ({type(error).__name__})"))
     return rows
+
+
+def jobs_late_and_failed() -> tuple[int, int]:
+    """Scheduled jobs due longer ago than JOB_LATE_AFTER and still waiting, and jobs given up on."""
+    late = ScheduledJob.objects.filter(failed_at__isnull=True, due_at__lt=timezone.now() - JOB_LATE_AFTER)
+    return late.count(), ScheduledJob.objects.filter(failed_at__isnull=False).count()
 
 
 def _kafka_groups() -> list[Check]:

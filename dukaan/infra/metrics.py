@@ -53,6 +53,11 @@ EVENTS_HANDLED = Counter(
     "Events a consumer group handled: applied, duplicate, failed-attempt (retried), dead-lettered",
     ["group", "outcome"],
 )
+JOBS_RUN = Counter(
+    "dukaan_jobs_run",
+    "Scheduled jobs run: done, retry (failed, will run again), failed (given up)",
+    ["job", "outcome"],
+)
 LOGIN_CODES = Counter("dukaan_login_codes", "Login codes asked for: sent, or refused (limits)", ["outcome"])
 SMS_OVER_CAP = Counter(
     "dukaan_sms_over_cap", "Order texts not sent: their number had SMS_MAX_PER_PHONE_PER_HOUR this hour"

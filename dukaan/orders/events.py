@@ -60,6 +60,17 @@ class OrderStatusChanged(TypedDict):
     by: str  # who moved it: "shop", "buyer", "system" ("" when not said)
 
 
+class ConfirmationReminder(TypedDict):
+    """A COD order still awaits its buyer's confirmation at half its time (orders/jobs.py)."""
+
+    id: int
+    number: int
+    token: str
+    confirm_by: datetime  # cancelled then if still not confirmed
+    total: Decimal
+    cod_advance: Decimal  # to pay by UPI to confirm; 0 = none
+
+
 class PaymentRecorded(TypedDict):
     """Money in for an order: recorded by hand, matched from a bank statement, or captured online."""
 
@@ -101,6 +112,10 @@ ORDER_SHIPPED = declare("order.shipped", aggregatetype=ORDER, payload=OrderStatu
 ORDER_DELIVERED = declare("order.delivered", aggregatetype=ORDER, payload=OrderStatusChanged)
 ORDER_RETURNED = declare("order.returned", aggregatetype=ORDER, payload=OrderStatusChanged)
 ORDER_CANCELLED = declare("order.cancelled", aggregatetype=ORDER, payload=OrderStatusChanged)
+# For notifications to text the buyer; external until a consumer group of ours reads it.
+ORDER_CONFIRMATION_REMINDER = declare(
+    "order.confirmation_reminder", aggregatetype=ORDER, payload=ConfirmationReminder, external=True
+)
 # Emitted by payments and fulfilment (see the module's docstring).
 PAYMENT_RECORDED = declare("payment.recorded", aggregatetype=ORDER, payload=PaymentRecorded, external=True)
 REFUND_RECORDED = declare("refund.recorded", aggregatetype=ORDER, payload=RefundRecorded, external=True)

@@ -60,6 +60,11 @@ class Order(models.Model):
     # What the buyer is asked to pay by UPI now: the total plus a few paise no other open UPI order of
     # the store asks for, so a statement line's amount alone names the order. None: nothing asked by UPI.
     upi_amount = models.DecimalField("UPI amount", max_digits=14, decimal_places=2, null=True, blank=True)
+    # A COD order awaiting the buyer's confirmation is cancelled at this time (the store's confirmation
+    # hours after placing); None when the order never awaited one.
+    confirm_by = models.DateTimeField(null=True, blank=True)
+    # Part-prepaid COD: paid by UPI to confirm the order, the rest on delivery; 0 = none.
+    cod_advance = models.DecimalField("COD advance", max_digits=14, decimal_places=2, default=0)
     buyer_name = models.CharField(max_length=80)
     buyer_phone = models.CharField(max_length=16, help_text="E.164")
     address = models.TextField(max_length=500)

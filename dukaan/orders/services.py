@@ -10,6 +10,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import cast
 
@@ -25,12 +26,13 @@ from dukaan.catalog.models import Product, ProductVariant, Store
 from dukaan.catalog.rules import validate_text
 from dukaan.catalog.templatetags.money import money
 from dukaan.events.contract import EventType
+from dukaan.events.jobs import schedule
 from dukaan.events.outbox import emit
 from dukaan.infra.clients import count_request, wait_text
 from dukaan.infra.metrics import ORDERS_PLACED
 from dukaan.promotions.rules import CouponRefused
 from dukaan.promotions.services import claim_coupon, release_coupon
-from dukaan.shipping.rules import valid_pin
+from dukaan.shipping.rules import DeliveryTerms, valid_pin
 
 from . import events
 from .models import Order, OrderCharge, OrderDiscount, OrderLine, StockSource
@@ -51,6 +53,9 @@ logger = logging.getLogger(__name__)
 NAME_MAX, ADDRESS_MIN, ADDRESS_MAX = 80, 10, 500
 KEY_MAX = 64
 HOUR = 3600
+# Scheduled jobs (orders/jobs.py): cancel a COD order not confirmed in time, remind the buyer at half time.
+EXPIRE_UNCONFIRMED = "orders.expire_unconfirmed"
+REMIND_UNCONFIRMED = "orders.remind_unconfirmed"
 
 
 @dataclass(frozen=True)
@@ -312,15 +317,20 @@ def _place(
     sources = _take_stock(store=store, quote=quote, products=products)
     Store.objects.filter(pk=store.pk).update(order_counter=F("order_counter") + 1)
     number, currency = Store.objects.filter(pk=store.pk).values_list("order_counter", "currency").get()
-    upi_amount = (
-        unique_upi_amount(store_id=store.pk, amount=pricing.total)
-        if payment_method == Order.PaymentMethod.UPI
-        else None
-    )
+    confirm = _cod_confirmation(store, payment_method, rules.delivery, pricing.total, timezone.now())
+    if confirm.advance:
+        upi_amount: Decimal | None = unique_upi_amount(store_id=store.pk, amount=confirm.advance)
+    elif payment_method == Order.PaymentMethod.UPI:
+        upi_amount = unique_upi_amount(store_id=store.pk, amount=pricing.total)
+    else:
+        upi_amount = None
     order = Order.objects.create(
         store=store,
         number=number,
         idempotency_key=key,
+        status=confirm.status,
+        confirm_by=confirm.by,
+        cod_advance=confirm.advance,
         payment_method=payment_method,
         buyer_name=buyer.name,
         buyer_phone=buyer.phone,
@@ -370,11 +380,37 @@ def _place(
         for discount in pricing.discounts
     )
     emit(events.ORDER_PLACED, store_id=store.pk, data=_placed_data(order, quote))
+    if confirm.by is not None and confirm.remind_at is not None:
+        job = {"order_id": order.pk, "store_id": store.pk}
+        schedule(EXPIRE_UNCONFIRMED, key=str(order.pk), due_at=confirm.by, store_id=store.pk, data=job)
+        schedule(REMIND_UNCONFIRMED, key=str(order.pk), due_at=confirm.remind_at, store_id=store.pk, data=job)
     # Last: counting the use locks the coupon's row until commit, and every order with the code waits there.
     if pricing.coupon_code:
         _claim_coupon(store=store, order=order, pricing=pricing, rules=rules)
     transaction.on_commit(lambda: ORDERS_PLACED.labels(payment_method).inc())
     return order
+
+
+@dataclass(frozen=True)
+class CodConfirmation:
+    status: str  # the status the order is placed in
+    by: datetime | None  # when an unconfirmed order is cancelled
+    advance: Decimal  # paid by UPI to confirm it; 0 = none
+    remind_at: datetime | None = None  # half time: the buyer is reminded
+
+
+def _cod_confirmation(
+    store: Store, payment_method: str, terms: DeliveryTerms, total: Decimal, now: datetime
+) -> CodConfirmation:
+    """How a new order starts: a COD order of a store that asks for confirmation awaits it, with the
+    store's advance (never more than the total) when the store can still take UPI."""
+    if payment_method != Order.PaymentMethod.CASH_ON_DELIVERY or not terms.cod_needs_confirmation:
+        return CodConfirmation(status=Order.Status.PLACED, by=None, advance=Decimal("0.00"))
+    advance = min(terms.cod_advance, total) if store.upi_id else Decimal("0.00")
+    hours = timedelta(hours=terms.cod_confirm_hours)
+    return CodConfirmation(
+        status=Order.Status.UNCONFIRMED, by=now + hours, advance=advance, remind_at=now + hours / 2
+    )
 
 
 def _claim_coupon(*, store: Store, order: Order, pricing: Pricing, rules: StoreRules) -> None:
@@ -634,8 +670,45 @@ def record_money(*, order: Order, paid: Decimal = Decimal(0), refunded: Decimal 
         order.payment_status = Order.PaymentStatus.PAID
     elif amount_paid:
         order.payment_status = Order.PaymentStatus.PARTLY_PAID
-    order.save(update_fields=["amount_paid", "amount_refunded", "payment_status", "updated_at"])
+    advance_paid = order.status == S.UNCONFIRMED and 0 < order.cod_advance <= amount_paid
+    if advance_paid:
+        order.upi_amount = None  # the rest is paid on delivery: nothing more is asked by UPI
+    order.save(update_fields=["amount_paid", "amount_refunded", "payment_status", "upi_amount", "updated_at"])
+    if advance_paid:
+        # Paying the advance is the buyer's confirmation of a part-prepaid COD order.
+        confirmed = change_order_status(order=order, status=S.PLACED, by="buyer")
+        order.status, order.confirmed_at = confirmed.status, confirmed.confirmed_at
     return order
+
+
+def confirm_order(*, order: Order, now: datetime | None = None) -> Order:
+    """The buyer confirms their COD order (the button on their order page; its link is the proof).
+
+    IllegalTransition says why not: confirmed already, cancelled, past its time, or an advance to pay.
+    """
+    with transaction.atomic():
+        order = lock_order(store_id=order.store_id, order_id=order.pk)
+        if order.status != S.UNCONFIRMED:
+            raise IllegalTransition(_not_awaiting(order))
+        if order.confirm_by is not None and (now or timezone.now()) >= order.confirm_by:
+            raise IllegalTransition(
+                f"The time to confirm order #{order.number} ran out, so the shop is cancelling it. "
+                "Place the order again, or call the shop."
+            )
+        if order.cod_advance > order.amount_paid:
+            raise IllegalTransition(
+                f"Pay the advance of {money(order.cod_advance, order.store)} by UPI to confirm order "
+                f"#{order.number}; the rest is paid on delivery."
+            )
+        return change_order_status(order=order, status=S.PLACED, by="buyer")
+
+
+def _not_awaiting(order: Order) -> str:
+    if order.status == S.CANCELLED:
+        return f"Order #{order.number} was cancelled, so it can no longer be confirmed."
+    if order.status == S.RETURNED:
+        return f"Order #{order.number} was returned to the shop, so it can no longer be confirmed."
+    return f"Order #{order.number} is already confirmed. Thank you!"
 
 
 def unique_upi_amount(*, store_id: int, amount: Decimal) -> Decimal:

@@ -21,6 +21,8 @@ class DeliverySettingsChanged(TypedDict):
     cod_max_order: Decimal | None
     blocked: str
     zones: list[ZoneData]  # in the order they apply
+    cod_confirm_hours: int  # 0: no confirmation
+    cod_advance: Decimal  # 0: no advance
 
 
 # On the store's topic: the `cache` group reads it (the store's pages show a delivery note); integrators may.

@@ -16,6 +16,10 @@ class DeliverySettings(models.Model):
     cod_enabled = models.BooleanField(default=True)
     cod_fee = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     cod_max_order = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    # COD orders wait this many hours for the buyer's confirmation, then are cancelled; 0 = no confirmation.
+    cod_confirm_hours = models.PositiveSmallIntegerField(default=0)
+    # Part-prepaid COD: paid by UPI to confirm the order, the rest on delivery; 0 = none.
+    cod_advance = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     # PIN codes, prefixes and ranges not delivered to, comma or newline separated (rules.parse_pins).
     blocked = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)

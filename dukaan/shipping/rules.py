@@ -2,7 +2,8 @@
 
 The order of the rules, which docs/delivery.md explains to shopkeepers: a blocked PIN is not
 delivered to; otherwise the first zone holding the PIN gives the fee, else the flat fee; the fee is
-waived when the goods reach `free_above`. Cash on delivery is offered up to `cod_max_order`.
+waived when the goods reach `free_above`. Cash on delivery is offered up to `cod_max_order`; a COD
+order waits `cod_confirm_hours` for the buyer to confirm it (or to pay `cod_advance` by UPI).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ RANGE_PATTERN = re.compile(r"^([0-9]+)\s*-\s*([0-9]+)$")
 MAX_PIN_ENTRIES = 500
 MAX_ZONES = 50
 MAX_ZONE_NAME = 60
+MAX_CONFIRM_HOURS = 72
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,12 @@ class DeliveryTerms:
     cod_enabled: bool
     cod_fee: Decimal
     cod_max_order: Decimal | None
+    cod_confirm_hours: int = 0  # 0: COD orders are placed without the buyer's confirmation
+    cod_advance: Decimal = ZERO  # 0: nothing is paid before delivery
+
+    @property
+    def cod_needs_confirmation(self) -> bool:
+        return self.cod_enabled and self.cod_confirm_hours > 0
 
 
 # A store that set nothing: free delivery everywhere and cash on delivery, as before delivery settings.
@@ -179,6 +187,8 @@ class DeliverySetup:
     cod_max_order: Decimal | None
     blocked: str
     zones: tuple[ZoneSetup, ...]
+    cod_confirm_hours: int = 0
+    cod_advance: Decimal = ZERO
 
 
 DEFAULT_SETUP = DeliverySetup(
@@ -250,6 +260,13 @@ def check_setup(setup: DeliverySetup) -> CheckedSetup:
     refuse("cod_fee", amount_problem(setup.cod_fee, what="The COD fee"))
     if setup.cod_max_order is not None:
         refuse("cod_max_order", amount_problem(setup.cod_max_order, what="The COD limit", positive=True))
+    refuse("cod_confirm_hours", _confirm_hours_problem(setup.cod_confirm_hours))
+    refuse("cod_advance", amount_problem(setup.cod_advance, what="The COD advance"))
+    if setup.cod_advance and not setup.cod_confirm_hours:
+        refuse(
+            "cod_advance",
+            "An advance needs a confirmation time: say how many hours an order waits for it to be paid.",
+        )
     try:
         blocked = parse_pins(setup.blocked)
     except ValueError as error:
@@ -309,7 +326,18 @@ def terms_of(setup: DeliverySetup) -> DeliveryTerms:
         cod_enabled=setup.cod_enabled,
         cod_fee=setup.cod_fee,
         cod_max_order=setup.cod_max_order,
+        cod_confirm_hours=setup.cod_confirm_hours,
+        cod_advance=setup.cod_advance,
     )
+
+
+def _confirm_hours_problem(hours: int) -> str | None:
+    if hours != 0 and not 1 <= hours <= MAX_CONFIRM_HOURS:
+        return (
+            f"Give the hours a COD order waits for the buyer's confirmation as 1 to {MAX_CONFIRM_HOURS}, "
+            "or 0 for no confirmation."
+        )
+    return None
 
 
 def _never_applies(zone: Zone, earlier: list[Zone], blocked: tuple[PinRange, ...]) -> str | None:

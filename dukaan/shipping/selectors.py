@@ -19,6 +19,8 @@ def delivery_setup(store_id: int) -> DeliverySetup:
         cod_fee=saved.cod_fee,
         cod_max_order=saved.cod_max_order,
         blocked=saved.blocked,
+        cod_confirm_hours=saved.cod_confirm_hours,
+        cod_advance=saved.cod_advance,
         zones=tuple(ZoneSetup(name=zone.name, pins=zone.pins, fee=zone.fee) for zone in zones),
     )
 

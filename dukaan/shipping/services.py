@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from dukaan.catalog.models import Store
@@ -15,9 +16,14 @@ from .rules import CheckedSetup, DeliverySetup, ZoneSetup, check_setup
 @transaction.atomic
 def save_delivery_settings(*, store: Store, setup: DeliverySetup) -> CheckedSetup:
     """Replace the store's delivery settings and zones with `setup`, zones in the order given.
-    Raises ValidationError naming every problem (rules.check_setup), and then nothing changes.
-    The answer's notes say which zone wins where zones share PIN codes."""
+    Raises ValidationError naming every problem (rules.check_setup, and an advance asked of a store
+    without a UPI ID), and then nothing changes. The answer's notes say which zone wins where zones
+    share PIN codes."""
     checked = check_setup(setup)
+    if checked.setup.cod_advance and not store.upi_id:
+        raise ValidationError(
+            {"cod_advance": "Buyers pay the advance by UPI: add your UPI ID in the store settings first."}
+        )
     saved = checked.setup
     # One save at a time per store: zones are replaced whole, and their positions must not collide.
     Store.objects.select_for_update().filter(pk=store.pk).values_list("pk").get()
@@ -30,6 +36,8 @@ def save_delivery_settings(*, store: Store, setup: DeliverySetup) -> CheckedSetu
             "cod_fee": saved.cod_fee,
             "cod_max_order": saved.cod_max_order,
             "blocked": saved.blocked,
+            "cod_confirm_hours": saved.cod_confirm_hours,
+            "cod_advance": saved.cod_advance,
         },
     )
     DeliveryZone.objects.filter(store=store).delete()
@@ -47,6 +55,8 @@ def save_delivery_settings(*, store: Store, setup: DeliverySetup) -> CheckedSetu
             cod_fee=saved.cod_fee,
             cod_max_order=saved.cod_max_order,
             blocked=saved.blocked,
+            cod_confirm_hours=saved.cod_confirm_hours,
+            cod_advance=saved.cod_advance,
             zones=[events.ZoneData(name=zone.name, pins=zone.pins, fee=zone.fee) for zone in saved.zones],
         ),
     )

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import invoices, views
+from . import cod, invoices, views
 
 # Every page here is under a store's slug: one given up within its reservation redirects to the new one.
 moved = views.follows_moved_store
@@ -23,4 +23,5 @@ urlpatterns = [
     path("<slug:slug>/checkout/", moved(views.checkout), name="checkout"),
     path("<slug:slug>/o/<slug:token>/", moved(views.order), name="order"),
     path("<slug:slug>/o/<slug:token>/invoice.pdf", moved(invoices.order_invoice), name="order_invoice"),
+    path("<slug:slug>/o/<slug:token>/confirm/", moved(cod.confirm), name="order_confirm"),
 ]

@@ -1,11 +1,13 @@
 """Delivery over the API: the merchant's settings (GET/PUT /delivery) and a buyer's PIN check."""
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import create_api_token
+from dukaan.conftest import change_store
 from dukaan.shipping.rules import DEFAULT_TERMS
 from dukaan.shipping.selectors import delivery_terms
 
@@ -24,6 +26,8 @@ SETTINGS: dict[str, Any] = {
         {"name": "Koramangala", "pins": "560034", "fee": "20.00"},
         {"name": "Bengaluru", "pins": "560, 561", "fee": "40.00"},
     ],
+    "cod_confirm_hours": 0,
+    "cod_advance": "0.00",
 }
 
 
@@ -40,6 +44,8 @@ def test_a_new_store_delivers_free_everywhere_with_cod(api):
         "cod_max_order": None,
         "blocked": "",
         "zones": [],
+        "cod_confirm_hours": 0,
+        "cod_advance": "0.00",
         "notes": [],
     }
 
@@ -73,6 +79,13 @@ def test_numbers_are_amounts_too_and_partly_overlapping_zones_get_a_note(api):
         ({"cod_fee": 20.555}, "cod_fee", "at most two digits after the point"),
         ({"cod_max_order": "100000000"}, "cod_max_order", "Check for extra zeros."),
         ({"blocked": "7000x"}, "blocked", "“7000x” is not a PIN code"),
+        ({"cod_confirm_hours": 73}, "cod_confirm_hours", "less than or equal to 72"),
+        ({"cod_advance": "50"}, "cod_advance", "An advance needs a confirmation time"),
+        (
+            {"cod_confirm_hours": 24, "cod_advance": "50"},
+            "cod_advance",
+            "add your UPI ID in the store settings first",
+        ),
         (
             {"zones": [SETTINGS["zones"][1], SETTINGS["zones"][0]]},
             "zones[1].pins",
@@ -133,3 +146,14 @@ def test_a_bad_pin_is_a_422_saying_what_a_pin_is(anon, store, pin):
 
 def test_an_unknown_store_is_a_404(anon):
     problem(anon.get("/stores/no-such-store/delivery", {"pin": "560038"}), 404)
+
+
+def test_cod_confirmation_and_an_advance_are_set_over_the_api(api, store):
+    change_store(store, upi_id="asha@okaxis")
+    cod = {"cod_confirm_hours": 12, "cod_advance": "99.00"}
+
+    assert put(api, {**SETTINGS, **cod}).json() == {**SETTINGS, **cod, "notes": []}
+    assert (delivery_terms(store.pk).cod_confirm_hours, delivery_terms(store.pk).cod_advance) == (
+        12,
+        Decimal("99"),
+    )

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from dukaan.conftest import change_store
 from dukaan.shipping.models import DeliveryZone
 from dukaan.shipping.rules import DEFAULT_SETUP, DEFAULT_TERMS
 from dukaan.shipping.selectors import delivery_setup, delivery_terms
@@ -125,6 +126,8 @@ def test_partly_overlapping_zones_are_saved_with_a_note_on_which_wins(me):
         ({"free_above": "0"}, "must be more than 0; leave it empty for no limit"),
         ({"cod_max_order": "99999999"}, "must be at most 10,000,000. Check for extra zeros."),
         ({"blocked": "7000 01x"}, "“7000 01x” is not a PIN code"),
+        ({"cod_confirm_hours": "100"}, "as 1 to 72, or 0 for no confirmation"),
+        ({"cod_confirm_hours": "24", "cod_advance": "50"}, "add your UPI ID in the store settings first"),
     ],
 )
 def test_a_bad_value_is_a_form_error_and_nothing_is_saved(me, store, fields, said):
@@ -133,6 +136,17 @@ def test_a_bad_value_is_a_form_error_and_nothing_is_saved(me, store, fields, sai
     assert response.status_code == 200
     assert said in response.content.decode()
     assert delivery_terms(store.pk) == DEFAULT_TERMS
+
+
+def test_cod_confirmation_and_an_advance_are_saved(me, store):
+    change_store(store, upi_id="asha@okaxis")
+
+    me.post(URL, settings_form(cod_confirm_hours="24", cod_advance="99"))
+
+    setup = delivery_setup(store.pk)
+    assert (setup.cod_confirm_hours, setup.cod_advance) == (24, Decimal("99.00"))
+    page = me.get(URL).content.decode()
+    assert 'name="cod_confirm_hours" value="24"' in page
 
 
 def test_a_zone_row_with_a_bad_pin_list_says_so(me, store):

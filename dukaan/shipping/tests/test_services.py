@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from dukaan.conftest import change_store
 from dukaan.events.models import OutboxEvent
 from dukaan.shipping.models import DeliverySettings, DeliveryZone
 from dukaan.shipping.rules import DEFAULT_SETUP, DEFAULT_TERMS, ZoneSetup, quote_delivery
@@ -85,3 +86,55 @@ def test_each_store_has_its_own_settings(store, other_store):
     save_delivery_settings(store=store, setup=SETUP)
 
     assert delivery_terms(other_store.pk) == DEFAULT_TERMS
+
+
+def test_cod_confirmation_and_an_advance_are_saved_and_read_back_as_terms(store):
+    store = change_store(store, upi_id="asha@okaxis")
+    setup = replace(SETUP, cod_confirm_hours=24, cod_advance=Decimal("99.00"))
+
+    save_delivery_settings(store=store, setup=setup)
+
+    assert delivery_setup(store.pk) == setup
+    terms = delivery_terms(store.pk)
+    assert (terms.cod_confirm_hours, terms.cod_advance, terms.cod_needs_confirmation) == (
+        24,
+        Decimal("99.00"),
+        True,
+    )
+    data = OutboxEvent.objects.get(type="delivery_settings.changed").payload["data"]
+    assert (data["cod_confirm_hours"], data["cod_advance"]) == (24, "99.00")
+
+
+def test_confirmation_is_off_when_cod_is_off(store):
+    save_delivery_settings(store=store, setup=replace(SETUP, cod_enabled=False, cod_confirm_hours=24))
+
+    assert not delivery_terms(store.pk).cod_needs_confirmation
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "said"),
+    [
+        ({"cod_confirm_hours": 73}, "cod_confirm_hours", "as 1 to 72, or 0 for no confirmation"),
+        ({"cod_confirm_hours": -1}, "cod_confirm_hours", "as 1 to 72, or 0 for no confirmation"),
+        ({"cod_confirm_hours": 24, "cod_advance": Decimal("-5")}, "cod_advance", "cannot be negative"),
+        ({"cod_advance": Decimal("50")}, "cod_advance", "An advance needs a confirmation time"),
+    ],
+)
+def test_bad_confirmation_hours_or_advance_are_refused(store, change, field, said):
+    store = change_store(store, upi_id="asha@okaxis")
+
+    with pytest.raises(ValidationError) as refused:
+        save_delivery_settings(store=store, setup=replace(SETUP, **change))
+
+    assert said in refused.value.message_dict[field][0]
+    assert delivery_terms(store.pk) == DEFAULT_TERMS
+
+
+def test_an_advance_needs_the_store_s_upi_id(store):
+    with pytest.raises(ValidationError) as refused:
+        save_delivery_settings(
+            store=store, setup=replace(SETUP, cod_confirm_hours=24, cod_advance=Decimal("50"))
+        )
+
+    assert "add your UPI ID in the store settings first" in refused.value.message_dict["cod_advance"][0]
+    assert delivery_terms(store.pk) == DEFAULT_TERMS

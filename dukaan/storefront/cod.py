@@ -1,0 +1,26 @@
+"""The buyer confirms their cash-on-delivery order from its status page (the link in their message)."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from dukaan.orders.selectors import order_for_buyer
+from dukaan.orders.services import IllegalTransition, confirm_order
+
+
+@require_POST
+def confirm(request, slug: str, token: str):
+    """POST (CSRF-checked) from the order page; the unguessable token in the link is the proof."""
+    found = order_for_buyer(token=token)
+    if found is None or found.store.slug != slug:
+        raise Http404("There is no order at this link. Check the link in your message from the store.")
+    try:
+        confirm_order(order=found)
+    except IllegalTransition as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(
+            request, f"Thank you! Order #{found.number} is confirmed; {found.store.name} will get it ready."
+        )
+    return redirect("storefront:order", slug, token)
