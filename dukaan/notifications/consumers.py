@@ -27,6 +27,7 @@ from dukaan.events.consumers import Event, consumer
 from dukaan.orders.events import (
     ORDER_ACCEPTED,
     ORDER_CANCELLED,
+    ORDER_CONFIRMATION_REMINDER,
     ORDER_CONFIRMED,
     ORDER_DELIVERED,
     ORDER_PLACED,
@@ -55,8 +56,11 @@ def _messages(event: Event, order: Order) -> list[tuple[str, Message]]:
     link = settings.SITE_URL + reverse("storefront:order", args=[store.slug, order.public_token])
     about = messages.About(number=order.number, store_name=store.name)
     total = _money(order.total, order.currency)
-    if event.is_a(ORDER_PLACED) and event.data["status"] == Order.Status.UNCONFIRMED:
-        deadline = timezone.localtime(order.confirm_by)  # type: ignore[attr-defined]  # helper scheduler's field
+    asks_to_confirm = event.is_a(ORDER_PLACED) and event.data["status"] == Order.Status.UNCONFIRMED
+    if asks_to_confirm or (
+        event.is_a(ORDER_CONFIRMATION_REMINDER) and order.status == Order.Status.UNCONFIRMED
+    ):
+        deadline = timezone.localtime(order.confirm_by)
         return [(BUYER, messages.confirm_cod(**about, total=total, deadline=deadline, link=link))]
     if event.is_a(ORDER_PLACED, ORDER_CONFIRMED):
         return [
@@ -93,6 +97,7 @@ def _messages(event: Event, order: Order) -> list[tuple[str, Message]]:
         PAYMENT_DETAILS_CHANGED,
         ORDER_PLACED,
         ORDER_CONFIRMED,
+        ORDER_CONFIRMATION_REMINDER,
         ORDER_ACCEPTED,
         ORDER_SHIPPED,
         ORDER_DELIVERED,

@@ -112,9 +112,9 @@ ORDER_SHIPPED = declare("order.shipped", aggregatetype=ORDER, payload=OrderStatu
 ORDER_DELIVERED = declare("order.delivered", aggregatetype=ORDER, payload=OrderStatusChanged)
 ORDER_RETURNED = declare("order.returned", aggregatetype=ORDER, payload=OrderStatusChanged)
 ORDER_CANCELLED = declare("order.cancelled", aggregatetype=ORDER, payload=OrderStatusChanged)
-# For notifications to text the buyer; external until a consumer group of ours reads it.
+# The notifier texts the buyer again.
 ORDER_CONFIRMATION_REMINDER = declare(
-    "order.confirmation_reminder", aggregatetype=ORDER, payload=ConfirmationReminder, external=True
+    "order.confirmation_reminder", aggregatetype=ORDER, payload=ConfirmationReminder
 )
 # Emitted by payments and fulfilment (see the module's docstring).
 PAYMENT_RECORDED = declare("payment.recorded", aggregatetype=ORDER, payload=PaymentRecorded, external=True)

@@ -1,11 +1,13 @@
 """Each message once per event, also when the event is retried after a channel failed half-way; the
 shipment and refund messages from the events of fulfilment and payments."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import transaction
 
+from dukaan.events.jobs import run_due_jobs
 from dukaan.events.local import run_pending
 from dukaan.events.models import ConsumerOffset, DeadLetter
 from dukaan.events.outbox import emit
@@ -113,9 +115,6 @@ def test_a_refund_is_told_once_it_is_processed(product, settings):
     assert SentMessage.objects.filter(kind="order_refunded").count() == 1
 
 
-@pytest.mark.skipif(
-    not hasattr(Order, "confirm_by"), reason="needs COD confirmation (Order.confirm_by), helper scheduler's"
-)
 def test_a_cod_order_awaiting_confirmation_asks_the_buyer_and_tells_the_shop_once_confirmed(
     product, settings
 ):
@@ -134,3 +133,20 @@ def test_a_cod_order_awaiting_confirmation_asks_the_buyer_and_tells_the_shop_onc
 
     assert latest_console_message(product.store.owner.phone).startswith(f"New order #{placed.number}")
     assert "got your order" in latest_console_message(BUYER_PHONE)
+
+
+def test_a_buyer_who_has_not_confirmed_by_half_time_is_reminded_once(product, settings):
+    DeliverySettings.objects.update_or_create(store=product.store, defaults={"cod_confirm_hours": 24})
+    placed = order(product.store, [line(product, product.variants.first())])
+    run_pending()
+    assert SentMessage.objects.filter(kind="confirm_cod").count() == 1
+
+    run_due_jobs(now=placed.created_at + timedelta(hours=12, minutes=1))
+    run_pending()
+    run_due_jobs(now=placed.created_at + timedelta(hours=13))
+    run_pending()
+
+    assert SentMessage.objects.filter(kind="confirm_cod").count() == 2
+    assert latest_console_message(BUYER_PHONE).startswith(
+        f"Please confirm your cash on delivery order #{placed.number}"
+    )
