@@ -55,6 +55,13 @@ class OrderStatusChanged(TypedDict):
     placed_at: datetime  # analytics takes a cancelled order off this day
 
 
+class DraftChanged(TypedDict):
+    """An unfinished checkout saved or dismissed; no personal data (the buyer's phone stays in its row)."""
+
+    id: int
+    lines: int  # how many different items its cart holds
+
+
 class PaymentCreated(TypedDict):
     order_id: int
     number: int
@@ -78,3 +85,8 @@ ORDER_CANCELLED = declare("order.cancelled", aggregatetype=ORDER, payload=OrderS
 PAYMENT_CREATED = declare("payment.created", aggregatetype=ORDER, payload=PaymentCreated, external=True)
 PAYMENT_CAPTURED = declare("payment.captured", aggregatetype=ORDER, payload=PaymentSettled, external=True)
 PAYMENT_FAILED = declare("payment.failed", aggregatetype=ORDER, payload=PaymentSettled, external=True)
+# Unfinished checkouts (a buyer typed their phone, then may not order) are for integrators too.
+DRAFT_SAVED = declare("checkout_draft.saved", aggregatetype=ORDER, payload=DraftChanged, external=True)
+DRAFT_DISMISSED = declare(
+    "checkout_draft.dismissed", aggregatetype=ORDER, payload=DraftChanged, external=True
+)
