@@ -5,16 +5,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import quote
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dukaan.catalog.models import Store
-from dukaan.orders.cart import Line, kept_lines
+from dukaan.orders.cart import Line, kept_lines, lines_value
 from dukaan.orders.models import CheckoutDraft
 from dukaan.orders.selectors import unfinished_checkouts
 from dukaan.orders.services import dismiss_draft
@@ -38,20 +36,20 @@ def _message(draft: CheckoutDraft, store: Store, lines: list[Line]) -> str:
     items = ", ".join(f"{line.quantity} × {line.name}" for line in lines[:ITEMS_IN_MESSAGE])
     if len(lines) > ITEMS_IN_MESSAGE:
         items += " and more"
-    link = settings.SITE_URL + reverse("storefront:cart_restore", args=[store.slug, draft.token])
     hello = f"Hello {draft.name.split()[0]}" if draft.name else "Hello"
     return (
         f"{hello}, this is {store.name}. You left {items} in your cart. "
-        f"It is still there, ready to order: {link}\n"
+        f"It is still there, ready to order: {draft.cart_url}\n"
         "Any question about size, delivery or payment? Reply here and we will help."
     )
 
 
 def _row(draft: CheckoutDraft, store: Store) -> DraftRow:
     lines = kept_lines(draft.lines)
-    value = sum((line.seen_price * line.quantity for line in lines if line.seen_price), Decimal(0))
     text = quote(_message(draft, store, lines), safe="")
-    return DraftRow(draft, lines, value, f"https://wa.me/{draft.phone.removeprefix('+')}?text={text}")
+    return DraftRow(
+        draft, lines, lines_value(lines), f"https://wa.me/{draft.phone.removeprefix('+')}?text={text}"
+    )
 
 
 @store_required

@@ -285,6 +285,11 @@ def kept_lines(kept: object) -> list[Line]:
     return [line for line in lines if line is not None]
 
 
+def lines_value(lines: list[Line]) -> Decimal:
+    """What `lines` come to at the prices the buyer saw (a line without a price adds nothing)."""
+    return sum((line.seen_price * line.quantity for line in lines if line.seen_price), Decimal(0))
+
+
 def _kept(lines: list[Line]) -> dict[str, list[object]]:
     return {
         line.key: [line.quantity, str(line.seen_price) if line.seen_price is not None else None, line.name]

@@ -2,7 +2,9 @@
 
 import secrets
 
+from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from dukaan.catalog.models import Product, ProductVariant, Store
 
@@ -236,3 +238,8 @@ class CheckoutDraft(models.Model):
 
     def __str__(self) -> str:
         return f"Unfinished checkout {self.pk} at store {self.store_id}"
+
+    @property
+    def cart_url(self) -> str:
+        """The link that brings this cart back into a browser (storefront.views.cart_restore)."""
+        return settings.SITE_URL + reverse("storefront:cart_restore", args=[self.store.slug, self.token])

@@ -329,13 +329,17 @@ def unfinished_checkouts(*, store: Store, now: datetime | None = None) -> QueryS
     """The store's checkouts a buyer gave a phone for, left untouched for an hour and not followed by
     an order from that phone, nor dismissed: newest first, from the last DRAFT_LIST_DAYS days."""
     now = now or timezone.now()
-    return CheckoutDraft.objects.filter(
-        store=store,
-        order__isnull=True,
-        dismissed_at__isnull=True,
-        updated_at__lte=now - DRAFT_QUIET_FOR,
-        updated_at__gt=now - timedelta(days=DRAFT_LIST_DAYS),
-    ).order_by("-updated_at", "-id")
+    return (
+        CheckoutDraft.objects.filter(
+            store=store,
+            order__isnull=True,
+            dismissed_at__isnull=True,
+            updated_at__lte=now - DRAFT_QUIET_FOR,
+            updated_at__gt=now - timedelta(days=DRAFT_LIST_DAYS),
+        )
+        .select_related("store")
+        .order_by("-updated_at", "-id")
+    )
 
 
 def draft_for_link(*, store_id: int, token: str) -> CheckoutDraft | None:

@@ -197,6 +197,7 @@ API = {
     ("PUT", "/categories/{category_id}/tax"): merchant("200", "404", STORE_W, writes=True),
     ("DELETE", "/categories/{category_id}/tax"): merchant("204", "404", STORE_W, writes=True),
     ("GET", "/orders/{order_id}/invoice"): merchant("200", "404", ORDERS_R),
+    ("GET", "/checkouts/unfinished"): merchant("200", "200", ORDERS_R),
     ("GET", "/orders/{order_id}/invoice.pdf"): merchant("200", "404", ORDERS_R),
     ("GET", "/stores/{slug}"): public("200"),
     ("GET", "/stores/{slug}/products"): public("200"),
