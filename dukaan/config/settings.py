@@ -570,6 +570,8 @@ ORDER_MAX_QUANTITY = env.int("ORDER_MAX_QUANTITY", 100)
 ORDER_MAX_PER_ADDRESS_PER_HOUR = env.int("ORDER_MAX_PER_ADDRESS_PER_HOUR", 100)
 # Orders one buyer phone number may place in an hour in one store (refused tries counted too); 0 = off.
 ORDER_MAX_PER_PHONE_PER_STORE_PER_HOUR = env.int("ORDER_MAX_PER_PHONE_PER_STORE_PER_HOUR", 6)
+# Saves of unfinished checkouts (the phone typed at checkout) a client address may make in an hour; 0 = off.
+DRAFT_MAX_PER_ADDRESS_PER_HOUR = env.int("DRAFT_MAX_PER_ADDRESS_PER_HOUR", 200)
 
 # --- API --------------------------------------------------------------------------------------
 # Requests per window: per API token on merchant endpoints, per client address on public ones

@@ -14,3 +14,4 @@ class OrdersConfig(AppConfig):
             buyer_phone=Personal.PHONE,
             address=Personal.ADDRESS,
         )
+        add_personal_fields(self.get_model("CheckoutDraft"), name=Personal.NAME, phone=Personal.PHONE)

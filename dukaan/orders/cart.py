@@ -98,11 +98,7 @@ class Cart:
 
     def lines(self) -> list[Line]:
         carts = self.session.get(SESSION_KEY)
-        raw = carts.get(self.store_key) if isinstance(carts, dict) else None
-        if not isinstance(raw, dict):
-            return []
-        lines = (_parse_line(key, value) for key, value in list(raw.items())[:MAX_LINES])
-        return [line for line in lines if line is not None]
+        return kept_lines(carts.get(self.store_key) if isinstance(carts, dict) else None)
 
     @property
     def count(self) -> int:
@@ -118,17 +114,19 @@ class Cart:
         carts = self.session.get(SESSION_KEY)
         carts = dict(carts) if isinstance(carts, dict) else {}
         if lines:
-            carts[self.store_key] = {
-                line.key: [
-                    line.quantity,
-                    str(line.seen_price) if line.seen_price is not None else None,
-                    line.name,
-                ]
-                for line in lines
-            }
+            carts[self.store_key] = _kept(lines)
         else:
             carts.pop(self.store_key, None)
         self.session[SESSION_KEY] = carts
+
+    def kept(self) -> dict[str, list[object]]:
+        """The lines as the session keeps them, for an unfinished checkout to keep too."""
+        return _kept(self.lines())
+
+    def restore(self, kept: object) -> None:
+        """Make the cart the lines `kept()` returned (from an unfinished checkout). The cart page then
+        prices them as it does any cart: what changed since is shown."""
+        self._save(kept_lines(kept))
 
     def _put(self, line: Line) -> None:
         lines = self.lines()
@@ -259,6 +257,16 @@ class Cart:
     def pin_code(self, pin_code: str) -> None:
         self._set_choice("pin", pin_code)
 
+    # The unfinished checkout (orders.models.CheckoutDraft) this cart updates as the buyer types.
+    @property
+    def draft_token(self) -> str:
+        token = self.session.get(f"{SESSION_KEY}_draft_{self.store_key}")
+        return token if isinstance(token, str) else ""
+
+    @draft_token.setter
+    def draft_token(self, token: str) -> None:
+        self.session[f"{SESSION_KEY}_draft_{self.store_key}"] = token
+
     # A retried or double-submitted checkout whose first submit succeeded finds its order here.
     def remember_placed(self, *, idempotency_key: str, token: str) -> None:
         self.session[f"{SESSION_KEY}_placed_{self.store_key}"] = [idempotency_key, token]
@@ -268,6 +276,25 @@ class Cart:
         if isinstance(placed, list) and len(placed) == 2 and placed[0] == idempotency_key:
             return placed[1] if isinstance(placed[1], str) else None
         return None
+
+
+def kept_lines(kept: object) -> list[Line]:
+    """The lines of a cart as `Cart.kept()` returned them; what does not parse is dropped."""
+    raw = list(kept.items())[:MAX_LINES] if isinstance(kept, dict) else []
+    lines = (_parse_line(key, value) for key, value in raw)
+    return [line for line in lines if line is not None]
+
+
+def lines_value(lines: list[Line]) -> Decimal:
+    """What `lines` come to at the prices the buyer saw (a line without a price adds nothing)."""
+    return sum((line.seen_price * line.quantity for line in lines if line.seen_price), Decimal(0))
+
+
+def _kept(lines: list[Line]) -> dict[str, list[object]]:
+    return {
+        line.key: [line.quantity, str(line.seen_price) if line.seen_price is not None else None, line.name]
+        for line in lines
+    }
 
 
 def _option_names(product: CatalogProduct) -> str:

@@ -71,6 +71,13 @@ class ConfirmationReminder(TypedDict):
     cod_advance: Decimal  # to pay by UPI to confirm; 0 = none
 
 
+class DraftChanged(TypedDict):
+    """An unfinished checkout saved or dismissed; no personal data (the buyer's phone stays in its row)."""
+
+    id: int
+    lines: int  # how many different items its cart holds
+
+
 class PaymentRecorded(TypedDict):
     """Money in for an order: recorded by hand, matched from a bank statement, or captured online."""
 
@@ -121,3 +128,8 @@ PAYMENT_RECORDED = declare("payment.recorded", aggregatetype=ORDER, payload=Paym
 REFUND_RECORDED = declare("refund.recorded", aggregatetype=ORDER, payload=RefundRecorded, external=True)
 REFUND_PROCESSED = declare("refund.processed", aggregatetype=ORDER, payload=RefundRecorded, external=True)
 SHIPMENT_CREATED = declare("shipment.created", aggregatetype=ORDER, payload=ShipmentCreated, external=True)
+# Unfinished checkouts (a buyer typed their phone, then may not order) are for integrators too.
+DRAFT_SAVED = declare("checkout_draft.saved", aggregatetype=ORDER, payload=DraftChanged, external=True)
+DRAFT_DISMISSED = declare(
+    "checkout_draft.dismissed", aggregatetype=ORDER, payload=DraftChanged, external=True
+)

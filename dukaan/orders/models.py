@@ -2,7 +2,9 @@
 
 import secrets
 
+from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from dukaan.catalog.models import Product, ProductVariant, Store
 
@@ -209,3 +211,40 @@ class OrderCharge(Taxed):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.gross}"
+
+
+class CheckoutDraft(models.Model):
+    """A checkout the buyer began (they typed their phone) but may not finish: the shopkeeper can
+    message them a link that brings back the same cart. One per browser's cart; `order` is set when
+    that phone places an order in the store."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    # The cart link /s/<slug>/cart/r/<token>/: unguessable, as it restores the buyer's cart.
+    token = models.CharField(max_length=32, unique=True, default=new_public_token, editable=False)
+    phone = models.CharField(max_length=16, help_text="E.164")
+    name = models.CharField(max_length=80, blank=True)
+    pin_code = models.CharField("PIN code", max_length=6, blank=True)
+    # The cart's lines as the session keeps them (orders.cart): {"<product>:<variant or 0>": [quantity,
+    # price seen, name]}; restored through the cart's own parsing, so a bad line is dropped, never used.
+    lines = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            # The dashboard's list: a store's drafts by last change.
+            models.Index(fields=["store", "-updated_at"], name="draft_store_recent"),
+            # place_order marks a phone's open drafts placed.
+            models.Index(fields=["store", "phone"], name="draft_store_phone"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Unfinished checkout {self.pk} at store {self.store_id}"
+
+    @property
+    def cart_url(self) -> str:
+        """The link that brings this cart back into a browser (storefront.views.cart_restore)."""
+        return settings.SITE_URL + reverse("storefront:cart_restore", args=[self.store.slug, self.token])

@@ -1,4 +1,5 @@
-"""Reads of orders and carts: pricing a cart from the database, a buyer's order, a store's orders.
+"""Reads of orders and carts: pricing a cart from the database, a buyer's order, a store's orders,
+its unfinished checkouts.
 
 A quote is the one place a cart is priced. The storefront shows it, and place_order prices the
 same way from rows it has locked, so what the buyer is shown is what the order is placed at.
@@ -28,7 +29,7 @@ from dukaan.shipping.selectors import delivery_terms
 from dukaan.taxes.rules import UNREGISTERED
 from dukaan.taxes.selectors import rates_for, tax_terms
 
-from .models import Order
+from .models import CheckoutDraft, Order
 from .pricing import Priced, Pricing, PricingLine, StoreRules, price
 
 if TYPE_CHECKING:
@@ -316,3 +317,33 @@ def store_orders(*, store: Store, status: str = "", day: date | None = None) -> 
         else:
             orders = orders.filter(created_at__gte=bounds[0], created_at__lt=bounds[1])
     return orders.order_by("-created_at", "-id")
+
+
+# A checkout is unfinished once the buyer has left it this long without ordering; the list looks back
+# this far (older ones are rarely worth a message, and are deleted after 30 days).
+DRAFT_QUIET_FOR = timedelta(hours=1)
+DRAFT_LIST_DAYS = 7
+
+
+def unfinished_checkouts(*, store: Store, now: datetime | None = None) -> QuerySet[CheckoutDraft]:
+    """The store's checkouts a buyer gave a phone for, left untouched for an hour and not followed by
+    an order from that phone, nor dismissed: newest first, from the last DRAFT_LIST_DAYS days."""
+    now = now or timezone.now()
+    return (
+        CheckoutDraft.objects.filter(
+            store=store,
+            order__isnull=True,
+            dismissed_at__isnull=True,
+            updated_at__lte=now - DRAFT_QUIET_FOR,
+            updated_at__gt=now - timedelta(days=DRAFT_LIST_DAYS),
+        )
+        .select_related("store")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def draft_for_link(*, store_id: int, token: str) -> CheckoutDraft | None:
+    """The unfinished checkout behind a cart link of this store, or None."""
+    if not isinstance(token, str) or not token or len(token) > 32:
+        return None
+    return CheckoutDraft.objects.filter(store_id=store_id, token=token).first()

@@ -35,7 +35,7 @@ from dukaan.promotions.services import claim_coupon, release_coupon
 from dukaan.shipping.rules import DeliveryTerms, valid_pin
 
 from . import events
-from .models import Order, OrderCharge, OrderDiscount, OrderLine, StockSource
+from .models import CheckoutDraft, Order, OrderCharge, OrderDiscount, OrderLine, StockSource
 from .pricing import COD, DELIVERY, Priced, Pricing, StoreRules
 from .selectors import (
     Choices,
@@ -384,6 +384,8 @@ def _place(
         job = {"order_id": order.pk, "store_id": store.pk}
         schedule(EXPIRE_UNCONFIRMED, key=str(order.pk), due_at=confirm.by, store_id=store.pk, data=job)
         schedule(REMIND_UNCONFIRMED, key=str(order.pk), due_at=confirm.remind_at, store_id=store.pk, data=job)
+    # This phone's unfinished checkouts in the store are finished: they leave the shopkeeper's list.
+    CheckoutDraft.objects.filter(store=store, phone=buyer.phone, order__isnull=True).update(order=order)
     # Last: counting the use locks the coupon's row until commit, and every order with the code waits there.
     if pricing.coupon_code:
         _claim_coupon(store=store, order=order, pricing=pricing, rules=rules)
@@ -821,3 +823,82 @@ def _return_stock(store_id: int, back: dict[tuple[int, int | None], int]) -> Non
                     version=versions[product_id] + step,
                 ),
             )
+
+
+# --- Unfinished checkouts -------------------------------------------------------------------------
+
+
+class DraftRefused(Exception):
+    """An unfinished checkout was not kept; `message` says what to fix."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _draft_data(draft: CheckoutDraft) -> events.DraftChanged:
+    return events.DraftChanged(id=draft.pk, lines=len(draft.lines))
+
+
+@transaction.atomic
+def save_draft(
+    *,
+    store: Store,
+    token: str,
+    phone: str,
+    name: str = "",
+    pin_code: str = "",
+    lines: dict[str, list[object]],
+) -> CheckoutDraft:
+    """Keep what a buyer typed at checkout, with their cart's `lines` (orders.cart.Cart.kept()).
+
+    `token` is the draft this browser's cart saved before ("" for none): it is updated until an order
+    is placed with its phone; after that, or for a token of no open draft here, a new one is made.
+    The phone, name and PIN code are checked as checkout checks them; DraftRefused says what is wrong.
+    """
+    try:
+        phone = normalize_phone(str(phone or ""))
+    except LoginRefused as error:
+        raise DraftRefused(error.message) from error
+    name = " ".join(str(name or "").split())
+    if len(name) > NAME_MAX:
+        raise DraftRefused(f"Your name can be at most {NAME_MAX} characters.")
+    try:
+        validate_text(name)
+    except ValidationError as error:
+        raise DraftRefused(f"Your name: {error.messages[0]}") from error
+    try:
+        pin_code = valid_pin(pin_code) if pin_code else ""
+    except ValueError as error:
+        raise DraftRefused(str(error)) from error
+    if not lines:
+        raise DraftRefused("Your cart is empty. Add something to it before checking out.")
+    open_drafts = CheckoutDraft.objects.select_for_update().filter(store=store, order__isnull=True)
+    draft = (open_drafts.filter(token=token).first() if token else None) or CheckoutDraft(store=store)
+    draft.phone, draft.name, draft.pin_code, draft.lines = phone, name, pin_code, lines
+    draft.save()
+    emit(events.DRAFT_SAVED, store_id=store.pk, data=_draft_data(draft))
+    return draft
+
+
+@transaction.atomic
+def dismiss_draft(*, store: Store, draft_id: int) -> CheckoutDraft:
+    """Take an unfinished checkout off the shopkeeper's list (the buyer's cart link still works).
+    CheckoutDraft.DoesNotExist for an id not of this store."""
+    draft = CheckoutDraft.objects.select_for_update().get(store=store, pk=draft_id)
+    if draft.dismissed_at is None:
+        draft.dismissed_at = timezone.now()
+        draft.save(update_fields=["dismissed_at"])
+        emit(events.DRAFT_DISMISSED, store_id=store.pk, data=_draft_data(draft))
+    return draft
+
+
+DRAFT_KEPT_DAYS = 30
+
+
+def delete_old_drafts(*, now: datetime | None = None) -> int:
+    """Delete every store's unfinished checkouts untouched for DRAFT_KEPT_DAYS (they hold phone
+    numbers, kept no longer than useful); returns how many. Retention, like the outbox's: no event."""
+    cutoff = (now or timezone.now()) - timedelta(days=DRAFT_KEPT_DAYS)
+    deleted, _ = CheckoutDraft.objects.filter(updated_at__lt=cutoff).delete()
+    return deleted

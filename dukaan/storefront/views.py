@@ -7,6 +7,7 @@ orders app.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import wraps
@@ -17,7 +18,7 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -31,17 +32,19 @@ from dukaan.catalog.models import Store
 from dukaan.catalog.selectors import moved_slug, store_id_for_slug
 from dukaan.catalog.snapshot import CatalogCategory, CatalogProduct, StoreCatalog, absolute_url, store_catalog
 from dukaan.catalog.templatetags.money import money
-from dukaan.infra.clients import client_address
+from dukaan.infra.clients import client_address, count_request, wait_text
 from dukaan.orders.cart import Cart, CartRefused, Line
 from dukaan.orders.payments import upi_link
-from dukaan.orders.selectors import Choices, Quote, order_for_buyer, quote_cart
+from dukaan.orders.selectors import Choices, Quote, draft_for_link, order_for_buyer, quote_cart
 from dukaan.orders.services import (
     Buyer,
     CheckoutRefused,
+    DraftRefused,
     OrderLimited,
     PricesChanged,
     TotalChanged,
     place_order,
+    save_draft,
 )
 from dukaan.orders.summary import order_rows, quote_rows
 from dukaan.payments.gateways import get_gateway
@@ -665,6 +668,10 @@ def checkout(request, slug: str):
         quote, cod_quote = _checkout_quotes(store, cart)
     if request.method == "POST":
         form.renew_expired_key()
+        # Not ordered: kept as an unfinished checkout when the phone is right (draft.js may have sent it).
+        if _draft_wait(request) is None:
+            with suppress(DraftRefused):
+                _keep_draft(store, cart, request.POST)
     if quote and quote.price_changes:
         cart.remember_prices(quote)
         notice = notice or _prices_changed_notice(list(quote.price_changes))
@@ -697,6 +704,64 @@ def checkout(request, slug: str):
         response.status_code = 429
         response["Retry-After"] = str(retry_after)
     return response
+
+
+def _draft_wait(request) -> int | None:
+    """Count a save of an unfinished checkout against its address's hourly limit: None if it may go
+    ahead, else the seconds to wait. A save that makes a new row needs a new session, so scripts
+    filling a shop's list with strangers' numbers meet this limit."""
+    client = client_address(request)
+    if not client:
+        return None
+    return count_request("drafts-address", client, settings.DRAFT_MAX_PER_ADDRESS_PER_HOUR, window=3600)
+
+
+def _keep_draft(store: Store, cart: Cart, data) -> None:
+    """Keep the checkout with the phone and name in `data` (a checkout form's fields); DraftRefused."""
+    draft = save_draft(
+        store=store,
+        token=cart.draft_token,
+        phone=data.get("phone", ""),
+        name=data.get("name", ""),
+        pin_code=cart.pin_code,
+        lines=cart.kept(),
+    )
+    cart.draft_token = draft.token
+
+
+@personal
+@require_POST
+def cart_draft(request, slug: str):
+    """The buyer typed their phone at checkout (static/storefront/draft.js posts it on change): keep the
+    checkout, so the shop can message them if they do not order within the hour. JSON either way."""
+    store = get_object_or_404(Store, slug=slug)
+    wait = _draft_wait(request)
+    if wait is not None:
+        message = f"Too many tries from your network. Try again in {wait_text(wait)}."
+        return JsonResponse({"error": message}, status=429, headers={"Retry-After": str(wait)})
+    try:
+        _keep_draft(store, Cart(request.session, store.pk), request.POST)
+    except DraftRefused as refused:
+        return JsonResponse({"error": refused.message}, status=400)
+    return JsonResponse({"saved": True})
+
+
+@personal
+def cart_restore(request, slug: str, token: str):
+    """The link a shop sends about an unfinished checkout: this browser's cart becomes that cart again,
+    priced now on the cart page, which says what changed since."""
+    store_id = store_id_for_slug(slug)
+    draft = draft_for_link(store_id=store_id, token=token) if store_id else None
+    if draft is None:
+        raise Http404("This cart link is not valid any more. Browse the shop to fill your cart again.")
+    cart = Cart(request.session, draft.store_id)
+    cart.restore(draft.lines)
+    if draft.pin_code:
+        cart.pin_code = draft.pin_code
+    if draft.order_id is None:
+        cart.draft_token = draft.token
+    messages.info(request, "Your cart is back as you left it, at today's prices.")
+    return redirect("storefront:cart", slug=slug)
 
 
 def _checkout_quotes(store: Store, cart: Cart) -> tuple[Quote | None, Quote | None]:

@@ -38,7 +38,7 @@ from dukaan.catalog.models import Store
 from dukaan.conftest import make_store, png_upload
 from dukaan.dashboard.urls import urlpatterns as dashboard_urlpatterns
 from dukaan.invoices.services import issue_invoice
-from dukaan.orders.services import Buyer, CartLine, change_order_status, place_order
+from dukaan.orders.services import Buyer, CartLine, change_order_status, place_order, save_draft
 from dukaan.promotions.tests.helpers import make_coupon, make_offer
 from dukaan.taxes.services import set_tax_rate
 
@@ -121,6 +121,8 @@ DASHBOARD = {
     **object_action("product_visibility", "302 /dashboard/products/"),
     **object_page("product_delete", "302 /dashboard/products/"),
     **store_page("orders"),
+    **store_page("drafts"),
+    **object_action("draft_dismiss", "302 /dashboard/checkouts/"),
     **object_page("order_detail", "302 /dashboard/orders/"),
     # A's invoice is already issued, so a download (GET or POST alike) changes nothing.
     ("order_invoice", "GET"): page("200", "404"),
@@ -195,6 +197,7 @@ API = {
     ("PUT", "/categories/{category_id}/tax"): merchant("200", "404", STORE_W, writes=True),
     ("DELETE", "/categories/{category_id}/tax"): merchant("204", "404", STORE_W, writes=True),
     ("GET", "/orders/{order_id}/invoice"): merchant("200", "404", ORDERS_R),
+    ("GET", "/checkouts/unfinished"): merchant("200", "200", ORDERS_R),
     ("GET", "/orders/{order_id}/invoice.pdf"): merchant("200", "404", ORDERS_R),
     ("GET", "/stores/{slug}"): public("200"),
     ("GET", "/stores/{slug}/products"): public("200"),
@@ -306,6 +309,9 @@ def world(settings):
     a["accepted"] = _order(a["store"], a["simple"], "a-3", BUYER_ADDRESS)
     change_order_status(order=a["accepted"], status="accepted")
     issue_invoice(order=a["accepted"])
+    a["draft"] = save_draft(
+        store=a["store"], token="", phone="+919812345698", lines={"1:0": [1, "250", "Tiffin"]}
+    )
 
     for phone in STAFF_PHONES.values():
         User.objects.create_user(phone, password=STAFF_PASSWORD_TEXT, is_staff=True)
@@ -376,6 +382,7 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "coupon_active": a["coupon"].pk,
         "offer_edit": a["offer"].pk,
         "offer_active": a["offer"].pk,
+        "draft_dismiss": a["draft"].pk,
     }
     url = reverse(f"dashboard:{name}", args=[ids[name]] if name in ids else [])
     simple = a["simple"].pk

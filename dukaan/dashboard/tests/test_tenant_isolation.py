@@ -11,7 +11,7 @@ from dukaan.catalog import services
 from dukaan.catalog.models import Category, Product
 from dukaan.events.models import OutboxEvent
 from dukaan.orders.models import Order
-from dukaan.orders.services import Buyer, CartLine, place_order
+from dukaan.orders.services import Buyer, CartLine, place_order, save_draft
 from dukaan.promotions.tests.helpers import make_coupon, make_offer
 
 pytestmark = pytest.mark.django_db
@@ -34,9 +34,12 @@ def theirs(other_store):
     )
     token, _ = create_api_token(store=other_store, name="Secret token")
     coupon, offer = make_coupon(other_store, code="SECRET"), make_offer(other_store, name="Secret offer")
+    draft = save_draft(
+        store=other_store, token="", phone="+919812300000", lines={"1:0": [1, "999", "Secret"]}
+    )
     return {
         **{"category": category, "product": product, "order": order, "token": token},
-        **{"coupon": coupon, "offer": offer},
+        **{"coupon": coupon, "offer": offer, "draft": draft},
     }
 
 
@@ -60,6 +63,7 @@ OBJECT_URLS = [
     ("dashboard:coupon_active", "coupon", {"active": "0"}),
     ("dashboard:offer_edit", "offer", {"name": "Hacked", "kind": "order", "flat": "1"}),
     ("dashboard:offer_active", "offer", {"active": "0"}),
+    ("dashboard:draft_dismiss", "draft", {}),
 ]
 
 

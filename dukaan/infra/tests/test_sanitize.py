@@ -19,7 +19,7 @@ from dukaan.accounts.models import User
 from dukaan.accounts.services import normalize_phone
 from dukaan.catalog import services as catalog
 from dukaan.catalog.seed import seed_demo
-from dukaan.orders.services import Buyer, CartLine, place_order
+from dukaan.orders.services import Buyer, CartLine, place_order, save_draft
 from tests.processes import database_url
 
 MERCHANTS = [
@@ -47,6 +47,8 @@ BUYERS = [
         pin_code="400050",
     ),
 ]
+# A buyer who typed their phone at checkout and left (an unfinished checkout).
+LEFT = ("Wilhelmina Okonkwo", "+919700000033")
 UPI_ID = "zorawar.quixote@okaxis"
 SKIPPED = {
     "django_session",
@@ -79,12 +81,17 @@ def source(transactional_db):
         place_order(
             store=stores[index], lines=[line], buyer=buyer, payment_method="cod", idempotency_key=f"k{number}"
         )
+    save_draft(
+        store=stores[0], token="", name=LEFT[0], phone=LEFT[1], lines={"1:0": [1, "120.00", "Clay lamp"]}
+    )
     seed_demo()
     return {
-        "names": [name for _, name, _ in MERCHANTS] + [buyer.name for buyer in BUYERS] + ["Demo Shopkeeper"],
+        "names": [name for _, name, _ in MERCHANTS]
+        + [buyer.name for buyer in BUYERS]
+        + ["Demo Shopkeeper", LEFT[0]],
         "phones": [phone for phone, _, _ in MERCHANTS]
         + [buyer.phone for buyer in BUYERS]
-        + ["+919999999999"],
+        + ["+919999999999", LEFT[1]],
         "addresses": [buyer.address for buyer in BUYERS],
         "upi_ids": [UPI_ID, "ashas-kitchen@upi"],
     }
