@@ -58,11 +58,13 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
 
 
-def _too_big(size: int) -> StatementRefused:
-    return StatementRefused(
-        f"The statement is {_megabytes(size)} MB; the most read at once is "
-        f"{_megabytes(MAX_STATEMENT_BYTES)} MB. Export a shorter period and try again."
-    )
+def check_size(size: int) -> None:
+    """Refuse a statement of `size` bytes over the limit: call it with an upload's size before reading it."""
+    if size > MAX_STATEMENT_BYTES:
+        raise StatementRefused(
+            f"The statement is {_megabytes(size)} MB; the most read at once is "
+            f"{_megabytes(MAX_STATEMENT_BYTES)} MB. Export a shorter period and try again."
+        )
 
 
 NOT_TEXT = "Upload the statement as CSV (in Excel: Save As → CSV), or copy its lines and paste them."
@@ -70,8 +72,7 @@ NOT_TEXT = "Upload the statement as CSV (in Excel: Save As → CSV), or copy its
 
 def decode_statement(data: bytes) -> str:
     """The text of an uploaded file: UTF-8 (with or without a BOM) or UTF-16 with its BOM."""
-    if len(data) > MAX_STATEMENT_BYTES:
-        raise _too_big(len(data))
+    check_size(len(data))
     if data.startswith(b"%PDF"):
         raise StatementRefused(f"This is a PDF, which cannot be read here. {NOT_TEXT}")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -93,9 +94,7 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 def read_statement(text: str) -> Statement:
     """The credits of a statement pasted or decoded; raises StatementRefused for anything unreadable."""
-    size = len(text.encode("utf-8", "surrogatepass"))
-    if size > MAX_STATEMENT_BYTES:
-        raise _too_big(size)
+    check_size(len(text.encode("utf-8", "surrogatepass")))
     lines = text.splitlines()
     for line_no, line in enumerate(lines, start=1):
         if CONTROL.search(line):
