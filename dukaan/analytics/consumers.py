@@ -7,7 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from dukaan.events.consumers import Event, consumer
-from dukaan.orders.events import ORDER_CANCELLED, ORDER_PLACED
+from dukaan.orders.events import ORDER_CANCELLED, ORDER_PLACED, ORDER_RETURNED
 
 from .events import STOREFRONT_VIEWED
 from .models import StoreDay
@@ -24,12 +24,12 @@ def _add(store_id: int, day: date, *, views: int = 0, orders: int = 0, revenue: 
     )
 
 
-@consumer("analytics", events={ORDER_PLACED, ORDER_CANCELLED, STOREFRONT_VIEWED})
+@consumer("analytics", events={ORDER_PLACED, ORDER_CANCELLED, ORDER_RETURNED, STOREFRONT_VIEWED})
 def count(event: Event) -> None:
     if event.is_a(ORDER_PLACED):
         _add(event.store_id, _local_day(event.occurred_at), orders=1, revenue=Decimal(event.data["total"]))
-    elif event.is_a(ORDER_CANCELLED):
-        # A cancelled order no longer counts on the day it was placed.
+    elif event.is_a(ORDER_CANCELLED, ORDER_RETURNED):
+        # A cancelled order, or one the courier brought back, no longer counts on the day it was placed.
         day = _local_day(event.data["placed_at"])
         _add(event.store_id, day, orders=-1, revenue=-Decimal(event.data["total"]))
     elif event.is_a(STOREFRONT_VIEWED):

@@ -17,9 +17,10 @@ from dukaan.catalog.models import Store
 from dukaan.catalog.selectors import moved_slug, store_id_for_slug
 from dukaan.catalog.snapshot import StoreCatalog, store_catalog
 from dukaan.infra.clients import client_address
-from dukaan.orders.payments import get_gateway, upi_link
+from dukaan.orders.payments import upi_link
 from dukaan.orders.selectors import Choices, order_for_buyer, quote_cart
 from dukaan.orders.services import Buyer, CartLine, OrderLimited, place_order
+from dukaan.payments.gateways import get_gateway
 from dukaan.search.backend import SearchQuery, Sort
 from dukaan.search.service import MAX_FILTER_PRICE, search_products
 from dukaan.shipping.rules import valid_pin

@@ -414,8 +414,8 @@ def get_order(request: HttpRequest, order_id: OrderId):
     auth=needs(Scope.ORDERS_WRITE),
 )
 def set_order_status(request: HttpRequest, order_id: OrderId, payload: OrderStatusIn):
-    """placed → accepted → shipped → delivered, or cancelled before shipping (which gives the stock
-    back). Anything else is a 409 saying why."""
+    """unconfirmed → placed → accepted → shipped → delivered or returned, or cancelled before shipping
+    (cancelled and returned give the stock back). Anything else is a 409 saying why."""
     store = _store(request)
-    change_order_status(order=_order(store, order_id), status=payload.status)
+    change_order_status(order=_order(store, order_id), status=payload.status, by="api")
     return OrderOut.model_validate(_order(store, order_id))

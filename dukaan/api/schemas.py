@@ -380,6 +380,13 @@ class OrderMoney(Out):
     coupon_code: str
     discounts: list[DiscountOut]
     charges: list[ChargeOut]
+    amount_paid: Money = Field(description="Paid so far (by hand, matched from a statement, or online)")
+    amount_refunded: Money = Field(description="Paid back so far")
+    pay_reference: str = Field(description="The reference a UPI payment's note carries for this order")
+    upi_amount: Money | None = Field(
+        description="What the buyer is asked to pay by UPI now (the total plus a few paise that tell open "
+        "orders apart); null when nothing is asked by UPI"
+    )
 
 
 class BuyerOut(Out):  # read from the order
@@ -424,7 +431,11 @@ class OrderPage(Out):
 
 class OrderStatusIn(In):
     # strict=False: a strict enum takes only its members, and JSON brings their values.
-    status: OrderStatus = Field(description="accepted, shipped, delivered or cancelled", strict=False)
+    status: OrderStatus = Field(
+        description="placed (confirming an order awaiting confirmation), accepted, shipped, delivered, "
+        "returned or cancelled",
+        strict=False,
+    )
 
 
 # --- Buyer: the catalog ----------------------------------------------------------------------------

@@ -166,6 +166,7 @@ INSTALLED_APPS = [
     "dukaan.shipping",
     "dukaan.taxes",
     "dukaan.invoices",
+    "dukaan.payments",
 ]
 
 MIDDLEWARE = [

@@ -16,7 +16,7 @@ urlpatterns = [
     path("", include("dukaan.accounts.urls")),
     path("dashboard/", include("dukaan.dashboard.urls")),
     path("s/", include("dukaan.storefront.urls")),
-    path("payments/", include("dukaan.orders.urls")),
+    path("payments/", include("dukaan.payments.urls")),
     path("api/", include("dukaan.api.urls")),
     # Before the admin's own login page, which it replaces: staff sign in with a password and an SMS
     # code (dukaan/accounts/staff.py). The admin still links here by its name, admin:login.

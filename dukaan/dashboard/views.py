@@ -379,6 +379,10 @@ def _parse_day(raw: str) -> date | None:
 
 # The buttons an order shows in each state: (target status, label, style).
 NEXT_STEPS = {
+    Order.Status.UNCONFIRMED: [
+        (Order.Status.PLACED, "Confirm for the buyer", ""),
+        (Order.Status.CANCELLED, "Cancel order", "danger"),
+    ],
     Order.Status.PLACED: [
         (Order.Status.ACCEPTED, "Accept", ""),
         (Order.Status.CANCELLED, "Cancel order", "danger"),
@@ -387,7 +391,10 @@ NEXT_STEPS = {
         (Order.Status.SHIPPED, "Mark shipped", ""),
         (Order.Status.CANCELLED, "Cancel order", "danger"),
     ],
-    Order.Status.SHIPPED: [(Order.Status.DELIVERED, "Mark delivered", "")],
+    Order.Status.SHIPPED: [
+        (Order.Status.DELIVERED, "Mark delivered", ""),
+        (Order.Status.RETURNED, "Returned to origin (RTO)", "danger"),
+    ],
 }
 
 
@@ -399,7 +406,7 @@ def order_detail(request, number: int):
     )
     if request.method == "POST":
         try:
-            change_order_status(order=order, status=request.POST.get("status", ""))
+            change_order_status(order=order, status=request.POST.get("status", ""), by="shop")
         except IllegalTransition as error:
             messages.error(request, error.message)
         else:

@@ -11,12 +11,22 @@ def new_public_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+# No 0/O or 1/I: the buyer may read the reference out or type it into the UPI note by hand.
+PAY_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_pay_reference() -> str:
+    return "".join(secrets.choice(PAY_REFERENCE_ALPHABET) for _ in range(8))
+
+
 class Order(models.Model):
     class Status(models.TextChoices):
+        UNCONFIRMED = "unconfirmed", "Awaiting confirmation"  # a COD order the buyer has yet to confirm
         PLACED = "placed", "Placed"
         ACCEPTED = "accepted", "Accepted"
         SHIPPED = "shipped", "Shipped"
         DELIVERED = "delivered", "Delivered"
+        RETURNED = "returned", "Returned to origin"  # RTO: the courier brought it back undelivered
         CANCELLED = "cancelled", "Cancelled"
 
     class PaymentMethod(models.TextChoices):
@@ -26,7 +36,9 @@ class Order(models.Model):
 
     class PaymentStatus(models.TextChoices):
         PENDING = "pending", "Pending"
+        PARTLY_PAID = "partly_paid", "Partly paid"
         PAID = "paid", "Paid"
+        REFUNDED = "refunded", "Refunded"  # everything paid was paid back
         FAILED = "failed", "Failed"
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders")
@@ -37,9 +49,17 @@ class Order(models.Model):
     idempotency_key = models.CharField(max_length=64)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLACED)
     payment_method = models.CharField(max_length=8, choices=PaymentMethod.choices)
+    # Derived from amount_paid and amount_refunded by orders.services.record_money, never set by hand.
     payment_status = models.CharField(
-        max_length=8, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+        max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
     )
+    amount_paid = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    amount_refunded = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # What a payment for this order carries in its note (UPI) so a bank statement line finds it again.
+    pay_reference = models.CharField(max_length=8, default=new_pay_reference)
+    # What the buyer is asked to pay by UPI now: the total plus a few paise no other open UPI order of
+    # the store asks for, so a statement line's amount alone names the order. None: nothing asked by UPI.
+    upi_amount = models.DecimalField("UPI amount", max_digits=14, decimal_places=2, null=True, blank=True)
     buyer_name = models.CharField(max_length=80)
     buyer_phone = models.CharField(max_length=16, help_text="E.164")
     address = models.TextField(max_length=500)
@@ -64,9 +84,11 @@ class Order(models.Model):
     prices_include_tax = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -74,11 +96,14 @@ class Order(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["store", "number"], name="order_number_unique_per_store"),
             models.UniqueConstraint(fields=["store", "idempotency_key"], name="order_idempotency_key_unique"),
+            models.UniqueConstraint(fields=["store", "pay_reference"], name="order_pay_reference_unique"),
         ]
         indexes = [
             models.Index(fields=["store", "status", "-created_at"], name="order_store_listing"),
             # The day's orders and revenue, and the unfiltered list, read by store and time alone.
             models.Index(fields=["store", "-created_at"], name="order_store_recent"),
+            # place_order's search for a free UPI amount, and statement matching by amount.
+            models.Index(fields=["store", "upi_amount"], name="order_store_upi_amount"),
         ]
 
     def __str__(self) -> str:
@@ -131,6 +156,7 @@ class OrderLine(Taxed):
     # Which stock count placing the order took this quantity from ("" when the stock was unlimited),
     # so cancelling gives back exactly what was taken, even after the variant is deleted.
     stock_taken_from = models.CharField(max_length=8, choices=StockSource.choices, blank=True)
+    restocked = models.PositiveIntegerField(default=0, help_text="Units given back (cancel, refund, RTO)")
 
     class Meta:
         ordering = ["id"]
@@ -178,46 +204,3 @@ class OrderCharge(Taxed):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.gross}"
-
-
-class Payment(models.Model):
-    """An online payment attempt with a provider: its order there, and what its webhooks said."""
-
-    class Status(models.TextChoices):
-        CREATED = "created", "Created"
-        CAPTURED = "captured", "Captured"
-        FAILED = "failed", "Failed"
-
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
-    provider = models.CharField(max_length=32)
-    provider_order_id = models.CharField(max_length=64)
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
-    currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CREATED)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["provider", "provider_order_id"], name="payment_provider_order_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.provider} {self.provider_order_id} ({self.status})"
-
-
-class ProcessedWebhook(models.Model):
-    """Webhook deliveries already applied, by the provider's event id: a redelivery changes nothing."""
-
-    provider = models.CharField(max_length=32)
-    event_id = models.CharField(max_length=128)
-    received_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once")]
-
-    def __str__(self) -> str:
-        return f"{self.provider} {self.event_id}"

@@ -1,4 +1,4 @@
-"""Every write to orders: placing one, moving it along, and recording what payment providers say.
+"""Every write to orders: placing one, moving it along, and the money paid and refunded against it.
 
 Each change is one transaction holding the rows and their outbox events. Refusals are exceptions
 whose messages a buyer or merchant can act on; nothing is saved when one is raised.
@@ -32,9 +32,8 @@ from dukaan.promotions.rules import CouponRefused
 from dukaan.promotions.services import claim_coupon, release_coupon
 from dukaan.shipping.rules import valid_pin
 
-from . import events, payments
-from .models import Order, OrderCharge, OrderDiscount, OrderLine, Payment, ProcessedWebhook, StockSource
-from .payments import WebhookEvent, get_gateway
+from . import events
+from .models import Order, OrderCharge, OrderDiscount, OrderLine, StockSource
 from .pricing import COD, DELIVERY, Priced, Pricing, StoreRules
 from .selectors import (
     Choices,
@@ -153,7 +152,7 @@ def _payment_problem(store: Store, payment_method: str) -> str | None:
     if payment_method == Order.PaymentMethod.UPI:
         return None if store.upi_id else f"{store.name} does not take UPI yet. Choose cash on delivery."
     if payment_method == Order.PaymentMethod.ONLINE:
-        if get_gateway() is None:
+        if not settings.PAYMENT_GATEWAY:
             return "Online payment is not available here yet. Choose cash on delivery or UPI."
         return None
     return "Choose how you will pay: cash on delivery, UPI or online payment."
@@ -305,6 +304,11 @@ def _place(
     sources = _take_stock(store=store, quote=quote, products=products)
     Store.objects.filter(pk=store.pk).update(order_counter=F("order_counter") + 1)
     number, currency = Store.objects.filter(pk=store.pk).values_list("order_counter", "currency").get()
+    upi_amount = (
+        unique_upi_amount(store_id=store.pk, amount=pricing.total)
+        if payment_method == Order.PaymentMethod.UPI
+        else None
+    )
     order = Order.objects.create(
         store=store,
         number=number,
@@ -323,6 +327,7 @@ def _place(
         sgst=pricing.sgst,
         igst=pricing.igst,
         total=pricing.total,
+        upi_amount=upi_amount,
         coupon_code=pricing.coupon_code,
         delivery_zone=pricing.delivery.zone if pricing.delivery else "",
         gstin=pricing.tax_terms.gstin if pricing.tax_terms.registered else "",
@@ -483,27 +488,42 @@ def _placed_data(order: Order, quote: Quote) -> events.OrderPlaced:
 
 # --- Moving an order along ------------------------------------------------------------------------
 
+S = Order.Status
 NEXT: dict[str, set[str]] = {
-    Order.Status.PLACED: {Order.Status.ACCEPTED, Order.Status.CANCELLED},
-    Order.Status.ACCEPTED: {Order.Status.SHIPPED, Order.Status.CANCELLED},
-    Order.Status.SHIPPED: {Order.Status.DELIVERED},
-    Order.Status.DELIVERED: set(),
-    Order.Status.CANCELLED: set(),
+    S.UNCONFIRMED: {S.PLACED, S.CANCELLED},
+    S.PLACED: {S.ACCEPTED, S.CANCELLED},
+    S.ACCEPTED: {S.SHIPPED, S.CANCELLED},
+    S.SHIPPED: {S.DELIVERED, S.RETURNED},
+    S.DELIVERED: set(),
+    S.RETURNED: set(),
+    S.CANCELLED: set(),
 }
-# The event each move writes.
+# The event each move writes, and the field that keeps when it happened.
 STATUS_EVENTS: dict[str, EventType[events.OrderStatusChanged]] = {
-    Order.Status.ACCEPTED: events.ORDER_ACCEPTED,
-    Order.Status.SHIPPED: events.ORDER_SHIPPED,
-    Order.Status.DELIVERED: events.ORDER_DELIVERED,
-    Order.Status.CANCELLED: events.ORDER_CANCELLED,
+    S.PLACED: events.ORDER_CONFIRMED,
+    S.ACCEPTED: events.ORDER_ACCEPTED,
+    S.SHIPPED: events.ORDER_SHIPPED,
+    S.DELIVERED: events.ORDER_DELIVERED,
+    S.RETURNED: events.ORDER_RETURNED,
+    S.CANCELLED: events.ORDER_CANCELLED,
 }
-FORWARD = [Order.Status.PLACED, Order.Status.ACCEPTED, Order.Status.SHIPPED, Order.Status.DELIVERED]
+ORDER_TIMESTAMPS: dict[str, str] = {
+    S.PLACED: "confirmed_at",
+    S.ACCEPTED: "accepted_at",
+    S.SHIPPED: "shipped_at",
+    S.DELIVERED: "delivered_at",
+    S.RETURNED: "returned_at",
+    S.CANCELLED: "cancelled_at",
+}
+FORWARD = [S.UNCONFIRMED, S.PLACED, S.ACCEPTED, S.SHIPPED, S.DELIVERED]
 VERB = {
-    Order.Status.PLACED: "placed",
-    Order.Status.ACCEPTED: "accepted",
-    Order.Status.SHIPPED: "shipped",
-    Order.Status.DELIVERED: "delivered",
-    Order.Status.CANCELLED: "cancelled",
+    S.UNCONFIRMED: "awaiting confirmation",
+    S.PLACED: "placed",
+    S.ACCEPTED: "accepted",
+    S.SHIPPED: "shipped",
+    S.DELIVERED: "delivered",
+    S.RETURNED: "returned to origin",
+    S.CANCELLED: "cancelled",
 }
 
 
@@ -516,35 +536,59 @@ def _refusal(order: Order, status: str) -> str:
     target = Order.Status(status)
     if current == target:
         return f"Order #{number} is already {VERB[current]}."
-    if current == Order.Status.CANCELLED:
-        return f"Order #{number} was cancelled, so it can no longer be {VERB[target]}."
-    if target == Order.Status.PLACED:
+    if current in (S.CANCELLED, S.RETURNED):
+        return f"Order #{number} was {VERB[current]}, so it can no longer be {VERB[target]}."
+    if current == S.DELIVERED:
+        return f"Order #{number} is already delivered, so it can no longer be {VERB[target]}."
+    if target == S.UNCONFIRMED:
+        return f"Order #{number} is already {VERB[current]}; it cannot go back to awaiting confirmation."
+    if target == S.PLACED:
         return f"Order #{number} is already {VERB[current]}; an order cannot go back to placed."
-    if target == Order.Status.CANCELLED or FORWARD.index(target) < FORWARD.index(current):
+    if target == S.CANCELLED:  # current is shipped
+        return (
+            f"Order #{number} is already shipped, so it can no longer be cancelled. "
+            "If the courier brings it back, mark it returned."
+        )
+    if target == S.RETURNED:
+        return f"Order #{number} is {VERB[current]}: only a shipped order can be returned to origin."
+    if FORWARD.index(target) < FORWARD.index(current):
         return f"Order #{number} is already {VERB[current]}, so it can no longer be {VERB[target]}."
+    if current == S.UNCONFIRMED:
+        return (
+            f"Order #{number} cannot be {VERB[target]} yet: the buyer has not confirmed it. "
+            "Confirm it first (for example after a call)."
+        )
     step = FORWARD[FORWARD.index(current) + 1]
     return f"Order #{number} cannot be {VERB[target]} yet: mark it {VERB[step]} first."
 
 
-@transaction.atomic
-def change_order_status(*, order: Order, status: str) -> Order:
-    """Move an order one step: placed → accepted → shipped → delivered, or cancel it before shipping.
+def lock_order(*, store_id: int, order_id: int) -> Order:
+    """The order, its row locked until the transaction ends: payments, refunds and moves queue on it."""
+    locked = Order.objects.select_for_update(of=("self",)).select_related("store")
+    return locked.get(pk=order_id, store_id=store_id)
 
-    Cancelling gives back the stock the order took and its coupon's use. The order row is locked, so two
-    clicks on the same button cannot both apply.
+
+@transaction.atomic
+def change_order_status(*, order: Order, status: str, by: str = "") -> Order:
+    """Move an order one step along NEXT (the state diagram in docs/orders.md).
+
+    Cancelling or a return to origin gives back the stock the order took that has not gone back yet;
+    cancelling also gives back its coupon's use. The order row is locked, so two clicks on the same
+    button cannot both apply. `by` says who moved it ("shop", "buyer", "system"), for the event.
     """
-    order = Order.objects.select_for_update(of=("self",)).select_related("store").get(pk=order.pk)
+    order = lock_order(store_id=order.store_id, order_id=order.pk)
     if status not in NEXT.get(order.status, set()):
         raise IllegalTransition(_refusal(order, status))
     previous = order.status
     now = timezone.now()
-    if status == Order.Status.CANCELLED:
-        _restore_stock(order)
-        if order.coupon_code:
-            release_coupon(store_id=order.store_id, order_id=order.pk)
+    if status in (S.CANCELLED, S.RETURNED):
+        restock(order=order)
+    if status == S.CANCELLED and order.coupon_code:
+        release_coupon(store_id=order.store_id, order_id=order.pk)
     order.status = status
-    setattr(order, f"{status}_at", now)
-    order.save(update_fields=["status", f"{status}_at", "updated_at"])
+    stamp = ORDER_TIMESTAMPS[status]
+    setattr(order, stamp, now)
+    order.save(update_fields=["status", stamp, "updated_at"])
     emit(
         STATUS_EVENTS[status],
         store_id=order.store_id,
@@ -557,28 +601,115 @@ def change_order_status(*, order: Order, status: str) -> Order:
             at=now,
             total=order.total,
             placed_at=order.created_at,
+            by=by,
         ),
     )
     return order
 
 
-def _restore_stock(order: Order) -> None:
-    """Give back what placing `order` took from tracked stock; unlimited stock stays unlimited."""
+# --- Money in and out -----------------------------------------------------------------------------
+
+
+def record_money(*, order: Order, paid: Decimal = Decimal(0), refunded: Decimal = Decimal(0)) -> Order:
+    """Add a payment or a refund to the order's sums and derive its payment status from them.
+
+    The caller checked the amounts (payments.services does, with messages) and holds the order's lock
+    (`lock_order`) in its transaction; the caller emits its own event.
+    """
+    amount_paid, amount_refunded = order.amount_paid + paid, order.amount_refunded + refunded
+    if paid < 0 or refunded < 0 or amount_refunded > amount_paid:
+        raise ValueError(f"Order #{order.number}: paid {amount_paid}, refunded {amount_refunded}.")
+    order.amount_paid, order.amount_refunded = amount_paid, amount_refunded
+    if amount_paid and amount_refunded == amount_paid:
+        order.payment_status = Order.PaymentStatus.REFUNDED
+    elif amount_paid >= order.total:
+        order.payment_status = Order.PaymentStatus.PAID
+    elif amount_paid:
+        order.payment_status = Order.PaymentStatus.PARTLY_PAID
+    order.save(update_fields=["amount_paid", "amount_refunded", "payment_status", "updated_at"])
+    return order
+
+
+def unique_upi_amount(*, store_id: int, amount: Decimal) -> Decimal:
+    """`amount` plus the fewest paise (0–99) no other open UPI order of the store asks for.
+
+    Call it under the store's row lock (place_order holds it from the order counter on), so two
+    checkouts cannot pick the same amount. With 100 open orders asking for the same rupees the
+    amount stays as it is and the reference alone tells them apart.
+    """
+    taken = set(
+        Order.objects.filter(
+            store_id=store_id,
+            upi_amount__gte=amount,
+            upi_amount__lt=amount + 1,
+            payment_status__in=[Order.PaymentStatus.PENDING, Order.PaymentStatus.PARTLY_PAID],
+        )
+        .exclude(status=S.CANCELLED)
+        .values_list("upi_amount", flat=True)
+    )
+    for paise in range(100):
+        candidate = amount + Decimal(paise).scaleb(-2)
+        if candidate not in taken:
+            return candidate
+    return amount
+
+
+# --- Stock back ------------------------------------------------------------------------------------
+
+
+class RestockRefused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def restock(*, order: Order, quantities: dict[int, int] | None = None) -> dict[int, int]:
+    """Give back to stock `quantities` ({order line id: units}; None = all not given back yet).
+
+    Each line gives back at most what it took and has not given back (`OrderLine.restocked`), so a
+    refund after a return, or a second refund, never counts a unit twice. Unlimited stock stays
+    unlimited. The caller holds the order's lock. Returns {line id: units given back}.
+    """
+    lines = {line.pk: line for line in order.lines.all()}
+    if quantities is not None:
+        unknown = sorted(set(quantities) - set(lines))
+        if unknown:
+            raise RestockRefused(f"Order #{order.number} has no line {unknown[0]}.")
+    wanted: dict[int, int] = {}
+    for line_id, line in lines.items():
+        left = line.quantity - line.restocked
+        units = left if quantities is None else quantities.get(line_id, 0)
+        if not isinstance(units, int) or units < 0:
+            raise RestockRefused(f"Give a whole number of units for “{line.name}”.")
+        if units > left:
+            raise RestockRefused(
+                f"Only {left} of “{line.name}” can go back to stock: the order has {line.quantity} "
+                f"and {line.restocked} already went back."
+            )
+        if units:
+            wanted[line_id] = units
     back: dict[tuple[int, int | None], int] = defaultdict(int)
-    for line in order.lines.exclude(stock_taken_from=StockSource.NONE).filter(product__isnull=False):
-        product_id = cast(int, line.product_id)  # never None: the filter above
+    for line_id, units in wanted.items():
+        line = lines[line_id]
+        OrderLine.objects.filter(pk=line_id).update(restocked=F("restocked") + units)
+        if line.stock_taken_from == StockSource.NONE or line.product_id is None:
+            continue
         if line.stock_taken_from == StockSource.VARIANT:
             if line.variant_id is None:  # the variant was deleted: nothing to give back to
                 continue
-            back[(product_id, line.variant_id)] += line.quantity
+            back[(line.product_id, line.variant_id)] += units
         else:
-            back[(product_id, None)] += line.quantity
-    if not back:
-        return
+            back[(line.product_id, None)] += units
+    if back:
+        _return_stock(order.store_id, back)
+    return wanted
+
+
+def _return_stock(store_id: int, back: dict[tuple[int, int | None], int]) -> None:
     product_ids = sorted({product_id for product_id, _ in back})
     versions = dict(
         Product.objects.select_for_update()
-        .filter(store_id=order.store_id, pk__in=product_ids)
+        .filter(store_id=store_id, pk__in=product_ids)
         .order_by("pk")
         .values_list("pk", "version")
     )
@@ -601,7 +732,7 @@ def _restore_stock(order: Order) -> None:
             stock = variant_stock[variant_id] if variant_id else product_stock[product_id]
             emit(
                 STOCK_CHANGED,
-                store_id=order.store_id,
+                store_id=store_id,
                 data=StockChanged(
                     id=product_id,
                     variant_id=variant_id,
@@ -609,137 +740,3 @@ def _restore_stock(order: Order) -> None:
                     version=versions[product_id] + step,
                 ),
             )
-
-
-# --- Online payments ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PaymentStart:
-    payment: Payment
-    checkout_url: str  # where to send the buyer to pay
-
-
-class PaymentUnavailable(Exception):
-    """An online payment cannot be started for this order; `message` says why."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def start_online_payment(*, order: Order) -> PaymentStart:
-    """Open the order at the payment provider and record the Payment; send the buyer to checkout_url.
-
-    The provider is called outside any transaction (it may be slow or down); only recording the
-    answer is transactional.
-    """
-    gateway = get_gateway()
-    if gateway is None:
-        raise PaymentUnavailable("Online payment is not available here. Pay by cash on delivery or UPI.")
-    if order.payment_method != Order.PaymentMethod.ONLINE:
-        raise PaymentUnavailable(f"Order #{order.number} is not paid online.")
-    if order.payment_status == Order.PaymentStatus.PAID:
-        raise PaymentUnavailable(f"Order #{order.number} is already paid.")
-    if order.status == Order.Status.CANCELLED:
-        raise PaymentUnavailable(f"Order #{order.number} was cancelled, so there is nothing to pay.")
-    retry_later = (
-        "The payment provider is not answering just now, so nothing was charged. "
-        "The shop has your order and will tell you how to pay."
-    )
-    if not payments.breaker.allow():
-        raise PaymentUnavailable(retry_later)
-    try:
-        provider_order = gateway.create_order(order)
-    except payments.ProviderUnavailable as error:
-        payments.breaker.record_failure(error)
-        raise PaymentUnavailable(retry_later) from error
-    payments.breaker.record_success()
-    with transaction.atomic():
-        payment = Payment.objects.create(
-            store_id=order.store_id,
-            order=order,
-            provider=gateway.name,
-            provider_order_id=provider_order.provider_order_id,
-            amount=order.total,
-            currency=order.currency,
-        )
-        emit(
-            events.PAYMENT_CREATED,
-            store_id=order.store_id,
-            data=events.PaymentCreated(
-                order_id=order.pk,
-                number=order.number,
-                provider=gateway.name,
-                provider_order_id=payment.provider_order_id,
-                amount=payment.amount,
-                currency=payment.currency,
-            ),
-        )
-    return PaymentStart(payment=payment, checkout_url=provider_order.checkout_url)
-
-
-@transaction.atomic
-def apply_payment_webhook(*, provider: str, event: WebhookEvent) -> str:
-    """Apply a verified webhook once. Returns "applied", "duplicate" (seen before) or "ignored".
-
-    The delivery is remembered in the same transaction as its effect, so a redelivery of an
-    applied event changes nothing and a delivery whose effect failed can be retried.
-    """
-    try:
-        with transaction.atomic():
-            ProcessedWebhook.objects.create(provider=provider, event_id=event.event_id)
-    except IntegrityError:
-        return "duplicate"
-    if event.type not in ("payment.captured", "payment.failed"):
-        return "ignored"
-    payment = (
-        Payment.objects.select_for_update(of=("self",))
-        .select_related("order")
-        .filter(provider=provider, provider_order_id=event.provider_order_id)
-        .first()
-    )
-    if payment is None:
-        logger.warning(
-            "%s webhook %s for unknown order %s", provider, event.event_id, event.provider_order_id
-        )
-        return "ignored"
-    if payment.status == Payment.Status.CAPTURED:
-        return "ignored"
-    if event.type == "payment.failed":
-        payment.status = Payment.Status.FAILED
-        payment.save(update_fields=["status", "updated_at"])
-        emit(events.PAYMENT_FAILED, store_id=payment.store_id, data=_settled_data(payment, event))
-        return "applied"
-    if event.amount != payment.amount or event.currency != payment.currency:
-        logger.error(
-            "%s webhook %s captured %s %s for payment %s of %s %s; not marking it paid",
-            provider,
-            event.event_id,
-            event.amount,
-            event.currency,
-            payment.pk,
-            payment.amount,
-            payment.currency,
-        )
-        return "ignored"
-    payment.status = Payment.Status.CAPTURED
-    payment.save(update_fields=["status", "updated_at"])
-    Order.objects.filter(pk=payment.order_id).update(
-        payment_status=Order.PaymentStatus.PAID, updated_at=timezone.now()
-    )
-    emit(events.PAYMENT_CAPTURED, store_id=payment.store_id, data=_settled_data(payment, event))
-    return "applied"
-
-
-def _settled_data(payment: Payment, event: WebhookEvent) -> events.PaymentSettled:
-    return {
-        "order_id": payment.order_id,
-        "number": payment.order.number,
-        "token": payment.order.public_token,
-        "provider": payment.provider,
-        "provider_order_id": payment.provider_order_id,
-        "provider_payment_id": event.provider_payment_id,
-        "amount": payment.amount,
-        "currency": payment.currency,
-    }

@@ -33,19 +33,19 @@ from dukaan.catalog.snapshot import CatalogCategory, CatalogProduct, StoreCatalo
 from dukaan.catalog.templatetags.money import money
 from dukaan.infra.clients import client_address
 from dukaan.orders.cart import Cart, CartRefused, Line
-from dukaan.orders.payments import get_gateway, upi_link
+from dukaan.orders.payments import upi_link
 from dukaan.orders.selectors import Choices, Quote, order_for_buyer, quote_cart
 from dukaan.orders.services import (
     Buyer,
     CheckoutRefused,
     OrderLimited,
-    PaymentUnavailable,
     PricesChanged,
     TotalChanged,
     place_order,
-    start_online_payment,
 )
 from dukaan.orders.summary import order_rows, quote_rows
+from dukaan.payments.gateways import get_gateway
+from dukaan.payments.services import PaymentUnavailable, start_online_payment
 from dukaan.promotions.rules import normalize_code
 from dukaan.search.backend import SORTS, SearchQuery
 from dukaan.search.service import MAX_FILTER_PRICE, search_products
@@ -724,14 +724,22 @@ TIMELINE = (
 
 
 def _timeline(order) -> list[dict]:
-    if order.status == "cancelled":
-        return [
-            {"label": "Placed", "at": order.created_at, "done": True},
-            {"label": "Cancelled", "at": order.cancelled_at, "done": True},
-        ]
-    reached = [status for status, _ in TIMELINE].index(order.status)
+    ended = {
+        "cancelled": ("Cancelled", order.cancelled_at),
+        "returned": ("Returned to the shop", order.returned_at),
+    }
+    if order.status in ended:
+        label, at = ended[order.status]
+        reached = [{"label": "Placed", "at": order.created_at, "done": True}]
+        for status, field in TIMELINE[1:]:
+            if getattr(order, field):
+                reached.append({"label": status.capitalize(), "at": getattr(order, field), "done": True})
+        return [*reached, {"label": label, "at": at, "done": True}]
+    # Awaiting the buyer's confirmation is still the first step; the page asks for the confirmation.
+    reached_status = "placed" if order.status == "unconfirmed" else order.status
+    reached_index = [status for status, _ in TIMELINE].index(reached_status)
     return [
-        {"label": status.capitalize(), "at": getattr(order, field), "done": index <= reached}
+        {"label": status.capitalize(), "at": getattr(order, field), "done": index <= reached_index}
         for index, (status, field) in enumerate(TIMELINE)
     ]
 

@@ -23,5 +23,5 @@ def test_staff_can_list_and_open_orders_but_not_change_them(staff, product):
 
 @pytest.mark.parametrize("model", ["payment", "processedwebhook"])
 def test_staff_can_list_payments_and_webhooks(staff, model):
-    assert staff.get(reverse(f"admin:orders_{model}_changelist")).status_code == 200
-    assert staff.get(reverse(f"admin:orders_{model}_add")).status_code == 403
+    assert staff.get(reverse(f"admin:payments_{model}_changelist")).status_code == 200
+    assert staff.get(reverse(f"admin:payments_{model}_add")).status_code == 403

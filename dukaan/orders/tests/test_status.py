@@ -1,12 +1,19 @@
 """Moving an order along: each legal step once, with its event and time; nothing else, ever."""
 
 import pytest
+from django.db import transaction
 
 from dukaan.catalog import services as catalog
 from dukaan.catalog.models import Product, ProductVariant
 from dukaan.events.models import OutboxEvent
 from dukaan.orders.models import Order
-from dukaan.orders.services import IllegalTransition, change_order_status
+from dukaan.orders.services import (
+    IllegalTransition,
+    RestockRefused,
+    change_order_status,
+    lock_order,
+    restock,
+)
 
 from .conftest import event_counts, events, line, make_product, order
 
@@ -152,3 +159,44 @@ def test_a_stock_not_taken_is_not_given_back(store):
     catalog.update_product(product=tea, stock=10)  # tracked only after the order
     change_order_status(order=placed, status="cancelled")
     assert Product.objects.get(pk=tea.pk).stock == 10
+
+
+def test_a_shipped_order_returned_to_origin_gives_its_stock_back_once(store):
+    lamp = make_product(store, "Lamp", "100", stock=5)
+    placed = order(store, [line(lamp, quantity=2)])
+    for status in ("accepted", "shipped"):
+        change_order_status(order=placed, status=status)
+    with pytest.raises(IllegalTransition, match="already shipped, so it can no longer be cancelled"):
+        change_order_status(order=placed, status="cancelled")
+    returned = change_order_status(order=placed, status="returned", by="shop")
+    assert returned.status == "returned" and returned.returned_at
+    lamp.refresh_from_db()
+    assert lamp.stock == 5
+    assert [each.restocked for each in returned.lines.all()] == [2]
+    with pytest.raises(IllegalTransition, match="was returned to origin"):
+        change_order_status(order=placed, status="delivered")
+
+
+def test_an_order_awaiting_confirmation_is_confirmed_before_it_is_accepted(store):
+    placed = order(store, [line(make_product(store, "Lamp", "100"))])
+    Order.objects.filter(pk=placed.pk).update(status="unconfirmed")
+    with pytest.raises(IllegalTransition, match="the buyer has not confirmed it"):
+        change_order_status(order=placed, status="accepted")
+    confirmed = change_order_status(order=placed, status="placed", by="buyer")
+    assert confirmed.status == "placed" and confirmed.confirmed_at
+    with pytest.raises(IllegalTransition, match="cannot go back to awaiting confirmation"):
+        change_order_status(order=placed, status="unconfirmed")
+
+
+def test_restocking_part_of_an_order_never_gives_back_more_than_it_took(store):
+    lamp = make_product(store, "Lamp", "100", stock=5)
+    placed = order(store, [line(lamp, quantity=3)])
+    (only,) = placed.lines.all()
+    with transaction.atomic():
+        locked = lock_order(store_id=store.pk, order_id=placed.pk)
+        assert restock(order=locked, quantities={only.pk: 2}) == {only.pk: 2}
+        with pytest.raises(RestockRefused, match="Only 1 of “Lamp” can go back"):
+            restock(order=locked, quantities={only.pk: 2})
+    change_order_status(order=placed, status="cancelled")
+    lamp.refresh_from_db()
+    assert lamp.stock == 5

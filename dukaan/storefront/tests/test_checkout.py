@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from dukaan.catalog import services
 from dukaan.orders.cart import MAX_LINES, Cart
-from dukaan.orders.models import Order, Payment
+from dukaan.orders.models import Order
+from dukaan.payments.models import Payment
 from dukaan.shipping.rules import DeliverySetup, ZoneSetup
 from dukaan.shipping.services import save_delivery_settings
 

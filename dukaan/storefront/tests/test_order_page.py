@@ -109,10 +109,11 @@ def test_upi_order_page_has_the_exact_amount_in_a_upi_link_and_a_qr_code(
         "pn": [store.name],
         "am": ["750.00"],
         "cu": ["INR"],
-        "tn": [f"Order {order.number}"],
+        "tn": [f"Order {order.number} ref {order.pay_reference}"],
     }
     assert '<div class="qr"><svg' in page
     assert "Pay ₹750 by UPI" in html.unescape(page)
+    assert f"with the note “{order.pay_reference}”" in html.unescape(page)
 
 
 def test_a_paid_upi_order_no_longer_asks_for_payment(client, store, simple_product, buyer_form):

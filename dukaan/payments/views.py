@@ -5,7 +5,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from . import services
-from .payments import WebhookRefused, get_gateway
+from .gateways import WebhookRefused, get_gateway
 
 
 @csrf_exempt  # the provider cannot hold a CSRF token; the HMAC signature is the proof instead

@@ -1,4 +1,4 @@
-"""Getting paid: the UPI link, starting an online payment, and the provider's signed webhooks."""
+"""Getting paid online: starting a payment, and the provider's signed webhooks."""
 
 import json
 from decimal import Decimal
@@ -7,33 +7,16 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
-from dukaan.conftest import change_store
 from dukaan.events.models import OutboxEvent
-from dukaan.orders.models import Order, ProcessedWebhook
-from dukaan.orders.payments import FakeGateway, InvalidSignature, get_gateway, upi_link
-from dukaan.orders.services import PaymentUnavailable, start_online_payment
-
-from .conftest import event_counts, line, make_product, order
+from dukaan.orders.models import Order
+from dukaan.orders.tests.conftest import event_counts, line, make_product, order
+from dukaan.payments.gateways import FakeGateway, InvalidSignature, get_gateway
+from dukaan.payments.models import ProcessedWebhook
+from dukaan.payments.services import PaymentUnavailable, start_online_payment
 
 pytestmark = pytest.mark.django_db
 
 URL = "/payments/webhook/fake/"
-
-
-def test_the_upi_link_has_the_exact_amount_and_an_encoded_store_name(store):
-    change_store(store, name="Asha's Kurta & Co", upi_id="asha@okaxis")
-    lamp = make_product(store, "Brass lamp", "1299.50")
-    placed = order(store, [line(lamp)], payment_method="upi")
-    assert upi_link(placed) == (
-        "upi://pay?pa=asha@okaxis&pn=Asha%27s%20Kurta%20%26%20Co&am=1299.50&cu=INR&tn=Order%201"
-    )
-    whole = Order(store=store, number=12, total=Decimal("499"), currency="INR")
-    assert "&am=499.00&" in upi_link(whole) and upi_link(whole).endswith("tn=Order%2012")
-
-
-def test_there_is_no_upi_link_without_a_upi_id(store):
-    with pytest.raises(ValueError, match="no UPI ID"):
-        upi_link(Order(store=store, number=1, total=Decimal("1.00"), currency="INR"))
 
 
 def test_the_gateway_comes_from_settings(settings):
@@ -114,7 +97,7 @@ def test_an_online_payment_is_only_started_for_an_unpaid_online_order(online, st
 
 
 def test_the_url_is_named_for_the_checkout_to_reverse():
-    assert reverse("orders:webhook", args=["fake"]) == URL
+    assert reverse("payments:webhook", args=["fake"]) == URL
 
 
 def test_a_signed_capture_marks_the_payment_captured_and_the_order_paid_once(client, online, payment, store):
@@ -242,7 +225,7 @@ def test_the_webhook_needs_no_csrf_token(online, payment):
 def test_a_provider_that_is_down_keeps_the_order_unpaid_and_is_skipped_after_repeated_failures(
     online, store, monkeypatch
 ):
-    from dukaan.orders import payments
+    from dukaan.payments import gateways as payments
 
     calls = []
 

@@ -1,0 +1,23 @@
+"""Payments in the admin, to look at only: every change goes through the services and their events."""
+
+from django.contrib import admin
+
+from dukaan.infra.look_only import LookOnly
+
+from .models import Payment, ProcessedWebhook
+
+
+@admin.register(Payment)
+class PaymentAdmin(LookOnly, admin.ModelAdmin):
+    list_display = ("provider_order_id", "provider", "order", "amount", "currency", "status", "created_at")
+    list_filter = ("provider", "status")
+    search_fields = ("provider_order_id",)
+    list_select_related = ("order__store",)
+    raw_id_fields = ("store", "order")
+
+
+@admin.register(ProcessedWebhook)
+class ProcessedWebhookAdmin(LookOnly, admin.ModelAdmin):
+    list_display = ("provider", "event_id", "received_at")
+    list_filter = ("provider",)
+    search_fields = ("event_id",)

@@ -1,0 +1,51 @@
+"""Payments against orders: online attempts at a provider and the webhook deliveries already applied."""
+
+from django.db import models
+
+from dukaan.catalog.models import Store
+from dukaan.orders.models import Order
+
+
+class Payment(models.Model):
+    """An online payment attempt with a provider: its order there, and what its webhooks said."""
+
+    class Status(models.TextChoices):
+        CREATED = "created", "Created"
+        CAPTURED = "captured", "Captured"
+        FAILED = "failed", "Failed"
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
+    provider = models.CharField(max_length=32)
+    provider_order_id = models.CharField(max_length=64)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CREATED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "orders_payment"  # moved from orders with its rows
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_order_id"], name="payment_provider_order_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.provider_order_id} ({self.status})"
+
+
+class ProcessedWebhook(models.Model):
+    """Webhook deliveries already applied, by the provider's event id: a redelivery changes nothing."""
+
+    provider = models.CharField(max_length=32)
+    event_id = models.CharField(max_length=128)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "orders_processedwebhook"  # moved from orders with its rows
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_id}"

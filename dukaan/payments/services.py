@@ -1,0 +1,148 @@
+"""Every write to payments: opening an online payment at the provider and applying its webhooks.
+
+Each change is one transaction holding the rows and their outbox events.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from dukaan.events.outbox import emit
+from dukaan.orders.models import Order
+from dukaan.orders.services import lock_order, record_money
+
+from . import events, gateways
+from .gateways import WebhookEvent, get_gateway
+from .models import Payment, ProcessedWebhook
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PaymentStart:
+    payment: Payment
+    checkout_url: str  # where to send the buyer to pay
+
+
+class PaymentUnavailable(Exception):
+    """An online payment cannot be started for this order; `message` says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def start_online_payment(*, order: Order) -> PaymentStart:
+    """Open the order at the payment provider and record the Payment; send the buyer to checkout_url.
+
+    The provider is called outside any transaction (it may be slow or down); only recording the
+    answer is transactional.
+    """
+    gateway = get_gateway()
+    if gateway is None:
+        raise PaymentUnavailable("Online payment is not available here. Pay by cash on delivery or UPI.")
+    if order.payment_method != Order.PaymentMethod.ONLINE:
+        raise PaymentUnavailable(f"Order #{order.number} is not paid online.")
+    if order.payment_status == Order.PaymentStatus.PAID:
+        raise PaymentUnavailable(f"Order #{order.number} is already paid.")
+    if order.status == Order.Status.CANCELLED:
+        raise PaymentUnavailable(f"Order #{order.number} was cancelled, so there is nothing to pay.")
+    retry_later = (
+        "The payment provider is not answering just now, so nothing was charged. "
+        "The shop has your order and will tell you how to pay."
+    )
+    if not gateways.breaker.allow():
+        raise PaymentUnavailable(retry_later)
+    try:
+        provider_order = gateway.create_order(order)
+    except gateways.ProviderUnavailable as error:
+        gateways.breaker.record_failure(error)
+        raise PaymentUnavailable(retry_later) from error
+    gateways.breaker.record_success()
+    with transaction.atomic():
+        payment = Payment.objects.create(
+            store_id=order.store_id,
+            order=order,
+            provider=gateway.name,
+            provider_order_id=provider_order.provider_order_id,
+            amount=order.total,
+            currency=order.currency,
+        )
+        emit(
+            events.PAYMENT_CREATED,
+            store_id=order.store_id,
+            data=events.PaymentCreated(
+                order_id=order.pk,
+                number=order.number,
+                provider=gateway.name,
+                provider_order_id=payment.provider_order_id,
+                amount=payment.amount,
+                currency=payment.currency,
+            ),
+        )
+    return PaymentStart(payment=payment, checkout_url=provider_order.checkout_url)
+
+
+@transaction.atomic
+def apply_payment_webhook(*, provider: str, event: WebhookEvent) -> str:
+    """Apply a verified webhook once. Returns "applied", "duplicate" (seen before) or "ignored".
+
+    The delivery is remembered in the same transaction as its effect, so a redelivery of an
+    applied event changes nothing and a delivery whose effect failed can be retried.
+    """
+    try:
+        with transaction.atomic():
+            ProcessedWebhook.objects.create(provider=provider, event_id=event.event_id)
+    except IntegrityError:
+        return "duplicate"
+    if event.type not in ("payment.captured", "payment.failed"):
+        return "ignored"
+    found = Payment.objects.filter(provider=provider, provider_order_id=event.provider_order_id).first()
+    if found is None:
+        logger.warning(
+            "%s webhook %s for unknown order %s", provider, event.event_id, event.provider_order_id
+        )
+        return "ignored"
+    # The order's lock first, then the payment's: every writer of an order's money takes them in this order.
+    order = lock_order(store_id=found.store_id, order_id=found.order_id)
+    payment = Payment.objects.select_for_update(of=("self",)).select_related("order").get(pk=found.pk)
+    if payment.status == Payment.Status.CAPTURED:
+        return "ignored"
+    if event.type == "payment.failed":
+        payment.status = Payment.Status.FAILED
+        payment.save(update_fields=["status", "updated_at"])
+        emit(events.PAYMENT_FAILED, store_id=payment.store_id, data=_settled_data(payment, event))
+        return "applied"
+    if event.amount != payment.amount or event.currency != payment.currency:
+        logger.error(
+            "%s webhook %s captured %s %s for payment %s of %s %s; not marking it paid",
+            provider,
+            event.event_id,
+            event.amount,
+            event.currency,
+            payment.pk,
+            payment.amount,
+            payment.currency,
+        )
+        return "ignored"
+    payment.status = Payment.Status.CAPTURED
+    payment.save(update_fields=["status", "updated_at"])
+    record_money(order=order, paid=payment.amount)
+    emit(events.PAYMENT_CAPTURED, store_id=payment.store_id, data=_settled_data(payment, event))
+    return "applied"
+
+
+def _settled_data(payment: Payment, event: WebhookEvent) -> events.PaymentSettled:
+    return {
+        "order_id": payment.order_id,
+        "number": payment.order.number,
+        "token": payment.order.public_token,
+        "provider": payment.provider,
+        "provider_order_id": payment.provider_order_id,
+        "provider_payment_id": event.provider_payment_id,
+        "amount": payment.amount,
+        "currency": payment.currency,
+    }
