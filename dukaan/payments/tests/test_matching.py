@@ -5,20 +5,15 @@ from decimal import Decimal
 
 import pytest
 
-from dukaan.conftest import change_store, make_store, race
+from dukaan.conftest import make_store, race
 from dukaan.orders.models import Order
 from dukaan.orders.services import change_order_status
-from dukaan.orders.tests.conftest import (  # noqa: F401 (concurrent_db is a fixture)
-    concurrent_db,
-    event_counts,
-    events,
-    line,
-    make_product,
-    order,
-)
+from dukaan.orders.tests.conftest import concurrent_db, event_counts, events  # noqa: F401 (a fixture)
 from dukaan.payments.models import StatementLineApplied
 from dukaan.payments.services import match_statement
 from dukaan.payments.statements import StatementRefused
+
+from .statement_helpers import credit, takes_upi, upi_order
 
 pytestmark = pytest.mark.django_db
 
@@ -27,22 +22,7 @@ BY = "+91 98123 45601 in the dashboard"
 
 @pytest.fixture
 def shop(store):
-    change_store(store, upi_id="asha@okaxis")
-    return store
-
-
-def upi_order(store, key: str, price: str = "549.00") -> Order:
-    product = make_product(store, f"Kurta {key}", price)
-    return order(store, [line(product)], key=key, payment_method="upi")
-
-
-def credit(
-    placed: Order, *, utr: str = "623456789012", amount: Decimal | None = None, ref: bool = True
-) -> str:
-    """A statement line as a bank prints the buyer's UPI payment of `placed`."""
-    note = f"SHOP ORDER {placed.number} REF {placed.pay_reference}" if ref else "PAYMENT"
-    paid = placed.upi_amount if amount is None else amount
-    return f"05-12-2026 UPI/CR/{utr}/RAVI KUMAR/SBIN/okaxis/{note} {paid:,} Cr\n"
+    return takes_upi(store)
 
 
 def refreshed(placed: Order) -> Order:
@@ -183,8 +163,7 @@ def test_a_cancelled_orders_amount_alone_matches_no_one(shop):
 
 
 def test_another_stores_order_is_never_matched(shop):
-    other = make_store("+919812345602", "bala-store")
-    change_store(other, upi_id="bala@okaxis")
+    other = takes_upi(make_store("+919812345602", "bala-store"))
     theirs = upi_order(other, "b")
 
     by_reference = match_statement(store=shop, text=credit(theirs), by=BY)
@@ -196,8 +175,7 @@ def test_another_stores_order_is_never_matched(shop):
 
 
 def test_the_same_utr_in_another_store_is_that_stores_own(shop):
-    other = make_store("+919812345602", "bala-store")
-    change_store(other, upi_id="bala@okaxis")
+    other = takes_upi(make_store("+919812345602", "bala-store"))
     mine, theirs = upi_order(shop, "a"), upi_order(other, "b")
     match_statement(store=shop, text=credit(mine), by=BY)
 
@@ -218,8 +196,7 @@ def test_a_statement_that_cannot_be_read_changes_nothing(shop):
 
 @pytest.mark.usefixtures("concurrent_db")
 def test_two_uploads_of_the_same_line_at_once_pay_once():
-    shop = make_store("+919812345601", "asha-store")
-    change_store(shop, upi_id="asha@okaxis")
+    shop = takes_upi(make_store("+919812345601", "asha-store"))
     placed = upi_order(shop, "a")
 
     reports = race(2, lambda _: match_statement(store=shop, text=credit(placed), by=BY))
