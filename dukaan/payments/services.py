@@ -181,12 +181,18 @@ def match_statement(*, store: Store, text: str, by: str) -> MatchReport:
     statement = read_statement(text)
     report = MatchReport(debits=statement.debits, ignored=statement.ignored)
     keys = [line_key(line) for line in statement.lines]
-    applied = set(
-        StatementLineApplied.objects.filter(store=store, line_key__in=keys).values_list("line_key", flat=True)
-    )
+    applied = {
+        key
+        for batch in _batches(set(keys))
+        for key in StatementLineApplied.objects.filter(store=store, line_key__in=batch).values_list(
+            "line_key", flat=True
+        )
+    }
     windows = set().union(*(reference_windows(line.reference_text) for line in statement.lines))
     by_reference = {
-        order.pay_reference: order for order in Order.objects.filter(store=store, pay_reference__in=windows)
+        order.pay_reference: order
+        for batch in _batches(windows)
+        for order in Order.objects.filter(store=store, pay_reference__in=batch)
     }
     open_by_amount: dict[Decimal, list[Order]] = defaultdict(list)
     for order in Order.objects.filter(OPEN_UPI, store=store):
@@ -208,6 +214,16 @@ def match_statement(*, store: Store, text: str, by: str) -> MatchReport:
             report_line(line, pairing.note, pairing.orders)
         )
     return report
+
+
+# Values per IN (…) query: a 2 MB statement holds tens of thousands of candidate references, more than
+# SQLite takes parameters in one query (32766).
+IN_BATCH = 2000
+
+
+def _batches(values: set[str]) -> list[list[str]]:
+    ordered = sorted(values)
+    return [ordered[start : start + IN_BATCH] for start in range(0, len(ordered), IN_BATCH)]
 
 
 def _apply_statement_line(

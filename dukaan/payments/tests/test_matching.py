@@ -204,3 +204,32 @@ def test_two_uploads_of_the_same_line_at_once_pay_once():
     assert sorted(len(report.paid) for report in reports) == [0, 1]
     assert refreshed(placed).amount_paid == placed.upi_amount
     assert StatementLineApplied.objects.count() == 1
+
+
+# Reading the applied keys, the orders named and the open UPI orders: one query each per 2,000 values.
+MATCH_QUERIES_BUDGET = 3
+
+
+def test_the_queries_do_not_grow_with_the_lines_that_pay_nothing(shop, django_assert_num_queries):
+    upi_order(shop, "a")
+    statement = "".join(
+        f"05-12-2026 UPI/CR/{623456700000 + n}/SOMEONE/SBIN/okaxis/gift {n}.50 Cr\n" for n in range(1, 400)
+    )
+
+    with django_assert_num_queries(MATCH_QUERIES_BUDGET):
+        report = match_statement(store=shop, text=statement, by=BY)
+
+    assert len(report.unmatched) == 399
+
+
+def test_a_statement_near_2_mb_is_matched_in_one_go(shop):
+    placed = upi_order(shop, "a")
+    filler = "".join(
+        f"05-12-2026 UPI/CR/{623400000000 + n}/BUYER NAME {n}/HDFC/ybl/UPI PAYMENT NOTE {n}.25 Cr\n"
+        for n in range(1, 22_000)
+    )
+
+    report = match_statement(store=shop, text=filler + credit(placed), by=BY)
+
+    assert [line.order_numbers for line in report.paid] == [(placed.number,)]
+    assert len(report.unmatched) == 21_999
