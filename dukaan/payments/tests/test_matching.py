@@ -4,6 +4,7 @@ once, in the store that uploaded them; everything else is listed for the shopkee
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from dukaan.conftest import make_store, race
 from dukaan.orders.models import Order
@@ -233,3 +234,13 @@ def test_a_statement_near_2_mb_is_matched_in_one_go(shop):
 
     assert [line.order_numbers for line in report.paid] == [(placed.number,)]
     assert len(report.unmatched) == 21_999
+
+
+def test_staff_see_applied_lines_in_the_admin_but_cannot_add_them(shop, staff):
+    placed = upi_order(shop, "a")
+    match_statement(store=shop, text=credit(placed), by=BY)
+
+    listing = staff.get(reverse("admin:payments_statementlineapplied_changelist"))
+
+    assert listing.status_code == 200 and "623456789012" in listing.content.decode()
+    assert staff.get(reverse("admin:payments_statementlineapplied_add")).status_code == 403
