@@ -320,6 +320,15 @@ AMOUNT_TEXT = re.compile(
     r"(?:\s?(?P<mark>Cr|Dr|CR|DR|cr|dr)\b\.?)?(?![\w/]|[.,]\d)"
 )
 UPI_SIDE = re.compile(r"\bUPI/(CR|DR)/", re.IGNORECASE)
+EMPTY_CELL = re.compile(r"\t|,\s*,|;\s*;")
+NUMBER_COMMA = re.compile(r"(?<=\d),(?=\d)")
+
+
+def _table_row(line: str) -> bool:
+    """A line with empty cells or many separators: a table row whose Withdrawal and Deposit columns
+    cannot be told apart without the header."""
+    plain = NUMBER_COMMA.sub("", line)
+    return bool(EMPTY_CELL.search(plain)) or plain.count(",") >= 4 or plain.count(";") >= 4
 
 
 def _line_amount(text: str) -> re.Match[str] | None:
@@ -358,8 +367,14 @@ def _read_text(lines: list[str]) -> Statement:
             continue
         amount, side = money
         upi_side = UPI_SIDE.search(rest)
-        if token["mark"] is None and token["sign"] is None and upi_side:
+        if not side and upi_side:
             side = upi_side.group(1).lower()
+        if not side and _table_row(raw):
+            raise StatementRefused(
+                f"Line {line_no} looks like a row of a table without its header, so whether its money "
+                "came in or went out is not known. Paste the header row (Date, Narration, …, Withdrawal, "
+                "Deposit) with it, or upload the CSV."
+            )
         if side == "dr":
             debits += 1
             continue

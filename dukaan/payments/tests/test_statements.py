@@ -212,3 +212,21 @@ def test_any_bytes_are_read_or_refused_with_a_message(data):
         read_statement(decode_statement(data))
     except StatementRefused as refused:
         assert refused.message
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        '05/12/26,NEFT-WHOLESALER,N1234,05/12/26,"1,000.00",,9549.37',
+        "05-12-2026\tNEFT WHOLESALER\t1,000.00\t\t9549.37",
+    ],
+)
+def test_a_table_row_pasted_without_its_header_is_refused_rather_than_guessed(row):
+    with pytest.raises(StatementRefused, match="Line 1 looks like a row of a table without its header"):
+        read_statement(row + "\n")
+
+
+def test_a_table_row_without_its_header_is_read_when_it_says_cr_or_dr():
+    statement = read_statement("05-12-2026\tUPI/CR/623456789012/RAVI/D7K2M9PX\t549.37\t\t9549.37\n")
+
+    assert [line.amount for line in statement.lines] == [Decimal("549.37")]
