@@ -19,7 +19,7 @@ from ninja.parser import Parser
 
 from dukaan.accounts.scopes import Scope
 
-from . import buyer, drafts, invoices, merchant, problems, promotions, shipping, taxes
+from . import buyer, drafts, invoices, merchant, problems, promotions, shipping, statements, taxes
 from .auth import TokenAuth, token_auth
 from .idempotency import REPLAYED_HEADER
 from .limits import PerIp, PerToken, check_content_type
@@ -225,6 +225,7 @@ api.add_router("", merchant.router, auth=token_auth, throttle=PerToken())
 api.add_router("", taxes.router, auth=token_auth, throttle=PerToken())
 api.add_router("", invoices.router, auth=token_auth, throttle=PerToken())
 api.add_router("", drafts.router, auth=token_auth, throttle=PerToken())
+api.add_router("", statements.router, auth=token_auth, throttle=PerToken())
 api.add_router("", promotions.router, auth=token_auth, throttle=PerToken())
 api.add_router("/stores", buyer.router, throttle=PerIp())
 api.add_router("", shipping.router, auth=token_auth, throttle=PerToken())

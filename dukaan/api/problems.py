@@ -24,6 +24,7 @@ from dukaan.catalog.services import SlugUnavailable
 from dukaan.infra import unavailable
 from dukaan.infra.bodies import close_after
 from dukaan.orders.services import CheckoutRefused, IllegalTransition, PricesChanged, TotalChanged
+from dukaan.payments.statements import StatementRefused
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,12 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         422,
         "Order not placed",
         "The order cannot be placed as it is; `messages` says why. Nothing was saved.",
+    ),
+    "statement-unreadable": ProblemType(
+        422,
+        "Statement not read",
+        "The statement could not be read (not text, too large, no amounts, or a line that is not one); "
+        "`detail` names the line and what to do. Nothing was changed.",
     ),
     "idempotency-key-reused": ProblemType(
         422,
@@ -249,6 +256,10 @@ def install(api: NinjaAPI) -> None:
     @handle(CheckoutRefused)
     def _refused(request, exc: CheckoutRefused):
         return problem_response(request, "checkout-refused", " ".join(exc.messages), messages=exc.messages)
+
+    @handle(StatementRefused)
+    def _statement(request, exc: StatementRefused):
+        return problem_response(request, "statement-unreadable", exc.message)
 
     @handle(IllegalTransition)
     def _illegal(request, exc: IllegalTransition):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import delivery, drafts, invoices, promotions, taxes, views
+from . import delivery, drafts, invoices, promotions, statements, taxes, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -23,6 +23,7 @@ urlpatterns = [
     path("orders/<id:number>/invoice.pdf", invoices.order_invoice, name="order_invoice"),
     path("checkouts/", drafts.drafts, name="drafts"),
     path("checkouts/<id:pk>/dismiss/", drafts.draft_dismiss, name="draft_dismiss"),
+    path("payments/match/", statements.match_upi_payments, name="match_upi_payments"),
     path("tokens/", views.api_tokens, name="api_tokens"),
     path("tokens/<id:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("categories/", views.categories, name="categories"),

@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from dukaan.infra.look_only import LookOnly
 
-from .models import Payment, ProcessedWebhook
+from .models import Payment, ProcessedWebhook, StatementLineApplied
 
 
 @admin.register(Payment)
@@ -21,3 +21,12 @@ class ProcessedWebhookAdmin(LookOnly, admin.ModelAdmin):
     list_display = ("provider", "event_id", "received_at")
     list_filter = ("provider",)
     search_fields = ("event_id",)
+
+
+@admin.register(StatementLineApplied)
+class StatementLineAppliedAdmin(LookOnly, admin.ModelAdmin):
+    list_display = ("order", "amount", "utr", "line_date", "matched_by", "by", "applied_at")
+    list_filter = ("matched_by",)
+    search_fields = ("utr", "line_key")
+    list_select_related = ("order__store",)
+    raw_id_fields = ("store", "order")

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from dukaan.infra.registry import Personal, add_personal_fields
+
 
 class PaymentsConfig(AppConfig):
     name = "dukaan.payments"
@@ -11,3 +13,5 @@ class PaymentsConfig(AppConfig):
         from .gateways import get_gateway
 
         services.no_online_payment = lambda: get_gateway() is None
+        # A statement line's narration names the buyer and their UPI ID.
+        add_personal_fields(self.get_model("StatementLineApplied"), text=Personal.ADDRESS)

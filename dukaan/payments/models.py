@@ -49,3 +49,32 @@ class ProcessedWebhook(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event_id}"
+
+
+class StatementLineApplied(models.Model):
+    """A bank statement's credit that paid an order (payments/matching.py): the payment's record, and
+    what keeps the same line from paying twice. `line_key` is the UTR, or a hash of the line's date,
+    amount and text when it has none."""
+
+    class MatchedBy(models.TextChoices):
+        REFERENCE = "reference", "Reference and amount"
+        AMOUNT = "amount", "Amount only"
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    line_key = models.CharField(max_length=80)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="statement_payments")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    utr = models.CharField("UTR", max_length=64, blank=True)
+    line_date = models.DateField(null=True, blank=True)
+    text = models.CharField(max_length=500, blank=True, help_text="The line's narration")
+    matched_by = models.CharField(max_length=10, choices=MatchedBy.choices)
+    by = models.CharField(max_length=120, help_text="Who sent the statement")
+    applied_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "line_key"], name="statement_line_applied_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} for order {self.order_id} ({self.line_key})"

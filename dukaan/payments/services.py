@@ -1,4 +1,5 @@
-"""Every write to payments: opening an online payment at the provider and applying its webhooks.
+"""Every write to payments: opening an online payment at the provider, applying its webhooks, and paying
+orders from a bank statement's credits.
 
 Each change is one transaction holding the rows and their outbox events.
 """
@@ -6,17 +7,33 @@ Each change is one transaction holding the rows and their outbox events.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
+from dukaan.catalog.models import Store
 from dukaan.events.outbox import emit
+from dukaan.orders.events import PAYMENT_RECORDED, PaymentRecorded
 from dukaan.orders.models import Order
 from dukaan.orders.services import lock_order, record_money
 
 from . import events, gateways
 from .gateways import WebhookEvent, get_gateway
-from .models import Payment, ProcessedWebhook
+from .matching import (
+    OPEN_UPI,
+    MatchReport,
+    Pairing,
+    is_open,
+    line_key,
+    pair,
+    reference_windows,
+    report_line,
+    why_not_paid,
+)
+from .models import Payment, ProcessedWebhook, StatementLineApplied
+from .statements import StatementLine, read_statement
 
 logger = logging.getLogger(__name__)
 
@@ -152,3 +169,109 @@ def _settled_data(payment: Payment, event: WebhookEvent) -> events.PaymentSettle
         "amount": payment.amount,
         "currency": payment.currency,
     }
+
+
+# --- Matching UPI payments from a bank statement ---------------------------------------------------
+
+REPORT_GROUP = {"reference": "paid", "amount": "paid", "duplicate": "duplicates"}
+
+
+def match_statement(*, store: Store, text: str, by: str) -> MatchReport:
+    """Pay the store's open UPI orders from a statement's credits (matching.py says how they pair).
+
+    The whole statement is read first, so one that cannot be read changes nothing (StatementRefused).
+    Each credit that pays an order is applied in its own transaction under the order's lock, recorded
+    as a StatementLineApplied and announced as `payment.recorded`; its key (the UTR, or the date,
+    amount and text) is unique per store, so the same line sent again, also concurrently, pays once.
+    """
+    statement = read_statement(text)
+    report = MatchReport(debits=statement.debits, ignored=statement.ignored)
+    keys = [line_key(line) for line in statement.lines]
+    applied = {
+        key
+        for batch in _batches(set(keys))
+        for key in StatementLineApplied.objects.filter(store=store, line_key__in=batch).values_list(
+            "line_key", flat=True
+        )
+    }
+    windows = set().union(*(reference_windows(line.reference_text) for line in statement.lines))
+    by_reference = {
+        order.pay_reference: order
+        for batch in _batches(windows)
+        for order in Order.objects.filter(store=store, pay_reference__in=batch)
+    }
+    open_by_amount: dict[Decimal, list[Order]] = defaultdict(list)
+    for order in Order.objects.filter(OPEN_UPI, store=store):
+        open_by_amount[order.upi_amount].append(order)  # type: ignore[index]  # OPEN_UPI: not null
+    seen: set[str] = set()
+    for line, key in zip(statement.lines, keys, strict=True):
+        if key in applied or key in seen:
+            note = "Paid an order before." if key in applied else "The same payment as an earlier line."
+            report.duplicates.append(report_line(line, note))
+            continue
+        seen.add(key)
+        pairing = pair(line, by_reference=by_reference, open_by_amount=open_by_amount)
+        if pairing.kind in ("reference", "amount"):
+            pairing = _apply_statement_line(store=store, line=line, key=key, pairing=pairing, by=by)
+            for order in pairing.orders:  # what later lines meet: this order as it is now
+                by_reference[order.pay_reference] = order
+                open_by_amount[line.amount] = [o for o in open_by_amount[line.amount] if o.pk != order.pk]
+        getattr(report, REPORT_GROUP.get(pairing.kind, pairing.kind)).append(
+            report_line(line, pairing.note, pairing.orders)
+        )
+    return report
+
+
+# Values per IN (…) query: a 2 MB statement holds tens of thousands of candidate references, more than
+# SQLite takes parameters in one query (32766).
+IN_BATCH = 2000
+
+
+def _batches(values: set[str]) -> list[list[str]]:
+    ordered = sorted(values)
+    return [ordered[start : start + IN_BATCH] for start in range(0, len(ordered), IN_BATCH)]
+
+
+def _apply_statement_line(
+    *, store: Store, line: StatementLine, key: str, pairing: Pairing, by: str
+) -> Pairing:
+    (found,) = pairing.orders
+    try:
+        with transaction.atomic():
+            order = lock_order(store_id=store.pk, order_id=found.pk)
+            if StatementLineApplied.objects.filter(store=store, line_key=key).exists():
+                return Pairing("duplicate", (order,), "Paid an order before.")
+            if not is_open(order) or order.upi_amount != line.amount:
+                return Pairing("check", (order,), why_not_paid(order, line.amount))
+            order = record_money(order=order, paid=line.amount)
+            # Paid: nothing more is asked by UPI, and the amount is free for another order.
+            order.upi_amount = None
+            order.save(update_fields=["upi_amount", "updated_at"])
+            StatementLineApplied.objects.create(
+                store=store,
+                line_key=key,
+                order=order,
+                amount=line.amount,
+                utr=line.utr,
+                line_date=line.date,
+                text=line.reference_text[:500],
+                matched_by=pairing.kind,
+                by=by[:120],
+            )
+            emit(
+                PAYMENT_RECORDED,
+                store_id=store.pk,
+                data=PaymentRecorded(
+                    order_id=order.pk,
+                    number=order.number,
+                    token=order.public_token,
+                    amount=line.amount,
+                    method=Order.PaymentMethod.UPI,
+                    reference=line.utr,
+                    amount_paid=order.amount_paid,
+                    payment_status=order.payment_status,
+                ),
+            )
+    except IntegrityError:  # the same line applied by a concurrent upload a moment ago
+        return Pairing("duplicate", (found,), "Paid an order before.")
+    return Pairing(pairing.kind, (order,), pairing.note)

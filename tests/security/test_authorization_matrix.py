@@ -127,6 +127,8 @@ DASHBOARD = {
     # A's invoice is already issued, so a download (GET or POST alike) changes nothing.
     ("order_invoice", "GET"): page("200", "404"),
     ("order_invoice", "POST"): page("200", "404"),
+    # Its statement pays none of A's orders (all cash on delivery): B's upload must not either.
+    **store_page("match_upi_payments"),
     **store_page("api_tokens", writes=True),
     **object_action("api_token_revoke", "302 /dashboard/tokens/"),
     **store_page("categories", "302 /dashboard/categories/", writes=True),
@@ -199,6 +201,7 @@ API = {
     ("GET", "/orders/{order_id}/invoice"): merchant("200", "404", ORDERS_R),
     ("GET", "/checkouts/unfinished"): merchant("200", "200", ORDERS_R),
     ("GET", "/orders/{order_id}/invoice.pdf"): merchant("200", "404", ORDERS_R),
+    ("POST", "/payments/statement"): merchant("200", "200", ORDERS_W),
     ("GET", "/stores/{slug}"): public("200"),
     ("GET", "/stores/{slug}/products"): public("200"),
     ("GET", "/stores/{slug}/products/{product_id}"): public("200"),
@@ -360,6 +363,8 @@ def _product_form(name: str) -> dict:
     }
 
 
+STATEMENT = {"text": "05-12-2026 UPI/CR/623456789012/RAVI KUMAR/gift 250.00 Cr\n"}
+
 # A rate for a date the world has none for, so that setting it changes A's rows.
 TAX_RATE = {"hsn_code": "6109", "rate": "18", "valid_from": "2025-10-01"}
 
@@ -423,6 +428,7 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "offer_create": {"name": "New offer", "kind": "order", "flat": "50"},
         "offer_edit": {"name": "Hacked", "kind": "order", "flat": "1"},
         "offer_active": {"active": "0"},
+        "match_upi_payments": STATEMENT,
     }
     return url, bodies.get(name, {})
 
@@ -476,6 +482,7 @@ def _api_request(client: Client, method: str, path: str, a: dict, token: str | N
         "/coupons/{coupon_id}/resume": {},
         "/offers/{offer_id}/pause": {},
         "/offers/{offer_id}/resume": {},
+        "/payments/statement": STATEMENT,
         "/stores/{slug}/cart/quote": {"lines": [line]},
         "/stores/{slug}/orders": {
             "lines": [line],
