@@ -167,6 +167,7 @@ INSTALLED_APPS = [
     "dukaan.taxes",
     "dukaan.invoices",
     "dukaan.payments",
+    "dukaan.fulfilment",
 ]
 
 MIDDLEWARE = [
