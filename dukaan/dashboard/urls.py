@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import delivery, invoices, promotions, taxes, views
+from . import delivery, fulfilment, invoices, promotions, taxes, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -12,6 +12,8 @@ urlpatterns = [
     path("store/audit/", views.store_audit, name="store_audit"),
     path("store/synonyms/", views.search_synonyms, name="search_synonyms"),
     path("delivery/", delivery.delivery_settings, name="delivery"),
+    path("delivery/cod-blocked/", fulfilment.cod_block_add, name="cod_block_add"),
+    path("delivery/cod-blocked/<id:pk>/remove/", fulfilment.cod_block_remove, name="cod_block_remove"),
     path("products/", views.products, name="products"),
     path("products/new/", views.product_create, name="product_create"),
     path("products/bulk/", views.bulk_edit, name="bulk_edit"),
@@ -21,6 +23,8 @@ urlpatterns = [
     path("orders/", views.orders, name="orders"),
     path("orders/<id:number>/", views.order_detail, name="order_detail"),
     path("orders/<id:number>/invoice.pdf", invoices.order_invoice, name="order_invoice"),
+    path("orders/<id:number>/ship/", fulfilment.order_ship, name="order_ship"),
+    path("orders/<id:number>/cod-block/", fulfilment.order_cod_block, name="order_cod_block"),
     path("tokens/", views.api_tokens, name="api_tokens"),
     path("tokens/<id:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("categories/", views.categories, name="categories"),

@@ -13,6 +13,7 @@ from dukaan.events.models import OutboxEvent
 from dukaan.orders.models import Order
 from dukaan.orders.services import Buyer, CartLine, place_order
 from dukaan.promotions.tests.helpers import make_coupon, make_offer
+from dukaan.shipping.services import block_cod_phone
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +35,10 @@ def theirs(other_store):
     )
     token, _ = create_api_token(store=other_store, name="Secret token")
     coupon, offer = make_coupon(other_store, code="SECRET"), make_offer(other_store, name="Secret offer")
+    cod_block = block_cod_phone(store=other_store, phone="+919812300009")
     return {
         **{"category": category, "product": product, "order": order, "token": token},
-        **{"coupon": coupon, "offer": offer},
+        **{"coupon": coupon, "offer": offer, "cod_block": cod_block},
     }
 
 
@@ -60,6 +62,9 @@ OBJECT_URLS = [
     ("dashboard:coupon_active", "coupon", {"active": "0"}),
     ("dashboard:offer_edit", "offer", {"name": "Hacked", "kind": "order", "flat": "1"}),
     ("dashboard:offer_active", "offer", {"active": "0"}),
+    ("dashboard:order_ship", "order", {"courier": "delhivery", "tracking_number": "1"}),
+    ("dashboard:order_cod_block", "order", {"block": "1"}),
+    ("dashboard:cod_block_remove", "cod_block", {}),
 ]
 
 
