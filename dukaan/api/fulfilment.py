@@ -38,16 +38,15 @@ router = Router(tags=["Shipping"])
 BlockId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
+COURIER = f"A key from GET /couriers; `{OTHER}` with courier_name"
+TRACKING_URL = "An http(s) link; empty: made from the courier's tracking page when it has one"
+
+
 class ShipmentIn(In):
-    courier: Text(20, 1) = Field(
-        examples=["delhivery"], description=f"A key from GET /couriers; `{OTHER}` with courier_name"
-    )  # type: ignore[valid-type]
+    courier: Text(20, 1) = Field(examples=["delhivery"], description=COURIER)  # type: ignore[valid-type]
     courier_name: Text(200) = Field(default="", description=f"The courier's name, for `{OTHER}`")  # type: ignore[valid-type]
     tracking_number: Text(200) = Field(default="", description="Letters, digits, - and /; spaces are dropped")  # type: ignore[valid-type]
-    tracking_url: Text(5000) = Field(
-        default="",
-        description="An http(s) link; empty: made from the courier's tracking page when it has one",
-    )  # type: ignore[valid-type]
+    tracking_url: Text(5000) = Field(default="", description=TRACKING_URL)  # type: ignore[valid-type]
 
 
 class ShipmentOut(Out):
