@@ -122,3 +122,28 @@ def test_the_checkout_refuses_cod_for_a_blocked_phone(client, store, kurta, buye
         response.content.decode()
     )
     assert not Order.objects.exists()
+
+
+def test_markup_typed_in_courier_and_reason_shows_as_text(me, client, store, kurta):
+    placed = change_order_status(order=order(store, [line(kurta)]), status="accepted")
+    ship_order(
+        store=store,
+        order=placed,
+        courier="other",
+        courier_name="<script>alert(1)</script>",
+        tracking_url='https://track.example.in/?q="><b>x</b>',
+        by="shop",
+    )
+    block_cod_phone(store=store, phone=PHONE, reason="<img src=x onerror=alert(1)>")
+
+    pages = [
+        detail(me, placed),
+        me.get(reverse("dashboard:delivery")).content.decode(),
+        client.get(reverse("storefront:order", args=[store.slug, placed.public_token])).content.decode(),
+    ]
+
+    for page in pages:
+        assert "<script>alert(1)" not in page and "<img src=x" not in page and '"><b>x' not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[0] and "&lt;script&gt;" in pages[2]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in pages[1]
+    assert 'href="https://track.example.in/?q=&quot;&gt;&lt;b&gt;x&lt;/b&gt;"' in pages[2]
