@@ -19,7 +19,7 @@ from ninja.parser import Parser
 
 from dukaan.accounts.scopes import Scope
 
-from . import buyer, drafts, invoices, merchant, problems, promotions, shipping, statements, taxes
+from . import buyer, drafts, fulfilment, invoices, merchant, problems, promotions, shipping, statements, taxes
 from .auth import TokenAuth, token_auth
 from .idempotency import REPLAYED_HEADER
 from .limits import PerIp, PerToken, check_content_type
@@ -81,7 +81,11 @@ class JsonParser(Parser):
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 BODY_METHODS = {"post", "put", "patch"}
-CONFLICTS = {"set_order_status": "illegal-transition", "create_order": "prices-changed"}
+CONFLICTS = {
+    "set_order_status": "illegal-transition",
+    "create_order": "prices-changed",
+    "create_shipment": "illegal-transition",
+}
 
 
 def _problem_response(description: str, headers: dict | None = None) -> dict:
@@ -230,3 +234,4 @@ api.add_router("", promotions.router, auth=token_auth, throttle=PerToken())
 api.add_router("/stores", buyer.router, throttle=PerIp())
 api.add_router("", shipping.router, auth=token_auth, throttle=PerToken())
 api.add_router("/stores", shipping.public_router, throttle=PerIp())
+api.add_router("", fulfilment.router, auth=token_auth, throttle=PerToken())

@@ -168,6 +168,7 @@ INSTALLED_APPS = [
     "dukaan.invoices",
     "dukaan.payments",
     "dukaan.notifications",
+    "dukaan.fulfilment",
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import delivery, drafts, invoices, promotions, statements, taxes, views
+from . import delivery, drafts, fulfilment, invoices, promotions, statements, taxes, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -12,6 +12,8 @@ urlpatterns = [
     path("store/audit/", views.store_audit, name="store_audit"),
     path("store/synonyms/", views.search_synonyms, name="search_synonyms"),
     path("delivery/", delivery.delivery_settings, name="delivery"),
+    path("delivery/cod-blocked/", fulfilment.cod_block_add, name="cod_block_add"),
+    path("delivery/cod-blocked/<id:pk>/remove/", fulfilment.cod_block_remove, name="cod_block_remove"),
     path("products/", views.products, name="products"),
     path("products/new/", views.product_create, name="product_create"),
     path("products/bulk/", views.bulk_edit, name="bulk_edit"),
@@ -24,6 +26,8 @@ urlpatterns = [
     path("checkouts/", drafts.drafts, name="drafts"),
     path("checkouts/<id:pk>/dismiss/", drafts.draft_dismiss, name="draft_dismiss"),
     path("payments/match/", statements.match_upi_payments, name="match_upi_payments"),
+    path("orders/<id:number>/ship/", fulfilment.order_ship, name="order_ship"),
+    path("orders/<id:number>/cod-block/", fulfilment.order_cod_block, name="order_cod_block"),
     path("tokens/", views.api_tokens, name="api_tokens"),
     path("tokens/<id:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("categories/", views.categories, name="categories"),

@@ -387,8 +387,7 @@ NEXT_STEPS = {
         (Order.Status.ACCEPTED, "Accept", ""),
         (Order.Status.CANCELLED, "Cancel order", "danger"),
     ],
-    Order.Status.ACCEPTED: [
-        (Order.Status.SHIPPED, "Mark shipped", ""),
+    Order.Status.ACCEPTED: [  # shipping takes a courier: the Shipping card's form (dashboard/fulfilment.py)
         (Order.Status.CANCELLED, "Cancel order", "danger"),
     ],
     Order.Status.SHIPPED: [

@@ -33,6 +33,7 @@ from dukaan.infra.metrics import ORDERS_PLACED
 from dukaan.promotions.rules import CouponRefused
 from dukaan.promotions.services import claim_coupon, release_coupon
 from dukaan.shipping.rules import DeliveryTerms, valid_pin
+from dukaan.shipping.selectors import cod_blocked
 
 from . import events
 from .models import CheckoutDraft, Order, OrderCharge, OrderDiscount, OrderLine, StockSource
@@ -159,9 +160,12 @@ def _no_online_payment() -> bool:
 no_online_payment = _no_online_payment
 
 
-def _payment_problem(store: Store, payment_method: str) -> str | None:
+COD_BLOCKED = "This shop cannot take cash on delivery for this phone number. Pay by UPI or online."
+
+
+def _payment_problem(store: Store, payment_method: str, phone: str) -> str | None:
     if payment_method == Order.PaymentMethod.CASH_ON_DELIVERY:
-        return None
+        return COD_BLOCKED if phone and cod_blocked(store_id=store.pk, phone=phone) else None
     if payment_method == Order.PaymentMethod.UPI:
         return None if store.upi_id else f"{store.name} does not take UPI yet. Choose cash on delivery."
     if payment_method == Order.PaymentMethod.ONLINE:
@@ -228,7 +232,7 @@ def place_order(
     clean_buyer, problems = _clean_buyer(buyer)
     if not lines:
         problems.insert(0, "Your cart is empty. Add something to it before checking out.")
-    payment_problem = _payment_problem(store, payment_method)
+    payment_problem = _payment_problem(store, payment_method, clean_buyer.phone)
     if payment_problem:
         problems.append(payment_problem)
     if problems:

@@ -1,4 +1,4 @@
-"""The shipping app's events: a store's delivery settings changed."""
+"""The shipping app's events: a store's delivery settings changed; a phone blocked from COD or unblocked."""
 
 from decimal import Decimal
 from typing import TypedDict
@@ -29,3 +29,12 @@ class DeliverySettingsChanged(TypedDict):
 DELIVERY_SETTINGS_CHANGED = declare(
     "delivery_settings.changed", aggregatetype=STORE, payload=DeliverySettingsChanged
 )
+
+
+class CodPhone(TypedDict):
+    phone: str
+    reason: str  # "" when unblocked
+
+
+COD_PHONE_BLOCKED = declare("cod_phone.blocked", aggregatetype=STORE, payload=CodPhone, external=True)
+COD_PHONE_UNBLOCKED = declare("cod_phone.unblocked", aggregatetype=STORE, payload=CodPhone, external=True)

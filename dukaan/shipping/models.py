@@ -48,3 +48,19 @@ class DeliveryZone(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CodBlockedPhone(models.Model):
+    """A buyer phone the store no longer takes cash on delivery from (orders.services refuses it)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    phone = models.CharField(max_length=16, help_text="E.164")
+    reason = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["store", "phone"], name="cod_blocked_phone_unique")]
+
+    def __str__(self) -> str:
+        return self.phone

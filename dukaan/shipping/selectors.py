@@ -1,8 +1,11 @@
-"""Reading a store's delivery settings: as entered (to edit them) and as terms (to quote a fee)."""
+"""Reading a store's delivery settings: as entered (to edit them) and as terms (to quote a fee); and
+the phones it takes no cash on delivery from."""
+
+from django.db.models import QuerySet
 
 from dukaan.infra.queries import only_row
 
-from .models import DeliverySettings, DeliveryZone
+from .models import CodBlockedPhone, DeliverySettings, DeliveryZone
 from .rules import DEFAULT_SETUP, DEFAULT_TERMS, DeliverySetup, DeliveryTerms, ZoneSetup, terms_of
 
 
@@ -29,3 +32,13 @@ def delivery_terms(store_id: int) -> DeliveryTerms:
     """The store's delivery terms; DEFAULT_TERMS (free delivery everywhere, COD) when none were saved."""
     setup = delivery_setup(store_id)
     return DEFAULT_TERMS if setup is DEFAULT_SETUP else terms_of(setup)
+
+
+def cod_blocked(*, store_id: int, phone: str) -> bool:
+    """Whether the store takes no cash on delivery from `phone` (E.164). 1 query."""
+    return CodBlockedPhone.objects.filter(store_id=store_id, phone=phone).exists()
+
+
+def cod_blocked_phones(store_id: int) -> QuerySet[CodBlockedPhone]:
+    """The store's blocked phones, latest first."""
+    return CodBlockedPhone.objects.filter(store_id=store_id).order_by("-at", "-id")

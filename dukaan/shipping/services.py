@@ -1,15 +1,18 @@
-"""Every write to a store's delivery settings: checked whole, saved in one transaction with its event."""
+"""Every write to a store's delivery settings: checked whole, saved in one transaction with its event;
+and the phones a store takes no cash on delivery from."""
 
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from dukaan.accounts.services import LoginRefused, normalize_phone
 from dukaan.catalog.models import Store
+from dukaan.catalog.rules import validate_text
 from dukaan.events.outbox import emit
 
 from . import events
-from .models import DeliverySettings, DeliveryZone
+from .models import CodBlockedPhone, DeliverySettings, DeliveryZone
 from .rules import CheckedSetup, DeliverySetup, ZoneSetup, check_setup
 
 
@@ -77,3 +80,43 @@ def seed_demo_delivery(store: Store) -> None:
             zones=(ZoneSetup(name="Bengaluru", pins="560", fee=Decimal("30")),),
         ),
     )
+
+
+REASON_MAX = 200
+
+
+def _phone(phone: str) -> str:
+    try:
+        return normalize_phone(str(phone or ""))
+    except LoginRefused as error:
+        raise ValidationError({"phone": error.message}) from error
+
+
+@transaction.atomic
+def block_cod_phone(*, store: Store, phone: str, reason: str = "") -> CodBlockedPhone:
+    """Take no more cash-on-delivery orders from `phone` in this store (UPI and online still work).
+    Blocking a phone already blocked keeps the first block. ValidationError for a bad phone or reason."""
+    number = _phone(phone)
+    reason = " ".join(str(reason or "").split())
+    if len(reason) > REASON_MAX:
+        raise ValidationError({"reason": f"Keep the reason to {REASON_MAX} characters."})
+    try:
+        validate_text(reason)
+    except ValidationError as error:
+        raise ValidationError({"reason": error.messages}) from error
+    block, created = CodBlockedPhone.objects.get_or_create(
+        store=store, phone=number, defaults={"reason": reason}
+    )
+    if created:
+        emit(events.COD_PHONE_BLOCKED, store_id=store.pk, data=events.CodPhone(phone=number, reason=reason))
+    return block
+
+
+@transaction.atomic
+def unblock_cod_phone(*, store: Store, phone: str) -> bool:
+    """Take cash on delivery from `phone` again; False when it was not blocked."""
+    number = _phone(phone)
+    deleted, _ = CodBlockedPhone.objects.filter(store=store, phone=number).delete()
+    if deleted:
+        emit(events.COD_PHONE_UNBLOCKED, store_id=store.pk, data=events.CodPhone(phone=number, reason=""))
+    return bool(deleted)

@@ -118,14 +118,20 @@ def ship_and_tell(merchant, buyer, status_url: str, screenshot) -> None:
     merchant.get_by_role("link", name="Orders").first.click()
     merchant.get_by_role("link", name="#1").click()
     screenshot("12-merchant-order")
-    for step in ["Accept", "Mark shipped"]:
-        merchant.get_by_role("button", name=step).click()
-        merchant.wait_for_load_state()
+    merchant.get_by_role("button", name="Accept").click()
+    merchant.wait_for_load_state()
+    merchant.get_by_label("Courier", exact=True).select_option(label="Delhivery")
+    merchant.get_by_label("Tracking number").fill("1234567890")
+    merchant.get_by_role("button", name="Mark shipped").click()
+    merchant.wait_for_load_state()
     assert "Shipped" in merchant.locator("#order-status").inner_text()
+    assert "Shipped with Delhivery" in merchant.locator("#shipment-details").inner_text()
     screenshot("13-merchant-shipped")
 
     buyer.goto(status_url)
     assert "Shipped" in buyer.content()
+    track = buyer.get_by_role("link", name="Track your parcel")
+    assert track.get_attribute("href") == "https://www.delhivery.com/track/package/1234567890"
     screenshot("14-buyer-status-shipped", on=buyer)
 
 

@@ -37,9 +37,11 @@ from dukaan.catalog import services as catalog
 from dukaan.catalog.models import Store
 from dukaan.conftest import make_store, png_upload
 from dukaan.dashboard.urls import urlpatterns as dashboard_urlpatterns
+from dukaan.fulfilment.services import ship_order
 from dukaan.invoices.services import issue_invoice
 from dukaan.orders.services import Buyer, CartLine, change_order_status, place_order, save_draft
 from dukaan.promotions.tests.helpers import make_coupon, make_offer
+from dukaan.shipping.services import block_cod_phone
 from dukaan.taxes.services import set_tax_rate
 
 pytestmark = pytest.mark.django_db
@@ -150,6 +152,11 @@ DASHBOARD = {
     **store_page("offer_create", "302 /dashboard/offers/", writes=True),
     **object_page("offer_edit", "302 /dashboard/offers/"),
     **object_action("offer_active", "302 /dashboard/offers/"),
+    **object_action("order_ship", "302 /dashboard/orders/"),
+    **object_action("order_cod_block", "302 /dashboard/orders/"),
+    ("cod_block_add", "GET"): POST_ONLY,
+    ("cod_block_add", "POST"): page("302 /dashboard/delivery/", "302 /dashboard/delivery/", writes=True),
+    **object_action("cod_block_remove", "302 /dashboard/delivery/"),
 }
 
 CATALOG_R, CATALOG_W = Scope.CATALOG_READ, Scope.CATALOG_WRITE
@@ -202,6 +209,12 @@ API = {
     ("GET", "/checkouts/unfinished"): merchant("200", "200", ORDERS_R),
     ("GET", "/orders/{order_id}/invoice.pdf"): merchant("200", "404", ORDERS_R),
     ("POST", "/payments/statement"): merchant("200", "200", ORDERS_W),
+    ("POST", "/orders/{order_id}/shipment"): merchant("201", "404", ORDERS_W, writes=True),
+    ("GET", "/orders/{order_id}/shipment"): merchant("200", "404", ORDERS_R),
+    ("GET", "/couriers"): merchant("200", "200", None),
+    ("GET", "/cod-blocked-phones"): merchant("200", "200", ORDERS_R),
+    ("POST", "/cod-blocked-phones"): merchant("201", "201", STORE_W, writes=True),
+    ("DELETE", "/cod-blocked-phones/{block_id}"): merchant("204", "404", STORE_W, writes=True),
     ("GET", "/stores/{slug}"): public("200"),
     ("GET", "/stores/{slug}/products"): public("200"),
     ("GET", "/stores/{slug}/products/{product_id}"): public("200"),
@@ -268,6 +281,7 @@ def _fill(store, tag: str) -> dict:
         "raw_token": raw_token,
         "coupon": make_coupon(store, code=f"{tag}10"),
         "offer": make_offer(store, name=f"{tag} offer"),
+        "cod_block": block_cod_phone(store=store, phone="+919812300088"),
     }
 
 
@@ -315,6 +329,11 @@ def world(settings):
     a["draft"] = save_draft(
         store=a["store"], token="", phone="+919812345698", lines={"1:0": [1, "250", "Tiffin"]}
     )
+    # A's #4 is shipped with a courier: reading a shipment is about it.
+    a["shipped"] = change_order_status(
+        order=_order(a["store"], a["simple"], "a-4", BUYER_ADDRESS), status="accepted"
+    )
+    ship_order(store=a["store"], order=a["shipped"], courier="delhivery", tracking_number="1", by="shop")
 
     for phone in STAFF_PHONES.values():
         User.objects.create_user(phone, password=STAFF_PASSWORD_TEXT, is_staff=True)
@@ -388,6 +407,9 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "offer_edit": a["offer"].pk,
         "offer_active": a["offer"].pk,
         "draft_dismiss": a["draft"].pk,
+        "order_ship": a["accepted"].number,
+        "order_cod_block": a["order"].number,
+        "cod_block_remove": a["cod_block"].pk,
     }
     url = reverse(f"dashboard:{name}", args=[ids[name]] if name in ids else [])
     simple = a["simple"].pk
@@ -429,8 +451,18 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "offer_edit": {"name": "Hacked", "kind": "order", "flat": "1"},
         "offer_active": {"active": "0"},
         "match_upi_payments": STATEMENT,
+        "order_ship": {"courier": "delhivery", "tracking_number": "123"},
+        "order_cod_block": {"block": "1"},
+        "cod_block_add": {"phone": "98123 00077"},
     }
     return url, bodies.get(name, {})
+
+
+def _order_for(method: str, path: str, a: dict):
+    """The invoice is A's accepted order's; it is shipped with a courier, and its shipment read from #4."""
+    if path.endswith("/shipment"):
+        return a["shipped"] if method == "GET" else a["accepted"]
+    return a["accepted"] if "/invoice" in path else a["order"]
 
 
 def _api_request(client: Client, method: str, path: str, a: dict, token: str | None):
@@ -439,7 +471,8 @@ def _api_request(client: Client, method: str, path: str, a: dict, token: str | N
         "category_id": a["category"].pk,
         "product_id": a["product"].pk,
         "image_id": a["image"].pk,
-        "order_id": (a["accepted"] if "/invoice" in path else a["order"]).pk,
+        "order_id": _order_for(method, path, a).pk,
+        "block_id": a["cod_block"].pk,
         "token": a["order"].public_token,
         "coupon_id": a["coupon"].pk,
         "offer_id": a["offer"].pk,
@@ -464,6 +497,8 @@ def _api_request(client: Client, method: str, path: str, a: dict, token: str | N
         "/products/{product_id}": {"name": "Hacked"},
         "/products/{product_id}/stock": {"stock": 0, "variant_id": a["variant"].pk},
         "/orders/{order_id}/status": {"status": "accepted"},
+        "/orders/{order_id}/shipment": {"courier": "delhivery", "tracking_number": "123"},
+        "/cod-blocked-phones": {"phone": "98123 00077"},
         "/delivery": {
             "flat_fee": "40",
             "free_above": None,

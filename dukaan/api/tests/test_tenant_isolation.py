@@ -12,6 +12,8 @@ from dukaan.events.models import OutboxEvent
 from dukaan.orders.models import Order
 from dukaan.promotions.models import Coupon, Offer
 from dukaan.promotions.tests.helpers import make_coupon, make_offer
+from dukaan.shipping.models import CodBlockedPhone
+from dukaan.shipping.services import block_cod_phone
 
 from .conftest import make_order, problem
 
@@ -40,6 +42,7 @@ def theirs(other_store):
         "order": order.pk,
         "coupon": make_coupon(other_store, code="SECRET").pk,
         "offer": make_offer(other_store, name="Secret offer").pk,
+        "cod_block": block_cod_phone(store=other_store, phone="+919812300009").pk,
     }
 
 
@@ -70,6 +73,9 @@ MERCHANT_CALLS_WITH_IDS = [
     ("patch", "/offers/{offer}", {"name": "Hacked"}),
     ("post", "/offers/{offer}/pause", None),
     ("post", "/offers/{offer}/resume", None),
+    ("post", "/orders/{order}/shipment", {"courier": "delhivery"}),
+    ("get", "/orders/{order}/shipment", None),
+    ("delete", "/cod-blocked-phones/{cod_block}", None),
 ]
 
 
@@ -94,7 +100,8 @@ def test_every_merchant_operation_with_an_id_is_covered_here():
             .replace("{image}", "{image_id}")
             .replace("{order}", "{order_id}")
             .replace("{coupon}", "{coupon_id}")
-            .replace("{offer}", "{offer_id}"),
+            .replace("{offer}", "{offer_id}")
+            .replace("{cod_block}", "{block_id}"),
         )
         for method, path in covered
     }
@@ -118,6 +125,7 @@ def _snapshot(ids) -> list:
         list(Order.objects.filter(pk=ids["order"]).values()),
         list(Coupon.objects.filter(pk=ids["coupon"]).values()),
         list(Offer.objects.filter(pk=ids["offer"]).values()),
+        list(CodBlockedPhone.objects.filter(pk=ids["cod_block"]).values()),
         OutboxEvent.objects.count(),
     ]
 

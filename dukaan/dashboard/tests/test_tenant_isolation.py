@@ -13,6 +13,7 @@ from dukaan.events.models import OutboxEvent
 from dukaan.orders.models import Order
 from dukaan.orders.services import Buyer, CartLine, place_order, save_draft
 from dukaan.promotions.tests.helpers import make_coupon, make_offer
+from dukaan.shipping.services import block_cod_phone
 
 pytestmark = pytest.mark.django_db
 
@@ -37,9 +38,10 @@ def theirs(other_store):
     draft = save_draft(
         store=other_store, token="", phone="+919812300000", lines={"1:0": [1, "999", "Secret"]}
     )
+    cod_block = block_cod_phone(store=other_store, phone="+919812300009")
     return {
         **{"category": category, "product": product, "order": order, "token": token},
-        **{"coupon": coupon, "offer": offer, "draft": draft},
+        **{"coupon": coupon, "offer": offer, "draft": draft, "cod_block": cod_block},
     }
 
 
@@ -64,6 +66,9 @@ OBJECT_URLS = [
     ("dashboard:offer_edit", "offer", {"name": "Hacked", "kind": "order", "flat": "1"}),
     ("dashboard:offer_active", "offer", {"active": "0"}),
     ("dashboard:draft_dismiss", "draft", {}),
+    ("dashboard:order_ship", "order", {"courier": "delhivery", "tracking_number": "1"}),
+    ("dashboard:order_cod_block", "order", {"block": "1"}),
+    ("dashboard:cod_block_remove", "cod_block", {}),
 ]
 
 

@@ -1,0 +1,1 @@
+from dukaan.storefront.tests.conftest import buyer_form  # noqa: F401 (fixture)
