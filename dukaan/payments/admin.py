@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from dukaan.infra.look_only import LookOnly
 
-from .models import Payment, ProcessedWebhook
+from .models import Payment, ProcessedWebhook, RecordedPayment
 
 
 @admin.register(Payment)
@@ -21,3 +21,12 @@ class ProcessedWebhookAdmin(LookOnly, admin.ModelAdmin):
     list_display = ("provider", "event_id", "received_at")
     list_filter = ("provider",)
     search_fields = ("event_id",)
+
+
+@admin.register(RecordedPayment)
+class RecordedPaymentAdmin(LookOnly, admin.ModelAdmin):
+    list_display = ("order", "amount", "method", "reference", "recorded_by", "recorded_at")
+    list_filter = ("method",)
+    search_fields = ("reference",)
+    list_select_related = ("order__store",)
+    raw_id_fields = ("store", "order")

@@ -1,4 +1,5 @@
-"""Every write to payments: opening an online payment at the provider and applying its webhooks.
+"""Every write to payments: money recorded as paid, opening an online payment at the provider and
+applying its webhooks.
 
 Each change is one transaction holding the rows and their outbox events.
 """
@@ -7,16 +8,23 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from dukaan.catalog.models import Store
+from dukaan.catalog.templatetags.money import money
 from dukaan.events.outbox import emit
+from dukaan.infra.money import to_paise
+from dukaan.orders import events as order_events
 from dukaan.orders.models import Order
 from dukaan.orders.services import lock_order, record_money
 
 from . import events, gateways
 from .gateways import WebhookEvent, get_gateway
-from .models import Payment, ProcessedWebhook
+from .models import Payment, ProcessedWebhook, RecordedPayment
+from .selectors import amount_due
 
 logger = logging.getLogger(__name__)
 
@@ -130,8 +138,14 @@ def apply_payment_webhook(*, provider: str, event: WebhookEvent) -> str:
         return "ignored"
     payment.status = Payment.Status.CAPTURED
     payment.save(update_fields=["status", "updated_at"])
-    record_money(order=order, paid=payment.amount)
     emit(events.PAYMENT_CAPTURED, store_id=payment.store_id, data=_settled_data(payment, event))
+    _pay(
+        order=order,
+        amount=payment.amount,
+        method=RecordedPayment.Method.ONLINE,
+        reference=event.provider_payment_id,
+        by=GATEWAY,
+    )
     return "applied"
 
 
@@ -146,3 +160,91 @@ def _settled_data(payment: Payment, event: WebhookEvent) -> events.PaymentSettle
         "amount": payment.amount,
         "currency": payment.currency,
     }
+
+
+# --- Payments recorded ----------------------------------------------------------------------------
+
+# recorded_by of the payments no person recorded.
+STATEMENT, GATEWAY = "statement", "gateway"
+MAX_REFERENCE, MAX_NOTE = 64, 200
+
+
+@transaction.atomic
+def record_payment(
+    *, store: Store, order: Order, amount: Decimal, method: str, reference: str = "", note: str = "", by: str
+) -> RecordedPayment:
+    """Record money the shop received for `order` (cash, UPI, a bank transfer…) and derive its status.
+
+    `by` says who: the merchant's phone, the API token, or STATEMENT for a matched bank statement line.
+    The order is locked first, so two people marking it paid at once pay it once: the second is refused.
+    Every refusal is a ValidationError saying what to do, and changes nothing.
+    """
+    method, reference, note = str(method), reference.strip(), note.strip()
+    if method not in RecordedPayment.Method.values:
+        choices = ", ".join(label.lower() for label in RecordedPayment.Method.labels)
+        raise ValidationError({"method": f"Choose how it was paid: {choices}."})
+    if len(reference) > MAX_REFERENCE:
+        raise ValidationError({"reference": f"A reference has at most {MAX_REFERENCE} characters."})
+    if len(note) > MAX_NOTE:
+        raise ValidationError({"note": f"A note has at most {MAX_NOTE} characters."})
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
+        raise ValidationError({"amount": "Enter the amount received, more than zero."})
+    if to_paise(amount) != amount:
+        raise ValidationError({"amount": "An amount has at most two digits after the point (paise)."})
+    order = lock_order(store_id=store.pk, order_id=order.pk)
+    number = order.number
+    if order.status == Order.Status.CANCELLED:
+        raise ValidationError(
+            f"Order #{number} was cancelled: a payment on a cancelled order is not recorded. "
+            "Nothing changed.",
+            code="order_cancelled",
+        )
+    due = amount_due(order)
+    if not due:
+        raise ValidationError(
+            f"Order #{number} is already paid in full ({money(order.amount_paid, store)}). Nothing changed.",
+            code="already_paid",
+        )
+    # A UPI buyer is asked for the total plus a few paise that tell open orders apart (upi_amount).
+    asked_by_upi = not order.amount_paid and amount == order.upi_amount
+    if amount > due and not asked_by_upi:
+        raise ValidationError(
+            {
+                "amount": f"Only {money(due, store)} is still due on order #{number} "
+                f"(total {money(order.total, store)}, paid {money(order.amount_paid, store)}). "
+                f"Record {money(due, store)} or less."
+            }
+        )
+    return _pay(order=order, amount=amount, method=method, reference=reference, note=note, by=by)
+
+
+def _pay(
+    *, order: Order, amount: Decimal, method: str, reference: str, by: str, note: str = ""
+) -> RecordedPayment:
+    """Write the payment's row, add it to the order's sums and emit payment.recorded. The caller holds
+    the order's lock and checked the amount."""
+    payment = RecordedPayment.objects.create(
+        store_id=order.store_id,
+        order=order,
+        amount=amount,
+        method=method,
+        reference=reference,
+        note=note,
+        recorded_by=by,
+    )
+    record_money(order=order, paid=amount)
+    emit(
+        order_events.PAYMENT_RECORDED,
+        store_id=order.store_id,
+        data=order_events.PaymentRecorded(
+            order_id=order.pk,
+            number=order.number,
+            token=order.public_token,
+            amount=amount,
+            method=method,
+            reference=reference,
+            amount_paid=order.amount_paid,
+            payment_status=order.payment_status,
+        ),
+    )
+    return payment
