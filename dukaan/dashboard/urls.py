@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import delivery, invoices, promotions, taxes, views
+from . import delivery, invoices, payments, promotions, taxes, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -21,6 +21,7 @@ urlpatterns = [
     path("orders/", views.orders, name="orders"),
     path("orders/<id:number>/", views.order_detail, name="order_detail"),
     path("orders/<id:number>/invoice.pdf", invoices.order_invoice, name="order_invoice"),
+    path("orders/<id:number>/payments/", payments.record_order_payment, name="order_payment"),
     path("tokens/", views.api_tokens, name="api_tokens"),
     path("tokens/<id:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("categories/", views.categories, name="categories"),
