@@ -19,7 +19,7 @@ from ninja.parser import Parser
 
 from dukaan.accounts.scopes import Scope
 
-from . import buyer, invoices, merchant, problems, promotions, shipping, taxes
+from . import buyer, invoices, merchant, payments, problems, promotions, shipping, taxes
 from .auth import TokenAuth, token_auth
 from .idempotency import REPLAYED_HEADER
 from .limits import PerIp, PerToken, check_content_type
@@ -81,7 +81,11 @@ class JsonParser(Parser):
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 BODY_METHODS = {"post", "put", "patch"}
-CONFLICTS = {"set_order_status": "illegal-transition", "create_order": "prices-changed"}
+CONFLICTS = {
+    "set_order_status": "illegal-transition",
+    "create_order": "prices-changed",
+    "pay_order_online": "payment-unavailable",
+}
 
 
 def _problem_response(description: str, headers: dict | None = None) -> dict:
@@ -228,3 +232,5 @@ api.add_router("", promotions.router, auth=token_auth, throttle=PerToken())
 api.add_router("/stores", buyer.router, throttle=PerIp())
 api.add_router("", shipping.router, auth=token_auth, throttle=PerToken())
 api.add_router("/stores", shipping.public_router, throttle=PerIp())
+api.add_router("", payments.router, auth=token_auth, throttle=PerToken())
+api.add_router("/stores", payments.public_router, throttle=PerIp())

@@ -167,6 +167,7 @@ def _settled_data(payment: Payment, event: WebhookEvent) -> events.PaymentSettle
 # recorded_by of the payments no person recorded.
 STATEMENT, GATEWAY = "statement", "gateway"
 MAX_REFERENCE, MAX_NOTE = 64, 200
+MAX_AMOUNT = Decimal("999999999999.99")  # what the amount columns hold (14 digits, 2 after the point)
 
 
 @transaction.atomic
@@ -189,6 +190,8 @@ def record_payment(
         raise ValidationError({"note": f"A note has at most {MAX_NOTE} characters."})
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
         raise ValidationError({"amount": "Enter the amount received, more than zero."})
+    if amount > MAX_AMOUNT:
+        raise ValidationError({"amount": "That is more than any order comes to. Check for extra zeros."})
     if to_paise(amount) != amount:
         raise ValidationError({"amount": "An amount has at most two digits after the point (paise)."})
     order = lock_order(store_id=store.pk, order_id=order.pk)

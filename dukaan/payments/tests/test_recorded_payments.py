@@ -95,6 +95,7 @@ def test_a_fully_paid_order_takes_no_more_payments(store, placed):
         ("-10", "more than zero"),
         ("10.005", "at most two digits after the point"),
         ("NaN", "more than zero"),
+        ("3.7e185", "more than any order comes to"),
     ],
 )
 def test_a_bad_amount_is_refused(store, placed, amount, message):
