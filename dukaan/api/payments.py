@@ -13,6 +13,7 @@ from ninja import Router
 from ninja.responses import Status
 from pydantic import Field
 
+from dukaan.accounts.models import ApiToken
 from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import token_actor
 from dukaan.catalog.models import Store
@@ -32,7 +33,8 @@ from .schemas import In, Money, MoneyIn, Out, PaymentStatus, Text
 router = Router(tags=["Merchant"])
 public_router = Router(tags=["Store (public)"])
 
-RecordedPaymentMethod = StrEnum(
+# An enum, as schemas.PaymentMethod: the document declares it once as a component.
+RecordedPaymentMethod = StrEnum(  # type: ignore[misc]  # members from the model's choices
     "RecordedPaymentMethod", {value: value for value in RecordedPayment.Method.values}
 )
 
@@ -84,6 +86,10 @@ class OnlinePaymentOut(Out):
     provider_order_id: str
 
 
+def _token(request: HttpRequest) -> ApiToken:
+    return request.auth  # type: ignore[attr-defined]  # set by ninja: what TokenAuth returned
+
+
 def _order(store: Store, order_id: int) -> Order:
     order = Order.objects.filter(store=store, pk=order_id).first()
     if order is None:
@@ -98,7 +104,7 @@ def _order(store: Store, order_id: int) -> Order:
     auth=needs(Scope.ORDERS_READ),
 )
 def list_order_payments(request: HttpRequest, order_id: OrderId):
-    return OrderPaymentsOut.model_validate(_order(request.auth.store, order_id))
+    return OrderPaymentsOut.model_validate(_order(_token(request).store, order_id))
 
 
 @router.post(
@@ -113,7 +119,7 @@ def record_order_payment(
     """Money received for the order outside the gateway: cash, UPI, a bank transfer… It is refused (422,
     nothing changed) on a cancelled order, an order paid in full, or for more than is still due. Answers
     the order's payments with the new one last. Send an Idempotency-Key so a retry records it once."""
-    token = request.auth
+    token = _token(request)
     order = _order(token.store, order_id)
 
     def change():
