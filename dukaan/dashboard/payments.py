@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
+from dukaan.accounts.services import format_phone
 from dukaan.catalog.templatetags.money import money
 from dukaan.orders.models import Order
 from dukaan.payments.models import RecordedPayment
@@ -61,7 +62,9 @@ def record_order_payment(request, number: int):
         messages.error(request, f"The payment was not recorded. {_form_errors(form)}")
         return redirect("dashboard:order_detail", number=number)
     try:
-        payment = record_payment(store=request.store, order=order, by=request.user.phone, **form.cleaned_data)
+        payment = record_payment(
+            store=request.store, order=order, by=format_phone(request.user.phone), **form.cleaned_data
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
