@@ -182,7 +182,7 @@ def record_payment(
     """
     method, reference, note = str(method), reference.strip(), note.strip()
     if method not in RecordedPayment.Method.values:
-        choices = ", ".join(label.lower() for label in RecordedPayment.Method.labels)
+        choices = ", ".join(RecordedPayment.Method.labels)
         raise ValidationError({"method": f"Choose how it was paid: {choices}."})
     if len(reference) > MAX_REFERENCE:
         raise ValidationError({"reference": f"A reference has at most {MAX_REFERENCE} characters."})

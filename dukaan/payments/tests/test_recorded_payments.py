@@ -105,7 +105,7 @@ def test_a_bad_amount_is_refused(store, placed, amount, message):
 
 
 def test_an_unknown_method_or_an_overlong_reference_is_refused(store, placed):
-    with pytest.raises(ValidationError, match="Choose how it was paid: cash, upi, bank transfer"):
+    with pytest.raises(ValidationError, match="Choose how it was paid: Cash, UPI, Bank transfer"):
         pay(store, placed, "549", "cheque")
     with pytest.raises(ValidationError, match="at most 64 characters"):
         pay(store, placed, "549", reference="x" * 65)
