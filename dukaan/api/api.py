@@ -19,7 +19,19 @@ from ninja.parser import Parser
 
 from dukaan.accounts.scopes import Scope
 
-from . import buyer, drafts, fulfilment, invoices, merchant, problems, promotions, shipping, statements, taxes
+from . import (
+    buyer,
+    drafts,
+    fulfilment,
+    invoices,
+    merchant,
+    payments,
+    problems,
+    promotions,
+    shipping,
+    statements,
+    taxes,
+)
 from .auth import TokenAuth, token_auth
 from .idempotency import REPLAYED_HEADER
 from .limits import PerIp, PerToken, check_content_type
@@ -85,6 +97,7 @@ CONFLICTS = {
     "set_order_status": "illegal-transition",
     "create_order": "prices-changed",
     "create_shipment": "illegal-transition",
+    "pay_order_online": "payment-unavailable",
 }
 
 
@@ -235,3 +248,5 @@ api.add_router("/stores", buyer.router, throttle=PerIp())
 api.add_router("", shipping.router, auth=token_auth, throttle=PerToken())
 api.add_router("/stores", shipping.public_router, throttle=PerIp())
 api.add_router("", fulfilment.router, auth=token_auth, throttle=PerToken())
+api.add_router("", payments.router, auth=token_auth, throttle=PerToken())
+api.add_router("/stores", payments.public_router, throttle=PerIp())

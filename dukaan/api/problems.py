@@ -78,6 +78,12 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "Prices changed",
         "A price moved since it was seen. `quote` has the new prices; send them as `seen_price` to order.",
     ),
+    "payment-unavailable": ProblemType(
+        409,
+        "Online payment not available",
+        "The order cannot be paid online now: it is not paid online, already paid or cancelled, or the "
+        "payment provider is not set up or not answering. `detail` says which.",
+    ),
     "payload-too-large": ProblemType(
         413, "Request too large", "The body is larger than this endpoint accepts."
     ),

@@ -344,6 +344,13 @@ def category_delete(request, pk: int):
 
 
 ORDERS_PER_PAGE = 30
+# The orders list's payment filter, ?payment=…: the word in the URL, the status it stands for, its label.
+PAYMENT_FILTERS = {
+    "unpaid": (Order.PaymentStatus.PENDING, "Unpaid"),
+    "partly_paid": (Order.PaymentStatus.PARTLY_PAID, "Partly paid"),
+    "paid": (Order.PaymentStatus.PAID, "Paid"),
+    "refunded": (Order.PaymentStatus.REFUNDED, "Refunded"),
+}
 
 
 @store_required
@@ -352,10 +359,13 @@ def orders(request):
     status = request.GET.get("status", "")
     if status not in Order.Status.values:
         status = ""
+    payment = request.GET.get("payment", "")
+    if payment not in PAYMENT_FILTERS:
+        payment = ""
     day = _parse_day(request.GET.get("day", ""))
-    page = Paginator(store_orders(store=store, status=status, day=day), ORDERS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    payment_status = PAYMENT_FILTERS[payment][0] if payment else ""
+    found = store_orders(store=store, status=status, day=day, payment_status=payment_status)
+    page = Paginator(found, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "dashboard/orders.html",
@@ -365,6 +375,8 @@ def orders(request):
             "status": status,
             "day": day,
             "statuses": Order.Status.choices,
+            "payment": payment,
+            "payments": [(value, label) for value, (_, label) in PAYMENT_FILTERS.items()],
             "filter_query": _without_page(request),
         },
     )

@@ -305,11 +305,16 @@ def _day_bounds(day: date) -> tuple[datetime, datetime] | None:
     return start, end
 
 
-def store_orders(*, store: Store, status: str = "", day: date | None = None) -> QuerySet[Order]:
-    """A store's orders, newest first, optionally of one status and one local calendar day."""
+def store_orders(
+    *, store: Store, status: str = "", day: date | None = None, payment_status: str = ""
+) -> QuerySet[Order]:
+    """A store's orders, newest first, optionally of one status, one payment status and one local
+    calendar day."""
     orders = Order.objects.filter(store=store).prefetch_related("lines", "discounts", "charges")
     if status:
         orders = orders.filter(status=status)
+    if payment_status:
+        orders = orders.filter(payment_status=payment_status)
     if day is not None:
         bounds = _day_bounds(day)
         if bounds is None:  # no order was placed on a day at the calendar's ends

@@ -676,9 +676,11 @@ def record_money(*, order: Order, paid: Decimal = Decimal(0), refunded: Decimal 
         order.payment_status = Order.PaymentStatus.PAID
     elif amount_paid:
         order.payment_status = Order.PaymentStatus.PARTLY_PAID
+    if paid:
+        # The amount that told this order apart on a statement is free for another order; whatever is
+        # left to pay is asked as it is (`upi_asked`), a COD order's rest on delivery.
+        order.upi_amount = None
     advance_paid = order.status == S.UNCONFIRMED and 0 < order.cod_advance <= amount_paid
-    if advance_paid:
-        order.upi_amount = None  # the rest is paid on delivery: nothing more is asked by UPI
     order.save(update_fields=["amount_paid", "amount_refunded", "payment_status", "upi_amount", "updated_at"])
     if advance_paid:
         # Paying the advance is the buyer's confirmation of a part-prepaid COD order.

@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from dukaan.infra.look_only import LookOnly
 
-from .models import Payment, ProcessedWebhook, StatementLineApplied
+from .models import Payment, ProcessedWebhook, RecordedPayment, StatementLineApplied
 
 
 @admin.register(Payment)
@@ -28,5 +28,12 @@ class StatementLineAppliedAdmin(LookOnly, admin.ModelAdmin):
     list_display = ("order", "amount", "utr", "line_date", "matched_by", "by", "applied_at")
     list_filter = ("matched_by",)
     search_fields = ("utr", "line_key")
+
+
+@admin.register(RecordedPayment)
+class RecordedPaymentAdmin(LookOnly, admin.ModelAdmin):
+    list_display = ("order", "amount", "method", "reference", "recorded_by", "recorded_at")
+    list_filter = ("method",)
+    search_fields = ("reference",)
     list_select_related = ("order__store",)
     raw_id_fields = ("store", "order")

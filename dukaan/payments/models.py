@@ -1,6 +1,8 @@
-"""Payments against orders: online attempts at a provider and the webhook deliveries already applied."""
+"""Payments against orders: money recorded as paid, online attempts at a provider, and the webhook
+deliveries already applied."""
 
 from django.db import models
+from django.utils import timezone
 
 from dukaan.catalog.models import Store
 from dukaan.orders.models import Order
@@ -78,3 +80,33 @@ class StatementLineApplied(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} for order {self.order_id} ({self.line_key})"
+
+
+class RecordedPayment(models.Model):
+    """Money in for an order, one row per payment: recorded by hand, matched from a bank statement or
+    captured online. The order's amount_paid is the sum of its rows (orders.services.record_money)."""
+
+    class Method(models.TextChoices):
+        CASH = "cash", "Cash"
+        UPI = "upi", "UPI"
+        BANK_TRANSFER = "bank_transfer", "Bank transfer"
+        CARD_ON_DELIVERY = "card_on_delivery", "Card on delivery"
+        ONLINE = "online", "Online (gateway)"
+        OTHER = "other", "Other"
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="recorded_payments")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    method = models.CharField(max_length=16, choices=Method.choices)
+    reference = models.CharField(max_length=64, blank=True, help_text="UPI reference, UTR or receipt number")
+    note = models.CharField(max_length=200, blank=True)
+    # The merchant's phone, the API token, or "statement" / "gateway" when no person recorded it.
+    recorded_by = models.CharField(max_length=100)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        indexes = [models.Index(fields=["store", "order"], name="recorded_payment_order")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} by {self.method} for order {self.order_id}"

@@ -1,5 +1,5 @@
-"""Every write to payments: opening an online payment at the provider, applying its webhooks, and paying
-orders from a bank statement's credits.
+"""Every write to payments: money recorded as paid (by hand, from a bank statement's credits, or captured
+online), opening an online payment at the provider and applying its webhooks.
 
 Each change is one transaction holding the rows and their outbox events.
 """
@@ -11,11 +11,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from dukaan.catalog.models import Store
+from dukaan.catalog.templatetags.money import money
 from dukaan.events.outbox import emit
-from dukaan.orders.events import PAYMENT_RECORDED, PaymentRecorded
+from dukaan.infra.money import to_paise
+from dukaan.orders import events as order_events
 from dukaan.orders.models import Order
 from dukaan.orders.services import lock_order, record_money
 
@@ -32,7 +35,8 @@ from .matching import (
     report_line,
     why_not_paid,
 )
-from .models import Payment, ProcessedWebhook, StatementLineApplied
+from .models import Payment, ProcessedWebhook, RecordedPayment, StatementLineApplied
+from .selectors import amount_due
 from .statements import StatementLine, read_statement
 
 logger = logging.getLogger(__name__)
@@ -153,8 +157,14 @@ def apply_payment_webhook(*, provider: str, event: WebhookEvent) -> str:
         return "ignored"
     payment.status = Payment.Status.CAPTURED
     payment.save(update_fields=["status", "updated_at"])
-    record_money(order=order, paid=payment.amount)
     emit(events.PAYMENT_CAPTURED, store_id=payment.store_id, data=_settled_data(payment, event))
+    _pay(
+        order=order,
+        amount=payment.amount,
+        method=RecordedPayment.Method.ONLINE,
+        reference=event.provider_payment_id,
+        by=GATEWAY,
+    )
     return "applied"
 
 
@@ -243,10 +253,14 @@ def _apply_statement_line(
                 return Pairing("duplicate", (order,), "Paid an order before.")
             if not is_open(order) or order.upi_amount != line.amount:
                 return Pairing("check", (order,), why_not_paid(order, line.amount))
-            order = record_money(order=order, paid=line.amount)
-            # Paid: nothing more is asked by UPI, and the amount is free for another order.
-            order.upi_amount = None
-            order.save(update_fields=["upi_amount", "updated_at"])
+            _pay(
+                order=order,
+                amount=line.amount,
+                method=RecordedPayment.Method.UPI,
+                reference=line.utr,
+                note="Matched from a bank statement",
+                by=by,
+            )
             StatementLineApplied.objects.create(
                 store=store,
                 line_key=key,
@@ -258,20 +272,97 @@ def _apply_statement_line(
                 matched_by=pairing.kind,
                 by=by[:120],
             )
-            emit(
-                PAYMENT_RECORDED,
-                store_id=store.pk,
-                data=PaymentRecorded(
-                    order_id=order.pk,
-                    number=order.number,
-                    token=order.public_token,
-                    amount=line.amount,
-                    method=Order.PaymentMethod.UPI,
-                    reference=line.utr,
-                    amount_paid=order.amount_paid,
-                    payment_status=order.payment_status,
-                ),
-            )
     except IntegrityError:  # the same line applied by a concurrent upload a moment ago
         return Pairing("duplicate", (found,), "Paid an order before.")
     return Pairing(pairing.kind, (order,), pairing.note)
+
+
+# --- Payments recorded ----------------------------------------------------------------------------
+
+# recorded_by of the payments no person recorded.
+STATEMENT, GATEWAY = "statement", "gateway"
+MAX_REFERENCE, MAX_NOTE = 64, 200
+MAX_AMOUNT = Decimal("999999999999.99")  # what the amount columns hold (14 digits, 2 after the point)
+
+
+@transaction.atomic
+def record_payment(
+    *, store: Store, order: Order, amount: Decimal, method: str, reference: str = "", note: str = "", by: str
+) -> RecordedPayment:
+    """Record money the shop received for `order` (cash, UPI, a bank transfer…) and derive its status.
+
+    `by` says who: the merchant's phone, the API token, or STATEMENT for a matched bank statement line.
+    The order is locked first, so two people marking it paid at once pay it once: the second is refused.
+    Every refusal is a ValidationError saying what to do, and changes nothing.
+    """
+    method, reference, note = str(method), reference.strip(), note.strip()
+    if method not in RecordedPayment.Method.values:
+        choices = ", ".join(RecordedPayment.Method.labels)
+        raise ValidationError({"method": f"Choose how it was paid: {choices}."})
+    if len(reference) > MAX_REFERENCE:
+        raise ValidationError({"reference": f"A reference has at most {MAX_REFERENCE} characters."})
+    if len(note) > MAX_NOTE:
+        raise ValidationError({"note": f"A note has at most {MAX_NOTE} characters."})
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
+        raise ValidationError({"amount": "Enter the amount received, more than zero."})
+    if amount > MAX_AMOUNT:
+        raise ValidationError({"amount": "That is more than any order comes to. Check for extra zeros."})
+    if to_paise(amount) != amount:
+        raise ValidationError({"amount": "An amount has at most two digits after the point (paise)."})
+    order = lock_order(store_id=store.pk, order_id=order.pk)
+    number = order.number
+    if order.status == Order.Status.CANCELLED:
+        raise ValidationError(
+            f"Order #{number} was cancelled: a payment on a cancelled order is not recorded. "
+            "Nothing changed.",
+            code="order_cancelled",
+        )
+    due = amount_due(order)
+    if not due:
+        raise ValidationError(
+            f"Order #{number} is already paid in full ({money(order.amount_paid, store)}). Nothing changed.",
+            code="already_paid",
+        )
+    # A UPI buyer is asked for the total plus a few paise that tell open orders apart (upi_amount).
+    asked_by_upi = not order.amount_paid and amount == order.upi_amount
+    if amount > due and not asked_by_upi:
+        raise ValidationError(
+            {
+                "amount": f"Only {money(due, store)} is still due on order #{number} "
+                f"(total {money(order.total, store)}, paid {money(order.amount_paid, store)}). "
+                f"Record {money(due, store)} or less."
+            }
+        )
+    return _pay(order=order, amount=amount, method=method, reference=reference, note=note, by=by)
+
+
+def _pay(
+    *, order: Order, amount: Decimal, method: str, reference: str, by: str, note: str = ""
+) -> RecordedPayment:
+    """Write the payment's row, add it to the order's sums and emit payment.recorded. The caller holds
+    the order's lock and checked the amount."""
+    payment = RecordedPayment.objects.create(
+        store_id=order.store_id,
+        order=order,
+        amount=amount,
+        method=method,
+        reference=reference,
+        note=note,
+        recorded_by=by,
+    )
+    record_money(order=order, paid=amount)
+    emit(
+        order_events.PAYMENT_RECORDED,
+        store_id=order.store_id,
+        data=order_events.PaymentRecorded(
+            order_id=order.pk,
+            number=order.number,
+            token=order.public_token,
+            amount=amount,
+            method=method,
+            reference=reference,
+            amount_paid=order.amount_paid,
+            payment_status=order.payment_status,
+        ),
+    )
+    return payment

@@ -131,6 +131,7 @@ DASHBOARD = {
     ("order_invoice", "POST"): page("200", "404"),
     # Its statement pays none of A's orders (all cash on delivery): B's upload must not either.
     **store_page("match_upi_payments"),
+    **object_action("order_payment", "302 /dashboard/orders/"),
     **store_page("api_tokens", writes=True),
     **object_action("api_token_revoke", "302 /dashboard/tokens/"),
     **store_page("categories", "302 /dashboard/categories/", writes=True),
@@ -215,6 +216,8 @@ API = {
     ("GET", "/cod-blocked-phones"): merchant("200", "200", ORDERS_R),
     ("POST", "/cod-blocked-phones"): merchant("201", "201", STORE_W, writes=True),
     ("DELETE", "/cod-blocked-phones/{block_id}"): merchant("204", "404", STORE_W, writes=True),
+    ("GET", "/orders/{order_id}/payments"): merchant("200", "404", ORDERS_R),
+    ("POST", "/orders/{order_id}/payments"): merchant("201", "404", ORDERS_W, writes=True),
     ("GET", "/stores/{slug}"): public("200"),
     ("GET", "/stores/{slug}/products"): public("200"),
     ("GET", "/stores/{slug}/products/{product_id}"): public("200"),
@@ -222,6 +225,8 @@ API = {
     ("POST", "/stores/{slug}/cart/quote"): public("200"),
     ("POST", "/stores/{slug}/orders"): public("201", writes=True),
     ("GET", "/stores/{slug}/orders/{token}"): public("200"),
+    # A's order is paid on delivery, and no gateway is set up: nothing to start, for anyone.
+    ("POST", "/stores/{slug}/orders/{token}/online-payment"): public("409"),
 }
 
 # Staff's own pages. /status is the lead's staff status page (dukaan/infra/status.py). Staff with one
@@ -396,6 +401,7 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "product_delete": a["product"].pk,
         "order_detail": a["order"].number,
         "order_invoice": a["accepted"].number,
+        "order_payment": a["order"].number,
         "api_token_revoke": a["token"].pk,
         "category_rename": a["category"].pk,
         "category_delete": a["category"].pk,
@@ -432,6 +438,7 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "product_edit": _product_form("Hacked"),
         "product_visibility": {"show": "0"},
         "order_detail": {"status": "accepted"},
+        "order_payment": {"amount": "1", "method": "cash"},
         "api_tokens": {"name": "New token", "scopes": ["catalog:read"]},
         "category_rename": {"name": "Renamed"},
         "categories": {"name": "New category"},
@@ -499,6 +506,8 @@ def _api_request(client: Client, method: str, path: str, a: dict, token: str | N
         "/orders/{order_id}/status": {"status": "accepted"},
         "/orders/{order_id}/shipment": {"courier": "delhivery", "tracking_number": "123"},
         "/cod-blocked-phones": {"phone": "98123 00077"},
+        "/orders/{order_id}/payments": {"amount": "1", "method": "cash"},
+        "/stores/{slug}/orders/{token}/online-payment": {},
         "/delivery": {
             "flat_fee": "40",
             "free_above": None,

@@ -65,6 +65,8 @@ MERCHANT_CALLS_WITH_IDS = [
     ("delete", "/categories/{category}/tax", None),
     ("get", "/orders/{order}/invoice", None),
     ("get", "/orders/{order}/invoice.pdf", None),
+    ("get", "/orders/{order}/payments", None),
+    ("post", "/orders/{order}/payments", {"amount": "1", "method": "cash"}),
     ("get", "/coupons/{coupon}", None),
     ("patch", "/coupons/{coupon}", {"value": "99"}),
     ("post", "/coupons/{coupon}/pause", None),

@@ -57,6 +57,7 @@ OBJECT_URLS = [
     ("dashboard:category_delete", "category", {}),
     ("dashboard:order_detail", "order", {"status": "cancelled"}),
     ("dashboard:order_invoice", "order", {}),
+    ("dashboard:order_payment", "order", {"amount": "1", "method": "cash"}),
     ("dashboard:api_token_revoke", "token", {}),
     ("dashboard:product_tax", "product", {"hsn_code": "6109", "rate": "5", "valid_from": "2025-10-01"}),
     ("dashboard:product_tax_clear", "product", {}),
@@ -93,7 +94,7 @@ def test_another_stores_object_is_a_404_and_stays_unchanged(me, theirs, url_name
     if isinstance(fresh, Product):
         assert fresh.is_active and fresh.price == Decimal("999")
     if isinstance(fresh, Order):
-        assert fresh.status == Order.Status.PLACED
+        assert fresh.status == Order.Status.PLACED and fresh.amount_paid == 0
     if isinstance(fresh, ApiToken):
         assert fresh.is_active
 

@@ -12,7 +12,7 @@ from dukaan.orders.models import Order
 from dukaan.orders.services import CheckoutRefused
 from dukaan.orders.tests.conftest import event_counts, line, make_product, order
 from dukaan.payments.gateways import FakeGateway, InvalidSignature, get_gateway
-from dukaan.payments.models import ProcessedWebhook
+from dukaan.payments.models import ProcessedWebhook, RecordedPayment
 from dukaan.payments.services import PaymentUnavailable, start_online_payment
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +256,20 @@ def test_a_provider_that_is_down_keeps_the_order_unpaid_and_is_skipped_after_rep
         assert len(calls) == payments.breaker.failure_threshold
     finally:
         payments.breaker.reset()
+
+
+def test_a_capture_records_the_money_in_as_an_online_payment_by_the_gateway(client, online, payment, store):
+    post(client, *captured(online, payment))
+    (recorded,) = RecordedPayment.objects.filter(order_id=payment.order_id)
+    assert (recorded.amount, recorded.method, recorded.recorded_by) == (
+        Decimal("549.00"),
+        "online",
+        "gateway",
+    )
+    assert recorded.reference.startswith("pay_")
+    types = [event.type for event in OutboxEvent.objects.order_by("created_at", "id")]
+    assert types[-2:] == ["payment.captured", "payment.recorded"]
+    (event,) = OutboxEvent.objects.filter(type="payment.recorded")
+    assert (
+        event.payload["data"]["amount_paid"] == "549.00" and event.payload["data"]["payment_status"] == "paid"
+    )

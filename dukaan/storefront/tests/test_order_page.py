@@ -125,7 +125,7 @@ def test_a_paid_upi_order_no_longer_asks_for_payment(client, store, simple_produ
 
     page = order_page(client, Order.objects.get()).content.decode()
 
-    assert "upi://" not in page and "(paid)" in page
+    assert "upi://" not in page and "Paid ✓" in page
 
 
 def test_a_upi_order_of_a_store_that_removed_its_upi_id_still_shows(

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('catalog', '0004_released_slug'),
         ('orders', '0003_payments_moved_money_and_states'),
-        ('payments', '0001_initial'),
+        ('payments', '0002_recorded_payment'),
     ]
 
     operations = [
