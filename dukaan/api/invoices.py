@@ -27,7 +27,7 @@ from .schemas import Money, Out
 router = Router(tags=["Merchant"])
 
 
-class DiscountOut(Out):
+class InvoiceDiscountOut(Out):
     label: str = Field(description="The coupon's code or the offer's name")
     amount: Money
 
@@ -37,7 +37,7 @@ class InvoiceTotalsOut(Out):
 
     currency: str
     subtotal: Money = Field(description="The lines at their prices")
-    discounts: list[DiscountOut]
+    discounts: list[InvoiceDiscountOut]
     discount_total: Money
     delivery_fee: Money
     cod_fee: Money

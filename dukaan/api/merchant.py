@@ -23,7 +23,7 @@ from dukaan.catalog.models import Category, Product, ProductImage, Store
 from dukaan.catalog.selectors import store_categories, store_products
 from dukaan.orders.models import Order
 from dukaan.orders.selectors import store_orders
-from dukaan.orders.services import change_order_status
+from dukaan.orders.services import IllegalTransition, change_order_status
 
 from .auth import needs
 from .idempotency import run_once
@@ -414,8 +414,16 @@ def get_order(request: HttpRequest, order_id: OrderId):
     auth=needs(Scope.ORDERS_WRITE),
 )
 def set_order_status(request: HttpRequest, order_id: OrderId, payload: OrderStatusIn):
-    """unconfirmed → placed → accepted → shipped → delivered or returned, or cancelled before shipping
-    (cancelled and returned give the stock back). Anything else is a 409 saying why."""
+    """unconfirmed → placed → accepted → (shipped: POST /orders/{id}/shipment) → delivered or returned, or
+    cancelled before shipping (cancelled and returned give the stock back). Anything else is a 409 saying
+    why."""
     store = _store(request)
-    change_order_status(order=_order(store, order_id), status=payload.status, by="api")
+    order = _order(store, order_id)
+    if payload.status == Order.Status.SHIPPED:
+        # Shipping takes the courier and tracking number the buyer is texted: its own operation.
+        raise IllegalTransition(
+            f"Ship order #{order.number} with POST /orders/{order.pk}/shipment, giving the courier and "
+            "tracking number the buyer is sent. Nothing changed."
+        )
+    change_order_status(order=order, status=payload.status, by="api")
     return OrderOut.model_validate(_order(store, order_id))

@@ -389,6 +389,15 @@ def manage(store: Store, recorder: Recorder) -> None:
     merchant("dashboard bulk_edit save", reverse("dashboard:bulk_edit"), 302, "post", bulk)
     detail = reverse("dashboard:order_detail", args=[order.number])
     merchant("dashboard order status", detail, 302, "post", {"status": "accepted"})
+    merchant("dashboard orders unpaid", reverse("dashboard:orders") + "?payment=unpaid")
+    pay = reverse("dashboard:order_payment", args=[order.number])
+    merchant("dashboard order payment", pay, 302, "post", {"amount": "1", "method": "cash"})
+    block = reverse("dashboard:order_cod_block", args=[order.number])
+    merchant("dashboard order cod block", block, 302, "post", {"block": "1"})
+    statement = {"text": f"05-12-2026 UPI/CR/123456789012/RAVI/REF {order.pay_reference} 1.00 Cr"}
+    merchant("dashboard match upi", reverse("dashboard:match_upi_payments"))
+    merchant("dashboard match upi save", reverse("dashboard:match_upi_payments"), 200, "post", statement)
+    merchant("dashboard unfinished checkouts", reverse("dashboard:drafts"))
     # The first download issues the invoice (the consumer has not run); the buyer's reads it.
     merchant("dashboard order_invoice", reverse("dashboard:order_invoice", args=[order.number]))
     Visitor(recorder)("storefront order invoice", f"/s/{store.slug}/o/{order.public_token}/invoice.pdf")
@@ -447,7 +456,18 @@ def use_the_api(store: Store, token: str, recorder: Recorder) -> None:
     stock = {"delta": -1, "variant_id": variant.pk}
     stock_url = f"{v1}/products/{product.pk}/stock"
     api("api POST /products/{id}/stock", stock_url, 200, "post", stock, HTTP_IDEMPOTENCY_KEY="stock-1")
-    api("api POST /orders/{id}/status", f"{v1}/orders/{order.pk}/status", 200, "post", {"status": "shipped"})
+    payments = f"{v1}/orders/{order.pk}/payments"
+    api("api GET /orders/{id}/payments", payments)
+    api("api POST /orders/{id}/payments", payments, 201, "post", {"amount": "1", "method": "upi"})
+    statement = {"text": "05-12-2026 UPI/CR/123456789013/MEERA/REF ABCDEFGH 7.00 Cr"}
+    api("api POST /payments/statement", f"{v1}/payments/statement", 200, "post", statement)
+    api("api GET /checkouts/unfinished", f"{v1}/checkouts/unfinished")
+    api("api GET /couriers", f"{v1}/couriers")
+    api("api GET /cod-blocked-phones", f"{v1}/cod-blocked-phones")
+    shipment = {"courier": "delhivery", "tracking_number": "1"}
+    api("api POST /orders/{id}/shipment", f"{v1}/orders/{order.pk}/shipment", 201, "post", shipment)
+    api("api GET /orders/{id}/shipment", f"{v1}/orders/{order.pk}/shipment")
+    api("api POST /orders/{id}/status", f"{v1}/orders/{order.pk}/status", 200, "post", {"status": "delivered"})
     api("api GET /orders/{id}/invoice", f"{v1}/orders/{order.pk}/invoice")
     api("api GET /orders/{id}/invoice.pdf", f"{v1}/orders/{order.pk}/invoice.pdf")
     api("api DELETE /products/{id}", item, 204, "delete")

@@ -52,8 +52,10 @@ def test_shipping_an_order_not_accepted_is_a_409_saying_why(api, store):
     assert "mark it accepted first" in body["detail"]
 
 
-def test_an_order_shipped_through_the_status_endpoint_has_no_shipment(api, accepted):
-    assert api.post(f"/orders/{accepted.pk}/status", {"status": "shipped"}).status_code == 200
+def test_the_status_endpoint_sends_shipping_to_the_shipment_operation(api, accepted):
+    body = problem(api.post(f"/orders/{accepted.pk}/status", {"status": "shipped"}), 409)
+    assert f"POST /orders/{accepted.pk}/shipment" in body["detail"]
+    assert Order.objects.get(pk=accepted.pk).status == "accepted"
     body = problem(api.get(f"/orders/{accepted.pk}/shipment"), 404)
     assert "not shipped with a courier" in body["detail"]
 
