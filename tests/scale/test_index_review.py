@@ -394,6 +394,7 @@ def manage(store: Store, recorder: Recorder) -> None:
     merchant("dashboard order payment", pay, 302, "post", {"amount": "1", "method": "cash"})
     block = reverse("dashboard:order_cod_block", args=[order.number])
     merchant("dashboard order cod block", block, 302, "post", {"block": "1"})
+    merchant("dashboard order cod unblock", block, 302, "post", {"block": "0"})
     statement = {"text": f"05-12-2026 UPI/CR/123456789012/RAVI/REF {order.pay_reference} 1.00 Cr"}
     merchant("dashboard match upi", reverse("dashboard:match_upi_payments"))
     merchant("dashboard match upi save", reverse("dashboard:match_upi_payments"), 200, "post", statement)
