@@ -45,8 +45,17 @@ class WebhookEvent:
     type: str
     provider_order_id: str = ""
     provider_payment_id: str = ""
-    amount: Decimal = Decimal("0.00")
+    amount: Decimal = Decimal("0.00")  # of the payment; of the refund for refund events
     currency: str = ""
+    provider_refund_id: str = ""  # refund events only
+
+
+@dataclass(frozen=True)
+class ProviderRefund:
+    """A refund the provider accepted: "pending" until its webhook settles it, or "processed"."""
+
+    refund_id: str
+    status: str
 
 
 class WebhookRefused(Exception):
@@ -66,11 +75,20 @@ class MalformedWebhook(WebhookRefused):
 
 
 PAYMENT_EVENTS = ("payment.captured", "payment.failed")
+REFUND_EVENTS = ("refund.processed", "refund.failed")
 
 
 class ProviderUnavailable(Exception):
     """The provider did not answer in PAYMENT_TIMEOUT_SECONDS, refused the connection or failed (5xx).
     An adapter raises this, never its HTTP library's own errors, so the checkout can explain it."""
+
+
+class ProviderRefused(Exception):
+    """The provider answered and said no (e.g. more refunded than is left); `message` is its reason."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 # A provider that keeps failing is skipped for a while: buyers are told at once instead of each waiting
@@ -94,6 +112,11 @@ class PaymentGateway(ABC):
     @abstractmethod
     def verify_webhook(self, body: bytes, signature: str) -> WebhookEvent:
         """Check the signature of the raw body and read it; raise InvalidSignature or MalformedWebhook."""
+
+    @abstractmethod
+    def refund(self, *, provider_payment_id: str, amount: Decimal, notes: dict[str, str]) -> ProviderRefund:
+        """Pay `amount` of a captured payment back. May call the network: not in a transaction.
+        Raises ProviderUnavailable or ProviderRefused."""
 
 
 class FakeGateway(PaymentGateway):
@@ -164,6 +187,9 @@ class FakeGateway(PaymentGateway):
             )
         return _read_event(body)
 
+    def refund(self, *, provider_payment_id: str, amount: Decimal, notes: dict[str, str]) -> ProviderRefund:
+        return ProviderRefund(refund_id=f"rfnd_{secrets.token_hex(8)}", status="processed")
+
 
 def _read_event(body: bytes) -> WebhookEvent:
     try:
@@ -177,6 +203,8 @@ def _read_event(body: bytes) -> WebhookEvent:
         raise MalformedWebhook('The webhook has no event id (the "id" field, at most 128 characters).')
     if not isinstance(event_type, str) or not event_type:
         raise MalformedWebhook('The webhook has no event type (the "event" field).')
+    if event_type in REFUND_EVENTS:
+        return _read_refund(data, event_id, event_type)
     if event_type not in PAYMENT_EVENTS:
         return WebhookEvent(event_id=event_id, type=event_type)
     try:
@@ -200,6 +228,26 @@ def _read_event(body: bytes) -> WebhookEvent:
         provider_payment_id=payment_id[:64],
         amount=Decimal(amount).scaleb(-2),  # exact: 54900 → 549.00
         currency=currency.upper()[:3],
+    )
+
+
+def _read_refund(data: dict, event_id: str, event_type: str) -> WebhookEvent:
+    try:
+        refund = data["payload"]["refund"]["entity"]
+        refund_id, payment_id, amount = refund["id"], refund["payment_id"], refund["amount"]
+    except (KeyError, TypeError) as error:
+        raise MalformedWebhook(f"The {event_type} webhook lacks payload.refund.entity.{error}.") from error
+    if not (isinstance(refund_id, str) and refund_id and isinstance(payment_id, str)):
+        raise MalformedWebhook(f"The {event_type} webhook's refund id or payment id is not text.")
+    if type(amount) is not int or amount < 0:
+        raise MalformedWebhook(f"The {event_type} webhook's amount must be a whole number of paise.")
+    return WebhookEvent(
+        event_id=event_id,
+        type=event_type,
+        provider_payment_id=payment_id[:64],
+        provider_refund_id=refund_id[:64],
+        amount=Decimal(amount).scaleb(-2),
+        currency=str(refund.get("currency", "")).upper()[:3],
     )
 
 
