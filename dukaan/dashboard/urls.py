@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import delivery, invoices, promotions, taxes, views
+from . import delivery, invoices, promotions, refunds, taxes, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -21,6 +21,8 @@ urlpatterns = [
     path("orders/", views.orders, name="orders"),
     path("orders/<id:number>/", views.order_detail, name="order_detail"),
     path("orders/<id:number>/invoice.pdf", invoices.order_invoice, name="order_invoice"),
+    path("orders/<id:number>/refunds/", refunds.order_refund, name="order_refund"),
+    path("orders/<id:number>/credit-notes/<id:pk>.pdf", refunds.credit_note, name="credit_note"),
     path("tokens/", views.api_tokens, name="api_tokens"),
     path("tokens/<id:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("categories/", views.categories, name="categories"),

@@ -23,4 +23,7 @@ urlpatterns = [
     path("<slug:slug>/checkout/", moved(views.checkout), name="checkout"),
     path("<slug:slug>/o/<slug:token>/", moved(views.order), name="order"),
     path("<slug:slug>/o/<slug:token>/invoice.pdf", moved(invoices.order_invoice), name="order_invoice"),
+    path(
+        "<slug:slug>/o/<slug:token>/credit-notes/<id:pk>.pdf", moved(invoices.credit_note), name="credit_note"
+    ),
 ]

@@ -1,0 +1,17 @@
+"""Reads of payments for the pages and the API: an order's refunds and how it can be refunded."""
+
+from .models import Payment, Refund
+
+
+def order_refunds(*, store_id: int, order_id: int) -> list[Refund]:
+    """The order's refunds, oldest first, failed ones included (they say why)."""
+    return list(Refund.objects.filter(store_id=store_id, order_id=order_id).order_by("at", "id"))
+
+
+def refund_methods(*, store_id: int, order_id: int) -> list[tuple[str, str]]:
+    """The ways this order can be refunded: through the gateway only when it was paid there."""
+    online = Payment.objects.filter(
+        store_id=store_id, order_id=order_id, status=Payment.Status.CAPTURED
+    ).exclude(provider_payment_id="")
+    methods = Refund.Method.choices
+    return methods if online.exists() else [m for m in methods if m[0] != Refund.Method.GATEWAY]
