@@ -19,7 +19,7 @@ from ninja.parser import Parser
 
 from dukaan.accounts.scopes import Scope
 
-from . import buyer, invoices, merchant, problems, promotions, shipping, taxes
+from . import buyer, invoices, merchant, problems, promotions, refunds, shipping, taxes
 from .auth import TokenAuth, token_auth
 from .idempotency import REPLAYED_HEADER
 from .limits import PerIp, PerToken, check_content_type
@@ -224,6 +224,7 @@ api.add_decorator(_no_content_no_type, mode="view")
 api.add_router("", merchant.router, auth=token_auth, throttle=PerToken())
 api.add_router("", taxes.router, auth=token_auth, throttle=PerToken())
 api.add_router("", invoices.router, auth=token_auth, throttle=PerToken())
+api.add_router("", refunds.router, auth=token_auth, throttle=PerToken())
 api.add_router("", promotions.router, auth=token_auth, throttle=PerToken())
 api.add_router("/stores", buyer.router, throttle=PerIp())
 api.add_router("", shipping.router, auth=token_auth, throttle=PerToken())

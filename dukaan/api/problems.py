@@ -24,6 +24,7 @@ from dukaan.catalog.services import SlugUnavailable
 from dukaan.infra import unavailable
 from dukaan.infra.bodies import close_after
 from dukaan.orders.services import CheckoutRefused, IllegalTransition, PricesChanged, TotalChanged
+from dukaan.payments.services import RefundRefused
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         422,
         "Order not placed",
         "The order cannot be placed as it is; `messages` says why. Nothing was saved.",
+    ),
+    "refund-refused": ProblemType(
+        422, "Refund not made", "The refund cannot be made as asked; `detail` says why. Nothing changed."
     ),
     "idempotency-key-reused": ProblemType(
         422,
@@ -249,6 +253,10 @@ def install(api: NinjaAPI) -> None:
     @handle(CheckoutRefused)
     def _refused(request, exc: CheckoutRefused):
         return problem_response(request, "checkout-refused", " ".join(exc.messages), messages=exc.messages)
+
+    @handle(RefundRefused)
+    def _refund_refused(request, exc: RefundRefused):
+        return problem_response(request, "refund-refused", exc.message)
 
     @handle(IllegalTransition)
     def _illegal(request, exc: IllegalTransition):

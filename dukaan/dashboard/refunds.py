@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
+from dukaan.accounts.services import dashboard_actor
 from dukaan.catalog.rules import parse_money
 from dukaan.catalog.templatetags.money import money
 from dukaan.invoices.models import CreditNote
@@ -46,7 +47,7 @@ def order_refund(request, number: int):
             reference=request.POST.get("reference", ""),
             note=request.POST.get("note", ""),
             restock=_restock(request, order),
-            by=request.user.get_username(),
+            by=dashboard_actor(request.user),
         )
     except RefundRefused as error:
         messages.error(request, error.message)

@@ -78,7 +78,8 @@ class Refund(models.Model):
     provider_refund_id = models.CharField(max_length=64, blank=True)
     failure = models.CharField(max_length=300, blank=True, help_text="Why the gateway did not refund it")
     restocked = models.JSONField(default=dict, blank=True, help_text="{order line id: units back in stock}")
-    by = models.CharField(max_length=80, blank=True)
+    by = models.CharField(max_length=200, blank=True, help_text="Who refunded it")
+    idempotency_key = models.CharField(max_length=64, blank=True, help_text="The API's Idempotency-Key")
     at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
@@ -90,7 +91,12 @@ class Refund(models.Model):
                 fields=["provider_refund_id"],
                 condition=~models.Q(provider_refund_id=""),
                 name="refund_provider_id_unique",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["store", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="refund_idempotency_key_unique",
+            ),
         ]
 
     def __str__(self) -> str:

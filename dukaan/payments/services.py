@@ -179,14 +179,18 @@ def refund_order(
     note: str = "",
     restock: dict[int, int] | None = None,
     by: str,
+    idempotency_key: str = "",
 ) -> Refund:
     """Pay back `amount` of what was paid for `order`, putting `restock` ({line id: units}) back in stock.
+
+    The same `idempotency_key` again (the API's) returns the refund it made, as it is now, and changes
+    nothing; with another order, amount or method it is refused.
 
     By hand (UPI, cash, bank transfer) the refund is processed at once. Through the gateway its amount
     is counted as refunded at once (so a second refund racing this one sees it), the provider is asked
     after the commit, and its webhook (or its answer) makes it processed; a failure gives it back.
     """
-    refund = _record_refund(
+    refund, made_now = _record_refund(
         store=store,
         order=order,
         amount=amount,
@@ -195,8 +199,9 @@ def refund_order(
         note=note,
         quantities=restock,
         by=by,
+        idempotency_key=idempotency_key,
     )
-    if refund.status == Refund.Status.PENDING:
+    if made_now and refund.status == Refund.Status.PENDING:
         refund = _ask_gateway(refund)
     return refund
 
@@ -212,10 +217,20 @@ def _record_refund(
     note: str,
     quantities: dict[int, int] | None,
     by: str,
-) -> Refund:
+    idempotency_key: str,
+) -> tuple[Refund, bool]:
     # The order's lock first: every writer of an order's money queues on it, so two refunds of the
-    # whole amount cannot both see it unrefunded.
+    # whole amount cannot both see it unrefunded (nor two requests with one key).
     order = lock_order(store_id=store.pk, order_id=order.pk)
+    if idempotency_key:
+        earlier = Refund.objects.filter(store=store, idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            if (earlier.order_id, earlier.amount, earlier.method) != (order.pk, amount, method):
+                raise RefundRefused(
+                    f"The Idempotency-Key “{idempotency_key}” was already used for another refund. "
+                    "Send a new key for a new refund."
+                )
+            return earlier, False
     if method not in Refund.Method.values:
         choices = ", ".join(Refund.Method.values)
         raise RefundRefused(f"“{method}” is not a way to refund. Choose one of: {choices}.")
@@ -256,10 +271,11 @@ def _record_refund(
         status=Refund.Status.PROCESSED if by_hand else Refund.Status.PENDING,
         restocked={str(line_id): units for line_id, units in restocked.items()},
         by=by,
+        idempotency_key=idempotency_key,
         processed_at=timezone.now() if by_hand else None,
     )
     emit(order_events.REFUND_RECORDED, store_id=store.pk, data=_refund_data(refund, order))
-    return refund
+    return refund, True
 
 
 def _refundable_payment(order: Order, amount: Decimal) -> Payment:

@@ -62,6 +62,8 @@ MERCHANT_CALLS_WITH_IDS = [
     ("delete", "/categories/{category}/tax", None),
     ("get", "/orders/{order}/invoice", None),
     ("get", "/orders/{order}/invoice.pdf", None),
+    ("get", "/orders/{order}/refunds", None),
+    ("post", "/orders/{order}/refunds", {"amount": "1", "method": "cash"}),
     ("get", "/coupons/{coupon}", None),
     ("patch", "/coupons/{coupon}", {"value": "99"}),
     ("post", "/coupons/{coupon}/pause", None),

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from dukaan.accounts.services import dashboard_actor
 from dukaan.catalog.models import Product
 from dukaan.events.local import run_pending
 from dukaan.invoices.services import issue_invoice
@@ -49,7 +50,7 @@ def test_refunding_part_with_one_line_restocked_lists_the_refund_and_says_so(me,
     made = Refund.objects.get()
     assert (made.amount, made.by, made.restocked) == (
         Decimal("500.00"),
-        store.owner.phone,
+        dashboard_actor(store.owner),
         {str(lamps.pk): 1},
     )
     assert Product.objects.get(pk=lamps.product_id).stock == 4
