@@ -29,8 +29,8 @@ def _restock(request, order: Order) -> dict[int, int]:
     return wanted
 
 
-@store_required
 @require_POST
+@store_required
 def order_refund(request, number: int):
     order = get_object_or_404(Order, store=request.store, number=number)
     try:

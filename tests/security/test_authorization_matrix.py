@@ -37,8 +37,10 @@ from dukaan.catalog import services as catalog
 from dukaan.catalog.models import Store
 from dukaan.conftest import make_store, png_upload
 from dukaan.dashboard.urls import urlpatterns as dashboard_urlpatterns
-from dukaan.invoices.services import issue_invoice
+from dukaan.invoices.services import issue_credit_note, issue_invoice
 from dukaan.orders.services import Buyer, CartLine, change_order_status, place_order
+from dukaan.payments.services import refund_order
+from dukaan.payments.tests.helpers import pay
 from dukaan.promotions.tests.helpers import make_coupon, make_offer
 from dukaan.taxes.services import set_tax_rate
 
@@ -125,6 +127,9 @@ DASHBOARD = {
     # A's invoice is already issued, so a download (GET or POST alike) changes nothing.
     ("order_invoice", "GET"): page("200", "404"),
     ("order_invoice", "POST"): page("200", "404"),
+    **object_action("order_refund", "302 /dashboard/orders/"),
+    ("credit_note", "GET"): page("200", "404"),
+    ("credit_note", "POST"): page("200", "404"),
     **store_page("api_tokens", writes=True),
     **object_action("api_token_revoke", "302 /dashboard/tokens/"),
     **store_page("categories", "302 /dashboard/categories/", writes=True),
@@ -196,6 +201,8 @@ API = {
     ("DELETE", "/categories/{category_id}/tax"): merchant("204", "404", STORE_W, writes=True),
     ("GET", "/orders/{order_id}/invoice"): merchant("200", "404", ORDERS_R),
     ("GET", "/orders/{order_id}/invoice.pdf"): merchant("200", "404", ORDERS_R),
+    ("GET", "/orders/{order_id}/refunds"): merchant("200", "404", ORDERS_R),
+    ("POST", "/orders/{order_id}/refunds"): merchant("201", "404", ORDERS_W, writes=True),
     ("GET", "/stores/{slug}"): public("200"),
     ("GET", "/stores/{slug}/products"): public("200"),
     ("GET", "/stores/{slug}/products/{product_id}"): public("200"),
@@ -306,6 +313,12 @@ def world(settings):
     a["accepted"] = _order(a["store"], a["simple"], "a-3", BUYER_ADDRESS)
     change_order_status(order=a["accepted"], status="accepted")
     issue_invoice(order=a["accepted"])
+    # It was paid, and part refunded with a credit note: refunds and the credit note's download are about it.
+    pay(a["accepted"])
+    refund = refund_order(store=a["store"], order=a["accepted"], amount=Decimal(1), method="cash", by="shop")
+    a["credit_note"] = issue_credit_note(
+        order=a["accepted"], refund_id=refund.pk, amount=refund.amount, at=refund.at
+    )
 
     for phone in STAFF_PHONES.values():
         User.objects.create_user(phone, password=STAFF_PASSWORD_TEXT, is_staff=True)
@@ -366,6 +379,8 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "product_delete": a["product"].pk,
         "order_detail": a["order"].number,
         "order_invoice": a["accepted"].number,
+        "order_refund": a["accepted"].number,
+        "credit_note": (a["accepted"].number, a["credit_note"].pk),
         "api_token_revoke": a["token"].pk,
         "category_rename": a["category"].pk,
         "category_delete": a["category"].pk,
@@ -377,7 +392,8 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "offer_edit": a["offer"].pk,
         "offer_active": a["offer"].pk,
     }
-    url = reverse(f"dashboard:{name}", args=[ids[name]] if name in ids else [])
+    args = ids.get(name, ())
+    url = reverse(f"dashboard:{name}", args=args if isinstance(args, tuple) else [args])
     simple = a["simple"].pk
     bodies = {
         "store_create": {
@@ -398,6 +414,7 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "product_edit": _product_form("Hacked"),
         "product_visibility": {"show": "0"},
         "order_detail": {"status": "accepted"},
+        "order_refund": {"amount": "1", "method": "cash"},
         "api_tokens": {"name": "New token", "scopes": ["catalog:read"]},
         "category_rename": {"name": "Renamed"},
         "categories": {"name": "New category"},
@@ -426,7 +443,7 @@ def _api_request(client: Client, method: str, path: str, a: dict, token: str | N
         "category_id": a["category"].pk,
         "product_id": a["product"].pk,
         "image_id": a["image"].pk,
-        "order_id": (a["accepted"] if "/invoice" in path else a["order"]).pk,
+        "order_id": (a["accepted"] if "/invoice" in path or "/refunds" in path else a["order"]).pk,
         "token": a["order"].public_token,
         "coupon_id": a["coupon"].pk,
         "offer_id": a["offer"].pk,
@@ -451,6 +468,7 @@ def _api_request(client: Client, method: str, path: str, a: dict, token: str | N
         "/products/{product_id}": {"name": "Hacked"},
         "/products/{product_id}/stock": {"stock": 0, "variant_id": a["variant"].pk},
         "/orders/{order_id}/status": {"status": "accepted"},
+        "/orders/{order_id}/refunds": {"amount": "1", "method": "cash"},
         "/delivery": {
             "flat_fee": "40",
             "free_above": None,
