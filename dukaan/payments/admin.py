@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from dukaan.infra.look_only import LookOnly
 
-from .models import Payment, ProcessedWebhook
+from .models import Payment, ProcessedWebhook, Refund
 
 
 @admin.register(Payment)
@@ -21,3 +21,12 @@ class ProcessedWebhookAdmin(LookOnly, admin.ModelAdmin):
     list_display = ("provider", "event_id", "received_at")
     list_filter = ("provider",)
     search_fields = ("event_id",)
+
+
+@admin.register(Refund)
+class RefundAdmin(LookOnly, admin.ModelAdmin):
+    list_display = ("order", "amount", "method", "status", "provider_refund_id", "by", "at")
+    list_filter = ("method", "status")
+    search_fields = ("provider_refund_id", "reference")
+    list_select_related = ("order__store",)
+    raw_id_fields = ("store", "order", "payment")

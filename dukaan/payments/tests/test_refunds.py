@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from dukaan.catalog.models import Product
 from dukaan.events.models import OutboxEvent
@@ -245,3 +246,10 @@ def test_a_provider_that_does_not_answer_refunds_nothing_and_says_so(paid_online
 def test_an_order_paid_by_hand_cannot_be_refunded_through_the_gateway(store, online):  # noqa: F811
     with pytest.raises(RefundRefused, match="not paid through the payment gateway"):
         refund(paid_order(store), "100.00", method="gateway")
+
+
+def test_staff_can_look_at_refunds_in_the_admin_but_not_change_them(staff, store):
+    made = refund(paid_order(store), "10.00")
+    assert staff.get(reverse("admin:payments_refund_changelist")).status_code == 200
+    assert staff.get(reverse("admin:payments_refund_change", args=[made.pk])).status_code == 200
+    assert staff.get(reverse("admin:payments_refund_add")).status_code == 403
