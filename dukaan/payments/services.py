@@ -359,15 +359,30 @@ def _fail_refund(refund_id: int, reason: str) -> None:
 
 def _settle_refund(*, provider: str, event: WebhookEvent) -> str:
     """A refund.processed or refund.failed webhook: the pending refund it names is settled once."""
-    found = Refund.objects.filter(
-        payment__provider=provider, provider_refund_id=event.provider_refund_id
-    ).values_list("pk", flat=True)
+    ours = Refund.objects.filter(payment__provider=provider)
+    found = list(ours.filter(provider_refund_id=event.provider_refund_id).values_list("pk", flat=True))
+    if not found:
+        # The webhook can come before the provider's answer to our call was stored: the pending refund
+        # of that payment and amount still waiting for its id is the one.
+        found = list(
+            ours.filter(
+                payment__provider_payment_id=event.provider_payment_id,
+                amount=event.amount,
+                status=Refund.Status.PENDING,
+                provider_refund_id="",
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:1]
+        )
     if not found:
         logger.warning("%s webhook %s: unknown refund %s", provider, event.event_id, event.provider_refund_id)
         return "ignored"
     refund = _locked_refund(found[0])
     if refund.status != Refund.Status.PENDING:
         return "ignored"
+    if not refund.provider_refund_id:
+        refund.provider_refund_id = event.provider_refund_id
+        refund.save(update_fields=["provider_refund_id"])
     if event.type == "refund.processed":
         _confirm(refund)
     else:

@@ -232,6 +232,25 @@ def test_a_failed_gateway_refund_gives_its_amount_back_to_refund_again(
     }
 
 
+def test_a_webhook_that_comes_before_the_providers_answer_still_settles_the_refund(
+    client,
+    online,  # noqa: F811
+    paid_online,
+    monkeypatch,
+):
+    def answer_after_the_webhook(gateway, **asked):
+        raw, _ = refund_webhook(online, Refund.objects.get(), "refund.processed")
+        raw = raw.replace(b'"id": ""', b'"id": "rfnd_early"')  # the provider's id, not stored yet
+        assert post(client, raw, online.sign(raw)).json() == {"status": "applied"}
+        return ProviderRefund("rfnd_early", "pending")
+
+    monkeypatch.setattr(FakeGateway, "refund", answer_after_the_webhook)
+    made = refund(paid_online, "100.00", method="gateway")
+    made.refresh_from_db()
+    assert (made.status, made.provider_refund_id) == ("processed", "rfnd_early")
+    assert event_counts(paid_online.store)["refund.processed"] == 1
+
+
 def test_a_provider_that_does_not_answer_refunds_nothing_and_says_so(paid_online, monkeypatch):
     def down(gateway, **asked):
         raise ProviderUnavailable("timed out")
