@@ -24,7 +24,7 @@ from dukaan.catalog.services import SlugUnavailable
 from dukaan.infra import unavailable
 from dukaan.infra.bodies import close_after
 from dukaan.orders.services import CheckoutRefused, IllegalTransition, PricesChanged, TotalChanged
-from dukaan.payments.services import RefundRefused
+from dukaan.payments.services import RefundKeyReused, RefundRefused
 
 logger = logging.getLogger(__name__)
 
@@ -257,6 +257,10 @@ def install(api: NinjaAPI) -> None:
     @handle(RefundRefused)
     def _refund_refused(request, exc: RefundRefused):
         return problem_response(request, "refund-refused", exc.message)
+
+    @handle(RefundKeyReused)
+    def _refund_key_reused(request, exc: RefundKeyReused):
+        return problem_response(request, "idempotency-key-reused", exc.message)
 
     @handle(IllegalTransition)
     def _illegal(request, exc: IllegalTransition):

@@ -169,6 +169,10 @@ class RefundRefused(Exception):
         self.message = message
 
 
+class RefundKeyReused(RefundRefused):
+    """The idempotency key was already used for another refund."""
+
+
 def refund_order(
     *,
     store: Store,
@@ -226,7 +230,7 @@ def _record_refund(
         earlier = Refund.objects.filter(store=store, idempotency_key=idempotency_key).first()
         if earlier is not None:
             if (earlier.order_id, earlier.amount, earlier.method) != (order.pk, amount, method):
-                raise RefundRefused(
+                raise RefundKeyReused(
                     f"The Idempotency-Key “{idempotency_key}” was already used for another refund. "
                     "Send a new key for a new refund."
                 )

@@ -53,7 +53,11 @@ def test_the_same_idempotency_key_refunds_once_and_answers_200_replayed(api, pai
     other = api.post(
         f"/orders/{paid.pk}/refunds", {**body, "amount": "5"}, headers={"Idempotency-Key": "r-1"}
     )
-    assert "already used for another refund" in problem(other, 422)["detail"]
+    reused = problem(other, 422)
+    assert (
+        reused["type"].endswith("idempotency-key-reused")
+        and "already used for another refund" in reused["detail"]
+    )
 
 
 def test_more_than_was_paid_is_a_422_naming_the_sums_and_nothing_changes(api, paid):
