@@ -28,6 +28,7 @@ from . import (
     payments,
     problems,
     promotions,
+    refunds,
     shipping,
     statements,
     taxes,
@@ -243,6 +244,7 @@ api.add_router("", taxes.router, auth=token_auth, throttle=PerToken())
 api.add_router("", invoices.router, auth=token_auth, throttle=PerToken())
 api.add_router("", drafts.router, auth=token_auth, throttle=PerToken())
 api.add_router("", statements.router, auth=token_auth, throttle=PerToken())
+api.add_router("", refunds.router, auth=token_auth, throttle=PerToken())
 api.add_router("", promotions.router, auth=token_auth, throttle=PerToken())
 api.add_router("/stores", buyer.router, throttle=PerIp())
 api.add_router("", shipping.router, auth=token_auth, throttle=PerToken())

@@ -24,6 +24,7 @@ from dukaan.catalog.services import SlugUnavailable
 from dukaan.infra import unavailable
 from dukaan.infra.bodies import close_after
 from dukaan.orders.services import CheckoutRefused, IllegalTransition, PricesChanged, TotalChanged
+from dukaan.payments.services import RefundKeyReused, RefundRefused
 from dukaan.payments.statements import StatementRefused
 
 logger = logging.getLogger(__name__)
@@ -101,6 +102,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "Statement not read",
         "The statement could not be read (not text, too large, no amounts, or a line that is not one); "
         "`detail` names the line and what to do. Nothing was changed.",
+    ),
+    "refund-refused": ProblemType(
+        422, "Refund not made", "The refund cannot be made as asked; `detail` says why. Nothing changed."
     ),
     "idempotency-key-reused": ProblemType(
         422,
@@ -266,6 +270,14 @@ def install(api: NinjaAPI) -> None:
     @handle(StatementRefused)
     def _statement(request, exc: StatementRefused):
         return problem_response(request, "statement-unreadable", exc.message)
+
+    @handle(RefundRefused)
+    def _refund_refused(request, exc: RefundRefused):
+        return problem_response(request, "refund-refused", exc.message)
+
+    @handle(RefundKeyReused)
+    def _refund_key_reused(request, exc: RefundKeyReused):
+        return problem_response(request, "idempotency-key-reused", exc.message)
 
     @handle(IllegalTransition)
     def _illegal(request, exc: IllegalTransition):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import delivery, drafts, fulfilment, invoices, payments, promotions, statements, taxes, views
+from . import delivery, drafts, fulfilment, invoices, payments, promotions, refunds, statements, taxes, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -29,6 +29,8 @@ urlpatterns = [
     path("orders/<id:number>/ship/", fulfilment.order_ship, name="order_ship"),
     path("orders/<id:number>/cod-block/", fulfilment.order_cod_block, name="order_cod_block"),
     path("orders/<id:number>/payments/", payments.record_order_payment, name="order_payment"),
+    path("orders/<id:number>/refunds/", refunds.order_refund, name="order_refund"),
+    path("orders/<id:number>/credit-notes/<id:pk>.pdf", refunds.credit_note, name="credit_note"),
     path("tokens/", views.api_tokens, name="api_tokens"),
     path("tokens/<id:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("categories/", views.categories, name="categories"),

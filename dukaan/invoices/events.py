@@ -24,3 +24,17 @@ class InvoiceData(TypedDict):
 
 INVOICE_ISSUED = declare("invoice.issued", aggregatetype=STORE, payload=InvoiceData, external=True)
 INVOICE_CANCELLED = declare("invoice.cancelled", aggregatetype=STORE, payload=InvoiceData, external=True)
+
+
+class CreditNoteData(TypedDict):
+    id: int
+    invoice_id: int
+    invoice_number: str
+    order_id: int
+    refund_id: int
+    number: str
+    issued_at: datetime
+    amount: Decimal
+
+
+CREDIT_NOTE_ISSUED = declare("credit_note.issued", aggregatetype=STORE, payload=CreditNoteData, external=True)

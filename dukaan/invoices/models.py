@@ -1,4 +1,5 @@
-"""Invoices: one per accepted order, numbered per store and financial year, never changed afterwards."""
+"""Invoices: one per accepted order, numbered per store and financial year, never changed afterwards;
+credit notes against them for refunds, in their own series."""
 
 from django.db import models
 
@@ -7,20 +8,28 @@ from dukaan.orders.models import Order
 
 
 class InvoiceCounter(models.Model):
-    """The last invoice number a store gave in a financial year: taken by a locked update in the
-    invoice's own transaction, so numbers are consecutive, with no gaps, and never reused."""
+    """The last number a store gave in a series (invoices, credit notes) in a financial year: taken by a
+    locked update in the document's own transaction, so numbers are consecutive, with no gaps, and
+    never reused."""
+
+    class Series(models.TextChoices):
+        INVOICE = "INV", "Invoices"
+        CREDIT_NOTE = "CN", "Credit notes"
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    series = models.CharField(max_length=3, choices=Series.choices, default=Series.INVOICE)
     financial_year = models.CharField(max_length=7, help_text="2026-27: April 2026 to March 2027")
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["store", "financial_year"], name="invoice_counter_per_store_year")
+            models.UniqueConstraint(
+                fields=["store", "series", "financial_year"], name="invoice_counter_per_store_series_year"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.financial_year}: {self.last}"
+        return f"{self.series} {self.financial_year}: {self.last}"
 
 
 class Invoice(models.Model):
@@ -56,6 +65,29 @@ class Invoice(models.Model):
             models.UniqueConstraint(
                 fields=["store", "financial_year", "sequence"], name="invoice_sequence_unique_per_year"
             ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CreditNote(models.Model):
+    """A GST credit note: money refunded against an issued invoice, split by the invoice's tax rates."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    refund_id = models.BigIntegerField(help_text="The refund (payments) it records")
+    financial_year = models.CharField(max_length=7)
+    sequence = models.PositiveIntegerField(help_text="1, 2, 3… within the store and financial year")
+    number = models.CharField(max_length=24, help_text="CN/2026-27/0001")
+    issued_at = models.DateTimeField(help_text="When the refund was made")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["issued_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "refund_id"], name="credit_note_once_per_refund"),
+            models.UniqueConstraint(fields=["store", "number"], name="credit_note_number_unique_per_store"),
         ]
 
     def __str__(self) -> str:

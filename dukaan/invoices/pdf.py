@@ -1,4 +1,5 @@
-"""The invoice as an A4 PDF (ReportLab), drawn from the numbers the order stored: nothing is recomputed.
+"""The invoice and its credit notes as A4 PDFs (ReportLab), drawn from the numbers the order stored:
+nothing is recomputed but a credit note's split by tax rate (invoices.rules.credit_rows).
 
 The built-in PDF fonts have no ₹, so amounts read "Rs.".
 """
@@ -19,8 +20,8 @@ from reportlab.platypus.flowables import Flowable
 from dukaan.orders.models import Order, Taxed
 from dukaan.taxes.rules import STATES
 
-from .models import Invoice
-from .rules import amount_in_words
+from .models import CreditNote, Invoice
+from .rules import amount_in_words, credit_rows
 
 MARGIN = 12 * mm
 WIDTH = A4[0] - 2 * MARGIN
@@ -48,12 +49,12 @@ def _rate(rate: Decimal) -> str:
     return f"{rate.normalize():f}%"
 
 
-def _day(invoice: Invoice) -> str:
-    day = timezone.localtime(invoice.issued_at, timezone.get_default_timezone())
+def _day(document: Invoice | CreditNote) -> str:
+    day = timezone.localtime(document.issued_at, timezone.get_default_timezone())
     return f"{day.day} {day:%b %Y}"
 
 
-def _parties(invoice: Invoice, order: Order) -> Table:
+def _parties(invoice: Invoice, order: Order, about: list[str] | None = None) -> Table:
     seller = [f"<b>{_text(invoice.seller_name)}</b>"]
     if invoice.seller_legal_name != invoice.seller_name:
         seller.append(_text(invoice.seller_legal_name))
@@ -63,7 +64,7 @@ def _parties(invoice: Invoice, order: Order) -> Table:
         seller.append(f"GSTIN: {invoice.seller_gstin}")
     if invoice.seller_state:
         seller.append(f"State: {STATES.get(invoice.seller_state, '')} ({invoice.seller_state})")
-    about = [
+    about = about or [
         f"<b>Invoice number:</b> {invoice.number}",
         f"<b>Date:</b> {_day(invoice)}",
         f"<b>Order:</b> #{order.number}",
@@ -177,12 +178,67 @@ def _totals(invoice: Invoice, order: Order, inter_state: bool) -> Table:
     return table
 
 
+def _inter_state(invoice: Invoice) -> bool:
+    return bool(invoice.seller_state and invoice.buyer_state and invoice.seller_state != invoice.buyer_state)
+
+
+def _credit_table(note: CreditNote, inter_state: bool) -> Table:
+    invoice, order = note.invoice, note.invoice.order
+    taxed = invoice.kind == Invoice.Kind.TAX_INVOICE
+    charged = [(row.gst_rate, row.gross) for row in [*order.lines.all(), *order.charges.all()]]
+    rows = credit_rows(note.amount, charged, taxed=taxed, inter_state=inter_state)
+    taxes = ["IGST"] if inter_state else ["CGST", "SGST"]
+    header = ["GST rate", "Taxable value", *taxes, "Amount"] if taxed else ["", "Amount"]
+    cells: list[list[str]] = [header]
+    for row in rows:
+        split = [row.igst] if inter_state else [row.cgst, row.sgst]
+        figures = [row.taxable_value, *split, row.gross] if taxed else [row.gross]
+        cells.append([_rate(row.gst_rate) if taxed else "Refund", *(_figure(amount) for amount in figures)])
+    money = "Rs. " if order.currency == "INR" else f"{order.currency} "
+    cells.append(["Total", *[""] * (len(header) - 2), f"{money}{_figure(note.amount)}"])
+    table = Table(cells, colWidths=[WIDTH - 30 * mm * (len(header) - 1), *[30 * mm] * (len(header) - 1)])
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
+                ("FONT", (0, 1), (-1, -1), "Helvetica", 9),
+                ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 10),
+                ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.75, colors.black),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.75, colors.black),
+            ]
+        )
+    )
+    return table
+
+
+def render_credit_note(note: CreditNote) -> bytes:
+    """The credit note's PDF: the invoice it reduces, the refunded amount split by GST rate, in words."""
+    invoice = note.invoice
+    order = invoice.order
+    about = [
+        f"<b>Credit note number:</b> {note.number}",
+        f"<b>Date:</b> {_day(note)}",
+        f"<b>Against invoice:</b> {invoice.number} of {_day(invoice)}",
+        f"<b>Order:</b> #{order.number}",
+    ]
+    story: list[Flowable] = [
+        Paragraph("Credit note", TITLE),
+        Paragraph(f"Money refunded to the buyer for order #{order.number}.", BODY),
+        Spacer(0, 4 * mm),
+        _parties(invoice, order, about),
+        Spacer(0, 4 * mm),
+        _credit_table(note, _inter_state(invoice)),
+    ]
+    if order.currency == "INR":
+        story.append(Paragraph(f"<b>Amount in words:</b> {amount_in_words(note.amount)}", BODY))
+    return _build(story, title=f"Credit note {note.number}", author=invoice.seller_legal_name)
+
+
 def render_invoice(invoice: Invoice) -> bytes:
     """The invoice's PDF: seller, buyer, number and date, lines and charges with their GST, totals."""
     order = invoice.order
-    inter_state = bool(
-        invoice.seller_state and invoice.buyer_state and invoice.seller_state != invoice.buyer_state
-    )
+    inter_state = _inter_state(invoice)
     story: list[Flowable] = [Paragraph(invoice.get_kind_display(), TITLE)]
     if invoice.cancelled_at is not None:
         story += [Paragraph("CANCELLED", CANCELLED), Paragraph(_text(invoice.cancellation_note), BODY)]
@@ -197,6 +253,11 @@ def render_invoice(invoice: Invoice) -> bytes:
         story.append(Paragraph(f"<b>Amount in words:</b> {amount_in_words(order.total)}", BODY))
     if invoice.kind == Invoice.Kind.BILL_OF_SUPPLY:
         story += [Spacer(0, 3 * mm), Paragraph(UNREGISTERED_NOTE, BODY)]
+    title = f"{invoice.get_kind_display()} {invoice.number}"
+    return _build(story, title=title, author=invoice.seller_legal_name)
+
+
+def _build(story: list[Flowable], *, title: str, author: str) -> bytes:
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -205,8 +266,8 @@ def render_invoice(invoice: Invoice) -> bytes:
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN,
-        title=f"{invoice.get_kind_display()} {invoice.number}",
-        author=invoice.seller_legal_name,
+        title=title,
+        author=author,
         # The same invoice gives the same bytes: no creation time or random id in the file.
         invariant=True,
     )
@@ -214,9 +275,11 @@ def render_invoice(invoice: Invoice) -> bytes:
     return buffer.getvalue()
 
 
-def pdf_response(invoice: Invoice) -> HttpResponse:
-    """The invoice as a download (INV-2026-27-0001.pdf), kept by no shared cache: it holds an address."""
-    response = HttpResponse(render_invoice(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{invoice.number.replace("/", "-")}.pdf"'
+def pdf_response(document: Invoice | CreditNote) -> HttpResponse:
+    """The invoice or credit note as a download (INV-2026-27-0001.pdf, CN-2026-27-0001.pdf), kept by no
+    shared cache: it holds an address."""
+    pdf = render_invoice(document) if isinstance(document, Invoice) else render_credit_note(document)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{document.number.replace("/", "-")}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -1,10 +1,11 @@
-"""The invoices' pure rules: the financial year, the number, the seller's details and the amount in words."""
+"""The invoices' pure rules: the financial year, the numbers, the seller's details, the amount in words
+and a credit note's split by tax rate."""
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from dukaan.infra.money import to_paise
+from dukaan.infra.money import ZERO, allocate, to_paise
 
 # The Indian financial year starts on 1 April.
 FIRST_MONTH = 4
@@ -48,6 +49,44 @@ def financial_year(day: date) -> str:
 def invoice_number(year: str, sequence: int) -> str:
     """ "INV/2026-27/0001": the year in the number keeps each year's series apart."""
     return f"INV/{year}/{sequence:0{NUMBER_DIGITS}d}"
+
+
+def credit_note_number(year: str, sequence: int) -> str:
+    """ "CN/2026-27/0001": credit notes are their own series, apart from the invoices'."""
+    return f"CN/{year}/{sequence:0{NUMBER_DIGITS}d}"
+
+
+@dataclass(frozen=True)
+class CreditRow:
+    """The part of a credit note at one GST rate: gross = taxable_value + cgst + sgst + igst."""
+
+    gst_rate: Decimal
+    gross: Decimal
+    taxable_value: Decimal
+    cgst: Decimal
+    sgst: Decimal
+    igst: Decimal
+
+
+def credit_rows(
+    amount: Decimal, charged: list[tuple[Decimal, Decimal]], *, taxed: bool, inter_state: bool
+) -> list[CreditRow]:
+    """`amount` refunded, shared over the invoice's GST rates in proportion to what each rate charged.
+
+    `charged` is (GST rate %, gross amount) for each line and charge of the invoice. Tax is taken out
+    of each part as the invoice took it (prices with tax in); unregistered sellers charge none.
+    """
+    by_rate: dict[Decimal, Decimal] = {}
+    for rate, gross in charged:
+        by_rate[rate] = by_rate.get(rate, ZERO) + gross
+    rates = sorted(by_rate)
+    rows = []
+    for rate, part in zip(rates, allocate(amount, [by_rate[rate] for rate in rates]), strict=True):
+        tax = to_paise(part * rate / (100 + rate)) if taxed else ZERO
+        cgst, sgst = (ZERO, ZERO) if inter_state else allocate(tax, [Decimal(1), Decimal(1)])
+        igst = tax if inter_state else ZERO
+        rows.append(CreditRow(rate, part, part - tax, cgst, sgst, igst))
+    return [row for row in rows if row.gross]
 
 
 def _words(number: int) -> str:

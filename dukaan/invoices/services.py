@@ -1,6 +1,8 @@
-"""Every write of invoices: issuing one for an accepted order, and marking it cancelled with its order."""
+"""Every write of invoices: issuing one for an accepted order, marking it cancelled with its order, and
+issuing a credit note for each refund of an invoiced order."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
@@ -11,8 +13,8 @@ from dukaan.orders.models import Order
 from dukaan.taxes.selectors import tax_terms
 
 from . import rules
-from .events import INVOICE_CANCELLED, INVOICE_ISSUED, InvoiceData
-from .models import Invoice, InvoiceCounter
+from .events import CREDIT_NOTE_ISSUED, INVOICE_CANCELLED, INVOICE_ISSUED, CreditNoteData, InvoiceData
+from .models import CreditNote, Invoice, InvoiceCounter
 
 
 class NoInvoiceYet(Exception):
@@ -36,11 +38,12 @@ def _data(invoice: Invoice) -> InvoiceData:
     )
 
 
-def _next_sequence(store_id: int, year: str) -> int:
-    """The store's next number in `year`. The update locks the counter row until the invoice commits,
-    so concurrent issues queue and a rolled-back issue gives its number back: no gaps, no repeats."""
-    InvoiceCounter.objects.get_or_create(store_id=store_id, financial_year=year)
-    counter = InvoiceCounter.objects.filter(store_id=store_id, financial_year=year)
+def _next_sequence(store_id: int, year: str, series: str = InvoiceCounter.Series.INVOICE) -> int:
+    """The store's next number in `series` and `year`. The update locks the counter row until the
+    document commits, so concurrent issues queue and a rolled-back issue gives its number back: no
+    gaps, no repeats."""
+    InvoiceCounter.objects.get_or_create(store_id=store_id, series=series, financial_year=year)
+    counter = InvoiceCounter.objects.filter(store_id=store_id, series=series, financial_year=year)
     counter.update(last=F("last") + 1)
     return counter.values_list("last", flat=True).get()
 
@@ -124,3 +127,42 @@ def cancel_invoice(*, order: Order) -> Invoice | None:
     invoice.order = Order.objects.get(pk=order.pk)
     _cancel(invoice, invoice.order)
     return invoice
+
+
+@transaction.atomic
+def issue_credit_note(*, order: Order, refund_id: int, amount: Decimal, at: datetime) -> CreditNote | None:
+    """The credit note of a refund made `at`, issued once per refund (idempotent). None when the order
+    has no invoice or its invoice is cancelled: a cancelled invoice already takes back all of it."""
+    invoice = Invoice.objects.select_for_update().filter(store_id=order.store_id, order_id=order.pk).first()
+    if invoice is None or invoice.cancelled_at is not None:
+        return None
+    found = CreditNote.objects.filter(store_id=order.store_id, refund_id=refund_id).first()
+    if found is not None:
+        return found
+    year = rules.financial_year(_local(at).date())
+    sequence = _next_sequence(order.store_id, year, InvoiceCounter.Series.CREDIT_NOTE)
+    note = CreditNote.objects.create(
+        store_id=order.store_id,
+        invoice=invoice,
+        refund_id=refund_id,
+        financial_year=year,
+        sequence=sequence,
+        number=rules.credit_note_number(year, sequence),
+        issued_at=at,
+        amount=amount,
+    )
+    emit(
+        CREDIT_NOTE_ISSUED,
+        store_id=order.store_id,
+        data=CreditNoteData(
+            id=note.pk,
+            invoice_id=invoice.pk,
+            invoice_number=invoice.number,
+            order_id=order.pk,
+            refund_id=refund_id,
+            number=note.number,
+            issued_at=at,
+            amount=amount,
+        ),
+    )
+    return note

@@ -670,16 +670,29 @@ def record_money(*, order: Order, paid: Decimal = Decimal(0), refunded: Decimal 
     if paid < 0 or refunded < 0 or amount_refunded > amount_paid:
         raise ValueError(f"Order #{order.number}: paid {amount_paid}, refunded {amount_refunded}.")
     order.amount_paid, order.amount_refunded = amount_paid, amount_refunded
+    if paid:
+        # The amount that told this order apart on a statement is free for another order; whatever is
+        # left to pay is asked as it is (`upi_asked`), a COD order's rest on delivery.
+        order.upi_amount = None
+    return _save_money(order)
+
+
+def release_refund(*, order: Order, amount: Decimal) -> Order:
+    """Take back a refund recorded ahead of a gateway that then failed it; the caller holds the lock."""
+    if amount <= 0 or amount > order.amount_refunded:
+        raise ValueError(f"Order #{order.number}: cannot release {amount} of {order.amount_refunded}.")
+    order.amount_refunded -= amount
+    return _save_money(order)
+
+
+def _save_money(order: Order) -> Order:
+    amount_paid, amount_refunded = order.amount_paid, order.amount_refunded
     if amount_paid and amount_refunded == amount_paid:
         order.payment_status = Order.PaymentStatus.REFUNDED
     elif amount_paid >= order.total:
         order.payment_status = Order.PaymentStatus.PAID
     elif amount_paid:
         order.payment_status = Order.PaymentStatus.PARTLY_PAID
-    if paid:
-        # The amount that told this order apart on a statement is free for another order; whatever is
-        # left to pay is asked as it is (`upi_asked`), a COD order's rest on delivery.
-        order.upi_amount = None
     advance_paid = order.status == S.UNCONFIRMED and 0 < order.cod_advance <= amount_paid
     order.save(update_fields=["amount_paid", "amount_refunded", "payment_status", "upi_amount", "updated_at"])
     if advance_paid:

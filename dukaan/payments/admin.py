@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from dukaan.infra.look_only import LookOnly
 
-from .models import Payment, ProcessedWebhook, RecordedPayment, StatementLineApplied
+from .models import Payment, ProcessedWebhook, RecordedPayment, Refund, StatementLineApplied
 
 
 @admin.register(Payment)
@@ -37,3 +37,12 @@ class RecordedPaymentAdmin(LookOnly, admin.ModelAdmin):
     search_fields = ("reference",)
     list_select_related = ("order__store",)
     raw_id_fields = ("store", "order")
+
+
+@admin.register(Refund)
+class RefundAdmin(LookOnly, admin.ModelAdmin):
+    list_display = ("order", "amount", "method", "status", "provider_refund_id", "by", "at")
+    list_filter = ("method", "status")
+    search_fields = ("provider_refund_id", "reference")
+    list_select_related = ("order__store",)
+    raw_id_fields = ("store", "order", "payment")

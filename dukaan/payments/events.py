@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import TypedDict
 
 from dukaan.events.contract import declare
-from dukaan.orders.events import ORDER
+from dukaan.orders.events import ORDER, RefundRecorded
 
 
 class PaymentCreated(TypedDict):
@@ -26,3 +26,5 @@ class PaymentSettled(PaymentCreated):
 PAYMENT_CREATED = declare("payment.created", aggregatetype=ORDER, payload=PaymentCreated, external=True)
 PAYMENT_CAPTURED = declare("payment.captured", aggregatetype=ORDER, payload=PaymentSettled, external=True)
 PAYMENT_FAILED = declare("payment.failed", aggregatetype=ORDER, payload=PaymentSettled, external=True)
+# A gateway refund the provider failed (or refused): its amount is no longer counted as refunded.
+REFUND_FAILED = declare("refund.failed", aggregatetype=ORDER, payload=RefundRecorded, external=True)

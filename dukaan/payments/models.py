@@ -1,5 +1,5 @@
-"""Payments against orders: money recorded as paid, online attempts at a provider, and the webhook
-deliveries already applied."""
+"""Payments against orders: money recorded as paid, online attempts at a provider, the webhook
+deliveries already applied, and refunds."""
 
 from django.db import models
 from django.utils import timezone
@@ -23,6 +23,7 @@ class Payment(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CREATED)
+    provider_payment_id = models.CharField(max_length=64, blank=True, help_text="Set when captured")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -110,3 +111,53 @@ class RecordedPayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} by {self.method} for order {self.order_id}"
+
+
+class Refund(models.Model):
+    """Money paid back for an order: through the gateway (pending until it confirms) or by hand."""
+
+    class Method(models.TextChoices):
+        GATEWAY = "gateway", "Through the payment gateway"
+        UPI = "upi", "UPI"
+        CASH = "cash", "Cash"
+        BANK_TRANSFER = "bank_transfer", "Bank transfer"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending at the gateway"
+        PROCESSED = "processed", "Refunded"
+        FAILED = "failed", "Failed"
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    method = models.CharField(max_length=16, choices=Method.choices)
+    reference = models.CharField(max_length=100, blank=True, help_text="UPI or bank reference")
+    note = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    provider_refund_id = models.CharField(max_length=64, blank=True)
+    failure = models.CharField(max_length=300, blank=True, help_text="Why the gateway did not refund it")
+    restocked = models.JSONField(default=dict, blank=True, help_text="{order line id: units back in stock}")
+    by = models.CharField(max_length=200, blank=True, help_text="Who refunded it")
+    idempotency_key = models.CharField(max_length=64, blank=True, help_text="The API's Idempotency-Key")
+    at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["store", "order"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider_refund_id"],
+                condition=~models.Q(provider_refund_id=""),
+                name="refund_provider_id_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["store", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="refund_idempotency_key_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund {self.amount} of order {self.order_id} ({self.status})"

@@ -1,5 +1,5 @@
 """Every write to payments: money recorded as paid (by hand, from a bank statement's credits, or captured
-online), opening an online payment at the provider and applying its webhooks.
+online), opening an online payment at the provider, applying its webhooks, and refunds.
 
 Each change is one transaction holding the rows and their outbox events.
 """
@@ -13,6 +13,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
 
 from dukaan.catalog.models import Store
 from dukaan.catalog.templatetags.money import money
@@ -20,10 +22,10 @@ from dukaan.events.outbox import emit
 from dukaan.infra.money import to_paise
 from dukaan.orders import events as order_events
 from dukaan.orders.models import Order
-from dukaan.orders.services import lock_order, record_money
+from dukaan.orders.services import RestockRefused, lock_order, record_money, release_refund, restock
 
 from . import events, gateways
-from .gateways import WebhookEvent, get_gateway
+from .gateways import REFUND_EVENTS, WebhookEvent, get_gateway
 from .matching import (
     OPEN_UPI,
     MatchReport,
@@ -35,7 +37,7 @@ from .matching import (
     report_line,
     why_not_paid,
 )
-from .models import Payment, ProcessedWebhook, RecordedPayment, StatementLineApplied
+from .models import Payment, ProcessedWebhook, RecordedPayment, Refund, StatementLineApplied
 from .selectors import amount_due
 from .statements import StatementLine, read_statement
 
@@ -125,7 +127,9 @@ def apply_payment_webhook(*, provider: str, event: WebhookEvent) -> str:
             ProcessedWebhook.objects.create(provider=provider, event_id=event.event_id)
     except IntegrityError:
         return "duplicate"
-    if event.type not in gateways.PAYMENT_EVENTS:  # refund events: the refunds' service applies them
+    if event.type in REFUND_EVENTS:
+        return _settle_refund(provider=provider, event=event)
+    if event.type not in gateways.PAYMENT_EVENTS:
         return "ignored"
     found = Payment.objects.filter(provider=provider, provider_order_id=event.provider_order_id).first()
     if found is None:
@@ -156,7 +160,8 @@ def apply_payment_webhook(*, provider: str, event: WebhookEvent) -> str:
         )
         return "ignored"
     payment.status = Payment.Status.CAPTURED
-    payment.save(update_fields=["status", "updated_at"])
+    payment.provider_payment_id = event.provider_payment_id  # what a refund names
+    payment.save(update_fields=["status", "provider_payment_id", "updated_at"])
     emit(events.PAYMENT_CAPTURED, store_id=payment.store_id, data=_settled_data(payment, event))
     _pay(
         order=order,
@@ -366,3 +371,253 @@ def _pay(
         ),
     )
     return payment
+
+
+# --- Refunds --------------------------------------------------------------------------------------
+
+
+class RefundRefused(Exception):
+    """The refund was not made, and nothing changed; `message` says why and what to do."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class RefundKeyReused(RefundRefused):
+    """The idempotency key was already used for another refund."""
+
+
+def refund_order(
+    *,
+    store: Store,
+    order: Order,
+    amount: Decimal,
+    method: str,
+    reference: str = "",
+    note: str = "",
+    restock: dict[int, int] | None = None,
+    by: str,
+    idempotency_key: str = "",
+) -> Refund:
+    """Pay back `amount` of what was paid for `order`, putting `restock` ({line id: units}) back in stock.
+
+    The same `idempotency_key` again (the API's) returns the refund it made, as it is now, and changes
+    nothing; with another order, amount or method it is refused.
+
+    By hand (UPI, cash, bank transfer) the refund is processed at once. Through the gateway its amount
+    is counted as refunded at once (so a second refund racing this one sees it), the provider is asked
+    after the commit, and its webhook (or its answer) makes it processed; a failure gives it back.
+    """
+    refund, made_now = _record_refund(
+        store=store,
+        order=order,
+        amount=amount,
+        method=method,
+        reference=reference,
+        note=note,
+        quantities=restock,
+        by=by,
+        idempotency_key=idempotency_key,
+    )
+    if made_now and refund.status == Refund.Status.PENDING:
+        refund = _ask_gateway(refund)
+    return refund
+
+
+@transaction.atomic
+def _record_refund(
+    *,
+    store: Store,
+    order: Order,
+    amount: Decimal,
+    method: str,
+    reference: str,
+    note: str,
+    quantities: dict[int, int] | None,
+    by: str,
+    idempotency_key: str,
+) -> tuple[Refund, bool]:
+    # The order's lock first: every writer of an order's money queues on it, so two refunds of the
+    # whole amount cannot both see it unrefunded (nor two requests with one key).
+    order = lock_order(store_id=store.pk, order_id=order.pk)
+    if idempotency_key:
+        earlier = Refund.objects.filter(store=store, idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            if (earlier.order_id, earlier.amount, earlier.method) != (order.pk, amount, method):
+                raise RefundKeyReused(
+                    f"The Idempotency-Key “{idempotency_key}” was already used for another refund. "
+                    "Send a new key for a new refund."
+                )
+            return earlier, False
+    if method not in Refund.Method.values:
+        choices = ", ".join(Refund.Method.values)
+        raise RefundRefused(f"“{method}” is not a way to refund. Choose one of: {choices}.")
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount != to_paise(amount):
+        raise RefundRefused("Give the amount to refund in rupees, with at most two digits after the point.")
+    if amount <= 0:
+        raise RefundRefused("The amount to refund must be more than zero.")
+    if not order.amount_paid:
+        raise RefundRefused(
+            f"Order #{order.number} has no payment recorded, so there is nothing to refund. "
+            "Record the payment first."
+        )
+    left = order.amount_paid - order.amount_refunded
+    if amount > left:
+        raise RefundRefused(
+            f"You can refund at most {money(left, store)}: {money(order.amount_paid, store)} was paid "
+            f"and {money(order.amount_refunded, store)} already refunded."
+        )
+    if len(reference) > 100 or len(note) > 200:
+        raise RefundRefused("Keep the reference within 100 characters and the note within 200.")
+    payment = None
+    if method == Refund.Method.GATEWAY:
+        payment = _refundable_payment(order, amount)
+    try:
+        restocked = restock(order=order, quantities=quantities or {})
+    except RestockRefused as error:
+        raise RefundRefused(error.message) from error
+    order = record_money(order=order, refunded=amount)
+    by_hand = payment is None
+    refund = Refund.objects.create(
+        store=store,
+        order=order,
+        payment=payment,
+        amount=amount,
+        method=method,
+        reference=reference.strip(),
+        note=note.strip(),
+        status=Refund.Status.PROCESSED if by_hand else Refund.Status.PENDING,
+        restocked={str(line_id): units for line_id, units in restocked.items()},
+        by=by,
+        idempotency_key=idempotency_key,
+        processed_at=timezone.now() if by_hand else None,
+    )
+    emit(order_events.REFUND_RECORDED, store_id=store.pk, data=_refund_data(refund, order))
+    return refund, True
+
+
+def _refundable_payment(order: Order, amount: Decimal) -> Payment:
+    payment = Payment.objects.filter(order=order, status=Payment.Status.CAPTURED).first()
+    if payment is None or not payment.provider_payment_id:
+        raise RefundRefused(
+            f"Order #{order.number} was not paid through the payment gateway. "
+            "Pay the buyer back by UPI, cash or bank transfer and record that here."
+        )
+    taken = Refund.objects.filter(payment=payment).exclude(status=Refund.Status.FAILED).aggregate(
+        sum=Sum("amount")
+    )["sum"] or Decimal(0)
+    if amount > payment.amount - taken:
+        raise RefundRefused(
+            f"The gateway can refund at most {money(payment.amount - taken, order.store)} of this payment; "
+            "pay the rest back by UPI, cash or bank transfer."
+        )
+    return payment
+
+
+def _ask_gateway(refund: Refund) -> Refund:
+    """Ask the provider for a refund already counted; outside any transaction (it may be slow)."""
+    gateway = get_gateway()
+    if gateway is None or refund.payment is None or gateway.name != refund.payment.provider:
+        _fail_refund(refund.pk, "The payment gateway is not set up here any more.")
+        raise RefundRefused(
+            "The payment gateway is not set up, so nothing was refunded. "
+            "Refund by UPI, cash or bank transfer."
+        )
+    try:
+        answer = gateway.refund(
+            provider_payment_id=refund.payment.provider_payment_id,
+            amount=refund.amount,
+            notes={"order": str(refund.order.number), "refund": str(refund.pk)},
+        )
+    except (gateways.ProviderUnavailable, gateways.ProviderRefused) as error:
+        reason = getattr(error, "message", "") or "The payment provider is not answering just now."
+        _fail_refund(refund.pk, reason)
+        raise RefundRefused(f"{reason} Nothing was refunded; try again later or refund by hand.") from error
+    return _accepted(refund.pk, answer)
+
+
+@transaction.atomic
+def _accepted(refund_id: int, answer: gateways.ProviderRefund) -> Refund:
+    refund = _locked_refund(refund_id)
+    if refund.status == Refund.Status.PENDING:
+        refund.provider_refund_id = answer.refund_id[:64]
+        refund.save(update_fields=["provider_refund_id"])
+        if answer.status == "processed":
+            _confirm(refund)
+    return refund
+
+
+def _locked_refund(refund_id: int) -> Refund:
+    """The refund with its order's lock taken first, then its own (the order every money writer keeps)."""
+    found = Refund.objects.values("store_id", "order_id").get(pk=refund_id)
+    lock_order(store_id=found["store_id"], order_id=found["order_id"])
+    return (
+        Refund.objects.select_for_update(of=("self",))
+        .select_related("order", "store", "payment")
+        .get(pk=refund_id)
+    )
+
+
+def _confirm(refund: Refund) -> None:
+    refund.status, refund.processed_at = Refund.Status.PROCESSED, timezone.now()
+    refund.save(update_fields=["status", "processed_at"])
+    emit(order_events.REFUND_PROCESSED, store_id=refund.store_id, data=_refund_data(refund, refund.order))
+
+
+@transaction.atomic
+def _fail_refund(refund_id: int, reason: str) -> None:
+    refund = _locked_refund(refund_id)
+    if refund.status != Refund.Status.PENDING:
+        return
+    refund.status, refund.failure = Refund.Status.FAILED, reason[:300]
+    refund.save(update_fields=["status", "failure"])
+    order = release_refund(order=refund.order, amount=refund.amount)
+    emit(events.REFUND_FAILED, store_id=refund.store_id, data=_refund_data(refund, order))
+
+
+def _settle_refund(*, provider: str, event: WebhookEvent) -> str:
+    """A refund.processed or refund.failed webhook: the pending refund it names is settled once."""
+    ours = Refund.objects.filter(payment__provider=provider)
+    found = list(ours.filter(provider_refund_id=event.provider_refund_id).values_list("pk", flat=True))
+    if not found:
+        # The webhook can come before the provider's answer to our call was stored: the pending refund
+        # of that payment and amount still waiting for its id is the one.
+        found = list(
+            ours.filter(
+                payment__provider_payment_id=event.provider_payment_id,
+                amount=event.amount,
+                status=Refund.Status.PENDING,
+                provider_refund_id="",
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:1]
+        )
+    if not found:
+        logger.warning("%s webhook %s: unknown refund %s", provider, event.event_id, event.provider_refund_id)
+        return "ignored"
+    refund = _locked_refund(found[0])
+    if refund.status != Refund.Status.PENDING:
+        return "ignored"
+    if not refund.provider_refund_id:
+        refund.provider_refund_id = event.provider_refund_id
+        refund.save(update_fields=["provider_refund_id"])
+    if event.type == "refund.processed":
+        _confirm(refund)
+    else:
+        _fail_refund(refund.pk, "The payment provider could not refund it.")
+    return "applied"
+
+
+def _refund_data(refund: Refund, order: Order) -> order_events.RefundRecorded:
+    return order_events.RefundRecorded(
+        order_id=order.pk,
+        number=order.number,
+        token=order.public_token,
+        refund_id=refund.pk,
+        amount=refund.amount,
+        method=refund.method,
+        amount_refunded=order.amount_refunded,
+        payment_status=order.payment_status,
+        status=refund.status,
+    )

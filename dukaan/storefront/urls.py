@@ -26,4 +26,7 @@ urlpatterns = [
     path("<slug:slug>/o/<slug:token>/", moved(views.order), name="order"),
     path("<slug:slug>/o/<slug:token>/invoice.pdf", moved(invoices.order_invoice), name="order_invoice"),
     path("<slug:slug>/o/<slug:token>/confirm/", moved(cod.confirm), name="order_confirm"),
+    path(
+        "<slug:slug>/o/<slug:token>/credit-notes/<id:pk>.pdf", moved(invoices.credit_note), name="credit_note"
+    ),
 ]

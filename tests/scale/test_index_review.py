@@ -468,7 +468,9 @@ def use_the_api(store: Store, token: str, recorder: Recorder) -> None:
     shipment = {"courier": "delhivery", "tracking_number": "1"}
     api("api POST /orders/{id}/shipment", f"{v1}/orders/{order.pk}/shipment", 201, "post", shipment)
     api("api GET /orders/{id}/shipment", f"{v1}/orders/{order.pk}/shipment")
-    api("api POST /orders/{id}/status", f"{v1}/orders/{order.pk}/status", 200, "post", {"status": "delivered"})
+    api(
+        "api POST /orders/{id}/status", f"{v1}/orders/{order.pk}/status", 200, "post", {"status": "delivered"}
+    )
     api("api GET /orders/{id}/invoice", f"{v1}/orders/{order.pk}/invoice")
     api("api GET /orders/{id}/invoice.pdf", f"{v1}/orders/{order.pk}/invoice.pdf")
     api("api DELETE /products/{id}", item, 204, "delete")

@@ -38,8 +38,10 @@ from dukaan.catalog.models import Store
 from dukaan.conftest import make_store, png_upload
 from dukaan.dashboard.urls import urlpatterns as dashboard_urlpatterns
 from dukaan.fulfilment.services import ship_order
-from dukaan.invoices.services import issue_invoice
+from dukaan.invoices.services import issue_credit_note, issue_invoice
 from dukaan.orders.services import Buyer, CartLine, change_order_status, place_order, save_draft
+from dukaan.payments.services import refund_order
+from dukaan.payments.tests.helpers import pay
 from dukaan.promotions.tests.helpers import make_coupon, make_offer
 from dukaan.shipping.services import block_cod_phone
 from dukaan.taxes.services import set_tax_rate
@@ -132,6 +134,9 @@ DASHBOARD = {
     # Its statement pays none of A's orders (all cash on delivery): B's upload must not either.
     **store_page("match_upi_payments"),
     **object_action("order_payment", "302 /dashboard/orders/"),
+    **object_action("order_refund", "302 /dashboard/orders/"),
+    ("credit_note", "GET"): page("200", "404"),
+    ("credit_note", "POST"): page("200", "404"),
     **store_page("api_tokens", writes=True),
     **object_action("api_token_revoke", "302 /dashboard/tokens/"),
     **store_page("categories", "302 /dashboard/categories/", writes=True),
@@ -218,6 +223,8 @@ API = {
     ("DELETE", "/cod-blocked-phones/{block_id}"): merchant("204", "404", STORE_W, writes=True),
     ("GET", "/orders/{order_id}/payments"): merchant("200", "404", ORDERS_R),
     ("POST", "/orders/{order_id}/payments"): merchant("201", "404", ORDERS_W, writes=True),
+    ("GET", "/orders/{order_id}/refunds"): merchant("200", "404", ORDERS_R),
+    ("POST", "/orders/{order_id}/refunds"): merchant("201", "404", ORDERS_W, writes=True),
     ("GET", "/stores/{slug}"): public("200"),
     ("GET", "/stores/{slug}/products"): public("200"),
     ("GET", "/stores/{slug}/products/{product_id}"): public("200"),
@@ -339,6 +346,12 @@ def world(settings):
         order=_order(a["store"], a["simple"], "a-4", BUYER_ADDRESS), status="accepted"
     )
     ship_order(store=a["store"], order=a["shipped"], courier="delhivery", tracking_number="1", by="shop")
+    # It was paid, and part refunded with a credit note: refunds and the credit note's download are about it.
+    pay(a["accepted"])
+    refund = refund_order(store=a["store"], order=a["accepted"], amount=Decimal(1), method="cash", by="shop")
+    a["credit_note"] = issue_credit_note(
+        order=a["accepted"], refund_id=refund.pk, amount=refund.amount, at=refund.at
+    )
 
     for phone in STAFF_PHONES.values():
         User.objects.create_user(phone, password=STAFF_PASSWORD_TEXT, is_staff=True)
@@ -402,6 +415,8 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "order_detail": a["order"].number,
         "order_invoice": a["accepted"].number,
         "order_payment": a["order"].number,
+        "order_refund": a["accepted"].number,
+        "credit_note": (a["accepted"].number, a["credit_note"].pk),
         "api_token_revoke": a["token"].pk,
         "category_rename": a["category"].pk,
         "category_delete": a["category"].pk,
@@ -417,7 +432,8 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "order_cod_block": a["order"].number,
         "cod_block_remove": a["cod_block"].pk,
     }
-    url = reverse(f"dashboard:{name}", args=[ids[name]] if name in ids else [])
+    args = ids.get(name, ())
+    url = reverse(f"dashboard:{name}", args=args if isinstance(args, tuple) else [args])
     simple = a["simple"].pk
     bodies = {
         "store_create": {
@@ -439,6 +455,7 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "product_visibility": {"show": "0"},
         "order_detail": {"status": "accepted"},
         "order_payment": {"amount": "1", "method": "cash"},
+        "order_refund": {"amount": "1", "method": "cash"},
         "api_tokens": {"name": "New token", "scopes": ["catalog:read"]},
         "category_rename": {"name": "Renamed"},
         "categories": {"name": "New category"},
@@ -469,7 +486,7 @@ def _order_for(method: str, path: str, a: dict):
     """The invoice is A's accepted order's; it is shipped with a courier, and its shipment read from #4."""
     if path.endswith("/shipment"):
         return a["shipped"] if method == "GET" else a["accepted"]
-    return a["accepted"] if "/invoice" in path else a["order"]
+    return a["accepted"] if "/invoice" in path or "/refunds" in path else a["order"]
 
 
 def _api_request(client: Client, method: str, path: str, a: dict, token: str | None):
@@ -508,6 +525,7 @@ def _api_request(client: Client, method: str, path: str, a: dict, token: str | N
         "/cod-blocked-phones": {"phone": "98123 00077"},
         "/orders/{order_id}/payments": {"amount": "1", "method": "cash"},
         "/stores/{slug}/orders/{token}/online-payment": {},
+        "/orders/{order_id}/refunds": {"amount": "1", "method": "cash"},
         "/delivery": {
             "flat_fee": "40",
             "free_above": None,

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
+from django.db.models import F
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis import GenerationMode
@@ -43,6 +44,7 @@ from dukaan.catalog.models import Category, Product, ProductImage, ProductVarian
 from dukaan.conftest import change_store, png_upload
 from dukaan.orders.models import Order
 from dukaan.orders.services import change_order_status
+from dukaan.payments.tests.helpers import pay
 from dukaan.promotions.models import Coupon, Offer
 from dukaan.promotions.services import CouponInput, OfferInput, create_coupon, create_offer
 
@@ -112,6 +114,10 @@ class Seed:
             product = catalog.create_product(store=store, name="Seeded lamp", price=Decimal(250), stock=None)
             order = make_order(store, product, key=f"seed-{time.monotonic_ns()}")
             change_order_status(order=order, status="accepted")
+        if not Order.objects.filter(store=store, amount_refunded__lt=F("amount_paid")).exists():
+            # A paid order with money left to give back: POST /orders/{id}/refunds answers more than 422s.
+            product = catalog.create_product(store=store, name="Seeded mat", price=Decimal(5000), stock=None)
+            pay(make_order(store, product, key=f"seed-{time.monotonic_ns()}"))
 
     def ids(self, name: str) -> list:
         store = self.store

@@ -67,6 +67,8 @@ MERCHANT_CALLS_WITH_IDS = [
     ("get", "/orders/{order}/invoice.pdf", None),
     ("get", "/orders/{order}/payments", None),
     ("post", "/orders/{order}/payments", {"amount": "1", "method": "cash"}),
+    ("get", "/orders/{order}/refunds", None),
+    ("post", "/orders/{order}/refunds", {"amount": "1", "method": "cash"}),
     ("get", "/coupons/{coupon}", None),
     ("patch", "/coupons/{coupon}", {"value": "99"}),
     ("post", "/coupons/{coupon}/pause", None),

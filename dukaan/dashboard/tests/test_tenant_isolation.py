@@ -10,8 +10,11 @@ from dukaan.accounts.services import create_api_token
 from dukaan.catalog import services
 from dukaan.catalog.models import Category, Product
 from dukaan.events.models import OutboxEvent
+from dukaan.invoices.services import issue_credit_note, issue_invoice
 from dukaan.orders.models import Order
-from dukaan.orders.services import Buyer, CartLine, place_order, save_draft
+from dukaan.orders.services import Buyer, CartLine, change_order_status, place_order, save_draft
+from dukaan.payments.services import refund_order
+from dukaan.payments.tests.helpers import pay
 from dukaan.promotions.tests.helpers import make_coupon, make_offer
 from dukaan.shipping.services import block_cod_phone
 
@@ -24,12 +27,13 @@ def theirs(other_store):
     product = services.create_product(
         store=other_store, name="Secret product", price=Decimal("999"), sku="SECRET-1", category=category
     )
+    order_buyer = Buyer(
+        name="Secret buyer", phone="+919812300000", address="12 Secret Lane, Pune", pin_code="411001"
+    )
     order = place_order(
         store=other_store,
         lines=[CartLine(product_id=product.pk, variant_id=None, quantity=1, seen_price=product.price)],
-        buyer=Buyer(
-            name="Secret buyer", phone="+919812300000", address="12 Secret Lane, Pune", pin_code="411001"
-        ),
+        buyer=order_buyer,
         payment_method="cod",
         idempotency_key="secret-order",
     )
@@ -39,9 +43,20 @@ def theirs(other_store):
         store=other_store, token="", phone="+919812300000", lines={"1:0": [1, "999", "Secret"]}
     )
     cod_block = block_cod_phone(store=other_store, phone="+919812300009")
+    # Another order of theirs was accepted, paid and partly refunded, with a credit note.
+    refunded = place_order(
+        store=other_store,
+        lines=[CartLine(product_id=product.pk, variant_id=None, quantity=1, seen_price=product.price)],
+        buyer=order_buyer,
+        payment_method="cod",
+        idempotency_key="secret-order-2",
+    )
+    issue_invoice(order=change_order_status(order=pay(refunded), status="accepted"))
+    refund = refund_order(store=other_store, order=refunded, amount=Decimal(1), method="cash", by="shop")
+    note = issue_credit_note(order=refunded, refund_id=refund.pk, amount=refund.amount, at=refund.at)
     return {
         **{"category": category, "product": product, "order": order, "token": token},
-        **{"coupon": coupon, "offer": offer, "draft": draft, "cod_block": cod_block},
+        **{"coupon": coupon, "offer": offer, "draft": draft, "cod_block": cod_block, "credit_note": note},
     }
 
 
@@ -58,6 +73,8 @@ OBJECT_URLS = [
     ("dashboard:order_detail", "order", {"status": "cancelled"}),
     ("dashboard:order_invoice", "order", {}),
     ("dashboard:order_payment", "order", {"amount": "1", "method": "cash"}),
+    ("dashboard:order_refund", "order", {"amount": "1", "method": "cash"}),
+    ("dashboard:credit_note", "credit_note", {}),
     ("dashboard:api_token_revoke", "token", {}),
     ("dashboard:product_tax", "product", {"hsn_code": "6109", "rate": "5", "valid_from": "2025-10-01"}),
     ("dashboard:product_tax_clear", "product", {}),
@@ -85,7 +102,10 @@ def test_another_stores_object_is_a_404_and_stays_unchanged(me, theirs, url_name
     target = theirs[kind]
     events_before = OutboxEvent.objects.count()
     # Orders are addressed by their per-store number; this store has no orders, so #1 is theirs alone.
-    url = reverse(url_name, args=[target.number if kind == "order" else target.pk])
+    args = [target.number] if kind == "order" else [target.pk]
+    if kind == "credit_note":  # under its order's number
+        args = [target.invoice.order.number, target.pk]
+    url = reverse(url_name, args=args)
     assert me.get(url).status_code in (404, 405)
     assert me.post(url, data).status_code == 404
     assert OutboxEvent.objects.count() == events_before
