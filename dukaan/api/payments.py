@@ -20,7 +20,7 @@ from dukaan.catalog.models import Store
 from dukaan.orders.models import Order
 from dukaan.orders.selectors import order_for_buyer
 from dukaan.payments.models import RecordedPayment
-from dukaan.payments.selectors import amount_due, order_payments
+from dukaan.payments.selectors import order_payments
 from dukaan.payments.services import PaymentUnavailable, record_payment, start_online_payment
 
 from .auth import needs
@@ -70,10 +70,6 @@ class OrderPaymentsOut(Out):
     amount_due: Money = Field(description="The total less what was paid")
     payment_status: PaymentStatus
     payments: list[RecordedPaymentOut]
-
-    @staticmethod
-    def resolve_amount_due(order):
-        return amount_due(order)
 
     @staticmethod
     def resolve_payments(order):

@@ -13,7 +13,7 @@ from dukaan.accounts.services import format_phone
 from dukaan.catalog.templatetags.money import money
 from dukaan.orders.models import Order
 from dukaan.payments.models import RecordedPayment
-from dukaan.payments.selectors import amount_due, amount_to_record, order_payments
+from dukaan.payments.selectors import order_payments
 from dukaan.payments.services import MAX_NOTE, MAX_REFERENCE, record_payment
 
 from .forms import MoneyField
@@ -33,15 +33,15 @@ class PaymentForm(forms.Form):
 class PaymentsCard:
     payments: list[RecordedPayment]
     due: Decimal
-    form: PaymentForm | None  # None when nothing can be recorded: cancelled, or paid in full
+    form: PaymentForm | None  # None when nothing can be recorded: cancelled, returned, or paid in full
 
 
 def payments_card(order: Order) -> PaymentsCard:
-    due = amount_due(order)
+    due = order.amount_due
     form = None
-    if due and order.status != Order.Status.CANCELLED:
+    if due and order.status not in (Order.Status.CANCELLED, Order.Status.RETURNED):
         method = RecordedPayment.Method.UPI if order.payment_method == "upi" else RecordedPayment.Method.CASH
-        form = PaymentForm(initial={"amount": amount_to_record(order), "method": method})
+        form = PaymentForm(initial={"amount": order.amount_asked, "method": method})
     return PaymentsCard(payments=list(order_payments(order=order)), due=due, form=form)
 
 
@@ -69,7 +69,7 @@ def record_order_payment(request, number: int):
         messages.error(request, " ".join(error.messages))
     else:
         order = payment.order
-        due = amount_due(order)
+        due = order.amount_due
         left = f" {money(due, request.store)} is still due." if due else " It is paid in full."
         messages.success(
             request,

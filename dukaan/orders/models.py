@@ -1,6 +1,7 @@
 """Orders as placed: copied names and prices, exact totals, a state, and payments against them."""
 
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -115,6 +116,17 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.number} at {self.store.slug}"
+
+    @property
+    def amount_due(self) -> Decimal:
+        """What the buyer has still to pay: the total less what was paid (a refund does not make it due)."""
+        return max(self.total - self.amount_paid, Decimal(0))
+
+    @property
+    def amount_asked(self) -> Decimal:
+        """What the buyer is asked to pay now: the UPI amount (a few paise that tell open orders apart)
+        until money comes in, then what is due."""
+        return self.upi_amount or self.amount_due
 
 
 class StockSource(models.TextChoices):

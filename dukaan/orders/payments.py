@@ -20,7 +20,7 @@ def upi_link(order: Order, amount: Decimal | None = None) -> str:
     store = order.store
     if not store.upi_id:
         raise ValueError(f"{store.name} has no UPI ID, so there is no UPI link to pay order #{order.number}.")
-    asked = amount if amount is not None else upi_asked(order)
+    asked = amount if amount is not None else order.amount_asked
     params = {
         "pa": store.upi_id,
         "pn": store.name,
@@ -30,11 +30,6 @@ def upi_link(order: Order, amount: Decimal | None = None) -> str:
     }
     # %20 rather than "+" for spaces: UPI apps do not all read "+" as a space.
     return "upi://pay?" + urlencode(params, quote_via=quote, safe="@")
-
-
-def upi_asked(order: Order) -> Decimal:
-    """What the buyer is asked to pay by UPI now: the unique amount until money comes in, then what is due."""
-    return order.upi_amount or max(order.total - order.amount_paid, Decimal(0))
 
 
 def upi_note(order: Order) -> str:

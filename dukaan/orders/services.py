@@ -672,7 +672,7 @@ def record_money(*, order: Order, paid: Decimal = Decimal(0), refunded: Decimal 
     order.amount_paid, order.amount_refunded = amount_paid, amount_refunded
     if paid:
         # The amount that told this order apart on a statement is free for another order; whatever is
-        # left to pay is asked as it is (`upi_asked`), a COD order's rest on delivery.
+        # left to pay is asked as it is (`Order.amount_asked`), a COD order's rest on delivery.
         order.upi_amount = None
     return _save_money(order)
 

@@ -1,27 +1,11 @@
-"""Reads of an order's payments: what is still due, the payments recorded against it, its refunds and
-how it can be refunded."""
-
-from decimal import Decimal
+"""Reads of an order's payments: the payments recorded against it, its refunds and how it can be
+refunded. What is due and asked are the order's own (`Order.amount_due`, `Order.amount_asked`)."""
 
 from django.db.models import QuerySet
 
-from dukaan.infra.money import ZERO
 from dukaan.orders.models import Order
 
 from .models import Payment, RecordedPayment, Refund
-
-
-def amount_due(order: Order) -> Decimal:
-    """What the buyer has still to pay: the total less what was paid. A refund does not make it due again."""
-    return max(order.total - order.amount_paid, ZERO)
-
-
-def amount_to_record(order: Order) -> Decimal:
-    """The amount a "Record a payment" form suggests: the UPI amount the buyer was asked for (the total
-    plus a few paise) while nothing is paid, else what is due."""
-    if not order.amount_paid and order.upi_amount:
-        return order.upi_amount
-    return amount_due(order)
 
 
 def order_payments(*, order: Order) -> QuerySet[RecordedPayment]:

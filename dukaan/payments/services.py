@@ -38,7 +38,6 @@ from .matching import (
     why_not_paid,
 )
 from .models import Payment, ProcessedWebhook, RecordedPayment, Refund, StatementLineApplied
-from .selectors import amount_due
 from .statements import StatementLine, read_statement
 
 logger = logging.getLogger(__name__)
@@ -322,7 +321,7 @@ def record_payment(
             "Nothing changed.",
             code="order_cancelled",
         )
-    due = amount_due(order)
+    due = order.amount_due
     if not due:
         raise ValidationError(
             f"Order #{number} is already paid in full ({money(order.amount_paid, store)}). Nothing changed.",

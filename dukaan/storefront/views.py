@@ -34,7 +34,7 @@ from dukaan.catalog.snapshot import CatalogCategory, CatalogProduct, StoreCatalo
 from dukaan.catalog.templatetags.money import money
 from dukaan.infra.clients import client_address, count_request, wait_text
 from dukaan.orders.cart import Cart, CartRefused, Line
-from dukaan.orders.payments import upi_asked, upi_link
+from dukaan.orders.payments import upi_link
 from dukaan.orders.selectors import Choices, Quote, draft_for_link, order_for_buyer, quote_cart
 from dukaan.orders.services import (
     Buyer,
@@ -866,6 +866,5 @@ def order(request, slug: str, token: str):
         timeline=_timeline(found),
         upi_link=upi,
         upi_qr=upi_qr,
-        upi_asked=upi_asked(found),
         whatsapp_url=f"https://wa.me/{_digits(store.whatsapp)}?text={urlquote(whatsapp_text, safe='')}",
     )

@@ -67,6 +67,14 @@ def test_a_refused_payment_says_why_and_records_nothing(me, store, lamp):
     assert not RecordedPayment.objects.exists()
 
 
+def test_a_parcel_returned_to_origin_asks_for_no_payment(me, store, lamp):
+    placed = order(store, [line(lamp)])
+    for status in ("accepted", "shipped", "returned"):
+        change_order_status(order=placed, status=status)
+    page = me.get(reverse("dashboard:order_detail", args=[placed.number])).content.decode()
+    assert "Paid ₹0" in text(page) and "Record a payment" not in page
+
+
 def test_the_orders_list_filters_by_payment_and_badges_paid_orders(me, store, lamp):
     unpaid, partly, paid = (order(store, [line(lamp)], key=f"k{n}") for n in range(3))
     record(me, partly, amount="100")
