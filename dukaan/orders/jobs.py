@@ -10,8 +10,16 @@ from dukaan.events.jobs import job
 from dukaan.events.outbox import emit
 
 from . import events
-from .models import Order
-from .services import EXPIRE_UNCONFIRMED, REMIND_UNCONFIRMED, change_order_status, lock_order
+from .models import CheckoutDraft, Order
+from .services import (
+    DELETE_OLD_DRAFTS,
+    EXPIRE_UNCONFIRMED,
+    REMIND_UNCONFIRMED,
+    change_order_status,
+    delete_old_drafts,
+    lock_order,
+    schedule_draft_cleanup,
+)
 
 
 @job(EXPIRE_UNCONFIRMED)
@@ -42,6 +50,15 @@ def remind_unconfirmed(data: dict[str, Any], *, now: datetime) -> None:
                 cod_advance=order.cod_advance,
             ),
         )
+
+
+@job(DELETE_OLD_DRAFTS)
+def delete_drafts(data: dict[str, Any], *, now: datetime) -> None:
+    """Delete drafts untouched for 30 days, and come back tomorrow while any draft is left."""
+    with transaction.atomic():
+        delete_old_drafts(now=now)
+        if CheckoutDraft.objects.exists():
+            schedule_draft_cleanup(now=now)
 
 
 def _awaiting(data: dict[str, Any]) -> Order | None:

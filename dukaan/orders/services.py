@@ -57,6 +57,7 @@ HOUR = 3600
 # Scheduled jobs (orders/jobs.py): cancel a COD order not confirmed in time, remind the buyer at half time.
 EXPIRE_UNCONFIRMED = "orders.expire_unconfirmed"
 REMIND_UNCONFIRMED = "orders.remind_unconfirmed"
+DELETE_OLD_DRAFTS = "orders.delete_old_drafts"  # once a day while any unfinished checkout is kept
 
 
 @dataclass(frozen=True)
@@ -897,7 +898,13 @@ def save_draft(
     draft.phone, draft.name, draft.pin_code, draft.lines = phone, name, pin_code, lines
     draft.save()
     emit(events.DRAFT_SAVED, store_id=store.pk, data=_draft_data(draft))
+    schedule_draft_cleanup(now=draft.updated_at)
     return draft
+
+
+def schedule_draft_cleanup(*, now: datetime) -> None:
+    """Delete old drafts a day from now, unless that is scheduled already (the first of a key stays)."""
+    schedule(DELETE_OLD_DRAFTS, key="daily", due_at=now + timedelta(days=1))
 
 
 @transaction.atomic
@@ -917,7 +924,8 @@ DRAFT_KEPT_DAYS = 30
 
 def delete_old_drafts(*, now: datetime | None = None) -> int:
     """Delete every store's unfinished checkouts untouched for DRAFT_KEPT_DAYS (they hold phone
-    numbers, kept no longer than useful); returns how many. Retention, like the outbox's: no event."""
+    numbers, kept no longer than useful); returns how many. Retention, like the outbox's: no event.
+    The job `orders.delete_old_drafts` runs it daily while drafts are kept (orders/jobs.py)."""
     cutoff = (now or timezone.now()) - timedelta(days=DRAFT_KEPT_DAYS)
     deleted, _ = CheckoutDraft.objects.filter(updated_at__lt=cutoff).delete()
     return deleted

@@ -5,6 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from dukaan.events.jobs import run_due_jobs
+from dukaan.events.models import ScheduledJob
 from dukaan.orders.models import CheckoutDraft
 from dukaan.orders.selectors import draft_for_link, unfinished_checkouts
 from dukaan.orders.services import DraftRefused, delete_old_drafts, dismiss_draft, save_draft
@@ -144,3 +146,21 @@ def test_drafts_untouched_for_thirty_days_are_deleted(store, other_store):
 
     assert delete_old_drafts() == 2
     assert list(CheckoutDraft.objects.all()) == [recent]
+
+
+def test_saving_a_draft_schedules_the_daily_cleanup_which_comes_back_while_drafts_are_kept(store):
+    old = save_draft(store=store, token="", phone="98123 45601", lines=LINES)
+    save_draft(store=store, token="", phone="98123 45602", lines=LINES)
+    (cleanup,) = ScheduledJob.objects.filter(name="orders.delete_old_drafts")
+    assert cleanup.due_at == old.updated_at + timedelta(days=1)  # the first save's; the second kept it
+
+    recent = save_draft(store=store, token="", phone="98123 45603", lines=LINES)
+    age(old, days=31)
+    assert run_due_jobs(now=timezone.now() + timedelta(days=1, minutes=1)) == 1
+    assert list(CheckoutDraft.objects.order_by("pk").values_list("pk", flat=True))[-1] == recent.pk
+    assert not CheckoutDraft.objects.filter(pk=old.pk).exists()
+    assert ScheduledJob.objects.filter(name="orders.delete_old_drafts").count() == 1  # tomorrow again
+
+    CheckoutDraft.objects.all().delete()
+    assert run_due_jobs(now=timezone.now() + timedelta(days=2, minutes=2)) == 1
+    assert not ScheduledJob.objects.filter(name="orders.delete_old_drafts").exists()

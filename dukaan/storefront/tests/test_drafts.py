@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.staticfiles import finders
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -185,13 +184,3 @@ def test_the_cart_link_drops_lines_that_do_not_parse(client, store, simple_produ
     buyer.get(restore_url(store, draft.token))
 
     assert json.loads(json.dumps(buyer.session["cart"])) == {str(store.pk): draft.lines}
-
-
-def test_the_command_deletes_drafts_older_than_thirty_days(client, store, simple_product, capsys):
-    add_to_cart(client, simple_product)
-    type_phone(client, store)
-
-    call_command("delete_old_drafts")
-
-    assert "Deleted 0 unfinished checkouts." in capsys.readouterr().out
-    assert CheckoutDraft.objects.count() == 1
