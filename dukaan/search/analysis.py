@@ -1,24 +1,35 @@
 """Text analysis shared by every search engine adapter and the database fallback, so all agree.
 
-The matching rule every adapter follows: a product matches when each word of the query matches a
-word of the product (its name, category name, description or variant labels) in one of four ways:
+The matching rule every adapter follows: a query word matches a word of a product (its name,
+category name, description or variant labels) in one of four ways:
 
 - by stem: `stem(query word) == stem(product word)` ("kurtas" finds "Kurta");
 - by synonym: the product word's stem is the stem of one of `alternatives(query word, …)`;
-- by a typo: the product word is within `max_typos(query word)` edits of the query word
-  (insert, delete, replace, or swap two neighbours, like Elasticsearch's fuzziness AUTO);
-- as a prefix: the last query word may be the start of a product word (search as you type).
+- by a typo, only when the word is *unknown* (no product of the store has its stem or a synonym's):
+  the product word is within `max_typos(query word)` edits of it, first letter kept
+  (`within_typos`), or is in a synonym group with a word that is (`WordPlan.fuzzy_synonym_stems`).
+  A word the store knows is taken as the shopper typed it: "dining" never finds "living";
+- as a prefix: the last query word may be the start of a product word (search as you type), and
+  when unknown the start of one within its typos ("pohn" finds "phone").
+
+Tiers: the products matching every word come first; when fewer than `RELATED_BELOW` do and the
+query has two words or more, the products matching at least `minimum_should_match(n)` of them follow,
+marked related. `plan_query()` says, per word, what each engine asks for.
 
 Relevance: a match in the name counts more than one in the category name, which counts more than
 one in the description or variant labels; a match by stem counts more than one by synonym, and that
-more than a typo or prefix match.
+more than a typo or prefix match. Words after "for" in a name say what the product fits, not what it
+is ("Cover for Galaxy M14"), and count as description (`field_texts`).
 """
 
 from __future__ import annotations
 
 import html
+import re
 import threading
 import unicodedata
+from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -72,12 +83,36 @@ def stem(word: str) -> str:
 
 
 def max_typos(word: str) -> int:
-    """How many typos a query word may have: 0 up to 2 letters, 1 for 3 to 5, 2 beyond."""
-    if len(word) <= 2:
+    """How many typos a query word may have: none up to 3 letters, 1 from 4, 2 from 8.
+
+    Measured on the relevance bench (docs/benchmarks/search.md): one edit on 3-letter words made
+    "bed" find "red" and "dal" find "dahi"; two from 6 letters made "marble" find "table".
+    """
+    if len(word) < 4:
         return 0
-    if len(word) <= 5:
+    if len(word) < 8:
         return 1
     return 2
+
+
+def within_typos(typed: str, word: str) -> bool:
+    """Is `word` what `typed` would be with at most `max_typos(typed)` typos, its first letter kept?"""
+    typos = max_typos(typed)
+    return (
+        typos > 0
+        and word[:1] == typed[:1]
+        and abs(len(word) - len(typed)) <= typos
+        and typo_distance(typed, word) <= typos
+    )
+
+
+def starts_within_typos(typed: str, word: str) -> bool:
+    """Does `word` start with what `typed` would be with at most its typos ("pohn" starts "phone")?"""
+    typos = max_typos(typed)
+    return any(
+        within_typos(typed, word[:length])
+        for length in range(max(1, len(typed) - typos), min(len(word), len(typed) + typos) + 1)
+    )
 
 
 def typo_distance(first: str, second: str) -> int:
@@ -121,6 +156,10 @@ def _global_synonyms() -> tuple[tuple[str, ...], ...]:
 
 GLOBAL_SYNONYMS = _global_synonyms()
 _GLOBAL_GROUP_BY_STEM = {stem(word): group for group in GLOBAL_SYNONYMS for word in group}
+_GLOBAL_SYNONYM_WORDS_BY_LETTER: dict[str, list[str]] = {}
+for _group in GLOBAL_SYNONYMS:
+    for _word in _group:
+        _GLOBAL_SYNONYM_WORDS_BY_LETTER.setdefault(_word[:1], []).append(_word)
 
 
 def alternatives(word: str, store_synonyms=()) -> set[str]:
@@ -137,21 +176,138 @@ def alternatives(word: str, store_synonyms=()) -> set[str]:
     return found
 
 
+def near_synonym_words(word: str, store_synonyms=()) -> tuple[str, ...]:
+    """Words of the synonym groups (global and the store's) within `word`'s typos, nearest first:
+    "lunhbox" -> ("lunchbox",). Not the word's own alternatives."""
+    own = alternatives(word, store_synonyms)
+    candidates = set(_GLOBAL_SYNONYM_WORDS_BY_LETTER.get(word[:1], ()))
+    candidates.update(member for group in store_synonyms for member in group if member[:1] == word[:1])
+    near = [candidate for candidate in candidates - own if within_typos(word, candidate)]
+    return tuple(sorted(near, key=lambda candidate: (typo_distance(word, candidate), candidate)))
+
+
+# --- Planning a query -----------------------------------------------------------------------------
+
+# A buyer's query longer than this is cut: more words only make a slower query, never a better one.
+MAX_QUERY_WORDS = 8
+# Fewer products than this matching every word, and the products matching most words follow them.
+RELATED_BELOW = 10
+
+
+def minimum_should_match(word_count: int) -> int:
+    """How many of a query's words a related product matches at least: half, rounded up."""
+    return (word_count + 1) // 2
+
+
+@dataclass(frozen=True)
+class WordPlan:
+    """What an engine asks for one query word (see the module's rules)."""
+
+    word: str  # as the shopper typed it, from `words()`
+    stem: str
+    synonym_stems: frozenset[str]  # stems of its synonyms, not its own
+    typos: int  # edits allowed when the word is unknown to the store; 0: none
+    near_synonyms: tuple[str, ...]  # synonym words within its typos, nearest first
+    fuzzy_synonym_stems: frozenset[str]  # stems of their groups, not the exact ones
+    is_last: bool  # may be the start of a product word
+
+    @property
+    def exact_stems(self) -> frozenset[str]:
+        """A store whose products have one of these stems knows the word."""
+        return self.synonym_stems | {self.stem}
+
+
+@lru_cache(maxsize=1024)
+def plan_query(text: str, store_synonyms=()) -> tuple[WordPlan, ...]:
+    """Per word of the query (at most MAX_QUERY_WORDS), what it may match. `store_synonyms` is a
+    tuple of groups (hashable: the plan of a repeated query, or of each highlighted hit, is cached)."""
+    query_words = words(text)[:MAX_QUERY_WORDS]
+    plans = []
+    for position, word in enumerate(query_words):
+        word_stem = stem(word)
+        synonym_stems = frozenset(stem(other) for other in alternatives(word, store_synonyms)) - {word_stem}
+        near = near_synonym_words(word, store_synonyms)
+        fuzzy_stems = {stem(other) for close in near for other in alternatives(close, store_synonyms)}
+        plans.append(
+            WordPlan(
+                word=word,
+                stem=word_stem,
+                synonym_stems=synonym_stems,
+                typos=max_typos(word),
+                near_synonyms=near,
+                fuzzy_synonym_stems=frozenset(fuzzy_stems) - synonym_stems - {word_stem},
+                is_last=position == len(query_words) - 1,
+            )
+        )
+    return tuple(plans)
+
+
+_FOR = re.compile(r"\s+for\s+", re.IGNORECASE)
+_BRACKETS = re.compile(r"\([^)]*\)")
+
+
+def field_texts(document) -> dict[str, str]:
+    """The text of each searchable field of a `ProductDocument`: "name", "category" and "body".
+
+    The words after "for" in a name say what the product fits ("Flip Cover for Galaxy M14 (Blue)"):
+    they go to the body, so a search for the phone ranks the phone above what fits it; bracketed
+    details (the cover's own colour) stay in the name.
+    """
+    name, fits = (_FOR.split(document.name, maxsplit=1) + [""])[:2]
+    own_details = " ".join(_BRACKETS.findall(fits))
+    return {
+        "name": f"{name} {own_details}".strip(),
+        "category": document.category_name,
+        "body": f"{_BRACKETS.sub(' ', fits)}\n{document.description}\n{document.variant_labels}",
+    }
+
+
+def did_you_mean(plans: tuple[WordPlan, ...], fuzzy_words: set[str], names: list[str]) -> str:
+    """The query with each word of `fuzzy_words` (unknown words an engine matched loosely) replaced by
+    its correction: the nearest word of `names` (the products found) within its typos, the most
+    common first; else its nearest synonym word. "" when no word changes."""
+    name_words = Counter(word for name in names for word in words(name))
+    corrected = []
+    for plan in plans:
+        correction = plan.word
+        if plan.word in fuzzy_words:
+            close = [
+                word
+                for word in name_words
+                if within_typos(plan.word, word) or (plan.is_last and starts_within_typos(plan.word, word))
+            ]
+            if close:
+                correction = min(
+                    close,
+                    key=lambda word: (
+                        not within_typos(plan.word, word),
+                        typo_distance(plan.word, word),
+                        -name_words[word],
+                        word,
+                    ),
+                )
+            elif plan.near_synonyms:
+                correction = plan.near_synonyms[0]
+        corrected.append(correction)
+    suggestion = " ".join(corrected)
+    return "" if suggestion == " ".join(plan.word for plan in plans) else suggestion
+
+
 def highlight(name: str, query_text: str, store_synonyms=()) -> str:
     """The name, HTML-escaped, with <mark>…</mark> around each word that matches a query word."""
-    query_words = words(query_text)
-    rules = [
-        ({stem(alternative) for alternative in alternatives(word, store_synonyms)}, word, max_typos(word))
-        for word in query_words
-    ]
-    last_word = query_words[-1] if query_words else None
+    plans = plan_query(query_text, store_synonyms)
 
     def matches(name_word: str) -> bool:
-        if last_word and name_word.startswith(last_word):
-            return True
+        name_stem = stem(name_word)
         return any(
-            stem(name_word) in stems or (typos and typo_distance(name_word, word) <= typos)
-            for stems, word, typos in rules
+            name_stem in plan.exact_stems
+            or name_stem in plan.fuzzy_synonym_stems
+            or within_typos(plan.word, name_word)
+            or (
+                plan.is_last
+                and (name_word.startswith(plan.word) or starts_within_typos(plan.word, name_word))
+            )
+            for plan in plans
         )
 
     parts = []

@@ -62,6 +62,8 @@ class SearchHit:
     # The product's name with the matched words in <mark>…</mark>, HTML-escaped otherwise;
     # the plain escaped name when nothing in the name matched.
     highlighted_name: str
+    # A related product: it matches most words of the query, not every one (after those that do).
+    related: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,9 @@ class SearchResults:
     # Counts per category of every match, ignoring the query's own category filter, biggest first.
     categories: list[CategoryFacet] = field(default_factory=list)
     engine: str = ""  # "tantivy", "elasticsearch" or "database" (the degraded fallback)
+    related: int = 0  # how many of `total` are related products (analysis.RELATED_BELOW)
+    # The query with its typos corrected, when a correction found what the words as typed did not.
+    did_you_mean: str = ""
 
 
 class SearchBackend(Protocol):

@@ -43,8 +43,6 @@ from .models import StoreSynonyms, format_synonyms, parse_synonyms
 
 logger = logging.getLogger(__name__)
 
-# A buyer's query longer than this is cut: more words only make a slower query, never a better one.
-MAX_QUERY_WORDS = 8
 # A price filter above this is no price (prices stop at 1 crore); pages and the API refuse it.
 MAX_FILTER_PRICE = 10_000_000_000
 
@@ -130,7 +128,7 @@ def search_products(query: SearchQuery) -> SearchResults:
 def database_search(query: SearchQuery) -> SearchResults:
     """The degraded search: every query word must be in the name, description or category name
     (ignoring case); the same filters, facets, sorts and paging as the engines."""
-    query_words = analysis.words(query.text)[:MAX_QUERY_WORDS]
+    query_words = analysis.words(query.text)[: analysis.MAX_QUERY_WORDS]
     products = Product.objects.filter(store_id=query.store_id, is_active=True)
     for word in query_words:
         # Category names and variants through subqueries scoped to the store: joins bounded only by
