@@ -166,8 +166,9 @@ def search(
     limit: Limit = DEFAULT_LIMIT,
 ):
     """Products matching every word, allowing typos, other word forms ("kurtas" finds "kurta") and
-    synonyms, best first; with no words, every product, filtered and sorted. `highlighted_name`
-    marks the matched words; `categories` counts the matches per category."""
+    synonyms, best first; when fewer than 10 do, the products matching most words follow, marked
+    `related`. With no words, every product, filtered and sorted. `highlighted_name` marks the
+    matched words; `categories` counts the matches per category; `did_you_mean` corrects typos."""
     catalog = _catalog(request, slug)
     if min_price is not None and max_price is not None and min_price > max_price:
         raise Problem(
@@ -192,19 +193,21 @@ def search(
     results = search_products(replace(query, offset=offset))
     end = offset + len(results.hits)
     products = [product for hit in results.hits if (product := catalog.product(hit.product_id)) is not None]
-    highlighted = {hit.product_id: hit.highlighted_name for hit in results.hits}
+    hits = {hit.product_id: hit for hit in results.hits}
     return SearchPage.model_validate(
         {
             "items": products,
             "next_cursor": _offset_cursor(kind, end) if results.hits and end < results.total else None,
             "total": results.total,
+            "related": results.related,
+            "did_you_mean": results.did_you_mean or None,
             "categories": [
                 {"id": category.id, "name": category.name, "count": facet.count}
                 for facet in results.categories
                 if (category := catalog.category(facet.category_id)) is not None
             ],
         },
-        context={"catalog": catalog, "highlighted": highlighted},
+        context={"catalog": catalog, "hits": hits},
     )
 
 

@@ -507,14 +507,22 @@ class CatalogProductPage(Out):
     next_cursor: str | None
 
 
-class SearchProductOut(CatalogProductOut):  # and `highlighted` in the context: names by product id
+class SearchProductOut(CatalogProductOut):  # and `hits` in the context: the engine's hits by product id
     highlighted_name: str = Field(
         description="The name, HTML-escaped, with the words that matched in <mark>…</mark>"
     )
 
+    related: bool = Field(
+        description="A related product: it matches some words of the query, not all (after those that do)"
+    )
+
     @staticmethod
     def resolve_highlighted_name(product, context) -> str:
-        return context["highlighted"][product.id]
+        return context["hits"][product.id].highlighted_name
+
+    @staticmethod
+    def resolve_related(product, context) -> bool:
+        return context["hits"][product.id].related
 
 
 class CategoryCountOut(Out):
@@ -527,6 +535,13 @@ class SearchPage(Out):
     items: list[SearchProductOut]
     next_cursor: str | None
     total: int = Field(description="Every match, not just this page")
+    related: int = Field(
+        description="How many of `total` are related products, listed after the products matching every word "
+        "(added when fewer than 10 match every word)"
+    )
+    did_you_mean: str | None = Field(
+        description="The query with its typos corrected, when the words as typed are not the store's own"
+    )
     categories: list[CategoryCountOut] = Field(
         description="Matches per category, whatever `category_id` is, biggest first"
     )

@@ -370,8 +370,10 @@ def search(request, slug: str):
         results = search_products(replace(search_query, offset=(number - 1) * PER_PAGE))
     # Products from the snapshot, as every other page shows them; a hit the snapshot does not hold
     # (changed a moment ago) is left out rather than shown half.
-    hits = [(catalog.product(hit.product_id), hit.highlighted_name) for hit in results.hits]
-    hits = [(item, highlighted) for item, highlighted in hits if item is not None]
+    shown = [(catalog.product(hit.product_id), hit) for hit in results.hits]
+    shown = [(item, hit) for item, hit in shown if item is not None]
+    hits = [(item, hit.highlighted_name) for item, hit in shown if not hit.related]
+    related_hits = [(item, hit.highlighted_name) for item, hit in shown if hit.related]
     facets = [
         (category, facet.count, _search_url(params, category=category.id))
         for facet in results.categories
@@ -388,7 +390,13 @@ def search(request, slug: str):
         filters_set=bool(params.keys() & {"min_price", "max_price", "in_stock", "sort"}),
         narrowed=bool(params.keys() & {"category", "min_price", "max_price", "in_stock"}),
         total=results.total,
+        exact_total=results.total - results.related,
         hits=hits,
+        related_hits=related_hits,
+        did_you_mean_url=_search_url(params, q=results.did_you_mean, page=None)
+        if results.did_you_mean
+        else "",
+        did_you_mean=results.did_you_mean,
         facets=facets,
         all_categories_url=_search_url(params, category=None),
         current_category=catalog.category(params["category"]) if "category" in params else None,
@@ -398,7 +406,7 @@ def search(request, slug: str):
         previous_url=_search_url(params, page=number - 1) if number > 1 else "",
         next_url=_search_url(params, page=number + 1) if number < pages else "",
     )
-    return _for_the_edge(request, response, catalog, [item.id for item, _ in hits])
+    return _for_the_edge(request, response, catalog, [item.id for item, _ in shown])
 
 
 # --- Cart ---------------------------------------------------------------------------------------

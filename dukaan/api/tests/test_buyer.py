@@ -44,11 +44,15 @@ def test_products_of_a_category(anon, store, product):
     problem(anon.get(f"/stores/{store.slug}/products", {"category_id": 999999}), 404)
 
 
-def test_search_finds_every_word(anon, store, product):
+def test_search_puts_the_products_with_every_word_before_the_related_ones(anon, store, product):
     simple_product(store, name="Steel tumbler", description="Holds cotton buds")
     run_pending()  # the `search` group indexes the products
     body = anon.get(f"/stores/{store.slug}/search", {"q": "  Cotton  KURTA "}).json()
-    assert [item["name"] for item in body["items"]] == ["Cotton kurta"]
+    assert [(item["name"], item["related"]) for item in body["items"]] == [
+        ("Cotton kurta", False),
+        ("Steel tumbler", True),  # "cotton" only
+    ]
+    assert body["related"] == 1
 
 
 def test_an_unknown_store_is_a_404(anon):

@@ -76,6 +76,32 @@ def test_a_typo_still_finds_the_product(client, shop):
     assert names(page(client, shop, q="tifin")) == ["Steel tiffin"]
 
 
+def test_related_products_follow_those_with_every_word_under_their_own_heading(client, shop):
+    text = page(client, shop, q="cotton kurta")
+
+    assert "1 result for “cotton kurta”" in text
+    exact, related = text.split('<h2 id="related">Related products</h2>')
+    assert names(exact) == ["Cotton kurta"]
+    assert sorted(names(related)) == ["Kurta hanger", "Silk kurta", "Steel tiffin"]
+
+
+def test_when_nothing_has_every_word_the_page_says_so_and_shows_the_related_products(client, shop):
+    text = page(client, shop, q="silk tiffin")
+
+    assert "Nothing has every word of “silk tiffin”" in text
+    assert "Here are 2 related products: each matches some of your words." in text
+    assert sorted(names(text)) == ["Silk kurta", "Steel tiffin"]
+    assert "Nothing matches" not in text
+
+
+def test_a_typo_offers_the_corrected_search(client, shop):
+    text = page(client, shop, q="steel tiffni")
+
+    assert names(text) == ["Steel tiffin"]
+    assert 'Did you mean <a href="?q=steel+tiffin">steel tiffin</a>?' in text
+    assert "Did you mean" not in page(client, shop, q="steel tiffin")
+
+
 def test_categories_of_the_matches_are_links_with_counts(client, shop):
     kurtas, kitchen = category_id(shop, "Kurtas"), category_id(shop, "Kitchen")
 
@@ -196,6 +222,17 @@ def test_the_api_finds_with_highlights_totals_and_category_counts(client, shop):
     assert body["items"][3]["min_price"] == "1200.00"
     assert body["total"] == 4 and body["next_cursor"] is None
     assert sorted((c["name"], c["count"]) for c in body["categories"]) == [("Kitchen", 2), ("Kurtas", 2)]
+
+
+def test_the_api_marks_related_products_and_offers_a_correction(client, shop):
+    body = api(client, shop, q="silk tiffin").json()
+    assert sorted(item["name"] for item in body["items"]) == ["Silk kurta", "Steel tiffin"]
+    assert all(item["related"] for item in body["items"])
+    assert (body["total"], body["related"], body["did_you_mean"]) == (2, 2, None)
+
+    body = api(client, shop, q="tifin").json()
+    assert [(item["name"], item["related"]) for item in body["items"]] == [("Steel tiffin", False)]
+    assert (body["related"], body["did_you_mean"]) == (0, "tiffin")
 
 
 def test_the_api_filters_like_the_page(client, shop):
