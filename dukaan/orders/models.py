@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 from dukaan.catalog.models import Product, ProductVariant, Store
@@ -127,6 +128,22 @@ class Order(models.Model):
         """What the buyer is asked to pay now: the UPI amount (a few paise that tell open orders apart)
         until money comes in, then what is due."""
         return self.upi_amount or self.amount_due
+
+    @property
+    def asks_upi(self) -> bool:
+        """Does the order still ask for money by UPI? The same as `OPEN_UPI`, for an order in hand."""
+        return (
+            self.upi_amount is not None
+            and self.payment_status in OPEN_PAYMENT
+            and self.status not in CLOSED_STATUS
+        )
+
+
+# An order that still asks for money by UPI: it has a UPI amount and is neither paid nor cancelled
+# nor returned. Its amount is taken (no other order may ask for it) and a statement line may pay it.
+OPEN_PAYMENT = (Order.PaymentStatus.PENDING, Order.PaymentStatus.PARTLY_PAID)
+CLOSED_STATUS = (Order.Status.CANCELLED, Order.Status.RETURNED)
+OPEN_UPI = Q(upi_amount__isnull=False, payment_status__in=OPEN_PAYMENT) & ~Q(status__in=CLOSED_STATUS)
 
 
 class StockSource(models.TextChoices):

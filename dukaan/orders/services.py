@@ -36,7 +36,7 @@ from dukaan.shipping.rules import DeliveryTerms, valid_pin
 from dukaan.shipping.selectors import cod_blocked
 
 from . import events
-from .models import CheckoutDraft, Order, OrderCharge, OrderDiscount, OrderLine, StockSource
+from .models import OPEN_UPI, CheckoutDraft, Order, OrderCharge, OrderDiscount, OrderLine, StockSource
 from .pricing import COD, DELIVERY, Priced, Pricing, StoreRules
 from .selectors import (
     Choices,
@@ -742,13 +742,8 @@ def unique_upi_amount(*, store_id: int, amount: Decimal) -> Decimal:
     """
     taken = set(
         Order.objects.filter(
-            store_id=store_id,
-            upi_amount__gte=amount,
-            upi_amount__lt=amount + 1,
-            payment_status__in=[Order.PaymentStatus.PENDING, Order.PaymentStatus.PARTLY_PAID],
-        )
-        .exclude(status=S.CANCELLED)
-        .values_list("upi_amount", flat=True)
+            OPEN_UPI, store_id=store_id, upi_amount__gte=amount, upi_amount__lt=amount + 1
+        ).values_list("upi_amount", flat=True)
     )
     for paise in range(100):
         candidate = amount + Decimal(paise).scaleb(-2)

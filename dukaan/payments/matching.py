@@ -17,16 +17,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from django.db.models import Q
-
-from dukaan.orders.models import PAY_REFERENCE_ALPHABET, Order
+from dukaan.orders.models import CLOSED_STATUS, OPEN_PAYMENT, PAY_REFERENCE_ALPHABET, Order
 
 from .statements import StatementLine
 
 REFERENCE_LENGTH = 8
 REFERENCE_RUN = re.compile(f"[{PAY_REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH},}}")
-OPEN_PAYMENT = (Order.PaymentStatus.PENDING, Order.PaymentStatus.PARTLY_PAID)
-CLOSED_STATUS = (Order.Status.CANCELLED, Order.Status.RETURNED)
 
 # "reference" and "amount" pay the order; "duplicate" is a line applied before.
 Kind = Literal["reference", "amount", "duplicate", "check", "ambiguous", "unmatched"]
@@ -50,18 +46,6 @@ def reference_windows(text: str) -> set[str]:
     for run in REFERENCE_RUN.findall(squashed):
         windows.update(run[i : i + REFERENCE_LENGTH] for i in range(len(run) - REFERENCE_LENGTH + 1))
     return windows
-
-
-# An order that still asks for money by UPI: as a query, and for an order in hand.
-OPEN_UPI = Q(upi_amount__isnull=False, payment_status__in=OPEN_PAYMENT) & ~Q(status__in=CLOSED_STATUS)
-
-
-def is_open(order: Order) -> bool:
-    return (
-        order.upi_amount is not None
-        and order.payment_status in OPEN_PAYMENT
-        and order.status not in CLOSED_STATUS
-    )
 
 
 @dataclass(frozen=True)
@@ -95,7 +79,7 @@ def pair(
         return Pairing("check", tuple(named.values()), f"This line names several orders: {numbers}.")
     if named:
         (order,) = named.values()
-        if is_open(order) and order.upi_amount == line.amount:
+        if order.asks_upi and order.upi_amount == line.amount:
             return Pairing("reference", (order,), "Reference and amount match.")
         return Pairing("check", (order,), why_not_paid(order, line.amount))
     same_amount = open_by_amount.get(line.amount, [])

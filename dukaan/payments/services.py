@@ -21,16 +21,14 @@ from dukaan.catalog.templatetags.money import money
 from dukaan.events.outbox import emit
 from dukaan.infra.money import to_paise
 from dukaan.orders import events as order_events
-from dukaan.orders.models import Order
+from dukaan.orders.models import OPEN_UPI, Order
 from dukaan.orders.services import RestockRefused, lock_order, record_money, release_refund, restock
 
 from . import events, gateways
 from .gateways import REFUND_EVENTS, WebhookEvent, get_gateway
 from .matching import (
-    OPEN_UPI,
     MatchReport,
     Pairing,
-    is_open,
     line_key,
     pair,
     reference_windows,
@@ -255,7 +253,7 @@ def _apply_statement_line(
             order = lock_order(store_id=store.pk, order_id=found.pk)
             if StatementLineApplied.objects.filter(store=store, line_key=key).exists():
                 return Pairing("duplicate", (order,), "Paid an order before.")
-            if not is_open(order) or order.upi_amount != line.amount:
+            if not order.asks_upi or order.upi_amount != line.amount:
                 return Pairing("check", (order,), why_not_paid(order, line.amount))
             _pay(
                 order=order,
