@@ -109,9 +109,7 @@ def ship_order(
         events.SHIPMENT_CREATED,
         store_id=store.pk,
         data=events.ShipmentCreated(
-            order_id=order.pk,
-            number=order.number,
-            token=order.public_token,
+            **events.order_ref(order),
             courier=name,
             tracking_number=number,
             tracking_url=url,

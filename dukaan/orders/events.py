@@ -78,12 +78,21 @@ class DraftChanged(TypedDict):
     lines: int  # how many different items its cart holds
 
 
-class PaymentRecorded(TypedDict):
-    """Money in for an order: recorded by hand, matched from a bank statement, or captured online."""
+class OrderRef(TypedDict):
+    """Which order an event of payments or fulfilment is about (`order_ref()` makes it)."""
 
     order_id: int
     number: int
-    token: str
+    token: str  # the buyer's order page
+
+
+def order_ref(order) -> OrderRef:
+    return OrderRef(order_id=order.pk, number=order.number, token=order.public_token)
+
+
+class PaymentRecorded(OrderRef):
+    """Money in for an order: recorded by hand, matched from a bank statement, or captured online."""
+
     amount: Decimal
     method: str
     reference: str
@@ -91,10 +100,7 @@ class PaymentRecorded(TypedDict):
     payment_status: str
 
 
-class RefundRecorded(TypedDict):
-    order_id: int
-    number: int
-    token: str
+class RefundRecorded(OrderRef):
     refund_id: int
     amount: Decimal
     method: str
@@ -103,10 +109,7 @@ class RefundRecorded(TypedDict):
     status: str  # "processed", or "pending" while a gateway has yet to confirm it
 
 
-class ShipmentCreated(TypedDict):
-    order_id: int
-    number: int
-    token: str
+class ShipmentCreated(OrderRef):
     courier: str
     tracking_number: str
     tracking_url: str

@@ -357,9 +357,7 @@ def _pay(
         order_events.PAYMENT_RECORDED,
         store_id=order.store_id,
         data=order_events.PaymentRecorded(
-            order_id=order.pk,
-            number=order.number,
-            token=order.public_token,
+            **order_events.order_ref(order),
             amount=amount,
             method=method,
             reference=reference,
@@ -608,9 +606,7 @@ def _settle_refund(*, provider: str, event: WebhookEvent) -> str:
 
 def _refund_data(refund: Refund, order: Order) -> order_events.RefundRecorded:
     return order_events.RefundRecorded(
-        order_id=order.pk,
-        number=order.number,
-        token=order.public_token,
+        **order_events.order_ref(order),
         refund_id=refund.pk,
         amount=refund.amount,
         method=refund.method,
