@@ -36,7 +36,7 @@ from importlib import resources
 import snowballstemmer
 
 # Combining Diacritical Marks: what Latin letters' accents decompose into. Other combining marks
-# (Devanagari vowel signs and virama, for example) are part of their word and are kept.
+# (the vowel signs of Bengali or Tamil, for example) are part of their word and are kept.
 _ACCENTS = range(0x300, 0x370)
 
 
@@ -60,15 +60,100 @@ def _word_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _normalise(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
+def _without_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(char for char in decomposed if ord(char) not in _ACCENTS)
 
 
+def _normalise(word: str) -> str:
+    if not word.isascii():
+        word = _DEVANAGARI_RUN.sub(lambda run: latin_spelling(run[0]), word)
+    return _without_accents(word)
+
+
 def words(text: str) -> list[str]:
-    """The words of `text`, casefolded and without accents: "Café-Chairs x2" -> ["cafe", "chairs", "x2"]."""
+    """The words of `text`, casefolded, without accents and Devanagari in Latin letters:
+    "Café-Chairs x2" -> ["cafe", "chairs", "x2"], "लाल साड़ी" -> ["lal", "sari"]."""
     found = (_normalise(text[start:end]) for start, end in _word_spans(text))
     return [word for word in found if word]
+
+
+# --- Devanagari in the Latin letters shoppers type (docs/search.md, "Hindi and Devanagari") ------------
+
+_DEVANAGARI_RUN = re.compile("[\u0900-\u097f]+")
+_VIRAMA = "\u094d"
+_NUKTA = "\u093c"
+# A bare consonant letter says "consonant + a"; a vowel sign or a virama after it replaces that "a".
+_CONSONANTS = {chr(code) for code in [*range(0x915, 0x93A), *range(0x958, 0x960), *range(0x979, 0x980)]}
+_VOWEL_SIGNS = {chr(code) for code in [*range(0x93A, 0x93C), *range(0x93E, 0x94D), *range(0x94E, 0x950)]}
+_VOWEL_SIGNS |= {chr(code) for code in [*range(0x955, 0x958), 0x962, 0x963]}
+_NASALS_AND_VISARGA = {"\u0900", "\u0901", "\u0902", "\u0903"}
+# A final "a" is said after these clusters: मित्र mitra, सूर्य surya, not शर्ट shart.
+_SOUNDED_AFTER_CLUSTER = {"र", "य", "व"}
+# ISO 15919 letters respelled as Hindi is typed in Latin letters; jñ first: ज्ञ is "gy" (gyan).
+_HINGLISH = {"jñ": "gy", "c": "ch", "ś": "sh", "ṣ": "sh", "r̥̄": "ri", "r̥": "ri", "v": "w", "'": ""}
+_HINGLISH_LETTERS = re.compile("|".join(map(re.escape, _HINGLISH)))
+# Anusvara (ṁ) and chandrabindu (m̐) are n, m before a labial: संतरा santra, कंबल kambal.
+_NASAL_BEFORE_LABIAL = re.compile("(ṁ|m̐)(?=[pbm])")
+_NASAL = re.compile("ṁ|m̐")
+
+
+def _syllables(devanagari: str) -> list[list[str]]:
+    """[consonant, vowel] for each letter of a Devanagari word: the consonant with its nukta, or ""
+    for an independent vowel or other sign; the vowel is "" (the inherent "a"), a vowel sign, a
+    virama, or the independent vowel; a nasal or visarga joins the vowel before it."""
+    units: list[list[str]] = []
+    for char in devanagari:
+        if char in _CONSONANTS:
+            units.append([char, ""])
+        elif units and char == _NUKTA:
+            units[-1][0] += char
+        elif units and (char in _VOWEL_SIGNS or char == _VIRAMA):
+            units[-1][1] = char
+        elif units and char in _NASALS_AND_VISARGA:
+            units[-1][1] += char
+        else:
+            units.append(["", char])
+    return units
+
+
+def _silent_schwas_dropped(devanagari: str) -> str:
+    """The word with a virama where a Hindi speaker does not say the inherent "a": at the end
+    (चावल chawal) and between a vowel-consonant and a consonant-vowel, right to left, as Hindi's
+    schwa deletion goes (नमकीन namkin, अदरक adrak). Compounds may come out a little off
+    (मूंगफली mungaphli)."""
+    units = _syllables(devanagari)
+
+    def schwa(unit: list[str]) -> bool:
+        return bool(unit[0]) and unit[1] == ""
+
+    last = len(units) - 1
+    if last > 0 and schwa(units[last]):
+        after_cluster = units[last - 1][1] == _VIRAMA and units[last][0] in _SOUNDED_AFTER_CLUSTER
+        if not after_cluster:
+            units[last][1] = _VIRAMA
+    for index in range(last - 1, 0, -1):
+        before, unit, after = units[index - 1], units[index], units[index + 1]
+        if schwa(unit) and before[1] != _VIRAMA and after[0] and after[1] != _VIRAMA:
+            unit[1] = _VIRAMA
+    return "".join(consonant + vowel for consonant, vowel in units)
+
+
+@lru_cache(maxsize=65536)
+def latin_spelling(devanagari: str) -> str:
+    """A Devanagari word in the Latin letters Indians type Hindi in: साड़ी -> "sari", चावल -> "chawal".
+
+    indic-transliteration's ISO 15919 spelling, respelled: no silent "a", च ch, छ chh, श/ष sh, व w,
+    long vowels as short (ī -> i: "peela" is a synonym of पीला "pila"), ड़ r, anusvara n (m before
+    p, b, m). docs/hindi-search-glossary.md has the whole table.
+    """
+    # Imported here: it takes a quarter of a second, which only a Devanagari word should cost.
+    from indic_transliteration import sanscript
+
+    iso = sanscript.transliterate(_silent_schwas_dropped(devanagari), sanscript.DEVANAGARI, sanscript.ISO)
+    respelled = _HINGLISH_LETTERS.sub(lambda letters: _HINGLISH[letters[0]], iso)
+    respelled = _NASAL.sub("n", _NASAL_BEFORE_LABIAL.sub("m", respelled))
+    return _without_accents(respelled)
 
 
 _stemmer = snowballstemmer.stemmer("english")

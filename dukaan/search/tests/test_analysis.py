@@ -22,8 +22,43 @@ def test_words_are_casefolded_without_accents_and_split_on_anything_else():
     assert words("  -- !! ") == []
 
 
-def test_words_keep_devanagari_vowel_signs():
-    assert words("सूती कुर्ता") == ["सूती", "कुर्ता"]
+@pytest.mark.parametrize(
+    "devanagari, latin",
+    [
+        ("साड़ी", "sari"),  # ड़ is r; ī as i
+        ("कुर्ता", "kurta"),
+        ("चावल", "chawal"),  # no final "a"; च is ch, व is w
+        ("चप्पल", "chappal"),
+        ("हल्दी", "haldi"),
+        ("लाल", "lal"),
+        ("दाल", "dal"),
+        ("छाता", "chhata"),  # छ is chh
+        ("शक्कर", "shakkar"),  # श is sh
+        ("नमकीन", "namkin"),  # no unsaid "a" inside the word either
+        ("अदरक", "adrak"),
+        ("पंखा", "pankha"),  # anusvara is n ...
+        ("कंबल", "kambal"),  # ... and m before p, b, m
+        ("चाँदी", "chandi"),  # chandrabindu too
+        ("इत्र", "itra"),  # a final "a" after a cluster ending in र is said
+        ("ज्ञान", "gyan"),
+        ("फ़ोन", "fon"),
+    ],
+)
+def test_devanagari_words_are_spelt_as_shoppers_type_hindi_in_latin_letters(devanagari, latin):
+    assert words(devanagari) == [latin]
+
+
+def test_a_devanagari_word_then_matches_latin_words_through_synonyms():
+    assert words("लाल सूती साड़ी") == ["lal", "suti", "sari"]
+    assert {"saree", "sari"} <= alternatives(words("साड़ी")[0])
+    assert "rice" in alternatives(words("चावल")[0])
+    assert "red" in alternatives(words("लाल")[0])
+
+
+def test_latin_and_mixed_text_keep_their_latin_letters():
+    assert words("Red Cotton Saree, 5.5 m") == ["red", "cotton", "saree", "5", "5", "m"]
+    assert words("LED-बल्ब 9W") == ["led", "balb", "9w"]
+    assert words("5किलो") == ["5kilo"]
 
 
 def test_plurals_and_word_forms_share_a_stem():
@@ -116,6 +151,13 @@ def test_only_the_last_query_word_matches_as_a_prefix():
 def test_highlight_escapes_html_in_the_name():
     assert highlight("<b>Kurta</b> & co", "kurta") == "&lt;b&gt;<mark>Kurta</mark>&lt;/b&gt; &amp; co"
     assert highlight('Say "hi"', "") == "Say &quot;hi&quot;"
+
+
+def test_highlight_marks_the_devanagari_words_of_a_name_as_written():
+    name = "लाल सूती साड़ी"
+    assert highlight(name, "red cotton saree") == "<mark>लाल</mark> <mark>सूती</mark> <mark>साड़ी</mark>"
+    assert highlight(name, "साड़ी") == "लाल सूती <mark>साड़ी</mark>"
+    assert highlight("Banarasi Silk Saree", "रेशमी साड़ी") == "Banarasi <mark>Silk</mark> <mark>Saree</mark>"
 
 
 def test_highlight_keeps_the_name_as_written():

@@ -1,6 +1,8 @@
-"""A store's own synonyms: saved from the dashboard, refused with a reason when wrong, used by search."""
+"""A store's own synonyms: saved from the dashboard, refused with a reason when wrong, used by search.
+And the global Hindi words: as the glossary spells them, in either script."""
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -10,12 +12,14 @@ from dukaan.events.consumers import Event, get_group
 from dukaan.events.local import run_pending
 from dukaan.events.models import OutboxEvent
 from dukaan.search import service
+from dukaan.search.analysis import alternatives, words
 from dukaan.search.backend import SearchQuery
 from dukaan.search.models import MAX_GROUPS, StoreSynonyms
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("dashboard:search_synonyms")
+GLOSSARY = Path(__file__).resolve().parents[3] / "docs" / "hindi-search-glossary.md"
 
 
 @pytest.fixture
@@ -103,3 +107,54 @@ def test_emptying_the_box_removes_the_stores_synonyms(me, store, angrakha):
 
 def test_the_store_settings_page_links_to_the_synonyms(me):
     assert f'href="{URL}"' in me.get(reverse("dashboard:store_settings")).content.decode()
+
+
+def glossary_rows() -> list[list[str]]:
+    """The rows of the glossary's word tables: Devanagari, its Latin spelling, its group, meaning."""
+    rows = []
+    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and any("\u0900" <= char <= "\u097f" for char in cells[0]):
+            rows.append(cells)
+    return rows
+
+
+def test_the_glossary_says_how_search_spells_each_hindi_word_and_what_it_finds():
+    rows = glossary_rows()
+    assert len(rows) >= 100
+    for devanagari, latin, group, _meaning in rows:
+        assert words(devanagari) == [latin], devanagari
+        assert alternatives(latin) == {latin, *group.split(", ")}, devanagari
+
+
+@pytest.mark.parametrize(
+    "typed, meant",
+    [
+        ("peeli", "yellow"),
+        ("pila", "peela"),
+        ("kaala", "black"),
+        ("kali", "kala"),
+        ("chaawal", "rice"),
+        ("haldee", "turmeric"),
+        ("jhadu", "broom"),
+        ("balti", "bucket"),
+        ("kadhai", "karhai"),
+        ("tava", "tawa"),
+        ("belna", "belan"),
+    ],
+)
+def test_hindi_spellings_shoppers_type_find_the_same_products(typed, meant):
+    assert meant in alternatives(typed)
+
+
+def test_devanagari_and_latin_queries_find_products_named_in_either_script(store):
+    hindi_saree = catalog.create_product(store=store, name="लाल सूती साड़ी", price=Decimal("1299"))
+    rice = catalog.create_product(store=store, name="Basmati Rice 5 kg", price=Decimal("699"))
+    run_pending()
+
+    assert found(store, "lal saree") == [hindi_saree.pk]
+    assert found(store, "red cotton saree") == [hindi_saree.pk]
+    assert found(store, "लाल साड़ी") == [hindi_saree.pk]
+    assert found(store, "चावल") == [rice.pk]
+    hit = service.search_products(SearchQuery(store_id=store.pk, text="red saree")).hits[0]
+    assert hit.highlighted_name == "<mark>लाल</mark> सूती <mark>साड़ी</mark>"
