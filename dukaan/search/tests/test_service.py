@@ -74,7 +74,7 @@ def test_a_search_url_naming_no_engine_says_what_to_write(settings, url):
 
 
 def test_the_engine_answers_with_typos_word_forms_and_highlights(shop):
-    results = service.search_products(query(shop, "kurtaas"))
+    results = service.search_products(query(shop, "kurtaa"))  # one typo: 6 letters
 
     assert results.engine == "tantivy"
     assert sorted(names(results)) == ["Cotton kurta", "Kurta hanger", "Silk kurta", "Steel tiffin"]
