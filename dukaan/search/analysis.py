@@ -74,8 +74,13 @@ def _normalise(word: str) -> str:
 def words(text: str) -> list[str]:
     """The words of `text`, casefolded, without accents and Devanagari in Latin letters:
     "Café-Chairs x2" -> ["cafe", "chairs", "x2"], "लाल साड़ी" -> ["lal", "sari"]."""
-    found = (_normalise(text[start:end]) for start, end in _word_spans(text))
-    return [word for word in found if word]
+    return [word for word, _ in words_as_written(text)]
+
+
+def words_as_written(text: str) -> list[tuple[str, str]]:
+    """Each word of `text` as `words()` spells it, and as written, casefolded: [("sari", "साड़ी")]."""
+    found = ((_normalise(text[start:end]), text[start:end].casefold()) for start, end in _word_spans(text))
+    return [(word, written) for word, written in found if word]
 
 
 # --- Devanagari in the Latin letters shoppers type (docs/search.md, "Hindi and Devanagari") ------------

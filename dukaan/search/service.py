@@ -128,15 +128,22 @@ def search_products(query: SearchQuery) -> SearchResults:
 def database_search(query: SearchQuery) -> SearchResults:
     """The degraded search: every query word must be in the name, description or category name
     (ignoring case); the same filters, facets, sorts and paging as the engines."""
-    query_words = analysis.words(query.text)[: analysis.MAX_QUERY_WORDS]
+    spelled = analysis.words_as_written(query.text)[: analysis.MAX_QUERY_WORDS]
+    query_words = [word for word, _ in spelled]
     products = Product.objects.filter(store_id=query.store_id, is_active=True)
-    for word in query_words:
-        # Category names and variants through subqueries scoped to the store: joins bounded only by
-        # ids may be met, at a large store, by walking every store's rows.
-        categories = Category.objects.filter(store_id=query.store_id, name__icontains=word).values("pk")
-        products = products.filter(
-            Q(name__icontains=word) | Q(description__icontains=word) | Q(category__in=categories)
-        )
+    for spellings in spelled:
+        # A Devanagari word as written or in Latin letters: a product may be named either way.
+        found = Q()
+        for spelling in set(spellings):
+            # Category names and variants through subqueries scoped to the store: joins bounded only
+            # by ids may be met, at a large store, by walking every store's rows.
+            categories = Category.objects.filter(store_id=query.store_id, name__icontains=spelling).values(
+                "pk"
+            )
+            found |= (
+                Q(name__icontains=spelling) | Q(description__icontains=spelling) | Q(category__in=categories)
+            )
+        products = products.filter(found)
     variants = ProductVariant.objects.filter(store_id=query.store_id, product__in=products.values("pk"))
     matches = [document for document in documents_of(products, variants) if _passes_filters(document, query)]
     facets = _category_facets(matches)

@@ -99,6 +99,19 @@ def test_an_engine_that_is_down_is_answered_from_the_database_and_counted(shop, 
     assert results.hits[0].highlighted_name == "<mark>Kurta</mark> hanger"
 
 
+def test_the_database_finds_a_devanagari_word_as_written_or_in_latin_letters(shop, settings):
+    catalog.create_product(store=shop, name="लाल साड़ी", price=Decimal("900"))
+    settings.SEARCH_URL = ENGINE_DOWN
+
+    assert names(service.search_products(query(shop, "साड़ी"))) == ["लाल साड़ी"]
+    assert names(service.search_products(query(shop, "कुर्ता"))) == [  # "kurta", names first
+        "Kurta hanger",
+        "Silk kurta",
+        "Cotton kurta",
+        "Steel tiffin",
+    ]
+
+
 def test_the_circuit_opens_so_an_outage_costs_no_time_per_search(shop, settings, caplog):
     settings.SEARCH_URL = ENGINE_DOWN
     failures = service.breaker.failure_threshold
