@@ -40,8 +40,12 @@ import snowballstemmer
 _ACCENTS = range(0x300, 0x370)
 
 
+# Zero-width (non-)joiners shape a half letter in Devanagari ("क्‍ष"): part of the word, not spelled.
+_JOINERS = "\u200c\u200d"
+
+
 def _is_word_char(char: str) -> bool:
-    return char.isalnum() or unicodedata.category(char).startswith("M")
+    return char.isalnum() or char in _JOINERS or unicodedata.category(char).startswith("M")
 
 
 def _word_spans(text: str) -> list[tuple[int, int]]:
@@ -65,8 +69,12 @@ def _without_accents(text: str) -> str:
     return "".join(char for char in decomposed if ord(char) not in _ACCENTS)
 
 
+_NO_JOINERS = str.maketrans("", "", _JOINERS)
+
+
 def _normalise(word: str) -> str:
     if not word.isascii():
+        word = word.translate(_NO_JOINERS)
         word = _DEVANAGARI_RUN.sub(lambda run: latin_spelling(run[0]), word)
     return _without_accents(word)
 

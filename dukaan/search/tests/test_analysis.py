@@ -162,3 +162,8 @@ def test_highlight_marks_the_devanagari_words_of_a_name_as_written():
 
 def test_highlight_keeps_the_name_as_written():
     assert highlight("CAFÉ Chair", "cafe") == "<mark>CAFÉ</mark> Chair"
+
+
+def test_a_zero_width_joiner_inside_a_devanagari_word_keeps_it_one_word():
+    assert words("क्\u200dष Kurta") == words("क्ष Kurta") == [words("क्ष")[0], "kurta"]
+    assert words("\u200d") == []
