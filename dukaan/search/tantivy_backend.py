@@ -159,38 +159,38 @@ class TantivyBackend:
                 offset=query.offset,
                 order=order,
             )
-            pages = [(strict, False)]
+            tiers = [(strict, False)]
             matching = _all_of(every_word, *filters)
+            # Related products are added when the strict ones the shopper is shown (in the chosen
+            # category, if any) are few, whatever the page.
             if len(plans) > 1 and strict.count < analysis.RELATED_BELOW:
                 most_words = tantivy.Query.boolean_query(
                     [(tantivy.Occur.Should, clause) for clause in clauses],
                     minimum_number_should_match=analysis.minimum_should_match(len(plans)),
                 )
                 matching = _all_of(most_words, *filters)
-                related = tantivy.Query.boolean_query(
-                    [(tantivy.Occur.Must, query) for query in (matching, *in_category)]
-                    + [(tantivy.Occur.MustNot, every_word)]
+                not_strict = tantivy.Query.boolean_query(
+                    [
+                        (tantivy.Occur.Must, _all_of(matching, *in_category)),
+                        (tantivy.Occur.MustNot, every_word),
+                    ]
                 )
                 # The page runs on from the strict products into the related ones. A page already
                 # full of strict products still asks for one related hit: tantivy counts only then.
-                pages.append(
-                    (
-                        searcher.search(
-                            related,
-                            max(1, query.limit - len(strict.hits)),
-                            count=True,
-                            order_by_field=order_by,
-                            offset=max(0, query.offset - strict.count),
-                            order=order,
-                        ),
-                        True,
-                    )
+                related = searcher.search(
+                    not_strict,
+                    max(1, query.limit - len(strict.hits)),
+                    count=True,
+                    order_by_field=order_by,
+                    offset=max(0, query.offset - strict.count),
+                    order=order,
                 )
+                tiers.append((related, True))
             facets = searcher.aggregate(
                 matching, {"categories": {"terms": {"field": "category_id", "size": MAX_CATEGORIES}}}
             )
             hits, names = [], []
-            for found, is_related in pages:
+            for found, is_related in tiers:
                 for score, address in found.hits[: query.limit - len(hits)]:
                     stored = searcher.doc(address)
                     name = stored.get_first("display_name")
@@ -204,7 +204,7 @@ class TantivyBackend:
                         )
                     )
         buckets = facets["categories"]["buckets"]
-        related_count = pages[1][0].count if len(pages) > 1 else 0
+        related_count = sum(found.count for found, is_related in tiers if is_related)
         return SearchResults(
             hits=hits,
             total=strict.count + related_count,
@@ -214,7 +214,8 @@ class TantivyBackend:
             ],
             engine=self.name,
             related=related_count,
-            did_you_mean=_did_you_mean(plans, unknown, names),
+            # Every unknown word was matched loosely, if at all; nothing found corrects nothing.
+            did_you_mean=analysis.did_you_mean(plans, unknown, names) if names else "",
         )
 
     def healthy(self) -> bool:
@@ -417,8 +418,8 @@ def _unknown_words(searcher: tantivy.Searcher, plans, store_filter: tantivy.Quer
     the start of a word being typed ("keyp" of "keypad" is not a typo of "keeps"): those may be typos.
 
     One count of the store's products per word long enough for a typo, over the postings of its
-    stems and (last word) of the words it starts, without scores: 0.07 ms a query (p50) at 100k
-    documents, where a term-set query, which reads every posting of a common stem, took 0.9 ms.
+    stems and (last word) of the words it starts, without scores: 0.07 ms a search (p50, all its
+    words) at 100k documents, where term-set queries, reading every posting of a stem, took 0.9 ms.
     """
     unknown = set()
     for plan in plans:
@@ -463,8 +464,3 @@ def _word_clause(plan: analysis.WordPlan, unknown: bool) -> tantivy.Query:
     return tantivy.Query.boolean_query(
         [(tantivy.Occur.Should, tantivy.Query.boost_query(way, boost)) for way, boost in ways]
     )
-
-
-def _did_you_mean(plans, unknown: set[str], names: list[str]) -> str:
-    """`analysis.did_you_mean()` when something was found: every unknown word found it loosely."""
-    return analysis.did_you_mean(plans, unknown, names) if names else ""
