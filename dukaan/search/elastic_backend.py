@@ -16,6 +16,7 @@ Documents carry the product's version as Elasticsearch's external version: an ol
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -43,6 +44,11 @@ _WORDS_FIELD = {
     # reads one term instead of scanning every word that starts so.
     "index_prefixes": {"min_chars": 1, "max_chars": 19},
 }
+# The starts of the words (not the words themselves), for a last word typed with a typo ("pohn" is
+# "phon" of "phone" with one). Elasticsearch keeps `index_prefixes` in a field no query can name.
+_STARTS_FIELD = {"type": "text", "analyzer": "whitespace", "index_options": "docs", "norms": False}
+# The shortest start such a word can be: 4 letters (the fewest with a typo allowed) less its typo.
+SHORTEST_START = 3
 INDEX_BODY = {
     "settings": {
         "number_of_shards": 1,
@@ -60,6 +66,7 @@ INDEX_BODY = {
             "display_name": {"type": "keyword", "index": False, "doc_values": False},
             **{field: {"type": "text", "analyzer": "whitespace"} for field in FIELD_BOOSTS},
             **{f"{field}_words": _WORDS_FIELD for field in FIELD_BOOSTS},
+            **{f"{field}_starts": _STARTS_FIELD for field in FIELD_BOOSTS},
         },
     },
 }
@@ -133,50 +140,81 @@ class ElasticBackend:
             raise ValueError(
                 f"offset must be 0 or more and limit 1 or more, not {query.offset}, {query.limit}"
             )
-        text_words = analysis.words(query.text)
-        sort = "newest" if query.sort == "relevance" and not text_words else query.sort
-        request = {
-            "query": {"bool": {"must": _word_clauses(text_words, query.synonyms), "filter": _filters(query)}},
-            "aggs": {
-                "categories": {
-                    "terms": {
-                        "field": "category_id",
-                        "size": MAX_CATEGORIES,
-                        "order": [{"_count": "desc"}, {"_key": "asc"}],
-                    }
-                }
-            },
-            "sort": _SORTS[sort],
-            "from_": query.offset,
-            "size": query.limit,
-            "track_total_hits": True,
-            "source": ["display_name"],
-        }
-        if query.category_id is not None:
-            # Narrows the hits, not the facets: a buyer still sees how many the other categories have.
-            request["post_filter"] = _term("category_id", query.category_id)
+        plans = analysis.plan_query(query.text, query.synonyms)
+        sort = "newest" if query.sort == "relevance" and not plans else query.sort
         with self._engine_errors():
             if not self._alias_known:
                 self._ensure_alias()
-            found = self._client.search(index=self.alias, **request)
+            known = self._known_words(query.store_id, plans)
+            clauses = [_word_clause(plan, plan_known) for plan, plan_known in zip(plans, known, strict=True)]
+            filters = _filters(query)
+            strict = {"bool": {"must": clauses or [{"match_all": {}}], "filter": filters}}
+            searches = [_page_request(query, strict, sort, query.offset, query.limit)]
+            if len(plans) >= 2:
+                # Sent with the strict search, used only when that finds fewer than RELATED_BELOW: its
+                # window starts early enough for any strict count below that.
+                related = {
+                    "bool": {
+                        "should": clauses,
+                        "minimum_should_match": analysis.minimum_should_match(len(plans)),
+                        "filter": filters,
+                        "must_not": [{"bool": {"must": clauses}}],
+                    }
+                }
+                skipped = max(0, query.offset - (analysis.RELATED_BELOW - 1))
+                window = query.limit + analysis.RELATED_BELOW - 1
+                searches.append(_page_request(query, related, sort, skipped, window))
+            answers = self._client.msearch(
+                index=self.alias, searches=[part for body in searches for part in ({}, body)]
+            )["responses"]
+        for answer in answers:
+            if "error" in answer:
+                raise SearchUnavailable(f"Elasticsearch at {self.url} failed: {answer['error']}")
+        strict_found = answers[0]
+        strict_total = strict_found["hits"]["total"]["value"]
+        page = [(hit, False) for hit in strict_found["hits"]["hits"]]
+        buckets = Counter(_category_counts(strict_found))
+        related_total = 0
+        if len(answers) > 1 and strict_total < analysis.RELATED_BELOW:
+            related_found = answers[1]
+            related_total = related_found["hits"]["total"]["value"]
+            first = max(0, query.offset - strict_total) - skipped
+            wanted = related_found["hits"]["hits"][first : first + query.limit - len(page)]
+            page += [(hit, True) for hit in wanted]
+            buckets.update(_category_counts(related_found))
+        names = [hit["_source"]["display_name"] for hit, _ in page]
+        unknown = {plan.word for plan, plan_known in zip(plans, known, strict=True) if not plan_known}
         return SearchResults(
             hits=[
                 SearchHit(
                     product_id=int(hit["_id"]),
                     score=float(hit["_score"] or 0.0) if sort == "relevance" else 0.0,
-                    highlighted_name=analysis.highlight(
-                        hit["_source"]["display_name"], query.text, query.synonyms
-                    ),
+                    highlighted_name=analysis.highlight(name, query.text, query.synonyms),
+                    related=related,
                 )
-                for hit in found["hits"]["hits"]
+                for (hit, related), name in zip(page, names, strict=True)
             ],
-            total=found["hits"]["total"]["value"],
+            total=strict_total + related_total,
             categories=[
-                CategoryFacet(category_id=int(bucket["key"]), count=bucket["doc_count"])
-                for bucket in found["aggregations"]["categories"]["buckets"]
+                CategoryFacet(category_id=category_id, count=count)
+                for category_id, count in sorted(buckets.items(), key=lambda item: (-item[1], item[0]))
             ],
             engine=self.name,
+            related=related_total,
+            did_you_mean=analysis.did_you_mean(plans, unknown, names),
         )
+
+    def _known_words(self, store_id: int, plans) -> list[bool]:
+        """Per query word, does the store have it (see `_known_filter`)? One size-0 search."""
+        if not plans:
+            return []
+        found = self._client.search(
+            index=self.alias,
+            size=0,
+            query={"bool": {"filter": [_term("store_id", store_id)]}},
+            aggs={"known": {"filters": {"filters": [_known_filter(plan) for plan in plans]}}},
+        )
+        return [bucket["doc_count"] > 0 for bucket in found["aggregations"]["known"]["buckets"]]
 
     def healthy(self) -> bool:
         try:
@@ -271,11 +309,6 @@ def _index_actions(index: str, documents: list[ProductDocument]) -> list[dict]:
 
 
 def _source(document: ProductDocument) -> dict:
-    texts = {
-        "name": document.name,
-        "category": document.category_name,
-        "body": f"{document.description}\n{document.variant_labels}",
-    }
     source = {
         "id": document.id,
         "store_id": document.store_id,
@@ -285,10 +318,12 @@ def _source(document: ProductDocument) -> dict:
         "created_at": document.created_at,
         "display_name": document.name,
     }
-    for field, text in texts.items():
+    for field, text in analysis.field_texts(document).items():
         field_words = analysis.words(text)
         source[field] = " ".join(analysis.stem(word) for word in field_words)
         source[f"{field}_words"] = " ".join(field_words)
+        starts = {word[:length] for word in field_words for length in range(SHORTEST_START, len(word))}
+        source[f"{field}_starts"] = " ".join(sorted(starts))
     return source
 
 
@@ -318,31 +353,69 @@ def _filters(query: SearchQuery) -> list[dict]:
     return filters
 
 
-def _word_clauses(text_words: list[str], synonyms) -> list[dict]:
-    """One clause per query word; a product must match every one (see `analysis`)."""
-    if not text_words:
-        return [{"match_all": {}}]
-    exact, synonym, loose = (
-        _boosted("", 1.0),
-        _boosted("", SYNONYM_WEIGHT),
-        _boosted("_words", LOOSE_MATCH_WEIGHT),
-    )
-    clauses = []
-    for position, word in enumerate(text_words):
-        own_stem = analysis.stem(word)
-        synonym_stems = {analysis.stem(other) for other in analysis.alternatives(word, synonyms)} - {own_stem}
-        ways = [
-            {"multi_match": {"query": own_stem, "fields": exact}},
-            {"multi_match": {"query": word, "fields": loose, "fuzziness": "AUTO"}},
-        ]
-        if synonym_stems:
-            ways.append({"multi_match": {"query": " ".join(sorted(synonym_stems)), "fields": synonym}})
-        if position == len(text_words) - 1:  # search as you type: the last word may be unfinished
-            ways.append({"multi_match": {"query": word, "fields": loose, "type": "bool_prefix"}})
-        clauses.append({"bool": {"should": ways, "minimum_should_match": 1}})
-    return clauses
+def _page_request(query: SearchQuery, matching: dict, sort: str, skipped: int, size: int) -> dict:
+    """One search of an `_msearch`: a page of the matches, their total and their counts per category."""
+    request = {
+        "query": matching,
+        "aggs": {
+            "categories": {
+                "terms": {
+                    "field": "category_id",
+                    "size": MAX_CATEGORIES,
+                    "order": [{"_count": "desc"}, {"_key": "asc"}],
+                }
+            }
+        },
+        "sort": _SORTS[sort],
+        "from": skipped,
+        "size": size,
+        "track_total_hits": True,
+        "_source": ["display_name"],
+    }
+    if query.category_id is not None:
+        # Narrows the hits, not the facets: a buyer still sees how many the other categories have.
+        request["post_filter"] = _term("category_id", query.category_id)
+    return request
+
+
+def _category_counts(found: dict) -> dict[int, int]:
+    buckets = found["aggregations"]["categories"]["buckets"]
+    return {int(bucket["key"]): bucket["doc_count"] for bucket in buckets}
+
+
+def _known_filter(plan: analysis.WordPlan) -> dict:
+    """The store's products that know the word: one of its exact stems in a stem field, or, for the
+    last word, a word starting with it ("keyp" is the start of "keypad", not a typo of "keep")."""
+    ways = [{"terms": {field: sorted(plan.exact_stems)}} for field in FIELD_BOOSTS]
+    if plan.is_last:
+        ways += [{"prefix": {f"{field}_words": plan.word}} for field in FIELD_BOOSTS]
+    return {"bool": {"should": ways}}
+
+
+def _word_clause(plan: analysis.WordPlan, known: bool) -> dict:
+    """What one query word matches (see `analysis`): its stem, its synonyms' stems, and when last the
+    start of a word; when the store does not know it, also a word within its typos, the stems of a
+    synonym group with such a word, and when last the start of a word within its typos."""
+    ways = [{"multi_match": {"query": plan.stem, "fields": _boosted("", 1.0)}}]
+    if plan.synonym_stems:
+        synonyms = " ".join(sorted(plan.synonym_stems))
+        ways.append({"multi_match": {"query": synonyms, "fields": _boosted("", SYNONYM_WEIGHT)}})
+    loose = _boosted("_words", LOOSE_MATCH_WEIGHT)
+    if plan.is_last:  # search as you type: the last word may be unfinished
+        ways.append({"multi_match": {"query": plan.word, "fields": loose, "type": "bool_prefix"}})
+    if not known and plan.typos:
+        # A word within its typos, and for the last word the start of one ("pohn": "phon…").
+        kinds = ("_words", "_starts") if plan.is_last else ("_words",)
+        fields = [field for kind in kinds for field in _boosted(kind, LOOSE_MATCH_WEIGHT)]
+        typo = {"fuzziness": plan.typos, "prefix_length": 1}
+        ways.append({"multi_match": {"query": plan.word, "fields": fields, **typo}})
+    if not known and plan.fuzzy_synonym_stems:
+        fuzzy_synonyms = " ".join(sorted(plan.fuzzy_synonym_stems))
+        ways.append({"multi_match": {"query": fuzzy_synonyms, "fields": _boosted("", LOOSE_MATCH_WEIGHT)}})
+    return {"bool": {"should": ways, "minimum_should_match": 1}}
 
 
 def _boosted(suffix: str, weight: float) -> list[str]:
-    """The fields of one kind ("" the stems, "_words" the words as written), each with its boost."""
+    """The fields of one kind ("" the stems, "_words" the words as written, "_starts" their starts),
+    each with its boost."""
     return [f"{field}{suffix}^{boost * weight:g}" for field, boost in FIELD_BOOSTS.items()]
