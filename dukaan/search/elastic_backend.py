@@ -1,8 +1,9 @@
 """The Elasticsearch adapter (SEARCH_URL=http://host:9200), on the official `elasticsearch` 8 client.
 
-Text is analysed by `analysis.py`, not by Elasticsearch: each text field holds the words' Snowball
-stems (exact and synonym matches, scored by BM25) and a `*_words` twin holds the words as written
-(typos with fuzziness AUTO, and search as you type through the field's `index_prefixes`). The node
+Text is analysed by `analysis.py`, not by Elasticsearch: each text field of `analysis.field_texts()`
+holds the words' Snowball stems (exact and synonym matches, scored by BM25), a `*_words` twin holds
+the words as written (typos, and search as you type through the field's `index_prefixes`) and a
+`*_starts` twin the starts of those words (a last word typed with a typo). The node
 that tests run (the integ-test-zip distribution) has no stemmer, synonym or edge-ngram filter, and
 this way it, a full distribution, the embedded engine and the database fallback all agree on what a
 word is; docs/elasticsearch.md says what a full distribution could do instead.
@@ -11,6 +12,10 @@ SEARCH_INDEX names an alias. It points at one concrete index, `<alias>-<UTC time
 first use. `rebuild()` fills a new concrete index and moves the alias to it in one `_aliases` call,
 so a search sees the old index or the new, never a half-built one; writes made meanwhile go to both.
 Documents carry the product's version as Elasticsearch's external version: an older one is refused.
+
+A search with words is two round trips: a size-0 search telling which words the store knows (the
+rules of `analysis`: a typo only for a word it does not know), then one `_msearch` with the products
+matching every word and, for two words or more, those matching most of them (the related tier).
 """
 
 from __future__ import annotations
