@@ -14,8 +14,9 @@ so a search sees the old index or the new, never a half-built one; writes made m
 Documents carry the product's version as Elasticsearch's external version: an older one is refused.
 
 A search with words is two round trips: a size-0 search telling which words the store knows (the
-rules of `analysis`: a typo only for a word it does not know), then one `_msearch` with the products
-matching every word and, for two words or more, those matching most of them (the related tier).
+rules of `analysis`: a typo only for a word it does not know), then the products matching every
+word; a third, the products matching most words (the related tier), only when there are two words
+or more and fewer than `analysis.RELATED_BELOW` products match every word.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ _WORDS_FIELD = {
     # reads one term instead of scanning every word that starts so.
     "index_prefixes": {"min_chars": 1, "max_chars": 19},
 }
-# The starts of the words (not the words themselves), for a last word typed with a typo ("pohn" is
-# "phon" of "phone" with one). Elasticsearch keeps `index_prefixes` in a field no query can name.
+# The starts of the words, the whole words too, for a last word typed with a typo ("pohn" is "phon"
+# of "phone" with one). Elasticsearch keeps `index_prefixes` in a field no query can name.
 _STARTS_FIELD = {"type": "text", "analyzer": "whitespace", "index_options": "docs", "norms": False}
 # The shortest start such a word can be: 4 letters (the fewest with a typo allowed) less its typo.
 SHORTEST_START = 3
@@ -154,10 +155,14 @@ class ElasticBackend:
             clauses = [_word_clause(plan, plan_known) for plan, plan_known in zip(plans, known, strict=True)]
             filters = _filters(query)
             strict = {"bool": {"must": clauses or [{"match_all": {}}], "filter": filters}}
-            searches = [_page_request(query, strict, sort, query.offset, query.limit)]
-            if len(plans) >= 2:
-                # Sent with the strict search, used only when that finds fewer than RELATED_BELOW: its
-                # window starts early enough for any strict count below that.
+            strict_found = self._client.search(
+                index=self.alias, **_page_request(query, strict, sort, query.offset, query.limit)
+            )
+            strict_total = strict_found["hits"]["total"]["value"]
+            page = [(hit, False) for hit in strict_found["hits"]["hits"]]
+            buckets = Counter(_category_counts(strict_found))
+            related_total = 0
+            if len(plans) >= 2 and strict_total < analysis.RELATED_BELOW:
                 related = {
                     "bool": {
                         "should": clauses,
@@ -166,27 +171,13 @@ class ElasticBackend:
                         "must_not": [{"bool": {"must": clauses}}],
                     }
                 }
-                skipped = max(0, query.offset - (analysis.RELATED_BELOW - 1))
-                window = query.limit + analysis.RELATED_BELOW - 1
-                searches.append(_page_request(query, related, sort, skipped, window))
-            answers = self._client.msearch(
-                index=self.alias, searches=[part for body in searches for part in ({}, body)]
-            )["responses"]
-        for answer in answers:
-            if "error" in answer:
-                raise SearchUnavailable(f"Elasticsearch at {self.url} failed: {answer['error']}")
-        strict_found = answers[0]
-        strict_total = strict_found["hits"]["total"]["value"]
-        page = [(hit, False) for hit in strict_found["hits"]["hits"]]
-        buckets = Counter(_category_counts(strict_found))
-        related_total = 0
-        if len(answers) > 1 and strict_total < analysis.RELATED_BELOW:
-            related_found = answers[1]
-            related_total = related_found["hits"]["total"]["value"]
-            first = max(0, query.offset - strict_total) - skipped
-            wanted = related_found["hits"]["hits"][first : first + query.limit - len(page)]
-            page += [(hit, True) for hit in wanted]
-            buckets.update(_category_counts(related_found))
+                skipped = max(0, query.offset - strict_total)
+                related_found = self._client.search(
+                    index=self.alias, **_page_request(query, related, sort, skipped, query.limit - len(page))
+                )
+                related_total = related_found["hits"]["total"]["value"]
+                page += [(hit, True) for hit in related_found["hits"]["hits"]]
+                buckets.update(_category_counts(related_found))
         names = [hit["_source"]["display_name"] for hit, _ in page]
         unknown = {plan.word for plan, plan_known in zip(plans, known, strict=True) if not plan_known}
         return SearchResults(
@@ -327,7 +318,7 @@ def _source(document: ProductDocument) -> dict:
         field_words = analysis.words(text)
         source[field] = " ".join(analysis.stem(word) for word in field_words)
         source[f"{field}_words"] = " ".join(field_words)
-        starts = {word[:length] for word in field_words for length in range(SHORTEST_START, len(word))}
+        starts = {word[:length] for word in field_words for length in range(SHORTEST_START, len(word) + 1)}
         source[f"{field}_starts"] = " ".join(sorted(starts))
     return source
 
@@ -359,7 +350,7 @@ def _filters(query: SearchQuery) -> list[dict]:
 
 
 def _page_request(query: SearchQuery, matching: dict, sort: str, skipped: int, size: int) -> dict:
-    """One search of an `_msearch`: a page of the matches, their total and their counts per category."""
+    """A search for a page of the matches, their total and their counts per category."""
     request = {
         "query": matching,
         "aggs": {
@@ -372,10 +363,10 @@ def _page_request(query: SearchQuery, matching: dict, sort: str, skipped: int, s
             }
         },
         "sort": _SORTS[sort],
-        "from": skipped,
+        "from_": skipped,
         "size": size,
         "track_total_hits": True,
-        "_source": ["display_name"],
+        "source": ["display_name"],
     }
     if query.category_id is not None:
         # Narrows the hits, not the facets: a buyer still sees how many the other categories have.
@@ -409,9 +400,8 @@ def _word_clause(plan: analysis.WordPlan, known: bool) -> dict:
     if plan.is_last:  # search as you type: the last word may be unfinished
         ways.append({"multi_match": {"query": plan.word, "fields": loose, "type": "bool_prefix"}})
     if not known and plan.typos:
-        # A word within its typos, and for the last word the start of one ("pohn": "phon…").
-        kinds = ("_words", "_starts") if plan.is_last else ("_words",)
-        fields = [field for kind in kinds for field in _boosted(kind, LOOSE_MATCH_WEIGHT)]
+        # A word within its typos; for the last word, a word or the start of one ("pohn": "phon…").
+        fields = _boosted("_starts" if plan.is_last else "_words", LOOSE_MATCH_WEIGHT)
         typo = {"fuzziness": plan.typos, "prefix_length": 1}
         ways.append({"multi_match": {"query": plan.word, "fields": fields, **typo}})
     if not known and plan.fuzzy_synonym_stems:

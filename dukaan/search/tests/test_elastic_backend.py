@@ -1,5 +1,5 @@
 """What only the Elasticsearch adapter has: an alias swapped by a rebuild, Elasticsearch's own version
-checks, the window it fetches related products in, and a node that stops or hangs. The behaviour
+checks, where a page's related products start, and a node that stops or hangs. The behaviour
 every engine shares is in test_backends.py and test_relevance.py."""
 
 import os
@@ -129,8 +129,7 @@ def test_two_adapters_starting_on_a_new_alias_at_once_share_one_index(elastic_ba
 
 
 def test_pages_run_over_a_few_products_with_every_word_then_many_related_ones(elastic_backend):
-    # The related products are fetched in a window that must start early enough for any number of
-    # products with every word below RELATED_BELOW: here 5, so offset 30 is the 26th related one.
+    # A page's related products start where the strict ones end: after 5, offset 30 is related #26.
     elastic_backend.index(
         [product(id, f"Linen Sofa {id}") for id in range(1, 6)]
         + [product(id, f"Velvet Sofa {id}") for id in range(100, 140)]
