@@ -163,7 +163,7 @@ class ElasticBackend:
             buckets = Counter(_category_counts(strict_found))
             related_total = 0
             if len(plans) >= 2 and strict_total < analysis.RELATED_BELOW:
-                related = {
+                most_words = {
                     "bool": {
                         "should": clauses,
                         "minimum_should_match": analysis.minimum_should_match(len(plans)),
@@ -171,15 +171,18 @@ class ElasticBackend:
                         "must_not": [{"bool": {"must": clauses}}],
                     }
                 }
-                skipped = max(0, query.offset - strict_total)
+                # The page goes on where the strict products end.
+                skipped, rest = max(0, query.offset - strict_total), query.limit - len(page)
                 related_found = self._client.search(
-                    index=self.alias, **_page_request(query, related, sort, skipped, query.limit - len(page))
+                    index=self.alias, **_page_request(query, most_words, sort, skipped, rest)
                 )
                 related_total = related_found["hits"]["total"]["value"]
                 page += [(hit, True) for hit in related_found["hits"]["hits"]]
                 buckets.update(_category_counts(related_found))
         names = [hit["_source"]["display_name"] for hit, _ in page]
         unknown = {plan.word for plan, plan_known in zip(plans, known, strict=True) if not plan_known}
+        # An unknown word that a product of the page matched was matched loosely: it has no other way.
+        matched = {word for hit, _ in page for word in hit.get("matched_queries", ())}
         return SearchResults(
             hits=[
                 SearchHit(
@@ -197,7 +200,7 @@ class ElasticBackend:
             ],
             engine=self.name,
             related=related_total,
-            did_you_mean=analysis.did_you_mean(plans, unknown, names),
+            did_you_mean=analysis.did_you_mean(plans, unknown & matched, names),
         )
 
     def _known_words(self, store_id: int, plans) -> list[bool]:
@@ -407,7 +410,8 @@ def _word_clause(plan: analysis.WordPlan, known: bool) -> dict:
     if not known and plan.fuzzy_synonym_stems:
         fuzzy_synonyms = " ".join(sorted(plan.fuzzy_synonym_stems))
         ways.append({"multi_match": {"query": fuzzy_synonyms, "fields": _boosted("", LOOSE_MATCH_WEIGHT)}})
-    return {"bool": {"should": ways, "minimum_should_match": 1}}
+    # Named after the word, so that a hit says which words it matched (`matched_queries`).
+    return {"bool": {"should": ways, "minimum_should_match": 1, "_name": plan.word}}
 
 
 def _boosted(suffix: str, weight: float) -> list[str]:

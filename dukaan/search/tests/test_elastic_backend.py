@@ -1,6 +1,6 @@
 """What only the Elasticsearch adapter has: an alias swapped by a rebuild, Elasticsearch's own version
-checks, where a page's related products start, and a node that stops or hangs. The behaviour
-every engine shares is in test_backends.py and test_relevance.py."""
+checks, where a page's related products start, which words "did you mean" corrects, and a node
+that stops or hangs. The behaviour every engine shares is in test_backends.py and test_relevance.py."""
 
 import os
 import signal
@@ -147,6 +147,18 @@ def test_pages_run_over_a_few_products_with_every_word_then_many_related_ones(el
     assert [hit for page in pages for hit in page.hits] == everything.hits
     assert {(page.total, page.related) for page in pages} == {(45, 40)}
     assert search(30, 1).hits[0].product_id == 139 - 25  # the 26th newest related
+
+
+def test_did_you_mean_offers_only_a_correction_that_found_something(elastic_backend):
+    elastic_backend.index([product(1, "Steel Tiffin"), product(2, "Steel Glass")])
+
+    def did_you_mean(text):
+        return elastic_backend.search(SearchQuery(STORE, text)).did_you_mean
+
+    assert did_you_mean("steel lunhbox") == "steel lunchbox"  # "tiffin, lunchbox"
+    elastic_backend.delete(STORE, [1])
+    # The steel glass is found for "steel", nothing for "lunhbox": no "lunchbox" is offered.
+    assert did_you_mean("steel lunhbox") == ""
 
 
 # --- A node that hangs, then stops --------------------------------------------------------------------
