@@ -163,12 +163,22 @@ class ElasticBackend:
             buckets = Counter(_category_counts(strict_found))
             related_total = 0
             if len(plans) >= 2 and strict_total < analysis.RELATED_BELOW:
+                # Most words, not every one. When no product has every word there is none to leave
+                # out, and the words are named: each product says which it matched (for did you mean).
+                if strict_total:
+                    should, must_not = clauses, [{"bool": {"must": clauses}}]
+                else:
+                    should = [
+                        {"bool": {**clause["bool"], "_name": plan.word}}
+                        for clause, plan in zip(clauses, plans, strict=True)
+                    ]
+                    must_not = []
                 most_words = {
                     "bool": {
-                        "should": clauses,
+                        "should": should,
                         "minimum_should_match": analysis.minimum_should_match(len(plans)),
                         "filter": filters,
-                        "must_not": [{"bool": {"must": clauses}}],
+                        "must_not": must_not,
                     }
                 }
                 # The page goes on where the strict products end.
@@ -180,9 +190,11 @@ class ElasticBackend:
                 page += [(hit, True) for hit in related_found["hits"]["hits"]]
                 buckets.update(_category_counts(related_found))
         names = [hit["_source"]["display_name"] for hit, _ in page]
+        # The words the store does not know that products matched (loosely: they have no other way),
+        # so a word that found nothing is not "corrected" into a search that finds nothing more.
         unknown = {plan.word for plan, plan_known in zip(plans, known, strict=True) if not plan_known}
-        # An unknown word that a product of the page matched was matched loosely: it has no other way.
-        matched = {word for hit, _ in page for word in hit.get("matched_queries", ())}
+        if not strict_total:
+            unknown &= {word for hit, _ in page for word in hit.get("matched_queries", ())}
         return SearchResults(
             hits=[
                 SearchHit(
@@ -200,7 +212,7 @@ class ElasticBackend:
             ],
             engine=self.name,
             related=related_total,
-            did_you_mean=analysis.did_you_mean(plans, unknown & matched, names),
+            did_you_mean=analysis.did_you_mean(plans, unknown, names),
         )
 
     def _known_words(self, store_id: int, plans) -> list[bool]:
@@ -410,8 +422,7 @@ def _word_clause(plan: analysis.WordPlan, known: bool) -> dict:
     if not known and plan.fuzzy_synonym_stems:
         fuzzy_synonyms = " ".join(sorted(plan.fuzzy_synonym_stems))
         ways.append({"multi_match": {"query": fuzzy_synonyms, "fields": _boosted("", LOOSE_MATCH_WEIGHT)}})
-    # Named after the word, so that a hit says which words it matched (`matched_queries`).
-    return {"bool": {"should": ways, "minimum_should_match": 1, "_name": plan.word}}
+    return {"bool": {"should": ways, "minimum_should_match": 1}}
 
 
 def _boosted(suffix: str, weight: float) -> list[str]:
