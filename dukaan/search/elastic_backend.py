@@ -1,8 +1,9 @@
 """The Elasticsearch adapter (SEARCH_URL=http://host:9200), on the official `elasticsearch` 8 client.
 
-Text is analysed by `analysis.py`, not by Elasticsearch: each text field holds the words' Snowball
-stems (exact and synonym matches, scored by BM25) and a `*_words` twin holds the words as written
-(typos with fuzziness AUTO, and search as you type through the field's `index_prefixes`). The node
+Text is analysed by `analysis.py`, not by Elasticsearch: each text field of `analysis.field_texts()`
+holds the words' Snowball stems (exact and synonym matches, scored by BM25), a `*_words` twin holds
+the words as written (typos, and search as you type through the field's `index_prefixes`) and a
+`*_starts` twin the starts of those words (a last word typed with a typo). The node
 that tests run (the integ-test-zip distribution) has no stemmer, synonym or edge-ngram filter, and
 this way it, a full distribution, the embedded engine and the database fallback all agree on what a
 word is; docs/elasticsearch.md says what a full distribution could do instead.
@@ -11,11 +12,17 @@ SEARCH_INDEX names an alias. It points at one concrete index, `<alias>-<UTC time
 first use. `rebuild()` fills a new concrete index and moves the alias to it in one `_aliases` call,
 so a search sees the old index or the new, never a half-built one; writes made meanwhile go to both.
 Documents carry the product's version as Elasticsearch's external version: an older one is refused.
+
+A search with words is two round trips: a size-0 search telling which words the store knows (the
+rules of `analysis`: a typo only for a word it does not know), then the products matching every
+word; a third, the products matching most words (the related tier), only when there are two words
+or more and fewer than `analysis.RELATED_BELOW` products match every word.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -43,6 +50,11 @@ _WORDS_FIELD = {
     # reads one term instead of scanning every word that starts so.
     "index_prefixes": {"min_chars": 1, "max_chars": 19},
 }
+# The starts of the words, the whole words too, for a last word typed with a typo ("pohn" is "phon"
+# of "phone" with one). Elasticsearch keeps `index_prefixes` in a field no query can name.
+_STARTS_FIELD = {"type": "text", "analyzer": "whitespace", "index_options": "docs", "norms": False}
+# The shortest start such a word can be: 4 letters (the fewest with a typo allowed) less its typo.
+SHORTEST_START = 3
 INDEX_BODY = {
     "settings": {
         "number_of_shards": 1,
@@ -60,6 +72,7 @@ INDEX_BODY = {
             "display_name": {"type": "keyword", "index": False, "doc_values": False},
             **{field: {"type": "text", "analyzer": "whitespace"} for field in FIELD_BOOSTS},
             **{f"{field}_words": _WORDS_FIELD for field in FIELD_BOOSTS},
+            **{f"{field}_starts": _STARTS_FIELD for field in FIELD_BOOSTS},
         },
     },
 }
@@ -133,50 +146,86 @@ class ElasticBackend:
             raise ValueError(
                 f"offset must be 0 or more and limit 1 or more, not {query.offset}, {query.limit}"
             )
-        text_words = analysis.words(query.text)
-        sort = "newest" if query.sort == "relevance" and not text_words else query.sort
-        request = {
-            "query": {"bool": {"must": _word_clauses(text_words, query.synonyms), "filter": _filters(query)}},
-            "aggs": {
-                "categories": {
-                    "terms": {
-                        "field": "category_id",
-                        "size": MAX_CATEGORIES,
-                        "order": [{"_count": "desc"}, {"_key": "asc"}],
-                    }
-                }
-            },
-            "sort": _SORTS[sort],
-            "from_": query.offset,
-            "size": query.limit,
-            "track_total_hits": True,
-            "source": ["display_name"],
-        }
-        if query.category_id is not None:
-            # Narrows the hits, not the facets: a buyer still sees how many the other categories have.
-            request["post_filter"] = _term("category_id", query.category_id)
+        plans = analysis.plan_query(query.text, query.synonyms)
+        sort = "newest" if query.sort == "relevance" and not plans else query.sort
         with self._engine_errors():
             if not self._alias_known:
                 self._ensure_alias()
-            found = self._client.search(index=self.alias, **request)
+            known = self._known_words(query.store_id, plans)
+            clauses = [_word_clause(plan, plan_known) for plan, plan_known in zip(plans, known, strict=True)]
+            filters = _filters(query)
+            strict = {"bool": {"must": clauses or [{"match_all": {}}], "filter": filters}}
+            strict_found = self._client.search(
+                index=self.alias, **_page_request(query, strict, sort, query.offset, query.limit)
+            )
+            strict_total = strict_found["hits"]["total"]["value"]
+            page = [(hit, False) for hit in strict_found["hits"]["hits"]]
+            buckets = Counter(_category_counts(strict_found))
+            related_total = 0
+            if len(plans) >= 2 and strict_total < analysis.RELATED_BELOW:
+                # Most words, not every one. When no product has every word there is none to leave
+                # out, and the words are named: each product says which it matched (for did you mean).
+                if strict_total:
+                    should, must_not = clauses, [{"bool": {"must": clauses}}]
+                else:
+                    should = [
+                        {"bool": {**clause["bool"], "_name": plan.word}}
+                        for clause, plan in zip(clauses, plans, strict=True)
+                    ]
+                    must_not = []
+                most_words = {
+                    "bool": {
+                        "should": should,
+                        "minimum_should_match": analysis.minimum_should_match(len(plans)),
+                        "filter": filters,
+                        "must_not": must_not,
+                    }
+                }
+                # The page goes on where the strict products end.
+                skipped, rest = max(0, query.offset - strict_total), query.limit - len(page)
+                related_found = self._client.search(
+                    index=self.alias, **_page_request(query, most_words, sort, skipped, rest)
+                )
+                related_total = related_found["hits"]["total"]["value"]
+                page += [(hit, True) for hit in related_found["hits"]["hits"]]
+                buckets.update(_category_counts(related_found))
+        names = [hit["_source"]["display_name"] for hit, _ in page]
+        # The words the store does not know that products matched (loosely: they have no other way),
+        # so a word that found nothing is not "corrected" into a search that finds nothing more.
+        unknown = {plan.word for plan, plan_known in zip(plans, known, strict=True) if not plan_known}
+        if not strict_total:
+            unknown &= {word for hit, _ in page for word in hit.get("matched_queries", ())}
         return SearchResults(
             hits=[
                 SearchHit(
                     product_id=int(hit["_id"]),
                     score=float(hit["_score"] or 0.0) if sort == "relevance" else 0.0,
-                    highlighted_name=analysis.highlight(
-                        hit["_source"]["display_name"], query.text, query.synonyms
-                    ),
+                    highlighted_name=analysis.highlight(name, query.text, query.synonyms),
+                    related=related,
                 )
-                for hit in found["hits"]["hits"]
+                for (hit, related), name in zip(page, names, strict=True)
             ],
-            total=found["hits"]["total"]["value"],
+            total=strict_total + related_total,
             categories=[
-                CategoryFacet(category_id=int(bucket["key"]), count=bucket["doc_count"])
-                for bucket in found["aggregations"]["categories"]["buckets"]
+                CategoryFacet(category_id=category_id, count=count)
+                for category_id, count in sorted(buckets.items(), key=lambda item: (-item[1], item[0]))
             ],
             engine=self.name,
+            related=related_total,
+            did_you_mean=analysis.did_you_mean(plans, unknown, names),
         )
+
+    def _known_words(self, store_id: int, plans) -> list[bool]:
+        """Per query word, does the store have it (see `_known_filter`)? One size-0 search."""
+        if not plans:
+            return []
+        found = self._client.search(
+            index=self.alias,
+            size=0,
+            query={"bool": {"filter": [_term("store_id", store_id)]}},
+            aggs={"known": {"filters": {"filters": [_known_filter(plan) for plan in plans]}}},
+        )
+        return [bucket["doc_count"] > 0 for bucket in found["aggregations"]["known"]["buckets"]]
 
     def healthy(self) -> bool:
         try:
@@ -271,11 +320,6 @@ def _index_actions(index: str, documents: list[ProductDocument]) -> list[dict]:
 
 
 def _source(document: ProductDocument) -> dict:
-    texts = {
-        "name": document.name,
-        "category": document.category_name,
-        "body": f"{document.description}\n{document.variant_labels}",
-    }
     source = {
         "id": document.id,
         "store_id": document.store_id,
@@ -285,10 +329,12 @@ def _source(document: ProductDocument) -> dict:
         "created_at": document.created_at,
         "display_name": document.name,
     }
-    for field, text in texts.items():
+    for field, text in analysis.field_texts(document).items():
         field_words = analysis.words(text)
         source[field] = " ".join(analysis.stem(word) for word in field_words)
         source[f"{field}_words"] = " ".join(field_words)
+        starts = {word[:length] for word in field_words for length in range(SHORTEST_START, len(word) + 1)}
+        source[f"{field}_starts"] = " ".join(sorted(starts))
     return source
 
 
@@ -318,31 +364,68 @@ def _filters(query: SearchQuery) -> list[dict]:
     return filters
 
 
-def _word_clauses(text_words: list[str], synonyms) -> list[dict]:
-    """One clause per query word; a product must match every one (see `analysis`)."""
-    if not text_words:
-        return [{"match_all": {}}]
-    exact, synonym, loose = (
-        _boosted("", 1.0),
-        _boosted("", SYNONYM_WEIGHT),
-        _boosted("_words", LOOSE_MATCH_WEIGHT),
-    )
-    clauses = []
-    for position, word in enumerate(text_words):
-        own_stem = analysis.stem(word)
-        synonym_stems = {analysis.stem(other) for other in analysis.alternatives(word, synonyms)} - {own_stem}
-        ways = [
-            {"multi_match": {"query": own_stem, "fields": exact}},
-            {"multi_match": {"query": word, "fields": loose, "fuzziness": "AUTO"}},
-        ]
-        if synonym_stems:
-            ways.append({"multi_match": {"query": " ".join(sorted(synonym_stems)), "fields": synonym}})
-        if position == len(text_words) - 1:  # search as you type: the last word may be unfinished
-            ways.append({"multi_match": {"query": word, "fields": loose, "type": "bool_prefix"}})
-        clauses.append({"bool": {"should": ways, "minimum_should_match": 1}})
-    return clauses
+def _page_request(query: SearchQuery, matching: dict, sort: str, skipped: int, size: int) -> dict:
+    """A search for a page of the matches, their total and their counts per category."""
+    request = {
+        "query": matching,
+        "aggs": {
+            "categories": {
+                "terms": {
+                    "field": "category_id",
+                    "size": MAX_CATEGORIES,
+                    "order": [{"_count": "desc"}, {"_key": "asc"}],
+                }
+            }
+        },
+        "sort": _SORTS[sort],
+        "from_": skipped,
+        "size": size,
+        "track_total_hits": True,
+        "source": ["display_name"],
+    }
+    if query.category_id is not None:
+        # Narrows the hits, not the facets: a buyer still sees how many the other categories have.
+        request["post_filter"] = _term("category_id", query.category_id)
+    return request
+
+
+def _category_counts(found: dict) -> dict[int, int]:
+    buckets = found["aggregations"]["categories"]["buckets"]
+    return {int(bucket["key"]): bucket["doc_count"] for bucket in buckets}
+
+
+def _known_filter(plan: analysis.WordPlan) -> dict:
+    """The store's products that know the word: one of its exact stems in a stem field, or, for the
+    last word, a word starting with it ("keyp" is the start of "keypad", not a typo of "keep")."""
+    ways = [{"terms": {field: sorted(plan.exact_stems)}} for field in FIELD_BOOSTS]
+    if plan.is_last:
+        ways += [{"prefix": {f"{field}_words": plan.word}} for field in FIELD_BOOSTS]
+    return {"bool": {"should": ways}}
+
+
+def _word_clause(plan: analysis.WordPlan, known: bool) -> dict:
+    """What one query word matches (see `analysis`): its stem, its synonyms' stems, and when last the
+    start of a word; when the store does not know it, also a word within its typos, the stems of a
+    synonym group with such a word, and when last the start of a word within its typos."""
+    ways = [{"multi_match": {"query": plan.stem, "fields": _boosted("", 1.0)}}]
+    if plan.synonym_stems:
+        synonyms = " ".join(sorted(plan.synonym_stems))
+        ways.append({"multi_match": {"query": synonyms, "fields": _boosted("", SYNONYM_WEIGHT)}})
+    loose = _boosted("_words", LOOSE_MATCH_WEIGHT)
+    if plan.is_last:  # search as you type: the last word may be unfinished
+        ways.append({"multi_match": {"query": plan.word, "fields": loose, "type": "bool_prefix"}})
+    if not known and plan.typos:
+        # A word within its typos; for the last word, a word or the start of one ("pohn": "phon…").
+        fields = _boosted("_starts" if plan.is_last else "_words", LOOSE_MATCH_WEIGHT)
+        typo = {"fuzziness": plan.typos, "prefix_length": 1}
+        ways.append({"multi_match": {"query": plan.word, "fields": fields, **typo}})
+    if not known and plan.fuzzy_synonym_stems:
+        fuzzy_synonyms = " ".join(sorted(plan.fuzzy_synonym_stems))
+        ways.append({"multi_match": {"query": fuzzy_synonyms, "fields": _boosted("", LOOSE_MATCH_WEIGHT)}})
+    return {"bool": {"should": ways, "minimum_should_match": 1}}
 
 
 def _boosted(suffix: str, weight: float) -> list[str]:
-    """The fields of one kind ("" the stems, "_words" the words as written), each with its boost."""
+    """The fields of one kind ("" the stems, "_words" the words as written, "_starts" their starts),
+    each with its boost."""
     return [f"{field}{suffix}^{boost * weight:g}" for field, boost in FIELD_BOOSTS.items()]

@@ -1,5 +1,6 @@
 """What only the Elasticsearch adapter has: an alias swapped by a rebuild, Elasticsearch's own version
-checks, and a node that stops or hangs. The behaviour every engine shares is in test_backends.py."""
+checks, where a page's related products start, which words "did you mean" corrects, and a node
+that stops or hangs. The behaviour every engine shares is in test_backends.py and test_relevance.py."""
 
 import os
 import signal
@@ -125,6 +126,39 @@ def test_two_adapters_starting_on_a_new_alias_at_once_share_one_index(elastic_ba
         writer.join(timeout=30)
     assert found(elastic_backend, "kurta") == found(twin, "kurta") == [1, 2]
     assert len(concrete_indices(elastic_backend)) == 1
+
+
+def test_pages_run_over_a_few_products_with_every_word_then_many_related_ones(elastic_backend):
+    # A page's related products start where the strict ones end: after 5, offset 30 is related #26.
+    elastic_backend.index(
+        [product(id, f"Linen Sofa {id}") for id in range(1, 6)]
+        + [product(id, f"Velvet Sofa {id}") for id in range(100, 140)]
+    )
+
+    def search(offset, limit):
+        query = SearchQuery(STORE, "linen sofa", sort="newest", offset=offset, limit=limit)
+        return elastic_backend.search(query)
+
+    everything = search(0, 100)
+    assert [hit.product_id for hit in everything.hits[:5]] == [5, 4, 3, 2, 1]
+    assert [hit.product_id for hit in everything.hits[5:]] == list(range(139, 99, -1))
+    assert [hit.related for hit in everything.hits] == [False] * 5 + [True] * 40
+    pages = [search(offset, 7) for offset in range(0, 49, 7)]
+    assert [hit for page in pages for hit in page.hits] == everything.hits
+    assert {(page.total, page.related) for page in pages} == {(45, 40)}
+    assert search(30, 1).hits[0].product_id == 139 - 25  # the 26th newest related
+
+
+def test_did_you_mean_offers_only_a_correction_that_found_something(elastic_backend):
+    elastic_backend.index([product(1, "Steel Tiffin"), product(2, "Steel Glass")])
+
+    def did_you_mean(text):
+        return elastic_backend.search(SearchQuery(STORE, text)).did_you_mean
+
+    assert did_you_mean("steel lunhbox") == "steel lunchbox"  # "tiffin, lunchbox"
+    elastic_backend.delete(STORE, [1])
+    # The steel glass is found for "steel", nothing for "lunhbox": no "lunchbox" is offered.
+    assert did_you_mean("steel lunhbox") == ""
 
 
 # --- A node that hangs, then stops --------------------------------------------------------------------
