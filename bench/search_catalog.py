@@ -47,6 +47,7 @@ class Kind:
     related: tuple[str, ...] = ()  # kinds a shopper asking for this one would also take (grade 1)
     fits_phones: bool = False  # an accessory made for one phone model
     plural: str = ""  # "kurtis"; empty when the key is already plural or has no natural plural
+    devanagari: str = ""  # the word a shopkeeper writing Hindi uses in the name of one product in ten
 
 
 PHONE_MODELS = {
@@ -193,6 +194,7 @@ KINDS = (
         "Women's Ethnic Wear",
         ("Kurti", "Kurti", "Straight Kurti", "A-Line Kurti"),
         (349, 1_999),
+        devanagari="कुर्ती",
         brands=("Biba", "Aurelia", "Libas", "Rangriti", ""),
         colours=BRIGHT_COLOURS,
         materials=("Cotton", "Rayon", "Georgette", "Khadi", "Chanderi"),
@@ -212,6 +214,7 @@ KINDS = (
         "Men's Ethnic Wear",
         ("Kurta", "Kurta", "Long Kurta", "Short Kurta"),
         (499, 2_999),
+        devanagari="कुर्ता",
         brands=("Fabindia", "Manyavar", "Khadi India", ""),
         colours=("White", "Off White", "Cream", "Black", "Navy Blue", "Maroon", "Mustard", "Green", "Beige"),
         materials=("Cotton", "Linen", "Silk", "Khadi"),
@@ -230,6 +233,7 @@ KINDS = (
         "Sarees",
         ("Saree", "Saree", "Saree with Blouse Piece", "Sari"),
         (599, 14_999),
+        devanagari="साड़ी",
         brands=("", "", "Nalli", "Mysore Silk"),
         colours=BRIGHT_COLOURS,
         materials=("Silk", "Cotton", "Georgette", "Chiffon", "Organza"),
@@ -247,6 +251,7 @@ KINDS = (
         "Women's Ethnic Wear",
         ("Dupatta", "Dupatta", "Stole"),
         (199, 1_499),
+        devanagari="दुपट्टा",
         colours=BRIGHT_COLOURS,
         materials=("Cotton", "Chiffon", "Silk", "Georgette", "Net"),
         styles=("Plain", "Phulkari", "Bandhani", "Printed", "Gota Patti"),
@@ -275,6 +280,7 @@ KINDS = (
         "Footwear",
         ("Slippers", "Chappal", "Flip Flops", "Slippers"),
         (149, 999),
+        devanagari="चप्पल",
         brands=("Bata", "Paragon", "Relaxo", "Sparx", "Khadim's"),
         colours=("Black", "Blue", "Grey", "Brown", "Pink", "Red", "Navy Blue"),
         audiences=("Men's", "Women's"),
@@ -329,6 +335,7 @@ KINDS = (
         "Atta, Rice & Dal",
         ("Atta", "Atta", "Whole Wheat Atta", "Chakki Atta"),
         (55, 549),
+        devanagari="आटा",
         brands=("Aashirvaad", "Pillsbury", "Fortune", "Patanjali"),
         styles=("Shudh Chakki", "Multigrain", "Select", "Sharbati"),
         sizes=("1 kg", "5 kg", "10 kg"),
@@ -350,6 +357,7 @@ KINDS = (
         "Atta, Rice & Dal",
         ("Rice", "Rice"),
         (80, 1_299),
+        devanagari="चावल",
         brands=("India Gate", "Daawat", "Kohinoor", "Fortune", ""),
         styles=("Basmati", "Sona Masoori", "Kolam", "Brown", "Ponni"),
         sizes=("1 kg", "5 kg", "10 kg"),
@@ -360,6 +368,7 @@ KINDS = (
         "Atta, Rice & Dal",
         ("Dal", "Dal"),
         (90, 399),
+        devanagari="दाल",
         brands=("Tata Sampann", "Fortune", "24 Mantra", ""),
         styles=("Toor", "Moong", "Chana", "Masoor", "Urad"),
         sizes=("500 g", "1 kg"),
@@ -370,6 +379,7 @@ KINDS = (
         "Oil & Ghee",
         ("Oil", "Oil", "Cooking Oil"),
         (120, 1_099),
+        devanagari="तेल",
         brands=("Fortune", "Saffola", "Dhara", "Engine", "Gemini"),
         styles=("Sunflower", "Mustard", "Groundnut", "Rice Bran", "Soyabean"),
         sizes=("1 L", "2 L", "5 L"),
@@ -381,6 +391,7 @@ KINDS = (
         "Oil & Ghee",
         ("Ghee", "Pure Ghee", "Desi Ghee", "Cow Ghee"),
         (299, 1_499),
+        devanagari="घी",
         brands=("Amul", "Patanjali", "Gowardhan", "Nandini"),
         sizes=("500 ml", "1 L"),
         notes=("Made from fresh cream, rich danedar texture.", "Pure desi ghee for cooking and pooja."),
@@ -391,6 +402,7 @@ KINDS = (
         "Staples",
         ("Sugar", "Sugar"),
         (45, 299),
+        devanagari="चीनी",
         brands=("Madhur", "Dhampure", "Uttam", ""),
         styles=("", "Refined", "Sulphurless"),
         sizes=("1 kg", "5 kg"),
@@ -401,6 +413,7 @@ KINDS = (
         "Staples",
         ("Salt", "Iodised Salt"),
         (20, 99),
+        devanagari="नमक",
         brands=("Tata", "Aashirvaad", "Catch"),
         styles=("", "Rock", "Black"),
         sizes=("1 kg",),
@@ -411,6 +424,7 @@ KINDS = (
         "Beverages",
         ("Tea", "Tea", "Chai Patti", "Leaf Tea"),
         (90, 599),
+        devanagari="चाय पत्ती",
         brands=("Tata Tea", "Red Label", "Wagh Bakri", "Taj Mahal"),
         styles=("Premium", "Gold", "Masala", "Green"),
         sizes=("250 g", "500 g", "1 kg"),
@@ -421,6 +435,7 @@ KINDS = (
         "Spices",
         ("Masala",),
         (40, 199),
+        devanagari="मसाला",
         brands=("MDH", "Everest", "Catch", "Badshah"),
         styles=("Garam", "Chicken", "Chole", "Sambar", "Pav Bhaji", "Chaat", "Kitchen King"),
         sizes=("50 g", "100 g", "200 g"),
@@ -432,6 +447,7 @@ KINDS = (
         "Spices",
         ("Turmeric Powder", "Haldi Powder", "Turmeric Powder"),
         (30, 199),
+        devanagari="हल्दी पाउडर",
         brands=("MDH", "Everest", "Catch", "Tata Sampann"),
         sizes=("100 g", "200 g", "500 g"),
         notes=("Bright yellow haldi with high curcumin.", "Pure turmeric, no added colour."),
@@ -442,6 +458,7 @@ KINDS = (
         "Spices",
         ("Red Chilli Powder", "Chilli Powder", "Lal Mirch Powder"),
         (35, 249),
+        devanagari="लाल मिर्च पाउडर",
         brands=("MDH", "Everest", "Catch", "Badshah"),
         styles=("", "Kashmiri"),
         sizes=("100 g", "200 g", "500 g"),
@@ -765,6 +782,8 @@ def make_product(rng: random.Random, kind: Kind, product_id: int, store_id: int,
         return rng.choice(options) if options else ""
 
     word = pick(kind.words)
+    if kind.devanagari and product_id % 10 == 0:  # by id, not rng: the other products stay as they were
+        word = kind.devanagari
     attributes = dict(
         brand=pick(kind.brands),
         colour=pick(kind.colours),
