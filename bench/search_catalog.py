@@ -3,7 +3,8 @@
 Everything is seeded, so the same code gives the same products, queries and labels on every machine.
 Each product keeps the attributes it was made from (kind, brand, model, colour, material, style,
 size, the phone an accessory fits); each query keeps the intent it was made from, and `grade()`
-compares the two: 2 = exactly what was asked, 1 = related, 0 = not relevant. No label is hand-picked.
+compares the two: Exact, Partial or Irrelevant, as in the WANDS product-search dataset, with gains
+1, 0.5 and 0. No label is hand-picked.
 The rules are written out in docs/benchmarks/search.md.
 """
 
@@ -46,6 +47,7 @@ class Kind:
     related: tuple[str, ...] = ()  # kinds a shopper asking for this one would also take (grade 1)
     fits_phones: bool = False  # an accessory made for one phone model
     plural: str = ""  # "kurtis"; empty when the key is already plural or has no natural plural
+    devanagari: str = ""  # the word a shopkeeper writing Hindi uses in the name of one product in ten
 
 
 PHONE_MODELS = {
@@ -64,6 +66,9 @@ SHOE_SIZES = "Size: UK 6, UK 7, UK 8, UK 9, UK 10"
 BASIC_COLOURS = ("Black", "White", "Blue", "Navy Blue", "Grey", "Red", "Green")
 BRIGHT_COLOURS = ("Red", "Maroon", "Pink", "Peach", "Yellow", "Mustard", "Green", "Blue", "Navy Blue")
 BRIGHT_COLOURS += ("Purple", "Orange", "Black", "White", "Off White", "Beige")
+HOME_COLOURS = ("White", "Beige", "Grey", "Blue", "Navy Blue", "Green", "Red", "Maroon", "Yellow", "Black")
+WOOD_COLOURS = ("Brown", "Walnut", "Honey", "White", "Black")
+HOME_STYLES = ("Coastal", "Rustic", "Modern", "Vintage")
 
 KINDS = (
     # Phones and what goes with them
@@ -189,6 +194,7 @@ KINDS = (
         "Women's Ethnic Wear",
         ("Kurti", "Kurti", "Straight Kurti", "A-Line Kurti"),
         (349, 1_999),
+        devanagari="कुर्ती",
         brands=("Biba", "Aurelia", "Libas", "Rangriti", ""),
         colours=BRIGHT_COLOURS,
         materials=("Cotton", "Rayon", "Georgette", "Khadi", "Chanderi"),
@@ -208,6 +214,7 @@ KINDS = (
         "Men's Ethnic Wear",
         ("Kurta", "Kurta", "Long Kurta", "Short Kurta"),
         (499, 2_999),
+        devanagari="कुर्ता",
         brands=("Fabindia", "Manyavar", "Khadi India", ""),
         colours=("White", "Off White", "Cream", "Black", "Navy Blue", "Maroon", "Mustard", "Green", "Beige"),
         materials=("Cotton", "Linen", "Silk", "Khadi"),
@@ -226,6 +233,7 @@ KINDS = (
         "Sarees",
         ("Saree", "Saree", "Saree with Blouse Piece", "Sari"),
         (599, 14_999),
+        devanagari="साड़ी",
         brands=("", "", "Nalli", "Mysore Silk"),
         colours=BRIGHT_COLOURS,
         materials=("Silk", "Cotton", "Georgette", "Chiffon", "Organza"),
@@ -243,6 +251,7 @@ KINDS = (
         "Women's Ethnic Wear",
         ("Dupatta", "Dupatta", "Stole"),
         (199, 1_499),
+        devanagari="दुपट्टा",
         colours=BRIGHT_COLOURS,
         materials=("Cotton", "Chiffon", "Silk", "Georgette", "Net"),
         styles=("Plain", "Phulkari", "Bandhani", "Printed", "Gota Patti"),
@@ -271,6 +280,7 @@ KINDS = (
         "Footwear",
         ("Slippers", "Chappal", "Flip Flops", "Slippers"),
         (149, 999),
+        devanagari="चप्पल",
         brands=("Bata", "Paragon", "Relaxo", "Sparx", "Khadim's"),
         colours=("Black", "Blue", "Grey", "Brown", "Pink", "Red", "Navy Blue"),
         audiences=("Men's", "Women's"),
@@ -325,6 +335,7 @@ KINDS = (
         "Atta, Rice & Dal",
         ("Atta", "Atta", "Whole Wheat Atta", "Chakki Atta"),
         (55, 549),
+        devanagari="आटा",
         brands=("Aashirvaad", "Pillsbury", "Fortune", "Patanjali"),
         styles=("Shudh Chakki", "Multigrain", "Select", "Sharbati"),
         sizes=("1 kg", "5 kg", "10 kg"),
@@ -346,6 +357,7 @@ KINDS = (
         "Atta, Rice & Dal",
         ("Rice", "Rice"),
         (80, 1_299),
+        devanagari="चावल",
         brands=("India Gate", "Daawat", "Kohinoor", "Fortune", ""),
         styles=("Basmati", "Sona Masoori", "Kolam", "Brown", "Ponni"),
         sizes=("1 kg", "5 kg", "10 kg"),
@@ -356,6 +368,7 @@ KINDS = (
         "Atta, Rice & Dal",
         ("Dal", "Dal"),
         (90, 399),
+        devanagari="दाल",
         brands=("Tata Sampann", "Fortune", "24 Mantra", ""),
         styles=("Toor", "Moong", "Chana", "Masoor", "Urad"),
         sizes=("500 g", "1 kg"),
@@ -366,6 +379,7 @@ KINDS = (
         "Oil & Ghee",
         ("Oil", "Oil", "Cooking Oil"),
         (120, 1_099),
+        devanagari="तेल",
         brands=("Fortune", "Saffola", "Dhara", "Engine", "Gemini"),
         styles=("Sunflower", "Mustard", "Groundnut", "Rice Bran", "Soyabean"),
         sizes=("1 L", "2 L", "5 L"),
@@ -377,6 +391,7 @@ KINDS = (
         "Oil & Ghee",
         ("Ghee", "Pure Ghee", "Desi Ghee", "Cow Ghee"),
         (299, 1_499),
+        devanagari="घी",
         brands=("Amul", "Patanjali", "Gowardhan", "Nandini"),
         sizes=("500 ml", "1 L"),
         notes=("Made from fresh cream, rich danedar texture.", "Pure desi ghee for cooking and pooja."),
@@ -387,6 +402,7 @@ KINDS = (
         "Staples",
         ("Sugar", "Sugar"),
         (45, 299),
+        devanagari="चीनी",
         brands=("Madhur", "Dhampure", "Uttam", ""),
         styles=("", "Refined", "Sulphurless"),
         sizes=("1 kg", "5 kg"),
@@ -397,6 +413,7 @@ KINDS = (
         "Staples",
         ("Salt", "Iodised Salt"),
         (20, 99),
+        devanagari="नमक",
         brands=("Tata", "Aashirvaad", "Catch"),
         styles=("", "Rock", "Black"),
         sizes=("1 kg",),
@@ -407,6 +424,7 @@ KINDS = (
         "Beverages",
         ("Tea", "Tea", "Chai Patti", "Leaf Tea"),
         (90, 599),
+        devanagari="चाय पत्ती",
         brands=("Tata Tea", "Red Label", "Wagh Bakri", "Taj Mahal"),
         styles=("Premium", "Gold", "Masala", "Green"),
         sizes=("250 g", "500 g", "1 kg"),
@@ -417,6 +435,7 @@ KINDS = (
         "Spices",
         ("Masala",),
         (40, 199),
+        devanagari="मसाला",
         brands=("MDH", "Everest", "Catch", "Badshah"),
         styles=("Garam", "Chicken", "Chole", "Sambar", "Pav Bhaji", "Chaat", "Kitchen King"),
         sizes=("50 g", "100 g", "200 g"),
@@ -428,6 +447,7 @@ KINDS = (
         "Spices",
         ("Turmeric Powder", "Haldi Powder", "Turmeric Powder"),
         (30, 199),
+        devanagari="हल्दी पाउडर",
         brands=("MDH", "Everest", "Catch", "Tata Sampann"),
         sizes=("100 g", "200 g", "500 g"),
         notes=("Bright yellow haldi with high curcumin.", "Pure turmeric, no added colour."),
@@ -438,6 +458,7 @@ KINDS = (
         "Spices",
         ("Red Chilli Powder", "Chilli Powder", "Lal Mirch Powder"),
         (35, 249),
+        devanagari="लाल मिर्च पाउडर",
         brands=("MDH", "Everest", "Catch", "Badshah"),
         styles=("", "Kashmiri"),
         sizes=("100 g", "200 g", "500 g"),
@@ -542,10 +563,160 @@ KINDS = (
         ),
         plural="mixer grinders",
     ),
+    # Home and furniture: several products a type, differing in colour, material and style, with
+    # words one letter from each other's (bed/red, dining/living, wall/well, lamp/camp, marble/table).
+    Kind(
+        "sofa",
+        "Furniture",
+        ("Sofa", "3 Seater Sofa", "Sofa Set", "Loveseat Sofa"),
+        (14_999, 89_999),
+        brands=("Wakefit", "Durian", "Urban Ladder", ""),
+        colours=HOME_COLOURS,
+        materials=("Linen", "Velvet", "Cotton", "Leatherette"),
+        styles=HOME_STYLES,
+        notes=(
+            "{style} {material_lower} sofa on solid wood legs. Goes well with our coffee tables.",
+            "Seats three, high-density foam, {colour_lower} upholstery.",
+            "Living room sofa with removable cushion covers.",
+        ),
+        related=("chair",),
+        plural="sofas",
+    ),
+    Kind(
+        "bed",
+        "Furniture",
+        ("Bed", "King Size Bed", "Queen Size Bed", "Double Bed"),
+        (12_999, 69_999),
+        brands=("Wakefit", "Durian", "Urban Ladder", ""),
+        colours=WOOD_COLOURS,
+        materials=("Teak", "Sheesham", "Engineered Wood", "Metal"),
+        styles=HOME_STYLES,
+        notes=(
+            "Sturdy {material_lower} bed with box storage. Goes well with our bedside lamps.",
+            "{style} bed, {colour_lower} finish, mattress not included.",
+        ),
+        plural="beds",
+    ),
+    Kind(
+        "dining table",
+        "Furniture",
+        ("Dining Table", "4 Seater Dining Table", "6 Seater Dining Table", "Dining Table Set"),
+        (9_999, 59_999),
+        brands=("Durian", "Urban Ladder", "Nilkamal", ""),
+        colours=WOOD_COLOURS,
+        materials=("Teak", "Sheesham", "Marble", "Glass"),
+        styles=HOME_STYLES,
+        notes=(
+            "{material} top dining table for family meals. Pairs well with our chairs.",
+            "{style} dining table, {colour_lower} finish, easy to wipe clean.",
+        ),
+        plural="dining tables",
+    ),
+    Kind(
+        "coffee table",
+        "Furniture",
+        ("Coffee Table", "Centre Table", "Living Room Table"),
+        (2_999, 24_999),
+        brands=("Durian", "Urban Ladder", "Nilkamal", ""),
+        colours=WOOD_COLOURS,
+        materials=("Teak", "Sheesham", "Marble", "Glass"),
+        styles=HOME_STYLES,
+        notes=(
+            "Low {material_lower} table for the living room, with a shelf below.",
+            "{style} centre table, {colour_lower} finish.",
+        ),
+        plural="coffee tables",
+    ),
+    Kind(
+        "wall clock",
+        "Home Decor",
+        ("Wall Clock", "Wall Clock", "Pendulum Clock"),
+        (499, 4_999),
+        brands=("Ajanta", "Titan", "Random", ""),
+        colours=HOME_COLOURS,
+        materials=("Wooden", "Metal", "Plastic"),
+        styles=HOME_STYLES,
+        notes=("Silent sweep movement, no ticking.", "{style} clock, {colour_lower} dial, easy to hang."),
+        plural="wall clocks",
+    ),
+    Kind(
+        "table lamp",
+        "Lighting",
+        ("Table Lamp", "Bedside Lamp", "Desk Lamp"),
+        (599, 5_999),
+        brands=("Philips", "Wipro", "Homesake", ""),
+        colours=HOME_COLOURS,
+        materials=("Wooden", "Metal", "Ceramic", "Marble"),
+        styles=HOME_STYLES,
+        notes=(
+            "Warm light for reading in bed. Bulb not included.",
+            "{style} {material_lower} base with a fabric shade.",
+        ),
+        plural="table lamps",
+    ),
+    Kind(
+        "chair",
+        "Furniture",
+        ("Chair", "Armchair", "Accent Chair", "Dining Chair"),
+        (1_999, 19_999),
+        brands=("Nilkamal", "Durian", "Urban Ladder", ""),
+        colours=HOME_COLOURS,
+        materials=("Teak", "Sheesham", "Velvet", "Cane"),
+        styles=HOME_STYLES,
+        notes=(
+            "{style} chair with a cushioned seat. Pairs well with our dining tables.",
+            "Comfortable {material_lower} chair for the living room or the balcony.",
+        ),
+        related=("sofa", "camp chair"),
+        plural="chairs",
+    ),
+    Kind(
+        "camp chair",
+        "Outdoor",
+        ("Camp Chair", "Folding Camp Chair"),
+        (799, 2_999),
+        brands=("Decathlon", "Wildcraft", ""),
+        colours=("Black", "Green", "Blue", "Grey"),
+        materials=("Metal", "Aluminium"),
+        notes=("Folds flat, carry it to a camp or a picnic. Cup holder in the arm.",),
+        related=("chair",),
+        plural="camp chairs",
+    ),
+    Kind(
+        "curtain",
+        "Home Furnishing",
+        ("Curtain", "Door Curtain", "Window Curtain", "Curtains"),
+        (399, 2_999),
+        brands=("D'Decor", "Spaces", "Home Centre", ""),
+        colours=HOME_COLOURS,
+        materials=("Linen", "Velvet", "Cotton", "Polyester"),
+        styles=HOME_STYLES,
+        sizes=("5 ft", "7 ft", "9 ft"),
+        notes=(
+            "Blackout {material_lower} curtain for the bedroom and the living room.",
+            "{style} curtain, goes well with our sofas and bedsheets.",
+        ),
+        plural="curtains",
+    ),
+    Kind(
+        "bedsheet",
+        "Home Furnishing",
+        ("Bedsheet", "Double Bedsheet", "Bedsheet with Pillow Covers"),
+        (399, 2_499),
+        brands=("Bombay Dyeing", "Spaces", "D'Decor", ""),
+        colours=HOME_COLOURS,
+        materials=("Cotton", "Linen", "Microfibre"),
+        styles=("Floral", "Jaipuri", "Modern", "Vintage"),
+        notes=(
+            "{material} bedsheet for a double bed, with two pillow covers.",
+            "{style} print, {colour_lower}, does not fade in the wash.",
+        ),
+        plural="bedsheets",
+    ),
 )
 KINDS_BY_KEY = {kind.key: kind for kind in KINDS}
 
-# What each kind of shop sells; stores take these in turn, so every tenth store is alike.
+# What each kind of shop sells; stores take these in turn, so every sixth store is alike.
 STORE_PROFILES = (
     ("mobile shop", ("phone", "cover", "screen guard", "charger", "cable", "earbuds", "earphones",
                      "headphones", "power bank")),
@@ -553,6 +724,8 @@ STORE_PROFILES = (
     ("kirana", ("atta", "maida", "rice", "dal", "oil", "ghee", "sugar", "salt", "tea", "masala",
                 "turmeric", "chilli powder", "biscuits", "namkeen")),
     ("kitchen", ("pressure cooker", "kadai", "tawa", "tiffin", "water bottle", "mixer grinder")),
+    ("home", ("sofa", "bed", "dining table", "coffee table", "wall clock", "table lamp", "chair",
+              "camp chair", "curtain", "bedsheet")),
     ("bazaar", tuple(kind.key for kind in KINDS)),
 )  # fmt: skip
 
@@ -560,12 +733,12 @@ COLOUR_FAMILIES = (
     ("Red", "Maroon"),
     ("Blue", "Navy Blue"),
     ("Green",),
-    ("Yellow", "Mustard", "Gold"),
+    ("Yellow", "Mustard", "Gold", "Honey"),
     ("Pink", "Peach"),
     ("White", "Off White", "Cream", "Beige", "Transparent"),
     ("Black",),
     ("Grey", "Silver"),
-    ("Brown", "Tan"),
+    ("Brown", "Tan", "Walnut"),
     ("Purple",),
     ("Orange",),
 )
@@ -609,6 +782,8 @@ def make_product(rng: random.Random, kind: Kind, product_id: int, store_id: int,
         return rng.choice(options) if options else ""
 
     word = pick(kind.words)
+    if kind.devanagari and product_id % 10 == 0:  # by id, not rng: the other products stay as they were
+        word = kind.devanagari
     attributes = dict(
         brand=pick(kind.brands),
         colour=pick(kind.colours),
@@ -696,6 +871,9 @@ class Intent:
     audience: str = ""
 
 
+ATTRIBUTES = ("brand", "colour", "material", "style", "size", "audience")
+
+
 def matches_model(asked: str, model: str) -> bool:
     return bool(model) and (model == asked or model.startswith(asked + " "))
 
@@ -705,37 +883,40 @@ def matches_brand(asked: str, brand: str) -> bool:
     return bool(brand) and (brand == asked or brand.startswith(asked + " "))
 
 
-def grade(intent: Intent, product: Product) -> int:
-    """2: exactly what was asked; 1: related; 0: not relevant (rules in docs/benchmarks/search.md)."""
+EXACT, PARTIAL, IRRELEVANT = 1.0, 0.5, 0.0  # the WANDS labels, as gains
+
+
+def near(name: str, asked: str, value: str) -> bool:
+    """Another size, or a colour of the same family (maroon for red), stands in for what was asked."""
+    if name == "size":
+        return bool(value)
+    return name == "colour" and COLOUR_FAMILY.get(value, ()) == COLOUR_FAMILY[asked]
+
+
+def grade(intent: Intent, product: Product) -> float:
+    """EXACT, PARTIAL or IRRELEVANT (the rules are in docs/benchmarks/search.md)."""
     if intent.model:
         if matches_model(intent.model, product.model):
-            return 2
-        return 1 if matches_model(intent.model, product.fits[1]) else 0
+            return EXACT
+        return PARTIAL if matches_model(intent.model, product.fits[1]) else IRRELEVANT
     if not intent.kinds:  # a brand alone
         if matches_brand(intent.brand, product.brand):
-            return 2
-        return 1 if matches_brand(intent.brand, product.fits[0]) else 0
+            return EXACT
+        return PARTIAL if matches_brand(intent.brand, product.fits[0]) else IRRELEVANT
     related = {other for kind in intent.kinds for other in KINDS_BY_KEY[kind].related}
-    if product.kind not in intent.kinds and product.kind not in related:
-        return 0
+    asked = {name: value for name in ATTRIBUTES if (value := getattr(intent, name))}
     exact = {
-        name: getattr(product, name) == asked
-        for name in ("colour", "material", "style", "size", "audience")
-        if (asked := getattr(intent, name))
+        name: matches_brand(value, product.brand) if name == "brand" else getattr(product, name) == value
+        for name, value in asked.items()
     }
-    if intent.brand:
-        exact["brand"] = matches_brand(intent.brand, product.brand)
-    if product.kind in intent.kinds and all(exact.values()):
-        return 2
-    if product.kind in related:
-        return 1 if all(exact.values()) else 0
-    # The right kind, one attribute near: another size, or a colour of the same family.
-    misses = [name for name, ok in exact.items() if not ok]
-    if misses == ["size"]:
-        return 1
-    if misses == ["colour"] and COLOUR_FAMILY.get(product.colour) == COLOUR_FAMILY[intent.colour]:
-        return 1
-    return 0
+    if product.kind not in intent.kinds:
+        return PARTIAL if product.kind in related and all(exact.values()) else IRRELEVANT
+    if all(exact.values()):
+        return EXACT
+    # The right kind with some of what was asked: at least one attribute, or a near one.
+    if any(ok or near(name, asked[name], getattr(product, name)) for name, ok in exact.items()):
+        return PARTIAL
+    return IRRELEVANT
 
 
 QUERY_KINDS = (
@@ -746,9 +927,12 @@ QUERY_KINDS = (
     "model",
     "colour type",
     "attribute type",
+    "multi attribute",
+    "near word",
     "size",
     "synonym",
     "hindi",
+    "devanagari",
     "partial",
 )
 
@@ -759,7 +943,7 @@ class Query:
     kind: str  # one of QUERY_KINDS
     intent: Intent
     store_id: int
-    grades: dict[int, int] = field(default_factory=dict)  # product id -> grade, grade > 0 only
+    grades: dict[int, float] = field(default_factory=dict)  # product id -> EXACT or PARTIAL
     typo_of: str = ""  # the clean query's text when this is its typo variant
 
 
@@ -793,6 +977,55 @@ HINDI_WORDS = {
 }
 
 
+# Hindi words in Devanagari script, as a shopper with a Hindi keyboard types them.
+DEVANAGARI_WORDS = {
+    "साड़ी": Intent(kinds=("saree",)),
+    "कुर्ता": Intent(kinds=("kurta",)),
+    "कुर्ती": Intent(kinds=("kurti",)),
+    "दुपट्टा": Intent(kinds=("dupatta",)),
+    "चप्पल": Intent(kinds=("slippers",)),
+    "जूते": Intent(kinds=("shoes",)),
+    "लाल साड़ी": Intent(kinds=("saree",), colour="Red"),
+    "रेशमी साड़ी": Intent(kinds=("saree",), material="Silk"),
+    "सफ़ेद कुर्ता": Intent(kinds=("kurta",), colour="White"),
+    "काला कुर्ता": Intent(kinds=("kurta",), colour="Black"),
+    "गुलाबी कुर्ती": Intent(kinds=("kurti",), colour="Pink"),
+    "चावल": Intent(kinds=("rice",)),
+    "बासमती चावल": Intent(kinds=("rice",), style="Basmati"),
+    "हल्दी": Intent(kinds=("turmeric",)),
+    "चीनी": Intent(kinds=("sugar",)),
+    "मसाला": Intent(kinds=("masala",)),
+    "गरम मसाला": Intent(kinds=("masala",), style="Garam"),
+    "सरसों तेल": Intent(kinds=("oil",), style="Mustard"),
+    "लाल मिर्च": Intent(kinds=("chilli powder",)),
+    "देसी घी": Intent(kinds=("ghee",)),
+    "कढ़ाई": Intent(kinds=("kadai",)),
+    "टिफ़िन": Intent(kinds=("tiffin",)),
+    "पलंग": Intent(kinds=("bed",)),
+    "सोफ़ा": Intent(kinds=("sofa",)),
+    "कुर्सी": Intent(kinds=("chair",)),
+    "पर्दा": Intent(kinds=("curtain",)),
+    "चादर": Intent(kinds=("bedsheet",)),
+    "दीवार घड़ी": Intent(kinds=("wall clock",)),
+}
+
+# Queries whose words are one or two letters from other words of the catalog (bed/red, dining/living,
+# wall/well, lamp/camp, marble/table): a typo rule that matches real words to real words fails them.
+NEAR_WORDS = {
+    "teak bed": Intent(kinds=("bed",), material="Teak"),
+    "red bedsheet": Intent(kinds=("bedsheet",), colour="Red"),
+    "red curtain": Intent(kinds=("curtain",), colour="Red"),
+    "dining table": Intent(kinds=("dining table",)),
+    "teak dining table": Intent(kinds=("dining table",), material="Teak"),
+    "living room table": Intent(kinds=("coffee table",)),
+    "wall clock": Intent(kinds=("wall clock",)),
+    "table lamp": Intent(kinds=("table lamp",)),
+    "lamp": Intent(kinds=("table lamp",)),
+    "camp chair": Intent(kinds=("camp chair",)),
+    "marble table": Intent(kinds=("dining table", "coffee table"), material="Marble"),
+    "marble coffee table": Intent(kinds=("coffee table",), material="Marble"),
+}
+
 AUDIENCE_WORDS = {"ladies": "Women's", "gents": "Men's"}
 
 
@@ -810,6 +1043,25 @@ def kinds_meant(key: str, synonym_groups) -> tuple[str, ...]:
     return tuple(meant)
 
 
+def kinds_meant_all(keys: tuple[str, ...], synonym_groups) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(meant for key in keys for meant in kinds_meant(key, synonym_groups)))
+
+
+def multi_attribute(kind: Kind, kinds: tuple[str, ...], rng: random.Random) -> list[tuple[str, Intent]]:
+    """Three queries of each of colour + material + type, style + material + type and style + colour +
+    material + type, the attributes picked at random: many name a combination the store does not
+    have, which only its Partial products answer."""
+    made = []
+    for names in (("colour", "material"), ("style", "material"), ("style", "colour", "material")):
+        options = {name: getattr(kind, f"{name}s") for name in names}
+        if all(options.values()):
+            for _ in range(3):
+                picked = {name: rng.choice(values) for name, values in options.items()}
+                words = [picked[name] for name in ("style", "colour", "material") if name in picked]
+                made.append((" ".join([*words, kind.key]), Intent(kinds=kinds, **picked)))
+    return made
+
+
 def plan_queries(synonym_groups) -> list[tuple[str, str, Intent, str]]:
     """Every query as (text, kind, intent, the kind of store it is asked in), before labelling.
 
@@ -823,6 +1075,8 @@ def plan_queries(synonym_groups) -> list[tuple[str, str, Intent, str]]:
         profile = next(name for name, keys in STORE_PROFILES if set(intent.kinds) <= set(keys))
         planned.append((text.lower(), kind, intent, profile))
 
+    for text, intent in NEAR_WORDS.items():
+        add(text, "near word", replace(intent, kinds=kinds_meant_all(intent.kinds, synonym_groups)))
     for kind in KINDS:
         kinds = kinds_meant(kind.key, synonym_groups)
         add(kind.key, "type", Intent(kinds=kinds))
@@ -852,11 +1106,14 @@ def plan_queries(synonym_groups) -> list[tuple[str, str, Intent, str]]:
         if brand == "Apple":
             planned.append(("iphone", "model", Intent(model="iPhone"), "mobile shop"))
 
-    for text, intent in HINDI_WORDS.items():
-        kinds = tuple(
-            dict.fromkeys(meant for key in intent.kinds for meant in kinds_meant(key, synonym_groups))
-        )
-        add(text, "hindi", replace(intent, kinds=kinds))
+    rng = random.Random(f"{SEED}-queries")
+    for kind in KINDS:
+        kinds = kinds_meant(kind.key, synonym_groups)
+        for text, intent in multi_attribute(kind, kinds, rng):
+            add(text, "multi attribute", intent)
+    for table, query_kind in ((HINDI_WORDS, "hindi"), (DEVANAGARI_WORDS, "devanagari")):
+        for text, intent in table.items():
+            add(text, query_kind, replace(intent, kinds=kinds_meant_all(intent.kinds, synonym_groups)))
     for kind in KINDS:
         own = {word.lower() for word in kind.key.split()}
         for group in synonym_groups:
@@ -889,7 +1146,9 @@ def plan_queries(synonym_groups) -> list[tuple[str, str, Intent, str]]:
 def labelled_queries(store_list: list[Store], synonym_groups) -> list[Query]:
     """The planned queries, each asked in a store of the right kind, with their graded products.
 
-    A query with no product of grade 2 in its store is left out: it would measure nothing.
+    A query with no Exact or Partial product in its store is left out: it would measure nothing. One
+    with Partial products only stays: a strict search that finds nothing for it leaves a shopper
+    empty-handed although the store has something close.
     """
     by_profile: dict[str, list[Store]] = {}
     for store in store_list:
@@ -901,7 +1160,7 @@ def labelled_queries(store_list: list[Store], synonym_groups) -> list[Query]:
         )
         store = candidates[number % len(candidates)]
         grades = {product.document.id: g for product in store.products if (g := grade(intent, product))}
-        if 2 in grades.values():
+        if grades:
             queries.append(Query(text, kind, intent, store.id, grades))
     return queries
 
@@ -922,7 +1181,8 @@ def neighbours(letter: str) -> str:
 
 def typo(text: str) -> str:
     """One slip of the finger, the same for the same text: a dropped, doubled, swapped or replaced
-    letter, in a word of 4+ letters, never its first letter."""
+    letter, in a word of 4+ letters, never its first letter. Devanagari has no QWERTY neighbours: a
+    letter or sign of it is dropped, doubled or swapped (साडी for साड़ी)."""
     rng = random.Random(zlib.crc32(text.encode()))
     words = text.split()
     long_words = [index for index, word in enumerate(words) if len(word) >= 4 and word.isalpha()]
@@ -930,7 +1190,9 @@ def typo(text: str) -> str:
     at_word = rng.choice(long_words)
     word = words[at_word]
     while True:
-        slip = rng.choice(("drop", "double", "swap", "replace"))
+        slip = rng.choice(
+            ("drop", "double", "swap", "replace") if word.isascii() else ("drop", "double", "swap")
+        )
         at = rng.randrange(1, len(word) - (slip == "swap"))
         if slip == "drop":
             changed = word[:at] + word[at + 1 :]

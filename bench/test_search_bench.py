@@ -1,10 +1,12 @@
-"""Search relevance of the naive LIKE search, the tantivy adapter and Elasticsearch, and their speed.
+"""Search relevance of the naive LIKE search, a plain BM25 engine, the tantivy adapter and Elasticsearch,
+and their speed.
 
 Run with `make bench BENCH=search` (`QUICK=1` for the 10k catalog only). The
-catalog and the labelled queries are generated (bench/search_catalog.py): 10 stores of 1,000
+catalog and the graded queries are generated (bench/search_catalog.py): 10 stores of 1,000
 products for relevance, 100 stores for the 100k speed pass. Every query and its typo variant is
-asked in its store; nDCG@10 and recall@10 are printed per engine and per query kind, then bulk
-indexing throughput and query latency p50/p99 at each size. Figures go to
+asked in its store; nDCG@10 (gains 1 / 0.5 / 0 for Exact / Partial / Irrelevant), MRR@10, recall@10
+and the share of queries with no result are printed per engine, nDCG@10 and no-result counts per
+query kind, then bulk indexing throughput and query latency p50/p99 at each size. Figures go to
 test-artifacts/bench/search.json and search.png beside docs/benchmarks/results.json (bench/report.py,
 which keeps a quick pass's apart), and the headline ones into results.json; nothing is asserted but
 that every engine indexed every document and answered every query.
@@ -19,6 +21,7 @@ import logging
 import math
 import os
 import random
+import re
 import statistics
 import time
 from collections.abc import Iterable, Iterator
@@ -27,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import tantivy
 from django.db import connection
 from matplotlib.figure import Figure
 from rich.progress import Progress
@@ -35,6 +39,7 @@ from rich.table import Table
 from bench.measure import percentile
 from bench.report import QUICK, console, output, progress_bar
 from bench.search_catalog import (
+    EXACT,
     LABELLED_STORES,
     PRODUCTS_PER_STORE,
     QUERY_KINDS,
@@ -60,6 +65,7 @@ SIZES = (10_000,) if QUICK else (10_000, 100_000)
 TOP = 10
 LATENCY_SEARCHES = 2_000  # per engine and size, after WARM_UP searches that are not timed
 WARM_UP = 500
+QUERY_SYNTAX = re.compile(r"[+\-&|!(){}\[\]^\"~*?:\\/'.,]")
 # Latency is measured, not judged: a slow search must be timed, not turned into SearchUnavailable.
 ELASTIC_TIMEOUT = 30.0
 
@@ -127,24 +133,97 @@ class AdapterSearch:
         return [hit.product_id for hit in results.hits]
 
 
+class Bm25Search:
+    """A plain BM25 engine with fuzzy matching, the baseline: its own tantivy index (name, category
+    and description with tantivy's English stemmer; the store id), asked with tantivy's query parser
+    as it comes: any word in any field (OR), scored by BM25, or-ed with the same words matched one
+    edit away and as a prefix (the parser's fuzzy_fields). No synonyms, no analysis of ours; filtered
+    to the store. tantivy scores a fuzzy match as a constant, with no term statistics, so the fuzzy
+    query alone would rank by how many words match, not by BM25: it is or-ed with the plain one."""
+
+    name = "bm25"
+    FIELDS = ("name", "category", "description")
+
+    def __init__(self, path: Path) -> None:
+        builder = tantivy.SchemaBuilder()
+        builder.add_integer_field("id", stored=True)
+        builder.add_integer_field("store_id", indexed=True)
+        for name in self.FIELDS:
+            builder.add_text_field(name, tokenizer_name="en_stem")
+        self.schema = builder.build()
+        path.mkdir(parents=True, exist_ok=True)
+        self.index = tantivy.Index(self.schema, path=str(path))
+        self.searcher = self.index.searcher()
+
+    def rebuild(self, documents_by_store: Iterable[list]) -> int:
+        writer = self.index.writer(heap_size=200_000_000, num_threads=1)
+        writer.delete_all_documents()
+        count = 0
+        for documents in documents_by_store:
+            for document in documents:
+                writer.add_document(
+                    tantivy.Document(
+                        id=document.id,
+                        store_id=document.store_id,
+                        name=document.name,
+                        category=document.category_name,
+                        description=document.description,
+                    )
+                )
+            count += len(documents)
+        writer.commit()
+        writer.wait_merging_threads()
+        self.index.reload()
+        self.searcher = self.index.searcher()
+        return count
+
+    def top(self, store_id: int, text: str) -> list[int]:
+        words = QUERY_SYNTAX.sub(" ", text).split()  # the words, not the query language's operators
+        if not words:
+            return []
+        text, fields = " ".join(words), list(self.FIELDS)
+        fuzzy = {name: (True, 1, True) for name in self.FIELDS}
+        matching = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Should, self.index.parse_query(text, fields)),
+                (tantivy.Occur.Should, self.index.parse_query(text, fields, fuzzy_fields=fuzzy)),
+            ]
+        )
+        in_store = tantivy.Query.term_query(self.schema, "store_id", store_id)
+        query = tantivy.Query.boolean_query([(tantivy.Occur.Must, matching), (tantivy.Occur.Must, in_store)])
+        hits = self.searcher.search(query, TOP).hits
+        return [self.searcher.doc(address)["id"][0] for _, address in hits]
+
+
 # --- Relevance ------------------------------------------------------------------------------------
 
 
-def ndcg_at_10(ranked: list[int], grades: dict[int, int]) -> float:
-    """Normalised discounted cumulative gain, gain 2^grade - 1, over the top 10."""
+def ndcg_at_10(ranked: list[int], grades: dict[int, float]) -> float:
+    """Normalised discounted cumulative gain over the top 10, gains 1 / 0.5 / 0 (Exact / Partial /
+    Irrelevant), against the ideal order of the store's own graded products."""
 
-    def dcg(gains: Iterable[int]) -> float:
-        return sum((2**gain - 1) / math.log2(rank + 2) for rank, gain in enumerate(gains))
+    def dcg(gains: Iterable[float]) -> float:
+        return sum(gain / math.log2(rank + 2) for rank, gain in enumerate(gains))
 
     ideal = dcg(sorted(grades.values(), reverse=True)[:TOP])
-    return dcg(grades.get(product_id, 0) for product_id in ranked[:TOP]) / ideal
+    return dcg(grades.get(product_id, 0.0) for product_id in ranked[:TOP]) / ideal
 
 
-def recall_at_10(ranked: list[int], grades: dict[int, int]) -> float:
-    """Of the products that are exactly what was asked (grade 2), the share in the top 10; a query
-    with more than 10 of them needs only 10 (else recall@10 of "kurti" could never pass 10/60)."""
-    wanted = {product_id for product_id, grade in grades.items() if grade == 2}
+def exact_products(grades: dict[int, float]) -> set[int]:
+    return {product_id for product_id, gain in grades.items() if gain == EXACT}
+
+
+def recall_at_10(ranked: list[int], grades: dict[int, float]) -> float:
+    """Of the Exact products, the share in the top 10; a query with more than 10 of them needs only
+    10 (else recall@10 of "kurti" could never pass 10/60)."""
+    wanted = exact_products(grades)
     return len(wanted & set(ranked[:TOP])) / min(TOP, len(wanted))
+
+
+def mrr_at_10(ranked: list[int], grades: dict[int, float]) -> float:
+    """1 / the rank of the first Exact product in the top 10; 0 when none is there."""
+    wanted = exact_products(grades)
+    return next((1 / rank for rank, product_id in enumerate(ranked[:TOP], 1) if product_id in wanted), 0.0)
 
 
 @dataclass
@@ -153,7 +232,9 @@ class Judged:
     kind: str
     typo: bool
     ndcg: float
-    recall: float
+    recall: float | None  # None: the store has no Exact product for the query
+    mrr: float | None
+    found: int  # how many products the first page shows
 
 
 def judge(engine, queries: list[Query], progress: Progress, label: str) -> list[Judged]:
@@ -161,13 +242,16 @@ def judge(engine, queries: list[Query], progress: Progress, label: str) -> list[
     judged = []
     for query in queries:
         ranked = engine.top(query.store_id, query.text)
+        has_exact = EXACT in query.grades.values()
         judged.append(
             Judged(
                 query.text,
                 query.kind,
                 bool(query.typo_of),
                 ndcg_at_10(ranked, query.grades),
-                recall_at_10(ranked, query.grades),
+                recall_at_10(ranked, query.grades) if has_exact else None,
+                mrr_at_10(ranked, query.grades) if has_exact else None,
+                len(ranked),
             )
         )
         progress.advance(task)
@@ -175,9 +259,14 @@ def judge(engine, queries: list[Query], progress: Progress, label: str) -> list[
 
 
 def means(judged: list[Judged]) -> dict[str, float]:
+    """nDCG@10 and the no-result share over every query; recall@10 and MRR@10 over the queries whose
+    store has an Exact product (for the others both are 0 whatever an engine does)."""
+    with_exact = [entry for entry in judged if entry.mrr is not None]
     return {
         "ndcg": statistics.fmean(entry.ndcg for entry in judged),
-        "recall": statistics.fmean(entry.recall for entry in judged),
+        "mrr": statistics.fmean(entry.mrr for entry in with_exact) if with_exact else 0.0,
+        "recall": statistics.fmean(entry.recall for entry in with_exact) if with_exact else 0.0,
+        "no_result": sum(entry.found == 0 for entry in judged) / len(judged),
         "queries": len(judged),
     }
 
@@ -248,7 +337,9 @@ class Results:
     relevance: dict[str, dict] = field(default_factory=dict)  # engine -> summary at 10k
     relevance_at_100k: dict[str, dict] = field(default_factory=dict)  # engine -> clean/typo means
     speed: dict[str, dict] = field(default_factory=dict)  # engine -> size -> figures
-    per_query: dict[str, list] = field(default_factory=dict)  # engine -> [text, kind, typo, ndcg, recall]
+    # engine -> [text, kind, typo, ndcg, recall, mrr, products found]; recall and mrr null without an Exact
+    per_query: dict[str, list] = field(default_factory=dict)
+    without_exact: int = 0  # clean queries whose store has Partial products only
 
 
 def measure(engine, catalog: list[Store], queries: list[Query], results: Results) -> None:
@@ -266,7 +357,15 @@ def measure(engine, catalog: list[Store], queries: list[Query], results: Results
         if size == SIZES[0]:
             results.relevance[engine.name] = summary(judged)
             results.per_query[engine.name] = [
-                [entry.text, entry.kind, entry.typo, round(entry.ndcg, 4), round(entry.recall, 4)]
+                [
+                    entry.text,
+                    entry.kind,
+                    entry.typo,
+                    round(entry.ndcg, 4),
+                    None if entry.recall is None else round(entry.recall, 4),
+                    None if entry.mrr is None else round(entry.mrr, 4),
+                    entry.found,
+                ]
                 for entry in judged
             ]
         else:
@@ -293,6 +392,7 @@ def engines(running: contextlib.ExitStack, tmp_path: Path) -> list:
     running.callback(node.stop)
     return [
         LikeSearch(),
+        Bm25Search(tmp_path / "bm25"),
         AdapterSearch("tantivy", TantivyBackend(tmp_path / "tantivy")),
         AdapterSearch("elasticsearch", ElasticBackend(node.url, "bench-products", timeout=ELASTIC_TIMEOUT)),
     ]
@@ -306,11 +406,13 @@ def test_search_relevance_and_speed(tmp_path, caplog, record):
     clean = labelled_queries(catalog[:LABELLED_STORES], GLOBAL_SYNONYMS)
     queries = clean + with_typos(clean)
     kinds = {kind: sum(query.kind == kind for query in clean) for kind in QUERY_KINDS}
-    results = Results(queries=len(clean), kinds=kinds, load=[os.getloadavg()[0]])
+    without_exact = sum(EXACT not in query.grades.values() for query in clean)
+    results = Results(queries=len(clean), kinds=kinds, load=[os.getloadavg()[0]], without_exact=without_exact)
     sizes = ", ".join(f"{size:,}" for size in SIZES)
     console.print(
         f"\n[bold]Search bench[/]: {len(clean)} labelled queries and their typo variants over "
-        f"{LABELLED_STORES} stores of {PRODUCTS_PER_STORE:,} products; catalog sizes {sizes}; "
+        f"{LABELLED_STORES} stores of {PRODUCTS_PER_STORE:,} products ({without_exact} queries with Partial "
+        f"products only); catalog sizes {sizes}; "
         f"load average {results.load[0]:.2f} on {os.cpu_count()} cores"
     )
     with contextlib.ExitStack() as running:
@@ -333,11 +435,14 @@ def record_figures(results: Results, record) -> None:
     for name, found in results.relevance.items():
         for variant in ("clean", "typo"):
             record(f"{name}_ndcg_{variant}", found[variant]["ndcg"], unit="nDCG@10", note="10k products")
+            record(f"{name}_mrr_{variant}", found[variant]["mrr"], unit="MRR@10")
             record(f"{name}_recall_{variant}", found[variant]["recall"], unit="recall@10")
+            record(f"{name}_no_result_{variant}", found[variant]["no_result"], unit="share of queries")
         record.ratio(f"{name}_typo_vs_clean", f"{name}_ndcg_typo", f"{name}_ndcg_clean")
     for name in results.relevance:
-        if name != "like":
+        if name not in ("like", "bm25"):
             record.ratio(f"{name}_vs_like_ndcg", f"{name}_ndcg_clean", "like_ndcg_clean")
+            record.ratio(f"{name}_vs_bm25_ndcg", f"{name}_ndcg_clean", "bm25_ndcg_clean")
     for name, by_size in results.speed.items():
         for size, found in by_size.items():
             at = f"{int(size) // 1000}k"
@@ -359,21 +464,26 @@ def record_figures(results: Results, record) -> None:
 
 
 def print_relevance(results: Results) -> None:
-    table = Table(title=f"Relevance, {results.queries} queries at 10k products (mean over queries)")
-    for column in ("engine", "nDCG@10", "recall@10", "nDCG@10 typo", "recall@10 typo", "typo / clean"):
-        table.add_column(column, justify="left" if column == "engine" else "right")
+    table = Table(
+        title=f"Relevance, {results.queries} queries at 10k products, clean | with a typo (mean over queries)"
+    )
+    table.add_column("engine")
+    for variant in ("", " typo"):
+        for measure in ("nDCG@10", "MRR@10", "recall@10", "no result"):
+            table.add_column(measure + variant, justify="right")
     for name, found in results.relevance.items():
-        clean, typo = found["clean"], found["typo"]
-        table.add_row(
-            name,
-            f"{clean['ndcg']:.3f}",
-            f"{clean['recall']:.3f}",
-            f"{typo['ndcg']:.3f}",
-            f"{typo['recall']:.3f}",
-            f"{typo['ndcg'] / clean['ndcg']:.2f}",
-        )
+        cells = [
+            f"{found[variant][measure]:.1%}" if measure == "no_result" else f"{found[variant][measure]:.3f}"
+            for variant in ("clean", "typo")
+            for measure in ("ndcg", "mrr", "recall", "no_result")
+        ]
+        table.add_row(name, *cells)
+    table.caption = (
+        f"MRR@10 and recall@10 over the {results.queries - results.without_exact} queries with an Exact "
+        f"product in their store; nDCG@10 and no result over all {results.queries}."
+    )
     if results.relevance_at_100k:
-        table.caption = "At 100k: " + "; ".join(
+        table.caption += " At 100k: " + "; ".join(
             f"{name} nDCG@10 {found['clean']['ndcg']:.3f} (typo {found['typo']['ndcg']:.3f})"
             for name, found in results.relevance_at_100k.items()
         )
@@ -381,18 +491,26 @@ def print_relevance(results: Results) -> None:
 
 
 def print_kinds(results: Results) -> None:
-    table = Table(title="nDCG@10 per query kind at 10k: clean / typo")
-    table.add_column("kind")
-    table.add_column("queries", justify="right")
-    for name in results.relevance:
-        table.add_column(name, justify="right")
-    for kind, count in results.kinds.items():
-        cells = []
-        for found in results.relevance.values():
-            by_kind = found["by_kind"][kind]
-            cells.append(f"{by_kind['clean']['ndcg']:.2f} / {by_kind['typo']['ndcg']:.2f}")
-        table.add_row(kind, str(count), *cells)
-    console.print(table)
+    """Per query kind: nDCG@10, and how many queries found nothing, clean / typo."""
+    for title, cell in (
+        ("nDCG@10", lambda found: f"{found['clean']['ndcg']:.2f} / {found['typo']['ndcg']:.2f}"),
+        (
+            "Queries with no result",
+            lambda found: " / ".join(
+                str(round(found[variant]["no_result"] * found[variant]["queries"]))
+                for variant in ("clean", "typo")
+            ),
+        ),
+    ):
+        table = Table(title=f"{title} per query kind at 10k: clean / typo")
+        table.add_column("kind")
+        table.add_column("queries", justify="right")
+        for name in results.relevance:
+            table.add_column(name, justify="right")
+        for kind, count in results.kinds.items():
+            cells = [cell(found["by_kind"][kind]) for found in results.relevance.values()]
+            table.add_row(kind, str(count), *cells)
+        console.print(table)
 
 
 def print_speed(results: Results) -> None:
@@ -427,6 +545,7 @@ def save(results: Results) -> dict:
         "products_per_store": PRODUCTS_PER_STORE,
         "sizes": list(SIZES),
         "queries": results.queries,
+        "queries_without_exact": results.without_exact,
         "query_kinds": results.kinds,
         "relevance": results.relevance,
         "relevance_at_100k": results.relevance_at_100k,
@@ -438,7 +557,12 @@ def save(results: Results) -> dict:
     return entry
 
 
-ENGINE_COLOURS = {"like": "tab:gray", "tantivy": "tab:orange", "elasticsearch": "tab:blue"}
+ENGINE_COLOURS = {
+    "like": "tab:gray",
+    "bm25": "tab:green",
+    "tantivy": "tab:orange",
+    "elasticsearch": "tab:blue",
+}
 
 
 def plot(entry: dict) -> None:
@@ -467,7 +591,7 @@ def plot(entry: dict) -> None:
         axes.set_xlabel("nDCG@10")
         overall = ", ".join(f"{name} {entry['relevance'][name][variant]['ndcg']:.2f}" for name in engines_)
         title = "Clean queries" if variant == "clean" else "Their typo variants"
-        axes.set_title(f"{title}, per kind (all: {overall})", fontsize="medium")
+        axes.set_title(f"{title}, per kind\nall: {overall}", fontsize="medium")
     sizes = [str(size) for size in entry["sizes"]]
     for number, name in enumerate(engines_):
         found = [entry["speed"][name][size] for size in sizes]
@@ -485,7 +609,7 @@ def plot(entry: dict) -> None:
     throughput_axes.set_title("Bulk rebuild throughput", fontsize="medium")
     figure.legend(*latency_axes.get_legend_handles_labels(), loc="outside lower center", ncols=len(engines_))
     figure.suptitle(
-        f"Search: {entry['queries']} labelled queries and their typo variants; "
+        f"Search: {entry['queries']} graded queries and their typo variants; "
         f"{entry['cores']} cores (load average {entry['load_average'][0]:.1f}), {entry['when'][:10]}"
     )
     PLOT.parent.mkdir(parents=True, exist_ok=True)
