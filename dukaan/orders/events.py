@@ -10,9 +10,12 @@ everything about an order's life is one stream anyway.
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from dukaan.events.contract import declare
+
+if TYPE_CHECKING:
+    from .models import Order
 
 ORDER = "order"
 
@@ -86,7 +89,7 @@ class OrderRef(TypedDict):
     token: str  # the buyer's order page
 
 
-def order_ref(order) -> OrderRef:
+def order_ref(order: "Order") -> OrderRef:
     return OrderRef(order_id=order.pk, number=order.number, token=order.public_token)
 
 

@@ -230,7 +230,7 @@ def test_the_api_marks_related_products_and_offers_a_correction(client, shop):
     assert all(item["related"] for item in body["items"])
     assert (body["total"], body["related"], body["did_you_mean"]) == (2, 2, None)
 
-    body = api(client, shop, q="tifin").json()
+    body = api(client, shop, q="tiffni").json()
     assert [(item["name"], item["related"]) for item in body["items"]] == [("Steel tiffin", False)]
     assert (body["related"], body["did_you_mean"]) == (0, "tiffin")
 

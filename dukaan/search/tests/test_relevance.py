@@ -79,7 +79,7 @@ def engine(backend):
 
 
 def search(engine, text, store_id=HOME, **options):
-    return engine.search(SearchQuery(store_id=store_id, text=text, limit=50, **options))
+    return engine.search(SearchQuery(store_id=store_id, text=text, **{"limit": 50, **options}))
 
 
 def found(engine, text, store_id=HOME, **options) -> list[int]:
