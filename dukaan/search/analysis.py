@@ -180,6 +180,9 @@ def stem(word: str) -> str:
         return _stemmer.stemWord(word)
 
 
+MAX_TYPOS = 2  # the most `max_typos()` allows any word
+
+
 def max_typos(word: str) -> int:
     """How many typos a query word may have: none up to 3 letters, 1 from 4, 2 from 8.
 
@@ -190,7 +193,7 @@ def max_typos(word: str) -> int:
         return 0
     if len(word) < 8:
         return 1
-    return 2
+    return MAX_TYPOS
 
 
 def within_typos(typed: str, word: str) -> bool:

@@ -14,7 +14,8 @@ so a search sees the old index or the new, never a half-built one; writes made m
 Documents carry the product's version as Elasticsearch's external version: an older one is refused.
 
 A search with words is two round trips: a size-0 search telling which words the store knows (the
-rules of `analysis`: a typo only for a word it does not know), then the products matching every
+rules of `analysis`: a typo only for a word it does not know; skipped when no word is long enough
+for a typo), then the products matching every
 word; a third, the products matching most words (the related tier), only when there are two words
 or more and fewer than `analysis.RELATED_BELOW` products match every word.
 """
@@ -216,16 +217,19 @@ class ElasticBackend:
         )
 
     def _known_words(self, store_id: int, plans) -> list[bool]:
-        """Per query word, does the store have it (see `_known_filter`)? One size-0 search."""
-        if not plans:
-            return []
+        """Per query word, does the store have it (see `_known_filter`)? One size-0 search, asked
+        only of words long enough for a typo: a shorter one is matched as typed either way."""
+        asked = [plan for plan in plans if plan.typos]
+        if not asked:
+            return [True] * len(plans)
         found = self._client.search(
             index=self.alias,
             size=0,
             query={"bool": {"filter": [_term("store_id", store_id)]}},
-            aggs={"known": {"filters": {"filters": [_known_filter(plan) for plan in plans]}}},
+            aggs={"known": {"filters": {"filters": [_known_filter(plan) for plan in asked]}}},
         )
-        return [bucket["doc_count"] > 0 for bucket in found["aggregations"]["known"]["buckets"]]
+        buckets = iter(found["aggregations"]["known"]["buckets"])
+        return [next(buckets)["doc_count"] > 0 if plan.typos else True for plan in plans]
 
     def healthy(self) -> bool:
         try:

@@ -47,7 +47,6 @@ FIELD_BOOSTS = {"name": 3.0, "category": 2.0, "body": 1.0}
 SYNONYM_WEIGHT = 0.5
 LOOSE_MATCH_WEIGHT = 0.3
 MAX_CATEGORIES = 10_000  # per store, far more than any store has
-MAX_TYPOS = 2  # the most `analysis.max_typos()` allows any word
 
 WRITER_HEAP_BYTES = 15_000_000  # tantivy's minimum: enough for the few documents an event brings
 REBUILD_HEAP_BYTES = 200_000_000
@@ -352,13 +351,13 @@ def _tantivy_document(document: ProductDocument) -> tantivy.Document:
 
 
 def _led(word: str) -> str:
-    """The word led by MAX_TYPOS more copies of its first letter: "lamp" -> "lllamp".
+    """The word led by analysis.MAX_TYPOS more copies of its first letter: "lamp" -> "lllamp".
 
     How a `*_words` field holds a word, so that tantivy's typo matching keeps the first letter: no
     MAX_TYPOS edits turn three leading "l" into three "c", so "lamp" never reaches "camp", while two
     words with the same first letter are exactly as many edits apart as before.
     """
-    return word[:1] * MAX_TYPOS + word
+    return word[:1] * analysis.MAX_TYPOS + word
 
 
 def _stored_versions(searcher: tantivy.Searcher, product_ids: list[int]) -> dict[int, int]:
