@@ -13,8 +13,9 @@ happen once by recording the event id in the same transaction as the handler's d
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -150,6 +151,51 @@ def apply(group: ConsumerGroup, event: Event, *, on_applied: Callable[[], None] 
     return created
 
 
+def apply_batch(
+    group: ConsumerGroup, events: Sequence[Event], *, on_applied: Callable[[Event], None] | None = None
+) -> list[bool]:
+    """Run the handler for each event id the group has not applied yet, in ONE transaction.
+
+    Each handler runs in a savepoint; the batch stops before the first event whose handler raises,
+    and the events before it are committed (with `on_applied(last of them)` in the transaction), so
+    no handler's effect is made twice. Returns, for that leading run of events, whether each was
+    applied now (False: applied before, or earlier in this batch); shorter than `events` when one
+    failed. Raises when the commit fails (another worker recorded one of the ids, a foreign key
+    checked at commit): nothing of the batch is applied then. Not for groups that record their own
+    effects (their handler runs outside the transaction).
+    """
+    if group.records_own_effects:
+        raise ValueError(f"group {group.name!r} records its own effects: deliver its events one by one")
+    with transaction.atomic():
+        seen = {
+            str(event_id)  # a UUID on PostgreSQL
+            for event_id in ProcessedEvent.objects.filter(
+                group=group.instance, event_id__in={event.id for event in events}
+            ).values_list("event_id", flat=True)
+        }
+        applied: list[bool] = []
+        for event in events:
+            fresh = event.id not in seen
+            if fresh:
+                try:
+                    with transaction.atomic(), logs.event_context(group, event):
+                        group.handler(event)
+                except Exception:  # delivered on its own next, with retries and a dead letter
+                    break
+                seen.add(event.id)
+            applied.append(fresh)
+        ProcessedEvent.objects.bulk_create(
+            [
+                ProcessedEvent(group=group.instance, event_id=event.id)
+                for event, fresh in zip(events, applied, strict=False)
+                if fresh
+            ]
+        )
+        if on_applied is not None and applied:
+            on_applied(events[len(applied) - 1])
+    return applied
+
+
 # What deliver() calls to park an event its group gave up on: (group, event, error, attempts).
 DeadLetterer = Callable[[ConsumerGroup, Event, Exception, int], None]
 
@@ -184,6 +230,64 @@ def deliver(
             current.set_status(StatusCode.ERROR, "the group gave up on the event: a dead letter")
     EVENTS_HANDLED.labels(group.instance, outcome).inc()
     return outcome
+
+
+def deliver_batch(
+    group: ConsumerGroup,
+    events: Sequence[Event],
+    *,
+    on_applied: Callable[[Event], None] | None = None,
+    dead_letter: DeadLetterer | None = None,
+) -> list[str]:
+    """Deliver `events` (in order, all wanted by the group): runs of them in one transaction each.
+
+    The fast path is `apply_batch`; an event whose handler fails there goes through `deliver` on its
+    own (retries, dead letter) and the batch goes on after it. When a batch's commit fails, or the
+    group records its own effects, each event goes through `deliver`. `on_applied(event)` runs in the
+    transaction that applied `event` (for a batch, its last). Returns each event's outcome, as
+    `deliver` names them.
+    """
+    outcomes: list[str] = []
+    rest = list(events)
+    while len(rest) > 1 and not group.records_own_effects:
+        try:
+            with tracing.span(
+                f"{group.name} handle {len(rest)} events",
+                kind=SpanKind.CONSUMER,
+                **{
+                    "messaging.consumer.group.name": group.instance,
+                    "messaging.batch.message_count": len(rest),
+                },
+            ):
+                applied = apply_batch(group, rest, on_applied=on_applied)
+        except Exception as error:  # delivered one by one below, where failures are counted and parked
+            logger.info(
+                "group %s: a batch of %d did not commit (%r); one by one", group.name, len(rest), error
+            )
+            break
+        for fresh in applied:
+            outcome = "applied" if fresh else "duplicate"
+            EVENTS_HANDLED.labels(group.instance, outcome).inc()
+            outcomes.append(outcome)
+        rest = rest[len(applied) :]
+        if rest:  # its handler failed in the batch
+            outcomes.append(_deliver_one(group, rest.pop(0), on_applied, dead_letter))
+    outcomes += [_deliver_one(group, event, on_applied, dead_letter) for event in rest]
+    return outcomes
+
+
+def _deliver_one(
+    group: ConsumerGroup,
+    event: Event,
+    on_applied: Callable[[Event], None] | None,
+    dead_letter: DeadLetterer | None,
+) -> str:
+    return deliver(
+        group,
+        event,
+        on_applied=None if on_applied is None else partial(on_applied, event),
+        dead_letter=dead_letter,
+    )
 
 
 def _deliver(

@@ -9,7 +9,6 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import partial
 from typing import cast
 
 from django.conf import settings
@@ -17,7 +16,7 @@ from django.db import close_old_connections, connection, connections, transactio
 from django.db.models import Max, Min
 from django.utils import timezone
 
-from .consumers import ConsumerGroup, Event, deliver, registered_groups
+from .consumers import ConsumerGroup, Event, deliver_batch, registered_groups
 from .jobs import run_due_jobs_logged
 from .models import ConsumerOffset, OutboxEvent, ProcessedEvent
 
@@ -49,19 +48,23 @@ def relay_once() -> int:
 def consume_once(group: ConsumerGroup) -> int:
     """Deliver the next batch after the group's offset. Returns how many rows were read.
 
-    Each event is applied in its own transaction, with the offset: a handler with an outside
-    effect (an SMS) must not be rolled back and redone because a later event in a batch failed.
+    The group's events of the batch are applied in one transaction with the offset (deliver_batch);
+    when that fails, or the group has outside effects (an SMS must not be rolled back and redone
+    because a later event failed), each in its own transaction with its offset.
     """
     offset, _ = ConsumerOffset.objects.get_or_create(group=group.name)
     rows = list(OutboxEvent.objects.filter(position__gt=offset.position).order_by("position")[:CONSUME_BATCH])
     if not rows:
         return 0
+    positions: dict[str, int] = {}
+    events = []
     for row in rows:
-        position = cast(int, row.position)  # never None: the rows were read by position
         event = Event.from_envelope(row.payload, row.aggregatetype, traceparent=row.traceparent)
         if group.wants(event):
-            deliver(group, event, on_applied=partial(_advance, group, position))
-    _advance(group, position)  # the batch's last
+            positions[event.id] = cast(int, row.position)  # never None: the rows were read by position
+            events.append(event)
+    deliver_batch(group, events, on_applied=lambda event: _advance(group, positions[event.id]))
+    _advance(group, cast(int, rows[-1].position))  # the batch's last, wanted or not
     return len(rows)
 
 

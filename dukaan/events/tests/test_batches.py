@@ -1,0 +1,92 @@
+"""deliver_batch: a run of events in one transaction, and what happens when one of them fails."""
+
+import uuid
+
+import pytest
+
+from dukaan.events.consumers import ConsumerGroup, Event, deliver_batch
+from dukaan.events.contract import types_on
+from dukaan.events.models import DeadLetter, ProcessedEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def quick_retries(settings):
+    settings.EVENT_MAX_ATTEMPTS = 2
+    settings.EVENT_RETRY_BASE_SECONDS = 0.001
+
+
+def event(name: str, event_id: str | None = None) -> Event:
+    return Event(
+        id=event_id or str(uuid.uuid4()),
+        type="product.updated",
+        version=1,
+        store_id=1,
+        occurred_at="2026-12-06T00:00:00+00:00",
+        data={"name": name},
+        aggregatetype="catalog",
+    )
+
+
+def group(name: str, handle, *, records_own_effects: bool = False) -> ConsumerGroup:
+    return ConsumerGroup(
+        name=name, handler=handle, events=types_on({"catalog"}), records_own_effects=records_own_effects
+    )
+
+
+def test_a_batch_applies_each_event_once_even_when_it_comes_twice():
+    seen = []
+    first, second = event("A"), event("B")
+    outcomes = deliver_batch(group("batch-twice", seen.append), [first, second, first])
+    assert outcomes == ["applied", "applied", "duplicate"]
+    assert deliver_batch(group("batch-twice", seen.append), [second, first]) == ["duplicate", "duplicate"]
+    assert [e.data["name"] for e in seen] == ["A", "B"]
+    assert ProcessedEvent.objects.filter(group="batch-twice").count() == 2
+
+
+def test_a_failing_event_is_parked_and_the_others_are_applied_once(settings):
+    seen = []
+
+    def handle(e: Event) -> None:
+        if e.data["name"] == "Poison":
+            raise RuntimeError("cannot handle Poison")
+        seen.append(e.data["name"])
+
+    offsets = []
+    batch = [event("A"), event("Poison"), event("B"), event("C")]
+    outcomes = deliver_batch(
+        group("batch-poison", handle), batch, on_applied=lambda e: offsets.append(e.data["name"])
+    )
+    assert outcomes == ["applied", "dead-lettered", "applied", "applied"]
+    assert seen == ["A", "B", "C"]  # A's effect was not made again after Poison failed
+    assert DeadLetter.objects.get(group="batch-poison").attempts == 2
+    # the offset moved with each transaction: A's batch, Poison's dead letter, then B and C together
+    assert offsets == ["A", "Poison", "C"]
+
+
+def test_when_another_worker_records_an_event_the_batch_is_delivered_one_by_one():
+    racing = event("B")
+    seen = []
+
+    def handle(e: Event) -> None:
+        seen.append(e.data["name"])
+        if e.data["name"] == "A":  # another worker of the group applies B at this moment
+            ProcessedEvent.objects.get_or_create(group="batch-race", event_id=racing.id)
+
+    outcomes = deliver_batch(group("batch-race", handle), [event("A"), racing])
+    assert outcomes == ["applied", "duplicate"]
+    assert ProcessedEvent.objects.filter(group="batch-race").count() == 2
+    assert seen == [
+        "A",
+        "B",
+        "A",
+    ]  # the batch's handlers ran, rolled back, then A alone: effects must be idempotent
+
+
+def test_a_group_with_its_own_effects_gets_one_transaction_per_event():
+    seen = []
+    outcomes = deliver_batch(
+        group("batch-own", seen.append, records_own_effects=True), [event("A"), event("B")]
+    )
+    assert outcomes == ["applied", "applied"] and len(seen) == 2
