@@ -6,6 +6,8 @@ headline figure with its unit, and each comparison as a ratio of two figures of 
     record("edge_rps", 9876, unit="req/s")
     record("nginx_rps", 14000, unit="req/s")
     record.ratio("edge_vs_nginx", "edge_rps", "nginx_rps")
+    record.target("orders_per_second", 251.0, unit="orders/s", target=250, higher_is_better=True,
+                  before=18.7, before_note="make bench of 2026-12-06 at 2bd1d46")
 
 The bench's name is its file's (bench/test_storefront_bench.py: `storefront`). At the end of the
 session the figures are merged into results.json under bench → pass (the database the session ran
@@ -103,6 +105,36 @@ class Record:
 
     def ratio(self, name: str, numerator: str, denominator: str, *, note: str = "") -> float:
         return self.recorder.ratio(self.bench, name, numerator, denominator, note=note)
+
+    def target(
+        self,
+        name: str,
+        value: float,
+        *,
+        unit: str,
+        target: float,
+        higher_is_better: bool,
+        before: float,
+        before_note: str,
+        note: str = "",
+    ) -> bool:
+        """A headline figure with its target and the figure before the work that moved it.
+
+        Records `name`, `name_target`, `name_before` (`before_note` says where that figure comes from:
+        measured in this run, e.g. with batching off, or the dated make bench it was read from) and
+        `name_vs_before`, prints one line (figure, target, met or not, × before), returns whether met.
+        """
+        self(name, value, unit=unit, note=note)
+        self(f"{name}_target", target, unit=unit, note="at least" if higher_is_better else "at most")
+        self(f"{name}_before", before, unit=unit, note=before_note)
+        times = self.ratio(f"{name}_vs_before", name, f"{name}_before")
+        met = value >= target if higher_is_better else value <= target
+        console.print(
+            f"[bold]{self.bench}.{name}[/]: {value:,.4g} {unit}, target {'≥' if higher_is_better else '≤'} "
+            f"{target:,.4g} {unit}: {'[green]met[/]' if met else '[red]not met[/]'}; "
+            f"{times:.3g}× the {before:,.4g} {unit} before ({before_note})"
+        )
+        return met
 
     def attach(self, name: str) -> None:
         """A file of this bench beside results.json (a plot, a page) for the summary to link;
