@@ -290,6 +290,7 @@ def write_summary(results: dict) -> None:
         "servers, like the cluster or the checkout bench's PostgreSQL + PgBouncer, say so in their notes). "
         "A ratio (×) compares two figures measured in the same run.",
     ]
+    lines += target_table(results)
     if RATIOS_PLOT.exists():
         lines += ["", f"![every ratio]({RATIOS_PLOT.name})"]
     for bench, by_pass in results["benches"].items():
@@ -319,6 +320,42 @@ def write_summary(results: dict) -> None:
             label = f"**{name}**" if unit == "×" else name
             lines.append(f"| {label} | {unit} | " + " | ".join(cells) + f" | {note} |")
     SUMMARY.write_text("\n".join(lines) + "\n")
+
+
+def target_table(results: dict) -> list[str]:
+    """Every figure recorded with `record.target`: its value against the target and the figure before."""
+    rows = []
+    for bench, by_pass in results["benches"].items():
+        for database, found in by_pass.items():
+            figures = found["figures"]
+            for name, entry in figures.items():
+                target, before = figures.get(f"{name}_target"), figures.get(f"{name}_before")
+                times = figures.get(f"{name}_vs_before")
+                if target is None or before is None or times is None:
+                    continue
+                at_least = target.get("note") == "at least"
+                met = entry["value"] >= target["value"] if at_least else entry["value"] <= target["value"]
+                cells = [
+                    bench,
+                    name,
+                    database,
+                    f"{number(entry['value'])} {entry['unit']}",
+                    f"{'≥' if at_least else '≤'} {number(target['value'])}",
+                    "yes" if met else "**no**",
+                    f"{number(before['value'])} ({before.get('note', '')})",
+                    number(times["value"]),
+                ]
+                rows.append("| " + " | ".join(cells) + " |")
+    if not rows:
+        return []
+    return [
+        "",
+        "## Targets",
+        "",
+        "| bench | figure | pass | measured | target | met | before | × before |",
+        "|---|---|---|---:|---:|---|---|---:|",
+        *rows,
+    ]
 
 
 def plot_ratios(results: dict) -> None:

@@ -64,3 +64,32 @@ def test_a_ratio_needs_both_figures_of_the_same_run():
     record("edge_rps", 6000, unit="req/s")
     with pytest.raises(KeyError, match="record nginx_rps before the ratio edge_vs_nginx"):
         record.ratio("edge_vs_nginx", "edge_rps", "nginx_rps")
+
+
+def test_a_target_figure_is_listed_with_its_target_and_the_figure_before(out):
+    recorder = report.Recorder()
+    record = report.Record(recorder, "checkout")
+    assert not record.target(
+        "orders_per_second", 180, unit="orders/s", target=250, higher_is_better=True,
+        before=18, before_note="make bench of 2026-12-06",
+    )  # fmt: skip
+    assert record.target(
+        "checkout_p99_ms",
+        200,
+        unit="ms",
+        target=250,
+        higher_is_better=False,
+        before=2000,
+        before_note="same run",
+    )
+    report.write_summary(report.merge(report.read_results(), recorder, "postgresql", MACHINE))
+
+    summary = (out / "README.md").read_text()
+    assert (
+        "| checkout | orders_per_second | postgresql | 180 orders/s | ≥ 250 | **no** "
+        "| 18 (make bench of 2026-12-06) | 10.00 |" in summary
+    )
+    assert (
+        "| checkout | checkout_p99_ms | postgresql | 200 ms | ≤ 250 | yes | 2,000 (same run) | 0.1 |"
+        in summary
+    )
