@@ -256,7 +256,7 @@ def deliver_batch(
                 kind=SpanKind.CONSUMER,
                 **{
                     "messaging.consumer.group.name": group.instance,
-                    "messaging.batch.message_count": len(rest),
+                    "messaging.batch.message_count": str(len(rest)),
                 },
             ):
                 applied = apply_batch(group, rest, on_applied=on_applied)
