@@ -364,10 +364,13 @@ def field_texts(document) -> dict[str, str]:
 
 
 def did_you_mean(plans: tuple[WordPlan, ...], fuzzy_words: set[str], names: list[str]) -> str:
-    """The query with each word of `fuzzy_words` (unknown words an engine matched loosely) replaced by
-    its correction: the nearest word of `names` (the products found) within its typos, the most
-    common first; else its nearest synonym word. "" when no word changes."""
+    """The query with each word of `fuzzy_words` (words the store does not know) replaced by its
+    correction: the nearest word of `names` (the products found) within its typos, the most common
+    first; else its nearest synonym word, when a name has a word of a synonym group near it. A word
+    that found none of the products shown is kept: the other words may have found them, and
+    "correcting" it would offer a search that finds nothing more. "" when no word changes."""
     name_words = Counter(word for name in names for word in words(name))
+    name_stems = {stem(word) for word in name_words}
     corrected = []
     for plan in plans:
         correction = plan.word
@@ -387,7 +390,7 @@ def did_you_mean(plans: tuple[WordPlan, ...], fuzzy_words: set[str], names: list
                         word,
                     ),
                 )
-            elif plan.near_synonyms:
+            elif plan.near_synonyms and name_stems & plan.fuzzy_synonym_stems:
                 correction = plan.near_synonyms[0]
         corrected.append(correction)
     suggestion = " ".join(corrected)

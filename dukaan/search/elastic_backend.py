@@ -13,17 +13,18 @@ first use. `rebuild()` fills a new concrete index and moves the alias to it in o
 so a search sees the old index or the new, never a half-built one; writes made meanwhile go to both.
 Documents carry the product's version as Elasticsearch's external version: an older one is refused.
 
-A search with words is two round trips: a size-0 search telling which words the store knows (the
-rules of `analysis`: a typo only for a word it does not know; skipped when no word is long enough
-for a typo), then the products matching every
-word; a third, the products matching most words (the related tier), only when there are two words
-or more and fewer than `analysis.RELATED_BELOW` products match every word.
+A search is one `_msearch` round trip when the store knows every word (most searches): the products
+matching every word, and beside them a size-0 count telling which words the store knows (the rules of
+`analysis`: a typo only for a word it does not know; skipped when no word is long enough for a typo).
+A word it does not know takes a second round trip, the strict search again with that word's typos.
+When there are two words or more and fewer than `analysis.RELATED_BELOW` products match every word,
+one more asks for the products matching most words (the related tier). One timeout covers them all.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -77,6 +78,8 @@ INDEX_BODY = {
         },
     },
 }
+
+_NDJSON = {"accept": "application/json", "content-type": "application/x-ndjson"}
 
 _SORTS = {
     "relevance": ["_score", {"id": "desc"}],
@@ -149,53 +152,44 @@ class ElasticBackend:
             )
         plans = analysis.plan_query(query.text, query.synonyms)
         sort = "newest" if query.sort == "relevance" and not plans else query.sort
+        deadline = time.monotonic() + self.timeout  # one budget for the whole search, not per request
         with self._engine_errors():
             if not self._alias_known:
                 self._ensure_alias()
-            known = self._known_words(query.store_id, plans)
-            clauses = [_word_clause(plan, plan_known) for plan, plan_known in zip(plans, known, strict=True)]
-            filters = _filters(query)
-            strict = {"bool": {"must": clauses or [{"match_all": {}}], "filter": filters}}
-            strict_found = self._client.search(
-                index=self.alias, **_page_request(query, strict, sort, query.offset, query.limit)
+            # Guessing that the store knows every word is right for most queries: then the check and
+            # the strict search are one round trip. A word it does not know takes a second, with typos.
+            asked = [plan for plan in plans if plan.typos]
+            known = [True] * len(plans)
+            strict = _strict_request(query, _word_clauses(plans, known), sort)
+            answers = self._msearch(
+                [_known_request(query.store_id, asked), strict] if asked else [strict], deadline
             )
-            strict_total = strict_found["hits"]["total"]["value"]
-            page = [(hit, False) for hit in strict_found["hits"]["hits"]]
-            buckets = Counter(_category_counts(strict_found))
-            related_total = 0
-            if len(plans) >= 2 and strict_total < analysis.RELATED_BELOW:
-                # Most words, not every one. When no product has every word there is none to leave
-                # out, and the words are named: each product says which it matched (for did you mean).
-                if strict_total:
-                    should, must_not = clauses, [{"bool": {"must": clauses}}]
-                else:
-                    should = [
-                        {"bool": {**clause["bool"], "_name": plan.word}}
-                        for clause, plan in zip(clauses, plans, strict=True)
-                    ]
-                    must_not = []
-                most_words = {
-                    "bool": {
-                        "should": should,
-                        "minimum_should_match": analysis.minimum_should_match(len(plans)),
-                        "filter": filters,
-                        "must_not": must_not,
-                    }
-                }
-                # The page goes on where the strict products end.
-                skipped, rest = max(0, query.offset - strict_total), query.limit - len(page)
-                related_found = self._client.search(
-                    index=self.alias, **_page_request(query, most_words, sort, skipped, rest)
-                )
-                related_total = related_found["hits"]["total"]["value"]
-                page += [(hit, True) for hit in related_found["hits"]["hits"]]
-                buckets.update(_category_counts(related_found))
+            if asked:
+                known = _known(plans, answers.pop(0))
+                if not all(known):
+                    answers = self._msearch(
+                        [_strict_request(query, _word_clauses(plans, known), sort)], deadline
+                    )
+            strict_found = answers[0]
+            most_found = None
+            if len(plans) >= 2 and _total(strict_found) < analysis.RELATED_BELOW:
+                most_words = _most_words_request(query, plans, _word_clauses(plans, known), sort)
+                most_found = self._msearch([most_words], deadline)[0]
+        strict_total = _total(strict_found)
+        page = [(hit, False) for hit in strict_found["hits"]["hits"]]
+        buckets = _category_counts(strict_found)
+        related_total = 0
+        if most_found:
+            # The products with most words hold those with every word too: the facets count both,
+            # and the page goes on with the others where the strict products end.
+            related_total = _total(most_found) - strict_total
+            buckets = _category_counts(most_found)
+            every_word = {plan.word for plan in plans}
+            related = [hit for hit in most_found["hits"]["hits"] if set(hit["matched_queries"]) != every_word]
+            skipped, rest = max(0, query.offset - strict_total), query.limit - len(page)
+            page += [(hit, True) for hit in related[skipped : skipped + rest]]
         names = [hit["_source"]["display_name"] for hit, _ in page]
-        # The words the store does not know that products matched (loosely: they have no other way),
-        # so a word that found nothing is not "corrected" into a search that finds nothing more.
         unknown = {plan.word for plan, plan_known in zip(plans, known, strict=True) if not plan_known}
-        if not strict_total:
-            unknown &= {word for hit, _ in page for word in hit.get("matched_queries", ())}
         return SearchResults(
             hits=[
                 SearchHit(
@@ -216,20 +210,26 @@ class ElasticBackend:
             did_you_mean=analysis.did_you_mean(plans, unknown, names),
         )
 
-    def _known_words(self, store_id: int, plans) -> list[bool]:
-        """Per query word, does the store have it (see `_known_filter`)? One size-0 search, asked
-        only of words long enough for a typo: a shorter one is matched as typed either way."""
-        asked = [plan for plan in plans if plan.typos]
-        if not asked:
-            return [True] * len(plans)
-        found = self._client.search(
-            index=self.alias,
-            size=0,
-            query={"bool": {"filter": [_term("store_id", store_id)]}},
-            aggs={"known": {"filters": {"filters": [_known_filter(plan) for plan in asked]}}},
+    def _msearch(self, requests: list[dict], deadline: float) -> list[dict]:
+        """The answers to these searches of the alias, in one round trip within the search's budget."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise SearchUnavailable(f"Elasticsearch at {self.url} did not answer within {self.timeout} s")
+        # Sent by the transport itself: a request timeout of its own through Elasticsearch.options()
+        # builds a whole new client, about a millisecond of Python per round trip.
+        found = self._client.transport.perform_request(
+            "POST",
+            f"/{self.alias}/_msearch",
+            body=[part for request in requests for part in ({}, request)],
+            headers=_NDJSON,
+            request_timeout=remaining,
         )
-        buckets = iter(found["aggregations"]["known"]["buckets"])
-        return [next(buckets)["doc_count"] > 0 if plan.typos else True for plan in plans]
+        if found.meta.status >= 400:
+            raise SearchUnavailable(f"Elasticsearch at {self.url} answered {found.meta.status}: {found.body}")
+        for answer in found.body["responses"]:
+            if "error" in answer:
+                raise SearchUnavailable(f"Elasticsearch at {self.url} failed a search: {answer['error']}")
+        return found.body["responses"]
 
     def healthy(self) -> bool:
         try:
@@ -368,6 +368,28 @@ def _filters(query: SearchQuery) -> list[dict]:
     return filters
 
 
+def _word_clauses(plans, known: list[bool]) -> list[dict]:
+    return [_word_clause(plan, plan_known) for plan, plan_known in zip(plans, known, strict=True)]
+
+
+def _strict_request(query: SearchQuery, clauses: list[dict], sort: str) -> dict:
+    """A page of the products with every word."""
+    strict = {"bool": {"must": clauses or [{"match_all": {}}], "filter": _filters(query)}}
+    return _page_request(query, strict, sort, query.offset, query.limit)
+
+
+def _most_words_request(query: SearchQuery, plans, clauses: list[dict], sort: str) -> dict:
+    """The products with most words, each word's clause named so that a hit says which it matched;
+    those with every word among them too (fewer than RELATED_BELOW, when this is asked), so the
+    page can go on past them. One query: excluding them would run every clause twice."""
+    named = [
+        {"bool": {**clause["bool"], "_name": plan.word}} for clause, plan in zip(clauses, plans, strict=True)
+    ]
+    minimum = analysis.minimum_should_match(len(plans))
+    most_words = {"bool": {"should": named, "minimum_should_match": minimum, "filter": _filters(query)}}
+    return _page_request(query, most_words, sort, 0, query.offset + query.limit + analysis.RELATED_BELOW)
+
+
 def _page_request(query: SearchQuery, matching: dict, sort: str, skipped: int, size: int) -> dict:
     """A search for a page of the matches, their total and their counts per category."""
     request = {
@@ -382,10 +404,10 @@ def _page_request(query: SearchQuery, matching: dict, sort: str, skipped: int, s
             }
         },
         "sort": _SORTS[sort],
-        "from_": skipped,
+        "from": skipped,
         "size": size,
         "track_total_hits": True,
-        "source": ["display_name"],
+        "_source": ["display_name"],
     }
     if query.category_id is not None:
         # Narrows the hits, not the facets: a buyer still sees how many the other categories have.
@@ -393,9 +415,29 @@ def _page_request(query: SearchQuery, matching: dict, sort: str, skipped: int, s
     return request
 
 
+def _total(found: dict) -> int:
+    return found["hits"]["total"]["value"]
+
+
 def _category_counts(found: dict) -> dict[int, int]:
     buckets = found["aggregations"]["categories"]["buckets"]
     return {int(bucket["key"]): bucket["doc_count"] for bucket in buckets}
+
+
+def _known_request(store_id: int, asked: list[analysis.WordPlan]) -> dict:
+    """A count of the store's products that know each asked word (see `_known_filter`). Asked only
+    of words long enough for a typo: a shorter one is matched as typed either way."""
+    return {
+        "size": 0,
+        "query": {"bool": {"filter": [_term("store_id", store_id)]}},
+        "aggs": {"known": {"filters": {"filters": [_known_filter(plan) for plan in asked]}}},
+    }
+
+
+def _known(plans, found: dict) -> list[bool]:
+    """Per query word, does the store know it, from the answer to `_known_request`."""
+    buckets = iter(found["aggregations"]["known"]["buckets"])
+    return [next(buckets)["doc_count"] > 0 if plan.typos else True for plan in plans]
 
 
 def _known_filter(plan: analysis.WordPlan) -> dict:

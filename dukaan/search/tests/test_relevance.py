@@ -196,6 +196,15 @@ def test_did_you_mean_corrects_the_unknown_words_only(engine):
     assert search(engine, "zzzqx").did_you_mean == ""
 
 
+def test_did_you_mean_keeps_a_word_that_found_nothing_while_the_others_found_products(engine):
+    # The blue shirts are found for "blue"; nothing is found for "lunhbox" (a typo of "lunchbox", a
+    # synonym of "tiffin"), so "blue lunchbox" would find nothing more.
+    results = search(engine, "blue lunhbox", store_id=SHIRTS)
+    assert results.hits and all(hit.related for hit in results.hits)
+    assert results.did_you_mean == ""
+    assert search(engine, "steel lunhbox").did_you_mean == "steel lunchbox"  # the Steel Tiffin
+
+
 # --- What a product is, not what it is for ---------------------------------------------------------
 
 
