@@ -270,8 +270,8 @@ class WorkerThread:
 
     numbers = itertools.count(1)
 
-    def __init__(self, group) -> None:
-        self.group = group
+    def __init__(self, group, **options) -> None:
+        self.group, self.options = group, options  # options: run_worker's batch, synchronous_commits
         self.stopping = threading.Event()
         self.error: BaseException | None = None
         self.thread = threading.Thread(
@@ -285,7 +285,7 @@ class WorkerThread:
         from dukaan.events.kafka import run_worker
 
         try:
-            run_worker(self.group, stop=self.stopping)
+            run_worker(self.group, stop=self.stopping, **self.options)
         except BaseException as error:  # handed to the test by stop()
             self.error = error
         finally:
@@ -402,9 +402,9 @@ class KafkaBus:
         finally:
             consumer.close()
 
-    def run(self, group: Recorder | object) -> WorkerThread:
-        """run_worker(group) in a thread; `group` is a Recorder or a ConsumerGroup."""
-        worker = WorkerThread(group.group if isinstance(group, Recorder) else group)
+    def run(self, group: Recorder | object, **options) -> WorkerThread:
+        """run_worker(group, **options) in a thread; `group` is a Recorder or a ConsumerGroup."""
+        worker = WorkerThread(group.group if isinstance(group, Recorder) else group, **options)
         self.workers.append(worker)
         return worker
 
