@@ -36,7 +36,7 @@ LAG_MEASURE_SECONDS = 5
 LAG_MEASURE_TIMEOUT_SECONDS = 1
 # Messages a worker delivers at most in one batch (one transaction, one offset commit), and how long
 # it waits for the first one.
-CONSUME_BATCH = 500
+CONSUME_BATCH = 200
 POLL_SECONDS = 0.5
 
 
@@ -271,9 +271,18 @@ def _deliver_messages(group: ConsumerGroup, messages: list[Message], dead_letter
 
 
 def _measure_lag(consumer: Consumer, group: ConsumerGroup) -> None:
-    """Report how many messages of this worker's partitions it has not read yet (for /metrics)."""
+    """Report how many messages of this worker's partitions it has not read yet (for /metrics).
+
+    From the end offsets the last fetches brought (cached), not asked of the broker: asking took
+    0.1-0.26 s per call on a busy machine, a pause of the worker every LAG_MEASURE_SECONDS that
+    showed in the latency's p99. A partition not fetched from yet counts nothing.
+    """
     try:
-        behind = _behind(consumer, consumer.position(consumer.assignment()), LAG_MEASURE_TIMEOUT_SECONDS)
+        behind = 0
+        for partition in consumer.position(consumer.assignment()):
+            _low, high = consumer.get_watermark_offsets(partition, cached=True)
+            if partition.offset >= 0 and high >= 0:
+                behind += max(0, high - partition.offset)
     except KafkaException as error:
         logger.debug("kafka: could not measure the lag of %s: %s", group.instance, error)
         return

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from tests.processes import deploy_local
 from tests.waiting import wait_until
@@ -323,7 +323,13 @@ def move_group_to_end(bootstrap_servers: str, group_id: str, topics: Iterable[st
                 )
                 offsets.append(TopicPartition(topic, partition, high))
         if offsets:
-            consumer.commit(offsets=offsets, asynchronous=False)
+            # Right after the broker starts its group coordinator may still be loading (retriable).
+            wait_until(
+                lambda: consumer.commit(offsets=offsets, asynchronous=False),
+                what=f"Kafka to take group {group_id}'s offsets",
+                timeout=30,
+                ignoring=(KafkaException,),
+            )
         return {(tp.topic, tp.partition): tp.offset for tp in offsets}
     finally:
         consumer.close()
