@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from tests.processes import deploy_local
 from tests.waiting import wait_until
@@ -270,8 +270,8 @@ class WorkerThread:
 
     numbers = itertools.count(1)
 
-    def __init__(self, group) -> None:
-        self.group = group
+    def __init__(self, group, **options) -> None:
+        self.group, self.options = group, options  # options: run_worker's batch, synchronous_commits
         self.stopping = threading.Event()
         self.error: BaseException | None = None
         self.thread = threading.Thread(
@@ -285,7 +285,7 @@ class WorkerThread:
         from dukaan.events.kafka import run_worker
 
         try:
-            run_worker(self.group, stop=self.stopping)
+            run_worker(self.group, stop=self.stopping, **self.options)
         except BaseException as error:  # handed to the test by stop()
             self.error = error
         finally:
@@ -323,7 +323,13 @@ def move_group_to_end(bootstrap_servers: str, group_id: str, topics: Iterable[st
                 )
                 offsets.append(TopicPartition(topic, partition, high))
         if offsets:
-            consumer.commit(offsets=offsets, asynchronous=False)
+            # Right after the broker starts its group coordinator may still be loading (retriable).
+            wait_until(
+                lambda: consumer.commit(offsets=offsets, asynchronous=False),
+                what=f"Kafka to take group {group_id}'s offsets",
+                timeout=30,
+                ignoring=(KafkaException,),
+            )
         return {(tp.topic, tp.partition): tp.offset for tp in offsets}
     finally:
         consumer.close()
@@ -402,9 +408,9 @@ class KafkaBus:
         finally:
             consumer.close()
 
-    def run(self, group: Recorder | object) -> WorkerThread:
-        """run_worker(group) in a thread; `group` is a Recorder or a ConsumerGroup."""
-        worker = WorkerThread(group.group if isinstance(group, Recorder) else group)
+    def run(self, group: Recorder | object, **options) -> WorkerThread:
+        """run_worker(group, **options) in a thread; `group` is a Recorder or a ConsumerGroup."""
+        worker = WorkerThread(group.group if isinstance(group, Recorder) else group, **options)
         self.workers.append(worker)
         return worker
 

@@ -31,7 +31,9 @@ def test_writes_during_a_kafka_outage_arrive_once_after_it(kafka_bus):
         store = make_store(f"+91981234740{number}", f"kafka-outage-{number}")
         products.append(services.create_product(store=store, name="Dal", price=Decimal("60"), stock=10**6))
     recorder = kafka_bus.recorder("outage")
-    recorder.delay = 0.03  # slow enough to still hold fetched events when the broker goes
+    # Slow enough to still hold fetched events when the broker goes (at 0.03 s each the batched worker,
+    # one transaction and one offset commit per batch, had all of them done by then).
+    recorder.delay = 0.1
     worker = kafka_bus.run(recorder)
     published_before = sum(kafka_bus.end_offsets("dukaan.catalog").values())
 

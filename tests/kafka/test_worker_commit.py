@@ -1,8 +1,9 @@
 """`run_worker` outlives an offset commit Kafka refuses (no broker needed: a stand-in consumer).
 
-A sync commit raises while the broker is away (`_WAIT_COORD`) or the group rebalances
-(`REBALANCE_IN_PROGRESS`). The effect is already applied and recorded, so the worker logs it and goes
-on; the uncommitted message is redelivered later and skipped (test_worker_crash, test_outage).
+A commit raises while the broker is away (`_WAIT_COORD`) or the group rebalances
+(`REBALANCE_IN_PROGRESS`). The effects are already applied and recorded, so the worker logs it and
+goes on; the uncommitted messages are redelivered later and skipped (test_worker_crash, test_outage).
+The worker commits each batch's offsets, and what it has done once more, synchronously, as it stops.
 """
 
 from __future__ import annotations
@@ -59,14 +60,15 @@ class Message:
 
 
 class RefusingConsumer:
-    """Hands out the messages, then stops the worker; refuses the commit of some offsets."""
+    """Hands out the batches (poll: the first message, consume: the rest), then stops the worker;
+    refuses the commits that would move the partition to one of `refuse`."""
 
-    def __init__(self, messages: list[Message], refuse: set[int], stop: threading.Event) -> None:
-        self.messages, self.refuse, self.stop = list(messages), refuse, stop
-        self.committed: list[int] = []
+    def __init__(self, batches: list[list[Message]], refuse: set[int], stop: threading.Event) -> None:
+        self.batches, self.refuse, self.stop = [list(batch) for batch in batches], refuse, stop
+        self.committed: list[tuple[int, bool]] = []  # (next offset, asynchronous)
         self.closed = False
 
-    def subscribe(self, topics):
+    def subscribe(self, topics, on_revoke=None):
         pass
 
     def assignment(self):  # the worker measures its lag: no partitions, no lag
@@ -76,16 +78,21 @@ class RefusingConsumer:
         return partitions
 
     def poll(self, timeout):
-        if self.messages:
-            return self.messages.pop(0)
+        if self.batches:
+            return self.batches[0].pop(0)
         self.stop.set()
         return None
 
-    def commit(self, message, asynchronous):
-        assert asynchronous is False
-        if message.offset() in self.refuse:
+    def consume(self, num_messages, timeout):
+        assert timeout == 0
+        return self.batches.pop(0)[:num_messages]
+
+    def commit(self, offsets, asynchronous):
+        [offset] = [tp.offset for tp in offsets]
+        if offset in self.refuse:
             raise KafkaException(KafkaError(KafkaError.REBALANCE_IN_PROGRESS))
-        self.committed.append(message.offset())
+        self.committed.append((offset, asynchronous))
+        return offsets
 
     def close(self):
         self.closed = True
@@ -96,7 +103,7 @@ def test_a_refused_offset_commit_does_not_end_the_worker(transactional_db, monke
     group = ConsumerGroup("commit-refused", lambda event: applied.append(event.id), types_on({"catalog"}))
     messages = [Message(offset) for offset in range(3)]
     stop = threading.Event()
-    consumer = RefusingConsumer(messages, refuse={1}, stop=stop)
+    consumer = RefusingConsumer([messages[:2], messages[2:]], refuse={2}, stop=stop)
     monkeypatch.setattr(kafka, "_consumer", lambda _group, **_overrides: consumer)
     monkeypatch.setattr(kafka, "Producer", lambda _config: None)
 
@@ -104,7 +111,7 @@ def test_a_refused_offset_commit_does_not_end_the_worker(transactional_db, monke
         kafka.run_worker(group, stop=stop)
 
     assert applied == [message.event_id for message in messages]
-    assert consumer.committed == [0, 2]
+    assert consumer.committed == [(3, True), (3, False)]
     assert consumer.closed
     assert ProcessedEvent.objects.filter(group=group.name).count() == 3
     assert "could not commit dukaan.catalog/0/1" in caplog.text
