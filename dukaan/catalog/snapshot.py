@@ -381,8 +381,11 @@ def build_store_catalog(store_id: int, shown: Shown | None = None) -> StoreCatal
         cover = next((product.image for product in products if product.image), None)
     else:
         in_category = Q(products__store_id=store_id, products__is_active=True)
+        # An aggregate drops Meta.ordering: the categories' order is named again.
         rows = list(
-            categories.annotate(n=Count("products", filter=in_category)).values_list("id", "name", "n")
+            categories.annotate(n=Count("products", filter=in_category))
+            .order_by("position", "name")
+            .values_list("id", "name", "n")
         )
         names = [(category_id, name) for category_id, name, _ in rows]
         product_count = store["product_count"] or 0
