@@ -30,18 +30,27 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.cache import caches
 from django.db import connection
+from django.db.models import Count
 from matplotlib.figure import Figure
 from rich.progress import Progress
 from rich.table import Table
 
 from bench.measure import percentile
 from bench.report import QUICK, console, output, progress_bar
+from bench.test_scale_bench import start_web
 from dukaan.catalog import services
-from dukaan.catalog.models import Product, Store
+from dukaan.catalog.models import Category, Product, Store
 from dukaan.catalog.seed import seed_stores
 from dukaan.catalog.templatetags.money import money
 from dukaan.events.local import EmbeddedWorkers, run_pending
-from tests.processes import StorefrontProcess, deploy_local, redis_caches, start_redis, start_storefront
+from tests.processes import (
+    StorefrontProcess,
+    deploy_local,
+    redis_caches,
+    start_redis,
+    start_storefront,
+    stop_process,
+)
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db(transaction=True)]
 
@@ -671,3 +680,147 @@ def test_storefront_throughput_invalidation_and_flash_crowd(settings, monkeypatc
     console.print(f"figures: {RESULTS.relative_to(REPO)}, plot: {PLOT.relative_to(REPO)}")
     assert not results.invalidation["never_seen"], results.invalidation["never_seen"]
     assert results.crowd["errors"] == 0, f"the flash crowd had failed requests: {results.crowd}"
+
+
+# --- The cold path: what a page costs against what the store holds (storefront.md, "Cold path") ---
+
+COLD_PATH_SIZES = (10, 10_000)
+COLD_PATH_ROUNDS = 15 if QUICK else 60  # each round: every page of both stores once, alternating
+COLD_PATH_P99_TARGET_MS = 15.0
+COLD_PATH_RATIO_TARGET = 1.5
+WEB_PROCESSES = 2  # as the cluster runs `dukaan web`
+LISTING_CONNECTIONS = 32  # as issue 23 measured Saleor: 16 on each process
+SALEOR_RPS = 20.9  # Saleor 3.23's GraphQL products(first: 24), issue 23, on this machine
+BEFORE = "issue 23 (2026-12-06, 2bd1d46): `dukaan web`, no cache, a store of 1,024 products"
+
+
+def cold_path_pages(size: int) -> dict[str, str]:
+    """The store of `size` products: its home, its largest category, its newest product."""
+    store = Store.objects.annotate(n=Count("products")).get(n=size)
+    category = Category.objects.filter(store=store).annotate(n=Count("products")).order_by("-n").first()
+    newest = Product.objects.filter(store=store).first()
+    return {
+        "home": f"/s/{store.slug}/",
+        "category": f"/s/{store.slug}/c/{category.pk}/",
+        "product": f"/s/{store.slug}/p/{newest.pk}/",
+    }
+
+
+def cold_pages_one_at_a_time(
+    base: str, pages: dict[int, dict[str, str]]
+) -> dict[tuple[int, str], list[float]]:
+    """Every page of every store once a round, the stores alternating, on one kept-alive connection."""
+    session = keep_alive(base)
+    timings: dict[tuple[int, str], list[float]] = {}
+    with progress_bar(transient=True) as progress:
+        task = progress.add_task("cold pages, one at a time", total=COLD_PATH_ROUNDS)
+        for _ in range(COLD_PATH_ROUNDS):
+            for kind in ("home", "category", "product"):
+                for size, paths in pages.items():
+                    started = time.perf_counter()
+                    reply = get(base, paths[kind], session)
+                    timings.setdefault((size, kind), []).append((time.perf_counter() - started) * 1000)
+                    assert reply.status == 200, (paths[kind], reply.status)
+            progress.advance(task)
+    session.close()
+    return timings
+
+
+def uncached_listing(progress: Progress, urls: list[str]) -> WrkResult:
+    """wrk on every web process at once (the connections split between them); their sum."""
+    per_process = LISTING_CONNECTIONS // len(urls)
+    task = progress.add_task(f"uncached listing, {len(urls)} processes", total=SECONDS)
+    processes = [start_wrk(url, threads=1, connections=per_process, seconds=SECONDS) for url in urls]
+    with ended_on_error(processes):
+        for process in processes:
+            process.wait(timeout=SECONDS + 60)
+    progress.update(task, completed=SECONDS)
+    results = [finish_wrk(process) for process in processes]
+    return WrkResult(
+        requests=sum(result.requests for result in results),
+        per_second=sum(result.per_second for result in results),
+        latency_ms={p: max(result.latency_ms[p] for result in results) for p in results[0].latency_ms},
+        socket_errors={
+            kind: sum(result.socket_errors[kind] for result in results) for kind in results[0].socket_errors
+        },
+        not_2xx_3xx=sum(result.not_2xx_3xx for result in results),
+    )
+
+
+def test_a_cold_page_costs_what_the_page_shows_not_what_the_store_holds(tmp_path, record):
+    for size in COLD_PATH_SIZES:
+        seed_stores(stores=1, products=size, seed=size, events=False)
+    Product.objects.update(is_active=True)
+    pages = {size: cold_path_pages(size) for size in COLD_PATH_SIZES}
+    # `dukaan web` with no cache at all: every page builds its catalog from the database.
+    webs = []
+    try:
+        for number in range(WEB_PROCESSES):
+            (tmp_path / f"web-{number}").mkdir()
+            webs.append(start_web(tmp_path / f"web-{number}", "dummy://"))
+        urls = [url for _, url in webs]
+        for paths in pages.values():
+            for path in paths.values():
+                assert get(urls[0], path).status == 200  # each process warmed (imports, templates)
+                assert get(urls[-1], path).status == 200
+        timings = cold_pages_one_at_a_time(urls[0], pages)
+        with progress_bar(transient=True) as progress:
+            listing = uncached_listing(progress, [url + pages[max(COLD_PATH_SIZES)]["home"] for url in urls])
+    finally:
+        for process, _ in webs:
+            stop_process(process)
+
+    small, big = COLD_PATH_SIZES
+    table = Table(title=f"A cold page, one at a time (`dukaan web`, no cache; {connection.vendor})")
+    table.add_column("page")
+    for size in COLD_PATH_SIZES:
+        table.add_column(f"{size:,} products: p50 / p99")
+    table.add_column(f"{big:,} / {small:,} (p50)")
+    for kind in ("home", "category", "product"):
+        figures = {size: timings[(size, kind)] for size in COLD_PATH_SIZES}
+        table.add_row(
+            kind,
+            *(f"{ms(statistics.median(t))} / {ms(percentile(t, 0.99))}" for t in figures.values()),
+            f"{statistics.median(figures[big]) / statistics.median(figures[small]):.2f}×",
+        )
+        for size, values in figures.items():
+            record(f"cold_{kind}_{size}_p50_ms", statistics.median(values), unit="ms", note="1 connection")
+            record(f"cold_{kind}_{size}_p99_ms", percentile(values, 0.99), unit="ms", note="1 connection")
+    console.print(table)
+    home = {size: timings[(size, "home")] for size in COLD_PATH_SIZES}
+    record.target(
+        "cold_page_p99_ms",
+        max(percentile(values, 0.99) for values in timings.values()),
+        unit="ms",
+        target=COLD_PATH_P99_TARGET_MS,
+        higher_is_better=False,
+        before=52.0,
+        before_note=BEFORE + " (52 ms a request, one at a time)",
+        note=f"the worst p99 of a home, category and product page of a {small:,}- and {big:,}-product store",
+    )
+    record.target(
+        "cold_home_big_vs_small",
+        statistics.median(home[big]) / statistics.median(home[small]),
+        unit="×",
+        target=COLD_PATH_RATIO_TARGET,
+        higher_is_better=False,
+        before=20.0,
+        before_note="a8c47c2 (the whole store's snapshot), this bench, 2026-12-06 (storefront.md, Cold path)",
+        note=f"home p50, {big:,} products / {small:,}",
+    )
+    console.print(
+        f"uncached listing ({big:,} products, 24 shown), wrk -c{LISTING_CONNECTIONS} over {WEB_PROCESSES} "
+        f"`dukaan web` processes: {listing.per_second:,.0f} req/s, p99 {ms(listing.latency_ms[99])}, "
+        f"{listing.errors} errors"
+    )
+    record.target(
+        "uncached_listing_rps",
+        listing.per_second,
+        unit="req/s",
+        target=30 * SALEOR_RPS,
+        higher_is_better=True,
+        before=130.0,
+        before_note=BEFORE + " (130 req/s over the cluster's two web processes)",
+        note=f"{big:,}-product store's home, wrk -c{LISTING_CONNECTIONS} over {WEB_PROCESSES} `dukaan web`",
+    )
+    record("uncached_listing_errors", listing.errors, unit="requests", note="wrk: timeouts (2 s) and others")

@@ -1,10 +1,14 @@
 """The catalog snapshot: a store's public catalog as plain, picklable data, built in a fixed few queries.
 
-The buyer's read model: every public page and the buyer API render from a `StoreCatalog`, filtering,
-searching and paginating it in Python. It holds only str / int / Decimal / None inside frozen
-dataclasses and tuples, so it pickles into the cache: `store_catalog()` reads it through the cache
-the storefront registers (its `catalog_cache`), `build_store_catalog()` builds it from the database. How a
-product sells (its price, discount and stock state) is decided by `rules`, as everywhere else.
+The buyer's read model: every public page and the buyer API render from a `StoreCatalog`. The whole
+store's (`store_catalog(store_id)`) holds every visible product, filtered, searched and paginated in
+Python; a page's (`store_catalog(store_id, shown)`, `shown` a `ListingPage` or `ProductsById`) holds
+the same store, categories and parts but only the products that page shows, so its queries are
+bounded by the page, not by the store (docs/benchmarks/storefront.md, "Cold path"). It holds only
+str / int / Decimal / None inside frozen dataclasses and tuples, so it pickles into the cache:
+`store_catalog()` reads it through the cache the storefront registers (its `catalog_cache`),
+`build_store_catalog()` builds it from the database. How a product sells (its price, discount and
+stock state) is decided by `rules`, as everywhere else.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from functools import cached_property
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
-from django.db.models import QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from . import rules
 from .models import Category, Product, ProductImage, ProductVariant, Store
@@ -30,7 +35,8 @@ SEARCH_MAX_WORDS = 8
 # The cache key version of the snapshot: bump it when these dataclasses change shape or module, so a
 # deploy never unpickles a snapshot an older release stored. 3: they moved here from storefront.selectors.
 # 4: `parts` (delivery note, offers); bump it too when a part's own dataclasses change.
-SNAPSHOT_VERSION = 4
+# 5: `product_count`, `cover`, `category_cover` (pages' catalogs hold only what they show).
+SNAPSHOT_VERSION = 5
 
 
 def absolute_url(url: str) -> str:
@@ -126,12 +132,19 @@ class StoreCatalog:
     upi_id: str
     logo_url: str
     categories: tuple[CatalogCategory, ...]
-    products: tuple[CatalogProduct, ...]  # visible products only, newest first
+    # Visible products only, newest first: all of them, or in a page's catalog only those it shows.
+    products: tuple[CatalogProduct, ...]
+    product_count: int  # the store's visible products, whichever of them `products` holds
+    # The first image of the store's products, newest first: what link previews show of a store with
+    # no logo. A page's catalog holds it only where the page shows it (see _needs_cover).
+    cover: CatalogImage | None
     # The pieces packages above the catalog add (add_snapshot_part), by name: {"delivery": ..., ...}.
     parts: dict[str, object] = field(default_factory=dict)
     # True when the cache handed out the previous copy while another process rebuilds it: good for
     # this one page, but a page drawn from it must not be kept by any shared cache.
     is_previous_copy: bool = False
+    # A page's catalog of one category's listing: the first image of that category's products.
+    category_cover: CatalogImage | None = None
 
     @cached_property
     def _products_by_id(self) -> dict[int, CatalogProduct]:
@@ -211,37 +224,59 @@ def add_snapshot_part(name: str, build: SnapshotPart) -> None:
     _parts[name] = build
 
 
-def build_store_catalog(store_id: int) -> StoreCatalog | None:
-    """Build one store's public catalog in five queries and one per part, whatever its size; None if
-    there is no such store."""
-    store = Store.objects.filter(pk=store_id).values(*STORE_DATA_FIELDS).first()
-    if store is None:
-        return None
-    # Every query is scoped by store_id: it is what keeps tenants apart and lets stores be sharded.
-    # The joins to products name it on both sides, so a large store's join never walks other stores'.
-    products = list(
-        Product.objects.filter(store_id=store_id, is_active=True).values(
-            "id", "name", "description", "price", "compare_at_price", "category_id", "stock"
-        )
+@dataclass(frozen=True)
+class ListingPage:
+    """A page of the store's products, newest first: all of them, or one category's. `number` is the
+    page asked for, resolved as Django's Paginator.get_page does (below 1 or past the end: the last)."""
+
+    category_id: int | None
+    number: int
+    per_page: int
+
+    @property
+    def key(self) -> str:
+        return f"list:{self.category_id or ''}:{self.number}:{self.per_page}"
+
+
+@dataclass(frozen=True)
+class ProductsById:
+    """The products of a page that names them (a product page, a search's hits); ids not among the
+    store's visible products are left out."""
+
+    ids: tuple[int, ...]
+
+    @property
+    def key(self) -> str:
+        return "ids:" + ",".join(map(str, self.ids))
+
+
+Shown = ListingPage | ProductsById
+
+
+def listing_page(total: int, number: int, per_page: int) -> Page:
+    """Which page of a listing of `total` products `number` stands for, as the storefront pages it."""
+    return Paginator(range(total), per_page).get_page(number)
+
+
+def _catalog_products(
+    store_id: int, products: QuerySet[Product], scope: dict | None = None
+) -> tuple[CatalogProduct, ...]:
+    """These products, in their order, with their variants and images: three queries. `scope` narrows
+    the variants' and images' queries to them (default: their ids); every filter names store_id, which
+    keeps tenants apart."""
+    rows = list(
+        products.values("id", "name", "description", "price", "compare_at_price", "category_id", "stock")
     )
-    variants = variants_by_product(
-        ProductVariant.objects.filter(store_id=store_id, product__store_id=store_id, product__is_active=True)
-    )
+    scope = scope or {"product_id__in": [row["id"] for row in rows]}
+    variants = variants_by_product(ProductVariant.objects.filter(store_id=store_id, **scope))
     images = defaultdict(list)
     for product_id, small, large, width, height in (
-        ProductImage.objects.filter(store_id=store_id, product__store_id=store_id, product__is_active=True)
+        ProductImage.objects.filter(store_id=store_id, **scope)
         .order_by("product_id", "position", "id")
         .values_list("product_id", "small", "large", "width", "height")
     ):
-        images[product_id].append(
-            CatalogImage(
-                small_url=default_storage.url(small),
-                large_url=default_storage.url(large),
-                width=width,
-                height=height,
-            )
-        )
-    catalog_products = tuple(
+        images[product_id].append(_image(small, large, width, height))
+    return tuple(
         CatalogProduct(
             **row,
             variants=tuple(variant for variant, _ in variants.get(row["id"], ())),
@@ -250,13 +285,120 @@ def build_store_catalog(store_id: int) -> StoreCatalog | None:
             ),
             images=tuple(images.get(row["id"], ())),
         )
-        for row in products
+        for row in rows
     )
-    counts = Counter(product.category_id for product in catalog_products)
-    categories = tuple(
-        CatalogCategory(id=category_id, name=name, product_count=counts.get(category_id, 0))
-        for category_id, name in Category.objects.filter(store_id=store_id).values_list("id", "name")
+
+
+def _image(small: str, large: str, width: int, height: int) -> CatalogImage:
+    return CatalogImage(
+        small_url=default_storage.url(small), large_url=default_storage.url(large), width=width, height=height
     )
+
+
+def _first_image(store_id: int, products: tuple[CatalogProduct, ...], **filters) -> CatalogImage | None:
+    """The first image of the store's visible products (those matching `filters`), newest first.
+    `products` are the first of them when the page shows the start of that listing: the image is then
+    theirs, if one has any, with no query; else the listing is walked by its index until a product
+    with an image, so a few rows, not the store's."""
+    if products:
+        first = next((product.image for product in products if product.image), None)
+        if first is not None:
+            return first
+    with_images = ProductImage.objects.filter(store_id=store_id, product_id=OuterRef("pk"))
+    newest = (
+        Product.objects.filter(store_id=store_id, is_active=True, **filters)
+        .filter(Exists(with_images))
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)[:1]
+    )
+    row = (
+        ProductImage.objects.filter(store_id=store_id, product_id__in=newest)
+        .order_by("position", "id")
+        .values_list("small", "large", "width", "height")
+        .first()
+    )
+    return _image(*row) if row else None
+
+
+def _page_products(
+    store_id: int, shown: Shown, counts: dict[int | None, int]
+) -> tuple[tuple[CatalogProduct, ...], tuple[CatalogProduct, ...]]:
+    """The products the page shows, and those of them that begin their listing (for _first_image)."""
+    visible = Product.objects.filter(store_id=store_id, is_active=True)
+    if isinstance(shown, ProductsById):
+        found = {
+            product.id: product for product in _catalog_products(store_id, visible.filter(pk__in=shown.ids))
+        }
+        return tuple(found[pk] for pk in dict.fromkeys(shown.ids) if pk in found), ()
+    if shown.category_id:
+        visible = visible.filter(category_id=shown.category_id)
+    total = counts.get(shown.category_id, 0) if shown.category_id else sum(counts.values())
+    number = listing_page(total, shown.number, shown.per_page).number
+    start = (number - 1) * shown.per_page
+    products = _catalog_products(
+        store_id, visible.order_by("-created_at", "-id")[start : start + shown.per_page]
+    )
+    return products, products if number == 1 else ()
+
+
+def _needs_cover(
+    shown: Shown, products: tuple[CatalogProduct, ...], category_cover: CatalogImage | None
+) -> bool:
+    """Whether the page shows the store's first image (where it has no logo): a home page does, a
+    category's page when the category has none, a product's when the product has none, a search."""
+    if isinstance(shown, ListingPage):
+        return not shown.category_id or category_cover is None
+    return not products or not all(product.image for product in products)
+
+
+def build_store_catalog(store_id: int, shown: Shown | None = None) -> StoreCatalog | None:
+    """Build one store's public catalog, None if there is no such store. Without `shown`: every
+    visible product, in five queries and one per part, whatever the store's size. With it: only the
+    products that page shows, in the same five queries and one per part, each bounded by the page (the
+    counts of the store's products, whole and by category, walk an index, not the rows); a query more
+    for the store's first image when neither a logo nor the page's products give it, and for a
+    category's page its first image when the page does not show it."""
+    visible = Product.objects.filter(store_id=store_id, is_active=True)
+    store = Store.objects.filter(pk=store_id)
+    fields = STORE_DATA_FIELDS
+    if shown is not None:  # the store's visible products, counted on the same row
+        counted = visible.order_by().values("store_id").annotate(n=Count("pk")).values("n")
+        store, fields = store.annotate(product_count=Subquery(counted)), (*fields, "product_count")
+    store = store.values(*fields).first()
+    if store is None:
+        return None
+    # Every query is scoped by store_id: it is what keeps tenants apart and lets stores be sharded.
+    # The joins to products name it on both sides, so a large store's join never walks other stores'.
+    categories = Category.objects.filter(store_id=store_id).values_list("id", "name")
+    category_cover = None
+    if shown is None:
+        products = _catalog_products(
+            store_id, visible, {"product__store_id": store_id, "product__is_active": True}
+        )
+        counts = Counter(product.category_id for product in products)
+        product_count = len(products)
+        names = list(categories)
+        cover = next((product.image for product in products if product.image), None)
+    else:
+        in_category = Q(products__store_id=store_id, products__is_active=True)
+        # An aggregate drops Meta.ordering: the categories' order is named again.
+        rows = list(
+            categories.annotate(n=Count("products", filter=in_category))
+            .order_by("position", "name")
+            .values_list("id", "name", "n")
+        )
+        names = [(category_id, name) for category_id, name, _ in rows]
+        product_count = store["product_count"] or 0
+        counts = {category_id: n for category_id, _, n in rows}
+        # Products in no category: the rest of the store's (what _page_products needs for the home's total).
+        counts[None] = product_count - sum(counts.values())
+        products, starting = _page_products(store_id, shown, counts)
+        if isinstance(shown, ListingPage) and shown.category_id and shown.category_id in counts:
+            category_cover = _first_image(store_id, starting, category_id=shown.category_id)
+        cover = None
+        if not store["logo"] and _needs_cover(shown, products, category_cover):
+            home = isinstance(shown, ListingPage) and not shown.category_id
+            cover = _first_image(store_id, starting if home else ())
     catalog = StoreCatalog(
         store_id=store["id"],
         name=store["name"],
@@ -265,8 +407,14 @@ def build_store_catalog(store_id: int) -> StoreCatalog | None:
         currency=store["currency"],
         upi_id=store["upi_id"],
         logo_url=default_storage.url(store["logo"]) if store["logo"] else "",
-        categories=categories,
-        products=catalog_products,
+        categories=tuple(
+            CatalogCategory(id=category_id, name=name, product_count=counts.get(category_id, 0))
+            for category_id, name in names
+        ),
+        products=products,
+        product_count=product_count,
+        cover=cover,
+        category_cover=category_cover,
     )
 
     def in_currency(amount: Decimal) -> str:
@@ -275,7 +423,7 @@ def build_store_catalog(store_id: int) -> StoreCatalog | None:
     return replace(catalog, parts={name: build(store_id, in_currency) for name, build in _parts.items()})
 
 
-Reader = Callable[[int], StoreCatalog | None]
+Reader = Callable[[int, Shown | None], StoreCatalog | None]
 # The storefront registers its cache's read-through here (StorefrontConfig.ready), so that every package
 # reads snapshots cached without importing the storefront; until then they are built from the database.
 _reader: Reader = build_store_catalog
@@ -286,6 +434,7 @@ def read_snapshots_with(reader: Reader) -> None:
     _reader = reader
 
 
-def store_catalog(store_id: int) -> StoreCatalog | None:
-    """One store's public catalog, from the cache (built on a miss); None if there is no such store."""
-    return _reader(store_id)
+def store_catalog(store_id: int, shown: Shown | None = None) -> StoreCatalog | None:
+    """One store's public catalog, from the cache (built on a miss); None if there is no such store.
+    With `shown`, a page's catalog: only the products that page shows (see build_store_catalog)."""
+    return _reader(store_id, shown)

@@ -10,11 +10,16 @@ class StorefrontConfig(AppConfig):
     label = "storefront"
 
     def ready(self) -> None:
-        from dukaan.catalog.snapshot import build_store_catalog, read_snapshots_with
+        from dukaan.catalog.snapshot import Shown, StoreCatalog, build_store_catalog, read_snapshots_with
 
         from . import catalog_cache
 
-        read_snapshots_with(lambda store_id: catalog_cache.read_through(store_id, build_store_catalog))
+        def read(store_id: int, shown: Shown | None) -> StoreCatalog | None:
+            return catalog_cache.read_through(
+                store_id, lambda store_id: build_store_catalog(store_id, shown), shown.key if shown else ""
+            )
+
+        read_snapshots_with(read)
         add_status_section(catalog_cache_status, order=10)
 
 

@@ -9,6 +9,10 @@ version, so a deploy that changes the snapshot's shape never unpickles an old on
     store_catalog_gen:<id>    a token the invalidator changes on every catalog event of the store
     store_catalog_lock:<id>   the single-flight lock (cache.add), CATALOG_CACHE_LOCK_SECONDS
 
+A page's catalog (only the products one page shows, snapshot.ListingPage / ProductsById) is kept the
+same way under `<key>:<id>:<view>` (`store_catalog:7:list::2:24`), every view of a store under the
+store's one generation: a change of the store makes each of them old at once, as it does the whole.
+
 and on Redis, every invalidation is also published on the INVALIDATION_CHANNEL, which the storefront
 service's workers follow to drop the store's pages they hold in memory (see service.py).
 
@@ -78,20 +82,24 @@ def build_count() -> int:
     return _builds
 
 
-def fresh_key(store_id: int) -> str:
-    return f"store_catalog:{store_id}"
+def _suffix(view: str) -> str:
+    return f":{view}" if view else ""
 
 
-def stale_key(store_id: int) -> str:
-    return f"store_catalog_stale:{store_id}"
+def fresh_key(store_id: int, view: str = "") -> str:
+    return f"store_catalog:{store_id}{_suffix(view)}"
+
+
+def stale_key(store_id: int, view: str = "") -> str:
+    return f"store_catalog_stale:{store_id}{_suffix(view)}"
 
 
 def generation_key(store_id: int) -> str:
     return f"store_catalog_gen:{store_id}"
 
 
-def lock_key(store_id: int) -> str:
-    return f"store_catalog_lock:{store_id}"
+def lock_key(store_id: int, view: str = "") -> str:
+    return f"store_catalog_lock:{store_id}{_suffix(view)}"
 
 
 def _guarded(operation: Callable[[Any], T]) -> T:
@@ -118,48 +126,54 @@ def _build(store_id: int, build: Builder) -> StoreCatalog | None:
         return build(store_id)
 
 
-def _current(store_id: int, found: dict[str, Any]) -> StoreCatalog | None:
+def _current(store_id: int, found: dict[str, Any], view: str = "") -> StoreCatalog | None:
     """The snapshot in a get_many() answer, if it was built at the store's current generation."""
-    entry = found.get(fresh_key(store_id))
+    entry = found.get(fresh_key(store_id, view))
     if entry is not None and entry[0] == found.get(generation_key(store_id)):
         return entry[2]
     return None
 
 
-def _read(store_id: int, *extra: str) -> dict[str, Any]:
-    keys = [fresh_key(store_id), generation_key(store_id), *extra]
+def _read(store_id: int, *extra: str, view: str = "") -> dict[str, Any]:
+    keys = [fresh_key(store_id, view), generation_key(store_id), *extra]
     return _guarded(lambda cache: cache.get_many(keys, version=SNAPSHOT_VERSION))
 
 
-def _store(store_id: int, generation: str | None, catalog: StoreCatalog) -> None:
+def _store(store_id: int, generation: str | None, catalog: StoreCatalog, view: str = "") -> None:
     entry = (generation, time.time(), catalog)
     _guarded(
         lambda cache: cache.set(
-            fresh_key(store_id), entry, timeout=settings.CATALOG_CACHE_SECONDS, version=SNAPSHOT_VERSION
+            fresh_key(store_id, view), entry, timeout=settings.CATALOG_CACHE_SECONDS, version=SNAPSHOT_VERSION
         )
     )
     _guarded(
         lambda cache: cache.set(
-            stale_key(store_id), entry, timeout=settings.CATALOG_CACHE_STALE_SECONDS, version=SNAPSHOT_VERSION
+            stale_key(store_id, view),
+            entry,
+            timeout=settings.CATALOG_CACHE_STALE_SECONDS,
+            version=SNAPSHOT_VERSION,
         )
     )
 
 
-def read_through(store_id: int, build: Builder) -> StoreCatalog | None:
-    """The store's snapshot from the cache; on a miss, built once (see the module's docstring)."""
+def read_through(store_id: int, build: Builder, view: str = "") -> StoreCatalog | None:
+    """The store's snapshot (or its `view`, a page's) from the cache; on a miss, built once (see the
+    module's docstring)."""
     with span("catalog_cache.read", store_id=store_id):
         try:
-            found = _read(store_id)
+            found = _read(store_id, view=view)
         except CacheUnavailable:
             # Even without the cache, one build serves every request of this process that wants it now.
-            return _coalesced((store_id, _NO_CACHE), lambda: _build(store_id, build), store_id, build)
-        catalog = _current(store_id, found)
+            return _coalesced((store_id, view, _NO_CACHE), lambda: _build(store_id, build), store_id, build)
+        catalog = _current(store_id, found, view)
         if catalog is not None:
             CATALOG_CACHE_READS.labels("hit").inc()
             return catalog
         CATALOG_CACHE_READS.labels("miss").inc()
         generation = found.get(generation_key(store_id))
-        return _coalesced((store_id, generation), lambda: _fill(store_id, build, generation), store_id, build)
+        return _coalesced(
+            (store_id, view, generation), lambda: _fill(store_id, build, generation, view), store_id, build
+        )
 
 
 class _Flight:
@@ -169,16 +183,16 @@ class _Flight:
         self.succeeded = False
 
 
-_flights: dict[tuple[int, str | None], _Flight] = {}
+_flights: dict[tuple[int, str, str | None], _Flight] = {}
 _flights_lock = threading.Lock()
 _NO_CACHE = "no cache"  # a flight key apart from every generation (those are hex tokens or None)
 
 
 def _coalesced(
-    key: tuple[int, str | None], fill: Callable[[], StoreCatalog | None], store_id: int, build: Builder
+    key: tuple[int, str, str | None], fill: Callable[[], StoreCatalog | None], store_id: int, build: Builder
 ) -> StoreCatalog | None:
-    """One thread of this process runs `fill`; the others missing the same store at the same
-    generation take its result, sleeping on an event rather than polling the cache."""
+    """One thread of this process runs `fill`; the others missing the same store (and view) at the
+    same generation take its result, sleeping on an event rather than polling the cache."""
     with _flights_lock:
         flight = _flights.get(key)
         leader = flight is None
@@ -200,49 +214,52 @@ def _coalesced(
     return _build(store_id, build)
 
 
-def _fill(store_id: int, build: Builder, generation: str | None) -> StoreCatalog | None:
+def _fill(store_id: int, build: Builder, generation: str | None, view: str) -> StoreCatalog | None:
     try:
         locked = _guarded(
             lambda cache: cache.add(
-                lock_key(store_id), 1, timeout=settings.CATALOG_CACHE_LOCK_SECONDS, version=SNAPSHOT_VERSION
+                lock_key(store_id, view),
+                1,
+                timeout=settings.CATALOG_CACHE_LOCK_SECONDS,
+                version=SNAPSHOT_VERSION,
             )
         )
         if locked:
-            return _build_under_lock(store_id, build)
-        previous = _guarded(lambda cache: cache.get(stale_key(store_id), version=SNAPSHOT_VERSION))
+            return _build_under_lock(store_id, build, view)
+        previous = _guarded(lambda cache: cache.get(stale_key(store_id, view), version=SNAPSHOT_VERSION))
     except CacheUnavailable:
         return _build(store_id, build)
     if previous is not None:
         return dataclasses.replace(previous[2], is_previous_copy=True)
-    return _wait_for_builder(store_id, build)
+    return _wait_for_builder(store_id, build, view)
 
 
-def _build_under_lock(store_id: int, build: Builder) -> StoreCatalog | None:
+def _build_under_lock(store_id: int, build: Builder, view: str) -> StoreCatalog | None:
     try:
         try:
             # Whoever held the lock just before us may have stored the snapshot since our first read.
-            found = _read(store_id)
+            found = _read(store_id, view=view)
         except CacheUnavailable:
             return _build(store_id, build)
-        catalog = _current(store_id, found)
+        catalog = _current(store_id, found, view)
         if catalog is not None:
             return catalog
         # The entry is tagged with the generation read before the build, never after.
         catalog = _build(store_id, build)
         if catalog is not None:
             try:
-                _store(store_id, found.get(generation_key(store_id)), catalog)
+                _store(store_id, found.get(generation_key(store_id)), catalog, view)
             except CacheUnavailable:
                 pass  # this request is answered all the same; the next one tries again
         return catalog
     finally:
         try:
-            _guarded(lambda cache: cache.delete(lock_key(store_id), version=SNAPSHOT_VERSION))
+            _guarded(lambda cache: cache.delete(lock_key(store_id, view), version=SNAPSHOT_VERSION))
         except CacheUnavailable:
             pass  # the lock expires on its own
 
 
-def _wait_for_builder(store_id: int, build: Builder) -> StoreCatalog | None:
+def _wait_for_builder(store_id: int, build: Builder, view: str) -> StoreCatalog | None:
     deadline = time.monotonic() + settings.CATALOG_CACHE_WAIT_SECONDS
     pause = POLL_FIRST_SECONDS
     while time.monotonic() < deadline:
@@ -250,13 +267,13 @@ def _wait_for_builder(store_id: int, build: Builder) -> StoreCatalog | None:
         time.sleep(min(pause * random.uniform(0.75, 1.25), max(0.0, deadline - time.monotonic())))
         pause = min(pause * 1.5, POLL_MAX_SECONDS)
         try:
-            found = _read(store_id, lock_key(store_id))
+            found = _read(store_id, lock_key(store_id, view), view=view)
         except CacheUnavailable:
             break
-        catalog = _current(store_id, found)
+        catalog = _current(store_id, found, view)
         if catalog is not None:
             return catalog
-        if lock_key(store_id) not in found:
+        if lock_key(store_id, view) not in found:
             break  # the builder finished without a usable entry (no such store, or a newer change)
     return _build(store_id, build)
 

@@ -1,8 +1,8 @@
 """Public store pages, the cart and the checkout. No login; only visible products.
 
-Browsing pages render from the catalog snapshot (`catalog.snapshot.store_catalog`, read through the
-catalog cache); the cart (`orders.cart`), checkout and order pages price and place orders through the
-orders app.
+Browsing pages render from a page's catalog snapshot (`catalog.snapshot.store_catalog` with the
+products the page shows, read through the catalog cache: its cost is the page's, not the store's);
+the cart (`orders.cart`), checkout and order pages price and place orders through the orders app.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,7 +30,17 @@ from django.views.decorators.http import require_POST
 
 from dukaan.catalog.models import Store
 from dukaan.catalog.selectors import moved_slug, store_id_for_slug
-from dukaan.catalog.snapshot import CatalogCategory, CatalogProduct, StoreCatalog, absolute_url, store_catalog
+from dukaan.catalog.snapshot import (
+    CatalogCategory,
+    CatalogProduct,
+    ListingPage,
+    ProductsById,
+    Shown,
+    StoreCatalog,
+    absolute_url,
+    listing_page,
+    store_catalog,
+)
 from dukaan.catalog.templatetags.money import money
 from dukaan.infra.clients import client_address, count_request, wait_text
 from dukaan.orders.cart import Cart, CartRefused, Line
@@ -120,16 +130,35 @@ def follows_moved_store(view):
     return wrapper
 
 
-def _catalog_or_404(slug: str) -> StoreCatalog:
+def _catalog_or_404(slug: str, shown: Shown | None = None) -> StoreCatalog:
+    """The store's catalog: the whole of it, or with `shown` only what one page shows."""
     store_id = store_id_for_slug(slug)
-    catalog = store_catalog(store_id) if store_id else None
+    catalog = store_catalog(store_id, shown) if store_id else None
     if catalog is None:
         raise Http404("There is no store at this link.")
     return catalog
 
 
-def _page(request, items) -> Page:
-    return Paginator(items, PER_PAGE).get_page(request.GET.get("page"))
+def _page_number(request) -> int:
+    """?page= as Paginator.get_page reads it: anything but a whole number is page 1; a number below 1
+    (0 here) or past the end is the last page. Bounded, since it names a cached page's catalog."""
+    try:
+        number = int(request.GET.get("page") or 1)
+    except ValueError:
+        return 1
+    return number if 1 <= number <= 10**9 else 0
+
+
+def _listing_catalog(request, slug: str, category_id: int | None = None) -> tuple[StoreCatalog, int]:
+    number = _page_number(request)
+    return _catalog_or_404(slug, ListingPage(category_id, number, PER_PAGE)), number
+
+
+def _page(catalog: StoreCatalog, total: int, number: int) -> Page:
+    """The page of a listing of `total` products that a page's catalog holds the products of."""
+    page = listing_page(total, number, PER_PAGE)
+    page.object_list = catalog.products
+    return page
 
 
 def _page_url(path: str, page: Page) -> str:
@@ -188,12 +217,11 @@ def _digits(phone: str) -> str:
 def _store_image(catalog: StoreCatalog) -> str:
     if catalog.logo_url:
         return absolute_url(catalog.logo_url)
-    first = next((product.image for product in catalog.products if product.image), None)
-    return absolute_url(first.large_url) if first else ""
+    return absolute_url(catalog.cover.large_url) if catalog.cover else ""
 
 
 def _store_description(catalog: StoreCatalog, category: CatalogCategory | None = None) -> str:
-    count = category.product_count if category else len(catalog.products)
+    count = category.product_count if category else catalog.product_count
     items = f"{count} product{'s' if count != 1 else ''}"
     where = f"{category.name} at {catalog.name}" if category else f"Shop {catalog.name} online"
     pay = "cash on delivery or UPI" if catalog.upi_id else "cash on delivery"
@@ -213,8 +241,8 @@ def _listing(request, catalog: StoreCatalog, page, seo: Seo, category: CatalogCa
 
 
 def store_home(request, slug: str):
-    catalog = _catalog_or_404(slug)
-    page = _page(request, catalog.products)
+    catalog, number = _listing_catalog(request, slug)
+    page = _page(catalog, catalog.product_count, number)
     seo = Seo(
         title=catalog.name,
         og_title=catalog.name,
@@ -226,14 +254,13 @@ def store_home(request, slug: str):
 
 
 def category(request, slug: str, category_id: int):
-    catalog = _catalog_or_404(slug)
+    catalog, number = _listing_catalog(request, slug, category_id)
     found = catalog.category(category_id)
     if found is None:
         raise Http404("This category is not in the store.")
-    products = catalog.products_in(found.id)
-    page = _page(request, products)
+    page = _page(catalog, found.product_count, number)
     path = reverse("storefront:category", args=[catalog.slug, found.id])
-    first_image = next((product.image for product in products if product.image), None)
+    first_image = catalog.category_cover
     seo = Seo(
         title=f"{found.name} · {catalog.name}",
         og_title=f"{found.name} at {catalog.name}",
@@ -245,7 +272,7 @@ def category(request, slug: str, category_id: int):
 
 
 def product(request, slug: str, product_id: int):
-    catalog = _catalog_or_404(slug)
+    catalog = _catalog_or_404(slug, ProductsById((product_id,)))
     item = catalog.product(product_id)
     if item is None:
         raise Http404("This product is not in the store.")
@@ -337,7 +364,9 @@ def _search_url(params: dict, **changes) -> str:
 
 
 def search(request, slug: str):
-    catalog = _catalog_or_404(slug)
+    catalog = _catalog_or_404(
+        slug, ProductsById(())
+    )  # the store and its categories: what a search form needs
     params = _search_params(request, catalog)
     query = params.get("q", "")
     seo = Seo(
@@ -370,6 +399,9 @@ def search(request, slug: str):
         results = search_products(replace(search_query, offset=(number - 1) * PER_PAGE))
     # Products from the snapshot, as every other page shows them; a hit the snapshot does not hold
     # (changed a moment ago) is left out rather than shown half.
+    previous_copy = catalog.is_previous_copy
+    catalog = _catalog_or_404(slug, ProductsById(tuple(hit.product_id for hit in results.hits)))
+    catalog = replace(catalog, is_previous_copy=catalog.is_previous_copy or previous_copy)
     shown = [(catalog.product(hit.product_id), hit) for hit in results.hits]
     shown = [(item, hit) for item, hit in shown if item is not None]
     hits = [(item, hit.highlighted_name) for item, hit in shown if not hit.related]

@@ -18,7 +18,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dukaan.catalog import services
-from dukaan.catalog.snapshot import SNAPSHOT_VERSION, build_store_catalog, store_catalog
+from dukaan.catalog.snapshot import (
+    SNAPSHOT_VERSION,
+    ListingPage,
+    ProductsById,
+    build_store_catalog,
+    store_catalog,
+)
 from dukaan.conftest import make_store
 from dukaan.events.consumers import Event
 from dukaan.events.local import run_pending
@@ -73,10 +79,11 @@ def test_the_first_page_builds_the_snapshot_and_the_next_reads_it_from_the_cache
     assert catalog_cache.build_count() - builds == 1
     assert first.status_code == second.status_code == 200
     assert product_names(second.content.decode()) == product_names(first.content.decode())
-    assert len(snapshot_queries(miss)) == 4 and len(miss) == PAGE_QUERY_BUDGET
+    # the page's catalog: its products, variants, images, the categories and the store's row (its count)
+    assert len(snapshot_queries(miss)) == 5 and len(miss) == PAGE_QUERY_BUDGET
     assert snapshot_queries(hit) == [] and len(hit) == HIT_PAGE_QUERY_BUDGET
     with CaptureQueriesContext(connection) as selector:
-        assert store_catalog(store.pk).name == store.name
+        assert store_catalog(store.pk, ListingPage(None, 1, views.PER_PAGE)).name == store.name
     assert len(selector) == 0
     assert catalog_cache.build_count() - builds == 1
 
@@ -95,14 +102,15 @@ def test_the_first_page_builds_the_snapshot_and_the_next_reads_it_from_the_cache
 def test_a_miss_with_another_builder_at_work_gets_the_previous_copy_kept_by_no_shared_cache(
     settings, client, store, product
 ):
-    old = store_catalog(store.pk)
+    shown = ProductsById((product.pk,))  # what the product's page shows
+    old = store_catalog(store.pk, shown)
     services.update_product(product=product, price=Decimal("450.00"))
     catalog_cache.invalidate(store.pk)
     cache = caches[settings.CATALOG_CACHE_ALIAS]
-    cache.add(catalog_cache.lock_key(store.pk), 1, version=SNAPSHOT_VERSION)  # someone else builds
+    cache.add(catalog_cache.lock_key(store.pk, shown.key), 1, version=SNAPSHOT_VERSION)  # someone else builds
     builds = catalog_cache.build_count()
 
-    served = store_catalog(store.pk)
+    served = store_catalog(store.pk, shown)
     page = client.get(reverse("storefront:product", args=[store.slug, product.pk]))
 
     assert served.products == old.products and served.is_previous_copy and not old.is_previous_copy

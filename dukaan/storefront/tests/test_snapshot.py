@@ -10,7 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dukaan.catalog import services
-from dukaan.catalog.snapshot import add_snapshot_part, build_store_catalog, store_catalog
+from dukaan.catalog.snapshot import (
+    ListingPage,
+    ProductsById,
+    add_snapshot_part,
+    build_store_catalog,
+    store_catalog,
+)
 from dukaan.conftest import change_store, png_upload
 from dukaan.promotions.tests.helpers import make_offer
 from dukaan.shipping.rules import DEFAULT_SETUP, ZoneSetup
@@ -167,3 +173,34 @@ def test_building_the_snapshot_takes_the_same_queries_for_10_and_500_products():
         [p for p in catalog.products if p.variants]
     )
     assert all(len(p.images) == 2 for p in catalog.products)
+
+
+def test_a_pages_catalog_is_the_whole_ones_cut_to_what_the_page_shows(store):
+    # given: categories in the merchant's order (not their names'), one of them empty, and products in
+    # none of them
+    zari = services.create_category(store=store, name="Zari")
+    services.create_category(store=store, name="Anarkali")
+    bulk_catalog(store, 40, category=zari)
+    bulk_catalog(store, 20, prefix="Loose")
+    whole = build_store_catalog(store.pk)
+
+    # when
+    second_page = build_store_catalog(store.pk, ListingPage(None, 2, 24))
+    in_zari = build_store_catalog(store.pk, ListingPage(zari.pk, 1, 24))
+    chosen = build_store_catalog(
+        store.pk, ProductsById((whole.products[5].id, whole.products[1].id, 999_999))
+    )
+
+    # then: the store, its categories and counts, whatever the page
+    for page in (second_page, in_zari, chosen):
+        assert page.categories == whole.categories
+        assert [category.name for category in page.categories] == ["Zari", "Anarkali"]
+        assert page.product_count == len(whole.products) == 54  # every 10th hidden
+        assert page.parts == whole.parts
+    # and only what the page shows, in its order
+    assert second_page.products == whole.products[24:48]
+    assert in_zari.products == tuple(whole.products_in(zari.pk)[:24])
+    assert in_zari.category_cover == whole.products_in(zari.pk)[0].image
+    assert chosen.products == (whole.products[5], whole.products[1])
+    # the store's first image where the page shows it (no logo): a listing's; products with images show theirs
+    assert second_page.cover == whole.cover and chosen.cover is None
