@@ -389,7 +389,7 @@ def build_store_catalog(store_id: int, shown: Shown | None = None) -> StoreCatal
         )
         names = [(category_id, name) for category_id, name, _ in rows]
         product_count = store["product_count"] or 0
-        counts = {category_id: n for category_id, _, n in rows}
+        counts = Counter({category_id: n for category_id, _, n in rows})
         # Products in no category: the rest of the store's (what _page_products needs for the home's total).
         counts[None] = product_count - sum(counts.values())
         products, starting = _page_products(store_id, shown, counts)
