@@ -1,6 +1,6 @@
 """The book's whole topology on this machine, on real engines: `dukaan cluster up|down|status|route`.
 
-    dukaan cluster up [--web N] [--storefront-percent P] [--replica-delay S]
+    dukaan cluster up [--web N] [--storefront-percent P] [--storefront-workers N] [--replica-delay S]
     dukaan cluster status [--json]
     dukaan cluster route --storefront-percent P      # the strangler-fig switch, live
     dukaan cluster down [--delete]
@@ -53,6 +53,9 @@ BIN = Path(sys.executable).parent
 WORKER_GROUPS = ("cache", "search", "notifier", "analytics", "invoices")
 APP_READY_TIMEOUT_S = 60.0
 MAX_REGIONS = 5
+# One uvicorn worker per storefront service: on this 2-core machine, shared with everything else the
+# cluster runs, a second one measured no more misses a second (docs/benchmarks/longtail.md).
+STOREFRONT_WORKERS = 1
 OPEN_FILES = 65_536
 # Three failures, not one: nginx answers 502 ("no live upstreams") without trying while every server is
 # out, so with one web process dead a single stray failure of the survivor would cost 5 s of 502s.
@@ -335,6 +338,8 @@ def up(options: argparse.Namespace) -> int:
     nginx_port = cluster.port_for("nginx")
     regions = options.regions or cluster.config.get("regions", 1)
     cluster.config["regions"] = regions
+    workers = options.storefront_workers or cluster.config.get("storefront_workers", STOREFRONT_WORKERS)
+    cluster.config["storefront_workers"] = workers
     cluster.save()
     console.print(f"dukaan cluster: bringing the topology up under {cluster.data}")
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -385,7 +390,7 @@ def up(options: argparse.Namespace) -> int:
     for stale in sorted(cluster.data.glob("web-*")):
         if stale.name not in {f"web-{number}" for number in range(1, options.web + 1)}:
             _stop_process(stale)  # `up --web 2` after `up --web 3`
-    command = [str(BIN / "dukaan"), "storefront", "--port", str(storefront_port), "--workers", "1"]
+    command = [str(BIN / "dukaan"), "storefront", "--port", str(storefront_port), "--workers", str(workers)]
     timed(
         f"storefront :{storefront_port}",
         lambda: cluster.start_process("storefront", command, env, storefront_port),
@@ -399,7 +404,7 @@ def up(options: argparse.Namespace) -> int:
         )
     edges = {"r1": varnish["port"]}
     for number in range(2, regions + 1):
-        edges[f"r{number}"] = start_region(cluster, number, env, pg, timed)
+        edges[f"r{number}"] = start_region(cluster, number, env, pg, timed, workers)
     for stale in sorted(cluster.data.glob("regions/r*")):
         if stale.name not in edges:
             stop_region(stale)  # `up --regions 2` after `up --regions 3`
@@ -431,7 +436,7 @@ def up(options: argparse.Namespace) -> int:
     return 0
 
 
-def start_region(cluster: Cluster, number: int, env: dict[str, str], pg: dict, timed) -> int:
+def start_region(cluster: Cluster, number: int, env: dict[str, str], pg: dict, timed, workers: int) -> int:
     """Region rN (N ≥ 2) under regions/rN/: its own Redis, storefront, Varnish, and projector (the
     `cache` group with the region's cache, edge and replica: it forgets and pre-warms snapshots from
     Kafka); its own replica is the primary's Nth. Returns its edge's port."""
@@ -446,7 +451,7 @@ def start_region(cluster: Cluster, number: int, env: dict[str, str], pg: dict, t
         "DATABASE_REPLICA_URLS": pg["replicas"][number - 1]["url"],
         "EDGE_PURGE_URL": edge["url"],
     }
-    command = [str(BIN / "dukaan"), "storefront", "--port", str(port), "--workers", "1"]
+    command = [str(BIN / "dukaan"), "storefront", "--port", str(port), "--workers", str(workers)]
     timed(
         f"{region} storefront :{port}",
         lambda: cluster.start_process(f"{base}/storefront", command, regional, port),
@@ -738,6 +743,11 @@ def main(argv: list[str]) -> int:
         help="share of clients the storefront service answers store pages for (default: as before; 100)",
     )
     up_parser.add_argument(
+        "--storefront-workers",
+        type=int,
+        help=f"uvicorn workers of each storefront service (default: as before; {STOREFRONT_WORKERS})",
+    )
+    up_parser.add_argument(
         "--replica-delay",
         type=float,
         default=0.0,
@@ -754,6 +764,8 @@ def main(argv: list[str]) -> int:
     options = parser.parse_args(argv)
     if options.command == "up" and options.web < 1:
         parser.error("--web must be at least 1")
+    if options.command == "up" and options.storefront_workers is not None and options.storefront_workers < 1:
+        parser.error("--storefront-workers must be at least 1")
     if options.command == "up" and options.regions is not None and not 1 <= options.regions <= MAX_REGIONS:
         parser.error(f"--regions must be between 1 and {MAX_REGIONS}")
     commands = {"up": up, "down": down, "status": status, "route": route, "kill-region": kill_region}

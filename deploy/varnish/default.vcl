@@ -16,10 +16,13 @@ vcl 4.1;
 import std;
 import xkey;
 
+# A dead storefront refuses the probe at once (sick in about 2 s); a busy one answers /healthz only
+# after the renders queued before it, and must not be taken for dead: a sick backend turns every miss
+# into a 503, and the entry then sends all the buyers past the edge (docs/benchmarks/longtail.md).
 probe healthz {
     .url = "/healthz";
     .interval = 1s;
-    .timeout = 1s;
+    .timeout = 5s;
     .window = 3;
     .threshold = 2;
     .initial = 2;

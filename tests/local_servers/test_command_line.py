@@ -37,3 +37,11 @@ def test_an_unknown_command_is_refused_with_the_list_of_commands():
     result = deploy_local("postgress", "start", timeout=60)
     assert result.returncode == 2
     assert "invalid choice: 'postgress'" in result.stderr and "'postgres'" in result.stderr
+
+
+@pytest.mark.parametrize("option", ["--web", "--storefront-workers"])
+def test_cluster_up_refuses_fewer_than_one_process_before_starting_anything(option, tmp_path):
+    result = deploy_local("cluster", "--data", str(tmp_path / "cluster"), "up", option, "0", timeout=60)
+    assert result.returncode == 2
+    assert f"{option} must be at least 1" in result.stderr
+    assert not (tmp_path / "cluster").exists()
