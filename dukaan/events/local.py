@@ -46,7 +46,8 @@ def relay_once() -> int:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_RELAY_LOCK_ID])
         cursor.execute(_RELAY_SQL, [RELAY_BATCH])
-        return cursor.rowcount
+        relayed: int = cursor.rowcount
+    return relayed
 
 
 def consume_once(group: ConsumerGroup) -> int:
