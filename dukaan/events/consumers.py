@@ -64,6 +64,7 @@ class Event:
 
 
 Handler = Callable[[Event], None]
+BatchHandler = Callable[[Sequence[Event]], None]
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,9 @@ class ConsumerGroup:
     # message sent), so it runs outside the event's transaction: a failure half-way through keeps
     # the record of what went out, and the retry makes only the rest.
     records_own_effects: bool = False
+    # Applies a run of the group's events at once (the search group indexes their products in one
+    # write); must have the same effect as `handler` on each in turn. See apply_batch.
+    handle_batch: BatchHandler | None = None
 
     @property
     def aggregatetypes(self) -> frozenset[str]:
@@ -95,10 +99,14 @@ _groups: dict[str, ConsumerGroup] = {}
 
 
 def consumer(
-    name: str, *, events: Iterable[EventType[Any]], records_own_effects: bool = False
+    name: str,
+    *,
+    events: Iterable[EventType[Any]],
+    records_own_effects: bool = False,
+    handle_batch: BatchHandler | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register the decorated function as the handler of consumer group `name`, for these declared
-    event types (see ConsumerGroup.records_own_effects)."""
+    event types (see ConsumerGroup.records_own_effects and handle_batch)."""
     subscribed = frozenset(declared(event_type) for event_type in events)
     if not subscribed:
         raise ValueError(f"consumer group {name!r} subscribes to no event type")
@@ -107,7 +115,11 @@ def consumer(
         if name in _groups and _groups[name].handler is not handler:
             raise ValueError(f"consumer group {name!r} is registered twice")
         _groups[name] = ConsumerGroup(
-            name=name, handler=handler, events=subscribed, records_own_effects=records_own_effects
+            name=name,
+            handler=handler,
+            events=subscribed,
+            records_own_effects=records_own_effects,
+            handle_batch=handle_batch,
         )
         return handler
 
@@ -173,17 +185,9 @@ def apply_batch(
                 group=group.instance, event_id__in={event.id for event in events}
             ).values_list("event_id", flat=True)
         }
-        applied: list[bool] = []
-        for event in events:
-            fresh = event.id not in seen
-            if fresh:
-                try:
-                    with transaction.atomic(), logs.event_context(group, event):
-                        group.handler(event)
-                except Exception:  # delivered on its own next, with retries and a dead letter
-                    break
-                seen.add(event.id)
-            applied.append(fresh)
+        applied = _apply_all(group, group.handle_batch, events, set(seen)) if group.handle_batch else None
+        if applied is None:
+            applied = _apply_each(group, events, seen)
         ProcessedEvent.objects.bulk_create(
             [
                 ProcessedEvent(group=group.instance, event_id=event.id)
@@ -193,6 +197,40 @@ def apply_batch(
         )
         if on_applied is not None and applied:
             on_applied(events[len(applied) - 1])
+    return applied
+
+
+def _apply_all(
+    group: ConsumerGroup, handle_batch: BatchHandler, events: Sequence[Event], seen: set[str]
+) -> list[bool] | None:
+    """The group's batch handler on the events not applied yet, in a savepoint; None when it raised
+    (then each event runs on its own, which finds the one that fails)."""
+    applied = []
+    for event in events:
+        applied.append(event.id not in seen)
+        seen.add(event.id)
+    try:
+        with transaction.atomic():
+            handle_batch([event for event, fresh in zip(events, applied, strict=True) if fresh])
+    except Exception:
+        logger.info("group %s: a batch handler failed on %d events; each on its own", group.name, len(events))
+        return None
+    return applied
+
+
+def _apply_each(group: ConsumerGroup, events: Sequence[Event], seen: set[str]) -> list[bool]:
+    """Each event's handler in a savepoint, until one raises."""
+    applied: list[bool] = []
+    for event in events:
+        fresh = event.id not in seen
+        if fresh:
+            try:
+                with transaction.atomic(), logs.event_context(group, event):
+                    group.handler(event)
+            except Exception:  # delivered on its own next, with retries and a dead letter
+                break
+            seen.add(event.id)
+        applied.append(fresh)
     return applied
 
 

@@ -9,30 +9,45 @@ An engine failure raises: the event is retried, then parked as a dead letter of 
 (replay it with `dukaan events replay --group search`, or run `dukaan reindex`).
 """
 
+from collections.abc import Sequence
+
 from dukaan.catalog.events import PRODUCT_CHANGES, STORE_WIDE_CHANGES
-from dukaan.catalog.models import Product, Store
+from dukaan.catalog.models import Product, ProductVariant, Store
 from dukaan.events.consumers import Event, consumer
 
-from .documents import document_for_product, documents_for_store
+from .documents import documents_for_store, documents_of
 from .service import get_backend
 
 
+def update_index_of(events: Sequence[Event]) -> None:
+    """The group's effect for a run of events: each store named by a store-wide event reindexed, then
+    every product named by a product event, all in one write (ten changes of a product: one document)."""
+    for store_id in dict.fromkeys(event.store_id for event in events if not event.is_a(*PRODUCT_CHANGES)):
+        reindex_store(store_id)
+    reindex_products({event.data["id"]: event.store_id for event in events if event.is_a(*PRODUCT_CHANGES)})
+
+
 # Not SYNONYMS_CHANGED: synonyms are applied to each query as it is asked, nothing indexed changes.
-@consumer("search", events=PRODUCT_CHANGES | STORE_WIDE_CHANGES)
+@consumer("search", events=PRODUCT_CHANGES | STORE_WIDE_CHANGES, handle_batch=update_index_of)
 def update_index(event: Event) -> None:
-    if event.is_a(*PRODUCT_CHANGES):
-        reindex_product(event.store_id, event.data["id"])
-    else:
-        reindex_store(event.store_id)
+    update_index_of([event])
 
 
-def reindex_product(store_id: int, product_id: int) -> None:
-    """Index the product as it is now, or remove it when it is hidden or deleted."""
-    document = document_for_product(product_id)
-    if document is None:
-        get_backend().delete(store_id, [product_id])
-    else:
-        get_backend().index([document])
+def reindex_products(store_of: dict[int, int]) -> None:
+    """Index these products (id → store id) as they are now, in one write; remove the hidden or deleted."""
+    if not store_of:
+        return
+    ids = list(store_of)
+    documents = documents_of(
+        Product.objects.filter(pk__in=ids, is_active=True), ProductVariant.objects.filter(product_id__in=ids)
+    )
+    backend = get_backend()
+    backend.index(documents)
+    gone: dict[int, list[int]] = {}
+    for product_id in store_of.keys() - {document.id for document in documents}:
+        gone.setdefault(store_of[product_id], []).append(product_id)
+    for store_id, product_ids in gone.items():
+        backend.delete(store_id, sorted(product_ids))
 
 
 def reindex_store(store_id: int) -> None:

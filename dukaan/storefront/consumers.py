@@ -9,6 +9,7 @@ event is retried, then parked as a dead letter (replay it with `dukaan events re
 
 import logging
 import threading
+from collections.abc import Sequence
 from http.client import HTTPConnection, HTTPException, HTTPSConnection
 from urllib.parse import urlsplit
 
@@ -91,6 +92,25 @@ def purge_edge(store_id: int, product_ids: list[int], url: str | None = None) ->
     logger.debug("edge purged %s: %s", tags, body)
 
 
+def invalidate_catalogs(events: Sequence[Event]) -> None:
+    """The group's effect for a run of events: each store's snapshot forgotten (or rebuilt) once and its
+    pages purged once, by the tags of every product the events name."""
+    # Storefronts rebuild from replicas: forget the snapshot only once they hold the change.
+    db_routing.wait_for_replicas()
+    products: dict[int, list[int]] = {}
+    for event in events:
+        products.setdefault(event.store_id, []).extend(changed_products(event))
+    for store_id, named in products.items():
+        product_ids = list(dict.fromkeys(named))
+        if settings.CATALOG_PREWARM:
+            with db_routing.reads_from_replicas():
+                catalog_cache.rebuild(store_id, build_store_catalog)
+        else:
+            catalog_cache.invalidate(store_id)
+        purge_edge(store_id, product_ids)
+        purge_edge_again_later(store_id, product_ids)
+
+
 # Every change to what a store's pages show (the snapshot's parts too: the delivery note, the offers'
 # badges and banners); new synonyms change its search pages' answers. Coupons are never shown.
 @consumer(
@@ -98,17 +118,10 @@ def purge_edge(store_id: int, product_ids: list[int], url: str | None = None) ->
     events=PRODUCT_CHANGES
     | STORE_WIDE_CHANGES
     | {SYNONYMS_CHANGED, DELIVERY_SETTINGS_CHANGED, OFFER_CREATED, OFFER_CHANGED},
+    handle_batch=invalidate_catalogs,
 )
 def invalidate_catalog(event: Event) -> None:
-    # Storefronts rebuild from replicas: forget the snapshot only once they hold the change.
-    db_routing.wait_for_replicas()
-    if settings.CATALOG_PREWARM:
-        with db_routing.reads_from_replicas():
-            catalog_cache.rebuild(event.store_id, build_store_catalog)
-    else:
-        catalog_cache.invalidate(event.store_id)
-    purge_edge(event.store_id, changed_products(event))
-    purge_edge_again_later(event.store_id, changed_products(event))
+    invalidate_catalogs([event])
 
 
 def purge_edge_again_later(store_id: int, product_ids: list[int]) -> None:

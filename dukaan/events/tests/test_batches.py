@@ -90,3 +90,41 @@ def test_a_group_with_its_own_effects_gets_one_transaction_per_event():
         group("batch-own", seen.append, records_own_effects=True), [event("A"), event("B")]
     )
     assert outcomes == ["applied", "applied"] and len(seen) == 2
+
+
+def batch_group(name: str, handle_batch) -> ConsumerGroup:
+    return ConsumerGroup(
+        name=name,
+        handler=lambda e: handle_batch([e]),
+        events=types_on({"catalog"}),
+        handle_batch=handle_batch,
+    )
+
+
+def test_a_batch_handler_gets_the_new_events_of_a_run_in_one_call():
+    runs = []
+    first, second = event("A"), event("B")
+    handling = batch_group("batch-all", lambda events: runs.append([e.data["name"] for e in events]))
+    assert deliver_batch(handling, [first]) == ["applied"]
+    outcomes = deliver_batch(handling, [first, second, second, event("C")])
+    assert outcomes == ["duplicate", "applied", "duplicate", "applied"]
+    assert runs == [["A"], ["B", "C"]]  # A applied before and B's repeat are not handed over again
+    assert ProcessedEvent.objects.filter(group="batch-all").count() == 3
+
+
+def test_when_a_batch_handler_fails_each_event_is_handled_on_its_own():
+    runs = []
+
+    def handle_batch(events) -> None:
+        names = [e.data["name"] for e in events]
+        if "Poison" in names:
+            raise RuntimeError("cannot handle Poison")
+        runs.append(names)
+
+    outcomes = deliver_batch(
+        batch_group("batch-fails", handle_batch), [event("A"), event("Poison"), event("B")]
+    )
+    assert outcomes == ["applied", "dead-lettered", "applied"]
+    assert runs == [["A"], ["B"]]  # the failed run left no record: A and B once each, Poison parked
+    assert DeadLetter.objects.get(group="batch-fails").attempts == 2
+    assert ProcessedEvent.objects.filter(group="batch-fails").count() == 2

@@ -163,3 +163,18 @@ def test_an_engine_failure_is_retried_then_parked_as_a_dead_letter(store, settin
     letter = DeadLetter.objects.get(group="search", type="product.created")
     assert letter.attempts == 2
     assert "/dev/null/search" in letter.error
+
+
+def test_a_run_of_changes_delivered_together_leaves_the_index_as_the_catalog_is(store):
+    kurta, saree, shawl = (
+        simple(store, name, stock=10) for name in ["Cotton kurta", "Silk saree", "Wool shawl"]
+    )
+    run_pending()
+    for _ in range(5):
+        catalog.adjust_stock(product=kurta, delta=-2)  # five changes of one product, then a rename
+    catalog.update_product(product=kurta, name="Indigo kurta")
+    catalog.update_product(product=saree, is_active=False)
+    catalog.delete_product(product=shawl)
+    run_pending()  # one batch for the search group
+    assert found(store) == ["Indigo kurta"]
+    assert found(store, in_stock=True) == []
