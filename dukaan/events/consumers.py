@@ -168,9 +168,11 @@ def apply_batch(
 ) -> list[bool]:
     """Run the handler for each event id the group has not applied yet, in ONE transaction.
 
-    Each handler runs in a savepoint; the batch stops before the first event whose handler raises,
-    and the events before it are committed (with `on_applied(last of them)` in the transaction), so
-    no handler's effect is made twice. Returns, for that leading run of events, whether each was
+    The whole run is handled in one savepoint (the group's batch handler, or its handler on each
+    event in turn); when that raises, it is rolled back and each event runs in a savepoint of its own,
+    stopping before the first whose handler raises: the events before it are committed (with
+    `on_applied(last of them)` in the transaction). Their effects outside the database (a cache
+    forgotten, a document indexed) are then made twice: handlers must be idempotent. Returns, for that leading run of events, whether each was
     applied now (False: applied before, or earlier in this batch); shorter than `events` when one
     failed. Raises when the commit fails (another worker recorded one of the ids, a foreign key
     checked at commit): nothing of the batch is applied then. Not for groups that record their own
@@ -185,7 +187,7 @@ def apply_batch(
                 group=group.instance, event_id__in={event.id for event in events}
             ).values_list("event_id", flat=True)
         }
-        applied = _apply_all(group, group.handle_batch, events, set(seen)) if group.handle_batch else None
+        applied = _apply_all(group, group.handle_batch or partial(_handle_each, group), events, set(seen))
         if applied is None:
             applied = _apply_each(group, events, seen)
         ProcessedEvent.objects.bulk_create(
@@ -216,6 +218,13 @@ def _apply_all(
         logger.info("group %s: a batch handler failed on %d events; each on its own", group.name, len(events))
         return None
     return applied
+
+
+def _handle_each(group: ConsumerGroup, events: Sequence[Event]) -> None:
+    """A group without a batch handler, on a run of events: its handler on each in turn."""
+    for event in events:
+        with logs.event_context(group, event):
+            group.handler(event)
 
 
 def _apply_each(group: ConsumerGroup, events: Sequence[Event], seen: set[str]) -> list[bool]:
