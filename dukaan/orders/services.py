@@ -489,6 +489,7 @@ def _take_stock(
         if line.available is None:  # unlimited, read under the product's lock: nothing to take
             sources[target] = StockSource.NONE
             continue
+        model: type[Product] | type[ProductVariant]
         if variant_id:
             model, row_id, bump = ProductVariant, variant_id, {}
         else:  # the product's own stock: its version moves in the same statement
