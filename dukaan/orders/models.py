@@ -46,7 +46,11 @@ class Order(models.Model):
         FAILED = "failed", "Failed"
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders")
-    number = models.PositiveIntegerField(help_text="1, 2, 3… within the store")
+    # Set by place_order as its last write before commit (the store's counter row stays locked only
+    # that long): NULL only inside that transaction, so the code reads it as an int.
+    number: int = models.PositiveIntegerField(  # type: ignore[assignment]
+        null=True, help_text="1, 2, 3… within the store"
+    )
     # The buyer's status link /o/<public_token>/: unguessable, so no login is needed to see it.
     public_token = models.CharField(max_length=32, unique=True, default=new_public_token, editable=False)
     # The key the checkout form carried: a double submit or a retry finds this order again.

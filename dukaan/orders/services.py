@@ -16,7 +16,7 @@ from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -296,10 +296,6 @@ def _place(
         .prefetch_related("variants")
     )
     products = {product.pk: product for product in locked}
-    # Looked up again behind the locks: a submit with the same key that held them has committed now.
-    existing = _order_by_key(store, key)
-    if existing is not None:
-        return existing
     quote = price_lines(store=store, lines=lines, products=products)
     if quote.problems:
         raise CheckoutRefused(quote.problems)
@@ -319,19 +315,12 @@ def _place(
     if seen_total is None and pricing.coupon_refused:
         # The buyer asked for a discount and was shown no total: never place it at full price unasked.
         raise CheckoutRefused(f"{pricing.coupon_note} Remove the code to place the order without it.")
-    sources = _take_stock(store=store, quote=quote, products=products)
-    Store.objects.filter(pk=store.pk).update(order_counter=F("order_counter") + 1)
-    number, currency = Store.objects.filter(pk=store.pk).values_list("order_counter", "currency").get()
     confirm = _cod_confirmation(store, payment_method, rules.delivery, pricing.total, timezone.now())
-    if confirm.advance:
-        upi_amount: Decimal | None = unique_upi_amount(store_id=store.pk, amount=confirm.advance)
-    elif payment_method == Order.PaymentMethod.UPI:
-        upi_amount = unique_upi_amount(store_id=store.pk, amount=pricing.total)
-    else:
-        upi_amount = None
+    # Written without its number: the store's counter row, which every order of the store waits on, is
+    # locked by the last statements only (_number). A racing submit with the same key meets the
+    # (store, idempotency_key) constraint here and place_order answers with the winner's order.
     order = Order.objects.create(
         store=store,
-        number=number,
         idempotency_key=key,
         status=confirm.status,
         confirm_by=confirm.by,
@@ -341,7 +330,7 @@ def _place(
         buyer_phone=buyer.phone,
         address=buyer.address,
         pin_code=buyer.pin_code,
-        currency=currency,
+        currency=store.currency,
         subtotal=pricing.subtotal,
         discount_total=pricing.discount_total,
         delivery_fee=pricing.fee(DELIVERY),
@@ -350,7 +339,6 @@ def _place(
         sgst=pricing.sgst,
         igst=pricing.igst,
         total=pricing.total,
-        upi_amount=upi_amount,
         coupon_code=pricing.coupon_code,
         delivery_zone=pricing.delivery.zone if pricing.delivery else "",
         gstin=pricing.tax_terms.gstin if pricing.tax_terms.registered else "",
@@ -358,6 +346,7 @@ def _place(
         delivery_state=pricing.delivery_state,
         prices_include_tax=pricing.tax_terms.prices_include_tax,
     )
+    sources = _take_stock(store=store, quote=quote, products=products)
     OrderLine.objects.bulk_create(
         OrderLine(
             store=store,
@@ -384,16 +373,18 @@ def _place(
         )
         for discount in pricing.discounts
     )
-    emit(events.ORDER_PLACED, store_id=store.pk, data=_placed_data(order, quote))
     if confirm.by is not None and confirm.remind_at is not None:
         job = {"order_id": order.pk, "store_id": store.pk}
         schedule(EXPIRE_UNCONFIRMED, key=str(order.pk), due_at=confirm.by, store_id=store.pk, data=job)
         schedule(REMIND_UNCONFIRMED, key=str(order.pk), due_at=confirm.remind_at, store_id=store.pk, data=job)
     # This phone's unfinished checkouts in the store are finished: they leave the shopkeeper's list.
     CheckoutDraft.objects.filter(store=store, phone=buyer.phone, order__isnull=True).update(order=order)
-    # Last: counting the use locks the coupon's row until commit, and every order with the code waits there.
+    # Counting the use locks the coupon's row until commit, and every order with the code waits there:
+    # only the number comes after it.
     if pricing.coupon_code:
         _claim_coupon(store=store, order=order, pricing=pricing, rules=rules)
+    _number(order, advance=confirm.advance)
+    emit(events.ORDER_PLACED, store_id=store.pk, data=_placed_data(order, quote))
     transaction.on_commit(lambda: ORDERS_PLACED.labels(payment_method).inc())
     return order
 
@@ -418,6 +409,24 @@ def _cod_confirmation(
     return CodConfirmation(
         status=Order.Status.UNCONFIRMED, by=now + hours, advance=advance, remind_at=now + hours / 2
     )
+
+
+def _number(order: Order, *, advance: Decimal) -> None:
+    """Give the order the store's next number, and its UPI amount if it asks one: the last writes of
+    place_order, since the store's row stays locked from its counter's UPDATE to commit. Numbers are
+    consecutive per store: a rolled-back order rolls its counter back with it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE catalog_store SET order_counter = order_counter + 1 WHERE id = %s "
+            "RETURNING order_counter",
+            [order.store_id],
+        )
+        (order.number,) = cursor.fetchone()
+    if advance:
+        order.upi_amount = unique_upi_amount(store_id=order.store_id, amount=advance)
+    elif order.payment_method == Order.PaymentMethod.UPI:
+        order.upi_amount = unique_upi_amount(store_id=order.store_id, amount=order.total)
+    Order.objects.filter(pk=order.pk).update(number=order.number, upi_amount=order.upi_amount)
 
 
 def _claim_coupon(*, store: Store, order: Order, pricing: Pricing, rules: StoreRules) -> None:
@@ -480,9 +489,13 @@ def _take_stock(
         if line.available is None:  # unlimited, read under the product's lock: nothing to take
             sources[target] = StockSource.NONE
             continue
-        model, row_id = (ProductVariant, variant_id) if variant_id else (Product, product_id)
+        model: type[Product] | type[ProductVariant]
+        if variant_id:
+            model, row_id, bump = ProductVariant, variant_id, {}
+        else:  # the product's own stock: its version moves in the same statement
+            model, row_id, bump = Product, product_id, {"version": F("version") + 1}
         taken = model.objects.filter(pk=row_id, store=store, stock__gte=quantity).update(
-            stock=F("stock") - quantity
+            stock=F("stock") - quantity, **bump
         )
         if not taken:
             # Only a writer that skipped the product lock can get here; refuse rather than oversell.
@@ -497,7 +510,9 @@ def _take_stock(
         changed[product_id].append((variant_id, line.available - quantity))
     for product_id, stock_changes in changed.items():
         # One version per stock change, so consumers doing versioned upserts apply every one.
-        Product.objects.filter(pk=product_id).update(version=F("version") + len(stock_changes))
+        variant_changes = sum(variant_id is not None for variant_id, _ in stock_changes)
+        if variant_changes:
+            Product.objects.filter(pk=product_id).update(version=F("version") + variant_changes)
         version = products[product_id].version
         for step, (variant_id, stock) in enumerate(stock_changes, start=1):
             data = StockChanged(id=product_id, variant_id=variant_id, stock=stock, version=version + step)

@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from dukaan.accounts.services import LoginRefused, normalize_phone
@@ -274,13 +274,6 @@ def claim_coupon(*, store_id: int, coupon_id: int, phone: str, first_order: bool
         raise CouponRefused("This code is not valid at this time.")
     if coupon.first_order_only and not first_order:
         raise CouponRefused("This code is only for a first order in this shop.")
-    counted = (
-        Coupon.objects.filter(pk=coupon.pk)
-        .filter(Q(max_uses__isnull=True) | Q(used_count__lt=F("max_uses")))
-        .update(used_count=F("used_count") + 1)
-    )
-    if not counted:
-        raise CouponRefused("This code was used the maximum number of times.")
     # The phone's counter row, made once whoever races to make it (INSERT … ON CONFLICT DO NOTHING).
     CouponPhoneUses.objects.bulk_create(
         [CouponPhoneUses(store_id=store_id, coupon=coupon, phone=phone)], ignore_conflicts=True
@@ -296,7 +289,18 @@ def claim_coupon(*, store_id: int, coupon_id: int, phone: str, first_order: bool
             "used them all."
         )
     CouponUse.objects.create(store_id=store_id, coupon=coupon, phone=phone, order_id=order_id)
-    coupon.refresh_from_db(fields=["used_count"])
+    # Last: from this UPDATE the coupon's row is locked to the order's commit, and every order with the
+    # code queues on it. A refusal here rolls the phone's count and the use back with this savepoint.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE promotions_coupon SET used_count = used_count + 1 "
+            "WHERE id = %s AND (max_uses IS NULL OR used_count < max_uses) RETURNING used_count",
+            [coupon.pk],
+        )
+        counted = cursor.fetchone()
+    if counted is None:
+        raise CouponRefused("This code was used the maximum number of times.")
+    (coupon.used_count,) = counted
     if coupon.max_uses is not None and coupon.used_count >= coupon.max_uses:
         emit(events.COUPON_USED_UP, store_id=store_id, data=coupon_data(coupon))
 
@@ -309,10 +313,12 @@ def release_coupon(*, store_id: int, order_id: int) -> None:
         return
     if not CouponUse.objects.filter(pk=use.pk, released_at__isnull=True).update(released_at=timezone.now()):
         return  # another cancel gave it back a moment ago
-    Coupon.objects.filter(pk=use.coupon_id, used_count__gt=0).update(used_count=F("used_count") - 1)
+    # The phone's row before the coupon's, in claim_coupon's order, so a cancel and a checkout of one
+    # phone cannot deadlock.
     CouponPhoneUses.objects.filter(coupon_id=use.coupon_id, phone=use.phone, count__gt=0).update(
         count=F("count") - 1
     )
+    Coupon.objects.filter(pk=use.coupon_id, used_count__gt=0).update(used_count=F("used_count") - 1)
 
 
 # --- Offers -------------------------------------------------------------------------------------------

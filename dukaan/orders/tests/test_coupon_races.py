@@ -74,7 +74,7 @@ def assert_only_placed_orders_saved(store, products, orders: list[Order]) -> Non
     assert STOCK * len(products) - left == len(orders)
     counts = event_counts(store)
     assert counts["order.placed"] == counts["stock.changed"] == len(orders)
-    numbers = sorted(Order.objects.filter(store=store).values_list("number", flat=True))
+    numbers = sorted(order.number for order in Order.objects.filter(store=store).only("number"))
     assert numbers == list(range(1, len(orders) + 1))
 
 
