@@ -169,14 +169,16 @@ def apply_batch(
     """Run the handler for each event id the group has not applied yet, in ONE transaction.
 
     The whole run is handled in one savepoint (the group's batch handler, or its handler on each
-    event in turn); when that raises, it is rolled back and each event runs in a savepoint of its own,
-    stopping before the first whose handler raises: the events before it are committed (with
+    event in turn); when that raises, it is rolled back and each event runs in a savepoint of its
+    own, stopping before the first whose handler raises: the events before it are committed (with
     `on_applied(last of them)` in the transaction). Their effects outside the database (a cache
-    forgotten, a document indexed) are then made twice: handlers must be idempotent. Returns, for that leading run of events, whether each was
-    applied now (False: applied before, or earlier in this batch); shorter than `events` when one
-    failed. Raises when the commit fails (another worker recorded one of the ids, a foreign key
-    checked at commit): nothing of the batch is applied then. Not for groups that record their own
-    effects (their handler runs outside the transaction).
+    forgotten, a document indexed) are then made twice: handlers must be idempotent.
+
+    Returns, for that leading run of events, whether each was applied now (False: applied before,
+    or earlier in this batch); shorter than `events` when one failed. Raises when the commit fails
+    (another worker recorded one of the ids, a foreign key checked at commit): nothing of the batch
+    is applied then. Not for groups that record their own effects (their handler runs outside the
+    transaction).
     """
     if group.records_own_effects:
         raise ValueError(f"group {group.name!r} records its own effects: deliver its events one by one")
