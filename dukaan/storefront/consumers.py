@@ -102,13 +102,15 @@ def invalidate_catalogs(events: Sequence[Event]) -> None:
         products.setdefault(event.store_id, []).extend(changed_products(event))
     for store_id, named in products.items():
         product_ids = list(dict.fromkeys(named))
-        if settings.CATALOG_PREWARM:
-            with db_routing.reads_from_replicas():
-                catalog_cache.rebuild(store_id, build_store_catalog)
-        else:
-            catalog_cache.invalidate(store_id)
+        catalog_cache.invalidate(store_id)
         purge_edge(store_id, product_ids)
         purge_edge_again_later(store_id, product_ids)
+    if settings.CATALOG_PREWARM:
+        # After every purge: pages build only what they show (a page's catalog), so the whole-store
+        # snapshot warmed here is the cart's and the buyer API's, and no page waits for it.
+        with db_routing.reads_from_replicas():
+            for store_id in products:
+                catalog_cache.rebuild(store_id, build_store_catalog)
 
 
 # Every change to what a store's pages show (the snapshot's parts too: the delivery note, the offers'

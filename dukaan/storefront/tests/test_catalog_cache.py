@@ -449,3 +449,26 @@ def test_while_redis_is_down_a_process_builds_once_for_all_its_concurrent_reques
 
     assert got == [{"store": 31337}] * 20
     assert catalog_cache.build_count() - builds == 1
+
+
+def test_with_prewarm_a_change_leaves_the_new_whole_snapshot_built_and_the_pages_purged(
+    settings, store, product, monkeypatch
+):
+    settings.CATALOG_PREWARM = True
+    run_pending()
+    store_catalog(store.pk)
+    purged = []
+    monkeypatch.setattr(
+        "dukaan.storefront.consumers.purge_edge",
+        lambda store_id, product_ids: purged.append((store_id, catalog_cache.build_count())),
+    )
+    builds = catalog_cache.build_count()
+
+    services.update_product(product=product, price=Decimal("450.00"))
+    run_pending()
+
+    assert purged == [(store.pk, builds)]  # the pages were purged before the prewarm built anything
+    assert catalog_cache.build_count() == builds + 1
+    assert cached_entry(settings, store.pk) is not None  # the cart's next read is a hit, at the new price
+    assert store_catalog(store.pk).product(product.pk).price == Decimal("450.00")
+    assert catalog_cache.build_count() == builds + 1
