@@ -223,9 +223,19 @@ def _apply_all(
 
 
 def _handle_each(group: ConsumerGroup, events: Sequence[Event]) -> None:
-    """A group without a batch handler, on a run of events: its handler on each in turn."""
+    """A group without a batch handler, on a run of events: its handler on each in turn, each in a
+    span that continues its event's trace (a batch handler's work shows in the batch's span, which
+    links to every event's)."""
     for event in events:
-        with logs.event_context(group, event):
+        with (
+            logs.event_context(group, event),
+            tracing.span(
+                f"{group.name} handle {event.type}",
+                kind=SpanKind.CONSUMER,
+                traceparent=event.traceparent,
+                **{"messaging.consumer.group.name": group.instance, "dukaan.event.id": event.id},
+            ),
+        ):
             group.handler(event)
 
 
@@ -303,6 +313,7 @@ def deliver_batch(
             with tracing.span(
                 f"{group.name} handle {len(rest)} events",
                 kind=SpanKind.CONSUMER,
+                links=[event.traceparent for event in rest if event.traceparent],
                 **{
                     "messaging.consumer.group.name": group.instance,
                     "messaging.batch.message_count": str(len(rest)),

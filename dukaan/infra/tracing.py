@@ -11,7 +11,7 @@ OTEL_EXPORTER_OTLP_ENDPOINT, `off` (the default elsewhere) records nothing. docs
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -83,13 +83,27 @@ def use_provider(provider: trace.TracerProvider) -> None:
 
 @contextmanager
 def span(
-    name: str, *, kind: SpanKind = SpanKind.INTERNAL, traceparent: str | None = None, **attributes
+    name: str,
+    *,
+    kind: SpanKind = SpanKind.INTERNAL,
+    traceparent: str | None = None,
+    links: Sequence[str] = (),
+    **attributes,
 ) -> Iterator[trace.Span]:
     """A span around the block, a child of the current one, or of `traceparent` when given (an empty
-    one starts a new trace). An exception leaving the block is recorded on it and marks it failed."""
+    one starts a new trace). `links`: traceparents of the spans it works for without being their
+    child (a consumer's batch of many requests' events). An exception leaving the block is recorded
+    on it and marks it failed."""
     context = None if traceparent is None else extract({"traceparent": traceparent})
+    linked = [trace.get_current_span(extract({"traceparent": parent})).get_span_context() for parent in links]
     tracer = _provider.get_tracer("dukaan")
-    with tracer.start_as_current_span(name, context=context, kind=kind, attributes=attributes) as current:
+    with tracer.start_as_current_span(
+        name,
+        context=context,
+        kind=kind,
+        attributes=attributes,
+        links=[trace.Link(found) for found in linked if found.is_valid],
+    ) as current:
         yield current
 
 
