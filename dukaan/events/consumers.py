@@ -13,13 +13,15 @@ happen once by recording the event id in the same transaction as the handler's d
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode
 
 from dukaan.infra import logs, tracing
@@ -227,16 +229,23 @@ def _handle_each(group: ConsumerGroup, events: Sequence[Event]) -> None:
     span that continues its event's trace (a batch handler's work shows in the batch's span, which
     links to every event's)."""
     for event in events:
-        with (
-            logs.event_context(group, event),
-            tracing.span(
-                f"{group.name} handle {event.type}",
-                kind=SpanKind.CONSUMER,
-                traceparent=event.traceparent,
-                **{"messaging.consumer.group.name": group.instance, "dukaan.event.id": event.id},
-            ),
-        ):
+        with _handling(group, event):
             group.handler(event)
+
+
+@contextmanager
+def _handling(group: ConsumerGroup, event: Event) -> Iterator[trace.Span]:
+    """While the group handles one event: its log lines name it, and its span continues the event's trace."""
+    with (
+        logs.event_context(group, event),
+        tracing.span(
+            f"{group.name} handle {event.type}",
+            kind=SpanKind.CONSUMER,
+            traceparent=event.traceparent,
+            **{"messaging.consumer.group.name": group.instance, "dukaan.event.id": event.id},
+        ) as current,
+    ):
+        yield current
 
 
 def _apply_each(group: ConsumerGroup, events: Sequence[Event], seen: set[str]) -> list[bool]:
@@ -274,15 +283,7 @@ def deliver(
     Returns "applied", "duplicate" or "dead-lettered". Never raises for a handler's error, so one
     poison event cannot stop its group.
     """
-    with (
-        logs.event_context(group, event),
-        tracing.span(
-            f"{group.name} handle {event.type}",
-            kind=SpanKind.CONSUMER,
-            traceparent=event.traceparent,
-            **{"messaging.consumer.group.name": group.instance, "dukaan.event.id": event.id},
-        ) as current,
-    ):
+    with _handling(group, event) as current:
         outcome = _deliver(group, event, on_applied=on_applied, dead_letter=dead_letter)
         current.set_attribute("dukaan.event.outcome", outcome)
         if outcome == "dead-lettered":
