@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TypeVar, overload
 
-from django.db.models import Model, QuerySet
+from django.db import connection
+from django.db.models import Field, Model, QuerySet
 
 _Row = TypeVar("_Row")
 _Default = TypeVar("_Default")
@@ -21,3 +22,29 @@ def only_row(queryset: QuerySet[Model, _Row], default: object = None) -> object:
     index the filter names (the index review, tests/scale/test_index_review.py, catches that)."""
     found = list(queryset[:1])
     return found[0] if found else default
+
+
+def count_up(model: type[Model], pk: int, field: str, *, up_to: str | None = None) -> int | None:
+    """Add 1 to the row's `field` and return the new value, in one round trip (UPDATE … RETURNING):
+    the row stays locked to commit from here. With `up_to`, the name of a column holding the limit,
+    only while `field` is below it (a NULL limit is none): None when it is reached, nothing changed.
+    The column names are the caller's constants, never a person's input."""
+    table, column = connection.ops.quote_name(model._meta.db_table), _column(model, field)
+    below = ""
+    if up_to is not None:
+        limit = _column(model, up_to)
+        below = f" AND ({limit} IS NULL OR {column} < {limit})"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = {column} + 1 WHERE id = %s{below} RETURNING {column}",  # noqa: S608
+            [pk],
+        )
+        found = cursor.fetchone()
+    return None if found is None else found[0]
+
+
+def _column(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return connection.ops.quote_name(field.column)

@@ -16,7 +16,7 @@ from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -30,6 +30,7 @@ from dukaan.events.jobs import schedule
 from dukaan.events.outbox import emit
 from dukaan.infra.clients import count_request, wait_text
 from dukaan.infra.metrics import ORDERS_PLACED
+from dukaan.infra.queries import count_up
 from dukaan.promotions.rules import CouponRefused
 from dukaan.promotions.services import claim_coupon, release_coupon
 from dukaan.shipping.rules import DeliveryTerms, valid_pin
@@ -415,13 +416,7 @@ def _number(order: Order, *, advance: Decimal) -> None:
     """Give the order the store's next number, and its UPI amount if it asks one: the last writes of
     place_order, since the store's row stays locked from its counter's UPDATE to commit. Numbers are
     consecutive per store: a rolled-back order rolls its counter back with it."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE catalog_store SET order_counter = order_counter + 1 WHERE id = %s "
-            "RETURNING order_counter",
-            [order.store_id],
-        )
-        (order.number,) = cursor.fetchone()
+    order.number = cast(int, count_up(Store, order.store_id, "order_counter"))  # the store exists: locked
     if advance:
         order.upi_amount = unique_upi_amount(store_id=order.store_id, amount=advance)
     elif order.payment_method == Order.PaymentMethod.UPI:

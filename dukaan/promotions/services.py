@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from dukaan.accounts.services import LoginRefused, normalize_phone
 from dukaan.catalog.models import Category, Product, Store
 from dukaan.catalog.rules import MAX_PRICE, validate_text
 from dukaan.events.outbox import emit
-from dukaan.infra.queries import only_row
+from dukaan.infra.queries import count_up, only_row
 
 from . import events
 from .models import Coupon, CouponPhoneUses, CouponUse, Offer
@@ -291,16 +291,10 @@ def claim_coupon(*, store_id: int, coupon_id: int, phone: str, first_order: bool
     CouponUse.objects.create(store_id=store_id, coupon=coupon, phone=phone, order_id=order_id)
     # Last: from this UPDATE the coupon's row is locked to the order's commit, and every order with the
     # code queues on it. A refusal here rolls the phone's count and the use back with this savepoint.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE promotions_coupon SET used_count = used_count + 1 "
-            "WHERE id = %s AND (max_uses IS NULL OR used_count < max_uses) RETURNING used_count",
-            [coupon.pk],
-        )
-        counted = cursor.fetchone()
+    counted = count_up(Coupon, coupon.pk, "used_count", up_to="max_uses")
     if counted is None:
         raise CouponRefused("This code was used the maximum number of times.")
-    (coupon.used_count,) = counted
+    coupon.used_count = counted
     if coupon.max_uses is not None and coupon.used_count >= coupon.max_uses:
         emit(events.COUPON_USED_UP, store_id=store_id, data=coupon_data(coupon))
 
