@@ -1,7 +1,10 @@
-"""What the benches share to measure: percentiles, and stock updates written at a pace."""
+"""What the benches share to measure: percentiles, stock updates written at a pace, and the CPU time
+each process spends on the work (the measured reason a rate cannot go higher on this machine's cores)."""
 
+import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from django.db import transaction
 
@@ -29,3 +32,90 @@ def write_stock_updates(
             event_id = str(OutboxEvent.objects.order_by("-created_at").values_list("id", flat=True)[0])
             transaction.on_commit(lambda key=event_id: on_commit(key))
     return started, time.perf_counter() - started
+
+
+def process_tree(pid: int) -> list[int]:
+    """pid and all its descendants, from /proc."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                pending.extend(int(child) for child in (task / "children").read_text().split())
+            except OSError:
+                pass
+    return found
+
+
+def cpu_ticks(pid: int) -> int:
+    """User + system clock ticks of one process, all its threads; 0 once it has exited."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of proc(5)
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, all) clock ticks of every core since boot, from /proc/stat."""
+    values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return sum(values[:8]) - idle, sum(values[:8])
+
+
+class CpuUse:
+    """CPU seconds each named process (with its children) spends between start() and stop().
+
+    `groups` maps a name to a root pid: a server and the processes it forks (PostgreSQL's backends,
+    granian's workers). `own` names this process alone, without its children (a bench's load-generating
+    threads). A process that exits inside the window loses its time: measure long-lived servers.
+    """
+
+    def __init__(self, groups: dict[str, int], *, own: str | None = None) -> None:
+        self.groups, self.own = groups, own
+        self.seconds: dict[str, float] = {}
+        self.busy_share = 0.0
+
+    def _ticks(self) -> dict[str, dict[int, int]]:
+        ticks = {
+            name: {pid: cpu_ticks(pid) for pid in process_tree(root)} for name, root in self.groups.items()
+        }
+        if self.own:
+            ticks[self.own] = {os.getpid(): cpu_ticks(os.getpid())}
+        return ticks
+
+    def start(self) -> "CpuUse":
+        self._start, self._machine = self._ticks(), machine_ticks()
+        return self
+
+    def stop(self) -> "CpuUse":
+        per_second = os.sysconf("SC_CLK_TCK")
+        for name, now in self._ticks().items():
+            before = self._start[name]
+            self.seconds[name] = sum(ticks - before.get(pid, 0) for pid, ticks in now.items()) / per_second
+        busy, everything = (now - then for now, then in zip(machine_ticks(), self._machine, strict=True))
+        self.busy_share = busy / everything if everything else 0.0
+        return self
+
+    def record(self, record, *, per: int, unit: str) -> float:
+        """Records CPU ms per `unit` for each process and in all, the share of the machine's cores that
+        was busy, and the rate the cores would allow if these processes had them to themselves
+        (cores × 1,000 / CPU ms per unit). Returns that rate."""
+        total_ms = 1000 * sum(self.seconds.values()) / max(per, 1)
+        for name, seconds in self.seconds.items():
+            record(
+                f"cpu_ms_per_{unit}_{name}", 1000 * seconds / max(per, 1), unit="ms", note=f"CPU of {name}"
+            )
+        record(f"cpu_ms_per_{unit}", total_ms, unit="ms", note="CPU of all the processes above")
+        record(
+            "cpu_busy_share", self.busy_share, unit="share", note=f"of {os.cpu_count()} cores, whole machine"
+        )
+        ceiling = os.cpu_count() * 1000 / total_ms if total_ms else 0.0
+        record(
+            f"{unit}s_per_second_cpu_ceiling",
+            ceiling,
+            unit=f"{unit}s/s",
+            note="cores × 1,000 / CPU ms per unit",
+        )
+        return ceiling

@@ -44,7 +44,7 @@ from matplotlib.figure import Figure
 from rich.progress import Progress
 from rich.table import Table
 
-from bench.measure import percentile
+from bench.measure import percentile, process_tree
 from bench.report import QUICK, console, output, progress_bar
 from dukaan.catalog.bulk import copy_stores
 from dukaan.catalog.models import Product, Store
@@ -87,20 +87,6 @@ def level_name(stores: int) -> str:
 
 
 # --- Processes and their memory -------------------------------------------------------------------
-
-
-def process_tree(pid: int) -> list[int]:
-    """pid and all its descendants, from /proc."""
-    found, pending = [], [pid]
-    while pending:
-        current = pending.pop()
-        found.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            try:
-                pending.extend(int(child) for child in (task / "children").read_text().split())
-            except OSError:
-                pass
-    return found
 
 
 def memory_mb(pid: int) -> float:
