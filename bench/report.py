@@ -117,16 +117,27 @@ class Record:
         before: float,
         before_note: str,
         note: str = "",
+        cpu_ceiling: float | None = None,
     ) -> bool:
         """A headline figure with its target and the figure before the work that moved it.
 
         Records `name`, `name_target`, `name_before` (`before_note` says where that figure comes from:
         measured in this run, e.g. with batching off, or the dated make bench it was read from) and
         `name_vs_before`, prints one line (figure, target, met or not, × before), returns whether met.
+        `cpu_ceiling`, for a rate: the rate this machine's cores allow at the CPU per unit the run
+        measured (`bench.measure.CpuUse.record`), recorded as `name_cpu_ceiling`: the reason a rate
+        target above it cannot be met here.
         """
         self(name, value, unit=unit, note=note)
         self(f"{name}_target", target, unit=unit, note="at least" if higher_is_better else "at most")
         self(f"{name}_before", before, unit=unit, note=before_note)
+        if cpu_ceiling is not None:
+            self(
+                f"{name}_cpu_ceiling",
+                cpu_ceiling,
+                unit=unit,
+                note="the cores' limit at the CPU per unit measured",
+            )
         times = self.ratio(f"{name}_vs_before", name, f"{name}_before")
         met = value >= target if higher_is_better else value <= target
         console.print(
@@ -344,6 +355,7 @@ def target_table(results: dict) -> list[str]:
                     "yes" if met else "**no**",
                     f"{number(before['value'])} ({before.get('note', '')})",
                     number(times["value"]),
+                    number(ceiling["value"]) if (ceiling := figures.get(f"{name}_cpu_ceiling")) else "–",
                 ]
                 rows.append("| " + " | ".join(cells) + " |")
     if not rows:
@@ -352,8 +364,11 @@ def target_table(results: dict) -> list[str]:
         "",
         "## Targets",
         "",
-        "| bench | figure | pass | measured | target | met | before | × before |",
-        "|---|---|---|---:|---:|---|---|---:|",
+        "The last column, for a rate: what this machine's cores allow at the CPU per unit the same run",
+        "measured (all the bench's processes, `bench.measure.CpuUse`); a target above it cannot be met here.",
+        "",
+        "| bench | figure | pass | measured | target | met | before | × before | cores allow |",
+        "|---|---|---|---:|---:|---|---|---:|---:|",
         *rows,
     ]
 

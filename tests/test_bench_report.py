@@ -71,7 +71,7 @@ def test_a_target_figure_is_listed_with_its_target_and_the_figure_before(out):
     record = report.Record(recorder, "checkout")
     assert not record.target(
         "orders_per_second", 180, unit="orders/s", target=250, higher_is_better=True,
-        before=18, before_note="make bench of 2026-12-06",
+        before=18, before_note="make bench of 2026-12-06", cpu_ceiling=95.5,
     )  # fmt: skip
     assert record.target(
         "checkout_p99_ms",
@@ -87,9 +87,9 @@ def test_a_target_figure_is_listed_with_its_target_and_the_figure_before(out):
     summary = (out / "README.md").read_text()
     assert (
         "| checkout | orders_per_second | postgresql | 180 orders/s | ≥ 250 | **no** "
-        "| 18 (make bench of 2026-12-06) | 10.00 |" in summary
+        "| 18 (make bench of 2026-12-06) | 10.00 | 95.50 |" in summary
     )
     assert (
-        "| checkout | checkout_p99_ms | postgresql | 200 ms | ≤ 250 | yes | 2,000 (same run) | 0.1 |"
+        "| checkout | checkout_p99_ms | postgresql | 200 ms | ≤ 250 | yes | 2,000 (same run) | 0.1 | – |"
         in summary
     )
