@@ -9,6 +9,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import close_old_connections, connection, connections, transaction
@@ -70,10 +71,10 @@ def consume_once(group: ConsumerGroup) -> int:
     for position, aggregatetype, payload, traceparent in rows:
         event = Event.from_envelope(payload, aggregatetype, traceparent=traceparent)
         if group.wants(event):
-            positions[event.id] = position
+            positions[event.id] = cast(int, position)  # never None: the rows were read by position
             events.append(event)
     deliver_batch(group, events, on_applied=lambda event: _advance(group, positions[event.id]))
-    last: int = rows[-1][0]  # never None: the rows were read by position
+    last = cast(int, rows[-1][0])
     if not events or positions[events[-1].id] != last:  # else its delivery stored the offset
         _advance(group, last)  # past the rows the group does not read
     return len(rows)
