@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from dukaan.catalog import services
 from dukaan.events.models import OutboxEvent
@@ -46,6 +46,14 @@ def process_tree(pid: int) -> list[int]:
             except OSError:
                 pass
     return found
+
+
+def postgres_pid() -> int:
+    """The postmaster of the database Django is connected to (a PostgreSQL on this machine)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW data_directory")
+        directory = cursor.fetchone()[0]
+    return int(Path(directory, "postmaster.pid").read_text().split()[0])
 
 
 def cpu_ticks(pid: int) -> int:
@@ -98,20 +106,23 @@ class CpuUse:
         self.busy_share = busy / everything if everything else 0.0
         return self
 
+    def per_unit(self, per: int) -> tuple[dict[str, float], float, float]:
+        """CPU ms per unit of each process, of all of them, and the units a second the cores allow."""
+        each = {name: 1000 * seconds / max(per, 1) for name, seconds in self.seconds.items()}
+        total_ms = sum(each.values())
+        return each, total_ms, (os.cpu_count() * 1000 / total_ms if total_ms else 0.0)
+
     def record(self, record, *, per: int, unit: str) -> float:
         """Records CPU ms per `unit` for each process and in all, the share of the machine's cores that
         was busy, and the rate the cores would allow if these processes had them to themselves
         (cores × 1,000 / CPU ms per unit). Returns that rate."""
-        total_ms = 1000 * sum(self.seconds.values()) / max(per, 1)
-        for name, seconds in self.seconds.items():
-            record(
-                f"cpu_ms_per_{unit}_{name}", 1000 * seconds / max(per, 1), unit="ms", note=f"CPU of {name}"
-            )
+        each, total_ms, ceiling = self.per_unit(per)
+        for name, ms in each.items():
+            record(f"cpu_ms_per_{unit}_{name}", ms, unit="ms", note=f"CPU of {name}")
         record(f"cpu_ms_per_{unit}", total_ms, unit="ms", note="CPU of all the processes above")
         record(
             "cpu_busy_share", self.busy_share, unit="share", note=f"of {os.cpu_count()} cores, whole machine"
         )
-        ceiling = os.cpu_count() * 1000 / total_ms if total_ms else 0.0
         record(
             f"{unit}s_per_second_cpu_ceiling",
             ceiling,
@@ -119,3 +130,12 @@ class CpuUse:
             note="cores × 1,000 / CPU ms per unit",
         )
         return ceiling
+
+    def summary(self, *, per: int, unit: str) -> str:
+        """One line to print: CPU ms per `unit` of each process and in all, and the rate the cores allow."""
+        each, total_ms, ceiling = self.per_unit(per)
+        processes = ", ".join(f"{name} {ms:.3f}" for name, ms in each.items())
+        return (
+            f"CPU ms per {unit}: {processes}; all {total_ms:.3f} → at most {ceiling:,.0f} {unit}s/s on "
+            f"{os.cpu_count()} cores (machine busy {self.busy_share:.0%} of the window)"
+        )

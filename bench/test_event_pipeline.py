@@ -26,11 +26,11 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from rich.console import Console
 from rich.table import Table
 
-from bench.measure import percentile
+from bench.measure import CpuUse, percentile, postgres_pid
 from bench.report import QUICK
 from dukaan.catalog import services
 from dukaan.catalog.events import STOCK_CHANGED
@@ -128,8 +128,9 @@ def write_steadily(
     return committed, updates / (time.perf_counter() - started)
 
 
-def measure(store, products, monkeypatch, *, updates: int, steady: bool) -> dict:
-    """A burst (a backlog written first, then delivered) or a steady load (delivered as it is written)."""
+def measure(store, products, monkeypatch, *, updates: int, steady: bool) -> tuple[CpuUse, dict]:
+    """A burst (a backlog written first, then delivered) or a steady load (delivered as it is written):
+    the CPU each process spent from the workers' start to the last event applied, and the figures."""
     watch = Watch()
     watch.expected = updates
     monkeypatch.setattr(consumers, "_groups", groups(watch))
@@ -142,6 +143,9 @@ def measure(store, products, monkeypatch, *, updates: int, steady: bool) -> dict
     monkeypatch.setattr(local, "_workers", workers)
     if not steady:
         ids, written = write_backlog(store, products, updates)
+    # own: the relay and the groups' workers are threads of this process (as in `dukaan up`)
+    servers = {"postgresql": postgres_pid()} if connection.vendor == "postgresql" else {}
+    use = CpuUse(servers, own="bench").start()
     started = time.perf_counter()
     workers.start()
     workers.notify_commit()
@@ -153,6 +157,7 @@ def measure(store, products, monkeypatch, *, updates: int, steady: bool) -> dict
             pytest.fail(
                 f"events lost: applied { ({n: len(a) for n, a in watch.applied.items()}) } of {updates}"
             )
+        use.stop()
     finally:
         workers.stop()
     found: dict = {"events": updates, "written_per_second": written, "groups": {}}
@@ -168,7 +173,7 @@ def measure(store, products, monkeypatch, *, updates: int, steady: bool) -> dict
             latencies = sorted((applied[key] - committed[key]) * 1000 for key in ids)
             figures["latency_p50_ms"] = statistics.median(latencies)
             figures["latency_p99_ms"] = percentile(latencies, 0.99)
-    return found
+    return use, found
 
 
 def rows(load: str, found: dict) -> list[list[str]]:
@@ -207,10 +212,10 @@ def test_embedded_bus_throughput_and_latency(store, monkeypatch, record):
         table.add_column(column, justify="right")
     batch = local.CONSUME_BATCH
     monkeypatch.setattr(local, "CONSUME_BATCH", 1)
-    before = measure(store, products, monkeypatch, updates=BEFORE, steady=False)
+    _, before = measure(store, products, monkeypatch, updates=BEFORE, steady=False)
     monkeypatch.setattr(local, "CONSUME_BATCH", batch)
-    burst = measure(store, products, monkeypatch, updates=BURST, steady=False)
-    steady = measure(store, products, monkeypatch, updates=STEADY, steady=True)
+    burst_cpu, burst = measure(store, products, monkeypatch, updates=BURST, steady=False)
+    _, steady = measure(store, products, monkeypatch, updates=STEADY, steady=True)
     for load, found in [
         ("burst, one event a transaction", before),
         ("burst", burst),
@@ -219,6 +224,9 @@ def test_embedded_bus_throughput_and_latency(store, monkeypatch, record):
         for line in rows(load, found):
             table.add_row(*line)
     Console().print(table)
+    # events delivered: each group handles every one, so this is the CPU of one event through all groups
+    burst_cpu.record(record, per=BURST, unit="event")
+    Console().print(burst_cpu.summary(per=BURST, unit="event"))
     record_load(record, "burst_batch_1", before)
     record_load(record, "burst", burst)
     record_load(record, "steady", steady)

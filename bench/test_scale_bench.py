@@ -44,7 +44,7 @@ from matplotlib.figure import Figure
 from rich.progress import Progress
 from rich.table import Table
 
-from bench.measure import percentile, process_tree
+from bench.measure import percentile, postgres_pid, process_tree
 from bench.report import QUICK, console, output, progress_bar
 from dukaan.catalog.bulk import copy_stores
 from dukaan.catalog.models import Product, Store
@@ -99,13 +99,6 @@ def memory_mb(pid: int) -> float:
             continue
         total_kb += next(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
     return total_kb / 1024
-
-
-def postgres_pid() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW data_directory")
-        directory = cursor.fetchone()[0]
-    return int(Path(directory, "postmaster.pid").read_text().split()[0])
 
 
 def start_web(log_dir: Path, cache_url: str) -> tuple[subprocess.Popen, str]:

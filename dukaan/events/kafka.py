@@ -129,8 +129,8 @@ class Offsets:
     are recorded in ProcessedEvent, so a redelivery is skipped.
     """
 
-    def __init__(self, consumer: Consumer, *, synchronous: bool) -> None:
-        self.consumer, self.synchronous = consumer, synchronous
+    def __init__(self, consumer: Consumer) -> None:
+        self.consumer = consumer
         self.done: dict[tuple[str, int], int] = {}  # (topic, partition) -> the next offset to read
 
     def handled(self, messages: list[Message]) -> None:
@@ -140,10 +140,8 @@ class Offsets:
                 cast(int, message.offset()) + 1
             )
 
-    def commit(
-        self, partitions: list[TopicPartition] | None = None, *, synchronous: bool | None = None
-    ) -> None:
-        """Commit what is done (of `partitions`, default all); asynchronously unless told or configured."""
+    def commit(self, partitions: list[TopicPartition] | None = None, *, synchronous: bool = False) -> None:
+        """Commit what is done (of `partitions`, default all); asynchronously unless told otherwise."""
         wanted = None if partitions is None else {(tp.topic, tp.partition) for tp in partitions}
         offsets = [
             TopicPartition(topic, partition, offset)
@@ -152,9 +150,8 @@ class Offsets:
         ]
         if not offsets:
             return
-        blocking = self.synchronous if synchronous is None else synchronous
         try:
-            if not blocking:
+            if not synchronous:
                 self.consumer.commit(offsets=offsets, asynchronous=True)  # on_commit reports it
                 return
             committed = self.consumer.commit(offsets=offsets, asynchronous=False)
@@ -213,7 +210,7 @@ def run_worker(
         }
     )
     dead_letters = DeadLetterTopic(producer, group)
-    offsets = Offsets(consumer, synchronous=synchronous_commits)
+    offsets = Offsets(consumer)
     consumer.subscribe(topics_for(group), on_revoke=offsets.revoked)
     log(f"Consumer group {group.name} reads {', '.join(topics_for(group))} from {bootstrap_servers()}.")
     lag_measured_at = jobs_run_at = 0.0
@@ -231,7 +228,7 @@ def run_worker(
                 continue
             _deliver_messages(group, messages, dead_letters)
             offsets.handled(messages)
-            offsets.commit()
+            offsets.commit(synchronous=synchronous_commits)
             close_old_connections()
     finally:
         offsets.commit(synchronous=True)

@@ -58,18 +58,23 @@ def consume_once(group: ConsumerGroup) -> int:
     because a later event failed), each in its own transaction with its offset.
     """
     offset, _ = ConsumerOffset.objects.get_or_create(group=group.name)
-    rows = list(OutboxEvent.objects.filter(position__gt=offset.position).order_by("position")[:CONSUME_BATCH])
+    # Tuples, not model instances: every group reads every row (docs/benchmarks/events.md).
+    rows = list(
+        OutboxEvent.objects.filter(position__gt=offset.position)
+        .order_by("position")
+        .values_list("position", "aggregatetype", "payload", "traceparent")[:CONSUME_BATCH]
+    )
     if not rows:
         return 0
     positions: dict[str, int] = {}
     events = []
-    for row in rows:
-        event = Event.from_envelope(row.payload, row.aggregatetype, traceparent=row.traceparent)
+    for position, aggregatetype, payload, traceparent in rows:
+        event = Event.from_envelope(payload, aggregatetype, traceparent=traceparent)
         if group.wants(event):
-            positions[event.id] = cast(int, row.position)  # never None: the rows were read by position
+            positions[event.id] = cast(int, position)  # never None: the rows were read by position
             events.append(event)
     deliver_batch(group, events, on_applied=lambda event: _advance(group, positions[event.id]))
-    last = cast(int, rows[-1].position)
+    last = cast(int, rows[-1][0])
     if not events or positions[events[-1].id] != last:  # else its delivery stored the offset
         _advance(group, last)  # past the rows the group does not read
     return len(rows)

@@ -3,7 +3,8 @@
 A commit raises while the broker is away (`_WAIT_COORD`) or the group rebalances
 (`REBALANCE_IN_PROGRESS`). The effects are already applied and recorded, so the worker logs it and
 goes on; the uncommitted messages are redelivered later and skipped (test_worker_crash, test_outage).
-The worker commits each batch's offsets, and what it has done once more, synchronously, as it stops.
+The worker commits each batch's offsets (asynchronously unless run_worker is told otherwise), and
+what it has done once more, synchronously, as it stops.
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ class RefusingConsumer:
         return partitions
 
     def poll(self, timeout):
+        while self.batches and not self.batches[0]:  # a batch of one: consume() is not asked for the rest
+            self.batches.pop(0)
         if self.batches:
             return self.batches[0].pop(0)
         self.stop.set()
@@ -115,3 +118,16 @@ def test_a_refused_offset_commit_does_not_end_the_worker(transactional_db, monke
     assert consumer.closed
     assert ProcessedEvent.objects.filter(group=group.name).count() == 3
     assert "could not commit dukaan.catalog/0/1" in caplog.text
+
+
+def test_a_worker_told_to_commit_synchronously_blocks_on_each_commit(transactional_db, monkeypatch):
+    group = ConsumerGroup("commit-sync", lambda event: None, types_on({"catalog"}))
+    stop = threading.Event()
+    consumer = RefusingConsumer([[Message(offset) for offset in range(3)]], refuse=set(), stop=stop)
+    monkeypatch.setattr(kafka, "_consumer", lambda _group, **_overrides: consumer)
+    monkeypatch.setattr(kafka, "Producer", lambda _config: None)
+
+    kafka.run_worker(group, stop=stop, batch=1, synchronous_commits=True)
+
+    # one event a transaction, each offset committed before the next is read; once more on stopping
+    assert consumer.committed == [(1, False), (2, False), (3, False), (3, False)]
