@@ -278,6 +278,7 @@ def print_phases(phases: list[Phase]) -> None:
         "past Varnish",
         "snapshot builds",
         "evicted",
+        "refused as sick",
         "errors",
     ):
         table.add_column(column, justify="left" if not column else "right")
