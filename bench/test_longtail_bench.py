@@ -24,8 +24,10 @@ What the figures mean: docs/benchmarks/longtail.md.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import random
+import re
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -37,13 +39,16 @@ import pytest
 import redis
 from rich.table import Table
 
+from bench.measure import CpuUse
 from bench.report import QUICK, console, progress_bar
 from bench.test_regions_bench import ON_THE_CLUSTER, storefront_stats
 from bench.test_storefront_bench import (
     WrkResult,
     ended_on_error,
+    exited,
     finish_wrk,
     get,
+    prefixed,
     start_throwaway,
     start_wrk,
     stop_throwaway,
@@ -85,6 +90,8 @@ class Phase:
     snapshot_builds: int
     evicted: int  # pages Varnish dropped for room (its storage is full)
     refused: int  # misses Varnish answered 503 without asking: its probe had the storefront sick
+    cpu: CpuUse  # each server's CPU (with its children), wrk's and the bench's in the phase
+    requests: int
     x_ceiling: float = 0.0
 
 
@@ -182,23 +189,44 @@ def warm_homes(cluster, slugs: list[str]) -> None:  # noqa: F811
 # --- Load -----------------------------------------------------------------------------------------
 
 
-def run_wrk(label: str, url: str, seconds: int, script: Path | None = None) -> WrkResult:
+def servers(cluster) -> dict[str, int]:  # noqa: F811
+    """Every running process of the cluster by its `dukaan cluster status` name ("r1_storefront", "web_0",
+    "postgres_primary"): CpuUse's groups."""
+    status = cluster.run("status", "--json", timeout=120)
+    rows = json.loads(status.stdout)["components"]
+    return {re.sub(r"\W+", "_", row["component"]): row["pid"] for row in rows if row["pid"]}
+
+
+def run_wrk(
+    label: str, url: str, seconds: int, script: Path | None = None, groups: dict[str, int] | None = None
+) -> tuple[WrkResult, CpuUse]:
+    """One wrk run, and the CPU `groups`, wrk and the bench spent in it."""
     task_progress = progress_bar(transient=True)
     with task_progress as progress:
         task = progress.add_task(label, total=seconds)
         process = start_wrk(url, threads=2, connections=CONNECTIONS, seconds=seconds, script=script)
+        use = CpuUse({**(groups or {}), "wrk": process.pid}, own="bench").start()
         started = time.monotonic()
         with ended_on_error([process]):
-            while process.poll() is None:
+            while not exited(process):
                 progress.update(task, completed=min(seconds, time.monotonic() - started))
                 time.sleep(0.1)
-    return finish_wrk(process)
+        use.stop()
+    return finish_wrk(process), use
 
 
-def measured(cluster, name: str, key: str, url: str, seconds: int, script: Path | None = None) -> Phase:  # noqa: F811
+def measured(
+    cluster,  # noqa: F811
+    name: str,
+    key: str,
+    url: str,
+    seconds: int,
+    script: Path | None = None,
+    groups: dict[str, int] | None = None,
+) -> Phase:
     edge, storefront = cluster.state("varnish"), cluster.config["ports"]["storefront"]
     before_edge, before_front = varnish_counters(edge), storefront_stats(storefront)
-    result = run_wrk(name, url, seconds, script)
+    result, use = run_wrk(name, url, seconds, script, groups)
     after_edge, after_front = varnish_counters(edge), storefront_stats(storefront)
     backend = after_edge["MAIN.backend_req"] - before_edge["MAIN.backend_req"]
     return Phase(
@@ -212,6 +240,8 @@ def measured(cluster, name: str, key: str, url: str, seconds: int, script: Path 
         snapshot_builds=after_front["snapshot_builds"] - before_front["snapshot_builds"],
         evicted=after_edge["MAIN.n_lru_nuked"] - before_edge["MAIN.n_lru_nuked"],
         refused=after_edge["MAIN.backend_unhealthy"] - before_edge["MAIN.backend_unhealthy"],
+        cpu=use,
+        requests=result.requests,
     )
 
 
@@ -223,12 +253,14 @@ def ceiling(cluster, folder: Path) -> Phase:  # noqa: F811
     copy.write_bytes(get(cluster.url, HOT_PAGE).body)
     nginx = start_throwaway("nginx", "--root", str(root))
     try:
-        result = run_wrk("nginx, static copy", nginx["url"] + HOT_PAGE, LOAD_SECONDS)
+        result, use = run_wrk(
+            "nginx, static copy", nginx["url"] + HOT_PAGE, LOAD_SECONDS, groups={"nginx": nginx["pid"]}
+        )
     finally:
         stop_throwaway("nginx", nginx)
     return Phase(
         "nginx, static copy (ceiling)", "ceiling", result.per_second, result.latency_ms[50],
-        result.latency_ms[99], result.errors, 0.0, 0, 0, 0,
+        result.latency_ms[99], result.errors, 0.0, 0, 0, 0, use, result.requests,
     )  # fmt: skip
 
 
@@ -246,6 +278,7 @@ def print_phases(phases: list[Phase]) -> None:
         "past Varnish",
         "snapshot builds",
         "evicted",
+        "refused as sick",
         "errors",
     ):
         table.add_column(column, justify="left" if not column else "right")
@@ -270,15 +303,20 @@ def run_phases(cluster, folder: Path) -> list[Phase]:  # noqa: F811
     stores = ranked_stores(cluster)
     os.environ["LONGTAIL_PATHS"] = str(write_paths(stores, folder))
     phases = [ceiling(cluster, folder)]
+    groups = servers(cluster)
     forget_catalogue(cluster, [store_id for store_id, _, _ in stores])
     os.environ["LONGTAIL_SEARCH_SHARE"] = str(SEARCH_SHARE)
     for name, key in (("first", "mix_first"), ("next", "mix_next")):
         label = f"homes + searches, {name} {MIX_SECONDS} s from cold"
-        phases.append(measured(cluster, label, key, cluster.url, MIX_SECONDS, SCRIPT))
-    phases.append(measured(cluster, "one hot page", "hot", cluster.url + HOT_PAGE, LOAD_SECONDS))
+        phases.append(measured(cluster, label, key, cluster.url, MIX_SECONDS, SCRIPT, groups))
+    phases.append(
+        measured(cluster, "one hot page", "hot", cluster.url + HOT_PAGE, LOAD_SECONDS, groups=groups)
+    )
     warm_homes(cluster, [slug for _, slug, _ in stores])
     os.environ["LONGTAIL_SEARCH_SHARE"] = "0"
-    phases.append(measured(cluster, "store homes only, warm", "homes", cluster.url, LOAD_SECONDS, SCRIPT))
+    phases.append(
+        measured(cluster, "store homes only, warm", "homes", cluster.url, LOAD_SECONDS, SCRIPT, groups)
+    )
     for phase in phases:
         phase.x_ceiling = phase.requests_per_second / phases[0].requests_per_second
     return phases
@@ -306,6 +344,8 @@ def test_long_tail_of_stores_through_the_entry(cluster, record, tmp_path, monkey
             )
             record(f"{phase.key}_snapshot_builds", phase.snapshot_builds, unit="builds")
             record.ratio(f"{phase.key}_x_ceiling", f"{phase.key}_rps", "ceiling_rps", note=note)
+        # The measured reason a phase is where it is: each process's CPU per request, what the cores allow.
+        phase.cpu.record(prefixed(record, phase.key), per=phase.requests, unit="request")
     mix = next(phase for phase in phases if phase.key == "mix_next")
     for name, value, target, higher in (
         ("mix_warm_x_ceiling", mix.x_ceiling, WARM_TARGET, True),
