@@ -36,9 +36,9 @@ from matplotlib.figure import Figure
 from rich.progress import Progress
 from rich.table import Table
 
-from bench.measure import CpuUse, percentile
+from bench.measure import CpuUse, percentile, postgres_pid
 from bench.report import QUICK, console, output, progress_bar
-from bench.test_scale_bench import postgres_pid, start_web
+from bench.test_scale_bench import start_web
 from dukaan.catalog import services
 from dukaan.catalog.models import Category, Product, Store
 from dukaan.catalog.seed import seed_stores
