@@ -106,7 +106,8 @@ def start_web(log_dir: Path, cache_url: str) -> tuple[subprocess.Popen, str]:
     log = (log_dir / "web.log").open("wb")
     process = subprocess.Popen(
         [str(DUKAAN), "web", "--port", str(port), "--threads", "4"],
-        env={**os.environ, "DATABASE_URL": database_url(), "CACHE_URL": cache_url},
+        # as deployed: with debug on, Django keeps every query's text and a page costs more
+        env={**os.environ, "DATABASE_URL": database_url(), "CACHE_URL": cache_url, "DUKAAN_DEBUG": "false"},
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
