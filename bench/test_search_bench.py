@@ -36,7 +36,7 @@ from matplotlib.figure import Figure
 from rich.progress import Progress
 from rich.table import Table
 
-from bench.measure import percentile
+from bench.measure import CpuUse, percentile
 from bench.report import QUICK, console, output, progress_bar
 from bench.search_catalog import (
     EXACT,
@@ -110,6 +110,8 @@ class LikeSearch:
                 logo_url="",
                 categories=(),
                 products=products,
+                product_count=len(products),
+                cover=None,
             )
             count += len(documents)
         return count
@@ -119,11 +121,13 @@ class LikeSearch:
 
 
 class AdapterSearch:
-    """A SearchBackend adapter, asked the way the storefront asks it (relevance, first page)."""
+    """A SearchBackend adapter, asked the way the storefront asks it (relevance, first page).
+    `servers` names the processes it asks (name: root pid), whose CPU the speed phase measures."""
 
-    def __init__(self, name: str, backend) -> None:
+    def __init__(self, name: str, backend, servers: dict[str, int] | None = None) -> None:
         self.name = name
         self.backend = backend
+        self.servers = servers or {}
 
     def rebuild(self, documents_by_store: Iterable[list]) -> int:
         return self.backend.rebuild(documents_by_store)
@@ -131,6 +135,28 @@ class AdapterSearch:
     def top(self, store_id: int, text: str) -> list[int]:
         results = self.backend.search(SearchQuery(store_id=store_id, text=text, limit=TOP))
         return [hit.product_id for hit in results.hits]
+
+
+class ElasticTook(ElasticBackend):
+    """ElasticBackend adding up Elasticsearch's own `took` of each round trip, the server's share of
+    a search, and reading the node's garbage collections. The searches of one `_msearch` run side by
+    side on the node, so a round trip's `took` is its longest."""
+
+    took_ms = 0.0
+
+    def _msearch(self, requests: list[dict], deadline: float) -> list[dict]:
+        answers = super()._msearch(requests, deadline)
+        self.took_ms += max(answer["took"] for answer in answers)
+        return answers
+
+    def collections(self) -> tuple[int, float]:
+        """Garbage collections of the node's JVM since it started, young and old: (count, ms)."""
+        (node,) = self._client.nodes.stats(metric="jvm")["nodes"].values()
+        collectors = node["jvm"]["gc"]["collectors"].values()
+        return (
+            sum(found["collection_count"] for found in collectors),
+            sum(found["collection_time_in_millis"] for found in collectors),
+        )
 
 
 class Bm25Search:
@@ -313,16 +339,38 @@ def query_mix(queries: list[Query], stores_: list[Store], count: int) -> list[tu
     ]
 
 
-def latencies_ms(engine, mix: list[tuple[int, str]], progress: Progress, label: str) -> list[float]:
+@dataclass
+class Timed:
+    """The timed searches of one engine at one size."""
+
+    wall_ms: list[float]  # as the storefront's process waits for each
+    took_ms: list[float]  # Elasticsearch's own share of each (its `took`); empty for the others
+    cpu: CpuUse  # the engine's servers and the bench's own process, over the timed searches
+    collections: tuple[int, float] = (0, 0.0)  # Elasticsearch's GCs over them: count, ms
+
+
+def latencies_ms(engine, mix: list[tuple[int, str]], progress: Progress, label: str) -> Timed:
     task = progress.add_task(label, total=len(mix))
-    timings = []
+    backend = getattr(engine, "backend", None)
+    elastic = backend if isinstance(backend, ElasticTook) else None
+    timed = Timed([], [], CpuUse(getattr(engine, "servers", {}), own="bench"))
     for number, (store_id, text) in enumerate(mix):
+        if number == WARM_UP:
+            timed.cpu.start()
+            collected = elastic.collections() if elastic else (0, 0.0)
+        took = elastic.took_ms if elastic else 0.0
         started = time.perf_counter()
         engine.top(store_id, text)
         if number >= WARM_UP:
-            timings.append((time.perf_counter() - started) * 1000)
+            timed.wall_ms.append((time.perf_counter() - started) * 1000)
+            if elastic:
+                timed.took_ms.append(elastic.took_ms - took)
         progress.advance(task)
-    return timings
+    timed.cpu.stop()
+    if elastic:
+        count, ms = elastic.collections()
+        timed.collections = (count - collected[0], ms - collected[1])
+    return timed
 
 
 # --- The run --------------------------------------------------------------------------------------
@@ -337,6 +385,7 @@ class Results:
     relevance: dict[str, dict] = field(default_factory=dict)  # engine -> summary at 10k
     relevance_at_100k: dict[str, dict] = field(default_factory=dict)  # engine -> clean/typo means
     speed: dict[str, dict] = field(default_factory=dict)  # engine -> size -> figures
+    cpu: dict[tuple[str, str], CpuUse] = field(default_factory=dict)  # (engine, size) -> its CPU
     # engine -> [text, kind, typo, ndcg, recall, mrr, products found]; recall and mrr null without an Exact
     per_query: dict[str, list] = field(default_factory=dict)
     without_exact: int = 0  # clean queries whose store has Partial products only
@@ -353,7 +402,8 @@ def measure(engine, catalog: list[Store], queries: list[Query], results: Results
             assert indexed == size, f"{engine.name} indexed {indexed} of {size} documents"
             judged = judge(engine, queries, progress, f"{engine.name}: relevance at {size:,}")
             mix = query_mix(queries, at_size, WARM_UP + LATENCY_SEARCHES)
-            timings = latencies_ms(engine, mix, progress, f"{engine.name}: latency at {size:,}")
+            timed = latencies_ms(engine, mix, progress, f"{engine.name}: latency at {size:,}")
+        timings = timed.wall_ms
         if size == SIZES[0]:
             results.relevance[engine.name] = summary(judged)
             results.per_query[engine.name] = [
@@ -378,7 +428,29 @@ def measure(engine, catalog: list[Store], queries: list[Query], results: Results
             "p50_ms": statistics.median(timings),
             "p99_ms": percentile(timings, 0.99),
             "max_ms": max(timings),
+            "cpu_seconds": timed.cpu.seconds,
+            "cpu_busy_share": timed.cpu.busy_share,
         }
+        results.cpu[engine.name, str(size)] = timed.cpu
+        if timed.took_ms:
+            # Per search: the server's own time, and the rest (HTTP, JSON, the adapter's Python).
+            rest = [wall - took for wall, took in zip(timings, timed.took_ms, strict=True)]
+            count, ms = timed.collections
+            results.speed[engine.name][str(size)] |= {
+                "took_p50_ms": statistics.median(timed.took_ms),
+                "took_p99_ms": percentile(timed.took_ms, 0.99),
+                "client_p50_ms": statistics.median(rest),
+                "client_p99_ms": percentile(rest, 0.99),
+                "gc_count": count,
+                "gc_ms": ms,
+            }
+            split = results.speed[engine.name][str(size)]
+            console.print(
+                f"{engine.name} at {size:,}: took p50 {split['took_p50_ms']:.2f} ms, "
+                f"p99 {split['took_p99_ms']:.2f} ms; the rest p50 {split['client_p50_ms']:.2f} ms, "
+                f"p99 {split['client_p99_ms']:.2f} ms; "
+                f"{count} GCs, {ms:.0f} ms"
+            )
         console.print(
             f"{engine.name} at {size:,}: indexed in {seconds:.1f} s ({size / seconds:,.0f} documents/s); "
             f"p50 {statistics.median(timings):.2f} ms, p99 {percentile(timings, 0.99):.2f} ms"
@@ -394,7 +466,11 @@ def engines(running: contextlib.ExitStack, tmp_path: Path) -> list:
         LikeSearch(),
         Bm25Search(tmp_path / "bm25"),
         AdapterSearch("tantivy", TantivyBackend(tmp_path / "tantivy")),
-        AdapterSearch("elasticsearch", ElasticBackend(node.url, "bench-products", timeout=ELASTIC_TIMEOUT)),
+        AdapterSearch(
+            "elasticsearch",
+            ElasticTook(node.url, "bench-products", timeout=ELASTIC_TIMEOUT),
+            servers={"elasticsearch": node.pid},
+        ),
     ]
 
 
@@ -455,6 +531,21 @@ def record_figures(results: Results, record) -> None:
             record(f"{name}_p99_ms_{at}", found["p99_ms"], unit="ms")
             if name != "like":  # it has no index to build
                 record(f"{name}_documents_per_second_{at}", found["documents_per_second"], unit="documents/s")
+            for part in ("took", "client"):
+                for share in ("p50", "p99"):
+                    if f"{part}_{share}_ms" in found:
+                        record(
+                            f"{name}_{part}_{share}_ms_{at}",
+                            found[f"{part}_{share}_ms"],
+                            unit="ms",
+                            note=SPLIT_NOTES[part],
+                        )
+            if "gc_ms" in found:
+                searches = found["searches"]
+                record(f"{name}_gc_ms_per_search_{at}", found["gc_ms"] / searches, unit="ms", note="JVM GC")
+            results.cpu[name, size].record(
+                prefixed(record, f"{name}_{at}"), per=found["searches"], unit="search"
+            )
     record_elastic_targets(results, record)
     for size in results.speed.get("tantivy", {}):
         at = f"{int(size) // 1000}k"
@@ -462,6 +553,21 @@ def record_figures(results: Results, record) -> None:
             record.ratio(
                 f"elasticsearch_vs_tantivy_p99_{at}", f"elasticsearch_p99_ms_{at}", f"tantivy_p99_ms_{at}"
             )
+
+
+def prefixed(record, prefix: str):
+    """`record` with every figure's name prefixed, for CpuUse's figures of one engine at one size."""
+
+    def prefixed_record(name: str, value: float, **kwargs) -> None:
+        record(f"{prefix}_{name}", value, **kwargs)
+
+    return prefixed_record
+
+
+SPLIT_NOTES = {
+    "took": "Elasticsearch's own time per search (its took, over the round trips)",
+    "client": "the rest of each search: HTTP, JSON and the adapter's Python",
+}
 
 
 # Issue 23's Elasticsearch figures: p99 at 100k, its relevance not lower than issue 22 left it.

@@ -30,15 +30,6 @@ def documents_for_store(store_id: int) -> list[ProductDocument]:
     )
 
 
-def document_for_product(product_id: int) -> ProductDocument | None:
-    """The product's document; None when it is hidden or no longer exists."""
-    found = documents_of(
-        Product.objects.filter(pk=product_id, is_active=True),
-        ProductVariant.objects.filter(product_id=product_id),
-    )
-    return found[0] if found else None
-
-
 def all_documents(chunk: int = 2000) -> Iterator[list[ProductDocument]]:
     """Every visible product of every store, `chunk` documents per list, in id order."""
     last = 0
