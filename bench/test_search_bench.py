@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import tantivy
@@ -459,8 +460,11 @@ def measure(engine, catalog: list[Store], queries: list[Query], results: Results
 
 def engines(running: contextlib.ExitStack, tmp_path: Path) -> list:
     """Each engine under test, with an empty index; the Elasticsearch node is started first, so a
-    node that cannot start skips the bench before anything is measured."""
-    node = start_node()
+    node that cannot start skips the bench before anything is measured. The node compiles with C2, as
+    a deployed node does (the test nodes stop at the quick compiler for a faster start): Elasticsearch's
+    own time per search was 0.6-0.8x at p50 and p99 (docs/benchmarks/search.md)."""
+    with mock.patch.dict(os.environ, {"ES_JAVA_OPTS": "-XX:TieredStopAtLevel=4"}):  # after jvm.options
+        node = start_node()
     running.callback(node.stop)
     return [
         LikeSearch(),
