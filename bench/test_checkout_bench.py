@@ -54,7 +54,7 @@ from django.db import connection
 from matplotlib.figure import Figure
 from rich.table import Table
 
-from bench.measure import percentile
+from bench.measure import CpuUse, percentile
 from bench.report import QUICK, console, output
 from deploy.local import postgres as script
 from tests.processes import deploy_local, find_free_port
@@ -208,7 +208,18 @@ def checkout_server(bouncer: dict, var: Path, *, stores: int, products: int):
             for units in range(1, MAX_UNITS + 1)
             for code in (COUPON, None)
         }
-        yield {"url": url, "primary": bouncer["primary"]["url"], "totals": quotes, "stores": made}
+        yield {
+            "url": url,
+            "primary": bouncer["primary"]["url"],
+            "totals": quotes,
+            "stores": made,
+            # `dukaan web` execs granian: this pid is granian's, and its workers are its children.
+            "pids": {
+                "web": process.pid,
+                "postgresql": bouncer["primary"]["pid"],
+                "pgbouncer": bouncer["pgbouncer"]["pid"],
+            },
+        }
     finally:
         process.terminate()
         process.wait(timeout=15)
@@ -432,6 +443,7 @@ def run_checkout(web: dict, record, *, title: str, targets: dict, before: dict, 
     """BUYERS buyers ordering for SECONDS on `web`'s stores; records the figures (the headline ones
     against `targets` and `before`) and fails on any oversell, coupon use past a limit or other answer."""
     outcomes = Outcomes()
+    use = CpuUse(groups=web["pids"], own="buyers").start()
     started = time.perf_counter()
     buyers = [
         threading.Thread(target=buyer, args=(web, started, outcomes, number), daemon=True)
@@ -442,6 +454,7 @@ def run_checkout(web: dict, record, *, title: str, targets: dict, before: dict, 
     for thread in buyers:
         thread.join(SECONDS + 60)
     wall = time.perf_counter() - started
+    use.stop()
     products = [product for store in web["stores"] for product in store["products"]]
     found = read_database(web["primary"], products)
     stock, on_lines = found.stock, found.on_lines
@@ -517,6 +530,11 @@ def run_checkout(web: dict, record, *, title: str, targets: dict, before: dict, 
         + ", ".join(f"{n} {why}" for why, n in why_refused.items()),
     )
     record("unexpected_answers", len(outcomes.unexpected), unit="answers", note="neither 201, 409 nor 422")
+    requests_made = len(outcomes.placed) + len(outcomes.refused) + len(outcomes.code_refused)
+    record("requests_per_second", requests_made / wall, unit="requests/s", note="placed and refused")
+    # Per order placed: the unit the target counts. Refusals cost CPU too (requests_per_second says how
+    # many there were), so this is an upper figure for an order while stock lasts.
+    ceiling = use.record(record, per=len(outcomes.placed), unit="order")
 
     table = Table(title=title)
     table.add_column("measure")
@@ -543,6 +561,13 @@ def run_checkout(web: dict, record, *, title: str, targets: dict, before: dict, 
         ("coupon uses over a limit", str(over_used)),
         ("orders without the zone's fee", str(found.off_zone)),
         ("other answers", str(len(outcomes.unexpected))),
+        ("requests answered", f"{requests_made:,} ({requests_made / wall:,.1f}/s)"),
+        *(
+            (f"CPU ms per order placed: {name}", f"{1000 * seconds / max(len(outcomes.placed), 1):.1f}")
+            for name, seconds in use.seconds.items()
+        ),
+        ("orders/s the cores allow at that CPU per order", f"{ceiling:,.1f}"),
+        ("machine busy", f"{use.busy_share:.0%}"),
     ):
         table.add_row(name, value)
     console.print(table)
