@@ -17,9 +17,12 @@ its share) says to remove the code. Stock runs out during the run, so later orde
 nothing saved). Reported: orders a second while stock lasted and the p99 of the requests that placed
 an order, each against issue 23's target and the figure before its work (`record.target`); p50;
 refusals; when the last stock went (bench/test_checkout_spread_bench.py runs the same over 100
-stores). After the run the database is read directly: for every product, initial stock − units on
-order lines = stock now ≥ 0, and the units on order lines = the units of the orders the
-buyers were told were placed; the coupon's used_count ≤ its limit and equals its CouponUse rows,
+stores); the CPU each process spent per order placed (bench.measure.CpuUse). Then every product is
+restocked and a paced phase sends orders on a schedule at 80 % of the rate just measured: its p99,
+from each order's due time, is the one the target counts. After both the database is read directly:
+for every product, initial stock + restock − units on order lines = stock now ≥ 0, and the units on
+order lines = the units of the orders the buyers were told were placed; the coupon's used_count ≤ its
+limit and equals its CouponUse rows,
 which are exactly the orders carrying the code (the ones the buyers were told), no phone over its
 limit; every order has the zone's fee. Any oversell, over-used coupon, or answer other than 201, 409
 or 422, fails the bench.
@@ -71,6 +74,9 @@ SECONDS = 8 if QUICK else 30
 # product is restocked by STOCK units, for the p99 "at 80 % of the max rate".
 PACED_SECONDS = 5 if QUICK else 15
 PACED_SHARE = 0.8
+# Granian's request threads in its one worker, chosen by measurement (docs/benchmarks/checkout.md): on
+# 2 cores a second worker cost more CPU per order than it gave, and 8 threads only queued longer.
+WEB_THREADS = 5
 MAX_UNITS = 3
 PRICE = "120.00"
 ZONE, ZONE_PINS, ZONE_FEE, FLAT_FEE = "Bengaluru", "560001-560099", "40.00", "80.00"
@@ -191,7 +197,7 @@ def checkout_server(bouncer: dict, var: Path, *, stores: int, products: int):
     log = var / "web.log"
     with log.open("wb") as written:
         process = subprocess.Popen(
-            [str(DUKAAN), "web", "--port", str(port)],
+            [str(DUKAAN), "web", "--port", str(port), "--threads", str(WEB_THREADS)],
             env={**env, "DATABASE_URL": bouncer["pgbouncer"]["url"]},
             stdin=subprocess.DEVNULL,
             stdout=written,
