@@ -22,10 +22,9 @@ restocked and a paced phase sends orders on a schedule at 80 % of the rate just 
 from each order's due time, is the one the target counts. After both the database is read directly:
 for every product, initial stock + restock − units on order lines = stock now ≥ 0, and the units on
 order lines = the units of the orders the buyers were told were placed; the coupon's used_count ≤ its
-limit and equals its CouponUse rows,
-which are exactly the orders carrying the code (the ones the buyers were told), no phone over its
-limit; every order has the zone's fee. Any oversell, over-used coupon, or answer other than 201, 409
-or 422, fails the bench.
+limit and equals its CouponUse rows, which are exactly the orders carrying the code (the ones the
+buyers were told), no phone over its limit; every order has the zone's fee. Any oversell, over-used
+coupon, or answer other than 201, 409 or 422, fails the bench.
 
 Runs in the PostgreSQL pass of `make bench` (on SQLite it is skipped: there is no PgBouncer to go
 through and one writer at a time). The load generator shares the machine's cores with the server.
