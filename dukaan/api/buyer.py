@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import replace
 from decimal import Decimal
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
@@ -269,8 +270,9 @@ def create_order(request: HttpRequest, slug: StoreSlug, payload: PlaceOrderIn, i
             raise Problem(
                 "rate-limited", error.messages[0], headers={"Retry-After": str(error.retry_after_seconds)}
             ) from error
-        placed = order_for_buyer(token=order.public_token)
-        return 201, _buyer_order(placed)
+        # The order and its store are the rows just written; only its lines, discounts and charges are read.
+        prefetch_related_objects([order], "lines", "discounts", "charges")
+        return 201, _buyer_order(order)
 
     response = run_once(
         request=request, store=store, scope="buyer", key=idempotency_key, payload=payload, change=change

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
 
 from dukaan.infra.queries import only_row
 
@@ -13,16 +13,22 @@ from .rules import CouponTerms, OfferTerms, normalize_code
 
 def coupon_terms(store_id: int, code: str) -> CouponTerms | None:
     """The coupon a buyer's code names in this store, or None (also for a code no coupon could have).
-    Three queries: the coupon, its products, its categories."""
+    Two queries: the coupon, then the ids of its products and categories."""
     try:
         code = normalize_code(code)
     except ValueError:
         return None
-    coupon = only_row(
-        Coupon.objects.filter(store_id=store_id, code=code).prefetch_related("products", "categories")
-    )
+    coupon = only_row(Coupon.objects.filter(store_id=store_id, code=code))
     if coupon is None:
         return None
+    # Only the ids are needed: one UNION of the two link tables instead of two prefetches of whole rows.
+    products = Coupon.products.through.objects.filter(coupon_id=coupon.pk).values_list(
+        "product_id", Value(True)
+    )
+    categories = Coupon.categories.through.objects.filter(coupon_id=coupon.pk).values_list(
+        "category_id", Value(False)
+    )
+    linked = list(products.union(categories, all=True))
     return CouponTerms(
         id=coupon.pk,
         code=coupon.code,
@@ -32,8 +38,8 @@ def coupon_terms(store_id: int, code: str) -> CouponTerms | None:
         max_discount=coupon.max_discount,
         starts_at=coupon.starts_at,
         ends_at=coupon.ends_at,
-        product_ids=frozenset(product.pk for product in coupon.products.all()),
-        category_ids=frozenset(category.pk for category in coupon.categories.all()),
+        product_ids=frozenset(pk for pk, is_product in linked if is_product),
+        category_ids=frozenset(pk for pk, is_product in linked if not is_product),
         combines_with_offers=coupon.combines_with_offers,
         active=coupon.active,
         used_up=coupon.max_uses is not None and coupon.used_count >= coupon.max_uses,

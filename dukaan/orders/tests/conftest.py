@@ -9,7 +9,11 @@ import pytest
 from dukaan.catalog import services as catalog
 from dukaan.events.models import OutboxEvent
 from dukaan.orders.services import Buyer, CartLine, place_order
+from dukaan.promotions.tests.helpers import make_coupon
+from dukaan.shipping.rules import DeliverySetup, ZoneSetup
+from dukaan.shipping.services import save_delivery_settings
 from dukaan.storefront.tests.conftest import buyer_form, cold_catalog_cache, simple_product  # noqa: F401 (fixtures)
+from dukaan.taxes.services import save_tax_settings
 
 BUYER = Buyer(
     name="Ravi Kumar", phone="98123 00001", address="14 MG Road, Indiranagar, Bengaluru", pin_code="560038"
@@ -53,3 +57,31 @@ def concurrent_db(transactional_db):
     Writers queue as in production: SQLite (a file, also in tests) with BEGIN IMMEDIATE and a busy
     timeout, PostgreSQL with row locks. Request it before the fixtures that write rows.
     """
+
+
+@pytest.fixture
+def rush_store(store):
+    """The checkout bench's store: a zone fee over the buyer's PIN code, GST included, a 10 % coupon."""
+    zone = ZoneSetup(name="Bengaluru", pins="560001-560099", fee=Decimal("40.00"))
+    setup = DeliverySetup(
+        flat_fee=Decimal("80.00"),
+        free_above=None,
+        cod_enabled=True,
+        cod_fee=Decimal("0"),
+        cod_max_order=None,
+        blocked="",
+        zones=(zone,),
+    )
+    save_delivery_settings(store=store, setup=setup)
+    save_tax_settings(
+        store=store,
+        gstin="29ABCDE1234F1ZW",
+        state_code="29",
+        prices_include_tax=True,
+        legal_name="Rush Hour Traders",
+        address="12 MG Road, Bengaluru 560001",
+        default_hsn="6109",
+        default_rate=Decimal("5"),
+    )
+    make_coupon(store, code="RUSH10", max_uses=300, per_phone_limit=7)
+    return store
