@@ -112,21 +112,24 @@ class CpuUse:
         total_ms = sum(each.values())
         return each, total_ms, (os.cpu_count() * 1000 / total_ms if total_ms else 0.0)
 
-    def record(self, record, *, per: int, unit: str) -> float:
+    def record(self, record, *, per: int, unit: str, prefix: str = "") -> float:
         """Records CPU ms per `unit` for each process and in all, the share of the machine's cores that
         was busy, and the rate the cores would allow if these processes had them to themselves
-        (cores × 1,000 / CPU ms per unit). Returns that rate."""
+        (cores × 1,000 / CPU ms per unit). Returns that rate. `prefix` names the phase or engine when a
+        bench measures several (`cold_pages_cpu_ms_per_request`)."""
         each, total_ms, ceiling = self.per_unit(per)
+        start = f"{prefix}_" if prefix else ""
         for name, ms in each.items():
-            record(f"cpu_ms_per_{unit}_{name}", ms, unit="ms", note=f"CPU of {name}")
-        record(f"cpu_ms_per_{unit}", total_ms, unit="ms", note="CPU of all the processes above")
+            record(f"{start}cpu_ms_per_{unit}_{name}", ms, unit="ms", note=f"CPU of {name}")
+        record(f"{start}cpu_ms_per_{unit}", total_ms, unit="ms", note="CPU of all the processes above")
+        cores = os.cpu_count()
         record(
-            "cpu_busy_share", self.busy_share, unit="share", note=f"of {os.cpu_count()} cores, whole machine"
+            f"{start}cpu_busy_share", self.busy_share, unit="share", note=f"of {cores} cores, whole machine"
         )
         record(
-            f"{unit}s_per_second_cpu_ceiling",
+            f"{start}cpu_ceiling_per_second",
             ceiling,
-            unit=f"{unit}s/s",
+            unit=f"{unit}/s",
             note="cores × 1,000 / CPU ms per unit",
         )
         return ceiling

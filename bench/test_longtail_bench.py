@@ -48,7 +48,6 @@ from bench.test_storefront_bench import (
     exited,
     finish_wrk,
     get,
-    prefixed,
     start_throwaway,
     start_wrk,
     stop_throwaway,
@@ -345,7 +344,7 @@ def test_long_tail_of_stores_through_the_entry(cluster, record, tmp_path, monkey
             record(f"{phase.key}_snapshot_builds", phase.snapshot_builds, unit="builds")
             record.ratio(f"{phase.key}_x_ceiling", f"{phase.key}_rps", "ceiling_rps", note=note)
         # The measured reason a phase is where it is: each process's CPU per request, what the cores allow.
-        phase.cpu.record(prefixed(record, phase.key), per=phase.requests, unit="request")
+        phase.cpu.record(record, prefix=phase.key, per=phase.requests, unit="request")
     mix = next(phase for phase in phases if phase.key == "mix_next")
     for name, value, target, higher in (
         ("mix_warm_x_ceiling", mix.x_ceiling, WARM_TARGET, True),

@@ -548,7 +548,7 @@ def record_figures(results: Results, record) -> None:
                 searches = found["searches"]
                 record(f"{name}_gc_ms_per_search_{at}", found["gc_ms"] / searches, unit="ms", note="JVM GC")
             results.cpu[name, size].record(
-                prefixed(record, f"{name}_{at}"), per=found["searches"], unit="search"
+                record, prefix=f"{name}_{at}", per=found["searches"], unit="search"
             )
     record_elastic_targets(results, record)
     for size in results.speed.get("tantivy", {}):
@@ -557,15 +557,6 @@ def record_figures(results: Results, record) -> None:
             record.ratio(
                 f"elasticsearch_vs_tantivy_p99_{at}", f"elasticsearch_p99_ms_{at}", f"tantivy_p99_ms_{at}"
             )
-
-
-def prefixed(record, prefix: str):
-    """`record` with every figure's name prefixed, for CpuUse's figures of one engine at one size."""
-
-    def prefixed_record(name: str, value: float, **kwargs) -> None:
-        record(f"{prefix}_{name}", value, **kwargs)
-
-    return prefixed_record
 
 
 SPLIT_NOTES = {

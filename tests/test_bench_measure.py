@@ -41,5 +41,5 @@ def test_a_busy_server_is_charged_its_cpu_and_a_sleeping_one_nothing(tmp_path):
     ceiling = use.record(lambda name, value, **_: figures.__setitem__(name, value), per=10, unit="order")
     assert figures["cpu_ms_per_order_busy"] >= 35
     assert figures["cpu_ms_per_order"] >= figures["cpu_ms_per_order_busy"]
-    assert ceiling == figures["orders_per_second_cpu_ceiling"] > 0
+    assert ceiling == figures["cpu_ceiling_per_second"] > 0
     assert 0 < figures["cpu_busy_share"] <= 1

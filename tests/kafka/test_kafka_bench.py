@@ -227,7 +227,7 @@ def test_kafka_debezium_throughput_and_latency(kafka_bus, record):
         record_load(record, load, found)
     console = Console(width=160)
     console.print(table)
-    burst_cpu.record(record, per=burst["events"], unit="event")
+    ceiling = burst_cpu.record(record, per=burst["events"], unit="event")
     console.print(burst_cpu.summary(per=burst["events"], unit="event"))
     record.target(
         "burst_delivered_per_group",
@@ -238,6 +238,7 @@ def test_kafka_debezium_throughput_and_latency(kafka_bus, record):
         before=burst_before["delivered_per_second"],
         before_note="this run, run_worker(batch=1, synchronous_commits=True)",
         note=f"{burst['events']} events",
+        cpu_ceiling=ceiling,
     )
     record.target(
         "steady_latency_p99",
