@@ -104,10 +104,15 @@ def memory_mb(pid: int) -> float:
 def start_web(log_dir: Path, cache_url: str) -> tuple[subprocess.Popen, str]:
     port = find_free_port()
     log = (log_dir / "web.log").open("wb")
+    # As deployed: with debug on, Django keeps every query's text and a page costs more; without it,
+    # pages name the content-hashed copies of the static files that collectstatic writes.
+    env = {**os.environ, "DATABASE_URL": database_url(), "CACHE_URL": cache_url, "DUKAAN_DEBUG": "false"}
+    subprocess.run(
+        [str(DUKAAN), "collectstatic", "--noinput"], env=env, stdout=log, stderr=subprocess.STDOUT, check=True
+    )
     process = subprocess.Popen(
         [str(DUKAAN), "web", "--port", str(port), "--threads", "4"],
-        # as deployed: with debug on, Django keeps every query's text and a page costs more
-        env={**os.environ, "DATABASE_URL": database_url(), "CACHE_URL": cache_url, "DUKAAN_DEBUG": "false"},
+        env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
