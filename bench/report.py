@@ -364,6 +364,8 @@ def target_table(results: dict) -> list[str]:
         "",
         "## Targets",
         "",
+        "Issue 23's tables, each target's measured reason, the long tail's phases: [targets.md](targets.md).",
+        "",
         "The last column, for a rate: what this machine's cores allow at the CPU per unit the same run",
         "measured (all the bench's processes, `bench.measure.CpuUse`); a target above it cannot be met here.",
         "",
