@@ -16,10 +16,9 @@ vcl 4.1;
 import std;
 import xkey;
 
-# A dead storefront refuses the probe at once (sick in about 2 s); a busy one answers /healthz on its
-# event loop, not behind the renders queued for its threads, and must not be taken for dead: a sick
-# backend turns every miss into a 503, and the entry then sends all the buyers past the edge
-# (docs/benchmarks/longtail.md).
+# A dead storefront refuses the probe at once (sick in about 2 s); a busy one answers /healthz only
+# after the renders queued before it, and must not be taken for dead: a sick backend turns every miss
+# into a 503, and the entry then sends all the buyers past the edge (docs/benchmarks/longtail.md).
 probe healthz {
     .url = "/healthz";
     .interval = 1s;

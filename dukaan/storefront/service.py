@@ -16,8 +16,7 @@ its store was invalidated is answered, but marked `no-cache` so that neither thi
 edge keeps what may be the old page.
 
 `dukaan storefront` runs `create_app` under uvicorn. `GET /-/storefront` answers this worker's
-counters as JSON (for benches and tests); `GET /healthz` answers on the event loop, however many
-renders are queued, so the edge's probe tells a busy worker from a dead one.
+counters as JSON (for benches and tests).
 """
 
 from __future__ import annotations
@@ -61,7 +60,6 @@ from .views import PERSONAL_COOKIES  # noqa: E402
 logger = logging.getLogger(__name__)
 
 STATS_PATH = "/-/storefront"
-HEALTH_PATH = "/healthz"  # what the monolith's dukaan.infra.views.healthz answers, without Django
 # Only store pages are kept, and never the buyer's own (the edge's rule, deploy/varnish/default.vcl).
 PERSONAL_PATHS = ("cart", "checkout", "o")
 # Forget invalidation marks once this many stores have some; renders older than that are not kept.
@@ -364,11 +362,6 @@ class StorefrontApp:
         if scope["path"] == STATS_PATH:
             await self._send_stats(send)
             return
-        if scope["path"] == HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
-            # On the event loop, not behind the renders queued for the threads: a busy worker is alive,
-            # and the edge's probe must not call it dead (Varnish would then refuse every miss).
-            await self._send_json(send, scope, {"status": "ok"})
-            return
         if _shared_page_request(scope):
             key = _page_key(scope)
             page = self.pages.get(key)
@@ -467,12 +460,9 @@ class StorefrontApp:
             "feed": "up" if self.pages.subscribed else "down",
             "at": time.time(),
         }
-        await self._send_json(send, {"method": "GET"}, stats)
-
-    @classmethod
-    async def _send_json(cls, send, scope, answer: dict) -> None:
+        body = json.dumps(stats).encode()
         headers = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
-        await cls._send(send, scope, 200, headers, json.dumps(answer).encode())
+        await self._send(send, {"method": "GET"}, 200, headers, body)
 
 
 def _kept_by_no_one(rendered: Rendered) -> Rendered:

@@ -1,21 +1,9 @@
 """The storefront service's rules, without a server: which requests may share a page, and which pages
 a worker may keep. The service itself runs for real in tests/edge/test_storefront_service.py."""
 
-import asyncio
-import json
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
-from dukaan.storefront.service import (
-    Page,
-    PageCache,
-    Rendered,
-    StorefrontApp,
-    _kept_by_no_one,
-    _shared_page_request,
-)
+from dukaan.storefront.service import Page, PageCache, Rendered, _kept_by_no_one, _shared_page_request
 
 
 def scope(path: str, method: str = "GET", **headers: str) -> dict:
@@ -121,27 +109,3 @@ def test_a_page_that_raced_a_change_is_answered_but_marked_for_no_cache():
     answered = _kept_by_no_one(rendered)
     assert not answered.shareable and answered.body == b"<html>"
     assert dict(answered.headers) == {b"content-type": b"text/html", b"cache-control": b"no-cache, max-age=0"}
-
-
-def test_healthz_answers_while_every_render_thread_is_busy():
-    app = StorefrontApp()
-    app.renderers = ThreadPoolExecutor(1)
-    release = threading.Event()
-    app.renderers.submit(release.wait, 10)  # a slow render holds the only thread
-    sent = []
-
-    async def probe() -> None:
-        async def receive() -> dict:
-            return {"type": "http.request", "body": b""}
-
-        async def send(message: dict) -> None:
-            sent.append(message)
-
-        await asyncio.wait_for(app(scope("/healthz"), receive, send), timeout=2)
-
-    try:
-        asyncio.run(probe())  # behind the render it would wait 10 s and time out
-    finally:
-        release.set()
-        app.renderers.shutdown()
-    assert sent[0]["status"] == 200 and json.loads(sent[1]["body"]) == {"status": "ok"}
