@@ -2,6 +2,7 @@
 for the session cart's tests, the storefront's pages with a cold catalog cache."""
 
 from collections import Counter
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ from dukaan.catalog import services as catalog
 from dukaan.events.models import OutboxEvent
 from dukaan.orders.services import Buyer, CartLine, place_order
 from dukaan.promotions.tests.helpers import make_coupon
-from dukaan.shipping.rules import DeliverySetup, ZoneSetup
+from dukaan.shipping.rules import DEFAULT_SETUP, ZoneSetup
 from dukaan.shipping.services import save_delivery_settings
 from dukaan.storefront.tests.conftest import buyer_form, cold_catalog_cache, simple_product  # noqa: F401 (fixtures)
 from dukaan.taxes.services import save_tax_settings
@@ -63,16 +64,9 @@ def concurrent_db(transactional_db):
 def rush_store(store):
     """The checkout bench's store: a zone fee over the buyer's PIN code, GST included, a 10 % coupon."""
     zone = ZoneSetup(name="Bengaluru", pins="560001-560099", fee=Decimal("40.00"))
-    setup = DeliverySetup(
-        flat_fee=Decimal("80.00"),
-        free_above=None,
-        cod_enabled=True,
-        cod_fee=Decimal("0"),
-        cod_max_order=None,
-        blocked="",
-        zones=(zone,),
+    save_delivery_settings(
+        store=store, setup=replace(DEFAULT_SETUP, flat_fee=Decimal("80.00"), zones=(zone,))
     )
-    save_delivery_settings(store=store, setup=setup)
     save_tax_settings(
         store=store,
         gstin="29ABCDE1234F1ZW",
