@@ -10,11 +10,9 @@ Delivery is at-least-once, on the embedded bus and on Kafka alike; `apply()` mak
 happen once by recording the event id in the same transaction as the handler's database writes.
 """
 
-import json
 import logging
 import random
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,13 +20,14 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode
 
 from dukaan.infra import logs, tracing
 from dukaan.infra.metrics import EVENTS_HANDLED
+from dukaan.infra.queries import insert_each
 
 from .contract import EventType, declared
 from .models import DeadLetter, ProcessedEvent
@@ -197,31 +196,16 @@ def apply_batch(
         applied = _apply_all(group, group.handle_batch or partial(_handle_each, group), events, set(seen))
         if applied is None:
             applied = _apply_each(group, events, seen)
-        _record_applied(group, [event.id for event, fresh in zip(events, applied, strict=False) if fresh])
+        insert_each(
+            ProcessedEvent,
+            "event_id",
+            [event.id for event, fresh in zip(events, applied, strict=False) if fresh],
+            group=group.instance,
+            processed_at=timezone.now(),
+        )
         if on_applied is not None and applied:
             on_applied(events[len(applied) - 1])
     return applied
-
-
-def _record_applied(group: ConsumerGroup, event_ids: list[str]) -> None:
-    """The ProcessedEvent rows of a batch, in one INSERT taking the ids as one JSON array: Django's
-    bulk_create prepared three values a row, a third of a group's CPU in a burst
-    (docs/benchmarks/events.md)."""
-    if not event_ids:
-        return
-    if connection.vendor == "postgresql":
-        ids = json.dumps(event_ids)
-        each_id = "SELECT value::uuid FROM jsonb_array_elements_text(%s::jsonb)"
-    else:  # SQLite keeps a UUIDField as its 32 hex digits
-        ids = json.dumps([uuid.UUID(key).hex for key in event_ids])
-        each_id = "SELECT value FROM json_each(%s)"
-    now = ProcessedEvent._meta.get_field("processed_at").get_db_prep_value(timezone.now(), connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'INSERT INTO {ProcessedEvent._meta.db_table} ("group", event_id, processed_at) '
-            f"SELECT %s, value, %s FROM ({each_id}) AS ids",
-            [group.instance, now, ids],
-        )
 
 
 def _apply_all(
