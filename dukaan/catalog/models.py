@@ -144,9 +144,12 @@ class Product(models.Model):
             # The merchant's product list (dashboard pages, bulk edit, API keyset pages), newest first:
             # a page reads its rows in index order instead of sorting every product of the store.
             models.Index(fields=["store", "-created_at", "-id"], name="product_store_recent"),
-            # A page's counts (the store's visible products, each category's: snapshot._counted),
-            # answered from the index alone.
-            models.Index(fields=["store", "is_active", "category"], name="product_store_category"),
+            # A category's page (snapshot._page_products), read in index order the same way; and a page's
+            # counts (each category's visible products, and those in none: snapshot._counted) from the
+            # index alone, on its first three columns.
+            models.Index(
+                fields=["store", "is_active", "category", "-created_at", "-id"], name="product_store_category"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -353,8 +353,9 @@ def _needs_cover(
 
 def _counted(products: QuerySet) -> Subquery:
     """How many of `products` there are, as a subquery (NULL for none). COUNT(*), not of a column, so
-    PostgreSQL counts the entries of product_store_category (store, visible, category) without reading
-    a row: an index-only scan, however many products the store has."""
+    PostgreSQL counts the entries of product_store_category (store, visible, category, …) without
+    reading a row: an index-only scan of those entries (the heap is read only for pages autovacuum has
+    not marked all-visible yet, as after a bulk import)."""
     return Subquery(products.order_by().values("store_id").annotate(n=Count("*")).values("n"))
 
 
@@ -362,14 +363,17 @@ def build_store_catalog(store_id: int, shown: Shown | None = None) -> StoreCatal
     """Build one store's public catalog, None if there is no such store. Without `shown`: every
     visible product, in five queries and one per part, whatever the store's size. With it: only the
     products that page shows, in the same five queries and one per part, each bounded by the page (the
-    counts of the store's products, whole and by category, walk an index, not the rows); a query more
+    counts of the store's products, by category and in none, walk an index once, not the rows); a query more
     for the store's first image when neither a logo nor the page's products give it, and for a
     category's page its first image when the page does not show it."""
     visible = Product.objects.filter(store_id=store_id, is_active=True)
     store = Store.objects.filter(pk=store_id)
     fields = STORE_DATA_FIELDS
-    if shown is not None:  # the store's visible products, counted on the same row
-        store, fields = store.annotate(product_count=_counted(visible)), (*fields, "product_count")
+    if shown is not None:  # the store's visible products in no category, counted on the same row
+        store, fields = (
+            store.annotate(uncategorized=_counted(visible.filter(category=None))),
+            (*fields, "uncategorized"),
+        )
     store = store.values(*fields).first()
     if store is None:
         return None
@@ -389,10 +393,10 @@ def build_store_catalog(store_id: int, shown: Shown | None = None) -> StoreCatal
         in_category = visible.filter(category_id=OuterRef("pk"))
         rows = list(categories.annotate(n=_counted(in_category)).values_list("id", "name", "n"))
         names = [(category_id, name) for category_id, name, _ in rows]
-        product_count = store["product_count"] or 0
+        # The store's count is the categories' and the rest's: each product's index entry is counted once.
         counts = Counter({category_id: n or 0 for category_id, _, n in rows})
-        # Products in no category: the rest of the store's (what _page_products needs for the home's total).
-        counts[None] = product_count - sum(counts.values())
+        counts[None] = store["uncategorized"] or 0
+        product_count = sum(counts.values())
         products, starting = _page_products(store_id, shown, counts)
         if isinstance(shown, ListingPage) and shown.category_id and shown.category_id in counts:
             category_cover = _first_image(store_id, starting, category_id=shown.category_id)
