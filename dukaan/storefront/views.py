@@ -64,10 +64,10 @@ from dukaan.search.backend import SORTS, SearchQuery
 from dukaan.search.service import MAX_FILTER_PRICE, search_products
 from dukaan.shipping.rules import delivery_message, valid_pin
 
+from .catalog_cache import PER_PAGE
 from .forms import AddToCartForm, CartLineForm, CheckoutForm, submitted_quantities
 from .view_counts import record_view
 
-PER_PAGE = 24
 SEARCH_MAX_LENGTH = 100
 # Pages with the buyer's cart, details or order: never kept by a shared cache.
 personal = cache_control(private=True, no_store=True)
