@@ -16,8 +16,10 @@ Phases, each measured by its own wrk run (QUICK=1: 10 s phases and 5 s loads ins
   homes, warm        homes only, once every store's home was asked for (8 connections, each once)
 Each gets req/s, × the ceiling, p50, p99, the share of its requests that went past Varnish (its
 backend requests / wrk's requests), the storefront's snapshot builds, and Varnish's evictions and
-misses refused because its probe had the storefront sick. Only failed requests outside the cold
-phases fail the bench (wrk's 2 s timeout counts as one; a cold start on this machine has many).
+misses refused because its probe had the storefront sick, and the CPU each kind of process spent
+per request (storefront, Varnish, nginx, wrk, PostgreSQL, Elasticsearch, the rest as "other").
+Only failed requests outside the cold phases fail the bench (wrk's 2 s timeout counts as one; a cold
+start on this machine has many).
 What the figures mean: docs/benchmarks/longtail.md.
 """
 
@@ -188,6 +190,22 @@ def warm_homes(cluster, slugs: list[str]) -> None:  # noqa: F811
 # --- Load -----------------------------------------------------------------------------------------
 
 
+# The processes a phase's CPU figures name, each summed over its regions and children; the rest is "other".
+CPU_KINDS = ("storefront", "varnish", "nginx", "wrk", "postgres", "elasticsearch")
+
+
+def by_kind(use: CpuUse) -> CpuUse:
+    """The phase's CPU by kind of process ("r1_storefront" and "r2_storefront" are "storefront";
+    PgBouncer and the replicas are "postgres"): a phase records its total and its top processes, not
+    a figure for each of the cluster's thirty processes."""
+    seconds: dict[str, float] = {}
+    for name, spent in use.seconds.items():
+        kind = next((kind for kind in CPU_KINDS if kind in name), "other")
+        seconds[kind] = seconds.get(kind, 0.0) + spent
+    use.seconds = seconds
+    return use
+
+
 def servers(cluster) -> dict[str, int]:  # noqa: F811
     """Every running process of the cluster by its `dukaan cluster status` name ("r1_storefront", "web_0",
     "postgres_primary"): CpuUse's groups."""
@@ -344,7 +362,7 @@ def test_long_tail_of_stores_through_the_entry(cluster, record, tmp_path, monkey
             record(f"{phase.key}_snapshot_builds", phase.snapshot_builds, unit="builds")
             record.ratio(f"{phase.key}_x_ceiling", f"{phase.key}_rps", "ceiling_rps", note=note)
         # The measured reason a phase is where it is: each process's CPU per request, what the cores allow.
-        phase.cpu.record(record, prefix=phase.key, per=phase.requests, unit="request")
+        by_kind(phase.cpu).record(record, prefix=phase.key, per=phase.requests, unit="request")
     mix = next(phase for phase in phases if phase.key == "mix_next")
     for name, value, target, higher in (
         ("mix_warm_x_ceiling", mix.x_ceiling, WARM_TARGET, True),

@@ -68,6 +68,9 @@ breaker = CircuitBreaker(
 )
 
 INVALIDATION_CHANNEL = "dukaan:catalog-invalidated"
+# Products on a page of a store's listing or search: here, not in views, so that the `cache` group
+# (consumers.py), which builds the home's first page, does not import the views.
+PER_PAGE = 24
 
 _builds = 0
 _builds_lock = threading.Lock()

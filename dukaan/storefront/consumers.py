@@ -27,7 +27,6 @@ from dukaan.search.events import SYNONYMS_CHANGED
 from dukaan.shipping.events import DELIVERY_SETTINGS_CHANGED
 
 from . import catalog_cache
-from .views import PER_PAGE
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +92,8 @@ def purge_edge(store_id: int, product_ids: list[int], url: str | None = None) ->
     logger.debug("edge purged %s: %s", tags, body)
 
 
-HOME_PAGE = ListingPage(category_id=None, number=1, per_page=PER_PAGE)  # what CATALOG_PREWARM builds
+# What CATALOG_PREWARM builds: the store home's first page.
+HOME_PAGE = ListingPage(category_id=None, number=1, per_page=catalog_cache.PER_PAGE)
 
 
 def invalidate_catalogs(events: Sequence[Event]) -> None:

@@ -60,14 +60,14 @@ from dukaan.orders.summary import order_rows, quote_rows
 from dukaan.payments.gateways import get_gateway
 from dukaan.payments.services import PaymentUnavailable, start_online_payment
 from dukaan.promotions.rules import normalize_code
-from dukaan.search.backend import SORTS, SearchQuery
+from dukaan.search.backend import SORTS, SearchQuery, SearchResults
 from dukaan.search.service import MAX_FILTER_PRICE, search_products
 from dukaan.shipping.rules import delivery_message, valid_pin
 
+from .catalog_cache import PER_PAGE
 from .forms import AddToCartForm, CartLineForm, CheckoutForm, submitted_quantities
 from .view_counts import record_view
 
-PER_PAGE = 24
 SEARCH_MAX_LENGTH = 100
 # Pages with the buyer's cart, details or order: never kept by a shared cache.
 personal = cache_control(private=True, no_store=True)
@@ -130,10 +130,17 @@ def follows_moved_store(view):
     return wrapper
 
 
-def _catalog_or_404(slug: str, shown: Shown | None = None) -> StoreCatalog:
-    """The store's catalog: the whole of it, or with `shown` only what one page shows."""
+def _store_id_or_404(slug: str) -> int:
     store_id = store_id_for_slug(slug)
-    catalog = store_catalog(store_id, shown) if store_id else None
+    if not store_id:
+        raise Http404("There is no store at this link.")
+    return store_id
+
+
+def _catalog_or_404(slug: str, shown: Shown | None = None, store_id: int | None = None) -> StoreCatalog:
+    """The store's catalog: the whole of it, or with `shown` only what one page shows (`store_id`: the
+    slug's, when the view has it already)."""
+    catalog = store_catalog(store_id or _store_id_or_404(slug), shown)
     if catalog is None:
         raise Http404("There is no store at this link.")
     return catalog
@@ -338,20 +345,20 @@ def _filter_price(raw: str | None) -> Decimal | None:
     return amount if amount.is_finite() and 0 <= amount <= MAX_FILTER_PRICE else None
 
 
-def _search_params(request, catalog: StoreCatalog) -> dict:
+def _search_params(request) -> dict:
     """The search page's GET parameters, each one that is missing or not understood left out: a
-    link with a bad price or sort still shows the buyer results."""
+    link with a bad price or sort still shows the buyer results. A category the store does not have
+    is dropped by the view, which knows the store's categories only once it has searched."""
     get = request.GET
-    category_id = _whole_number(get.get("category"))
     params = {
         "q": " ".join(get.get("q", "").split())[:SEARCH_MAX_LENGTH],
-        "category": category_id if category_id and catalog.category(category_id) else None,
+        "category": _whole_number(get.get("category")),
         "min_price": _filter_price(get.get("min_price")),
         "max_price": _filter_price(get.get("max_price")),
         "in_stock": get.get("in_stock") in ("1", "on", "true"),
         "sort": get.get("sort") if get.get("sort") in SORTS else "relevance",
     }
-    unset = {"q": "", "in_stock": False, "sort": "relevance"}
+    unset = {"q": "", "category": 0, "in_stock": False, "sort": "relevance"}
     return {name: value for name, value in params.items() if value is not None and value != unset.get(name)}
 
 
@@ -363,27 +370,15 @@ def _search_url(params: dict, **changes) -> str:
     )
 
 
-def search(request, slug: str):
-    catalog = _catalog_or_404(
-        slug, ProductsById(())
-    )  # the store and its categories: what a search form needs
-    params = _search_params(request, catalog)
-    query = params.get("q", "")
-    seo = Seo(
-        title=f"Search {catalog.name}" + (f": {query}" if query else ""),
-        og_title=catalog.name,
-        description=_store_description(catalog),
-        url=settings.SITE_URL + catalog.share_path,
-        image=_store_image(catalog),
-        noindex=True,
-    )
-    if not params:
-        response = _render(request, "storefront/search.html", store=catalog, seo=seo, searching=False)
-        return _for_the_edge(request, response, catalog, [])
-    number = min(_whole_number(request.GET.get("page")) or 1, SEARCH_MAX_PAGE)
+def _found(results: tuple[SearchResults, int] | None) -> ProductsById:
+    return ProductsById(tuple(hit.product_id for hit in results[0].hits) if results else ())
+
+
+def _search_results(store_id: int, params: dict, number: int) -> tuple[SearchResults, int]:
+    """The engine's answer for one page of a search (the last page if `number` is past the end)."""
     search_query = SearchQuery(
-        store_id=catalog.store_id,
-        text=query,
+        store_id=store_id,
+        text=params.get("q", ""),
         category_id=params.get("category"),
         min_price=params.get("min_price"),
         max_price=params.get("max_price"),
@@ -397,11 +392,37 @@ def search(request, slug: str):
     if number > pages:  # a page past the end (the catalog shrank since the link was made): the last
         number = pages
         results = search_products(replace(search_query, offset=(number - 1) * PER_PAGE))
+    return results, number
+
+
+def search(request, slug: str):
+    params = _search_params(request)
+    number = min(_whole_number(request.GET.get("page")) or 1, SEARCH_MAX_PAGE)
+    store_id = _store_id_or_404(slug)
+    results = _search_results(store_id, params, number) if params else None
+    # One catalog for the page: the store, its categories and the products found. (A search built two
+    # before, the store's and the hits', each a snapshot build on the edge's first visit of the page.)
+    catalog = _catalog_or_404(slug, _found(results), store_id)
+    if "category" in params and catalog.category(params["category"]) is None:
+        del params["category"]  # not one of the store's: searched again as if none was asked
+        results = _search_results(store_id, params, number) if params else None
+        catalog = _catalog_or_404(slug, _found(results), store_id)
+    query = params.get("q", "")
+    seo = Seo(
+        title=f"Search {catalog.name}" + (f": {query}" if query else ""),
+        og_title=catalog.name,
+        description=_store_description(catalog),
+        url=settings.SITE_URL + catalog.share_path,
+        image=_store_image(catalog),
+        noindex=True,
+    )
+    if results is None:
+        response = _render(request, "storefront/search.html", store=catalog, seo=seo, searching=False)
+        return _for_the_edge(request, response, catalog, [])
+    results, number = results
+    pages = max(1, -(-results.total // PER_PAGE))
     # Products from the snapshot, as every other page shows them; a hit the snapshot does not hold
     # (changed a moment ago) is left out rather than shown half.
-    previous_copy = catalog.is_previous_copy
-    catalog = _catalog_or_404(slug, ProductsById(tuple(hit.product_id for hit in results.hits)))
-    catalog = replace(catalog, is_previous_copy=catalog.is_previous_copy or previous_copy)
     shown = [(catalog.product(hit.product_id), hit) for hit in results.hits]
     shown = [(item, hit) for item, hit in shown if item is not None]
     hits = [(item, hit.highlighted_name) for item, hit in shown if not hit.related]

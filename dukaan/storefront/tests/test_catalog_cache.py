@@ -83,7 +83,7 @@ def test_the_first_page_builds_the_snapshot_and_the_next_reads_it_from_the_cache
     assert len(snapshot_queries(miss)) == 5 and len(miss) == PAGE_QUERY_BUDGET
     assert snapshot_queries(hit) == [] and len(hit) == HIT_PAGE_QUERY_BUDGET
     with CaptureQueriesContext(connection) as selector:
-        assert store_catalog(store.pk, ListingPage(None, 1, views.PER_PAGE)).name == store.name
+        assert store_catalog(store.pk, ListingPage(None, 1, catalog_cache.PER_PAGE)).name == store.name
     assert len(selector) == 0
     assert catalog_cache.build_count() - builds == 1
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from dukaan.catalog import services
 from dukaan.conftest import change_store, png_upload
 from dukaan.events.local import run_pending
+from dukaan.storefront import catalog_cache
 
 from .conftest import bulk_catalog, make_product, page_weight, small_and_big_store
 
@@ -245,6 +246,19 @@ def test_search_with_nothing_found_or_nothing_typed_says_what_to_do(client, stor
 
     assert "Nothing matches “bicycle”" in nothing
     assert "Type a product name above." in empty and product_names(empty) == []
+
+
+def test_a_search_builds_one_catalog_and_ignores_a_category_the_store_lacks(client, store, product):
+    make_product(store, name="Silk saree")
+    run_pending()
+
+    builds = catalog_cache.build_count()
+    page = client.get(f"/s/{store.slug}/search", {"q": "saree"}).content.decode()
+    built = catalog_cache.build_count() - builds
+    elsewhere = client.get(f"/s/{store.slug}/search", {"q": "saree", "category": "999999"}).content.decode()
+
+    assert product_names(page) == ["Silk saree"] == product_names(elsewhere)
+    assert built == 1  # the store, its categories and the hits: one snapshot build for the page
 
 
 def test_search_paginates_and_keeps_the_query_in_page_links(client, store):
