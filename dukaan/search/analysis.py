@@ -48,8 +48,13 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() or char in _JOINERS or unicodedata.category(char).startswith("M")
 
 
+_ASCII_WORD = re.compile("[A-Za-z0-9]+")
+
+
 def _word_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each run of letters, digits and combining marks in `text`."""
+    if text.isascii():  # most names: the same runs, found by the regex engine instead of a loop
+        return [found.span() for found in _ASCII_WORD.finditer(text)]
     spans = []
     start = None
     for index, char in enumerate(text):
@@ -73,9 +78,10 @@ _NO_JOINERS = str.maketrans("", "", _JOINERS)
 
 
 def _normalise(word: str) -> str:
-    if not word.isascii():
-        word = word.translate(_NO_JOINERS)
-        word = _DEVANAGARI_RUN.sub(lambda run: latin_spelling(run[0]), word)
+    if word.isascii():
+        return word.lower()  # what casefolding and removing accents come to for ASCII
+    word = word.translate(_NO_JOINERS)
+    word = _DEVANAGARI_RUN.sub(lambda run: latin_spelling(run[0]), word)
     return _without_accents(word)
 
 
@@ -369,6 +375,8 @@ def did_you_mean(plans: tuple[WordPlan, ...], fuzzy_words: set[str], names: list
     first; else its nearest synonym word, when a name has a word of a synonym group near it. A word
     that found none of the products shown is kept: the other words may have found them, and
     "correcting" it would offer a search that finds nothing more. "" when no word changes."""
+    if not fuzzy_words:
+        return ""
     name_words = Counter(word for name in names for word in words(name))
     name_stems = {stem(word) for word in name_words}
     corrected = []
@@ -399,27 +407,27 @@ def did_you_mean(plans: tuple[WordPlan, ...], fuzzy_words: set[str], names: list
 
 def highlight(name: str, query_text: str, store_synonyms=()) -> str:
     """The name, HTML-escaped, with <mark>…</mark> around each word that matches a query word."""
-    plans = plan_query(query_text, store_synonyms)
-
-    def matches(name_word: str) -> bool:
-        name_stem = stem(name_word)
-        return any(
-            name_stem in plan.exact_stems
-            or name_stem in plan.fuzzy_synonym_stems
-            or within_typos(plan.word, name_word)
-            or (
-                plan.is_last
-                and (name_word.startswith(plan.word) or starts_within_typos(plan.word, name_word))
-            )
-            for plan in plans
-        )
-
     parts = []
     position = 0
     for start, end in _word_spans(name):
         parts.append(html.escape(name[position:start]))
         original = html.escape(name[start:end])
-        parts.append(f"<mark>{original}</mark>" if matches(_normalise(name[start:end])) else original)
+        matches = _matches_query(_normalise(name[start:end]), query_text, store_synonyms)
+        parts.append(f"<mark>{original}</mark>" if matches else original)
         position = end
     parts.append(html.escape(name[position:]))
     return "".join(parts)
+
+
+@lru_cache(maxsize=65536)
+def _matches_query(name_word: str, query_text: str, store_synonyms=()) -> bool:
+    """Does a word of a name (from `words()`) match a word of the query (see the module's rules)?
+    Cached: the names of a page, and of the next searches, share most of their words."""
+    name_stem = stem(name_word)
+    return any(
+        name_stem in plan.exact_stems
+        or name_stem in plan.fuzzy_synonym_stems
+        or within_typos(plan.word, name_word)
+        or (plan.is_last and (name_word.startswith(plan.word) or starts_within_typos(plan.word, name_word)))
+        for plan in plan_query(query_text, store_synonyms)
+    )

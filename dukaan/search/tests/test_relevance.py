@@ -124,6 +124,11 @@ def test_two_typos_only_from_eight_letters(engine):
     assert found(engine, "bannaresi") == [17]  # 9 letters, 2 typos
 
 
+def test_a_typo_is_forgiven_in_the_category_and_the_description_too(engine):
+    assert found(engine, "grocries") == [18]  # the category "Groceries"
+    assert found(engine, "cooll") == [4]  # "Keeps water cool"
+
+
 def test_a_word_is_known_or_not_per_store(engine):
     assert found(engine, "lamb", store_id=MEAT) == [30]
     assert found(engine, "lamb", store_id=HOME) == [7]  # unknown here: a typo of "lamp"
