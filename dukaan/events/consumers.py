@@ -83,6 +83,9 @@ class ConsumerGroup:
     # Applies a run of the group's events at once (the search group indexes their products in one
     # write); must have the same effect as `handler` on each in turn. See apply_batch.
     handle_batch: BatchHandler | None = None
+    # How many rows the embedded bus reads for the group at a time, when not its CONSUME_BATCH: more
+    # for a group whose cost is per batch, not per event (the search group's index commit).
+    batch: int | None = None
 
     @property
     def aggregatetypes(self) -> frozenset[str]:
@@ -108,12 +111,15 @@ def consumer(
     events: Iterable[EventType[Any]],
     records_own_effects: bool = False,
     handle_batch: BatchHandler | None = None,
+    batch: int | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register the decorated function as the handler of consumer group `name`, for these declared
-    event types (see ConsumerGroup.records_own_effects and handle_batch)."""
+    event types (see ConsumerGroup.records_own_effects, handle_batch and batch)."""
     subscribed = frozenset(declared(event_type) for event_type in events)
     if not subscribed:
         raise ValueError(f"consumer group {name!r} subscribes to no event type")
+    if batch is not None and batch < 1:
+        raise ValueError(f"consumer group {name!r}: batch must be 1 or more, not {batch}")
 
     def register(handler: Handler) -> Handler:
         if name in _groups and _groups[name].handler is not handler:
@@ -124,6 +130,7 @@ def consumer(
             events=subscribed,
             records_own_effects=records_own_effects,
             handle_batch=handle_batch,
+            batch=batch,
         )
         return handler
 

@@ -62,7 +62,7 @@ def consume_once(group: ConsumerGroup) -> int:
     rows = list(
         OutboxEvent.objects.filter(position__gt=offset.position)
         .order_by("position")
-        .values_list("position", "aggregatetype", "payload", "traceparent")[:CONSUME_BATCH]
+        .values_list("position", "aggregatetype", "payload", "traceparent")[: group.batch or CONSUME_BATCH]
     )
     if not rows:
         return 0

@@ -27,8 +27,13 @@ def update_index_of(events: Sequence[Event]) -> None:
     reindex_products({event.data["id"]: event.store_id for event in events if event.is_a(*PRODUCT_CHANGES)})
 
 
+# Events the embedded bus hands the group at a time. Each batch is one index commit, and a commit's
+# cost is the disk's sync, whatever the number of documents (docs/benchmarks/events.md).
+BATCH = 1_000
+
+
 # Not SYNONYMS_CHANGED: synonyms are applied to each query as it is asked, nothing indexed changes.
-@consumer("search", events=PRODUCT_CHANGES | STORE_WIDE_CHANGES, handle_batch=update_index_of)
+@consumer("search", events=PRODUCT_CHANGES | STORE_WIDE_CHANGES, handle_batch=update_index_of, batch=BATCH)
 def update_index(event: Event) -> None:
     update_index_of([event])
 

@@ -283,7 +283,7 @@ class TantivyBackend:
 
     @contextmanager
     def _writer(self) -> Iterator[tuple[tantivy.Index, tantivy.IndexWriter]]:
-        """The index's writer, under the file lock; commits at the end, visible on return."""
+        """The index's writer, under the file lock; commits at the end (each search reloads first)."""
         with self._file_lock(), _engine_errors(self.path):
             if self._current_folder() is None:
                 self._create_empty_index()
@@ -299,7 +299,6 @@ class TantivyBackend:
             finally:
                 # Finishes the merges this commit started and drops the writer (and tantivy's lock).
                 writer.wait_merging_threads()
-            index.reload()
 
 
 @contextmanager

@@ -205,3 +205,21 @@ def test_a_thousand_updates_reach_two_groups_once_each_in_per_store_order(store,
         for owner in (store, other_store):
             versions = [e.data["version"] for e in stock_events if e.store_id == owner.pk]
             assert len(versions) == 500 and all(a < b for a, b in pairwise(versions))
+
+
+def test_a_group_reads_as_many_rows_at_a_time_as_its_batch_says(store):
+    for number in range(5):
+        services.create_product(store=store, name=f"P{number}", price=Decimal("1"))
+    while relay_once():
+        pass
+    recorder = Recorder("test-batch")
+    two_at_a_time = ConsumerGroup(
+        name="test-batch", handler=recorder.handle, events=recorder.group.events, batch=2
+    )
+    assert consume_once(two_at_a_time) == 2
+    assert len(recorder.seen) == 2
+
+
+def test_a_batch_of_less_than_one_event_is_refused():
+    with pytest.raises(ValueError, match="batch must be 1 or more, not 0"):
+        consumers.consumer("test-no-batch", events=types_on({"catalog"}), batch=0)(lambda event: None)
