@@ -106,6 +106,17 @@ class CpuUse:
         self.busy_share = busy / everything if everything else 0.0
         return self
 
+    def by_kind(self, kinds: tuple[str, ...]) -> "CpuUse":
+        """The seconds summed by kind of process: each name goes to the first of `kinds` it contains
+        ("r1_storefront", "r2_storefront": "storefront"), the rest to "other". For a cluster of thirty
+        processes, a figure per kind instead of one per process."""
+        summed: dict[str, float] = {}
+        for name, spent in self.seconds.items():
+            kind = next((kind for kind in kinds if kind in name), "other")
+            summed[kind] = summed.get(kind, 0.0) + spent
+        self.seconds = summed
+        return self
+
     def per_unit(self, per: int) -> tuple[dict[str, float], float, float]:
         """CPU ms per unit of each process, of all of them, and the units a second the cores allow."""
         each = {name: 1000 * seconds / max(per, 1) for name, seconds in self.seconds.items()}

@@ -190,20 +190,9 @@ def warm_homes(cluster, slugs: list[str]) -> None:  # noqa: F811
 # --- Load -----------------------------------------------------------------------------------------
 
 
-# The processes a phase's CPU figures name, each summed over its regions and children; the rest is "other".
+# The processes a phase's CPU figures name, each summed over its regions and children (PgBouncer and the
+# replicas are "postgres"); the rest is "other": a phase's total and its top processes, not thirty figures.
 CPU_KINDS = ("storefront", "varnish", "nginx", "wrk", "postgres", "elasticsearch")
-
-
-def by_kind(use: CpuUse) -> CpuUse:
-    """The phase's CPU by kind of process ("r1_storefront" and "r2_storefront" are "storefront";
-    PgBouncer and the replicas are "postgres"): a phase records its total and its top processes, not
-    a figure for each of the cluster's thirty processes."""
-    seconds: dict[str, float] = {}
-    for name, spent in use.seconds.items():
-        kind = next((kind for kind in CPU_KINDS if kind in name), "other")
-        seconds[kind] = seconds.get(kind, 0.0) + spent
-    use.seconds = seconds
-    return use
 
 
 def servers(cluster) -> dict[str, int]:  # noqa: F811
@@ -362,7 +351,7 @@ def test_long_tail_of_stores_through_the_entry(cluster, record, tmp_path, monkey
             record(f"{phase.key}_snapshot_builds", phase.snapshot_builds, unit="builds")
             record.ratio(f"{phase.key}_x_ceiling", f"{phase.key}_rps", "ceiling_rps", note=note)
         # The measured reason a phase is where it is: each process's CPU per request, what the cores allow.
-        by_kind(phase.cpu).record(record, prefix=phase.key, per=phase.requests, unit="request")
+        phase.cpu.by_kind(CPU_KINDS).record(record, prefix=phase.key, per=phase.requests, unit="request")
     mix = next(phase for phase in phases if phase.key == "mix_next")
     for name, value, target, higher in (
         ("mix_warm_x_ceiling", mix.x_ceiling, WARM_TARGET, True),

@@ -43,3 +43,14 @@ def test_a_busy_server_is_charged_its_cpu_and_a_sleeping_one_nothing(tmp_path):
     assert figures["cpu_ms_per_order"] >= figures["cpu_ms_per_order_busy"]
     assert ceiling == figures["cpu_ceiling_per_second"] > 0
     assert 0 < figures["cpu_busy_share"] <= 1
+
+
+def test_by_kind_sums_each_kind_of_process_and_the_rest_as_other():
+    use = CpuUse({})
+    use.seconds = {"r1_storefront": 1.0, "r2_storefront": 0.5, "postgres pgbouncer": 0.25, "s3": 0.125}
+
+    assert use.by_kind(("storefront", "postgres")).seconds == {
+        "storefront": 1.5,
+        "postgres": 0.25,
+        "other": 0.125,
+    }
