@@ -137,11 +137,14 @@ def _store_id_or_404(slug: str) -> int:
     return store_id
 
 
-def _catalog_or_404(slug: str, shown: Shown | None = None, store_id: int | None = None) -> StoreCatalog:
-    """The store's catalog: the whole of it, or with `shown` only what one page shows (`store_id`: the
-    slug's, when the view has it already)."""
-    catalog = store_catalog(store_id or _store_id_or_404(slug), shown)
-    if catalog is None:
+def _catalog_or_404(slug: str, shown: Shown | None = None) -> StoreCatalog:
+    """The store's catalog: the whole of it, or with `shown` only what one page shows."""
+    return _store_catalog_or_404(_store_id_or_404(slug), shown)
+
+
+def _store_catalog_or_404(store_id: int, shown: Shown | None) -> StoreCatalog:
+    catalog = store_catalog(store_id, shown)
+    if catalog is None:  # the store went away after its slug was looked up
         raise Http404("There is no store at this link.")
     return catalog
 
@@ -402,11 +405,11 @@ def search(request, slug: str):
     results = _search_results(store_id, params, number) if params else None
     # One catalog for the page: the store, its categories and the products found. (A search built two
     # before, the store's and the hits', each a snapshot build on the edge's first visit of the page.)
-    catalog = _catalog_or_404(slug, _found(results), store_id)
+    catalog = _store_catalog_or_404(store_id, _found(results))
     if "category" in params and catalog.category(params["category"]) is None:
         del params["category"]  # not one of the store's: searched again as if none was asked
         results = _search_results(store_id, params, number) if params else None
-        catalog = _catalog_or_404(slug, _found(results), store_id)
+        catalog = _store_catalog_or_404(store_id, _found(results))
     query = params.get("q", "")
     seo = Seo(
         title=f"Search {catalog.name}" + (f": {query}" if query else ""),
