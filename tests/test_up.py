@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from dukaan.infra.management.commands.web import WORKER_STOP_SECONDS
 from tests.processes import wait_while_running
 
 READY_TIMEOUT_SECONDS = 60
@@ -93,4 +94,23 @@ def test_dukaan_up_serves_until_it_is_told_to_stop(dukaan_up):
     except subprocess.TimeoutExpired:
         pytest.fail(f"`dukaan up` did not stop {STOP_TIMEOUT_SECONDS}s after Ctrl-C:\n{output_of(dukaan_up)}")
     # Its worker went with it: nothing listens on the port any more.
+    assert not port_is_open(dukaan_up.port)
+
+
+def test_dukaan_up_stops_even_when_its_worker_does_not(dukaan_up):
+    """A worker that never answers the stop signal (here: frozen) is killed after WORKER_STOP_SECONDS, so
+    Ctrl-C always ends `dukaan up`."""
+    wait_until_ready(dukaan_up)
+    worker = int(subprocess.check_output(["pgrep", "-P", str(dukaan_up.pid)], text=True).split()[0])
+    os.kill(worker, signal.SIGSTOP)
+
+    dukaan_up.send_signal(signal.SIGINT)
+    try:
+        dukaan_up.wait(timeout=WORKER_STOP_SECONDS + STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.kill(worker, signal.SIGKILL)
+        pytest.fail(
+            f"`dukaan up` waited for its frozen worker past {WORKER_STOP_SECONDS}s:\n{output_of(dukaan_up)}"
+        )
+    assert "refused to gracefully stop" in output_of(dukaan_up)
     assert not port_is_open(dukaan_up.port)

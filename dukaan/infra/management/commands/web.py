@@ -17,6 +17,11 @@ from django.db import connections
 WSGI_APP = "dukaan.config.wsgi:application"
 # Granian's own advice for WSGI: at most two threads per core, plus one.
 DEFAULT_THREADS = min(8, 2 * (os.cpu_count() or 1) + 1)
+# Ctrl-C or SIGTERM asks the worker to stop; one that has not stopped after this long is killed. Granian
+# can deadlock tearing a worker down while other threads (our embedded consumers) wait for the GIL
+# (emmett-framework/granian#875), and without a bound the whole server then hangs. Killing it loses
+# nothing: the event bus keeps its outbox and offsets in the database.
+WORKER_STOP_SECONDS = 10
 
 
 def granian_command(*, host: str, port: int, threads: int) -> list[str]:
@@ -28,6 +33,7 @@ def granian_command(*, host: str, port: int, threads: int) -> list[str]:
         "--no-ws",
         "--workers", "1",
         "--blocking-threads", str(threads),
+        "--workers-kill-timeout", str(WORKER_STOP_SECONDS),
         "--host", host,
         "--port", str(port),
         "--working-dir", str(settings.BASE_DIR),
