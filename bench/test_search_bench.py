@@ -66,6 +66,11 @@ SIZES = (10_000,) if QUICK else (10_000, 100_000)
 TOP = 10
 LATENCY_SEARCHES = 2_000  # per engine and size, after WARM_UP searches that are not timed
 WARM_UP = 500
+# After the rebuild, before any search: products written again as the search consumer writes them, a
+# refreshed batch at a time, so the engines are measured as a live index is, with the rebuild's
+# segments and the small ones that writes keep adding (Elasticsearch: one merged segment and a few).
+CHURN_WRITES = 1_000
+CHURN_BATCH = 10
 QUERY_SYNTAX = re.compile(r"[+\-&|!(){}\[\]^\"~*?:\\/'.,]")
 # Latency is measured, not judged: a slow search must be timed, not turned into SearchUnavailable.
 ELASTIC_TIMEOUT = 30.0
@@ -133,6 +138,10 @@ class AdapterSearch:
     def rebuild(self, documents_by_store: Iterable[list]) -> int:
         return self.backend.rebuild(documents_by_store)
 
+    def churn(self, documents: list) -> None:
+        for start in range(0, len(documents), CHURN_BATCH):
+            self.backend.index(documents[start : start + CHURN_BATCH])
+
     def top(self, store_id: int, text: str) -> list[int]:
         results = self.backend.search(SearchQuery(store_id=store_id, text=text, limit=TOP))
         return [hit.product_id for hit in results.hits]
@@ -149,6 +158,9 @@ class ElasticTook(ElasticBackend):
         answers = super()._msearch(requests, deadline)
         self.took_ms += max(answer["took"] for answer in answers)
         return answers
+
+    def segments(self) -> int:
+        return len(self._client.cat.segments(index=self.alias, format="json"))
 
     def collections(self) -> tuple[int, float]:
         """Garbage collections of the node's JVM since it started, young and old: (count, ms)."""
@@ -326,6 +338,12 @@ def counted(stores_: list[Store], progress: Progress, label: str) -> Iterator[li
         progress.advance(task, len(store.products))
 
 
+def rewritten(stores_: list[Store]) -> list:
+    """CHURN_WRITES documents from all over the catalog, to be written again as they are."""
+    documents = [document for store in stores_ for document in store.documents()]
+    return random.Random(7).sample(documents, CHURN_WRITES)
+
+
 def query_mix(queries: list[Query], stores_: list[Store], count: int) -> list[tuple[int, str]]:
     """`count` (store id, text) pairs: the labelled queries, clean and typo, each in a random store
     of the kind it was made for, so the big catalog is searched all over, not only its first stores."""
@@ -401,6 +419,8 @@ def measure(engine, catalog: list[Store], queries: list[Query], results: Results
             indexed = engine.rebuild(counted(at_size, progress, f"{engine.name}: indexing {size:,}"))
             seconds = time.perf_counter() - started
             assert indexed == size, f"{engine.name} indexed {indexed} of {size} documents"
+            if hasattr(engine, "churn"):
+                engine.churn(rewritten(at_size))
             judged = judge(engine, queries, progress, f"{engine.name}: relevance at {size:,}")
             mix = query_mix(queries, at_size, WARM_UP + LATENCY_SEARCHES)
             timed = latencies_ms(engine, mix, progress, f"{engine.name}: latency at {size:,}")
@@ -437,6 +457,7 @@ def measure(engine, catalog: list[Store], queries: list[Query], results: Results
             # Per search: the server's own time, and the rest (HTTP, JSON, the adapter's Python).
             rest = [wall - took for wall, took in zip(timings, timed.took_ms, strict=True)]
             count, ms = timed.collections
+            segments = engine.backend.segments()
             results.speed[engine.name][str(size)] |= {
                 "took_p50_ms": statistics.median(timed.took_ms),
                 "took_p99_ms": percentile(timed.took_ms, 0.99),
@@ -444,13 +465,14 @@ def measure(engine, catalog: list[Store], queries: list[Query], results: Results
                 "client_p99_ms": percentile(rest, 0.99),
                 "gc_count": count,
                 "gc_ms": ms,
+                "segments": segments,
             }
             split = results.speed[engine.name][str(size)]
             console.print(
                 f"{engine.name} at {size:,}: took p50 {split['took_p50_ms']:.2f} ms, "
                 f"p99 {split['took_p99_ms']:.2f} ms; the rest p50 {split['client_p50_ms']:.2f} ms, "
                 f"p99 {split['client_p99_ms']:.2f} ms; "
-                f"{count} GCs, {ms:.0f} ms"
+                f"{count} GCs, {ms:.0f} ms; {segments} segments"
             )
         console.print(
             f"{engine.name} at {size:,}: indexed in {seconds:.1f} s ({size / seconds:,.0f} documents/s); "

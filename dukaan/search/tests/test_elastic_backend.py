@@ -99,6 +99,23 @@ def test_a_change_made_during_a_rebuild_is_kept_after_the_swap(elastic_backend):
     assert found(elastic_backend, "saree") == [3]
 
 
+def test_a_rebuilt_index_is_searched_as_one_segment(elastic_backend):
+    """A word with a typo is looked for in each segment's words: the rebuild merges the segments its
+    load and the writes meanwhile made before the alias moves to it."""
+    elastic_backend.index([product(100, "Silk Saree")])
+
+    def chunks():
+        for id in range(1, 6):
+            yield [product(id, f"Cotton Kurta {id}")]
+            elastic_backend.index([product(100 + id, f"Silk Saree {id}")])  # refreshed: a segment each
+
+    elastic_backend.rebuild(chunks())
+    with Elasticsearch(elastic_backend.url) as client:
+        segments = client.cat.segments(index=elastic_backend.alias, format="json")
+    assert len(segments) == 1
+    assert found(elastic_backend, "kurtta") == [1, 2, 3, 4, 5]
+
+
 def test_an_older_version_is_refused_and_the_same_version_written_again(elastic_backend):
     elastic_backend.rebuild([[product(1, "Khadi Kurta", version=3)]])
     elastic_backend.index([product(1, "Cotton Kurta", version=2)])  # a late event
