@@ -1,8 +1,9 @@
 """Reads of the catalog used by more than one caller."""
 
+from datetime import datetime
 from typing import cast
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from dukaan.infra.queries import only_row
@@ -85,4 +86,32 @@ def moved_slug(slug: str) -> str | None:
         ReleasedSlug.objects.filter(
             slug=slug, store__isnull=False, reserved_until__gt=timezone.now()
         ).values_list("store__slug", flat=True)
+    )
+
+
+def listed_category_ids(store_id: int) -> list[int]:
+    """The store's categories that have a visible product, in their order: the ones worth a link.
+    Each category's check walks the product_store_category index for one entry."""
+    visible = Product.objects.filter(store_id=store_id, is_active=True, category_id=OuterRef("pk"))
+    return list(
+        Category.objects.filter(store_id=store_id).filter(Exists(visible)).values_list("id", flat=True)
+    )
+
+
+def visible_products_updated(store_id: int, limit: int) -> list[tuple[int, datetime]]:
+    """(id, updated_at) of the store's visible products, newest first, at most `limit`: the order of
+    the product_store_listing index, so the rows are read from it, not sorted."""
+    visible = Product.objects.filter(store_id=store_id, is_active=True).order_by("-created_at", "-id")
+    return list(visible.values_list("id", "updated_at")[:limit])
+
+
+def last_store_id() -> int:
+    """The highest store id given out (0 for none): the end of the primary key's index, one entry read."""
+    return Store.objects.aggregate(last=Max("pk"))["last"] or 0
+
+
+def store_slugs_between(first_id: int, last_id: int) -> list[str]:
+    """The slugs of the stores whose ids are in [first_id, last_id], by id: a range of the primary key."""
+    return list(
+        Store.objects.filter(pk__gte=first_id, pk__lte=last_id).order_by("pk").values_list("slug", flat=True)
     )

@@ -36,7 +36,8 @@ SEARCH_MAX_WORDS = 8
 # deploy never unpickles a snapshot an older release stored. 3: they moved here from storefront.selectors.
 # 4: `parts` (delivery note, offers); bump it too when a part's own dataclasses change.
 # 5: `product_count`, `cover`, `category_cover` (pages' catalogs hold only what they show).
-SNAPSHOT_VERSION = 5
+# 6: a product's `sku` (the product page's JSON-LD).
+SNAPSHOT_VERSION = 6
 
 
 def absolute_url(url: str) -> str:
@@ -80,6 +81,7 @@ class CatalogProduct:
     variants: tuple[CatalogVariant, ...] = ()
     option_names: tuple[str, ...] = ()  # e.g. ("Size", "Colour"), from the variants' options
     images: tuple[CatalogImage, ...] = ()
+    sku: str = ""  # the product's own; "" when it has none
 
     @property
     def discount_percent(self) -> int:
@@ -265,7 +267,9 @@ def _catalog_products(
     the variants' and images' queries to them (default: their ids); every filter names store_id, which
     keeps tenants apart."""
     rows = list(
-        products.values("id", "name", "description", "price", "compare_at_price", "category_id", "stock")
+        products.values(
+            "id", "name", "description", "price", "compare_at_price", "category_id", "stock", "sku"
+        )
     )
     scope = scope or {"product_id__in": [row["id"] for row in rows]}
     variants = variants_by_product(ProductVariant.objects.filter(store_id=store_id, **scope))

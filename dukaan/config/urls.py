@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 
 from dukaan.accounts.views import staff_login
 from dukaan.infra.media import media
+from dukaan.storefront import seo
 
 # A database that does not answer is a 503 with Retry-After, not a 500 (dukaan/infra/unavailable.py).
 handler500 = "dukaan.infra.unavailable.server_error"
@@ -14,6 +15,8 @@ handler400 = "dukaan.infra.bodies.bad_request"
 urlpatterns = [
     path("", include("dukaan.infra.urls")),
     path("", include("dukaan.accounts.urls")),
+    path("robots.txt", seo.platform_robots, name="robots"),
+    path("sitemap.xml", seo.sitemap_index, name="sitemap_index"),
     path("dashboard/", include("dukaan.dashboard.urls")),
     path("s/", include("dukaan.storefront.urls")),
     path("payments/", include("dukaan.payments.urls")),

@@ -55,13 +55,12 @@ from prometheus_client.registry import Collector  # noqa: E402
 from dukaan.infra import db_routing  # noqa: E402
 
 from . import catalog_cache, view_counts  # noqa: E402
+from .seo import PERSONAL_SECTIONS  # noqa: E402
 from .views import PERSONAL_COOKIES  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
 STATS_PATH = "/-/storefront"
-# Only store pages are kept, and never the buyer's own (the edge's rule, deploy/varnish/default.vcl).
-PERSONAL_PATHS = ("cart", "checkout", "o")
 # Forget invalidation marks once this many stores have some; renders older than that are not kept.
 MAX_INVALIDATION_MARKS = 10_000
 
@@ -191,7 +190,7 @@ def _shared_page_request(scope) -> bool:
     if scope["method"] not in ("GET", "HEAD"):
         return False
     parts = scope["path"].split("/")  # ["", "s", slug, section, ...]
-    if len(parts) < 4 or parts[1] != "s" or not parts[2] or parts[3] in PERSONAL_PATHS:
+    if len(parts) < 4 or parts[1] != "s" or not parts[2] or parts[3] in PERSONAL_SECTIONS:
         return False
     headers = _headers(scope)
     return b"authorization" not in headers and not _personal(headers)

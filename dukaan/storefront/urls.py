@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import cod, invoices, views
+from . import cod, invoices, seo, views
 
 # Every page here is under a store's slug: one given up within its reservation redirects to the new one.
 moved = views.follows_moved_store
@@ -12,6 +12,8 @@ urlpatterns = [
     path("<slug:slug>/", moved(views.store_home), name="store_home"),
     path("<slug:slug>/c/<id:category_id>/", moved(views.category), name="category"),
     path("<slug:slug>/p/<id:product_id>/", moved(views.product), name="product"),
+    path("<slug:slug>/sitemap.xml", moved(seo.store_sitemap), name="sitemap"),
+    path("<slug:slug>/robots.txt", moved(seo.store_robots), name="robots"),
     # Both /search?q= and /search/?q= answer directly: a redirect costs a round trip on a slow network.
     re_path(r"^(?P<slug>[-a-zA-Z0-9_]+)/search/?$", moved(views.search), name="search"),
     path("<slug:slug>/cart/", moved(views.cart_page), name="cart"),

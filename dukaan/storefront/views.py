@@ -66,6 +66,7 @@ from dukaan.shipping.rules import delivery_message, valid_pin
 
 from .catalog_cache import PER_PAGE
 from .forms import AddToCartForm, CartLineForm, CheckoutForm, submitted_quantities
+from .seo import kept_at_the_edge, product_json_ld, store_base_url, store_page_url
 from .view_counts import record_view
 
 SEARCH_MAX_LENGTH = 100
@@ -78,7 +79,7 @@ PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
 
 @dataclass(frozen=True)
 class Seo:
-    """What a page says about itself to search engines and link previews (WhatsApp, Facebook)."""
+    """What a page says about itself to search engines and link previews (WhatsApp, Facebook, X)."""
 
     title: str
     og_title: str
@@ -87,6 +88,7 @@ class Seo:
     image: str = ""
     type: str = "website"
     noindex: bool = False
+    json_ld: str = ""  # schema.org data for a <script type="application/ld+json">, escaped for it
 
 
 def _summary(text: str, length: int = 160) -> str:
@@ -171,8 +173,8 @@ def _page(catalog: StoreCatalog, total: int, number: int) -> Page:
     return page
 
 
-def _page_url(path: str, page: Page) -> str:
-    return settings.SITE_URL + path + (f"?page={page.number}" if page.number > 1 else "")
+def _page_url(url: str, page: Page) -> str:
+    return url + (f"?page={page.number}" if page.number > 1 else "")
 
 
 def _render(request, template: str, *, store, seo: Seo, cart_count: int | None = None, **context):
@@ -201,15 +203,7 @@ def _for_the_edge(request, response, catalog: StoreCatalog, product_ids):
     if catalog.is_previous_copy:
         patch_cache_control(response, no_cache=True, max_age=0)
         return response
-    patch_cache_control(
-        response,
-        public=True,
-        max_age=0,
-        s_maxage=settings.STOREFRONT_S_MAXAGE,
-        stale_while_revalidate=settings.STOREFRONT_STALE_WHILE_REVALIDATE,
-    )
-    response["xkey"] = " ".join([f"store-{catalog.store_id}", *(f"product-{pk}" for pk in product_ids)])
-    return response
+    return kept_at_the_edge(response, [f"store-{catalog.store_id}", *(f"product-{pk}" for pk in product_ids)])
 
 
 def _counted(response, store_id: int, product_id: int | None = None) -> None:
@@ -257,7 +251,7 @@ def store_home(request, slug: str):
         title=catalog.name,
         og_title=catalog.name,
         description=_store_description(catalog),
-        url=_page_url(catalog.share_path, page),
+        url=_page_url(store_base_url(catalog.slug), page),
         image=_store_image(catalog),
     )
     return _listing(request, catalog, page, seo)
@@ -269,13 +263,12 @@ def category(request, slug: str, category_id: int):
     if found is None:
         raise Http404("This category is not in the store.")
     page = _page(catalog, found.product_count, number)
-    path = reverse("storefront:category", args=[catalog.slug, found.id])
     first_image = catalog.category_cover
     seo = Seo(
         title=f"{found.name} · {catalog.name}",
         og_title=f"{found.name} at {catalog.name}",
         description=_store_description(catalog, found),
-        url=_page_url(path, page),
+        url=_page_url(store_page_url(catalog.slug, "storefront:category", found.id), page),
         image=absolute_url(first_image.large_url) if first_image else _store_image(catalog),
     )
     return _listing(request, catalog, page, seo, found)
@@ -292,15 +285,17 @@ def product(request, slug: str, product_id: int):
         offer += f" ({item.discount_percent}% off {money(item.compare_at_price, catalog)})"
     if not item.in_stock:
         offer += " · Out of stock"
+    url = store_page_url(catalog.slug, "storefront:product", item.id)
     seo = Seo(
         title=f"{item.name} · {catalog.name}",
         og_title=item.name,
         description=_summary(
             f"{offer}. {item.description}" if item.description else f"{offer} at {catalog.name}."
         ),
-        url=settings.SITE_URL + reverse("storefront:product", args=[catalog.slug, item.id]),
+        url=url,
         image=absolute_url(item.image.large_url) if item.image else _store_image(catalog),
         type="product",
+        json_ld=product_json_ld(catalog, item, url),
     )
     in_stock = [variant for variant in item.variants if variant.in_stock]
     response = _render(
@@ -415,7 +410,7 @@ def search(request, slug: str):
         title=f"Search {catalog.name}" + (f": {query}" if query else ""),
         og_title=catalog.name,
         description=_store_description(catalog),
-        url=settings.SITE_URL + catalog.share_path,
+        url=store_base_url(catalog.slug),
         image=_store_image(catalog),
         noindex=True,
     )

@@ -299,6 +299,10 @@ def read_pages(store: Store, token: str, recorder: Recorder) -> None:
     buyer("storefront search", f"{shop}/search?q=kurta")
     buyer("storefront empty cart", f"{shop}/cart/")
     buyer("storefront order page", f"{shop}/o/{order.public_token}/")
+    buyer("storefront sitemap", f"{shop}/sitemap.xml")
+    buyer("storefront robots.txt", f"{shop}/robots.txt")
+    buyer("robots.txt", "/robots.txt")
+    buyer("sitemap index", "/sitemap.xml")
     for name in ("home", "products", "bulk_edit", "orders", "categories", "api_tokens", "store_settings"):
         merchant(f"dashboard {name}", reverse(f"dashboard:{name}"))
     merchant("dashboard search_synonyms", reverse("dashboard:search_synonyms"))
@@ -500,6 +504,7 @@ def large_store_lists(recorder: Recorder) -> None:
     buyer("large store storefront home", f"{shop}/")
     buyer("large store storefront product", f"{shop}/p/{newest.pk}/")
     buyer("large store storefront search", f"{shop}/search?q=silk")
+    buyer("large store storefront sitemap", f"{shop}/sitemap.xml")
     with recorder.watch("large store search database fallback"):
         database_search(SearchQuery(store_id=store.pk, text="silk", limit=20))
     api = Visitor(recorder, HTTP_AUTHORIZATION=f"Bearer {token}")

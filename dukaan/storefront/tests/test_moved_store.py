@@ -45,6 +45,7 @@ def test_every_page_under_an_old_slug_moves_to_the_same_page_under_the_newest(
     for path, new in [
         (f"/s/{old}/", "/s/asha-sarees/"),
         (f"/s/{old}/p/{pk}/", f"/s/asha-sarees/p/{pk}/"),
+        (f"/s/{old}/sitemap.xml", "/s/asha-sarees/sitemap.xml"),
         (f"/s/{old}/c/{category.pk}/", f"/s/asha-sarees/c/{category.pk}/"),
         (f"/s/{old}/search?q=tiffin&sort=price_asc", "/s/asha-sarees/search?q=tiffin&sort=price_asc"),
         (f"/s/{old}/cart/", "/s/asha-sarees/cart/"),
