@@ -8,12 +8,14 @@ from functools import wraps
 from urllib.parse import quote
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dukaan.accounts.models import ApiToken
@@ -114,6 +116,11 @@ def store_create(request):
 @store_required
 def store_settings(request):
     store = request.store
+    # Read before the form is bound: a refused new link must not show as the feeds' address.
+    feeds = {
+        name: settings.SITE_URL + reverse(f"storefront:feed_{name}", args=[store.slug])
+        for name in ("google", "meta")
+    }
     form = StoreForm(request.POST or None, request.FILES or None, instance=store)
     if request.method == "POST" and form.is_valid():
         try:
@@ -129,7 +136,11 @@ def store_settings(request):
         else:
             messages.success(request, "Store saved.")
             return redirect("dashboard:store_settings")
-    return render(request, "dashboard/store_form.html", {"form": form, "store": store, "creating": False})
+    return render(
+        request,
+        "dashboard/store_form.html",
+        {"form": form, "store": store, "creating": False, "feeds": feeds},
+    )
 
 
 @store_required
