@@ -11,6 +11,7 @@ from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
+from .addresses import store_base_url
 from .rules import (
     CURRENCIES,
     options_label,
@@ -53,7 +54,7 @@ class Store(models.Model):
 
     @property
     def share_url(self) -> str:
-        return settings.SITE_URL + self.share_path
+        return store_base_url(self.slug)
 
     @property
     def logo_url(self) -> str:

@@ -21,6 +21,7 @@ from dukaan.accounts.selectors import store_audit_trail
 from dukaan.accounts.services import create_api_token, dashboard_actor, revoke_api_token
 from dukaan.analytics.selectors import recent_days
 from dukaan.catalog import services
+from dukaan.catalog.addresses import store_page_url
 from dukaan.catalog.models import Category, Product
 from dukaan.catalog.selectors import sold_out, store_categories, store_products
 from dukaan.infra.integers import request_ids, request_int
@@ -114,6 +115,8 @@ def store_create(request):
 @store_required
 def store_settings(request):
     store = request.store
+    # Read before the form is bound: a refused new link must not show as the feeds' address.
+    feeds = {name: store_page_url(store.slug, f"storefront:feed_{name}") for name in ("google", "meta")}
     form = StoreForm(request.POST or None, request.FILES or None, instance=store)
     if request.method == "POST" and form.is_valid():
         try:
@@ -129,7 +132,11 @@ def store_settings(request):
         else:
             messages.success(request, "Store saved.")
             return redirect("dashboard:store_settings")
-    return render(request, "dashboard/store_form.html", {"form": form, "store": store, "creating": False})
+    return render(
+        request,
+        "dashboard/store_form.html",
+        {"form": form, "store": store, "creating": False, "feeds": feeds},
+    )
 
 
 @store_required

@@ -1,7 +1,6 @@
 """Being found: a store's address, its sitemap and robots.txt, the platform's, and a product's JSON-LD.
 
-A store's pages are at SITE_URL/s/<slug>/ today; `store_base_url` is the one place that says so,
-so a custom domain later changes it there and every canonical URL, sitemap and robots.txt follows.
+A store's address comes from catalog.addresses, the one place a custom domain will change.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.safestring import SafeString, mark_safe
 
+from dukaan.catalog.addresses import store_base_url, store_page_url, store_path
 from dukaan.catalog.selectors import (
     last_store_id,
     listed_category_ids,
@@ -34,25 +34,10 @@ PERSONAL_SECTIONS = ("cart", "checkout", "o")
 IN_STOCK, OUT_OF_STOCK = "https://schema.org/InStock", "https://schema.org/OutOfStock"
 
 
-def store_base_url(slug: str) -> str:
-    """The absolute address of a store's home page, ending in "/"; every page of the store is under it."""
-    return f"{settings.SITE_URL}/s/{slug}/"
-
-
-def store_page_url(slug: str, view: str, *args) -> str:
-    """The absolute address of one of a store's pages, `view` a storefront URL name ("storefront:product")."""
-    return store_base_url(slug) + _store_path(view, *args)
-
-
-def _store_path(view: str, *args) -> str:
-    """Where a store's page is under its base URL: "p/12/" for storefront:product with 12."""
-    return reverse(view, args=["-", *args]).removeprefix("/s/-/")
-
-
 def _id_paths(view: str):
-    """`_store_path` for a page named by one id, as a function of the id: the pattern is reversed once,
+    """`store_path` for a page named by one id, as a function of the id: the pattern is reversed once,
     since reverse() for each of a sitemap's 50,000 products would take seconds."""
-    head, tail = _store_path(view, 0).rsplit("0", 1)
+    head, tail = store_path(view, 0).rsplit("0", 1)
     return lambda pk: f"{head}{pk}{tail}"
 
 
@@ -195,7 +180,7 @@ def sitemap_index(request):
         raise Http404("There is no such page of the sitemap index: pages are numbered 1, 2, 3…")
     first = (number - 1) * SITEMAP_MAX_URLS + 1
     slugs = store_slugs_between(first, first + SITEMAP_MAX_URLS - 1)
-    sitemap = _store_path("storefront:sitemap")
+    sitemap = store_path("storefront:sitemap")
     entries = (f"<sitemap><loc>{escape(store_base_url(slug) + sitemap)}</loc></sitemap>\n" for slug in slugs)
     body = f'<sitemapindex xmlns="{SITEMAP_XMLNS}">\n{"".join(entries)}</sitemapindex>\n'
     return kept_at_the_edge(HttpResponse(_xml(body), content_type="application/xml"), [])

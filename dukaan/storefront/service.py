@@ -60,6 +60,10 @@ from .views import PERSONAL_COOKIES  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
+# Pages a worker does not keep: a buyer's own, and the product feeds, megabytes for a big store that
+# Google and Meta fetch a few times a day (the edge keeps them).
+NOT_KEPT_SECTIONS = (*PERSONAL_SECTIONS, "feeds")
+
 STATS_PATH = "/-/storefront"
 # Forget invalidation marks once this many stores have some; renders older than that are not kept.
 MAX_INVALIDATION_MARKS = 10_000
@@ -190,7 +194,7 @@ def _shared_page_request(scope) -> bool:
     if scope["method"] not in ("GET", "HEAD"):
         return False
     parts = scope["path"].split("/")  # ["", "s", slug, section, ...]
-    if len(parts) < 4 or parts[1] != "s" or not parts[2] or parts[3] in PERSONAL_SECTIONS:
+    if len(parts) < 4 or parts[1] != "s" or not parts[2] or parts[3] in NOT_KEPT_SECTIONS:
         return False
     headers = _headers(scope)
     return b"authorization" not in headers and not _personal(headers)

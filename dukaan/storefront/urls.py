@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import cod, invoices, seo, views
+from . import cod, feeds, invoices, seo, views
 
 # Every page here is under a store's slug: one given up within its reservation redirects to the new one.
 moved = views.follows_moved_store
@@ -16,6 +16,8 @@ urlpatterns = [
     path("<slug:slug>/robots.txt", moved(seo.store_robots), name="robots"),
     # Both /search?q= and /search/?q= answer directly: a redirect costs a round trip on a slow network.
     re_path(r"^(?P<slug>[-a-zA-Z0-9_]+)/search/?$", moved(views.search), name="search"),
+    path("<slug:slug>/feeds/google.xml", moved(feeds.google), name="feed_google"),
+    path("<slug:slug>/feeds/meta.csv", moved(feeds.meta), name="feed_meta"),
     path("<slug:slug>/cart/", moved(views.cart_page), name="cart"),
     path("<slug:slug>/cart/add/", moved(views.cart_add), name="cart_add"),
     path("<slug:slug>/cart/update/", moved(views.cart_update), name="cart_update"),

@@ -28,6 +28,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from dukaan.catalog.addresses import store_base_url, store_page_url
 from dukaan.catalog.models import Store
 from dukaan.catalog.selectors import moved_slug, store_id_for_slug
 from dukaan.catalog.snapshot import (
@@ -66,7 +67,7 @@ from dukaan.shipping.rules import delivery_message, valid_pin
 
 from .catalog_cache import PER_PAGE
 from .forms import AddToCartForm, CartLineForm, CheckoutForm, submitted_quantities
-from .seo import kept_at_the_edge, product_json_ld, store_base_url, store_page_url
+from .seo import kept_at_the_edge, product_json_ld
 from .view_counts import record_view
 
 SEARCH_MAX_LENGTH = 100

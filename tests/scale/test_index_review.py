@@ -297,6 +297,8 @@ def read_pages(store: Store, token: str, recorder: Recorder) -> None:
     buyer("storefront category", f"{shop}/c/{category.pk}/")
     buyer("storefront product", f"{shop}/p/{product.pk}/")
     buyer("storefront search", f"{shop}/search?q=kurta")
+    buyer("storefront Google feed", f"{shop}/feeds/google.xml")
+    buyer("storefront Meta feed", f"{shop}/feeds/meta.csv")
     buyer("storefront empty cart", f"{shop}/cart/")
     buyer("storefront order page", f"{shop}/o/{order.public_token}/")
     buyer("storefront sitemap", f"{shop}/sitemap.xml")
@@ -505,6 +507,7 @@ def large_store_lists(recorder: Recorder) -> None:
     buyer("large store storefront product", f"{shop}/p/{newest.pk}/")
     buyer("large store storefront search", f"{shop}/search?q=silk")
     buyer("large store storefront sitemap", f"{shop}/sitemap.xml")
+    buyer("large store storefront Google feed", f"{shop}/feeds/google.xml")
     with recorder.watch("large store search database fallback"):
         database_search(SearchQuery(store_id=store.pk, text="silk", limit=20))
     api = Visitor(recorder, HTTP_AUTHORIZATION=f"Bearer {token}")

@@ -7,6 +7,8 @@ from decimal import Decimal
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dukaan.catalog import services
@@ -76,6 +78,17 @@ def small_and_big_store() -> tuple[Store, Store]:
     for store, size in ((small, 10), (big, 500)):
         bulk_catalog(store, size, category=services.create_category(store=store, name="Kurtas"))
     return small, big
+
+
+def queries_by_store(client, stores, path: str) -> dict[str, int]:
+    """How many queries one GET of `path` ("/s/{slug}/…") takes for each store, by slug; each answers 200."""
+    counts = {}
+    for store in stores:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path.format(slug=store.slug))
+        assert response.status_code == 200
+        counts[store.slug] = len(queries)
+    return counts
 
 
 def make_product(store, name: str = "Steel tiffin", price: str = "250.00", **fields) -> Product:

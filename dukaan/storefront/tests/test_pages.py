@@ -6,8 +6,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dukaan.catalog import services
@@ -15,7 +13,7 @@ from dukaan.conftest import change_store, png_upload
 from dukaan.events.local import run_pending
 from dukaan.storefront import catalog_cache
 
-from .conftest import bulk_catalog, make_product, page_weight, small_and_big_store
+from .conftest import bulk_catalog, make_product, page_weight, queries_by_store, small_and_big_store
 
 pytestmark = pytest.mark.django_db
 
@@ -279,12 +277,7 @@ def test_store_home_takes_the_same_queries_for_10_and_500_products(client):
     small, big = small_and_big_store()
 
     # when
-    counts = {}
-    for store in (small, big):
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(f"/s/{store.slug}/")
-        assert response.status_code == 200
-        counts[store.slug] = len(queries)
+    counts = queries_by_store(client, (small, big), "/s/{slug}/")
 
     # then
     assert counts == {"small-store": PAGE_QUERY_BUDGET, "big-store": PAGE_QUERY_BUDGET}

@@ -40,6 +40,7 @@ def test_anonymous_store_pages_may_be_shared(request_scope):
         scope("/s/demo/checkout/"),
         scope("/s/demo/o/token/"),
         scope("/s/demo/cart/add/", method="POST"),
+        scope("/s/demo/feeds/google.xml"),  # megabytes for a big store: the edge keeps it, not each worker
         scope("/dashboard/"),
         scope("/s/"),
     ],
