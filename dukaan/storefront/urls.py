@@ -14,6 +14,7 @@ urlpatterns = [
     path("<slug:slug>/p/<id:product_id>/", moved(views.product), name="product"),
     # Both /search?q= and /search/?q= answer directly: a redirect costs a round trip on a slow network.
     re_path(r"^(?P<slug>[-a-zA-Z0-9_]+)/search/?$", moved(views.search), name="search"),
+    path("<slug:slug>/policies/<slug:kind>/", moved(views.policy), name="policy"),
     path("<slug:slug>/cart/", moved(views.cart_page), name="cart"),
     path("<slug:slug>/cart/add/", moved(views.cart_add), name="cart_add"),
     path("<slug:slug>/cart/update/", moved(views.cart_update), name="cart_update"),
