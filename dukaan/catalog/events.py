@@ -78,6 +78,10 @@ class CatalogImported(TypedDict):
     source: str
 
 
+class PoliciesChanged(TypedDict):
+    kinds: list[str]  # the policies whose text changed (policies.KINDS)
+
+
 class PaymentDetailsChanged(TypedDict):
     entries: list[int]  # the owner's audit entries (accounts.AuditEntry) naming each change
 
@@ -91,6 +95,8 @@ PRODUCT_CREATED = declare("product.created", aggregatetype=CATALOG, payload=Prod
 PRODUCT_UPDATED = declare("product.updated", aggregatetype=CATALOG, payload=ProductSnapshot)
 PRODUCT_DELETED = declare("product.deleted", aggregatetype=CATALOG, payload=Deleted)
 STOCK_CHANGED = declare("stock.changed", aggregatetype=CATALOG, payload=StockChanged)
+# The store's policy pages changed: the cache group purges its pages, which the policy pages are among.
+POLICIES_CHANGED = declare("store.policies_changed", aggregatetype=CATALOG, payload=PoliciesChanged)
 # A bulk load (`dukaan seed`): projections rebuild the whole store.
 CATALOG_IMPORTED = declare("catalog.imported", aggregatetype=CATALOG, payload=CatalogImported)
 PAYMENT_DETAILS_CHANGED = declare(

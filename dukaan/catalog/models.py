@@ -12,6 +12,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from .addresses import store_base_url
+from .policies import MAX_LENGTH as MAX_POLICY_LENGTH
 from .rules import (
     CURRENCIES,
     options_label,
@@ -223,3 +224,20 @@ class ProductImage(models.Model):
     @property
     def large_url(self) -> str:
         return default_storage.url(self.large)
+
+
+class StorePolicies(models.Model):
+    """The store's own texts for its policy pages (policies.KINDS); blank: the starting text."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="policies")
+    returns = models.TextField(blank=True, validators=[MaxLengthValidator(MAX_POLICY_LENGTH)])
+    shipping = models.TextField(blank=True, validators=[MaxLengthValidator(MAX_POLICY_LENGTH)])
+    privacy = models.TextField(blank=True, validators=[MaxLengthValidator(MAX_POLICY_LENGTH)])
+    terms = models.TextField(blank=True, validators=[MaxLengthValidator(MAX_POLICY_LENGTH)])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "store policies"
+
+    def __str__(self) -> str:
+        return f"Policies of store {self.store_id}"

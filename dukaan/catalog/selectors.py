@@ -9,7 +9,8 @@ from django.utils import timezone
 from dukaan.infra.queries import only_row
 
 from .events import ProductSnapshot, StoreData
-from .models import Category, Product, ProductVariant, ReleasedSlug, Store
+from .models import Category, Product, ProductVariant, ReleasedSlug, Store, StorePolicies
+from .policies import KINDS
 
 # The fields of a store and of a product that events carry, in their order: the payloads' own keys.
 STORE_DATA_FIELDS = tuple(StoreData.__annotations__)
@@ -76,6 +77,12 @@ def store_categories(store: Store) -> QuerySet[Category]:
 
 def store_id_for_slug(slug: str) -> int | None:
     return only_row(Store.objects.filter(slug=slug).values_list("id", flat=True))
+
+
+def store_policies(store_id: int) -> dict[str, str]:
+    """The store's own policy texts by kind; "" where it uses the starting text."""
+    saved = only_row(StorePolicies.objects.filter(store_id=store_id).values(*KINDS))
+    return saved or dict.fromkeys(KINDS, "")
 
 
 def moved_slug(slug: str) -> str | None:

@@ -21,7 +21,17 @@ from dukaan.events.outbox import emit
 from dukaan.infra.queries import only_row
 
 from . import events, images
-from .models import Category, Product, ProductImage, ProductVariant, ReleasedSlug, Store, slug_reserved_until
+from .models import (
+    Category,
+    Product,
+    ProductImage,
+    ProductVariant,
+    ReleasedSlug,
+    Store,
+    StorePolicies,
+    slug_reserved_until,
+)
+from .policies import KINDS, starting_text
 from .rules import slug_candidates, slug_problem, validate_compare_at, validate_stock, validate_text
 from .selectors import product_data, store_data
 
@@ -203,6 +213,31 @@ def update_store(
                 data=events.PaymentDetailsChanged(entries=[entry.pk for entry in entries]),
             )
     return store
+
+
+@transaction.atomic
+def update_store_policies(*, store: Store, texts: dict[str, str]) -> StorePolicies:
+    """Save the store's policy texts (a kind left out keeps its text). A text that is empty or the
+    starting text is saved blank, so the page shows the starting text, with the store's name as it is
+    then. Raises ValidationError by kind (too long, hidden characters), and then nothing is saved."""
+    # get_or_create: two first saves at once make one row, the second waiting on its lock.
+    policies, _ = StorePolicies.objects.select_for_update().get_or_create(store=store)
+    changed = []
+    for kind in KINDS:
+        if kind not in texts:
+            continue
+        text = texts[kind].replace("\r\n", "\n").strip()
+        if text == starting_text(kind, store.name):
+            text = ""
+        if text != getattr(policies, kind):
+            setattr(policies, kind, text)
+            changed.append(kind)
+    policies.full_clean(exclude=["store"])
+    _check_text(**{kind: getattr(policies, kind) for kind in changed})
+    if changed:
+        policies.save()
+        emit(events.POLICIES_CHANGED, store_id=store.pk, data=events.PoliciesChanged(kinds=changed))
+    return policies
 
 
 def _set_logo(store: Store, logo: UploadedFile[bytes], written: list[str]) -> None:

@@ -2,7 +2,19 @@
 
 from django.urls import path
 
-from . import delivery, drafts, fulfilment, invoices, payments, promotions, refunds, statements, taxes, views
+from . import (
+    delivery,
+    drafts,
+    fulfilment,
+    invoices,
+    payments,
+    policies,
+    promotions,
+    refunds,
+    statements,
+    taxes,
+    views,
+)
 
 app_name = "dashboard"
 urlpatterns = [
@@ -11,6 +23,7 @@ urlpatterns = [
     path("store/", views.store_settings, name="store_settings"),
     path("store/audit/", views.store_audit, name="store_audit"),
     path("store/synonyms/", views.search_synonyms, name="search_synonyms"),
+    path("store/policies/", policies.store_policies_page, name="store_policies"),
     path("delivery/", delivery.delivery_settings, name="delivery"),
     path("delivery/cod-blocked/", fulfilment.cod_block_add, name="cod_block_add"),
     path("delivery/cod-blocked/<id:pk>/remove/", fulfilment.cod_block_remove, name="cod_block_remove"),

@@ -30,7 +30,8 @@ from django.views.decorators.http import require_POST
 
 from dukaan.catalog.addresses import store_base_url, store_page_url
 from dukaan.catalog.models import Store
-from dukaan.catalog.selectors import moved_slug, store_id_for_slug
+from dukaan.catalog.policies import TITLES, policy_text
+from dukaan.catalog.selectors import moved_slug, store_id_for_slug, store_policies
 from dukaan.catalog.snapshot import (
     CatalogCategory,
     CatalogProduct,
@@ -312,6 +313,25 @@ def product(request, slug: str, product_id: int):
     )
     _counted(response, catalog.store_id, item.id)
     return _for_the_edge(request, response, catalog, [item.id])
+
+
+def policy(request, slug: str, kind: str):
+    """One of the store's policy pages: the shopkeeper's text, or the starting text with the store's name."""
+    if kind not in TITLES:
+        raise Http404("The store has no such policy: see its returns, shipping, privacy or terms.")
+    catalog = _catalog_or_404(slug, ProductsById(()))
+    text = policy_text(kind, store_policies(catalog.store_id)[kind], catalog.name)
+    seo = Seo(
+        title=f"{TITLES[kind]} · {catalog.name}",
+        og_title=f"{TITLES[kind]} at {catalog.name}",
+        description=_summary(text),
+        url=store_page_url(catalog.slug, "storefront:policy", kind),
+        image=_store_image(catalog),
+    )
+    response = _render(
+        request, "storefront/policy.html", store=catalog, seo=seo, title=TITLES[kind], text=text
+    )
+    return _for_the_edge(request, response, catalog, [])
 
 
 def _max_quantity(item: CatalogProduct) -> int:

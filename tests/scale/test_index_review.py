@@ -299,6 +299,7 @@ def read_pages(store: Store, token: str, recorder: Recorder) -> None:
     buyer("storefront search", f"{shop}/search?q=kurta")
     buyer("storefront Google feed", f"{shop}/feeds/google.xml")
     buyer("storefront Meta feed", f"{shop}/feeds/meta.csv")
+    buyer("storefront policy", f"{shop}/policies/returns/")
     buyer("storefront empty cart", f"{shop}/cart/")
     buyer("storefront order page", f"{shop}/o/{order.public_token}/")
     buyer("storefront sitemap", f"{shop}/sitemap.xml")
@@ -308,6 +309,7 @@ def read_pages(store: Store, token: str, recorder: Recorder) -> None:
     for name in ("home", "products", "bulk_edit", "orders", "categories", "api_tokens", "store_settings"):
         merchant(f"dashboard {name}", reverse(f"dashboard:{name}"))
     merchant("dashboard search_synonyms", reverse("dashboard:search_synonyms"))
+    merchant("dashboard store_policies", reverse("dashboard:store_policies"))
     merchant("dashboard store_audit", reverse("dashboard:store_audit"))
     merchant("dashboard product_edit", reverse("dashboard:product_edit", args=[product.pk]))
     merchant("dashboard order_detail", reverse("dashboard:order_detail", args=[order.number]))
@@ -383,6 +385,8 @@ def manage(store: Store, recorder: Recorder) -> None:
     merchant("dashboard store_settings save", reverse("dashboard:store_settings"), 302, "post", settings_form)
     synonyms = {"text": "kurti, kurta"}
     merchant("dashboard search_synonyms save", reverse("dashboard:search_synonyms"), 302, "post", synonyms)
+    policies = {"returns": "Exchanges within 7 days.", "shipping": "", "privacy": "", "terms": ""}
+    merchant("dashboard store_policies save", reverse("dashboard:store_policies"), 302, "post", policies)
     no_variants = {"variants-TOTAL_FORMS": "0", "variants-INITIAL_FORMS": "0", "is_active": "on"}
     product_form = {"name": "Silk kurta", "price": "999", "category": category.pk, **no_variants}
     merchant("dashboard product_create save", reverse("dashboard:product_create"), 302, "post", product_form)

@@ -48,6 +48,7 @@ def test_every_page_under_an_old_slug_moves_to_the_same_page_under_the_newest(
         (f"/s/{old}/sitemap.xml", "/s/asha-sarees/sitemap.xml"),
         (f"/s/{old}/c/{category.pk}/", f"/s/asha-sarees/c/{category.pk}/"),
         (f"/s/{old}/search?q=tiffin&sort=price_asc", "/s/asha-sarees/search?q=tiffin&sort=price_asc"),
+        (f"/s/{old}/policies/returns/", "/s/asha-sarees/policies/returns/"),
         (f"/s/{old}/cart/", "/s/asha-sarees/cart/"),
         (f"/s/{old}/checkout/", "/s/asha-sarees/checkout/"),
         (f"/s/{old}/?page=2", "/s/asha-sarees/?page=2"),
