@@ -10,6 +10,7 @@ from . import (
     payments,
     policies,
     promotions,
+    pwa,
     refunds,
     statements,
     taxes,
@@ -19,6 +20,10 @@ from . import (
 app_name = "dashboard"
 urlpatterns = [
     path("", views.home, name="home"),
+    # The dashboard as an app (docs/pwa.md): under /dashboard/ so the service worker's scope is the dashboard.
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("offline/", pwa.offline, name="offline"),
     path("store/new/", views.store_create, name="store_create"),
     path("store/", views.store_settings, name="store_settings"),
     path("store/audit/", views.store_audit, name="store_audit"),

@@ -91,7 +91,7 @@ def merchant(a: str, b: str, scope: Scope | None, *, writes: bool = False) -> Ro
 
 
 def public(answer: str, *, writes: bool = False) -> Row:
-    """A store's public API operation: everyone gets the same answer."""
+    """A public URL or a store's public API operation: everyone gets the same answer."""
     return Row(dict.fromkeys(ROLES, answer), frozenset(ROLES) if writes else frozenset())
 
 
@@ -110,9 +110,17 @@ def object_action(name: str, post: str) -> dict[tuple[str, str], Row]:
     return {(name, "GET"): POST_ONLY, (name, "POST"): page(post, "404", writes=True)}
 
 
+def app_file(name: str) -> dict[tuple[str, str], Row]:
+    """A file of the dashboard as an app (docs/pwa.md): anyone may GET it, it holds no one's data."""
+    return {(name, "GET"): public("200"), (name, "POST"): public("405")}
+
+
 # Store A's objects fill the ids in these URLs; merchant B asking for them must get a 404.
 DASHBOARD = {
     **store_page("home"),
+    **app_file("manifest"),
+    **app_file("service_worker"),
+    **app_file("offline"),
     ("store_create", "GET"): page("302 /dashboard/", "302 /dashboard/", newcomer="200"),
     ("store_create", "POST"): page("302 /dashboard/", "302 /dashboard/", newcomer="302 /dashboard/"),
     **store_page("store_settings", "302 /dashboard/store/", writes=True),
