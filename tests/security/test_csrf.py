@@ -51,6 +51,7 @@ def test_every_post_without_a_token_is_refused_with_403(client):
         "token": order.public_token,
         "pk": product.pk,
         "number": order.number,
+        "kind": "returns",
     }
     for logged_in in (False, True):
         forger = Client(enforce_csrf_checks=True)

@@ -79,8 +79,14 @@ class Page(HTMLParser):
 
 def assert_inert(what: str, html: str) -> Page:
     page = Page(html)
-    # Our own scripts, served from our static files (the checkout's draft.js), are the only ones.
-    foreign = [script for script in page.scripts if not (script.get("src") or "").startswith("/static/")]
+    # Our own scripts, served from our static files (the checkout's draft.js), are the only ones that
+    # run; a product page's JSON-LD is data a browser never runs. A payload that closed it early would
+    # start a <script> of neither kind.
+    foreign = [
+        script
+        for script in page.scripts
+        if not (script.get("src") or "").startswith("/static/") and script.get("type") != "application/ld+json"
+    ]
     assert foreign == [], f"{what}: a <script> element: {foreign}"
     assert page.handlers == [], f"{what}: event handler attributes: {page.handlers}"
     assert page.script_urls == [], f"{what}: javascript: URLs: {page.script_urls}"
