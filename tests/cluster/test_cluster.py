@@ -153,6 +153,12 @@ def test_a_replica_that_is_down_is_skipped(cluster):
     assert status.returncode == 0, status.stdout
 
 
+def nginx_errors(cluster) -> str:
+    """nginx's error log, its last lines: which server failed a request, and how."""
+    lines = (cluster.data / "nginx" / "nginx.log").read_text(errors="replace").splitlines()
+    return "nginx's error log:\n" + "\n".join(line for line in lines[-60:] if "setrlimit" not in line)
+
+
 def test_killing_a_web_process_fails_no_idempotent_request(cluster):
     web_ports = cluster.config["web_ports"]
     victim = cluster.state("web-1")
@@ -198,7 +204,7 @@ def test_killing_a_web_process_fails_no_idempotent_request(cluster):
         after = [addr for at, addr in served_by if at > killed_at + 1]
         print(f"\n{len(served_by)} requests, {len(failures)} failed; retried by nginx: "
               f"{sum(',' in addr for _, addr in served_by)}")  # fmt: skip
-        assert failures == []
+        assert failures == [], nginx_errors(cluster)
         assert any(f":{web_ports[0]}" in addr for addr in before), "web-1 served nothing before the kill"
         # After the kill nginx sends nothing more to it: every answer comes from web-2 alone.
         assert after and all(addr == f"127.0.0.1:{web_ports[1]}" for addr in after[-50:])
