@@ -85,7 +85,8 @@ def assert_inert(what: str, html: str) -> Page:
     foreign = [
         script
         for script in page.scripts
-        if not (script.get("src") or "").startswith("/static/") and script.get("type") != "application/ld+json"
+        if not (script.get("src") or "").startswith("/static/")
+        and script.get("type") != "application/ld+json"
     ]
     assert foreign == [], f"{what}: a <script> element: {foreign}"
     assert page.handlers == [], f"{what}: event handler attributes: {page.handlers}"
