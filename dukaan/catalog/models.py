@@ -229,7 +229,8 @@ class ProductImage(models.Model):
 class StorePolicies(models.Model):
     """The store's own texts for its policy pages (policies.KINDS); blank: the starting text."""
 
-    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="policies")
+    # The store is the key: one row a store, and a key Citus can enforce in the store's shard.
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, primary_key=True, related_name="policies")
     returns = models.TextField(blank=True, validators=[MaxLengthValidator(MAX_POLICY_LENGTH)])
     shipping = models.TextField(blank=True, validators=[MaxLengthValidator(MAX_POLICY_LENGTH)])
     privacy = models.TextField(blank=True, validators=[MaxLengthValidator(MAX_POLICY_LENGTH)])

@@ -15,13 +15,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='StorePolicies',
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('returns', models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(10000)])),
                 ('shipping', models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(10000)])),
                 ('privacy', models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(10000)])),
                 ('terms', models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(10000)])),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('store', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='policies', to='catalog.store')),
+                ('store', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='policies', serialize=False, to='catalog.store')),
             ],
             options={
                 'verbose_name_plural': 'store policies',
