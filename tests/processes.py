@@ -12,6 +12,8 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -22,7 +24,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 
-from deploy.local import throwaway
+from deploy.local import cluster, throwaway
 from tests.waiting import wait_until
 
 
@@ -270,6 +272,49 @@ def stop_process(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=5)
+
+
+@contextmanager
+def cluster_nginx(folder: Path, web_ports: list[int]) -> Iterator[int]:
+    """The cluster's nginx (its configuration filled as `dukaan cluster up` fills it) in `folder`, in front
+    of the web processes on `web_ports`, with no storefront service: store pages go to them too. Yields
+    nginx's port. Without nginx: a skip, except under CI=true, where that is a failure."""
+    found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
+    if found is None:
+        why = "nginx is not installed (apt-get install -y nginx; `make test` installs it)"
+        if in_ci():
+            pytest.fail(f"CI must test behind the real nginx, but {why}")
+        pytest.skip(why)
+    for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (folder / "temp" / name).mkdir(parents=True)
+    port = find_free_port()
+    values = {
+        "LISTEN_PORT": f"127.0.0.1:{port}",
+        "WEB_SERVERS": cluster.web_servers(web_ports),
+        "REGION_UPSTREAMS": "",
+        "REGION_ROUTES": "default web;",
+        "STOREFRONT_SPLIT": "",
+    }
+    (folder / "cluster.conf").write_text(cluster.nginx_config(values))
+    (folder / "nginx.conf").write_text(cluster.nginx_main(folder))
+    log = folder / "nginx.log"
+    process = subprocess.Popen(
+        [found, "-c", str(folder / "nginx.conf"), "-p", f"{folder}/", "-e", str(log), "-g", "daemon off;"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_while_running(process, log, lambda: _listens(port), what="nginx", timeout=30)
+        yield port
+    finally:
+        stop_process(process)
+
+
+def _listens(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def find_free_port() -> int:

@@ -57,13 +57,25 @@ MAX_REGIONS = 5
 # cluster runs, a second one measured no more misses a second (docs/benchmarks/longtail.md).
 STOREFRONT_WORKERS = 1
 OPEN_FILES = 65_536
-# Three failures, not one: nginx answers 502 ("no live upstreams") without trying while every server is
-# out, so with one web process dead a single stray failure of the survivor would cost 5 s of 502s.
+# Three failures, not one: a single stray failure (a reused keep-alive connection the server had just
+# closed) does not take a healthy process out.
 PASSIVE_HEALTH = "max_fails=3 fail_timeout=5s"
+# Every web process once more as a backup that is never marked failed. While every server is out, nginx
+# answers 502 ("no live upstreams") without trying any; with one process dead and three stray failures
+# of the survivor, that was 5 s of 502s for every buyer. The backups are tried then instead.
+LAST_RESORT = "backup max_fails=0"
 # A region's edge that failed is retried after this long: how soon traffic returns after a restore.
 REGION_HEALTH = "max_fails=1 fail_timeout=2s"
 
 console = Console(stderr=True)
+
+
+def web_servers(ports: list[int]) -> str:
+    """nginx's `web` upstream servers: each web process, then each again as a last resort."""
+    return "\n    ".join(
+        [f"server 127.0.0.1:{port} {PASSIVE_HEALTH};" for port in ports]
+        + [f"server 127.0.0.1:{port} {LAST_RESORT};" for port in ports]
+    )
 
 
 def local(name: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -210,7 +222,7 @@ class Cluster:
         for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (folder / "temp" / name).mkdir(parents=True, exist_ok=True)
         share = f"{percent:g}% service;" if percent > 0 else ""
-        servers = "\n    ".join(f"server 127.0.0.1:{web} {PASSIVE_HEALTH};" for web in web_ports)
+        servers = web_servers(web_ports)
         values = {
             "LISTEN_PORT": f"127.0.0.1:{port}",
             "WEB_SERVERS": servers,
@@ -366,20 +378,25 @@ def up(options: argparse.Namespace) -> int:
         "S3_SECRET_ACCESS_KEY": states["s3"]["secret_access_key"],
         "DUKAAN_SITE_URL": f"http://127.0.0.1:{nginx_port}",
     }
+
     # Debezium reads the outbox table, so the schema must exist before Connect registers it.
-    timed(
-        "migrations + demo store",
-        lambda: (dukaan(direct, "migrate", "--noinput"), dukaan(direct, "seed", "--demo")),
-    )
+    def migrate_and_seed() -> None:
+        dukaan(direct, "migrate", "--noinput")
+        dukaan(direct, "seed", "--demo")
+
+    timed("migrations + demo store", migrate_and_seed)
     kafka = timed("kafka + debezium", lambda: cluster.start_kafka(pg["primary"]["url"]))
     storefront_port = cluster.port_for("storefront")
     varnish = timed("varnish", lambda: cluster.start_edge("varnish", storefront_port))
     env = app_env(cluster, states, kafka, varnish["url"])
     (cluster.data / "env").write_text("".join(f"{name}={value}\n" for name, value in sorted(env.items())))
     env = {**base_env, **env}
-    timed("static files + search index", lambda: (
-        dukaan(env, "collectstatic", "--noinput"), dukaan(env, "reindex")
-    ))  # fmt: skip
+
+    def static_files_and_index() -> None:
+        dukaan(env, "collectstatic", "--noinput")
+        dukaan(env, "reindex")
+
+    timed("static files + search index", static_files_and_index)
     web_ports = [cluster.port_for(f"web-{number}") for number in range(1, options.web + 1)]
     for number, port in enumerate(web_ports, start=1):
         command = [str(BIN / "dukaan"), "web", "--port", str(port)]
@@ -768,9 +785,9 @@ def main(argv: list[str]) -> int:
         parser.error("--storefront-workers must be at least 1")
     if options.command == "up" and options.regions is not None and not 1 <= options.regions <= MAX_REGIONS:
         parser.error(f"--regions must be between 1 and {MAX_REGIONS}")
-    commands = {"up": up, "down": down, "status": status, "route": route, "kill-region": kill_region}
+    run = {"up": up, "down": down, "status": status, "route": route, "kill-region": kill_region}
     return throwaway.exit_code(
-        lambda: commands[options.command](options),
+        lambda: run[options.command](options),
         lambda message: console.print(f"[red]dukaan cluster: {message}[/red]"),
         "interrupted: `dukaan cluster down` stops what was started",
     )

@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Self
 
 REPO = Path(__file__).resolve().parents[2]
 STOP_TIMEOUT_S = 10.0
@@ -151,7 +152,7 @@ class ServerDir:
     label = "server"  # as a person calls it: "a Redis", "an nginx"
 
     @classmethod
-    def claim(cls, path: Path | None) -> tuple[ServerDir, bool]:
+    def claim(cls, path: Path | None) -> tuple[Self, bool]:
         """The folder for a new start: `path`, or a new temporary directory (then True); Refused while a
         server started there still runs."""
         created = path is None

@@ -13,7 +13,6 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -23,8 +22,8 @@ from urllib.parse import urlencode
 import pytest
 from django.conf import settings
 
-from deploy.local import cluster
-from tests.processes import find_free_port, healthy, in_ci, stop_process, wait_while_running
+from tests.processes import cluster_nginx, find_free_port, healthy, stop_process, wait_while_running
+from tests.waiting import wait_until
 
 DUKAAN = Path(sys.executable).with_name("dukaan")
 READY_SECONDS = 60
@@ -140,38 +139,9 @@ def web(tmp_path_factory):
 @pytest.fixture(scope="module")
 def nginx(web, tmp_path_factory):
     """The cluster's nginx on 127.0.0.1 with `web` as its only web server; yields its port."""
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
-    if found is None:
-        why = "nginx is not installed (apt-get install -y nginx; `make test` installs it)"
-        if in_ci():
-            pytest.fail(f"CI must test the limits behind the real nginx, but {why}")
-        pytest.skip(why)
-    folder = tmp_path_factory.mktemp("nginx")
-    for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (folder / "temp" / name).mkdir(parents=True)
-    port = find_free_port()
-    values = {
-        "LISTEN_PORT": f"127.0.0.1:{port}",
-        "WEB_SERVERS": f"server 127.0.0.1:{web} {cluster.PASSIVE_HEALTH};",
-        "REGION_UPSTREAMS": "",  # no storefront service: store pages go to web
-        "REGION_ROUTES": "default web;",
-        "STOREFRONT_SPLIT": "",
-    }
-    (folder / "cluster.conf").write_text(cluster.nginx_config(values))
-    (folder / "nginx.conf").write_text(cluster.nginx_main(folder))
-    log = folder / "nginx.log"
-    process = subprocess.Popen(
-        [found, "-c", str(folder / "nginx.conf"), "-p", f"{folder}/", "-e", str(log), "-g", "daemon off;"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        wait_while_running(process, log, lambda: healthy(port), what="nginx", timeout=READY_SECONDS)
+    with cluster_nginx(tmp_path_factory.mktemp("nginx"), [web]) as port:
+        wait_until(lambda: healthy(port), what="dukaan web through nginx")
         yield port
-    finally:
-        stop_process(process)
 
 
 def test_one_client_using_up_its_login_codes_does_not_refuse_another_clients_first_code(nginx):
