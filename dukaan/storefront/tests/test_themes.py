@@ -14,7 +14,7 @@ from dukaan.events.local import run_pending
 from dukaan.infra.security import source_hash
 
 from .conftest import page_weight
-from .test_pages import PAGE_WEIGHT_LIMIT, full_store  # noqa: F401 (a fixture)
+from .test_pages import PAGE_WEIGHT_LIMIT, browsing_pages, full_store  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -41,18 +41,13 @@ def test_every_browsing_page_of_every_theme_weighs_under_50_kb_with_its_css(
     theme,
     capsys,
 ):
-    store, category, widest = full_store
+    store = full_store[0]
     services.update_store_theme(
         store=store, theme=theme, colour="#ffd700", announcement="Diwali sale: 10% off"
     )
     run_pending()
 
-    pages = {
-        "home": f"/s/{store.slug}/",
-        "category": f"/s/{store.slug}/c/{category.pk}/",
-        "product": f"/s/{store.slug}/p/{widest.pk}/",
-        "search": f"/s/{store.slug}/search?q=kurta",
-    }
+    pages = browsing_pages(full_store)
     weights = {}
     for name, url in pages.items():
         response = client.get(url)
