@@ -82,6 +82,11 @@ class PoliciesChanged(TypedDict):
     kinds: list[str]  # the policies whose text changed (policies.KINDS)
 
 
+class ThemeChanged(TypedDict):
+    theme: str
+    colour: str  # "" for the theme's own
+
+
 class PaymentDetailsChanged(TypedDict):
     entries: list[int]  # the owner's audit entries (accounts.AuditEntry) naming each change
 
@@ -97,6 +102,8 @@ PRODUCT_DELETED = declare("product.deleted", aggregatetype=CATALOG, payload=Dele
 STOCK_CHANGED = declare("stock.changed", aggregatetype=CATALOG, payload=StockChanged)
 # The store's policy pages changed: the cache group purges its pages, which the policy pages are among.
 POLICIES_CHANGED = declare("store.policies_changed", aggregatetype=CATALOG, payload=PoliciesChanged)
+# The store's look changed (theme, colour, banner, announcement): every page of the store shows it.
+THEME_CHANGED = declare("store.theme_changed", aggregatetype=CATALOG, payload=ThemeChanged)
 # A bulk load (`dukaan seed`): projections rebuild the whole store.
 CATALOG_IMPORTED = declare("catalog.imported", aggregatetype=CATALOG, payload=CatalogImported)
 PAYMENT_DETAILS_CHANGED = declare(

@@ -21,6 +21,13 @@ from .rules import (
     validate_stock,
     validate_upi_id,
 )
+from .themes import (
+    DEFAULT_THEME,
+    MAX_ANNOUNCEMENT,
+    THEME_CHOICES,
+    validate_announcement_link,
+    validate_colour,
+)
 
 CURRENCY_CHOICES = [(code, code) for code in CURRENCIES]
 
@@ -242,3 +249,24 @@ class StorePolicies(models.Model):
 
     def __str__(self) -> str:
         return f"Policies of store {self.store_id}"
+
+
+class StoreTheme(models.Model):
+    """The store's look on its pages (themes.py): a theme, its brand colour, a banner on the home page
+    and an announcement bar on every page. No row: the default theme, no banner, no bar."""
+
+    # The store is the key, as for StorePolicies: one row a store, kept in the store's shard.
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, primary_key=True, related_name="theme")
+    theme = models.CharField(max_length=20, choices=THEME_CHOICES, default=DEFAULT_THEME)
+    colour = models.CharField(
+        "brand colour", max_length=7, blank=True, validators=[validate_colour], help_text="#rrggbb"
+    )
+    banner = models.CharField(max_length=255, blank=True, help_text="Storage path of the banner (large WebP)")
+    banner_width = models.PositiveIntegerField(default=0)
+    banner_height = models.PositiveIntegerField(default=0)
+    announcement = models.CharField(max_length=MAX_ANNOUNCEMENT, blank=True)
+    announcement_link = models.CharField(max_length=200, blank=True, validators=[validate_announcement_link])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Theme of store {self.store_id}"

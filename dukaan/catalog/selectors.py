@@ -3,14 +3,16 @@
 from datetime import datetime
 from typing import cast
 
+from django.core.files.storage import default_storage
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from dukaan.infra.queries import only_row
 
 from .events import ProductSnapshot, StoreData
-from .models import Category, Product, ProductVariant, ReleasedSlug, Store, StorePolicies
+from .models import Category, Product, ProductVariant, ReleasedSlug, Store, StorePolicies, StoreTheme
 from .policies import KINDS
+from .themes import StoreLook
 
 # The fields of a store and of a product that events carry, in their order: the payloads' own keys.
 STORE_DATA_FIELDS = tuple(StoreData.__annotations__)
@@ -83,6 +85,31 @@ def store_policies(store_id: int) -> dict[str, str]:
     """The store's own policy texts by kind; "" where it uses the starting text."""
     saved = only_row(StorePolicies.objects.filter(store_id=store_id).values(*KINDS))
     return saved or dict.fromkeys(KINDS, "")
+
+
+# StoreTheme's fields that make a StoreLook; the snapshot reads them on the store's own row (a join).
+LOOK_FIELDS = (
+    "theme",
+    "colour",
+    "banner",
+    "banner_width",
+    "banner_height",
+    "announcement",
+    "announcement_link",
+)
+
+
+def look_from(row: dict) -> StoreLook:
+    """A StoreLook from StoreTheme's LOOK_FIELDS; a store with no row (None or missing) has the default."""
+    if not row.get("theme"):
+        return StoreLook()
+    fields = {name: row[name] for name in LOOK_FIELDS if name != "banner"}
+    return StoreLook(**fields, banner_url=default_storage.url(row["banner"]) if row["banner"] else "")
+
+
+def store_look(store_id: int) -> StoreLook:
+    """The store's look, for the pages that read no snapshot (cart, checkout, order): one query."""
+    return look_from(only_row(StoreTheme.objects.filter(store_id=store_id).values(*LOOK_FIELDS)) or {})
 
 
 def moved_slug(slug: str) -> str | None:

@@ -20,7 +20,7 @@ from dukaan.accounts.services import OPERATOR_ACTOR, record_payment_detail_chang
 from dukaan.events.outbox import emit
 from dukaan.infra.queries import only_row
 
-from . import events, images
+from . import events, images, themes
 from .models import (
     Category,
     Product,
@@ -29,6 +29,7 @@ from .models import (
     ReleasedSlug,
     Store,
     StorePolicies,
+    StoreTheme,
     slug_reserved_until,
 )
 from .policies import KINDS, starting_text
@@ -238,6 +239,51 @@ def update_store_policies(*, store: Store, texts: dict[str, str]) -> StorePolici
         policies.save()
         emit(events.POLICIES_CHANGED, store_id=store.pk, data=events.PoliciesChanged(kinds=changed))
     return policies
+
+
+@transaction.atomic
+def update_store_theme(
+    *,
+    store: Store,
+    theme: str,
+    colour: str = "",
+    announcement: str = "",
+    announcement_link: str = "",
+    banner: UploadedFile[bytes] | None = None,
+    remove_banner: bool = False,
+) -> StoreTheme:
+    """Save the store's look (themes.py). Raises ValidationError by field (a theme there is not, a
+    colour that is not #rrggbb, a link that is not a web address, hidden characters, an image that is
+    not one), and then nothing is saved. A new banner keeps its large thumbnail; the old one goes
+    after commit."""
+    # get_or_create: two first saves at once make one row, the second waiting on its lock.
+    look, _ = StoreTheme.objects.select_for_update().get_or_create(store=store)
+    look.theme, look.announcement = theme, " ".join(announcement.split())
+    look.announcement_link = announcement_link.strip()
+    try:
+        look.colour = themes.parse_colour(colour)
+    except ValidationError as error:
+        raise ValidationError({"colour": error.messages}) from error
+    look.full_clean(exclude=["store"])
+    _check_text(announcement=look.announcement, announcement_link=look.announcement_link)
+    unused = []
+    with _files_removed_on_error() as written:
+        if banner is not None:
+            stored = images.store_image(banner, folder=f"stores/{store.pk}/banner")
+            written.extend(stored.paths)
+            unused = [stored.original, stored.small, look.banner]
+            look.banner = stored.large
+            look.banner_width, look.banner_height = stored.width, stored.height  # for its aspect ratio
+        elif remove_banner and look.banner:
+            unused, look.banner, look.banner_width, look.banner_height = [look.banner], "", 0, 0
+        look.save()
+        transaction.on_commit(partial(images.delete_files, unused))
+        emit(
+            events.THEME_CHANGED,
+            store_id=store.pk,
+            data=events.ThemeChanged(theme=look.theme, colour=look.colour),
+        )
+    return look
 
 
 def _set_logo(store: Store, logo: UploadedFile[bytes], written: list[str]) -> None:

@@ -23,21 +23,22 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 
 from . import rules
 from .models import Category, Product, ProductImage, ProductVariant, Store
 from .rules import CURRENCIES, options_label
-from .selectors import STORE_DATA_FIELDS
+from .selectors import LOOK_FIELDS, STORE_DATA_FIELDS, look_from
 from .templatetags.money import money
+from .themes import StoreLook
 
 SEARCH_MAX_WORDS = 8
 # The cache key version of the snapshot: bump it when these dataclasses change shape or module, so a
 # deploy never unpickles a snapshot an older release stored. 3: they moved here from storefront.selectors.
 # 4: `parts` (delivery note, offers); bump it too when a part's own dataclasses change.
 # 5: `product_count`, `cover`, `category_cover` (pages' catalogs hold only what they show).
-# 6: a product's `sku` (the product page's JSON-LD).
-SNAPSHOT_VERSION = 6
+# 6: a product's `sku` (the product page's JSON-LD). 7: the store's `look` (themes.StoreLook).
+SNAPSHOT_VERSION = 7
 
 
 def absolute_url(url: str) -> str:
@@ -147,6 +148,7 @@ class StoreCatalog:
     is_previous_copy: bool = False
     # A page's catalog of one category's listing: the first image of that category's products.
     category_cover: CatalogImage | None = None
+    look: StoreLook = StoreLook()
 
     @cached_property
     def _products_by_id(self) -> dict[int, CatalogProduct]:
@@ -378,7 +380,9 @@ def build_store_catalog(store_id: int, shown: Shown | None = None) -> StoreCatal
             store.annotate(uncategorized=_counted(visible.filter(category=None))),
             (*fields, "uncategorized"),
         )
-    store = store.values(*fields).first()
+    # The store's look on the same row: a join to its StoreTheme (none: the default look).
+    looks = {f"look_{name}": F(f"theme__{name}") for name in LOOK_FIELDS}
+    store = store.values(*fields, **looks).first()
     if store is None:
         return None
     # Every query is scoped by store_id: it is what keeps tenants apart and lets stores be sharded.
@@ -424,6 +428,7 @@ def build_store_catalog(store_id: int, shown: Shown | None = None) -> StoreCatal
         product_count=product_count,
         cover=cover,
         category_cover=category_cover,
+        look=look_from({name: store[f"look_{name}"] for name in LOOK_FIELDS}),
     )
 
     def in_currency(amount: Decimal) -> str:

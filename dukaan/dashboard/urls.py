@@ -14,6 +14,7 @@ from . import (
     refunds,
     statements,
     taxes,
+    themes,
     views,
 )
 
@@ -29,6 +30,8 @@ urlpatterns = [
     path("store/audit/", views.store_audit, name="store_audit"),
     path("store/synonyms/", views.search_synonyms, name="search_synonyms"),
     path("store/policies/", policies.store_policies_page, name="store_policies"),
+    path("store/theme/", themes.store_theme, name="store_theme"),
+    path("store/theme/preview/", themes.store_theme_preview, name="store_theme_preview"),
     path("delivery/", delivery.delivery_settings, name="delivery"),
     path("delivery/cod-blocked/", fulfilment.cod_block_add, name="cod_block_add"),
     path("delivery/cod-blocked/<id:pk>/remove/", fulfilment.cod_block_remove, name="cod_block_remove"),

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from opentelemetry.trace import SpanKind
 
-from dukaan.catalog.events import POLICIES_CHANGED, PRODUCT_CHANGES, STORE_WIDE_CHANGES
+from dukaan.catalog.events import POLICIES_CHANGED, PRODUCT_CHANGES, STORE_WIDE_CHANGES, THEME_CHANGED
 from dukaan.catalog.snapshot import ListingPage, store_catalog
 from dukaan.events.consumers import Event, consumer
 from dukaan.infra import db_routing
@@ -120,12 +120,19 @@ def invalidate_catalogs(events: Sequence[Event]) -> None:
 
 # Every change to what a store's pages show (the snapshot's parts too: the delivery note, the offers'
 # badges and banners); new synonyms change its search pages' answers; new policies, its policy pages.
-# Coupons are never shown.
+# A new look (theme, colour, banner, announcement) changes every page. Coupons are never shown.
 @consumer(
     "cache",
     events=PRODUCT_CHANGES
     | STORE_WIDE_CHANGES
-    | {SYNONYMS_CHANGED, POLICIES_CHANGED, DELIVERY_SETTINGS_CHANGED, OFFER_CREATED, OFFER_CHANGED},
+    | {
+        SYNONYMS_CHANGED,
+        POLICIES_CHANGED,
+        THEME_CHANGED,
+        DELIVERY_SETTINGS_CHANGED,
+        OFFER_CREATED,
+        OFFER_CHANGED,
+    },
     handle_batch=invalidate_catalogs,
 )
 def invalidate_catalog(event: Event) -> None:

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_POST
 from dukaan.catalog.addresses import store_base_url, store_page_url
 from dukaan.catalog.models import Store
 from dukaan.catalog.policies import TITLES, policy_text
-from dukaan.catalog.selectors import moved_slug, store_id_for_slug, store_policies
+from dukaan.catalog.selectors import moved_slug, store_id_for_slug, store_look, store_policies
 from dukaan.catalog.snapshot import (
     CatalogCategory,
     CatalogProduct,
@@ -184,6 +184,7 @@ def _render(request, template: str, *, store, seo: Seo, cart_count: int | None =
         cart_count = Cart(
             request.session, store.store_id if isinstance(store, StoreCatalog) else store.pk
         ).count
+    context.setdefault("look", store.look if isinstance(store, StoreCatalog) else store_look(store.pk))
     context.update(
         store=store,
         seo=seo,

@@ -310,6 +310,8 @@ def read_pages(store: Store, token: str, recorder: Recorder) -> None:
         merchant(f"dashboard {name}", reverse(f"dashboard:{name}"))
     merchant("dashboard search_synonyms", reverse("dashboard:search_synonyms"))
     merchant("dashboard store_policies", reverse("dashboard:store_policies"))
+    merchant("dashboard store_theme", reverse("dashboard:store_theme"))
+    merchant("dashboard store_theme_preview", reverse("dashboard:store_theme_preview"))
     merchant("dashboard store_audit", reverse("dashboard:store_audit"))
     merchant("dashboard product_edit", reverse("dashboard:product_edit", args=[product.pk]))
     merchant("dashboard order_detail", reverse("dashboard:order_detail", args=[order.number]))
@@ -387,6 +389,8 @@ def manage(store: Store, recorder: Recorder) -> None:
     merchant("dashboard search_synonyms save", reverse("dashboard:search_synonyms"), 302, "post", synonyms)
     policies = {"returns": "Exchanges within 7 days.", "shipping": "", "privacy": "", "terms": ""}
     merchant("dashboard store_policies save", reverse("dashboard:store_policies"), 302, "post", policies)
+    theme = {"theme": "kirana", "colour": "#1a6b3c", "announcement": "Fresh vegetables daily"}
+    merchant("dashboard store_theme save", reverse("dashboard:store_theme"), 302, "post", theme)
     no_variants = {"variants-TOTAL_FORMS": "0", "variants-INITIAL_FORMS": "0", "is_active": "on"}
     product_form = {"name": "Silk kurta", "price": "999", "category": category.pk, **no_variants}
     merchant("dashboard product_create save", reverse("dashboard:product_create"), 302, "post", product_form)

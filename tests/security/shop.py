@@ -69,6 +69,8 @@ def merchant_pages(store, category, product, order) -> dict[str, str]:
     return {
         "dashboard home": reverse("dashboard:home"),
         "store settings": reverse("dashboard:store_settings"),
+        "theme": reverse("dashboard:store_theme"),
+        "theme preview": reverse("dashboard:store_theme_preview"),
         "synonyms": reverse("dashboard:search_synonyms"),
         "products": reverse("dashboard:products"),
         "new product": reverse("dashboard:product_create"),

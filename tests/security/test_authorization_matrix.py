@@ -127,6 +127,10 @@ DASHBOARD = {
     **store_page("store_audit"),
     **store_page("search_synonyms", "302 /dashboard/store/synonyms/", writes=True),
     **store_page("store_policies", "302 /dashboard/store/policies/", writes=True),
+    **store_page("store_theme", "302 /dashboard/store/theme/", writes=True),
+    # Each merchant previews their own store (B sees B's, never A's); a GET-only page, framed by the above.
+    ("store_theme_preview", "GET"): page("200", "200"),
+    ("store_theme_preview", "POST"): Row(dict.fromkeys(ROLES, "405")),
     **store_page("products"),
     **store_page("product_create", "302 /dashboard/products/", writes=True),
     **store_page("bulk_edit", "302 /dashboard/products/", writes=True),
@@ -459,6 +463,12 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         },
         "search_synonyms": {"text": "kurti, kurta, tunic"},
         "store_policies": {"returns": "No returns.", "shipping": "", "privacy": "", "terms": ""},
+        "store_theme": {
+            "theme": "bold",
+            "colour": "#0b3d91",
+            "announcement": "Sale",
+            "announcement_link": "",
+        },
         "product_create": _product_form("Created"),
         "bulk_edit": {"product": [simple], f"price_{simple}": "1", f"stock_{simple}": "0"},
         "product_edit": _product_form("Hacked"),

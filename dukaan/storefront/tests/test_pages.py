@@ -306,14 +306,19 @@ def full_store(store):
     return store, categories[0], widest
 
 
-def test_every_browsing_page_weighs_under_50_kb_with_its_css(client, full_store, capsys):
+def browsing_pages(full_store) -> dict[str, str]:
+    """The full store's heaviest page of each kind, by name."""
     store, category, widest = full_store
-    pages = {
+    return {
         "home": f"/s/{store.slug}/",
         "category": f"/s/{store.slug}/c/{category.pk}/",
         "product": f"/s/{store.slug}/p/{widest.pk}/",
         "search": f"/s/{store.slug}/search?q=kurta",
     }
+
+
+def test_every_browsing_page_weighs_under_50_kb_with_its_css(client, full_store, capsys):
+    pages = browsing_pages(full_store)
 
     weights = {}
     for name, url in pages.items():

@@ -1,0 +1,147 @@
+"""The Theme page (Store → Theme): the store's theme, brand colour, home-page banner and announcement
+bar, with a live preview of the store's home in the unsaved choice (docs/themes.md)."""
+
+from dataclasses import replace
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET
+
+from dukaan.catalog.selectors import store_look
+from dukaan.catalog.services import update_store_theme
+from dukaan.catalog.snapshot import ListingPage, build_store_catalog, listing_page
+from dukaan.catalog.themes import (
+    MAX_ANNOUNCEMENT,
+    THEMES,
+    StoreLook,
+    parse_colour,
+    validate_announcement_link,
+)
+
+from .forms import ImageField
+from .views import _add_errors, store_required
+
+PREVIEW_PRODUCTS = 12  # the first products of the store's home: enough to judge a theme by
+
+
+class LookForm(forms.Form):
+    """What the preview takes; the theme page adds the banner."""
+
+    theme = forms.ChoiceField(
+        choices=[(theme.key, f"{theme.label}: {theme.description}") for theme in THEMES.values()],
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose one of the themes shown (%(value)s is not one)."},
+    )
+    colour = forms.CharField(
+        label="Brand colour",
+        required=False,
+        max_length=30,
+        help_text="# and six hex digits, like #12372a; empty: the theme's own. Text on it is white or "
+        "black, whichever reads better.",
+    )
+    announcement = forms.CharField(
+        label="Announcement bar",
+        required=False,
+        max_length=MAX_ANNOUNCEMENT,
+        help_text=f"A line on top of every page, up to {MAX_ANNOUNCEMENT} characters; empty: no bar.",
+    )
+    announcement_link = forms.CharField(
+        label="Announcement link",
+        required=False,
+        max_length=200,
+        validators=[validate_announcement_link],
+        help_text="Optional: where the bar leads, https://… or a page of your store, /s/…",
+    )
+
+    def clean_colour(self) -> str:
+        return parse_colour(self.cleaned_data["colour"])
+
+
+class ThemeForm(LookForm):
+    banner = ImageField(
+        required=False, help_text="A wide photo on top of your home page (about 3:1). JPEG, PNG or WebP."
+    )
+    remove_banner = forms.BooleanField(label="Remove the banner", required=False)
+
+
+def _look_fields(look: StoreLook) -> dict[str, str]:
+    return {name: getattr(look, name) for name in ("theme", "colour", "announcement", "announcement_link")}
+
+
+@store_required
+def store_theme(request):
+    store = request.store
+    saved = store_look(store.pk)
+    form = ThemeForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            update_store_theme(
+                store=store,
+                theme=data["theme"],
+                colour=data["colour"],
+                announcement=data["announcement"],
+                announcement_link=data["announcement_link"],
+                banner=data["banner"],
+                remove_banner=data["remove_banner"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Theme saved. Buyers see it from now on.")
+            return redirect("dashboard:store_theme")
+    if not form.is_bound:
+        form.initial = _look_fields(saved)
+    context = {"store": store, "form": form, "saved": saved}
+    # A refused change is a 400 with the form and its messages; nothing was saved.
+    return render(request, "dashboard/store_theme.html", context, status=400 if form.errors else 200)
+
+
+@require_GET
+@store_required
+@xframe_options_sameorigin  # shown in the theme page's frame, and nowhere else
+@cache_control(private=True, no_store=True)
+def store_theme_preview(request):
+    """The merchant's own store home as it would look with the theme, colour and announcement in the
+    query (unsaved); the saved banner. Only to its owner, kept by no cache."""
+    store = request.store
+    saved = store_look(store.pk)
+    # What the query leaves out is the saved choice: with no query, the store as buyers see it.
+    form = LookForm({**_look_fields(saved), **request.GET.dict()})
+    if not form.is_valid():
+        problems = " ".join(message for errors in form.errors.values() for message in errors)
+        return HttpResponse(problems, status=400, content_type="text/plain; charset=utf-8")
+    data = form.cleaned_data
+    catalog = build_store_catalog(store.pk, ListingPage(None, 1, PREVIEW_PRODUCTS))
+    if catalog is None:  # the store went away after the login was checked
+        raise Http404("There is no store to preview.")
+    look = replace(
+        catalog.look,
+        theme=data["theme"],
+        colour=data["colour"],
+        announcement=" ".join(data["announcement"].split()),
+        announcement_link=data["announcement_link"],
+    )
+    catalog = replace(catalog, look=look)
+    page = listing_page(catalog.product_count, 1, PREVIEW_PRODUCTS)
+    page.object_list = catalog.products
+    seo = {
+        "title": f"Preview · {store.name}",
+        "og_title": store.name,
+        "url": store.share_url,
+        "noindex": True,
+    }
+    context = {
+        "store": catalog,
+        "look": look,
+        "page": page,
+        "seo": seo,
+        "cart_count": 0,
+        "whatsapp_digits": catalog.whatsapp_digits,
+    }
+    return render(request, "storefront/store_home.html", context)
