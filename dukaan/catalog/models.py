@@ -33,6 +33,13 @@ class Store(models.Model):
         "WhatsApp number", max_length=16, help_text="E.164, for example +919812345678"
     )
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="INR")
+    # The language of the store's pages and of its messages to buyers; a buyer may pick another.
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text="What your buyers see first: your store's pages, messages and invoices.",
+    )
     logo = models.CharField(max_length=255, blank=True, help_text="Storage path of the logo thumbnail")
     upi_id = models.CharField(
         "UPI ID",

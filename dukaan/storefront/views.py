@@ -8,6 +8,7 @@ the cart (`orders.cart`), checkout and order pages price and place orders throug
 from __future__ import annotations
 
 from contextlib import suppress
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import wraps
@@ -18,12 +19,15 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Page
-from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.crypto import salted_hmac
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -31,7 +35,7 @@ from django.views.decorators.http import require_POST
 from dukaan.catalog.addresses import store_base_url, store_page_url
 from dukaan.catalog.models import Store
 from dukaan.catalog.policies import TITLES, policy_text
-from dukaan.catalog.selectors import moved_slug, store_id_for_slug, store_policies
+from dukaan.catalog.selectors import moved_slug, store_for_slug, store_policies
 from dukaan.catalog.snapshot import (
     CatalogCategory,
     CatalogProduct,
@@ -45,6 +49,7 @@ from dukaan.catalog.snapshot import (
 )
 from dukaan.catalog.templatetags.money import money
 from dukaan.infra.clients import client_address, count_request, wait_text
+from dukaan.infra.i18n import CODES, page_language
 from dukaan.orders.cart import Cart, CartRefused, Line
 from dukaan.orders.payments import upi_link
 from dukaan.orders.selectors import Choices, Quote, draft_for_link, order_for_buyer, quote_cart
@@ -112,6 +117,7 @@ def follows_moved_store(view):
 
     @wraps(view)
     def wrapper(request, *args, slug: str, **kwargs):
+        _buyer_cookies.set(request.COOKIES)
         try:
             return view(request, *args, slug=slug, **kwargs)
         except Http404:
@@ -134,10 +140,22 @@ def follows_moved_store(view):
     return wrapper
 
 
+# The cookies of the request a store page answers (set by follows_moved_store, which every store page
+# goes through), so the store's lookup by slug can switch to the page's language in the same query.
+_buyer_cookies: ContextVar[dict[str, str]] = ContextVar("buyer_cookies", default={})
+
+
+def speak(request, language: str) -> None:
+    """Answer in the buyer's language: the one they picked, else the store's (`language`)."""
+    translation.activate(page_language(request.COOKIES, language))
+
+
 def _store_id_or_404(slug: str) -> int:
-    store_id = store_id_for_slug(slug)
-    if not store_id:
+    found = store_for_slug(slug)
+    if found is None:
         raise Http404("There is no store at this link.")
+    store_id, language = found
+    translation.activate(page_language(_buyer_cookies.get(), language))
     return store_id
 
 
@@ -549,6 +567,7 @@ def _back_to(store: Store, page: str | None):
 def cart_pin(request, slug: str):
     """The buyer's PIN code: the page then says whether the shop delivers there, and for what fee."""
     store = get_object_or_404(Store, slug=slug)
+    speak(request, store.language)
     try:
         Cart(request.session, store.pk).pin_code = valid_pin(request.POST.get("pin_code", ""))
     except ValueError as error:
@@ -560,6 +579,7 @@ def cart_pin(request, slug: str):
 def cart_coupon(request, slug: str):
     """Apply a coupon code to the cart, or remove it; the page then shows the saving or why not."""
     store = get_object_or_404(Store, slug=slug)
+    speak(request, store.language)
     cart = Cart(request.session, store.pk)
     if request.POST.get("remove"):
         cart.coupon_code = ""
@@ -585,6 +605,7 @@ def _cart_seo(store: Store, title: str, path: str) -> Seo:
 @personal
 def cart_page(request, slug: str):
     store = get_object_or_404(Store, slug=slug)
+    speak(request, store.language)
     cart = Cart(request.session, store.pk)
     lines = cart.lines()
     quote = _quote(store, cart)
@@ -639,6 +660,37 @@ def cart_add(request, slug: str):
     return redirect(back)
 
 
+# No CSRF check, like cart_add: every page has the switch, and a token would make them uncacheable. A
+# forged request could only change the victim's language, which they see and switch back.
+@csrf_exempt
+@require_POST
+def choose_language(request, slug: str):
+    """The buyer's pick of language, from any store page's footer: kept in the language cookie (which
+    wins over the store's language, and which every cache of store pages keys by), then back to
+    the page they were on."""
+    _store_id_or_404(slug)  # a 404 for a store that is not there
+    language = request.POST.get("language", "")
+    if language not in CODES:
+        return HttpResponseBadRequest(
+            _("Choose one of the languages offered: %(codes)s.") % {"codes": ", ".join(CODES)},
+            content_type="text/plain; charset=utf-8",
+        )
+    back = request.POST.get("next", "")
+    store_path = reverse("storefront:store_home", args=[slug])
+    if not (back.startswith(store_path) and url_has_allowed_host_and_scheme(back, allowed_hosts=None)):
+        back = store_path
+    response = redirect(back)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Lax",
+    )
+    return response
+
+
 @require_POST
 def cart_update(request, slug: str):
     catalog = _catalog_or_404(slug)
@@ -657,9 +709,7 @@ def cart_update(request, slug: str):
 
 @require_POST
 def cart_remove(request, slug: str):
-    store_id = store_id_for_slug(slug)
-    if store_id is None:
-        raise Http404("There is no store at this link.")
+    store_id = _store_id_or_404(slug)
     form = CartLineForm(request.POST)
     if form.is_valid():
         Cart(request.session, store_id).remove(form.cleaned_data["line"])
@@ -690,6 +740,7 @@ def checkout(request, slug: str):
     the order is placed only at the total the buyer saw for the way they chose to pay.
     """
     store = get_object_or_404(Store, slug=slug)
+    speak(request, store.language)
     cart = Cart(request.session, store.pk)
     online = get_gateway() is not None
     refused: list[str] = []
@@ -815,6 +866,7 @@ def cart_draft(request, slug: str):
     """The buyer typed their phone at checkout (static/storefront/draft.js posts it on change): keep the
     checkout, so the shop can message them if they do not order within the hour. JSON either way."""
     store = get_object_or_404(Store, slug=slug)
+    speak(request, store.language)
     wait = _draft_wait(request)
     if wait is not None:
         message = f"Too many tries from your network. Try again in {wait_text(wait)}."
@@ -830,7 +882,10 @@ def cart_draft(request, slug: str):
 def cart_restore(request, slug: str, token: str):
     """The link a shop sends about an unfinished checkout: this browser's cart becomes that cart again,
     priced now on the cart page, which says what changed since."""
-    store_id = store_id_for_slug(slug)
+    found = store_for_slug(slug)
+    if found is not None:
+        speak(request, found[1])
+    store_id = found[0] if found else None
     draft = draft_for_link(store_id=store_id, token=token) if store_id else None
     if draft is None:
         raise Http404("This cart link is not valid any more. Browse the shop to fill your cart again.")
@@ -914,6 +969,7 @@ def order(request, slug: str, token: str):
     if found is None or found.store.slug != slug:
         raise Http404("There is no order at this link. Check the link in your message from the store.")
     store = found.store
+    speak(request, store.language)
     lines = list(found.lines.all())
     path = reverse("storefront:order", args=[store.slug, found.public_token])
     status_url = settings.SITE_URL + path
