@@ -36,7 +36,8 @@ SEARCH_MAX_WORDS = 8
 # deploy never unpickles a snapshot an older release stored. 3: they moved here from storefront.selectors.
 # 4: `parts` (delivery note, offers); bump it too when a part's own dataclasses change.
 # 5: `product_count`, `cover`, `category_cover` (pages' catalogs hold only what they show).
-# 6: a product's `sku` (the product page's JSON-LD). 7: the store's `language`; parts' texts in every language.
+# 6: a product's `sku` (the product page's JSON-LD).
+# 7: the store's `language`; the parts' texts in every language (infra.i18n.InEachLanguage).
 SNAPSHOT_VERSION = 7
 
 

@@ -52,7 +52,7 @@ def grouped(amount: Decimal, places: int = 2) -> str:
     sign = "-" if amount < 0 else ""
     whole, _, fraction = f"{abs(amount):.{places}f}".partition(".")
     head, tail = whole[:-3], whole[-3:]
-    pairs = []
+    pairs: list[str] = []
     while head:
         head, pair = head[:-2], head[-2:]
         pairs.insert(0, pair)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 
 from django.db.models import Q
 from django.utils import timezone
@@ -97,10 +98,17 @@ def offers_part(store_id: int, money: Money) -> StoreOffers:
         if product_id is not None:
             products[offer[0]].add(product_id)
     shown = []
-    for offer_id, (_, name, kind, percent, flat, min_order, buy, get, starts_at, ends_at) in offers.items():
+    for offer_id, (_id, name, kind, percent, flat, min_order, buy, get, starts_at, ends_at) in offers.items():
         label = in_each_language(
-            lambda: offer_label(
-                kind=kind, percent=percent, flat=flat, min_order=min_order, buy=buy, get=get, money=money
+            partial(
+                offer_label,
+                kind=kind,
+                percent=percent,
+                flat=flat,
+                min_order=min_order,
+                buy=buy,
+                get=get,
+                money=money,
             )
         )
         shown.append(ShownOffer(name, kind, label, frozenset(products[offer_id]), starts_at, ends_at))

@@ -10,7 +10,6 @@ from django.db.models import Max, Min
 from django.utils.translation import gettext as _
 
 from dukaan.infra.i18n import InEachLanguage, in_each_language
-
 from dukaan.infra.queries import only_row
 
 from .models import DeliverySettings
@@ -65,18 +64,22 @@ def delivery_part(store_id: int, money: Money) -> InEachLanguage:
     )
     if saved is None:
         terms = DEFAULT_TERMS
-        return in_each_language(lambda: delivery_note(
-            fees=[terms.flat_fee],
-            free_above=terms.free_above,
-            cod_enabled=terms.cod_enabled,
-            cod_max_order=terms.cod_max_order,
-            money=money,
-        ))
+        return in_each_language(
+            lambda: delivery_note(
+                fees=[terms.flat_fee],
+                free_above=terms.free_above,
+                cod_enabled=terms.cod_enabled,
+                cod_max_order=terms.cod_max_order,
+                money=money,
+            )
+        )
     zone_fees = [saved["low"], saved["high"]] if saved["low"] is not None else []
-    return in_each_language(lambda: delivery_note(
-        fees=[saved["flat_fee"], *zone_fees],
-        free_above=saved["free_above"],
-        cod_enabled=saved["cod_enabled"],
-        cod_max_order=saved["cod_max_order"],
-        money=money,
-    ))
+    return in_each_language(
+        lambda: delivery_note(
+            fees=[saved["flat_fee"], *zone_fees],
+            free_above=saved["free_above"],
+            cod_enabled=saved["cod_enabled"],
+            cod_max_order=saved["cod_max_order"],
+            money=money,
+        )
+    )

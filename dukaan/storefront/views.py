@@ -22,12 +22,13 @@ from django.core.paginator import Page
 from django.http import Http404, HttpResponseBadRequest, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.crypto import salted_hmac
-from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -142,7 +143,7 @@ def follows_moved_store(view):
 
 # The cookies of the request a store page answers (set by follows_moved_store, which every store page
 # goes through), so the store's lookup by slug can switch to the page's language in the same query.
-_buyer_cookies: ContextVar[dict[str, str]] = ContextVar("buyer_cookies", default={})
+_buyer_cookies: ContextVar[dict[str, str] | None] = ContextVar("buyer_cookies", default=None)
 
 
 def speak(request, language: str) -> None:
@@ -155,7 +156,7 @@ def _store_id_or_404(slug: str) -> int:
     if found is None:
         raise Http404("There is no store at this link.")
     store_id, language = found
-    translation.activate(page_language(_buyer_cookies.get(), language))
+    translation.activate(page_language(_buyer_cookies.get() or {}, language))
     return store_id
 
 
@@ -246,10 +247,20 @@ def _store_image(catalog: StoreCatalog) -> str:
 
 def _store_description(catalog: StoreCatalog, category: CatalogCategory | None = None) -> str:
     count = category.product_count if category else catalog.product_count
-    items = f"{count} product{'s' if count != 1 else ''}"
-    where = f"{category.name} at {catalog.name}" if category else f"Shop {catalog.name} online"
-    pay = "cash on delivery or UPI" if catalog.upi_id else "cash on delivery"
-    return f"{where}: {items}. Order in a few taps and pay by {pay}."
+    items = ngettext("%(count)s product", "%(count)s products", count) % {"count": count}
+    if category:
+        where = _("%(category)s at %(store)s") % {"category": category.name, "store": catalog.name}
+    else:
+        where = _("Shop %(store)s online") % {"store": catalog.name}
+    if catalog.upi_id:
+        return _("%(where)s: %(items)s. Order in a few taps and pay by cash on delivery or UPI.") % {
+            "where": where,
+            "items": items,
+        }
+    return _("%(where)s: %(items)s. Order in a few taps and pay by cash on delivery.") % {
+        "where": where,
+        "items": items,
+    }
 
 
 # --- Browsing -----------------------------------------------------------------------------------
@@ -281,12 +292,12 @@ def category(request, slug: str, category_id: int):
     catalog, number = _listing_catalog(request, slug, category_id)
     found = catalog.category(category_id)
     if found is None:
-        raise Http404("This category is not in the store.")
+        raise Http404(_("This category is not in the store."))
     page = _page(catalog, found.product_count, number)
     first_image = catalog.category_cover
     seo = Seo(
         title=f"{found.name} · {catalog.name}",
-        og_title=f"{found.name} at {catalog.name}",
+        og_title=_("%(category)s at %(store)s") % {"category": found.name, "store": catalog.name},
         description=_store_description(catalog, found),
         url=_page_url(store_page_url(catalog.slug, "storefront:category", found.id), page),
         image=absolute_url(first_image.large_url) if first_image else _store_image(catalog),
@@ -298,7 +309,7 @@ def product(request, slug: str, product_id: int):
     catalog = _catalog_or_404(slug, ProductsById((product_id,)))
     item = catalog.product(product_id)
     if item is None:
-        raise Http404("This product is not in the store.")
+        raise Http404(_("This product is not in the store."))
     price = money(item.min_price, catalog)
     offer = f"{'From ' if item.price_varies else ''}{price}"
     if item.discount_percent:
@@ -339,16 +350,15 @@ def policy(request, slug: str, kind: str):
         raise Http404("The store has no such policy: see its returns, shipping, privacy or terms.")
     catalog = _catalog_or_404(slug, ProductsById(()))
     text = policy_text(kind, store_policies(catalog.store_id)[kind], catalog.name)
+    title = str(TITLES[kind])
     seo = Seo(
-        title=f"{TITLES[kind]} · {catalog.name}",
-        og_title=f"{TITLES[kind]} at {catalog.name}",
+        title=f"{title} · {catalog.name}",
+        og_title=_("%(category)s at %(store)s") % {"category": title, "store": catalog.name},
         description=_summary(text),
         url=store_page_url(catalog.slug, "storefront:policy", kind),
         image=_store_image(catalog),
     )
-    response = _render(
-        request, "storefront/policy.html", store=catalog, seo=seo, title=TITLES[kind], text=text
-    )
+    response = _render(request, "storefront/policy.html", store=catalog, seo=seo, title=title, text=text)
     return _for_the_edge(request, response, catalog, [])
 
 
@@ -360,10 +370,10 @@ def _max_quantity(item: CatalogProduct) -> int:
 
 
 SORT_LABELS = {
-    "relevance": "Best match",
-    "price_asc": "Price: low to high",
-    "price_desc": "Price: high to low",
-    "newest": "Newest first",
+    "relevance": gettext_lazy("Best match"),
+    "price_asc": gettext_lazy("Price: low to high"),
+    "price_desc": gettext_lazy("Price: high to low"),
+    "newest": gettext_lazy("Newest first"),
 }
 # Deeper pages are not worth an engine's time: nobody reads page 100 of a store's search.
 SEARCH_MAX_PAGE = 100
@@ -446,7 +456,7 @@ def search(request, slug: str):
         catalog = _store_catalog_or_404(store_id, _found(results))
     query = params.get("q", "")
     seo = Seo(
-        title=f"Search {catalog.name}" + (f": {query}" if query else ""),
+        title=_("Search %(store)s") % {"store": catalog.name} + (f": {query}" if query else ""),
         og_title=catalog.name,
         description=_store_description(catalog),
         url=store_base_url(catalog.slug),
@@ -521,15 +531,17 @@ def _cart_rows(lines: list[Line], quote) -> list[CartRow]:
     for line in lines:
         q = quoted.get((line.product_id, line.variant_id))
         if q is None:
-            name = line.name or "This item"
-            rows.append(CartRow(line.key, name, line.quantity, problem=f"{name} is no longer available."))
+            name = line.name or _("This item")
+            problem = _("%(name)s is no longer available.") % {"name": name}
+            rows.append(CartRow(line.key, name, line.quantity, problem=problem))
             continue
         name = f"{q.name} ({q.variant_label})" if q.variant_label else q.name
         problem = ""
         if q.available is not None and q.available < line.quantity:
-            problem = (
-                f"{name} is out of stock." if q.available <= 0 else f"Only {q.available} left of {name}."
-            )
+            if q.available <= 0:
+                problem = _("%(name)s is out of stock.") % {"name": name}
+            else:
+                problem = _("Only %(count)s left of %(name)s.") % {"count": q.available, "name": name}
         rows.append(
             CartRow(line.key, name, line.quantity, q.image_url, q.unit_price, q.line_total, problem=problem)
         )
@@ -595,7 +607,7 @@ def _cart_seo(store: Store, title: str, path: str) -> Seo:
     return Seo(
         title=f"{title} · {store.name}",
         og_title=store.name,
-        description=f"Shop {store.name} online.",
+        description=_("Shop %(store)s online") % {"store": store.name},
         url=settings.SITE_URL + path,
         image=absolute_url(store.logo_url),
         noindex=True,
@@ -617,7 +629,7 @@ def cart_page(request, slug: str):
         request,
         "storefront/cart.html",
         store=store,
-        seo=_cart_seo(store, "Your cart", reverse("storefront:cart", args=[store.slug])),
+        seo=_cart_seo(store, _("Your cart"), reverse("storefront:cart", args=[store.slug])),
         cart_count=sum(line.quantity for line in lines),
         rows=_cart_rows(lines, quote),
         quote=quote,
@@ -644,7 +656,7 @@ def cart_add(request, slug: str):
         else catalog.share_path
     )
     if not valid:
-        messages.error(request, "Choose a quantity of 1 or more, then add it to the cart.")
+        messages.error(request, _("Choose a quantity of 1 or more, then add it to the cart."))
         return redirect(back)
     try:
         added = Cart(request.session, catalog.store_id).add(
@@ -703,7 +715,9 @@ def cart_update(request, slug: str):
             if note:
                 messages.warning(request, note)
     if bad:
-        messages.error(request, "Enter each quantity as a whole number (0 takes the item out of your cart).")
+        messages.error(
+            request, _("Enter each quantity as a whole number (0 takes the item out of your cart).")
+        )
     return redirect("storefront:cart", slug=catalog.slug)
 
 
@@ -721,7 +735,7 @@ def cart_remove(request, slug: str):
 
 def _prices_changed_notice(price_changes: list[str]) -> str:
     changes = "; ".join(change.rstrip(".") for change in price_changes)
-    return f"Prices changed: {changes}, please check and place the order again."
+    return _("Prices changed: %(changes)s. Please check and place the order again.") % {"changes": changes}
 
 
 def _session_key(request, form_key: str) -> str:
@@ -753,7 +767,7 @@ def checkout(request, slug: str):
             return redirect("storefront:order", slug=store.slug, token=token)
     if not cart:
         notify = messages.error if request.method == "POST" else messages.info
-        notify(request, "Your cart is empty. Add something, then check out.")
+        notify(request, _("Your cart is empty. Add something, then check out."))
         return redirect("storefront:cart", slug=store.slug)
     quote, cod_quote = _checkout_quotes(store, cart)
     cod = cod_quote.pricing.cod if cod_quote and cod_quote.pricing else None
@@ -869,7 +883,7 @@ def cart_draft(request, slug: str):
     speak(request, store.language)
     wait = _draft_wait(request)
     if wait is not None:
-        message = f"Too many tries from your network. Try again in {wait_text(wait)}."
+        message = _("Too many tries from your network. Try again in %(wait)s.") % {"wait": wait_text(wait)}
         return JsonResponse({"error": message}, status=429, headers={"Retry-After": str(wait)})
     try:
         _keep_draft(store, Cart(request.session, store.pk), request.POST)
@@ -888,14 +902,14 @@ def cart_restore(request, slug: str, token: str):
     store_id = found[0] if found else None
     draft = draft_for_link(store_id=store_id, token=token) if store_id else None
     if draft is None:
-        raise Http404("This cart link is not valid any more. Browse the shop to fill your cart again.")
+        raise Http404(_("This cart link is not valid any more. Browse the shop to fill your cart again."))
     cart = Cart(request.session, draft.store_id)
     cart.restore(draft.lines)
     if draft.pin_code:
         cart.pin_code = draft.pin_code
     if draft.order_id is None:
         cart.draft_token = draft.token
-    messages.info(request, "Your cart is back as you left it, at today's prices.")
+    messages.info(request, _("Your cart is back as you left it, at today's prices."))
     return redirect("storefront:cart", slug=slug)
 
 
@@ -911,7 +925,7 @@ def _after_placing(request, order):
         try:
             return redirect(start_online_payment(order=order).checkout_url)
         except PaymentUnavailable as error:
-            messages.error(request, f"Your order is placed. {error.message}")
+            messages.error(request, _("Your order is placed. %(problem)s") % {"problem": error.message})
     return redirect("storefront:order", slug=order.store.slug, token=order.public_token)
 
 
@@ -923,43 +937,54 @@ TIMELINE = (
 )
 
 
+STEP_LABELS = {
+    "placed": gettext_lazy("Placed"),
+    "accepted": gettext_lazy("Accepted"),
+    "shipped": gettext_lazy("Shipped"),
+    "delivered": gettext_lazy("Delivered"),
+}
+
+
 def _timeline(order) -> list[dict]:
     ended = {
-        "cancelled": ("Cancelled", order.cancelled_at),
-        "returned": ("Returned to the shop", order.returned_at),
+        "cancelled": (_("Cancelled"), order.cancelled_at),
+        "returned": (_("Returned to the shop"), order.returned_at),
     }
     if order.status in ended:
         label, at = ended[order.status]
-        reached = [{"label": "Placed", "at": order.created_at, "done": True}]
+        reached = [{"label": _("Placed"), "at": order.created_at, "done": True}]
         for status, field in TIMELINE[1:]:
             if getattr(order, field):
-                reached.append({"label": status.capitalize(), "at": getattr(order, field), "done": True})
+                reached.append({"label": STEP_LABELS[status], "at": getattr(order, field), "done": True})
         return [*reached, {"label": label, "at": at, "done": True}]
     # Awaiting the buyer's confirmation is still the first step; the page asks for the confirmation.
     reached_status = "placed" if order.status == "unconfirmed" else order.status
     reached_index = [status for status, _ in TIMELINE].index(reached_status)
     return [
-        {"label": status.capitalize(), "at": getattr(order, field), "done": index <= reached_index}
+        {"label": STEP_LABELS[status], "at": getattr(order, field), "done": index <= reached_index}
         for index, (status, field) in enumerate(TIMELINE)
     ]
 
 
 def _whatsapp_text(order, store: Store, lines, status_url: str) -> str:
-    rows = [f"Hello {store.name}, I placed order #{order.number}."]
+    rows = [_("Hello %(store)s, I placed order #%(number)s.") % {"store": store.name, "number": order.number}]
     for line in lines:
         name = f"{line.name} ({line.variant_label})" if line.variant_label else line.name
         rows.append(f"{line.quantity} × {name}: {money(line.line_total, store)}")
     for row in order_rows(order):
-        if row.kind == "free" or (row.label == "Subtotal" and order.subtotal == order.total):
+        if row.kind == "free" or (row.kind == "subtotal" and order.subtotal == order.total):
             continue  # nothing the buyer needs to read on a phone
         if row.kind == "total":
-            rows.append(f"Total: {money(order.total, store)} ({order.get_payment_method_display()})")
+            rows.append(
+                _("Total: %(total)s (%(payment)s)")
+                % {"total": money(order.total, store), "payment": order.get_payment_method_display()}
+            )
         elif row.kind == "discount":
             rows.append(f"{row.label}: −{money(row.amount, store)}")
         else:
-            included = " (included)" if row.kind == "tax-included" else ""
+            included = " " + _("(included)") if row.kind == "tax-included" else ""
             rows.append(f"{row.label}{included}: {money(row.amount, store)}")
-    rows.append(f"Order status: {status_url}")
+    rows.append(_("Order status: %(url)s") % {"url": status_url})
     return "\n".join(rows)
 
 
@@ -990,9 +1015,9 @@ def order(request, slug: str, token: str):
         "storefront/order.html",
         store=store,
         seo=Seo(
-            title=f"Order #{found.number} · {store.name}",
-            og_title=f"Order #{found.number} at {store.name}",
-            description=f"Your order at {store.name}.",
+            title=_("Order #%(number)s") % {"number": found.number} + f" · {store.name}",
+            og_title=_("Order #%(number)s at %(store)s") % {"number": found.number, "store": store.name},
+            description=_("Your order at %(store)s.") % {"store": store.name},
             url=status_url,
             noindex=True,
         ),

@@ -111,7 +111,11 @@ def test_snapshot_carries_the_delivery_note_and_the_offers_and_they_pickle(store
     assert copy == catalog
     assert str(copy.parts["delivery"]) == "₹40 delivery · Cash on delivery available"
     [offer] = copy.parts["offers"].offers
-    assert (offer.name, str(offer.label), offer.product_ids) == ("Kurta fest", "Buy 2, get 1 free", {product.pk})
+    assert (offer.name, str(offer.label), offer.product_ids) == (
+        "Kurta fest",
+        "Buy 2, get 1 free",
+        {product.pk},
+    )
 
 
 def test_a_part_name_is_taken_once():
