@@ -311,17 +311,20 @@ def product(request, slug: str, product_id: int):
     if item is None:
         raise Http404(_("This product is not in the store."))
     price = money(item.min_price, catalog)
-    offer = f"{'From ' if item.price_varies else ''}{price}"
+    offer = _("From %(price)s") % {"price": price} if item.price_varies else price
     if item.discount_percent:
-        offer += f" ({item.discount_percent}% off {money(item.compare_at_price, catalog)})"
+        off = _("%(percent)s%% off") % {"percent": item.discount_percent}
+        offer += f" ({off} {money(item.compare_at_price, catalog)})"
     if not item.in_stock:
-        offer += " · Out of stock"
+        offer += " · " + _("Out of stock")
     url = store_page_url(catalog.slug, "storefront:product", item.id)
     seo = Seo(
         title=f"{item.name} · {catalog.name}",
         og_title=item.name,
         description=_summary(
-            f"{offer}. {item.description}" if item.description else f"{offer} at {catalog.name}."
+            f"{offer}. {item.description}"
+            if item.description
+            else _("%(price)s at %(store)s.") % {"price": offer, "store": catalog.name}
         ),
         url=url,
         image=absolute_url(item.image.large_url) if item.image else _store_image(catalog),
@@ -735,7 +738,7 @@ def cart_remove(request, slug: str):
 
 def _prices_changed_notice(price_changes: list[str]) -> str:
     changes = "; ".join(change.rstrip(".") for change in price_changes)
-    return _("Prices changed: %(changes)s. Please check and place the order again.") % {"changes": changes}
+    return _("Prices changed: %(changes)s, please check and place the order again.") % {"changes": changes}
 
 
 def _session_key(request, form_key: str) -> str:
@@ -835,7 +838,7 @@ def checkout(request, slug: str):
         request,
         "storefront/checkout.html",
         store=store,
-        seo=_cart_seo(store, "Checkout", reverse("storefront:checkout", args=[store.slug])),
+        seo=_cart_seo(store, _("Checkout"), reverse("storefront:checkout", args=[store.slug])),
         cart_count=sum(line.quantity for line in lines),
         form=form,
         rows=_cart_rows(lines, quote),
