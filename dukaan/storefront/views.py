@@ -208,6 +208,7 @@ def _render(request, template: str, *, store, seo: Seo, cart_count: int | None =
         seo=seo,
         cart_count=cart_count,
         whatsapp_digits=_digits(store.whatsapp),
+        languages=settings.LANGUAGES,  # for the switch, each named in itself
     )
     return render(request, template, context)
 

@@ -6,6 +6,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -175,3 +176,22 @@ def test_a_message_to_a_buyer_of_a_hindi_store_is_in_hindi_and_names_its_templat
     assert accepted.text == "आपका ऑर्डर #7 (Asha Kurtas) मंज़ूर हो गया है। https://x.example/o/1/"
     assert accepted.language == "hi"
     assert messages.templates("hi")["order_accepted"].startswith("आपका ऑर्डर #{{1}} ({{2}})")
+
+
+def test_the_shopkeeper_sets_the_language_buyers_see_first(client):
+    store, _, product = open_shop()
+    client.force_login(store.owner)
+    settings_page = reverse("dashboard:store_settings")
+    fields = {"name": store.name, "slug": store.slug, "whatsapp": store.whatsapp, "currency": "INR"}
+    assert 'name="language"' in client.get(settings_page).content.decode()
+
+    refused = client.post(settings_page, {**fields, "upi_id": store.upi_id, "language": "fr"})
+    store.refresh_from_db()
+    assert refused.status_code == 200 and store.language == "en-in"
+    client.post(settings_page, {**fields, "upi_id": store.upi_id, "language": "hi"})
+
+    store.refresh_from_db()
+    assert store.language == "hi"
+    buyer = Client()
+    page = buyer.get(reverse("storefront:product", args=[store.slug, product.pk])).content.decode()
+    assert '<html lang="hi">' in page and "कार्ट में डालें" in page
