@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import translation
 from PIL import Image
 
 from dukaan.accounts.models import User
@@ -114,6 +115,14 @@ def media_in_tmp(settings, tmp_path):
     """Every test writes uploads and SMS logs into its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SMS_CONSOLE_LOG = tmp_path / "sms.log"
+
+
+@pytest.fixture(autouse=True)
+def default_language_between_tests():
+    """A store page in Hindi leaves Hindi active in the thread, as every request does its language
+    (the next request's LocaleMiddleware sets its own): each test starts in the default language."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
