@@ -18,6 +18,7 @@ from PIL import Image
 from dukaan.accounts.models import User
 from dukaan.accounts.tests.helpers import log_in_staff
 from dukaan.catalog import services
+from dukaan.infra.catalogues import compile_all
 
 
 def png_upload(
@@ -115,6 +116,12 @@ def media_in_tmp(settings, tmp_path):
     """Every test writes uploads and SMS logs into its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SMS_CONSOLE_LOG = tmp_path / "sms.log"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues():
+    """The .mo files as make install builds them, also for a run that did not go through make."""
+    compile_all()
 
 
 @pytest.fixture(autouse=True)

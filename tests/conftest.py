@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 
 from dukaan.conftest import (  # noqa: F401 (autouse fixtures, as in dukaan/)
+    compiled_catalogues,
     default_language_between_tests,
     fresh_hourly_limits,
     fresh_view_counts,

@@ -9,6 +9,7 @@ the catalogues (`dukaan makemessages`, and the test that checks them) needs Debi
 from __future__ import annotations
 
 import ast
+import os
 import struct
 import sys
 from dataclasses import dataclass, field
@@ -134,7 +135,10 @@ def compile_all(root: Path = ROOT, *, force: bool = False) -> list[Path]:
     for po in catalogues(root):
         mo = po.with_suffix(".mo")
         if force or not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
-            mo.write_bytes(mo_bytes(parse_po(po.read_text(encoding="utf-8"))))
+            # Written aside, then renamed: a process reading it meanwhile gets the old file or the new one.
+            part = mo.with_name(f".{mo.name}.{os.getpid()}")
+            part.write_bytes(mo_bytes(parse_po(po.read_text(encoding="utf-8"))))
+            os.replace(part, mo)
             written.append(mo)
     return written
 
