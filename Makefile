@@ -33,7 +33,13 @@ $(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-install: $(STAMP)
+# The translation catalogues (dukaan/<app>/locale/<lang>/LC_MESSAGES/django.po, docs/i18n.md) compiled
+# in pure Python, so running needs no GNU gettext; a .mo is rebuilt when its .po is newer.
+PO_FILES := $(wildcard dukaan/*/locale/*/LC_MESSAGES/django.po)
+$(PO_FILES:.po=.mo): %.mo: %.po | $(STAMP)
+	$(BIN)/python -m dukaan.infra.catalogues
+
+install: $(STAMP) $(PO_FILES:.po=.mo)
 
 # The newest versions pyproject.toml allows, pinned with their hashes; commit the result.
 lock: install
@@ -61,9 +67,10 @@ mypy-baseline: install
 # Java and Maven fetch and run Kafka, Kafka Connect and Debezium (deploy/local/kafka.py); Redis backs
 # the catalog cache and the storefront service; Varnish (with varnish-modules' xkey) is the edge cache;
 # nginx and wrk are the benches' ceiling and load generator; prometheus ships the promtool that checks
-# deploy/observability/ (python -m deploy.local tools).
+# deploy/observability/ (python -m deploy.local tools). gettext's xgettext makes the translation catalogues
+# (the test that checks them runs makemessages); Noto draws the Hindi pages in the browser tests.
 SYSTEM_PACKAGES := postgresql chromium fonts-liberation openjdk-17-jre-headless maven redis-server nginx wrk \
-	varnish varnish-modules pgbouncer prometheus
+	varnish varnish-modules pgbouncer prometheus gettext fonts-noto-core
 sysdeps:
 	@if dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then exit 0; fi; \
 	if [ "$$(id -u)" -ne 0 ]; then \

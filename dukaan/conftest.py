@@ -12,11 +12,13 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import translation
 from PIL import Image
 
 from dukaan.accounts.models import User
 from dukaan.accounts.tests.helpers import log_in_staff
 from dukaan.catalog import services
+from dukaan.infra.catalogues import compile_all
 
 
 def png_upload(
@@ -114,6 +116,20 @@ def media_in_tmp(settings, tmp_path):
     """Every test writes uploads and SMS logs into its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SMS_CONSOLE_LOG = tmp_path / "sms.log"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues():
+    """The .mo files as make install builds them, also for a run that did not go through make."""
+    compile_all()
+
+
+@pytest.fixture(autouse=True)
+def default_language_between_tests():
+    """A store page in Hindi leaves Hindi active in the thread, as every request does its language
+    (the next request's LocaleMiddleware sets its own): each test starts in the default language."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

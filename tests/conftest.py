@@ -6,6 +6,8 @@ import pytest
 from django.conf import settings
 
 from dukaan.conftest import (  # noqa: F401 (autouse fixtures, as in dukaan/)
+    compiled_catalogues,
+    default_language_between_tests,
     fresh_hourly_limits,
     fresh_view_counts,
     media_in_tmp,
@@ -25,7 +27,7 @@ def free_port() -> int:
 # backend (pages, browsers, the edge, files, deploy artefacts, permissions): only the SQLite pass, the
 # shorter one, collects them. local_servers starts its own PostgreSQL pair and is about PostgreSQL: only
 # the PostgreSQL pass collects it. Not skipped: not collected, as the other pass runs them (docs/testing.md).
-BACKEND_NEUTRAL = {"browser", "edge", "deploy", "storage", "security", "test_bench_report.py"}
+BACKEND_NEUTRAL = {"browser", "edge", "deploy", "storage", "security", "i18n", "test_bench_report.py"}
 POSTGRESQL_ONLY = {"local_servers"}
 
 

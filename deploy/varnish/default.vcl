@@ -4,7 +4,8 @@
 # STOREFRONT_STALE_WHILE_REVALIDATE) and runs varnishd with the result.
 #
 #   cached  GET/HEAD /s/<slug>/… without a `sessionid` or `messages` cookie, except /cart, /checkout
-#           and /o/ (the buyer's cart and orders); other cookies (csrftoken, analytics) are dropped
+#           and /o/ (the buyer's cart and orders); other cookies (csrftoken, analytics) are dropped,
+#           but the language cookie, which is kept and hashed (one copy a language)
 #   passed  everything else: dashboard, admin, API, login, any POST, any buyer with a session
 #   stored  only 200/404 responses without Set-Cookie and without private/no-store/no-cache;
 #           TTL from the app's s-maxage
@@ -66,8 +67,19 @@ sub vcl_recv {
     if (req.http.Cookie ~ "(^|;\s*)(sessionid|messages)=") {
         return (pass);
     }
-    # Any other cookie means nothing to these pages; dropped so the app's `Vary: Cookie` does not split them.
-    unset req.http.Cookie;
+    # The language cookie (the buyer's pick, docs/i18n.md#caches) is the only one these pages read: kept
+    # alone, so the app sees it, and hashed, so a page in one language is never served in the other.
+    # Any other cookie means nothing to them; dropped so the app's `Vary: Cookie` does not split them.
+    if (req.http.Cookie ~ "(^|;\s*)django_language=[-a-z]+(;|$)") {
+        set req.http.X-Language = regsub(req.http.Cookie, "^(.*;\s*)?django_language=([-a-z]+).*$", "\2");
+        set req.http.Cookie = "django_language=" + req.http.X-Language;
+    } else {
+        unset req.http.X-Language;
+        unset req.http.Cookie;
+    }
+    # The store's language, or the cookie's, decides; the browser's languages do not (the app's
+    # `Vary: Accept-Language` comes from Django's LocaleMiddleware and must not split the pages).
+    unset req.http.Accept-Language;
     if (std.healthy(req.backend_hint)) {
         # A healthy backend: a stale page only for the app's stale-while-revalidate, while it refreshes.
         set req.grace = @FRESH_GRACE@s;
@@ -91,6 +103,11 @@ sub vcl_backend_response {
     # beresp.ttl already comes from s-maxage; grace is widened so a sick backend still has a page.
     set beresp.grace = 6h;
     return (deliver);
+}
+
+sub vcl_hash {
+    # Then the built-in vcl_hash: the URL and the host.
+    hash_data(req.http.X-Language);
 }
 
 sub vcl_hit {

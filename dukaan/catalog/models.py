@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .addresses import store_base_url
 from .policies import MAX_LENGTH as MAX_POLICY_LENGTH
@@ -40,6 +41,14 @@ class Store(models.Model):
         "WhatsApp number", max_length=16, help_text="E.164, for example +919812345678"
     )
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="INR")
+    # The language of the store's pages and of its messages to buyers; a buyer may pick another.
+    language = models.CharField(
+        _("Your buyers' language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("Your store's pages and its messages to buyers open in it; a buyer can switch."),
+    )
     logo = models.CharField(max_length=255, blank=True, help_text="Storage path of the logo thumbnail")
     upi_id = models.CharField(
         "UPI ID",

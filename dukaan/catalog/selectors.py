@@ -81,6 +81,11 @@ def store_id_for_slug(slug: str) -> int | None:
     return only_row(Store.objects.filter(slug=slug).values_list("id", flat=True))
 
 
+def store_for_slug(slug: str) -> tuple[int, str] | None:
+    """The store's id and its buyers' language, in one query."""
+    return only_row(Store.objects.filter(slug=slug).values_list("id", "language"))
+
+
 def store_policies(store_id: int) -> dict[str, str]:
     """The store's own policy texts by kind; "" where it uses the starting text."""
     saved = only_row(StorePolicies.objects.filter(store_id=store_id).values(*KINDS))

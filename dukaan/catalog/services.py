@@ -10,6 +10,7 @@ from decimal import Decimal
 from functools import partial
 from typing import cast
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
@@ -143,13 +144,20 @@ def create_store(
     currency: str = "INR",
     upi_id: str = "",
     logo: UploadedFile[bytes] | None = None,
+    language: str = settings.LANGUAGE_CODE,
 ) -> Store:
     if Store.objects.filter(owner=owner).exists():
         raise ValidationError("You already have a store.")
     check_slug(slug)
     ReleasedSlug.objects.filter(slug=slug).delete()  # a reservation that ran out
     store = Store(
-        owner=owner, name=name.strip(), slug=slug, whatsapp=whatsapp, currency=currency, upi_id=upi_id.strip()
+        owner=owner,
+        name=name.strip(),
+        slug=slug,
+        whatsapp=whatsapp,
+        currency=currency,
+        upi_id=upi_id.strip(),
+        language=language,
     )
     store.full_clean()
     _check_text(name=store.name)
@@ -180,6 +188,7 @@ def update_store(
     upi_id: str = "",
     logo: UploadedFile[bytes] | None = None,
     changed_by: str = OPERATOR_ACTOR,
+    language: str | None = None,
 ) -> Store:
     """Save the store's settings. `changed_by` names who asks (accounts' token_actor or
     dashboard_actor), for the audit entry and the owner's SMS when a payment detail changes."""
@@ -192,6 +201,8 @@ def update_store(
     old_slug = Store.objects.filter(pk=store.pk).values_list("slug", flat=True).get()
     store.name, store.slug, store.whatsapp, store.currency = name.strip(), slug, whatsapp, currency
     store.upi_id = upi_id.strip()
+    if language is not None:  # None: as it is (the API does not set it)
+        store.language = language
     store.full_clean(exclude=["owner"])
     _check_text(name=store.name)
     with _files_removed_on_error() as written:

@@ -38,7 +38,8 @@ SEARCH_MAX_WORDS = 8
 # 4: `parts` (delivery note, offers); bump it too when a part's own dataclasses change.
 # 5: `product_count`, `cover`, `category_cover` (pages' catalogs hold only what they show).
 # 6: a product's `sku` (the product page's JSON-LD). 7: the store's `look` (themes.StoreLook).
-SNAPSHOT_VERSION = 7
+# 8: the store's `language`; the parts' texts in every language (infra.i18n.InEachLanguage).
+SNAPSHOT_VERSION = 8
 
 
 def absolute_url(url: str) -> str:
@@ -149,6 +150,7 @@ class StoreCatalog:
     # A page's catalog of one category's listing: the first image of that category's products.
     category_cover: CatalogImage | None = None
     look: StoreLook = StoreLook()
+    language: str = settings.LANGUAGE_CODE  # the buyers' default (Store.language)
 
     @cached_property
     def _products_by_id(self) -> dict[int, CatalogProduct]:
@@ -374,7 +376,7 @@ def build_store_catalog(store_id: int, shown: Shown | None = None) -> StoreCatal
     category's page its first image when the page does not show it."""
     visible = Product.objects.filter(store_id=store_id, is_active=True)
     store = Store.objects.filter(pk=store_id)
-    fields = STORE_DATA_FIELDS
+    fields = (*STORE_DATA_FIELDS, "language")
     if shown is not None:  # the store's visible products in no category, counted on the same row
         store, fields = (
             store.annotate(uncategorized=_counted(visible.filter(category=None))),
@@ -419,6 +421,7 @@ def build_store_catalog(store_id: int, shown: Shown | None = None) -> StoreCatal
         whatsapp=store["whatsapp"],
         currency=store["currency"],
         upi_id=store["upi_id"],
+        language=store["language"],
         logo_url=default_storage.url(store["logo"]) if store["logo"] else "",
         categories=tuple(
             CatalogCategory(id=category_id, name=name, product_count=counts.get(category_id, 0))

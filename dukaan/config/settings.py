@@ -186,6 +186,7 @@ MIDDLEWARE = [
     "dukaan.infra.security.SecurityHeadersMiddleware",  # CSP and Permissions-Policy, static files included
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -586,6 +587,10 @@ API_MAX_UPLOAD_BYTES = env.int("API_MAX_UPLOAD_BYTES", MAX_REQUEST_BYTES)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-in"
+LANGUAGES = [("en-in", "English"), ("hi", "हिन्दी")]
+# Each app's catalogue (dukaan/<app>/locale, docs/i18n.md), also named here so that ours win over
+# Django's own: its admin has some of the same English words, in other Hindi.
+LOCALE_PATHS = sorted(str(path) for path in (BASE_DIR / "dukaan").glob("*/locale"))
 TIME_ZONE = env.str("DUKAAN_TIME_ZONE", "Asia/Kolkata")
 USE_I18N = True
 USE_TZ = True

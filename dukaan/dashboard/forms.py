@@ -1,6 +1,7 @@
 """Forms of the merchant dashboard: they validate input; services do the writing."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from dukaan.accounts.scopes import Scope
@@ -75,7 +76,7 @@ class StoreForm(forms.ModelForm):
 
     class Meta:
         model = Store
-        fields = ["name", "slug", "whatsapp", "currency", "upi_id"]
+        fields = ["name", "slug", "whatsapp", "currency", "language", "upi_id"]
         labels = {"slug": "Store link"}
         help_texts = {"slug": "Your share link will be /s/<this>/. Lowercase letters, digits and hyphens."}
         widgets = {"whatsapp": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
@@ -92,6 +93,14 @@ class StoreForm(forms.ModelForm):
             return normalize_phone(self.cleaned_data["whatsapp"])
         except LoginRefused as error:
             raise ValidationError(str(error)) from error
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A form sent without it (an older page, the first store) keeps the store's language.
+        self.fields["language"].required = False
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or self.instance.language or settings.LANGUAGE_CODE
 
     def validate_unique(self):
         """Slug availability is the service's to check, with a suggestion."""

@@ -148,7 +148,8 @@ def store_audit(request):
 
 
 def _store_fields(form) -> dict:
-    return {name: form.cleaned_data[name] for name in ("name", "slug", "whatsapp", "currency", "upi_id")}
+    fields = ("name", "slug", "whatsapp", "currency", "language", "upi_id")
+    return {name: form.cleaned_data[name] for name in fields}
 
 
 @store_required

@@ -43,3 +43,18 @@ def allocate(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     for i in by_remainder[:left]:
         parts[i] += PAISA
     return parts
+
+
+def grouped(amount: Decimal, places: int = 2) -> str:
+    """`amount` in the Indian grouping, whatever the language: 100000 → "1,00,000.00" (lakh, crore).
+    Every shown amount goes through here (the `money` template filter), so no page, message or
+    invoice shows 100,000.00 beside 1,00,000.00."""
+    sign = "-" if amount < 0 else ""
+    whole, _, fraction = f"{abs(amount):.{places}f}".partition(".")
+    head, tail = whole[:-3], whole[-3:]
+    pairs: list[str] = []
+    while head:
+        head, pair = head[:-2], head[-2:]
+        pairs.insert(0, pair)
+    digits = ",".join([*pairs, tail])
+    return f"{sign}{digits}.{fraction}" if fraction else f"{sign}{digits}"

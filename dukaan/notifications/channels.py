@@ -28,7 +28,7 @@ from dukaan.infra.logs import masked_phone
 from dukaan.infra.retry import RetryPolicy, call_with_retries
 from dukaan.infra.sms import SmsNotSent, get_sms_backend
 
-from .messages import LANGUAGE, Message
+from .messages import Message
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class WhatsAppChannel:
             "type": "template",
             "template": {
                 "name": message.kind,
-                "language": {"code": LANGUAGE},
+                "language": {"code": message.language},
                 "components": [
                     {
                         "type": "body",

@@ -18,12 +18,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dukaan.accounts.services import alert_owner_of_changes
 from dukaan.catalog.events import PAYMENT_DETAILS_CHANGED
 from dukaan.catalog.rules import CURRENCIES
 from dukaan.events.consumers import Event, consumer
+from dukaan.infra.money import grouped
 from dukaan.orders.events import (
     ORDER_ACCEPTED,
     ORDER_CANCELLED,
@@ -47,11 +48,17 @@ BUYER, SHOPKEEPER = SentMessage.Recipient.BUYER, SentMessage.Recipient.SHOPKEEPE
 
 
 def _money(amount: Decimal, currency: str) -> str:
-    return f"{CURRENCIES.get(currency, currency + ' ')}{amount:,.2f}"
+    return f"{CURRENCIES.get(currency, currency + ' ')}{grouped(amount)}"
 
 
 def _messages(event: Event, order: Order) -> list[tuple[str, Message]]:
-    """Who gets which message for this event (nothing for an event the buyer need not hear of)."""
+    """Who gets which message for this event (nothing for an event the buyer need not hear of), in
+    the store's language (the one its pages open in)."""
+    with translation.override(order.store.language):
+        return _messages_now(event, order)
+
+
+def _messages_now(event: Event, order: Order) -> list[tuple[str, Message]]:
     store = order.store
     link = settings.SITE_URL + reverse("storefront:order", args=[store.slug, order.public_token])
     about = messages.About(number=order.number, store_name=store.name)

@@ -3,7 +3,8 @@
 Each message is an SMS text and the same words as a WhatsApp template: business-initiated WhatsApp
 messages must use a template approved by Meta, sent by name with its {{1}}, {{2}}… values in order.
 `TEMPLATES` holds the bodies to register (docs/notifications.md lists them); the SMS text says the same
-with the values in place. English for now.
+with the values in place, in the store's language (the consumer speaks it): a template has a body per
+language at Meta (`templates(language)` gives them), the SMS the same words through gettext.
 
 Each message carries someone else's words: the buyer's name goes to the shopkeeper, the store's name
 to a phone nobody verified. `_plain` cuts them short and strips hidden characters, links and phone
@@ -12,30 +13,59 @@ shopkeeper gave for a shipment (an http(s) address, checked when the shipment wa
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypedDict
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from dukaan.catalog.rules import CONTROL_CHARACTERS, DIRECTION_CONTROLS
 
-LANGUAGE = "en"  # the templates' language code at Meta
+LANGUAGE = "en"  # the English templates' language code at Meta
+# Meta's code of each of our languages (settings.LANGUAGES) for a template's body in it.
+META_LANGUAGES = {"en-in": "en", "hi": "hi"}
 STORE_NAME_MAX, BUYER_NAME_MAX, COURIER_MAX, TRACKING_NUMBER_MAX = 30, 24, 30, 40
 
-SIGNATURE = "\n\nSent via Dukaan."  # Meta refuses a template body that ends with a value
-TEMPLATES = {
-    "new_order": "New order #{{1}} on {{2}}: {{3}} from {{4}}. Open your Dukaan dashboard to accept it.",
-    "order_placed": "Thank you for your order. {{1}} got your order #{{2}} ({{3}}). Track it: {{4}}"
-    + SIGNATURE,
-    "confirm_cod": "Please confirm your cash on delivery order #{{1}} from {{2}} ({{3}}) by {{4}}, or it "
-    "will be cancelled: {{5}}" + SIGNATURE,
-    "order_accepted": "Your order #{{1}} from {{2}} has been accepted. {{3}}" + SIGNATURE,
-    "order_shipped": "Your order #{{1}} from {{2}} is on its way with {{3}}, tracking number {{4}}. "
-    "Track it: {{5}}" + SIGNATURE,
-    "order_delivered": "Your order #{{1}} from {{2}} has been delivered. Thank you for shopping. {{3}}"
-    + SIGNATURE,
-    "order_cancelled": "Your order #{{1}} from {{2}} has been cancelled. {{3}}" + SIGNATURE,
-    "order_refunded": "Refund: {{1}} refunded {{2}} for your order #{{3}}. {{4}}" + SIGNATURE,
+SIGNATURE = gettext_noop("Sent via Dukaan.")  # Meta refuses a template body that ends with a value
+_BODIES = {
+    "new_order": gettext_noop(
+        "New order #{{1}} on {{2}}: {{3}} from {{4}}. Open your Dukaan dashboard to accept it."
+    ),
+    "order_placed": gettext_noop(
+        "Thank you for your order. {{1}} got your order #{{2}} ({{3}}). Track it: {{4}}"
+    ),
+    "confirm_cod": gettext_noop(
+        "Please confirm your cash on delivery order #{{1}} from {{2}} ({{3}}) by {{4}}, "
+        "or it will be cancelled: {{5}}"
+    ),
+    "order_accepted": gettext_noop("Your order #{{1}} from {{2}} has been accepted. {{3}}"),
+    "order_shipped": gettext_noop(
+        "Your order #{{1}} from {{2}} is on its way with {{3}}, tracking number {{4}}. Track it: {{5}}"
+    ),
+    "order_delivered": gettext_noop(
+        "Your order #{{1}} from {{2}} has been delivered. Thank you for shopping. {{3}}"
+    ),
+    "order_cancelled": gettext_noop("Your order #{{1}} from {{2}} has been cancelled. {{3}}"),
+    "order_refunded": gettext_noop("Refund: {{1}} refunded {{2}} for your order #{{3}}. {{4}}"),
 }
+_UNSIGNED = {"new_order"}  # to the shopkeeper, from their own platform
+
+
+def _body(kind: str, translate) -> str:
+    body = translate(_BODIES[kind])
+    return body if kind in _UNSIGNED else f"{body}\n\n{translate(SIGNATURE)}"
+
+
+# The bodies to register at Meta in English (LANGUAGE); `templates` gives them in another language.
+TEMPLATES = {kind: _body(kind, str) for kind in _BODIES}
+
+
+def templates(language: str) -> dict[str, str]:
+    """The template bodies in one of settings.LANGUAGES, to register at Meta under its code."""
+    with translation.override(language):
+        return {kind: _body(kind, _) for kind in _BODIES}
 
 
 @dataclass(frozen=True)
@@ -43,6 +73,10 @@ class Message:
     kind: str  # a key of TEMPLATES: the WhatsApp template's name
     text: str  # the SMS
     parameters: tuple[str, ...]  # the template's {{1}}, {{2}}… in order
+    # Meta's code of the language the message was made in (the template's body in it)
+    language: str = field(
+        default_factory=lambda: META_LANGUAGES.get(translation.get_language() or "", LANGUAGE)
+    )
 
 
 class About(TypedDict):
@@ -77,15 +111,19 @@ def _web_address(url: str) -> bool:
 
 
 def _store(name: str) -> str:
-    return _plain(name, STORE_NAME_MAX) or "The shop"
+    return _plain(name, STORE_NAME_MAX) or _("The shop")
 
 
 def new_order(*, number: int, store_name: str, total: str, buyer_name: str) -> Message:
     """To the shopkeeper, when an order is placed (or a COD order confirmed)."""
-    store, buyer = _store(store_name), _plain(buyer_name, BUYER_NAME_MAX) or "a buyer"
+    store, buyer = _store(store_name), _plain(buyer_name, BUYER_NAME_MAX) or _("a buyer")
     return Message(
         "new_order",
-        f"New order #{number} on {store}: {total} from {buyer}. Open your Dukaan dashboard to accept it.",
+        _(
+            "New order #%(number)s on %(store)s: %(total)s from %(buyer)s. "
+            "Open your Dukaan dashboard to accept it."
+        )
+        % {"number": number, "store": store, "total": total, "buyer": buyer},
         (str(number), store, total, buyer),
     )
 
@@ -94,7 +132,8 @@ def order_placed(*, number: int, store_name: str, total: str, link: str) -> Mess
     store = _store(store_name)
     return Message(
         "order_placed",
-        f"{store} got your order #{number} ({total}). Track it: {link}",
+        _("%(store)s got your order #%(number)s (%(total)s). Track it: %(link)s")
+        % {"store": store, "number": number, "total": total, "link": link},
         (store, str(number), total, link),
     )
 
@@ -104,28 +143,33 @@ def confirm_cod(*, number: int, store_name: str, total: str, deadline: datetime,
     store, by = _store(store_name), f"{deadline:%d %b %Y, %H:%M}"
     return Message(
         "confirm_cod",
-        f"Please confirm your cash on delivery order #{number} from {store} ({total}) by {by}, or it will "
-        f"be cancelled: {link}",
+        _(
+            "Please confirm your cash on delivery order #%(number)s from %(store)s (%(total)s) by %(by)s, "
+            "or it will be cancelled: %(link)s"
+        )
+        % {"number": number, "store": store, "total": total, "by": by, "link": link},
         (str(number), store, total, by, link),
     )
 
 
-def _news(kind: str, news: str, *, number: int, store_name: str, link: str) -> Message:
+def _news(kind: str, text: str, *, number: int, store_name: str, link: str) -> Message:
     store = _store(store_name)
-    return Message(kind, f"Your order #{number} from {store} {news}. {link}", (str(number), store, link))
+    return Message(kind, text % {"number": number, "store": store, "link": link}, (str(number), store, link))
 
 
 def order_accepted(*, number: int, store_name: str, link: str) -> Message:
-    return _news("order_accepted", "has been accepted", number=number, store_name=store_name, link=link)
+    text = _("Your order #%(number)s from %(store)s has been accepted. %(link)s")
+    return _news("order_accepted", text, number=number, store_name=store_name, link=link)
 
 
 def order_delivered(*, number: int, store_name: str, link: str) -> Message:
-    news = "has been delivered. Thank you for shopping"
-    return _news("order_delivered", news, number=number, store_name=store_name, link=link)
+    text = _("Your order #%(number)s from %(store)s has been delivered. Thank you for shopping. %(link)s")
+    return _news("order_delivered", text, number=number, store_name=store_name, link=link)
 
 
 def order_cancelled(*, number: int, store_name: str, link: str) -> Message:
-    return _news("order_cancelled", "has been cancelled", number=number, store_name=store_name, link=link)
+    text = _("Your order #%(number)s from %(store)s has been cancelled. %(link)s")
+    return _news("order_cancelled", text, number=number, store_name=store_name, link=link)
 
 
 def order_shipped(
@@ -134,13 +178,16 @@ def order_shipped(
     """On its way: the courier and tracking number, and the courier's tracking page when the
     shopkeeper gave one (else our order page, which shows the shipment)."""
     store = _store(store_name)
-    courier = _plain(courier, COURIER_MAX) or "the courier"
-    tracking = _NOT_A_TRACKING_NUMBER.sub("", tracking_number)[:TRACKING_NUMBER_MAX] or "not given"
+    courier = _plain(courier, COURIER_MAX) or _("the courier")
+    tracking = _NOT_A_TRACKING_NUMBER.sub("", tracking_number)[:TRACKING_NUMBER_MAX] or _("not given")
     track = tracking_url if _web_address(tracking_url) else link
     return Message(
         "order_shipped",
-        f"Your order #{number} from {store} is on its way with {courier}, tracking number {tracking}. "
-        f"Track it: {track}",
+        _(
+            "Your order #%(number)s from %(store)s is on its way with %(courier)s, tracking number "
+            "%(tracking)s. Track it: %(link)s"
+        )
+        % {"number": number, "store": store, "courier": courier, "tracking": tracking, "link": track},
         (str(number), store, courier, tracking, track),
     )
 
@@ -149,6 +196,7 @@ def order_refunded(*, number: int, store_name: str, amount: str, link: str) -> M
     store = _store(store_name)
     return Message(
         "order_refunded",
-        f"{store} refunded {amount} for your order #{number}. {link}",
+        _("%(store)s refunded %(amount)s for your order #%(number)s. %(link)s")
+        % {"store": store, "amount": amount, "number": number, "link": link},
         (store, amount, str(number), link),
     )

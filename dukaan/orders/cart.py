@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from dukaan.catalog.rules import MAX_PRICE, in_stock
 from dukaan.catalog.snapshot import CatalogProduct, StoreCatalog
@@ -141,27 +142,36 @@ class Cart:
         """Add `quantity` of a product (and variant) at the price shown now, or raise CartRefused."""
         product = catalog.product(product_id)
         if product is None:
-            raise CartRefused("That product is no longer available in this store.")
+            raise CartRefused(_("That product is no longer available in this store."))
         variant = None
         if product.has_variants:
             if variant_id is None:
                 raise CartRefused(
-                    f"Choose {_option_names(product)} of {product.name}, then add it to the cart."
+                    _("Choose %(options)s of %(name)s, then add it to the cart.")
+                    % {"options": _option_names(product), "name": product.name}
                 )
             variant = product.variant(variant_id)
             if variant is None:
-                raise CartRefused(f"That option of {product.name} is no longer available. Choose another.")
+                raise CartRefused(
+                    _("That option of %(name)s is no longer available. Choose another.")
+                    % {"name": product.name}
+                )
         elif variant_id is not None:
-            raise CartRefused(f"That option of {product.name} is no longer available. Reload the page.")
+            raise CartRefused(
+                _("That option of %(name)s is no longer available. Reload the page.") % {"name": product.name}
+            )
         name = product.line_name(variant)
         stock = variant.stock if variant else product.stock
         if not in_stock(stock):
-            raise CartRefused(f"{name} is out of stock.")
+            raise CartRefused(_("%(name)s is out of stock.") % {"name": name})
         if quantity < 1:
-            raise CartRefused("Choose a quantity of 1 or more.")
+            raise CartRefused(_("Choose a quantity of 1 or more."))
         existing = self.line(line_key(product.id, variant.id if variant else None))
         if existing is None and len(self.lines()) >= MAX_LINES:
-            raise CartRefused(f"Your cart is full ({MAX_LINES} items). Place this order, then start another.")
+            raise CartRefused(
+                _("Your cart is full (%(count)s items). Place this order, then start another.")
+                % {"count": MAX_LINES}
+            )
         wanted = quantity + (existing.quantity if existing else 0)
         allowed, why = _limit(name, stock)
         self._put(
@@ -174,8 +184,11 @@ class Cart:
             )
         )
         if wanted > allowed:
-            return Added(f"{why}, so your cart has {allowed} × {name}.", capped=True)
-        return Added(f"Added {quantity} × {name} to your cart.", capped=False)
+            message = _("%(why)s, so your cart has %(count)s × %(name)s.")
+            return Added(message % {"why": why, "count": allowed, "name": name}, capped=True)
+        return Added(
+            _("Added %(count)s × %(name)s to your cart.") % {"count": quantity, "name": name}, capped=False
+        )
 
     def set_quantity(self, catalog: StoreCatalog, *, key: str, quantity: int) -> str | None:
         """Change a line's quantity (0 removes it); returns a message when it was cut to a limit."""
@@ -190,10 +203,16 @@ class Cart:
         stock = (variant.stock if variant else product.stock) if product else None
         if not in_stock(stock):
             self.remove(key)
-            return f"{line.name} is out of stock, so it was taken out of your cart."
+            return _("%(name)s is out of stock, so it was taken out of your cart.") % {"name": line.name}
         allowed, why = _limit(line.name, stock)
         self._put(Line(line.product_id, line.variant_id, min(quantity, allowed), line.seen_price, line.name))
-        return f"{why}, so your cart has {allowed} × {line.name}." if quantity > allowed else None
+        if quantity <= allowed:
+            return None
+        return _("%(why)s, so your cart has %(count)s × %(name)s.") % {
+            "why": why,
+            "count": allowed,
+            "name": line.name,
+        }
 
     def remove(self, key: str) -> None:
         self._save([line for line in self.lines() if line.key != key])
@@ -298,15 +317,15 @@ def _kept(lines: list[Line]) -> dict[str, list[object]]:
 
 
 def _option_names(product: CatalogProduct) -> str:
-    names = [name.lower() for name in product.option_names if not name.startswith("Option")]
+    names = [name for name in product.option_names if not name.startswith("Option")]
     if not names:
-        return "an option"
-    return "a " + " and ".join(names)
+        return _("an option")
+    return _("a %(options)s") % {"options": _(" and ").join(names).lower()}
 
 
 def _limit(name: str, stock: int | None) -> tuple[int, str]:
     """The most of one line a buyer may have, and why."""
     cap = settings.ORDER_MAX_QUANTITY
     if stock is not None and stock < cap:
-        return stock, f"Only {stock} left of {name}"
-    return cap, f"You can order at most {cap} of one item"
+        return stock, _("Only %(count)s left of %(name)s") % {"count": stock, "name": name}
+    return cap, _("You can order at most %(count)s of one item") % {"count": cap}

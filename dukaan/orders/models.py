@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from dukaan.catalog.models import Product, ProductVariant, Store
 
@@ -25,25 +26,25 @@ def new_pay_reference() -> str:
 
 class Order(models.Model):
     class Status(models.TextChoices):
-        UNCONFIRMED = "unconfirmed", "Awaiting confirmation"  # a COD order the buyer has yet to confirm
-        PLACED = "placed", "Placed"
-        ACCEPTED = "accepted", "Accepted"
-        SHIPPED = "shipped", "Shipped"
-        DELIVERED = "delivered", "Delivered"
-        RETURNED = "returned", "Returned to origin"  # RTO: the courier brought it back undelivered
-        CANCELLED = "cancelled", "Cancelled"
+        UNCONFIRMED = "unconfirmed", _("Awaiting confirmation")  # a COD order the buyer has yet to confirm
+        PLACED = "placed", _("Placed")
+        ACCEPTED = "accepted", _("Accepted")
+        SHIPPED = "shipped", _("Shipped")
+        DELIVERED = "delivered", _("Delivered")
+        RETURNED = "returned", _("Returned to origin")  # RTO: the courier brought it back undelivered
+        CANCELLED = "cancelled", _("Cancelled")
 
     class PaymentMethod(models.TextChoices):
-        CASH_ON_DELIVERY = "cod", "Cash on delivery"
-        UPI = "upi", "UPI"
-        ONLINE = "online", "Online payment"
+        CASH_ON_DELIVERY = "cod", _("Cash on delivery")
+        UPI = "upi", _("UPI")
+        ONLINE = "online", _("Online payment")
 
     class PaymentStatus(models.TextChoices):
-        PENDING = "pending", "Pending"
-        PARTLY_PAID = "partly_paid", "Partly paid"
-        PAID = "paid", "Paid"
-        REFUNDED = "refunded", "Refunded"  # everything paid was paid back
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        PARTLY_PAID = "partly_paid", _("Partly paid")
+        PAID = "paid", _("Paid")
+        REFUNDED = "refunded", _("Refunded")  # everything paid was paid back
+        FAILED = "failed", _("Failed")
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders")
     # Set by place_order as its last write before commit (the store's counter row stays locked only
@@ -230,8 +231,8 @@ class OrderCharge(Taxed):
     """A fee on an order beyond its lines: delivery, or cash on delivery."""
 
     class Kind(models.TextChoices):
-        DELIVERY = "delivery", "Delivery"
-        COD = "cod", "Cash on delivery fee"
+        DELIVERY = "delivery", _("Delivery")
+        COD = "cod", _("Cash on delivery fee")
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="charges")

@@ -97,7 +97,7 @@ class Charge(Priced):
 
     @property
     def label(self) -> str:
-        return OrderCharge.Kind(self.key).label
+        return str(OrderCharge.Kind(self.key).label)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dukaan.catalog.models import Product, Store
 from dukaan.catalog.templatetags.money import money
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
 
 # More lines than this is not a real cart; refusing keeps a quote and an order bounded.
 MAX_CART_LINES = 50
-GONE = "An item in your cart is no longer sold in this store. Remove it to continue."
+GONE = gettext_lazy("An item in your cart is no longer sold in this store. Remove it to continue.")
 
 
 @dataclass
@@ -113,8 +115,11 @@ def price_lines(
     price_changes: list[str] = []
     if len(lines) > MAX_CART_LINES:
         problems.append(
-            f"Your cart has {len(lines)} items; at most {MAX_CART_LINES} fit in one order. "
-            "Remove some and place them as a second order."
+            _(
+                "Your cart has %(count)s items; at most %(most)s fit in one order. "
+                "Remove some and place them as a second order."
+            )
+            % {"count": len(lines), "most": MAX_CART_LINES}
         )
         return Quote(lines=[], total=Decimal("0.00"), currency=store.currency, problems=problems)
     # Two cart lines of the same product or variant draw on the same stock, so stock is checked
@@ -124,30 +129,35 @@ def price_lines(
         product = products.get(line.product_id) if _is_id(line.product_id) else None
         # A hidden product is answered like a missing one: its name is not the buyer's to see.
         if product is None or not product.is_active:
-            problems.append(GONE)
+            problems.append(str(GONE))
             continue
         variants = {variant.pk: variant for variant in product.variants.all()}
         variant = None
         if line.variant_id is None:
             if variants:
                 labels = ", ".join(v.label for v in variants.values())
-                problems.append(f"Choose an option of {product.name} ({labels}) before ordering.")
+                problems.append(
+                    _("Choose an option of %(name)s (%(options)s) before ordering.")
+                    % {"name": product.name, "options": labels}
+                )
                 continue
         else:
             variant = variants.get(line.variant_id) if _is_id(line.variant_id) else None
             if variant is None:
                 problems.append(
-                    f"The option you chose of {product.name} is no longer available. Choose another one."
+                    _("The option you chose of %(name)s is no longer available. Choose another one.")
+                    % {"name": product.name}
                 )
                 continue
         name = f"{product.name} ({variant.label})" if variant else product.name
         quantity = line.quantity
         if type(quantity) is not int or quantity < 1:
-            problems.append(f"Choose a quantity of 1 or more for {name}.")
+            problems.append(_("Choose a quantity of 1 or more for %(name)s.") % {"name": name})
             continue
         if quantity > settings.ORDER_MAX_QUANTITY:
             problems.append(
-                f"You can order at most {settings.ORDER_MAX_QUANTITY} of {name} at once. Lower the quantity."
+                _("You can order at most %(count)s of %(name)s at once. Lower the quantity.")
+                % {"count": settings.ORDER_MAX_QUANTITY, "name": name}
             )
             continue
         unit_price = variant.price if variant else product.price
@@ -171,8 +181,14 @@ def price_lines(
         wanted[(product.pk, variant.pk if variant else None)] += quantity
         seen = _seen(line.seen_price)
         if line.seen_price is not None and seen != unit_price:
-            was = f", was {money(seen, store)}" if seen is not None else ""
-            price_changes.append(f"{name} is now {money(unit_price, store)}{was}.")
+            now = money(unit_price, store)
+            if seen is None:
+                price_changes.append(_("%(name)s is now %(price)s.") % {"name": name, "price": now})
+            else:
+                price_changes.append(
+                    _("%(name)s is now %(price)s, was %(was)s.")
+                    % {"name": name, "price": now, "was": money(seen, store)}
+                )
     reported: set[tuple[int, int | None]] = set()
     for line in quoted:
         target = (line.product_id, line.variant_id)
@@ -180,9 +196,11 @@ def price_lines(
             continue
         reported.add(target)
         if line.available == 0:
-            problems.append(f"{line.display_name} is sold out. Remove it to continue.")
+            problems.append(_("%(name)s is sold out. Remove it to continue.") % {"name": line.display_name})
         else:
-            problems.append(f"Only {line.available} left of {line.display_name}.")
+            problems.append(
+                _("Only %(count)s left of %(name)s.") % {"count": line.available, "name": line.display_name}
+            )
     total = sum((line.line_total for line in quoted), Decimal("0.00"))
     return Quote(
         lines=quoted, total=total, currency=store.currency, price_changes=price_changes, problems=problems

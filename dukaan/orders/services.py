@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dukaan.accounts.services import LoginRefused, normalize_phone
 from dukaan.catalog.events import STOCK_CHANGED, StockChanged
@@ -127,9 +129,9 @@ def _clean_buyer(buyer: Buyer) -> tuple[Buyer, list[str]]:
     problems = []
     name = " ".join(str(buyer.name or "").split())
     if not name:
-        problems.append("Enter your name, so the seller knows who the order is for.")
+        problems.append(_("Enter your name, so the shop knows who the order is for."))
     elif len(name) > NAME_MAX:
-        problems.append(f"Your name can be at most {NAME_MAX} characters.")
+        problems.append(_("Your name can be at most %(count)s characters.") % {"count": NAME_MAX})
     phone = ""
     try:
         phone = normalize_phone(str(buyer.phone or ""))
@@ -137,15 +139,15 @@ def _clean_buyer(buyer: Buyer) -> tuple[Buyer, list[str]]:
         problems.append(error.message)
     address = str(buyer.address or "").strip()
     if len(address) < ADDRESS_MIN:
-        problems.append("Enter your full address (house, street, area, city), so the seller can deliver.")
+        problems.append(_("Enter your full address (house, street, area, city), so the shop can deliver."))
     elif len(address) > ADDRESS_MAX:
-        problems.append(f"Your address can be at most {ADDRESS_MAX} characters.")
+        problems.append(_("Your address can be at most %(count)s characters.") % {"count": ADDRESS_MAX})
     # The seller reads these on their dashboard and in texts: the catalog's rule on hidden characters.
-    for what, text in (("name", name), ("address", address)):
+    for what, text in ((_("Your name"), name), (_("Your address"), address)):
         try:
             validate_text(text)
         except ValidationError as error:
-            problems.append(f"Your {what}: {error.messages[0]}")
+            problems.append(f"{what}: {error.messages[0]}")
     pin_code = ""
     try:
         pin_code = valid_pin(str(buyer.pin_code or ""))
@@ -162,19 +164,23 @@ def _no_online_payment() -> bool:
 no_online_payment = _no_online_payment
 
 
-COD_BLOCKED = "This shop cannot take cash on delivery for this phone number. Pay by UPI or online."
+COD_BLOCKED = gettext_lazy(
+    "This shop cannot take cash on delivery for this phone number. Pay by UPI or online."
+)
 
 
 def _payment_problem(store: Store, payment_method: str, phone: str) -> str | None:
     if payment_method == Order.PaymentMethod.CASH_ON_DELIVERY:
-        return COD_BLOCKED if phone and cod_blocked(store_id=store.pk, phone=phone) else None
+        return str(COD_BLOCKED) if phone and cod_blocked(store_id=store.pk, phone=phone) else None
     if payment_method == Order.PaymentMethod.UPI:
-        return None if store.upi_id else f"{store.name} does not take UPI yet. Choose cash on delivery."
+        if store.upi_id:
+            return None
+        return _("%(store)s does not take UPI yet. Choose cash on delivery.") % {"store": store.name}
     if payment_method == Order.PaymentMethod.ONLINE:
         if no_online_payment():
-            return "Online payment is not available here yet. Choose cash on delivery or UPI."
+            return _("Online payment is not available here yet. Choose cash on delivery or UPI.")
         return None
-    return "Choose how you will pay: cash on delivery, UPI or online payment."
+    return _("Choose how you will pay: cash on delivery, UPI or online payment.")
 
 
 def _refuse_if_over_limits(*, store: Store, phone: str, client: str | None) -> None:
@@ -183,8 +189,11 @@ def _refuse_if_over_limits(*, store: Store, phone: str, client: str | None) -> N
         wait = count_request("orders-address", client, settings.ORDER_MAX_PER_ADDRESS_PER_HOUR, window=HOUR)
         if wait is not None:
             raise OrderLimited(
-                "Too many orders have come from your network in the last hour. "
-                f"Please try again in {wait_text(wait)}.",
+                _(
+                    "Too many orders have come from your network in the last hour. "
+                    "Please try again in %(wait)s."
+                )
+                % {"wait": wait_text(wait)},
                 retry_after_seconds=wait,
             )
     wait = count_request(
@@ -192,8 +201,11 @@ def _refuse_if_over_limits(*, store: Store, phone: str, client: str | None) -> N
     )
     if wait is not None:
         raise OrderLimited(
-            f"You have placed several orders with this mobile number at {store.name} in the last hour. "
-            f"Please try again in {wait_text(wait)}, or call the shop.",
+            _(
+                "You have placed several orders with this mobile number at %(store)s in the last hour. "
+                "Please try again in %(wait)s, or call the shop."
+            )
+            % {"store": store.name, "wait": wait_text(wait)},
             retry_after_seconds=wait,
         )
 
@@ -226,14 +238,14 @@ def place_order(
     """
     key = idempotency_key.strip() if isinstance(idempotency_key, str) else ""
     if not key or len(key) > KEY_MAX:
-        raise CheckoutRefused("This checkout form has expired. Reload the page and place the order again.")
+        raise CheckoutRefused(_("This checkout form has expired. Reload the page and place the order again."))
     existing = _order_by_key(store, key)
     if existing is not None:
         return existing
     lines = list(lines)
     clean_buyer, problems = _clean_buyer(buyer)
     if not lines:
-        problems.insert(0, "Your cart is empty. Add something to it before checking out.")
+        problems.insert(0, _("Your cart is empty. Add something to it before checking out."))
     payment_problem = _payment_problem(store, payment_method, clean_buyer.phone)
     if payment_problem:
         problems.append(payment_problem)
@@ -315,7 +327,9 @@ def _place(
         raise TotalChanged(quote, seen_total, _total_changed(store, seen_total, pricing))
     if seen_total is None and pricing.coupon_refused:
         # The buyer asked for a discount and was shown no total: never place it at full price unasked.
-        raise CheckoutRefused(f"{pricing.coupon_note} Remove the code to place the order without it.")
+        raise CheckoutRefused(
+            _("%(note)s Remove the code to place the order without it.") % {"note": pricing.coupon_note}
+        )
     confirm = _cod_confirmation(store, payment_method, rules.delivery, pricing.total, timezone.now())
     # Written without its number: the store's counter row, which every order of the store waits on, is
     # locked by the last statements only (_number). A racing submit with the same key meets the
@@ -441,7 +455,9 @@ def _claim_coupon(*, store: Store, order: Order, pricing: Pricing, rules: StoreR
             order_id=order.pk,
         )
     except CouponRefused as refused:
-        raise CheckoutRefused(f"{refused.message} Remove the code to place the order without it.") from None
+        raise CheckoutRefused(
+            _("%(note)s Remove the code to place the order without it.") % {"note": refused.message}
+        ) from None
 
 
 def _taxed(row: Priced) -> dict[str, object]:
@@ -456,11 +472,12 @@ def _taxed(row: Priced) -> dict[str, object]:
 
 
 def _total_changed(store: Store, seen_total: Decimal, pricing: Pricing) -> str:
+    changed = _("Your total is now %(total)s, not %(seen)s.") % {
+        "total": money(pricing.total, store),
+        "seen": money(seen_total, store),
+    }
     why = f" {pricing.coupon_note}" if pricing.coupon_note else ""
-    return (
-        f"Your total is now {money(pricing.total, store)}, not {money(seen_total, store)}.{why} "
-        "Check it and place the order again."
-    )
+    return f"{changed}{why} " + _("Check it and place the order again.")
 
 
 def _take_stock(
@@ -499,8 +516,12 @@ def _take_stock(
                 sources[target] = StockSource.NONE
                 continue
             if left:
-                raise CheckoutRefused(f"Only {left} left of {line.display_name}.")
-            raise CheckoutRefused(f"{line.display_name} is sold out. Remove it to continue.")
+                raise CheckoutRefused(
+                    _("Only %(count)s left of %(name)s.") % {"count": left, "name": line.display_name}
+                )
+            raise CheckoutRefused(
+                _("%(name)s is sold out. Remove it to continue.") % {"name": line.display_name}
+            )
         sources[target] = StockSource.VARIANT if variant_id else StockSource.PRODUCT
         changed[product_id].append((variant_id, line.available - quantity))
     for product_id, stock_changes in changed.items():
@@ -724,13 +745,19 @@ def confirm_order(*, order: Order, now: datetime | None = None) -> Order:
             raise IllegalTransition(_not_awaiting(order))
         if order.confirm_by is not None and (now or timezone.now()) >= order.confirm_by:
             raise IllegalTransition(
-                f"The time to confirm order #{order.number} ran out, so the shop is cancelling it. "
-                "Place the order again, or call the shop."
+                _(
+                    "The time to confirm order #%(number)s ran out, so the shop is cancelling it. "
+                    "Place the order again, or call the shop."
+                )
+                % {"number": order.number}
             )
         if order.cod_advance > order.amount_paid:
             raise IllegalTransition(
-                f"Pay the advance of {money(order.cod_advance, order.store)} by UPI to confirm order "
-                f"#{order.number}; the rest is paid on delivery."
+                _(
+                    "Pay the advance of %(amount)s by UPI to confirm order #%(number)s; "
+                    "the rest is paid on delivery."
+                )
+                % {"amount": money(order.cod_advance, order.store), "number": order.number}
             )
         return change_order_status(order=order, status=S.PLACED, by="buyer")
 
@@ -887,17 +914,17 @@ def save_draft(
         raise DraftRefused(error.message) from error
     name = " ".join(str(name or "").split())
     if len(name) > NAME_MAX:
-        raise DraftRefused(f"Your name can be at most {NAME_MAX} characters.")
+        raise DraftRefused(_("Your name can be at most %(count)s characters.") % {"count": NAME_MAX})
     try:
         validate_text(name)
     except ValidationError as error:
-        raise DraftRefused(f"Your name: {error.messages[0]}") from error
+        raise DraftRefused(_("Your name") + f": {error.messages[0]}") from error
     try:
         pin_code = valid_pin(pin_code) if pin_code else ""
     except ValueError as error:
         raise DraftRefused(str(error)) from error
     if not lines:
-        raise DraftRefused("Your cart is empty. Add something to it before checking out.")
+        raise DraftRefused(_("Your cart is empty. Add something to it before checking out."))
     open_drafts = CheckoutDraft.objects.select_for_update().filter(store=store, order__isnull=True)
     draft = (open_drafts.filter(token=token).first() if token else None) or CheckoutDraft(store=store)
     draft.phone, draft.name, draft.pin_code, draft.lines = phone, name, pin_code, lines

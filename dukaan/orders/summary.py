@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from .models import Order, OrderCharge
 from .pricing import Pricing
 
@@ -18,7 +20,7 @@ from .pricing import Pricing
 class Row:
     label: str
     amount: Decimal
-    # "discount" (shown as minus), "free", "tax-included" (a note: already
+    # "subtotal", "discount" (shown as minus), "free", "tax-included" (a note: already
     # in the prices), "total"
     kind: str = ""
 
@@ -33,13 +35,13 @@ def _rows(
     prices_include_tax: bool,
     total: Decimal,
 ) -> list[Row]:
-    rows = [Row("Subtotal", subtotal)]
+    rows = [Row(_("Subtotal"), subtotal, "subtotal")]
     rows += [Row(label, amount, "discount") for label, amount in discounts]
     rows += [Row(label, amount, "" if amount else "free") for label, amount in charges]
     if registered:
         kind = "tax-included" if prices_include_tax else ""
         rows += [Row(label, amount, kind) for label, amount in taxes if amount]
-    rows.append(Row("Total", total, "total"))
+    rows.append(Row(_("Total"), total, "total"))
     return rows
 
 
@@ -59,14 +61,12 @@ def quote_rows(pricing: Pricing) -> list[Row]:
     )
 
 
-DELIVERY_LABEL = OrderCharge.Kind.DELIVERY.label
-
-
 def _free_delivery(charges: list[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:
     """A delivery row even when nothing was charged for it: the buyer sees it was free."""
-    if any(label == DELIVERY_LABEL for label, _ in charges):
+    delivery = str(OrderCharge.Kind.DELIVERY.label)  # in the language of the page
+    if any(label == delivery for label, _ in charges):
         return charges
-    return [(DELIVERY_LABEL, Decimal("0.00")), *charges]
+    return [(delivery, Decimal("0.00")), *charges]
 
 
 def _delivery_first(pricing: Pricing, charges: list[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:

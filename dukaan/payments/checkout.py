@@ -13,9 +13,12 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from dukaan.infra.i18n import page_language
 from dukaan.infra.security import content_security_policy
 
 from . import services
@@ -67,13 +70,14 @@ def razorpay_checkout(request: HttpRequest, token: str, provider_order_id: str) 
     order = payment.order
     if payment.status == Payment.Status.CAPTURED:
         return redirect(_order_page(payment))
+    translation.activate(page_language(request.COOKIES, order.store.language))
     options = {
         "key": gateway.key_id,
         "order_id": provider_order_id,
         "amount": paise(payment.amount),
         "currency": payment.currency,
         "name": order.store.name,
-        "description": f"Order #{order.number}",
+        "description": _("Order #%(number)s") % {"number": order.number},
         "callback_url": settings.SITE_URL + reverse("payments:razorpay_callback"),
         "redirect": True,
         "prefill": {"name": order.buyer_name, "contact": order.buyer_phone},

@@ -15,6 +15,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from django.utils.translation import gettext as _
+
 from dukaan.infra.money import ZERO, allocate, to_paise
 
 Money = Callable[[Decimal], str]
@@ -91,12 +93,12 @@ def normalize_code(text: str) -> str:
     """A code as stored and compared: trimmed, upper case. ValueError says what is wrong."""
     code = (text or "").strip()
     if not code:
-        raise ValueError("Enter a code, e.g. SAVE10.")
+        raise ValueError(_("Enter a code, e.g. SAVE10."))
     if len(code) > MAX_CODE_LENGTH:
-        raise ValueError(f"A code is at most {MAX_CODE_LENGTH} characters long.")
+        raise ValueError(_("A code is at most %(count)s characters long.") % {"count": MAX_CODE_LENGTH})
     if not CODE_PATTERN.fullmatch(code):
         raise ValueError(
-            "A code may hold only letters A-Z, digits, - and _ (no spaces or emoji), e.g. SAVE10."
+            _("A code may hold only letters A-Z, digits, - and _ (no spaces or emoji), e.g. SAVE10.")
         )
     return code.upper()
 
@@ -183,7 +185,11 @@ def offer_discounts(offers: Iterable[OfferTerms], items: Sequence[Item], *, now:
         if shares:
             per_item = tuple((item.key, shares[item.key]) for item in items if item.key in shares)
             amount = sum(shares.values(), ZERO)
-            label = f"{offer.name} (buy {offer.buy} get {offer.get} free)"
+            label = _("%(name)s (buy %(buy)s get %(get)s free)") % {
+                "name": offer.name,
+                "buy": offer.buy,
+                "get": offer.get,
+            }
             discounts.append(Discount("offer", offer.id, label, amount, per_item))
     left = _left(items, discounts)
     left_total = sum(left, ZERO)
@@ -210,16 +216,19 @@ def coupon_discount(
     `after` is the offers when the coupon stacks with them, [] when it competes with them (`choose`)."""
     code = coupon.code
     if not coupon.active:
-        raise CouponRefused("This code is paused by the shop.")
+        raise CouponRefused(_("This code is paused by the shop."))
     if coupon.starts_at is not None and now < coupon.starts_at:
-        raise CouponRefused("This code is not valid yet.")
+        raise CouponRefused(_("This code is not valid yet."))
     if coupon.ends_at is not None and now >= coupon.ends_at:
-        raise CouponRefused("This code has expired.")
+        raise CouponRefused(_("This code has expired."))
     if coupon.used_up:
-        raise CouponRefused("This code was used the maximum number of times.")
+        raise CouponRefused(_("This code was used the maximum number of times."))
     total = subtotal(items)
     if coupon.min_order is not None and total < coupon.min_order:
-        raise CouponRefused(f"Add {money(coupon.min_order - total)} more to use {code}.")
+        raise CouponRefused(
+            _("Add %(amount)s more to use %(code)s.")
+            % {"amount": money(coupon.min_order - total), "code": code}
+        )
     eligible = [
         (item, left)
         for item, left in zip(items, _left(items, after), strict=True)
@@ -227,15 +236,15 @@ def coupon_discount(
     ]
     base = sum((left for _, left in eligible), ZERO)
     if not eligible:
-        raise CouponRefused(f"{code} does not apply to anything in your cart.")
+        raise CouponRefused(_("%(code)s does not apply to anything in your cart.") % {"code": code})
     if base <= 0:
-        raise CouponRefused(f"Your offers already take off all that {code} applies to.")
+        raise CouponRefused(_("Your offers already take off all that %(code)s applies to.") % {"code": code})
     amount = to_paise(base * coupon.value / 100) if coupon.kind == "percent" else to_paise(coupon.value)
     if coupon.max_discount is not None:
         amount = min(amount, coupon.max_discount)
     amount = min(amount, base)
     if amount <= 0:  # a percent of a few paise
-        raise CouponRefused(f"{code} takes nothing off this cart.")
+        raise CouponRefused(_("%(code)s takes nothing off this cart.") % {"code": code})
     return _shared(
         "coupon", coupon.id, code, amount, [item for item, _ in eligible], [left for _, left in eligible]
     )
@@ -250,6 +259,6 @@ def choose(offers: list[Discount], coupon: Discount | None, *, stacks: bool) -> 
     offered = sum((discount.amount for discount in offers), ZERO)
     if coupon.amount > offered:
         return [coupon], ""
-    which = "Your offers save" if len(offers) > 1 else "Your offer saves"
-    what = "the offers apply" if len(offers) > 1 else "the offer applies"
-    return offers, f"{which} more than {coupon.label}, so {what}."
+    if len(offers) > 1:
+        return offers, _("Your offers save more than %(code)s, so the offers apply.") % {"code": coupon.label}
+    return offers, _("Your offer saves more than %(code)s, so the offer applies.") % {"code": coupon.label}

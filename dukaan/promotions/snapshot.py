@@ -14,9 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dukaan.infra.i18n import InEachLanguage, in_each_language
 
 from .models import Offer
 from .rules import _running
@@ -29,7 +33,7 @@ OFFER_FIELDS = ("id", "name", "kind", "percent", "flat", "min_order", "buy", "ge
 class ShownOffer:
     name: str
     kind: str  # Offer.ORDER or Offer.BUY_GET
-    label: str  # "10% off above ₹999", "Buy 2, get 1 free"
+    label: InEachLanguage  # "10% off above ₹999", "Buy 2, get 1 free"
     product_ids: frozenset[int]  # a "buy N, get M" offer's products
     starts_at: datetime | None
     ends_at: datetime | None
@@ -50,7 +54,7 @@ class StoreOffers:
         """The label of the first running "buy N, get M" offer on this product; "" if none."""
         return next(
             (
-                offer.label
+                str(offer.label)
                 for offer in self.running(now)
                 if offer.kind == Offer.BUY_GET and product_id in offer.product_ids
             ),
@@ -69,9 +73,14 @@ def offer_label(
     money: Money,
 ) -> str:
     if kind == Offer.BUY_GET:
-        return f"Buy {buy}, get {get} free"
-    off = f"{percent.normalize():f}% off" if percent is not None else f"{money(flat or Decimal(0))} off"
-    return f"{off} above {money(min_order)}" if min_order else f"{off} every order"
+        return _("Buy %(buy)s, get %(get)s free") % {"buy": buy, "get": get}
+    if percent is not None:
+        off = _("%(percent)s%% off") % {"percent": f"{percent.normalize():f}"}
+    else:
+        off = _("%(amount)s off") % {"amount": money(flat or Decimal(0))}
+    if min_order:
+        return _("%(off)s above %(amount)s") % {"off": off, "amount": money(min_order)}
+    return _("%(off)s every order") % {"off": off}
 
 
 def offers_part(store_id: int, money: Money) -> StoreOffers:
@@ -89,9 +98,18 @@ def offers_part(store_id: int, money: Money) -> StoreOffers:
         if product_id is not None:
             products[offer[0]].add(product_id)
     shown = []
-    for offer_id, (_, name, kind, percent, flat, min_order, buy, get, starts_at, ends_at) in offers.items():
-        label = offer_label(
-            kind=kind, percent=percent, flat=flat, min_order=min_order, buy=buy, get=get, money=money
+    for offer_id, (_id, name, kind, percent, flat, min_order, buy, get, starts_at, ends_at) in offers.items():
+        label = in_each_language(
+            partial(
+                offer_label,
+                kind=kind,
+                percent=percent,
+                flat=flat,
+                min_order=min_order,
+                buy=buy,
+                get=get,
+                money=money,
+            )
         )
         shown.append(ShownOffer(name, kind, label, frozenset(products[offer_id]), starts_at, ends_at))
     return StoreOffers(tuple(shown))

@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dukaan.catalog.rules import MAX_PRICE
 from dukaan.infra.money import ZERO, to_paise
@@ -21,7 +23,7 @@ from dukaan.infra.money import ZERO, to_paise
 Money = Callable[[Decimal], str]
 
 PIN_PATTERN = re.compile(r"^[1-8][0-9]{5}$")
-PIN_PROBLEM = "A PIN code is 6 digits; the first is 1 to 8, e.g. 560038."
+PIN_PROBLEM = gettext_lazy("A PIN code is 6 digits; the first is 1 to 8, e.g. 560038.")
 PREFIX_PATTERN = re.compile(r"^[1-8][0-9]{0,5}$")
 RANGE_PATTERN = re.compile(r"^([0-9]+)\s*-\s*([0-9]+)$")
 MAX_PIN_ENTRIES = 500
@@ -48,7 +50,7 @@ def valid_pin(text: str) -> str:
     """The PIN code in `text`, spaces taken out ("560 038" → "560038"); ValueError if it is not one."""
     pin = "".join(text.split()) if isinstance(text, str) else ""
     if not PIN_PATTERN.fullmatch(pin):
-        raise ValueError(PIN_PROBLEM)
+        raise ValueError(str(PIN_PROBLEM))
     return pin
 
 
@@ -136,9 +138,10 @@ def quote_delivery(terms: DeliveryTerms, pin_code: str, goods_value: Decimal) ->
 
 def delivery_message(quote: DeliveryQuote, money: Money) -> str:
     if not quote.deliverable:
-        return f"Sorry, this shop does not deliver to {quote.pin_code}"
-    fee = f"{money(quote.fee)} delivery" if quote.fee else "free delivery"
-    return f"Delivers to {quote.pin_code} · {fee}"
+        return _("Sorry, this shop does not deliver to %(pin)s") % {"pin": quote.pin_code}
+    if quote.fee:
+        return _("Delivers to %(pin)s · %(fee)s delivery") % {"pin": quote.pin_code, "fee": money(quote.fee)}
+    return _("Delivers to %(pin)s · free delivery") % {"pin": quote.pin_code}
 
 
 @dataclass(frozen=True)
@@ -151,16 +154,16 @@ class CodQuote:
 def quote_cod(terms: DeliveryTerms, goods_value: Decimal, money: Money) -> CodQuote:
     """Whether the buyer may pay cash on delivery for goods worth `goods_value`, and its fee."""
     if not terms.cod_enabled:
-        return CodQuote(False, ZERO, "This shop does not take cash on delivery; please pay another way.")
+        return CodQuote(False, ZERO, _("This shop does not take cash on delivery; please pay another way."))
     if terms.cod_max_order is not None and goods_value > terms.cod_max_order:
         return CodQuote(
             False,
             ZERO,
-            f"Cash on delivery is for orders up to {money(terms.cod_max_order)}; "
-            "please pay another way for this one.",
+            _("Cash on delivery is for orders up to %(amount)s; please pay another way for this one.")
+            % {"amount": money(terms.cod_max_order)},
         )
     fee = to_paise(terms.cod_fee)
-    message = f"Cash on delivery · {money(fee)} fee" if fee else "Cash on delivery"
+    message = _("Cash on delivery · %(fee)s fee") % {"fee": money(fee)} if fee else _("Cash on delivery")
     return CodQuote(True, fee, message)
 
 

@@ -7,7 +7,9 @@ from collections.abc import Callable, Collection
 from decimal import Decimal
 
 from django.db.models import Max, Min
+from django.utils.translation import gettext as _
 
+from dukaan.infra.i18n import InEachLanguage, in_each_language
 from dukaan.infra.queries import only_row
 
 from .models import DeliverySettings
@@ -28,21 +30,32 @@ def delivery_note(
     when delivery is free, and whether cash on delivery is taken."""
     low, high = min(fees), max(fees)
     if not high or free_above == 0:
-        fee_note = "Free delivery"
+        fee_note = _("Free delivery")
     else:
-        fee = money(low) if low == high else f"{money(low)} to {money(high)}"
-        by_pin = "" if low == high else ", by PIN code"
-        if free_above is None:
-            fee_note = f"{fee} delivery{by_pin}"
+        if low == high:
+            fee = money(low)
         else:
-            fee_note = f"Free delivery above {money(free_above)} · {fee} delivery otherwise{by_pin}"
+            fee = _("%(low)s to %(high)s") % {"low": money(low), "high": money(high)}
+        if free_above is None:
+            fee_note = _("%(fee)s delivery") % {"fee": fee}
+        else:
+            fee_note = _("Free delivery above %(amount)s · %(fee)s delivery otherwise") % {
+                "amount": money(free_above),
+                "fee": fee,
+            }
+        if low != high:
+            fee_note = _("%(note)s, by PIN code") % {"note": fee_note}
     if not cod_enabled:
-        return f"{fee_note} · No cash on delivery"
-    up_to = f" up to {money(cod_max_order)}" if cod_max_order is not None else ""
-    return f"{fee_note} · Cash on delivery available{up_to}"
+        return _("%(note)s · No cash on delivery") % {"note": fee_note}
+    if cod_max_order is None:
+        return _("%(note)s · Cash on delivery available") % {"note": fee_note}
+    return _("%(note)s · Cash on delivery available up to %(amount)s") % {
+        "note": fee_note,
+        "amount": money(cod_max_order),
+    }
 
 
-def delivery_part(store_id: int, money: Money) -> str:
+def delivery_part(store_id: int, money: Money) -> InEachLanguage:
     """The store's delivery note, in one query (its settings with its zones' lowest and highest fee)."""
     saved = only_row(
         DeliverySettings.objects.filter(store_id=store_id)
@@ -51,18 +64,22 @@ def delivery_part(store_id: int, money: Money) -> str:
     )
     if saved is None:
         terms = DEFAULT_TERMS
-        return delivery_note(
-            fees=[terms.flat_fee],
-            free_above=terms.free_above,
-            cod_enabled=terms.cod_enabled,
-            cod_max_order=terms.cod_max_order,
-            money=money,
+        return in_each_language(
+            lambda: delivery_note(
+                fees=[terms.flat_fee],
+                free_above=terms.free_above,
+                cod_enabled=terms.cod_enabled,
+                cod_max_order=terms.cod_max_order,
+                money=money,
+            )
         )
     zone_fees = [saved["low"], saved["high"]] if saved["low"] is not None else []
-    return delivery_note(
-        fees=[saved["flat_fee"], *zone_fees],
-        free_above=saved["free_above"],
-        cod_enabled=saved["cod_enabled"],
-        cod_max_order=saved["cod_max_order"],
-        money=money,
+    return in_each_language(
+        lambda: delivery_note(
+            fees=[saved["flat_fee"], *zone_fees],
+            free_above=saved["free_above"],
+            cod_enabled=saved["cod_enabled"],
+            cod_max_order=saved["cod_max_order"],
+            money=money,
+        )
     )

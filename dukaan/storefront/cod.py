@@ -3,10 +3,13 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dukaan.orders.selectors import order_for_buyer
 from dukaan.orders.services import IllegalTransition, confirm_order
+
+from .views import speak
 
 
 @require_POST
@@ -15,12 +18,15 @@ def confirm(request, slug: str, token: str):
     found = order_for_buyer(token=token)
     if found is None or found.store.slug != slug:
         raise Http404("There is no order at this link. Check the link in your message from the store.")
+    speak(request, found.store.language)
     try:
         confirm_order(order=found)
     except IllegalTransition as refused:
         messages.error(request, refused.message)
     else:
         messages.success(
-            request, f"Thank you! Order #{found.number} is confirmed; {found.store.name} will get it ready."
+            request,
+            _("Thank you! Order #%(number)s is confirmed; %(name)s will get it ready.")
+            % {"number": found.number, "name": found.store.name},
         )
     return redirect("storefront:order", slug, token)

@@ -5,6 +5,7 @@ import uuid
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from dukaan.accounts.services import LoginRefused, normalize_phone
 from dukaan.catalog.rules import validate_text
@@ -48,24 +49,24 @@ def new_idempotency_key() -> str:
 
 
 class CheckoutForm(forms.Form):
-    name = forms.CharField(label="Your name", max_length=80, validators=[validate_text])
+    name = forms.CharField(label=_("Your name"), max_length=80, validators=[validate_text])
     phone = forms.CharField(
-        label="Mobile number",
+        label=_("Mobile number"),
         max_length=32,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
-        help_text="The seller calls or messages you on this number about the order.",
+        help_text=_("The shop calls or messages you on this number about the order."),
     )
     address = forms.CharField(
-        label="Delivery address",
+        label=_("Delivery address"),
         min_length=10,
         max_length=500,
         validators=[validate_text],
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
-        help_text="House, street, area and city.",
+        help_text=_("House, street, area and city."),
     )
     # Entered in the PIN step above the form (the fee depends on it) and carried here.
-    pin_code = forms.CharField(label="PIN code", max_length=12, widget=forms.HiddenInput)
-    payment_method = forms.ChoiceField(label="Payment", widget=forms.RadioSelect)
+    pin_code = forms.CharField(label=_("PIN code"), max_length=12, widget=forms.HiddenInput)
+    payment_method = forms.ChoiceField(label=_("Payment"), widget=forms.RadioSelect)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
     # The totals the page showed, paying now and cash on delivery: the order is placed only at the one
     # shown for the chosen way to pay.
@@ -77,11 +78,11 @@ class CheckoutForm(forms.Form):
     def __init__(self, *args, store, online: bool, cash_on_delivery: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.offers_cash_on_delivery = cash_on_delivery
-        choices = [("cod", "Cash on delivery")] if cash_on_delivery else []
+        choices = [("cod", _("Cash on delivery"))] if cash_on_delivery else []
         if store.upi_id:
-            choices.append(("upi", "UPI (Google Pay, PhonePe, Paytm…)"))
+            choices.append(("upi", _("UPI (Google Pay, PhonePe, Paytm…)")))
         if online:
-            choices.append(("online", "Pay online (card, net banking, UPI)"))
+            choices.append(("online", _("Pay online (card, net banking, UPI)")))
         self.fields["payment_method"].choices = choices
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         if not self.is_bound:
@@ -108,7 +109,7 @@ class CheckoutForm(forms.Form):
         key = self.cleaned_data["idempotency_key"]
         if not IDEMPOTENCY_KEY.match(key):
             raise forms.ValidationError(
-                "This form has expired. Check your details and place the order again."
+                _("This form has expired. Check your details and place the order again.")
             )
         return key
 

@@ -53,6 +53,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily  # noq
 from prometheus_client.registry import Collector  # noqa: E402
 
 from dukaan.infra import db_routing  # noqa: E402
+from dukaan.infra.i18n import picked_language  # noqa: E402
 
 from . import catalog_cache, view_counts  # noqa: E402
 from .seo import PERSONAL_SECTIONS  # noqa: E402
@@ -201,8 +202,12 @@ def _shared_page_request(scope) -> bool:
 
 
 def _page_key(scope) -> str:
+    """The page's address, and the language the buyer picked: the same address is another page in
+    another language (no pick: the store's language, the same for every buyer of the store)."""
     query = scope["query_string"].decode("latin-1")
-    return scope["path"] + ("?" + query if query else "")
+    cookie = _headers(scope).get(b"cookie")
+    picked = picked_language(parse_cookie(cookie.decode("latin-1"))) if cookie else ""
+    return f"{picked}:{scope['path']}" + ("?" + query if query else "")
 
 
 def _public(headers: list[tuple[str, str]]) -> bool:

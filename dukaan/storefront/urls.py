@@ -19,6 +19,7 @@ urlpatterns = [
     path("<slug:slug>/feeds/google.xml", moved(feeds.google), name="feed_google"),
     path("<slug:slug>/feeds/meta.csv", moved(feeds.meta), name="feed_meta"),
     path("<slug:slug>/policies/<slug:kind>/", moved(views.policy), name="policy"),
+    path("<slug:slug>/language/", moved(views.choose_language), name="language"),
     path("<slug:slug>/cart/", moved(views.cart_page), name="cart"),
     path("<slug:slug>/cart/add/", moved(views.cart_add), name="cart_add"),
     path("<slug:slug>/cart/update/", moved(views.cart_update), name="cart_update"),

@@ -8,6 +8,7 @@ the cart (`orders.cart`), checkout and order pages price and place orders throug
 from __future__ import annotations
 
 from contextlib import suppress
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import wraps
@@ -18,12 +19,16 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Page
-from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.crypto import salted_hmac
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -31,7 +36,7 @@ from django.views.decorators.http import require_POST
 from dukaan.catalog.addresses import store_base_url, store_page_url
 from dukaan.catalog.models import Store
 from dukaan.catalog.policies import TITLES, policy_text
-from dukaan.catalog.selectors import moved_slug, store_id_for_slug, store_look, store_policies
+from dukaan.catalog.selectors import moved_slug, store_for_slug, store_look, store_policies
 from dukaan.catalog.snapshot import (
     CatalogCategory,
     CatalogProduct,
@@ -45,6 +50,7 @@ from dukaan.catalog.snapshot import (
 )
 from dukaan.catalog.templatetags.money import money
 from dukaan.infra.clients import client_address, count_request, wait_text
+from dukaan.infra.i18n import CODES, page_language
 from dukaan.orders.cart import Cart, CartRefused, Line
 from dukaan.orders.payments import upi_link
 from dukaan.orders.selectors import Choices, Quote, draft_for_link, order_for_buyer, quote_cart
@@ -112,6 +118,7 @@ def follows_moved_store(view):
 
     @wraps(view)
     def wrapper(request, *args, slug: str, **kwargs):
+        _buyer_cookies.set(request.COOKIES)
         try:
             return view(request, *args, slug=slug, **kwargs)
         except Http404:
@@ -134,10 +141,22 @@ def follows_moved_store(view):
     return wrapper
 
 
+# The cookies of the request a store page answers (set by follows_moved_store, which every store page
+# goes through), so the store's lookup by slug can switch to the page's language in the same query.
+_buyer_cookies: ContextVar[dict[str, str] | None] = ContextVar("buyer_cookies", default=None)
+
+
+def speak(request, language: str) -> None:
+    """Answer in the buyer's language: the one they picked, else the store's (`language`)."""
+    translation.activate(page_language(request.COOKIES, language))
+
+
 def _store_id_or_404(slug: str) -> int:
-    store_id = store_id_for_slug(slug)
-    if not store_id:
+    found = store_for_slug(slug)
+    if found is None:
         raise Http404("There is no store at this link.")
+    store_id, language = found
+    translation.activate(page_language(_buyer_cookies.get() or {}, language))
     return store_id
 
 
@@ -190,6 +209,7 @@ def _render(request, template: str, *, store, seo: Seo, cart_count: int | None =
         seo=seo,
         cart_count=cart_count,
         whatsapp_digits=_digits(store.whatsapp),
+        languages=settings.LANGUAGES,  # for the switch, each named in itself
     )
     return render(request, template, context)
 
@@ -229,10 +249,20 @@ def _store_image(catalog: StoreCatalog) -> str:
 
 def _store_description(catalog: StoreCatalog, category: CatalogCategory | None = None) -> str:
     count = category.product_count if category else catalog.product_count
-    items = f"{count} product{'s' if count != 1 else ''}"
-    where = f"{category.name} at {catalog.name}" if category else f"Shop {catalog.name} online"
-    pay = "cash on delivery or UPI" if catalog.upi_id else "cash on delivery"
-    return f"{where}: {items}. Order in a few taps and pay by {pay}."
+    items = ngettext("%(count)s product", "%(count)s products", count) % {"count": count}
+    if category:
+        where = _("%(category)s at %(store)s") % {"category": category.name, "store": catalog.name}
+    else:
+        where = _("Shop %(store)s online") % {"store": catalog.name}
+    if catalog.upi_id:
+        return _("%(where)s: %(items)s. Order in a few taps and pay by cash on delivery or UPI.") % {
+            "where": where,
+            "items": items,
+        }
+    return _("%(where)s: %(items)s. Order in a few taps and pay by cash on delivery.") % {
+        "where": where,
+        "items": items,
+    }
 
 
 # --- Browsing -----------------------------------------------------------------------------------
@@ -264,12 +294,12 @@ def category(request, slug: str, category_id: int):
     catalog, number = _listing_catalog(request, slug, category_id)
     found = catalog.category(category_id)
     if found is None:
-        raise Http404("This category is not in the store.")
+        raise Http404(_("This category is not in the store."))
     page = _page(catalog, found.product_count, number)
     first_image = catalog.category_cover
     seo = Seo(
         title=f"{found.name} · {catalog.name}",
-        og_title=f"{found.name} at {catalog.name}",
+        og_title=_("%(category)s at %(store)s") % {"category": found.name, "store": catalog.name},
         description=_store_description(catalog, found),
         url=_page_url(store_page_url(catalog.slug, "storefront:category", found.id), page),
         image=absolute_url(first_image.large_url) if first_image else _store_image(catalog),
@@ -281,19 +311,22 @@ def product(request, slug: str, product_id: int):
     catalog = _catalog_or_404(slug, ProductsById((product_id,)))
     item = catalog.product(product_id)
     if item is None:
-        raise Http404("This product is not in the store.")
+        raise Http404(_("This product is not in the store."))
     price = money(item.min_price, catalog)
-    offer = f"{'From ' if item.price_varies else ''}{price}"
+    offer = _("From %(price)s") % {"price": price} if item.price_varies else price
     if item.discount_percent:
-        offer += f" ({item.discount_percent}% off {money(item.compare_at_price, catalog)})"
+        off = _("%(percent)s%% off") % {"percent": item.discount_percent}
+        offer += f" ({off} {money(item.compare_at_price, catalog)})"
     if not item.in_stock:
-        offer += " · Out of stock"
+        offer += " · " + _("Out of stock")
     url = store_page_url(catalog.slug, "storefront:product", item.id)
     seo = Seo(
         title=f"{item.name} · {catalog.name}",
         og_title=item.name,
         description=_summary(
-            f"{offer}. {item.description}" if item.description else f"{offer} at {catalog.name}."
+            f"{offer}. {item.description}"
+            if item.description
+            else _("%(price)s at %(store)s.") % {"price": offer, "store": catalog.name}
         ),
         url=url,
         image=absolute_url(item.image.large_url) if item.image else _store_image(catalog),
@@ -322,16 +355,15 @@ def policy(request, slug: str, kind: str):
         raise Http404("The store has no such policy: see its returns, shipping, privacy or terms.")
     catalog = _catalog_or_404(slug, ProductsById(()))
     text = policy_text(kind, store_policies(catalog.store_id)[kind], catalog.name)
+    title = str(TITLES[kind])
     seo = Seo(
-        title=f"{TITLES[kind]} · {catalog.name}",
-        og_title=f"{TITLES[kind]} at {catalog.name}",
+        title=f"{title} · {catalog.name}",
+        og_title=_("%(category)s at %(store)s") % {"category": title, "store": catalog.name},
         description=_summary(text),
         url=store_page_url(catalog.slug, "storefront:policy", kind),
         image=_store_image(catalog),
     )
-    response = _render(
-        request, "storefront/policy.html", store=catalog, seo=seo, title=TITLES[kind], text=text
-    )
+    response = _render(request, "storefront/policy.html", store=catalog, seo=seo, title=title, text=text)
     return _for_the_edge(request, response, catalog, [])
 
 
@@ -343,10 +375,10 @@ def _max_quantity(item: CatalogProduct) -> int:
 
 
 SORT_LABELS = {
-    "relevance": "Best match",
-    "price_asc": "Price: low to high",
-    "price_desc": "Price: high to low",
-    "newest": "Newest first",
+    "relevance": gettext_lazy("Best match"),
+    "price_asc": gettext_lazy("Price: low to high"),
+    "price_desc": gettext_lazy("Price: high to low"),
+    "newest": gettext_lazy("Newest first"),
 }
 # Deeper pages are not worth an engine's time: nobody reads page 100 of a store's search.
 SEARCH_MAX_PAGE = 100
@@ -429,7 +461,7 @@ def search(request, slug: str):
         catalog = _store_catalog_or_404(store_id, _found(results))
     query = params.get("q", "")
     seo = Seo(
-        title=f"Search {catalog.name}" + (f": {query}" if query else ""),
+        title=_("Search %(store)s") % {"store": catalog.name} + (f": {query}" if query else ""),
         og_title=catalog.name,
         description=_store_description(catalog),
         url=store_base_url(catalog.slug),
@@ -504,15 +536,17 @@ def _cart_rows(lines: list[Line], quote) -> list[CartRow]:
     for line in lines:
         q = quoted.get((line.product_id, line.variant_id))
         if q is None:
-            name = line.name or "This item"
-            rows.append(CartRow(line.key, name, line.quantity, problem=f"{name} is no longer available."))
+            name = line.name or _("This item")
+            problem = _("%(name)s is no longer available.") % {"name": name}
+            rows.append(CartRow(line.key, name, line.quantity, problem=problem))
             continue
         name = f"{q.name} ({q.variant_label})" if q.variant_label else q.name
         problem = ""
         if q.available is not None and q.available < line.quantity:
-            problem = (
-                f"{name} is out of stock." if q.available <= 0 else f"Only {q.available} left of {name}."
-            )
+            if q.available <= 0:
+                problem = _("%(name)s is out of stock.") % {"name": name}
+            else:
+                problem = _("Only %(count)s left of %(name)s.") % {"count": q.available, "name": name}
         rows.append(
             CartRow(line.key, name, line.quantity, q.image_url, q.unit_price, q.line_total, problem=problem)
         )
@@ -550,6 +584,7 @@ def _back_to(store: Store, page: str | None):
 def cart_pin(request, slug: str):
     """The buyer's PIN code: the page then says whether the shop delivers there, and for what fee."""
     store = get_object_or_404(Store, slug=slug)
+    speak(request, store.language)
     try:
         Cart(request.session, store.pk).pin_code = valid_pin(request.POST.get("pin_code", ""))
     except ValueError as error:
@@ -561,6 +596,7 @@ def cart_pin(request, slug: str):
 def cart_coupon(request, slug: str):
     """Apply a coupon code to the cart, or remove it; the page then shows the saving or why not."""
     store = get_object_or_404(Store, slug=slug)
+    speak(request, store.language)
     cart = Cart(request.session, store.pk)
     if request.POST.get("remove"):
         cart.coupon_code = ""
@@ -576,7 +612,7 @@ def _cart_seo(store: Store, title: str, path: str) -> Seo:
     return Seo(
         title=f"{title} · {store.name}",
         og_title=store.name,
-        description=f"Shop {store.name} online.",
+        description=_("Shop %(store)s online") % {"store": store.name},
         url=settings.SITE_URL + path,
         image=absolute_url(store.logo_url),
         noindex=True,
@@ -586,6 +622,7 @@ def _cart_seo(store: Store, title: str, path: str) -> Seo:
 @personal
 def cart_page(request, slug: str):
     store = get_object_or_404(Store, slug=slug)
+    speak(request, store.language)
     cart = Cart(request.session, store.pk)
     lines = cart.lines()
     quote = _quote(store, cart)
@@ -597,7 +634,7 @@ def cart_page(request, slug: str):
         request,
         "storefront/cart.html",
         store=store,
-        seo=_cart_seo(store, "Your cart", reverse("storefront:cart", args=[store.slug])),
+        seo=_cart_seo(store, _("Your cart"), reverse("storefront:cart", args=[store.slug])),
         cart_count=sum(line.quantity for line in lines),
         rows=_cart_rows(lines, quote),
         quote=quote,
@@ -624,7 +661,7 @@ def cart_add(request, slug: str):
         else catalog.share_path
     )
     if not valid:
-        messages.error(request, "Choose a quantity of 1 or more, then add it to the cart.")
+        messages.error(request, _("Choose a quantity of 1 or more, then add it to the cart."))
         return redirect(back)
     try:
         added = Cart(request.session, catalog.store_id).add(
@@ -640,6 +677,37 @@ def cart_add(request, slug: str):
     return redirect(back)
 
 
+# No CSRF check, like cart_add: every page has the switch, and a token would make them uncacheable. A
+# forged request could only change the victim's language, which they see and switch back.
+@csrf_exempt
+@require_POST
+def choose_language(request, slug: str):
+    """The buyer's pick of language, from any store page's footer: kept in the language cookie (which
+    wins over the store's language, and which every cache of store pages keys by), then back to
+    the page they were on."""
+    _store_id_or_404(slug)  # a 404 for a store that is not there
+    language = request.POST.get("language", "")
+    if language not in CODES:
+        return HttpResponseBadRequest(
+            _("Choose one of the languages offered: %(codes)s.") % {"codes": ", ".join(CODES)},
+            content_type="text/plain; charset=utf-8",
+        )
+    back = request.POST.get("next", "")
+    store_path = reverse("storefront:store_home", args=[slug])
+    if not (back.startswith(store_path) and url_has_allowed_host_and_scheme(back, allowed_hosts=None)):
+        back = store_path
+    response = redirect(back)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Lax",
+    )
+    return response
+
+
 @require_POST
 def cart_update(request, slug: str):
     catalog = _catalog_or_404(slug)
@@ -652,15 +720,15 @@ def cart_update(request, slug: str):
             if note:
                 messages.warning(request, note)
     if bad:
-        messages.error(request, "Enter each quantity as a whole number (0 takes the item out of your cart).")
+        messages.error(
+            request, _("Enter each quantity as a whole number (0 takes the item out of your cart).")
+        )
     return redirect("storefront:cart", slug=catalog.slug)
 
 
 @require_POST
 def cart_remove(request, slug: str):
-    store_id = store_id_for_slug(slug)
-    if store_id is None:
-        raise Http404("There is no store at this link.")
+    store_id = _store_id_or_404(slug)
     form = CartLineForm(request.POST)
     if form.is_valid():
         Cart(request.session, store_id).remove(form.cleaned_data["line"])
@@ -672,7 +740,7 @@ def cart_remove(request, slug: str):
 
 def _prices_changed_notice(price_changes: list[str]) -> str:
     changes = "; ".join(change.rstrip(".") for change in price_changes)
-    return f"Prices changed: {changes}, please check and place the order again."
+    return _("Prices changed: %(changes)s, please check and place the order again.") % {"changes": changes}
 
 
 def _session_key(request, form_key: str) -> str:
@@ -691,6 +759,7 @@ def checkout(request, slug: str):
     the order is placed only at the total the buyer saw for the way they chose to pay.
     """
     store = get_object_or_404(Store, slug=slug)
+    speak(request, store.language)
     cart = Cart(request.session, store.pk)
     online = get_gateway() is not None
     refused: list[str] = []
@@ -703,7 +772,7 @@ def checkout(request, slug: str):
             return redirect("storefront:order", slug=store.slug, token=token)
     if not cart:
         notify = messages.error if request.method == "POST" else messages.info
-        notify(request, "Your cart is empty. Add something, then check out.")
+        notify(request, _("Your cart is empty. Add something, then check out."))
         return redirect("storefront:cart", slug=store.slug)
     quote, cod_quote = _checkout_quotes(store, cart)
     cod = cod_quote.pricing.cod if cod_quote and cod_quote.pricing else None
@@ -771,7 +840,7 @@ def checkout(request, slug: str):
         request,
         "storefront/checkout.html",
         store=store,
-        seo=_cart_seo(store, "Checkout", reverse("storefront:checkout", args=[store.slug])),
+        seo=_cart_seo(store, _("Checkout"), reverse("storefront:checkout", args=[store.slug])),
         cart_count=sum(line.quantity for line in lines),
         form=form,
         rows=_cart_rows(lines, quote),
@@ -816,9 +885,10 @@ def cart_draft(request, slug: str):
     """The buyer typed their phone at checkout (static/storefront/draft.js posts it on change): keep the
     checkout, so the shop can message them if they do not order within the hour. JSON either way."""
     store = get_object_or_404(Store, slug=slug)
+    speak(request, store.language)
     wait = _draft_wait(request)
     if wait is not None:
-        message = f"Too many tries from your network. Try again in {wait_text(wait)}."
+        message = _("Too many tries from your network. Try again in %(wait)s.") % {"wait": wait_text(wait)}
         return JsonResponse({"error": message}, status=429, headers={"Retry-After": str(wait)})
     try:
         _keep_draft(store, Cart(request.session, store.pk), request.POST)
@@ -831,17 +901,20 @@ def cart_draft(request, slug: str):
 def cart_restore(request, slug: str, token: str):
     """The link a shop sends about an unfinished checkout: this browser's cart becomes that cart again,
     priced now on the cart page, which says what changed since."""
-    store_id = store_id_for_slug(slug)
+    found = store_for_slug(slug)
+    if found is not None:
+        speak(request, found[1])
+    store_id = found[0] if found else None
     draft = draft_for_link(store_id=store_id, token=token) if store_id else None
     if draft is None:
-        raise Http404("This cart link is not valid any more. Browse the shop to fill your cart again.")
+        raise Http404(_("This cart link is not valid any more. Browse the shop to fill your cart again."))
     cart = Cart(request.session, draft.store_id)
     cart.restore(draft.lines)
     if draft.pin_code:
         cart.pin_code = draft.pin_code
     if draft.order_id is None:
         cart.draft_token = draft.token
-    messages.info(request, "Your cart is back as you left it, at today's prices.")
+    messages.info(request, _("Your cart is back as you left it, at today's prices."))
     return redirect("storefront:cart", slug=slug)
 
 
@@ -857,7 +930,7 @@ def _after_placing(request, order):
         try:
             return redirect(start_online_payment(order=order).checkout_url)
         except PaymentUnavailable as error:
-            messages.error(request, f"Your order is placed. {error.message}")
+            messages.error(request, _("Your order is placed. %(problem)s") % {"problem": error.message})
     return redirect("storefront:order", slug=order.store.slug, token=order.public_token)
 
 
@@ -869,43 +942,54 @@ TIMELINE = (
 )
 
 
+STEP_LABELS = {
+    "placed": gettext_lazy("Placed"),
+    "accepted": gettext_lazy("Accepted"),
+    "shipped": gettext_lazy("Shipped"),
+    "delivered": gettext_lazy("Delivered"),
+}
+
+
 def _timeline(order) -> list[dict]:
     ended = {
-        "cancelled": ("Cancelled", order.cancelled_at),
-        "returned": ("Returned to the shop", order.returned_at),
+        "cancelled": (_("Cancelled"), order.cancelled_at),
+        "returned": (_("Returned to the shop"), order.returned_at),
     }
     if order.status in ended:
         label, at = ended[order.status]
-        reached = [{"label": "Placed", "at": order.created_at, "done": True}]
+        reached = [{"label": _("Placed"), "at": order.created_at, "done": True}]
         for status, field in TIMELINE[1:]:
             if getattr(order, field):
-                reached.append({"label": status.capitalize(), "at": getattr(order, field), "done": True})
+                reached.append({"label": STEP_LABELS[status], "at": getattr(order, field), "done": True})
         return [*reached, {"label": label, "at": at, "done": True}]
     # Awaiting the buyer's confirmation is still the first step; the page asks for the confirmation.
     reached_status = "placed" if order.status == "unconfirmed" else order.status
     reached_index = [status for status, _ in TIMELINE].index(reached_status)
     return [
-        {"label": status.capitalize(), "at": getattr(order, field), "done": index <= reached_index}
+        {"label": STEP_LABELS[status], "at": getattr(order, field), "done": index <= reached_index}
         for index, (status, field) in enumerate(TIMELINE)
     ]
 
 
 def _whatsapp_text(order, store: Store, lines, status_url: str) -> str:
-    rows = [f"Hello {store.name}, I placed order #{order.number}."]
+    rows = [_("Hello %(store)s, I placed order #%(number)s.") % {"store": store.name, "number": order.number}]
     for line in lines:
         name = f"{line.name} ({line.variant_label})" if line.variant_label else line.name
         rows.append(f"{line.quantity} × {name}: {money(line.line_total, store)}")
     for row in order_rows(order):
-        if row.kind == "free" or (row.label == "Subtotal" and order.subtotal == order.total):
+        if row.kind == "free" or (row.kind == "subtotal" and order.subtotal == order.total):
             continue  # nothing the buyer needs to read on a phone
         if row.kind == "total":
-            rows.append(f"Total: {money(order.total, store)} ({order.get_payment_method_display()})")
+            rows.append(
+                _("Total: %(total)s (%(payment)s)")
+                % {"total": money(order.total, store), "payment": order.get_payment_method_display()}
+            )
         elif row.kind == "discount":
             rows.append(f"{row.label}: −{money(row.amount, store)}")
         else:
-            included = " (included)" if row.kind == "tax-included" else ""
+            included = " " + _("(included)") if row.kind == "tax-included" else ""
             rows.append(f"{row.label}{included}: {money(row.amount, store)}")
-    rows.append(f"Order status: {status_url}")
+    rows.append(_("Order status: %(url)s") % {"url": status_url})
     return "\n".join(rows)
 
 
@@ -915,6 +999,7 @@ def order(request, slug: str, token: str):
     if found is None or found.store.slug != slug:
         raise Http404("There is no order at this link. Check the link in your message from the store.")
     store = found.store
+    speak(request, store.language)
     lines = list(found.lines.all())
     path = reverse("storefront:order", args=[store.slug, found.public_token])
     status_url = settings.SITE_URL + path
@@ -935,9 +1020,9 @@ def order(request, slug: str, token: str):
         "storefront/order.html",
         store=store,
         seo=Seo(
-            title=f"Order #{found.number} · {store.name}",
-            og_title=f"Order #{found.number} at {store.name}",
-            description=f"Your order at {store.name}.",
+            title=_("Order #%(number)s") % {"number": found.number} + f" · {store.name}",
+            og_title=_("Order #%(number)s at %(store)s") % {"number": found.number, "store": store.name},
+            description=_("Your order at %(store)s.") % {"store": store.name},
             url=status_url,
             noindex=True,
         ),

@@ -117,3 +117,24 @@ def test_purge_is_refused_from_elsewhere_and_needs_tags(live_server, edge_for, f
     assert fetch(edge, "/", method="PURGE").status == 400
     reply = fetch(edge, "/", method="PURGE", headers={"xkey": "store-999999"})
     assert reply.status == 200 and reply.text.strip() == "purged 0"
+
+
+def test_the_edge_keeps_a_copy_of_a_page_per_language(live_server, edge_for, shop, fetch):
+    """The buyer's language cookie is the one cookie the edge keeps: a page in Hindi never goes to a
+    buyer reading English, whatever other cookies either has (docs/i18n.md#caches)."""
+    store, product = shop
+    edge = edge_for(live_server)
+    path = f"/s/{store.slug}/p/{product.pk}/"
+    english = fetch(edge, path)
+    hindi = fetch(edge, path, headers={"Cookie": "_ga=GA1.2.3; django_language=hi"})
+    hindi_again = fetch(edge, path, headers={"Cookie": "django_language=hi"})
+    english_again = fetch(edge, path, headers={"Cookie": "csrftoken=abc", "Accept-Language": "hi"})
+    assert [reply.cache for reply in (english, hindi, hindi_again, english_again)] == [
+        "MISS",
+        "MISS",
+        "HIT",
+        "HIT",
+    ]
+    assert '<html lang="en-in">' in english.text and "Add to cart" in english.text
+    assert '<html lang="hi">' in hindi.text and "कार्ट में डालें" in hindi.text
+    assert (hindi_again.text, english_again.text) == (hindi.text, english.text)

@@ -304,6 +304,10 @@ def read_pages(store: Store, token: str, recorder: Recorder) -> None:
     buyer("storefront order page", f"{shop}/o/{order.public_token}/")
     buyer("storefront sitemap", f"{shop}/sitemap.xml")
     buyer("storefront robots.txt", f"{shop}/robots.txt")
+    buyer(
+        "storefront language switch", f"{shop}/language/", 302, "post", {"language": "hi", "next": f"{shop}/"}
+    )
+    buyer("storefront home in Hindi", f"{shop}/")
     buyer("robots.txt", "/robots.txt")
     buyer("sitemap index", "/sitemap.xml")
     for name in ("home", "products", "bulk_edit", "orders", "categories", "api_tokens", "store_settings"):

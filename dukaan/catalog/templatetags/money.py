@@ -1,10 +1,12 @@
-"""`{{ amount|money:store }}`: a Decimal shown with its store's currency, grouped for reading."""
+"""`{{ amount|money:store }}`: a Decimal shown with its store's currency, in the Indian grouping
+(₹1,00,000.00) in every language."""
 
 from decimal import Decimal
 
 from django import template
 
 from dukaan.catalog.rules import CURRENCIES
+from dukaan.infra.money import grouped
 
 register = template.Library()
 
@@ -15,4 +17,4 @@ def money(amount: Decimal | None, store) -> str:
         return ""
     symbol = CURRENCIES.get(store.currency, store.currency + " ")
     whole = amount == amount.to_integral_value()
-    return f"{symbol}{amount:,.0f}" if whole else f"{symbol}{amount:,.2f}"
+    return f"{symbol}{grouped(amount, 0 if whole else 2)}"

@@ -120,7 +120,7 @@ def test_a_blocked_pin_is_not_delivered_to_even_inside_a_zone():
 
 
 def test_a_bad_pin_is_refused_when_quoting():
-    with pytest.raises(ValueError, match=PIN_PROBLEM):
+    with pytest.raises(ValueError, match=str(PIN_PROBLEM)):
         quote_delivery(DEFAULT_TERMS, "12345", Decimal("0"))
 
 

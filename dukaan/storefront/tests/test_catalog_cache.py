@@ -202,7 +202,7 @@ def test_200_concurrent_requests_for_a_cold_store_build_its_snapshot_once(
     expected = [product.name for product in build_store_catalog(store.pk).products[:24]]
     # Each thread would open a database connection of its own just for the slug (the throwaway
     # PostgreSQL allows 50); the snapshot is what is under test, so the slug is known here.
-    monkeypatch.setattr(views, "store_id_for_slug", {store.slug: store.pk}.get)
+    monkeypatch.setattr(views, "store_for_slug", {store.slug: (store.pk, store.language)}.get)
     builds = catalog_cache.build_count()
     start = threading.Barrier(CONCURRENT_REQUESTS)
     results: list[tuple[int, list[str]] | None] = [None] * CONCURRENT_REQUESTS
