@@ -186,6 +186,7 @@ MIDDLEWARE = [
     "dukaan.infra.security.SecurityHeadersMiddleware",  # CSP and Permissions-Policy, static files included
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -586,6 +587,7 @@ API_MAX_UPLOAD_BYTES = env.int("API_MAX_UPLOAD_BYTES", MAX_REQUEST_BYTES)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-in"
+LANGUAGES = [("en-in", "English"), ("hi", "हिन्दी")]
 TIME_ZONE = env.str("DUKAAN_TIME_ZONE", "Asia/Kolkata")
 USE_I18N = True
 USE_TZ = True
