@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -441,17 +441,23 @@ def alert_owner_of_changes(*, entry_ids: Iterable[int]) -> int:
         )
         if not claimed:
             continue
-        get_sms_backend().send(to=entry.store.owner.phone, text=_change_alert_text(entry))
+        owner = entry.store.owner
+        # No request here: the text is in the owner's own language (the site's until they choose).
+        with translation.override(owner.language or settings.LANGUAGE_CODE):
+            text = _change_alert_text(entry)
+        get_sms_backend().send(to=owner.phone, text=text)
         sent += 1
     return sent
 
 
 def _change_alert_text(entry: AuditEntry) -> str:
-    new = "removed" if entry.new_value == "(none)" else f"changed to {entry.new_value}"
-    return (
-        f"Dukaan: the {entry.label} of {entry.store.name} was {new} by {entry.actor}. "
-        "Not you? Open your dashboard now: check Store settings and revoke unknown API tokens."
-    )
+    what = {"label": entry.label, "store": entry.store.name, "actor": entry.actor, "new": entry.new_value}
+    if entry.new_value == "(none)":
+        change = _("Dukaan: the %(label)s of %(store)s was removed by %(actor)s.") % what
+    else:
+        change = _("Dukaan: the %(label)s of %(store)s was changed to %(new)s by %(actor)s.") % what
+    advice = _("Not you? Open your dashboard now: check Store settings and revoke unknown API tokens.")
+    return f"{change} {advice}"
 
 
 # --- The merchant's own language ----------------------------------------------------------------
