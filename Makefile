@@ -61,8 +61,9 @@ mypy-baseline: install
 # Java and Maven fetch and run Kafka, Kafka Connect and Debezium (deploy/local/kafka.py); Redis backs
 # the catalog cache and the storefront service; Varnish (with varnish-modules' xkey) is the edge cache;
 # nginx and wrk are the benches' ceiling and load generator; prometheus ships the promtool that checks
-# deploy/observability/ (python -m deploy.local tools).
-SYSTEM_PACKAGES := postgresql chromium fonts-liberation openjdk-17-jre-headless maven redis-server nginx wrk \
+# deploy/observability/ (python -m deploy.local tools). fonts-noto-core draws Devanagari in Chromium (the Hindi
+# dashboard's browser test and screenshots).
+SYSTEM_PACKAGES := postgresql chromium fonts-liberation fonts-noto-core openjdk-17-jre-headless maven redis-server nginx wrk \
 	varnish varnish-modules pgbouncer prometheus
 sysdeps:
 	@if dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then exit 0; fi; \
