@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import LoginRefused, normalize_phone
@@ -22,6 +22,21 @@ from dukaan.catalog.services import MAX_IMAGES_PER_PRODUCT, BulkEdit, VariantInp
 from dukaan.infra.integers import MAX_ID
 
 IMAGE_TYPES = "image/jpeg,image/png,image/webp,image/gif"
+# Django's own form errors, marked here so that this app's Hindi catalogue, which Django reads ahead of
+# its own, says them in plain shop Hindi: Django's reads stiffly ("यह क्षेत्र अपेक्षित हैं").
+DJANGO_FORM_ERRORS = (
+    gettext_noop("This field is required."),
+    gettext_noop("Enter a number."),
+    gettext_noop("Enter a whole number."),
+    gettext_noop("Enter a valid date."),
+    gettext_noop("Enter a valid date/time."),
+    gettext_noop("Enter a valid URL."),
+    gettext_noop("Select a valid choice. %(value)s is not one of the available choices."),
+    gettext_noop("Select a valid choice. That choice is not one of the available choices."),
+    gettext_noop("Ensure this value is greater than or equal to %(limit_value)s."),
+    gettext_noop("Ensure this value is less than or equal to %(limit_value)s."),
+    gettext_noop("The submitted file is empty."),
+)
 
 
 def _image_errors(upload) -> list[str]:

@@ -70,7 +70,7 @@ def test_a_shopkeeper_runs_the_shop_in_hindi_and_switches_to_english_and_back(li
     page.get_by_role("link", name="प्रोडक्ट जोड़ें").click()
     page.get_by_role("button", name="प्रोडक्ट सेव करें").click()
     assert page.get_attribute("html", "lang") == "hi"
-    assert "यह क्षेत्र" in page.inner_text("main")  # the form's errors, in Hindi too
+    assert "यह भरना ज़रूरी है।" in page.inner_text("main")  # the form's errors, in plain Hindi too
     _shot(page, "05-product-errors")
 
     # "English" in the menu: the dashboard switches, and stays switched on the merchant's account.
