@@ -3,6 +3,8 @@
 import re
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .services import CODE_DIGITS, LoginRefused, normalize_phone
 
@@ -13,10 +15,10 @@ class TelInput(forms.TextInput):
 
 class PhoneForm(forms.Form):
     phone = forms.CharField(
-        label="Mobile number",
+        label=gettext_lazy("Mobile number"),
         max_length=32,
         widget=TelInput(attrs={"autocomplete": "tel", "placeholder": "+91 98123 45678", "autofocus": True}),
-        help_text="We'll send a 6-digit code to this number by SMS. No password needed.",
+        help_text=gettext_lazy("We'll send a 6-digit code to this number by SMS. No password needed."),
     )
 
     def clean_phone(self) -> str:
@@ -29,7 +31,7 @@ class PhoneForm(forms.Form):
 class CodeForm(forms.Form):
     # No max_length on the field: a pasted "123 456" should be cleaned, not refused for its length.
     code = forms.CharField(
-        label=f"{CODE_DIGITS}-digit code",
+        label=gettext_lazy("6-digit code"),
         widget=forms.TextInput(
             attrs={
                 "inputmode": "numeric",
@@ -44,7 +46,9 @@ class CodeForm(forms.Form):
     def clean_code(self) -> str:
         code = re.sub(r"\s+", "", self.cleaned_data["code"])
         if not re.fullmatch(rf"\d{{{CODE_DIGITS}}}", code):
-            raise forms.ValidationError(f"Enter the {CODE_DIGITS} digits from the SMS.")
+            raise forms.ValidationError(
+                _("Enter the %(digits)d digits from the SMS.") % {"digits": CODE_DIGITS}
+            )
         return code
 
 
@@ -52,14 +56,16 @@ class StaffLoginForm(forms.Form):
     """The admin's password form. Without `phone` the phone is already known (the SMS code came first)."""
 
     phone = forms.CharField(
-        label="Mobile number",
+        label=gettext_lazy("Mobile number"),
         max_length=32,
         widget=TelInput(
             attrs={"autocomplete": "username", "placeholder": "+91 98123 45678", "autofocus": True}
         ),
     )
     password = forms.CharField(
-        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=pgettext_lazy("dukaan", "Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
     def __init__(self, *args, phone: str | None = None, **kwargs) -> None:

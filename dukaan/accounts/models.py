@@ -27,6 +27,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     phone = models.CharField(max_length=16, unique=True, help_text="E.164, for example +919812345678")
     name = models.CharField(max_length=120, blank=True)
+    # The dashboard's language, one of settings.LANGUAGES; empty until chosen: the browser's then.
+    language = models.CharField(max_length=8, blank=True, default="")
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)

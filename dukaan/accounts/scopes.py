@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy
+
 
 class Scope(StrEnum):
     CATALOG_READ = "catalog:read"
@@ -12,16 +14,19 @@ class Scope(StrEnum):
 
     @property
     def description(self) -> str:
-        return DESCRIPTIONS[self]
+        return str(DESCRIPTIONS[self])
 
 
 DESCRIPTIONS = {
-    Scope.CATALOG_READ: "Read categories and products, hidden ones included.",
-    Scope.CATALOG_WRITE: "Create, change and delete categories and products, their photos and stock.",
-    Scope.ORDERS_READ: "Read orders, with the buyers' names, phone numbers and addresses.",
-    Scope.ORDERS_WRITE: "Move orders along: accept, ship, deliver or cancel them.",
-    Scope.STORE_WRITE: "Change the store's settings, including the UPI ID and WhatsApp number buyers pay and "
-    "write to.",
+    Scope.CATALOG_READ: gettext_lazy("Read categories and products, hidden ones included."),
+    Scope.CATALOG_WRITE: gettext_lazy(
+        "Create, change and delete categories and products, their photos and stock."
+    ),
+    Scope.ORDERS_READ: gettext_lazy("Read orders, with the buyers' names, phone numbers and addresses."),
+    Scope.ORDERS_WRITE: gettext_lazy("Move orders along: accept, ship, deliver or cancel them."),
+    Scope.STORE_WRITE: gettext_lazy(
+        "Change the store's settings, including the UPI ID and WhatsApp number buyers pay and write to."
+    ),
 }
 
 # What tokens made before scopes existed were given (migration accounts 0005), and what a token gets

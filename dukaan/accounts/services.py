@@ -18,7 +18,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from dukaan.infra.clients import wait_text
 from dukaan.infra.logs import masked_phone
@@ -37,16 +39,16 @@ StoreRow = Any
 CODE_DIGITS = 6
 HOUR = timedelta(hours=1)
 _MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
-_INVALID_PHONE = (
+_INVALID_PHONE = gettext_lazy(
     "That doesn't look like a valid mobile number. Include the country code, e.g. +91 98123 45678."
 )
 # Numbers that cannot take an SMS, or that would bill us (premium, shared cost): what to call them.
 _NOT_MOBILE = {
-    phonenumbers.PhoneNumberType.FIXED_LINE: "a landline",
-    phonenumbers.PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
-    phonenumbers.PhoneNumberType.TOLL_FREE: "a toll-free number",
-    phonenumbers.PhoneNumberType.SHARED_COST: "a shared-cost number",
-    phonenumbers.PhoneNumberType.VOIP: "an internet (VoIP) number",
+    phonenumbers.PhoneNumberType.FIXED_LINE: gettext_lazy("a landline"),
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: gettext_lazy("a premium-rate number"),
+    phonenumbers.PhoneNumberType.TOLL_FREE: gettext_lazy("a toll-free number"),
+    phonenumbers.PhoneNumberType.SHARED_COST: gettext_lazy("a shared-cost number"),
+    phonenumbers.PhoneNumberType.VOIP: gettext_lazy("an internet (VoIP) number"),
 }
 
 
@@ -70,17 +72,19 @@ def normalize_phone(raw: str) -> str:
     """The E.164 form of a mobile number typed any usual way ("98123 45678", "+91-98123-45678")."""
     raw = (raw or "").strip()
     if not raw or len(raw) > 32:
-        raise LoginRefused(_INVALID_PHONE)
+        raise LoginRefused(str(_INVALID_PHONE))
     try:
         number = phonenumbers.parse(raw, settings.PHONE_DEFAULT_REGION)
     except phonenumbers.NumberParseException as error:
-        raise LoginRefused(_INVALID_PHONE) from error
+        raise LoginRefused(str(_INVALID_PHONE)) from error
     if not phonenumbers.is_valid_number(number):
-        raise LoginRefused(_INVALID_PHONE)
+        raise LoginRefused(str(_INVALID_PHONE))
     kind = phonenumbers.number_type(number)
     if kind not in _MOBILE_TYPES:
-        what = _NOT_MOBILE.get(kind, "a number that is not a mobile")
-        raise LoginRefused(f"That looks like {what}. Enter a mobile number that can receive SMS.")
+        what = _NOT_MOBILE.get(kind, gettext_lazy("a number that is not a mobile"))
+        raise LoginRefused(
+            _("That looks like %(what)s. Enter a mobile number that can receive SMS.") % {"what": what}
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -115,9 +119,9 @@ def request_login_code(*, phone: str, ip: str | None) -> LoginCode:
         LOGIN_CODES.labels("not_sent").inc()
         login_code.delete()  # a code that never went out does not count against the limits
         seconds = error.retry_after_seconds
-        wait = wait_text(seconds) if seconds else "a minute"
+        wait = wait_text(seconds) if seconds else _("a minute")
         raise LoginRefused(
-            f"We couldn't send the SMS just now. Please try again in {wait}.",
+            _("We couldn't send the SMS just now. Please try again in %(wait)s.") % {"wait": wait},
             retry_after_seconds=seconds or 60,
         ) from error
     # Only now that the new code has gone out do the older ones stop working.
@@ -150,29 +154,33 @@ def _refuse_if_over_limits(*, phone: str, ip: str | None, now: datetime) -> None
         if wait > timedelta(0):
             seconds = math.ceil(wait.total_seconds())
             raise TooManyAttempts(
-                f"We just sent you a code. Please wait {seconds} second{'s' if seconds != 1 else ''} "
-                "before asking for a new one.",
+                ngettext(
+                    "We just sent you a code. Please wait %(count)d second before asking for a new one.",
+                    "We just sent you a code. Please wait %(count)d seconds before asking for a new one.",
+                    seconds,
+                )
+                % {"count": seconds},
                 retry_after_seconds=seconds,
             )
     _refuse_if_too_many(
         LoginCode.objects.filter(phone=phone, created_at__gt=now - HOUR),
         limit=settings.OTP_MAX_PER_PHONE_PER_HOUR,
         now=now,
-        message="You have asked for too many codes for this number.",
+        message=_("You have asked for too many codes for this number."),
     )
     if ip:
         _refuse_if_too_many(
             LoginCode.objects.filter(ip=ip, created_at__gt=now - HOUR),
             limit=settings.OTP_MAX_PER_IP_PER_HOUR,
             now=now,
-            message="Too many codes have been asked for from your network.",
+            message=_("Too many codes have been asked for from your network."),
         )
     # SMS pumping spreads over many numbers of one (often premium) range and many addresses.
     _refuse_if_too_many(
         LoginCode.objects.filter(phone__startswith=_number_range(phone), created_at__gt=now - HOUR),
         limit=settings.OTP_MAX_PER_PREFIX_PER_HOUR,
         now=now,
-        message="Too many codes have been asked for numbers like yours.",
+        message=_("Too many codes have been asked for numbers like yours."),
     )
     _guesses_left(phone=phone, now=now)
 
@@ -188,7 +196,8 @@ def _refuse_if_too_many(recent: QuerySet[LoginCode], *, limit: int, now: datetim
         return
     # A slot frees up when the oldest of the last `limit` codes leaves the one-hour window.
     seconds = max(1, math.ceil((created[-1] + HOUR - now).total_seconds()))
-    raise TooManyAttempts(f"{message} Try again in {wait_text(seconds)}.", retry_after_seconds=seconds)
+    again = _("Try again in %(wait)s.") % {"wait": wait_text(seconds)}
+    raise TooManyAttempts(f"{message} {again}", retry_after_seconds=seconds)
 
 
 def _guesses_left(*, phone: str, now: datetime) -> int:
@@ -203,7 +212,8 @@ def _guesses_left(*, phone: str, now: datetime) -> int:
             # Tries are freed when the code they were made on leaves the one-hour window.
             seconds = max(1, math.ceil((created_at + HOUR - now).total_seconds()))
             raise TooManyAttempts(
-                f"Too many wrong codes have been tried for this number. Try again in {wait_text(seconds)}.",
+                _("Too many wrong codes have been tried for this number. Try again in %(wait)s.")
+                % {"wait": wait_text(seconds)},
                 retry_after_seconds=seconds,
             )
     return limit - used
@@ -214,14 +224,14 @@ def verify_login_code(*, phone: str, code: str) -> User:
     phone = normalize_phone(phone)
     code = re.sub(r"\s+", "", code or "")
     if not re.fullmatch(rf"\d{{{CODE_DIGITS}}}", code):
-        raise LoginRefused(f"Enter the {CODE_DIGITS}-digit code from the SMS.")
+        raise LoginRefused(_("Enter the %(digits)d-digit code from the SMS.") % {"digits": CODE_DIGITS})
     now = timezone.now()
     _guesses_left(phone=phone, now=now)
     login_code = LoginCode.objects.filter(phone=phone).order_by("-created_at", "-pk").first()
     if login_code is None or login_code.used_at is not None:
-        raise LoginRefused("There is no code waiting for this number. Ask for a new code.")
+        raise LoginRefused(_("There is no code waiting for this number. Ask for a new code."))
     if login_code.expires_at <= now:
-        raise LoginRefused("That code has expired. Ask for a new code.")
+        raise LoginRefused(_("That code has expired. Ask for a new code."))
     if login_code.failed_attempts >= settings.OTP_MAX_TRIES:
         raise _code_used_up(login_code, now=now)
     if not hmac.compare_digest(login_code.code_hash, _hash_code(phone=phone, code=code)):
@@ -229,8 +239,14 @@ def verify_login_code(*, phone: str, code: str) -> User:
         tries_left = min(_count_wrong_try(login_code), _guesses_left(phone=phone, now=now))
         if tries_left <= 0:
             raise _code_used_up(login_code, now=now)
-        plural = "try" if tries_left == 1 else "tries"
-        raise LoginRefused(f"That code is not right. You have {tries_left} {plural} left.")
+        raise LoginRefused(
+            ngettext(
+                "That code is not right. You have %(count)d try left.",
+                "That code is not right. You have %(count)d tries left.",
+                tries_left,
+            )
+            % {"count": tries_left}
+        )
     return _log_in_with(login_code=login_code, now=now)
 
 
@@ -238,10 +254,11 @@ def _code_used_up(login_code: LoginCode, *, now: datetime) -> TooManyAttempts:
     """A code out of tries is a limit like the others: it says when a new code can be asked for."""
     wait = login_code.created_at + timedelta(seconds=settings.OTP_RESEND_SECONDS) - now
     seconds = math.ceil(wait.total_seconds())
-    when = f" in {wait_text(seconds)}" if seconds > 0 else ""
-    return TooManyAttempts(
-        f"Too many wrong tries. Ask for a new code{when}.", retry_after_seconds=max(1, seconds)
-    )
+    if seconds > 0:
+        text = _("Too many wrong tries. Ask for a new code in %(wait)s.") % {"wait": wait_text(seconds)}
+    else:
+        text = _("Too many wrong tries. Ask for a new code.")
+    return TooManyAttempts(text, retry_after_seconds=max(1, seconds))
 
 
 def _count_wrong_try(login_code: LoginCode) -> int:
@@ -266,10 +283,10 @@ def _log_in_with(*, login_code: LoginCode, now: datetime) -> User:
         failed_attempts__lt=settings.OTP_MAX_TRIES,
     ).update(used_at=now)
     if not used:
-        raise LoginRefused("That code can't be used any more. Ask for a new code.")
+        raise LoginRefused(_("That code can't be used any more. Ask for a new code."))
     user = _merchant_for(login_code.phone)
     if not user.is_active:
-        raise LoginRefused("This account has been switched off. Please contact Dukaan support.")
+        raise LoginRefused(_("This account has been switched off. Please contact Dukaan support."))
     return user
 
 
@@ -293,7 +310,10 @@ def _hash_code(*, phone: str, code: str) -> str:
 
 
 def _sms_text(code: str) -> str:
-    return f"Your Dukaan login code is {code}. It expires in {wait_text(settings.OTP_TTL_SECONDS)}."
+    return _("Your Dukaan login code is %(code)s. It expires in %(wait)s.") % {
+        "code": code,
+        "wait": wait_text(settings.OTP_TTL_SECONDS),
+    }
 
 
 # --- API tokens -----------------------------------------------------------------------------------
@@ -421,14 +441,36 @@ def alert_owner_of_changes(*, entry_ids: Iterable[int]) -> int:
         )
         if not claimed:
             continue
-        get_sms_backend().send(to=entry.store.owner.phone, text=_change_alert_text(entry))
+        owner = entry.store.owner
+        # No request here: the text is in the owner's own language (the site's until they choose).
+        with translation.override(owner.language or settings.LANGUAGE_CODE):
+            text = _change_alert_text(entry)
+        get_sms_backend().send(to=owner.phone, text=text)
         sent += 1
     return sent
 
 
 def _change_alert_text(entry: AuditEntry) -> str:
-    new = "removed" if entry.new_value == "(none)" else f"changed to {entry.new_value}"
-    return (
-        f"Dukaan: the {entry.label} of {entry.store.name} was {new} by {entry.actor}. "
-        "Not you? Open your dashboard now: check Store settings and revoke unknown API tokens."
-    )
+    what = {"label": entry.label, "store": entry.store.name, "actor": entry.actor, "new": entry.new_value}
+    if entry.new_value == "(none)":
+        change = _("Dukaan: the %(label)s of %(store)s was removed by %(actor)s.") % what
+    else:
+        change = _("Dukaan: the %(label)s of %(store)s was changed to %(new)s by %(actor)s.") % what
+    advice = _("Not you? Open your dashboard now: check Store settings and revoke unknown API tokens.")
+    return f"{change} {advice}"
+
+
+# --- The merchant's own language ----------------------------------------------------------------
+
+
+class LanguageRefused(ValueError):
+    """A language this site does not speak."""
+
+
+def set_user_language(*, user: User, language: str) -> User:
+    """The language the dashboard speaks to `user` from now on: one of settings.LANGUAGES."""
+    if language not in dict(settings.LANGUAGES):
+        raise LanguageRefused(language)
+    user.language = language
+    user.save(update_fields=["language"])
+    return user

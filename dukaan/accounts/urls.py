@@ -1,4 +1,4 @@
-"""URLs of the accounts app: the landing page and logging in and out."""
+"""URLs of the accounts app: the landing page, logging in and out, and the language menu."""
 
 from django.urls import path
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("login/", views.login, name="login"),
     path("login/verify/", views.verify, name="verify"),
     path("logout/", views.logout, name="logout"),
+    path("language/", views.language, name="language"),
 ]

@@ -7,16 +7,24 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dukaan.infra.clients import client_address
 
 from . import staff
 from .forms import CodeForm, PhoneForm, StaffLoginForm
-from .services import LoginRefused, TooManyAttempts, format_phone, request_login_code, verify_login_code
+from .services import (
+    LoginRefused,
+    TooManyAttempts,
+    format_phone,
+    request_login_code,
+    set_user_language,
+    verify_login_code,
+)
 
 DASHBOARD_URL = "/dashboard/"
 ADMIN_URL = "/admin/"
@@ -99,7 +107,7 @@ def _resend(request: HttpRequest, phone: str) -> HttpResponse:
     except LoginRefused as refused:
         messages.error(request, refused.message)
         return _with_limit(_verify_page(request, phone, CodeForm()), refused)
-    messages.success(request, f"We sent a new code to {format_phone(phone)}.")
+    messages.success(request, _("We sent a new code to %(phone)s.") % {"phone": format_phone(phone)})
     return redirect("accounts:verify")
 
 
@@ -168,8 +176,30 @@ def _send_staff_code(request: HttpRequest, user, next_url: str) -> HttpResponse:
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     auth_logout(request)
-    messages.info(request, "You are logged out.")
+    messages.info(request, _("You are logged out."))
     return redirect("accounts:login")
+
+
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """The language menu: a merchant's choice is kept on their account, and in a cookie for the login
+    pages (anyone's choice is only the cookie)."""
+    chosen = request.POST.get("language", "")
+    if chosen not in dict(settings.LANGUAGES):
+        names = " / ".join(name for _, name in settings.LANGUAGES)
+        return HttpResponseBadRequest(_("Choose one of the languages offered: %(names)s.") % {"names": names})
+    if request.user.is_authenticated:
+        set_user_language(user=request.user, language=chosen)
+    response = redirect(_safe_next(request, request.POST.get("next")) or DASHBOARD_URL)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        chosen,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=request.is_secure(),
+        httponly=True,
+    )
+    return response
 
 
 def _remember_next(request: HttpRequest) -> None:

@@ -7,6 +7,8 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from dukaan.catalog.rules import parse_money
 from dukaan.catalog.templatetags.money import money
@@ -18,51 +20,69 @@ from dukaan.shipping.services import save_delivery_settings
 from .forms import MoneyField
 from .views import store_required
 
-PINS_HELP = (
+PINS_HELP = gettext_lazy(
     "PIN codes, prefixes (56 is every PIN starting 56) or ranges (560001-560099), separated by commas."
 )
 
 
 class DeliveryForm(forms.Form):
     flat_fee = MoneyField(
-        label="Delivery fee", required=False, help_text="For PIN codes in no zone below. 0 or empty: free."
+        label=gettext_lazy("Delivery fee"),
+        required=False,
+        help_text=gettext_lazy("For PIN codes in no zone below. 0 or empty: free."),
     )
     free_above = MoneyField(
-        label="Free delivery from an order of", required=False, help_text="Empty: never free by order value."
+        label=gettext_lazy("Free delivery from an order of"),
+        required=False,
+        help_text=gettext_lazy("Empty: never free by order value."),
     )
     blocked = forms.CharField(
-        label="PIN codes you do not deliver to",
+        label=gettext_lazy("PIN codes you do not deliver to"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=PINS_HELP,
     )
-    cod_enabled = forms.BooleanField(label="Offer cash on delivery (COD)", required=False)
-    cod_fee = MoneyField(label="COD fee", required=False, help_text="Added to orders paid on delivery.")
+    cod_enabled = forms.BooleanField(label=gettext_lazy("Offer cash on delivery (COD)"), required=False)
+    cod_fee = MoneyField(
+        label=gettext_lazy("COD fee"),
+        required=False,
+        help_text=gettext_lazy("Added to orders paid on delivery."),
+    )
     cod_max_order = MoneyField(
-        label="COD only for orders up to", required=False, help_text="Empty: COD for any order value."
+        label=gettext_lazy("COD only for orders up to"),
+        required=False,
+        help_text=gettext_lazy("Empty: COD for any order value."),
     )
     cod_confirm_hours = forms.IntegerField(
-        label="Buyer confirms a COD order within (hours)",
+        label=gettext_lazy("Buyer confirms a COD order within (hours)"),
         required=False,
-        help_text="1 to 72: the order waits for the buyer's confirmation and is cancelled after that. "
-        "0 or empty: no confirmation.",
+        help_text=gettext_lazy(
+            "1 to 72: the order waits for the buyer's confirmation and is cancelled after that. "
+            "0 or empty: no confirmation."
+        ),
     )
     cod_advance = MoneyField(
-        label="Advance paid by UPI to confirm",
+        label=gettext_lazy("Advance paid by UPI to confirm"),
         required=False,
-        help_text="Part-prepaid COD: the buyer pays this now by UPI, the rest on delivery. "
-        "Needs a confirmation time and your UPI ID. 0 or empty: none.",
+        help_text=gettext_lazy(
+            "Part-prepaid COD: the buyer pays this now by UPI, the rest on delivery. "
+            "Needs a confirmation time and your UPI ID. 0 or empty: none."
+        ),
     )
 
 
 class ZoneForm(forms.Form):
-    name = forms.CharField(max_length=60, widget=forms.TextInput(attrs={"placeholder": "Bengaluru"}))
+    name = forms.CharField(
+        max_length=60,
+        label=gettext_lazy("Name"),
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Bengaluru")}),
+    )
     pins = forms.CharField(
-        label="PIN codes",
+        label=gettext_lazy("PIN codes"),
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "560, 561"}),
         help_text=PINS_HELP,
     )
-    fee = MoneyField(label="Fee")
+    fee = MoneyField(label=gettext_lazy("Fee"))
 
 
 ZoneFormSet = forms.formset_factory(ZoneForm, extra=2, can_order=True, can_delete=True)
@@ -129,7 +149,11 @@ def _trial(request, store) -> dict | None:
     try:
         goods = parse_money(value) if value else ZERO
     except ValidationError as error:
-        return {"pin": pin, "value": value, "error": f"Order value: {error.messages[0]}"}
+        return {
+            "pin": pin,
+            "value": value,
+            "error": _("Order value: %(error)s") % {"error": error.messages[0]},
+        }
     terms = delivery_terms(store.pk)
     try:
         quote = quote_delivery(terms, pin, goods)
@@ -157,7 +181,7 @@ def delivery_settings(request):
             except ValidationError as error:
                 _add_errors(form, kept, error)
             else:
-                messages.success(request, "Delivery settings saved. Buyers see them from now on.")
+                messages.success(request, _("Delivery settings saved. Buyers see them from now on."))
                 for note in checked.notes:
                     messages.info(request, note)
                 return redirect("dashboard:delivery")
@@ -166,8 +190,8 @@ def delivery_settings(request):
         form = DeliveryForm(initial=settings)
         zones = ZoneFormSet(initial=initial_zones, prefix="zones")
     for zone in zones:
-        zone.fields["ORDER"].label = "Position"
-        zone.fields["DELETE"].label = "Remove"
+        zone.fields["ORDER"].label = _("Position")
+        zone.fields["DELETE"].label = pgettext("dukaan", "Remove")
     return render(
         request,
         "dashboard/delivery/settings.html",

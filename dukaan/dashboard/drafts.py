@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dukaan.catalog.models import Store
@@ -35,13 +36,13 @@ class DraftRow:
 def _message(draft: CheckoutDraft, store: Store, lines: list[Line]) -> str:
     items = ", ".join(f"{line.quantity} × {line.name}" for line in lines[:ITEMS_IN_MESSAGE])
     if len(lines) > ITEMS_IN_MESSAGE:
-        items += " and more"
-    hello = f"Hello {draft.name.split()[0]}" if draft.name else "Hello"
-    return (
-        f"{hello}, this is {store.name}. You left {items} in your cart. "
-        f"It is still there, ready to order: {draft.cart_url}\n"
+        items = _("%(items)s and more") % {"items": items}
+    hello = _("Hello %(name)s") % {"name": draft.name.split()[0]} if draft.name else _("Hello")
+    return _(
+        "%(hello)s, this is %(store)s. You left %(items)s in your cart. "
+        "It is still there, ready to order: %(link)s\n"
         "Any question about size, delivery or payment? Reply here and we will help."
-    )
+    ) % {"hello": hello, "store": store.name, "items": items, "link": draft.cart_url}
 
 
 def _row(draft: CheckoutDraft, store: Store) -> DraftRow:
@@ -65,6 +66,6 @@ def draft_dismiss(request, pk: int):
     try:
         dismiss_draft(store=request.store, draft_id=pk)
     except CheckoutDraft.DoesNotExist:
-        raise Http404("There is no such unfinished checkout in your store.") from None
-    messages.success(request, "Dismissed. It is no longer listed; the buyer's cart link still works.")
+        raise Http404(_("There is no such unfinished checkout in your store.")) from None
+    messages.success(request, _("Dismissed. It is no longer listed; the buyer's cart link still works."))
     return redirect("dashboard:drafts")

@@ -3,6 +3,8 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import LoginRefused, normalize_phone
@@ -21,6 +23,21 @@ from dukaan.catalog.services import MAX_IMAGES_PER_PRODUCT, BulkEdit, VariantInp
 from dukaan.infra.integers import MAX_ID
 
 IMAGE_TYPES = "image/jpeg,image/png,image/webp,image/gif"
+# Django's own form errors, marked here so that this app's Hindi catalogue, which Django reads ahead of
+# its own, says them in plain shop Hindi: Django's reads stiffly ("यह क्षेत्र अपेक्षित हैं").
+DJANGO_FORM_ERRORS = (
+    gettext_noop("This field is required."),
+    gettext_noop("Enter a number."),
+    gettext_noop("Enter a whole number."),
+    gettext_noop("Enter a valid date."),
+    gettext_noop("Enter a valid date/time."),
+    gettext_noop("Enter a valid URL."),
+    gettext_noop("Select a valid choice. %(value)s is not one of the available choices."),
+    gettext_noop("Select a valid choice. That choice is not one of the available choices."),
+    gettext_noop("Ensure this value is greater than or equal to %(limit_value)s."),
+    gettext_noop("Ensure this value is less than or equal to %(limit_value)s."),
+    gettext_noop("The submitted file is empty."),
+)
 
 
 def _image_errors(upload) -> list[str]:
@@ -55,7 +72,7 @@ class MultipleImageField(forms.FileField):
     def clean(self, data, initial=None):
         files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
         if len(files) > MAX_IMAGES_PER_PRODUCT:
-            raise ValidationError(f"Upload at most {MAX_IMAGES_PER_PRODUCT} images.")
+            raise ValidationError(_("Upload at most %(count)d images.") % {"count": MAX_IMAGES_PER_PRODUCT})
         errors = [message for upload in files for message in _image_errors(upload)]
         if errors:
             raise ValidationError(errors)
@@ -72,13 +89,32 @@ class MoneyField(forms.DecimalField):
 
 
 class StoreForm(forms.ModelForm):
-    logo = ImageField(required=False, help_text="A square image looks best. JPEG, PNG or WebP.")
+    logo = ImageField(
+        required=False,
+        label=gettext_lazy("Logo"),
+        help_text=gettext_lazy("A square image looks best. JPEG, PNG or WebP."),
+    )
 
     class Meta:
         model = Store
         fields = ["name", "slug", "whatsapp", "currency", "language", "upi_id"]
-        labels = {"slug": "Store link"}
-        help_texts = {"slug": "Your share link will be /s/<this>/. Lowercase letters, digits and hyphens."}
+        labels = {
+            "name": gettext_lazy("Name"),
+            "slug": gettext_lazy("Store link"),
+            "whatsapp": gettext_lazy("WhatsApp number"),
+            "currency": gettext_lazy("Currency"),
+            "language": gettext_lazy("Buyers' language"),
+            "upi_id": gettext_lazy("UPI ID"),
+        }
+        help_texts = {
+            "slug": gettext_lazy(
+                "Your share link will be /s/<this>/. Lowercase letters, digits and hyphens."
+            ),
+            "whatsapp": gettext_lazy("E.164, for example +919812345678"),
+            "upi_id": gettext_lazy(
+                "For example asha@okaxis, so buyers can pay you by UPI. Empty: cash on delivery only."
+            ),
+        }
         widgets = {"whatsapp": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
 
     def clean_slug(self):
@@ -107,7 +143,9 @@ class StoreForm(forms.ModelForm):
 
 
 class ProductForm(forms.ModelForm):
-    new_images = MultipleImageField(required=False, label="Add images", help_text="Up to 8 photos.")
+    new_images = MultipleImageField(
+        required=False, label=gettext_lazy("Add images"), help_text=gettext_lazy("Up to 8 photos.")
+    )
 
     class Meta:
         model = Product
@@ -120,13 +158,31 @@ class ProductForm(forms.ModelForm):
             "stock": forms.NumberInput(attrs={"min": "0", "inputmode": "numeric"}),
             "description": forms.Textarea(attrs={"rows": 4, "maxlength": 5000}),
         }
-        error_messages = {"stock": {"min_value": "Stock cannot be negative. Use 0 for out of stock."}}
+        labels = {
+            "name": gettext_lazy("Name"),
+            "description": gettext_lazy("Description"),
+            "price": gettext_lazy("Price"),
+            "compare_at_price": gettext_lazy("Compare-at price"),
+            "sku": "SKU",
+            "stock": gettext_lazy("Stock"),
+            "category": gettext_lazy("Category"),
+            "is_active": gettext_lazy("Visible in the store"),
+        }
+        help_texts = {
+            "compare_at_price": gettext_lazy(
+                "The original price, shown struck through when higher than the price."
+            ),
+            "stock": gettext_lazy("Empty means unlimited."),
+        }
+        error_messages = {
+            "stock": {"min_value": gettext_lazy("Stock cannot be negative. Use 0 for out of stock.")}
+        }
         field_classes = {"price": MoneyField, "compare_at_price": MoneyField}
 
     def __init__(self, *args, store: Store, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = Category.objects.filter(store=store)
-        self.fields["category"].empty_label = "No category"
+        self.fields["category"].empty_label = _("No category")
 
     def clean(self):
         data = super().clean()
@@ -142,10 +198,21 @@ class ProductForm(forms.ModelForm):
 
 class VariantForm(forms.Form):
     id = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
-    options = forms.CharField(max_length=200, help_text="For example “Size: M, Colour: Red”")
-    price = MoneyField(max_digits=12, decimal_places=2, validators=[validate_price])
+    options = forms.CharField(
+        max_length=200,
+        label=gettext_lazy("Options"),
+        help_text=gettext_lazy("For example “Size: M, Colour: Red”"),
+    )
+    price = MoneyField(
+        max_digits=12, decimal_places=2, validators=[validate_price], label=gettext_lazy("Price")
+    )
     sku = forms.CharField(max_length=64, required=False, label="SKU")
-    stock = forms.IntegerField(required=False, validators=[validate_stock], help_text="Empty = unlimited")
+    stock = forms.IntegerField(
+        required=False,
+        validators=[validate_stock],
+        label=gettext_lazy("Stock"),
+        help_text=gettext_lazy("Empty = unlimited"),
+    )
 
     def clean_options(self):
         return parse_options(self.cleaned_data["options"])
@@ -182,30 +249,39 @@ def variant_inputs(formset) -> list[VariantInput]:
 
 class CategoryForm(forms.Form):
     # Checked here too: the category views read any error from the service as a name already in use.
-    name = forms.CharField(max_length=60, validators=[validate_text])
+    name = forms.CharField(max_length=60, validators=[validate_text], label=gettext_lazy("Name"))
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(max_length=60, help_text="What will use it, e.g. “POS” or “stock sync”.")
+    name = forms.CharField(
+        max_length=60,
+        label=gettext_lazy("Name"),
+        help_text=gettext_lazy("What will use it, e.g. “POS” or “stock sync”."),
+    )
     scopes = forms.MultipleChoiceField(
-        label="It may",
-        choices=[(scope.value, f"{scope} — {scope.description}") for scope in Scope],
+        label=gettext_lazy("It may"),
+        # A callable, so each form shows the descriptions in the language of its request.
+        choices=lambda: [(scope.value, f"{scope} — {scope.description}") for scope in Scope],
         initial=[Scope.CATALOG_READ],
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Tick at least one thing the token may do."},
-        help_text="Give it only what the program needs. Scopes cannot be changed later: make a new token.",
+        error_messages={"required": gettext_lazy("Tick at least one thing the token may do.")},
+        help_text=gettext_lazy(
+            "Give it only what the program needs. Scopes cannot be changed later: make a new token."
+        ),
     )
 
 
 class SynonymsForm(forms.Form):
     text = forms.CharField(
-        label="Synonyms",
+        label=gettext_lazy("Synonyms"),
         required=False,
         strip=False,
         widget=forms.Textarea(
             attrs={"rows": 12, "placeholder": "kurti, kurta, tunic\nmobile, phone, smartphone"}
         ),
-        help_text="One group per line: single words that mean the same to your buyers, separated by commas.",
+        help_text=gettext_lazy(
+            "One group per line: single words that mean the same to your buyers, separated by commas."
+        ),
     )
 
 
@@ -225,7 +301,8 @@ def parse_bulk_edits(post, names: dict[int, str]) -> tuple[list[BulkEdit], list[
             validate_stock(stock)
         except ValueError:
             errors.append(
-                f"{row}: enter a price like 199.00 and a whole number of items (or leave stock empty)."
+                _("%(name)s: enter a price like 199.00 and a whole number of items (or leave stock empty).")
+                % {"name": row}
             )
             continue
         except ValidationError as error:

@@ -8,6 +8,8 @@ message on the page it returns to, and nothing is saved.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dukaan.fulfilment.couriers import COURIERS
@@ -22,6 +24,8 @@ from dukaan.shipping.services import block_cod_phone, unblock_cod_phone
 from .views import store_required
 
 BLOCKED_SHOWN = 200
+NO_COD = gettext_lazy("%(phone)s can no longer order cash on delivery from you.")
+COD_AGAIN = gettext_lazy("%(phone)s can order cash on delivery again.")
 
 
 def order_fulfilment(order: Order) -> dict:
@@ -65,8 +69,11 @@ def order_ship(request, number: int):
     else:
         messages.success(
             request,
-            f"Order #{order.number} is shipped with {shipment.courier_name}. "
-            "The buyer sees the tracking details on their order page.",
+            _(
+                "Order #%(number)s is shipped with %(courier)s. "
+                "The buyer sees the tracking details on their order page."
+            )
+            % {"number": order.number, "courier": shipment.courier_name},
         )
     return redirect("dashboard:order_detail", number=order.number)
 
@@ -84,10 +91,10 @@ def order_cod_block(request, number: int):
         except ValidationError as error:
             _error(request, error)
         else:
-            messages.success(request, f"{order.buyer_phone} can no longer order cash on delivery from you.")
+            messages.success(request, NO_COD % {"phone": order.buyer_phone})
     else:
         unblock_cod_phone(store=request.store, phone=order.buyer_phone)
-        messages.success(request, f"{order.buyer_phone} can order cash on delivery again.")
+        messages.success(request, COD_AGAIN % {"phone": order.buyer_phone})
     return redirect("dashboard:order_detail", number=order.number)
 
 
@@ -101,7 +108,7 @@ def cod_block_add(request):
     except ValidationError as error:
         _error(request, error)
     else:
-        messages.success(request, f"{block.phone} can no longer order cash on delivery from you.")
+        messages.success(request, NO_COD % {"phone": block.phone})
     return redirect("dashboard:delivery")
 
 
@@ -110,5 +117,5 @@ def cod_block_add(request):
 def cod_block_remove(request, pk: int):
     block = get_object_or_404(CodBlockedPhone.objects.filter(store=request.store), pk=pk)
     unblock_cod_phone(store=request.store, phone=block.phone)
-    messages.success(request, f"{block.phone} can order cash on delivery again.")
+    messages.success(request, COD_AGAIN % {"phone": block.phone})
     return redirect("dashboard:delivery")

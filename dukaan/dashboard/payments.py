@@ -7,6 +7,8 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dukaan.accounts.services import format_phone
@@ -21,12 +23,17 @@ from .views import store_required
 
 
 class PaymentForm(forms.Form):
-    amount = MoneyField(label="Amount received")
-    method = forms.ChoiceField(label="Paid by", choices=RecordedPayment.Method.choices)
+    amount = MoneyField(label=gettext_lazy("Amount received"))
+    method = forms.ChoiceField(label=gettext_lazy("Paid by"), choices=RecordedPayment.Method.choices)
     reference = forms.CharField(
-        label="UPI reference or UTR", max_length=MAX_REFERENCE, required=False, help_text="Optional"
+        label=gettext_lazy("UPI reference or UTR"),
+        max_length=MAX_REFERENCE,
+        required=False,
+        help_text=gettext_lazy("Optional"),
     )
-    note = forms.CharField(max_length=MAX_NOTE, required=False, help_text="Optional")
+    note = forms.CharField(
+        label=gettext_lazy("Note"), max_length=MAX_NOTE, required=False, help_text=gettext_lazy("Optional")
+    )
 
 
 @dataclass
@@ -59,7 +66,9 @@ def record_order_payment(request, number: int):
     order = get_object_or_404(Order, store=request.store, number=number)
     form = PaymentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"The payment was not recorded. {_form_errors(form)}")
+        messages.error(
+            request, _("The payment was not recorded. %(errors)s") % {"errors": _form_errors(form)}
+        )
         return redirect("dashboard:order_detail", number=number)
     try:
         payment = record_payment(
@@ -70,10 +79,15 @@ def record_order_payment(request, number: int):
     else:
         order = payment.order
         due = order.amount_due
-        left = f" {money(due, request.store)} is still due." if due else " It is paid in full."
-        messages.success(
-            request,
-            f"Recorded {money(payment.amount, request.store)} by {payment.get_method_display()} "
-            f"for order #{number}.{left}",
+        left = (
+            _("%(due)s is still due.") % {"due": money(due, request.store)}
+            if due
+            else _("It is paid in full.")
         )
+        recorded = _("Recorded %(amount)s by %(method)s for order #%(number)s.") % {
+            "amount": money(payment.amount, request.store),
+            "method": payment.get_method_display(),
+            "number": number,
+        }
+        messages.success(request, f"{recorded} {left}")
     return redirect("dashboard:order_detail", number=number)

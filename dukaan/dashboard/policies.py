@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from dukaan.catalog.policies import KINDS, MAX_LENGTH, TITLES, policy_text
 from dukaan.catalog.selectors import store_policies
@@ -24,10 +25,13 @@ class PoliciesForm(forms.Form):
                 strip=False,
                 widget=forms.Textarea(attrs={"rows": 10}),
                 error_messages={
-                    "max_length": f"Keep this policy under {MAX_LENGTH:,} characters "
-                    "(it has %(show_value)s): shorten it, then save again."
+                    "max_length": _(
+                        "Keep this policy under %(limit)s characters "
+                        "(it has %%(show_value)s): shorten it, then save again."
+                    )
+                    % {"limit": f"{MAX_LENGTH:,}"}
                 },
-                help_text="Empty the box and save to go back to the starting text.",
+                help_text=_("Empty the box and save to go back to the starting text."),
             )
 
 
@@ -41,7 +45,7 @@ def store_policies_page(request):
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, "Policies saved. Buyers see them from now on.")
+            messages.success(request, _("Policies saved. Buyers see them from now on."))
             return redirect("dashboard:store_policies")
     if not form.is_bound:
         saved = store_policies(store.pk)

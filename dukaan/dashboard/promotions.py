@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dukaan.catalog.models import Category, Product
@@ -53,41 +55,78 @@ class _StoreForm(forms.Form):
 
 class CouponForm(_StoreForm):
     code = forms.CharField(
-        max_length=40, help_text="What buyers type, e.g. SAVE10. Letters, digits, - and _."
+        max_length=40,
+        label=gettext_lazy("Code"),
+        help_text=gettext_lazy("What buyers type, e.g. SAVE10. Letters, digits, - and _."),
     )
-    kind = forms.ChoiceField(choices=Coupon.KINDS, label="Discount")
-    value = MoneyField(label="Percent or amount off")
-    min_order = MoneyField(required=False, label="Minimum order", help_text="Empty: any order.")
-    max_discount = MoneyField(required=False, label="Maximum discount", help_text="Empty: no cap.")
-    starts_at = forms.DateTimeField(required=False, widget=WHEN, label="Starts", help_text="Empty: now.")
-    ends_at = forms.DateTimeField(required=False, widget=WHEN, label="Ends", help_text="Empty: never.")
-    max_uses = forms.IntegerField(required=False, label="Total uses", help_text="Empty: unlimited.")
+    kind = forms.ChoiceField(choices=Coupon.KINDS, label=gettext_lazy("Discount"))
+    value = MoneyField(label=gettext_lazy("Percent or amount off"))
+    min_order = MoneyField(
+        required=False, label=gettext_lazy("Minimum order"), help_text=gettext_lazy("Empty: any order.")
+    )
+    max_discount = MoneyField(
+        required=False, label=gettext_lazy("Maximum discount"), help_text=gettext_lazy("Empty: no cap.")
+    )
+    starts_at = forms.DateTimeField(
+        required=False, widget=WHEN, label=gettext_lazy("Starts"), help_text=gettext_lazy("Empty: now.")
+    )
+    ends_at = forms.DateTimeField(
+        required=False, widget=WHEN, label=gettext_lazy("Ends"), help_text=gettext_lazy("Empty: never.")
+    )
+    max_uses = forms.IntegerField(
+        required=False, label=gettext_lazy("Total uses"), help_text=gettext_lazy("Empty: unlimited.")
+    )
     per_phone_limit = forms.IntegerField(
-        required=False, label="Uses per buyer phone", help_text="Empty: unlimited."
+        required=False,
+        label=gettext_lazy("Uses per buyer phone"),
+        help_text=gettext_lazy("Empty: unlimited."),
     )
-    first_order_only = forms.BooleanField(required=False, label="Only on a buyer's first order")
-    product_ids = ChoicesOfStore(label="Products", help_text="Choose none here and below: every product.")
-    category_ids = ChoicesOfStore(label="Categories")
+    first_order_only = forms.BooleanField(required=False, label=gettext_lazy("Only on a buyer's first order"))
+    product_ids = ChoicesOfStore(
+        label=gettext_lazy("Products"), help_text=gettext_lazy("Choose none here and below: every product.")
+    )
+    category_ids = ChoicesOfStore(label=gettext_lazy("Categories"))
     combines_with_offers = forms.BooleanField(
         required=False,
-        label="Combine with offers",
-        help_text="Off: a buyer gets the coupon or the offers, whichever saves more.",
+        label=gettext_lazy("Combine with offers"),
+        help_text=gettext_lazy("Off: a buyer gets the coupon or the offers, whichever saves more."),
     )
 
 
 class OfferForm(_StoreForm):
-    name = forms.CharField(max_length=60, help_text="Buyers see it, e.g. “10% off above ₹500”.")
-    kind = forms.ChoiceField(choices=Offer.KINDS, label="Offer")
-    percent = MoneyField(
-        required=False, label="Percent off", help_text="Off the order: a percent or an amount."
+    name = forms.CharField(
+        max_length=60,
+        label=gettext_lazy("Name"),
+        # xgettext:no-python-format
+        help_text=gettext_lazy("Buyers see it, e.g. “10% off above ₹500”."),
     )
-    flat = MoneyField(required=False, label="Amount off")
-    min_order = MoneyField(required=False, label="Minimum order", help_text="Empty: any order.")
-    buy = forms.IntegerField(required=False, label="Buy (units)", help_text="Buy N, get M free: N.")
-    get = forms.IntegerField(required=False, label="Get free (units)", help_text="M, the cheapest units.")
-    product_ids = ChoicesOfStore(label="On products", help_text="Buy N, get M free: the products it is on.")
-    starts_at = forms.DateTimeField(required=False, widget=WHEN, label="Starts", help_text="Empty: now.")
-    ends_at = forms.DateTimeField(required=False, widget=WHEN, label="Ends", help_text="Empty: never.")
+    kind = forms.ChoiceField(choices=Offer.KINDS, label=gettext_lazy("Offer"))
+    percent = MoneyField(
+        required=False,
+        label=gettext_lazy("Percent off"),
+        help_text=gettext_lazy("Off the order: a percent or an amount."),
+    )
+    flat = MoneyField(required=False, label=gettext_lazy("Amount off"))
+    min_order = MoneyField(
+        required=False, label=gettext_lazy("Minimum order"), help_text=gettext_lazy("Empty: any order.")
+    )
+    buy = forms.IntegerField(
+        required=False, label=gettext_lazy("Buy (units)"), help_text=gettext_lazy("Buy N, get M free: N.")
+    )
+    get = forms.IntegerField(
+        required=False,
+        label=gettext_lazy("Get free (units)"),
+        help_text=gettext_lazy("M, the cheapest units."),
+    )
+    product_ids = ChoicesOfStore(
+        label=gettext_lazy("On products"), help_text=gettext_lazy("Buy N, get M free: the products it is on.")
+    )
+    starts_at = forms.DateTimeField(
+        required=False, widget=WHEN, label=gettext_lazy("Starts"), help_text=gettext_lazy("Empty: now.")
+    )
+    ends_at = forms.DateTimeField(
+        required=False, widget=WHEN, label=gettext_lazy("Ends"), help_text=gettext_lazy("Empty: never.")
+    )
 
 
 def _local(initial: dict) -> dict:
@@ -108,12 +147,21 @@ def _status(row: Coupon | Offer, now: datetime) -> str:
     return "Running"
 
 
+STATUS_LABELS = {
+    "Paused": gettext_lazy("Paused"),
+    "Ended": gettext_lazy("Ended"),
+    "Scheduled": gettext_lazy("Scheduled"),
+    "Running": gettext_lazy("Running"),
+}
+
+
 def _listing(request, rows, template: str):
     """A page of coupons or offers, each with its status now: Running, Scheduled, Ended or Paused."""
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     now = timezone.now()
     for row in page.object_list:
         row.status = _status(row, now)
+        row.status_label = STATUS_LABELS[row.status]
     return render(request, template, {"store": request.store, "page": page})
 
 
@@ -125,7 +173,8 @@ def _edit(request, *, what: str, thing, form: forms.Form, save: Callable[[dict],
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, f"{what.capitalize()} “{saved}” saved.")
+            done = _("Coupon “%(name)s” saved.") if what == "coupon" else _("Offer “%(name)s” saved.")
+            messages.success(request, done % {"name": saved})
             return redirect(f"dashboard:{what}s")
     context = {"store": request.store, "form": form, "what": what, "thing": thing}
     return render(request, "dashboard/promotions/form.html", context)
@@ -133,7 +182,8 @@ def _edit(request, *, what: str, thing, form: forms.Form, save: Callable[[dict],
 
 def _switched(request, name: str) -> bool:
     active = request.POST.get("active") == "1"
-    messages.success(request, f"{name} is {'running again' if active else 'paused'}.")
+    done = _("%(name)s is running again.") if active else _("%(name)s is paused.")
+    messages.success(request, done % {"name": name})
     return active
 
 
@@ -173,7 +223,9 @@ def coupon_edit(request, pk: int):
 @store_required
 def coupon_active(request, pk: int):
     coupon = get_object_or_404(Coupon.objects.filter(store=request.store), pk=pk)
-    services.set_coupon_active(coupon=coupon, active=_switched(request, f"Coupon {coupon.code}"))
+    services.set_coupon_active(
+        coupon=coupon, active=_switched(request, _("Coupon %(code)s") % {"code": coupon.code})
+    )
     return redirect("dashboard:coupons")
 
 
@@ -213,5 +265,7 @@ def offer_edit(request, pk: int):
 @store_required
 def offer_active(request, pk: int):
     offer = get_object_or_404(Offer.objects.filter(store=request.store), pk=pk)
-    services.set_offer_active(offer=offer, active=_switched(request, f"Offer “{offer.name}”"))
+    services.set_offer_active(
+        offer=offer, active=_switched(request, _("Offer “%(name)s”") % {"name": offer.name})
+    )
     return redirect("dashboard:offers")

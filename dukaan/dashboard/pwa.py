@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET
 
 THEME_COLOUR = "#12372a"  # the top bar's green (dukaan.css)
@@ -41,8 +42,8 @@ def manifest(request: HttpRequest) -> JsonResponse:
         "id": home,
         "name": "Dukaan",
         "short_name": "Dukaan",
-        "description": "Your shop's orders, products and payments.",
-        "lang": "en",
+        "description": gettext("Your shop's orders, products and payments."),
+        "lang": get_language(),
         "start_url": home,
         "scope": home,
         "display": "standalone",

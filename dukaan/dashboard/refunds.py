@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dukaan.accounts.services import dashboard_actor
@@ -23,7 +24,9 @@ def _restock(request, order: Order) -> dict[int, int]:
     for line in order.lines.all():
         text = request.POST.get(f"restock-{line.pk}", "").strip() or "0"
         if not text.isdigit():
-            raise RefundRefused(f"Give a whole number of units of “{line.name}” to put back in stock.")
+            raise RefundRefused(
+                _("Give a whole number of units of “%(name)s” to put back in stock.") % {"name": line.name}
+            )
         if int(text):
             wanted[line.pk] = int(text)
     return wanted
@@ -36,7 +39,7 @@ def order_refund(request, number: int):
     try:
         amount = parse_money(request.POST.get("amount", "").strip())
     except ValidationError as error:
-        messages.error(request, f"Amount to refund: {error.messages[0]}")
+        messages.error(request, _("Amount to refund: %(error)s") % {"error": error.messages[0]})
         return redirect("dashboard:order_detail", number=order.number)
     try:
         refund = refund_order(
@@ -52,8 +55,12 @@ def order_refund(request, number: int):
     except RefundRefused as error:
         messages.error(request, error.message)
     else:
-        done = "refunded" if refund.status == refund.Status.PROCESSED else "sent to the gateway for refund"
-        messages.success(request, f"{money(refund.amount, request.store)} {done}.")
+        done = (
+            _("%(amount)s refunded.")
+            if refund.status == refund.Status.PROCESSED
+            else _("%(amount)s sent to the gateway for refund.")
+        )
+        messages.success(request, done % {"amount": money(refund.amount, request.store)})
     return redirect("dashboard:order_detail", number=order.number)
 
 
@@ -61,5 +68,5 @@ def order_refund(request, number: int):
 def credit_note(request, number: int, pk: int):
     note = CreditNote.objects.filter(store=request.store, invoice__order__number=number, pk=pk).first()
     if note is None:
-        raise Http404("This order has no such credit note.")
+        raise Http404(_("This order has no such credit note."))
     return pdf_response(note)

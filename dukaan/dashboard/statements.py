@@ -3,6 +3,7 @@ are marked paid; the page lists what became of every credit line."""
 
 from django import forms
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 
 from dukaan.accounts.services import dashboard_actor
 from dukaan.payments.services import match_statement
@@ -13,7 +14,7 @@ from .views import store_required
 
 class StatementForm(forms.Form):
     text = forms.CharField(
-        label="Paste statement lines",
+        label=gettext_lazy("Paste statement lines"),
         required=False,
         strip=False,
         widget=forms.Textarea(
@@ -22,18 +23,20 @@ class StatementForm(forms.Form):
                 "placeholder": "05-12-2026 UPI/CR/623456789012/RAVI KUMAR/…/REF D7K2M9PX 549.37 Cr",
             }
         ),
-        help_text="Copy the lines from your bank's or UPI app's statement: each with its date and amount.",
+        help_text=gettext_lazy(
+            "Copy the lines from your bank's or UPI app's statement: each with its date and amount."
+        ),
     )
     file = forms.FileField(
-        label="Or upload the statement",
+        label=gettext_lazy("Or upload the statement"),
         required=False,
-        help_text="The CSV your bank exports (Excel: Save As → CSV), at most 2 MB.",
+        help_text=gettext_lazy("The CSV your bank exports (Excel: Save As → CSV), at most 2 MB."),
     )
 
     def clean(self):
         data = super().clean()
         if not data.get("text", "").strip() and not data.get("file"):
-            raise forms.ValidationError("Paste the statement's lines, or choose its file.")
+            raise forms.ValidationError(gettext_lazy("Paste the statement's lines, or choose its file."))
         return data
 
     def statement_text(self) -> str:

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dukaan.catalog.models import Category, Product
@@ -64,7 +65,7 @@ def tax_settings(request):
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, "Tax settings saved. New orders use them.")
+            messages.success(request, _("Tax settings saved. New orders use them."))
             return redirect("dashboard:tax_settings")
     return _settings_page(request, form=form, category_form=CategoryTaxForm(store=store))
 
@@ -88,7 +89,11 @@ def category_tax(request):
             _add_errors(form, error)
         else:
             rate, day = percent(data["rate"]), day_text(data["valid_from"])
-            messages.success(request, f"“{data['category'].name}”: {rate} GST from {day}.")
+            messages.success(
+                request,
+                _("“%(name)s”: %(rate)s GST from %(day)s.")
+                % {"name": data["category"].name, "rate": rate, "day": day},
+            )
             return redirect("dashboard:tax_settings")
     settings_form = TaxSettingsForm(initial=_saved_settings(store.pk))
     return _settings_page(request, form=settings_form, category_form=form)
@@ -100,7 +105,9 @@ def category_tax_clear(request, pk: int):
     category = get_object_or_404(Category.objects.filter(store=request.store), pk=pk)
     services.clear_tax_rate(store=request.store, category=category)
     messages.success(
-        request, f"“{category.name}” has no GST rate of its own now: its products use the default."
+        request,
+        _("“%(name)s” has no GST rate of its own now: its products use the default.")
+        % {"name": category.name},
     )
     return redirect("dashboard:tax_settings")
 
@@ -119,7 +126,8 @@ def product_tax(request, pk: int):
         else:
             messages.success(
                 request,
-                f"GST of “{product.name}”: {percent(data['rate'])} from {day_text(data['valid_from'])}.",
+                _("GST of “%(name)s”: %(rate)s from %(day)s.")
+                % {"name": product.name, "rate": percent(data["rate"]), "day": day_text(data["valid_from"])},
             )
             return redirect("dashboard:product_edit", pk=product.pk)
     return render(
@@ -132,7 +140,9 @@ def product_tax(request, pk: int):
 def product_tax_clear(request, pk: int):
     product = get_object_or_404(Product.objects.filter(store=request.store), pk=pk)
     services.clear_tax_rate(store=request.store, product=product)
-    messages.success(request, f"“{product.name}” now uses its category's GST rate, or the default.")
+    messages.success(
+        request, _("“%(name)s” now uses its category's GST rate, or the default.") % {"name": product.name}
+    )
     return redirect("dashboard:product_edit", pk=product.pk)
 
 

@@ -14,6 +14,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from dukaan.accounts.models import ApiToken
@@ -48,12 +51,21 @@ PRODUCTS_PER_PAGE = 50
 BULK_EDIT_LIMIT = 200
 
 
+def speak_merchants_language(request) -> None:
+    """The dashboard in the language the merchant chose; until they choose, in the one LocaleMiddleware
+    found (the language cookie, then the browser's Accept-Language)."""
+    if request.user.language:
+        translation.activate(request.user.language)
+        request.LANGUAGE_CODE = request.user.language
+
+
 def store_required(view):
     """Log in first; a merchant without a store is sent to create one."""
 
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
+        speak_merchants_language(request)
         store = getattr(request.user, "store", None)
         if store is None:
             return redirect("dashboard:store_create")
@@ -80,7 +92,7 @@ def home(request):
         hidden=Count("id", filter=Q(is_active=False)),
         out_of_stock=Count("id", filter=sold_out()),
     )
-    share_text = f"Shop at {store.name}: {store.share_url}"
+    share_text = _("Shop at %(name)s: %(link)s") % {"name": store.name, "link": store.share_url}
     return render(
         request,
         "dashboard/home.html",
@@ -88,7 +100,7 @@ def home(request):
             "store": store,
             "counts": counts,
             "qr_svg": segno.make(store.share_url, error="m").svg_inline(
-                scale=4, title="QR code of your store link"
+                scale=4, title=_("QR code of your store link")
             ),
             "whatsapp_share_url": "https://wa.me/?text=" + quote(share_text),
             "days": recent_days(store=store, days=7),
@@ -98,6 +110,7 @@ def home(request):
 
 @login_required
 def store_create(request):
+    speak_merchants_language(request)
     if getattr(request.user, "store", None) is not None:
         return redirect("dashboard:home")
     form = StoreForm(request.POST or None, request.FILES or None, initial={"whatsapp": request.user.phone})
@@ -107,7 +120,7 @@ def store_create(request):
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, "Your store is ready. Share its link with your customers!")
+            messages.success(request, _("Your store is ready. Share its link with your customers!"))
             return redirect("dashboard:home")
     return render(request, "dashboard/store_form.html", {"form": form, "creating": True})
 
@@ -130,7 +143,7 @@ def store_settings(request):
             store.refresh_from_db()
             _add_errors(form, error)
         else:
-            messages.success(request, "Store saved.")
+            messages.success(request, _("Store saved."))
             return redirect("dashboard:store_settings")
     return render(
         request,
@@ -163,7 +176,7 @@ def search_synonyms(request):
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, "Synonyms saved. Searches in your store use them from now on.")
+            messages.success(request, _("Synonyms saved. Searches in your store use them from now on."))
             return redirect("dashboard:search_synonyms")
     return render(
         request,
@@ -244,7 +257,7 @@ def _product_form(request, *, product: Product | None):
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, f"Saved “{product.name}”.")
+            messages.success(request, _("Saved “%(name)s”.") % {"name": product.name})
             return redirect("dashboard:product_edit", pk=product.pk)
     return render(
         request,
@@ -259,7 +272,12 @@ def product_visibility(request, pk: int):
     product = get_object_or_404(Product.objects.filter(store=request.store), pk=pk)
     show = request.POST.get("show") == "1"
     services.update_product(product=product, is_active=show)
-    messages.success(request, f"“{product.name}” is now {'visible' if show else 'hidden'} in your store.")
+    shown = (
+        _("“%(name)s” is now visible in your store.")
+        if show
+        else _("“%(name)s” is now hidden in your store.")
+    )
+    messages.success(request, shown % {"name": product.name})
     next_url = request.POST.get("next", "")
     return redirect(next_url if next_url.startswith("/dashboard/") else "dashboard:products")
 
@@ -270,7 +288,7 @@ def product_delete(request, pk: int):
     if request.method == "POST":
         name = product.name
         services.delete_product(product=product)
-        messages.success(request, f"Deleted “{name}”.")
+        messages.success(request, _("Deleted “%(name)s”.") % {"name": name})
         return redirect("dashboard:products")
     return render(request, "dashboard/product_delete.html", {"store": request.store, "product": product})
 
@@ -291,7 +309,11 @@ def bulk_edit(request):
             except ValidationError as error:
                 errors = error.messages
             else:
-                messages.success(request, f"Updated {changed} product{'s' if changed != 1 else ''}.")
+                messages.success(
+                    request,
+                    ngettext("Updated %(count)d product.", "Updated %(count)d products.", changed)
+                    % {"count": changed},
+                )
                 return redirect("dashboard:products")
         posted = {key: value for key, value in request.POST.items()}
         for product in products_on_page:
@@ -316,9 +338,9 @@ def categories(request):
         try:
             services.create_category(store=store, name=form.cleaned_data["name"])
         except ValidationError:
-            form.add_error("name", "You already have a category with that name.")
+            form.add_error("name", _("You already have a category with that name."))
         else:
-            messages.success(request, f"Added category “{form.cleaned_data['name']}”.")
+            messages.success(request, _("Added category “%(name)s”.") % {"name": form.cleaned_data["name"]})
             return redirect("dashboard:categories")
     listing = store_categories(store).annotate(product_count=Count("products"))
     return render(request, "dashboard/categories.html", {"store": store, "form": form, "categories": listing})
@@ -330,14 +352,14 @@ def category_rename(request, pk: int):
     category = get_object_or_404(Category.objects.filter(store=request.store), pk=pk)
     form = CategoryForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the category a name.")
+        messages.error(request, _("Give the category a name."))
     else:
         try:
             services.rename_category(category=category, name=form.cleaned_data["name"])
         except ValidationError:
-            messages.error(request, "You already have a category with that name.")
+            messages.error(request, _("You already have a category with that name."))
         else:
-            messages.success(request, "Category renamed.")
+            messages.success(request, _("Category renamed."))
     return redirect("dashboard:categories")
 
 
@@ -347,17 +369,19 @@ def category_delete(request, pk: int):
     category = get_object_or_404(Category.objects.filter(store=request.store), pk=pk)
     name = category.name
     services.delete_category(category=category)
-    messages.success(request, f"Deleted category “{name}”. Its products are kept, without a category.")
+    messages.success(
+        request, _("Deleted category “%(name)s”. Its products are kept, without a category.") % {"name": name}
+    )
     return redirect("dashboard:categories")
 
 
 ORDERS_PER_PAGE = 30
 # The orders list's payment filter, ?payment=…: the word in the URL, the status it stands for, its label.
 PAYMENT_FILTERS = {
-    "unpaid": (Order.PaymentStatus.PENDING, "Unpaid"),
-    "partly_paid": (Order.PaymentStatus.PARTLY_PAID, "Partly paid"),
-    "paid": (Order.PaymentStatus.PAID, "Paid"),
-    "refunded": (Order.PaymentStatus.REFUNDED, "Refunded"),
+    "unpaid": (Order.PaymentStatus.PENDING, gettext_lazy("Unpaid")),
+    "partly_paid": (Order.PaymentStatus.PARTLY_PAID, gettext_lazy("Partly paid")),
+    "paid": (Order.PaymentStatus.PAID, gettext_lazy("Paid")),
+    "refunded": (Order.PaymentStatus.REFUNDED, gettext_lazy("Refunded")),
 }
 
 
@@ -400,19 +424,19 @@ def _parse_day(raw: str) -> date | None:
 # The buttons an order shows in each state: (target status, label, style).
 NEXT_STEPS = {
     Order.Status.UNCONFIRMED: [
-        (Order.Status.PLACED, "Confirm for the buyer", ""),
-        (Order.Status.CANCELLED, "Cancel order", "danger"),
+        (Order.Status.PLACED, gettext_lazy("Confirm for the buyer"), ""),
+        (Order.Status.CANCELLED, gettext_lazy("Cancel order"), "danger"),
     ],
     Order.Status.PLACED: [
-        (Order.Status.ACCEPTED, "Accept", ""),
-        (Order.Status.CANCELLED, "Cancel order", "danger"),
+        (Order.Status.ACCEPTED, gettext_lazy("Accept"), ""),
+        (Order.Status.CANCELLED, gettext_lazy("Cancel order"), "danger"),
     ],
     Order.Status.ACCEPTED: [  # shipping takes a courier: the Shipping card's form (dashboard/fulfilment.py)
-        (Order.Status.CANCELLED, "Cancel order", "danger"),
+        (Order.Status.CANCELLED, gettext_lazy("Cancel order"), "danger"),
     ],
     Order.Status.SHIPPED: [
-        (Order.Status.DELIVERED, "Mark delivered", ""),
-        (Order.Status.RETURNED, "Returned to origin (RTO)", "danger"),
+        (Order.Status.DELIVERED, gettext_lazy("Mark delivered"), ""),
+        (Order.Status.RETURNED, gettext_lazy("Returned to origin (RTO)"), "danger"),
     ],
 }
 
@@ -430,7 +454,11 @@ def order_detail(request, number: int):
             messages.error(request, error.message)
         else:
             order.refresh_from_db()
-            messages.success(request, f"Order #{order.number} is now {order.get_status_display().lower()}.")
+            messages.success(
+                request,
+                _("Order #%(number)s is now %(status)s.")
+                % {"number": order.number, "status": order.get_status_display().lower()},
+            )
         return redirect("dashboard:order_detail", number=order.number)
     return render(
         request,
@@ -459,7 +487,9 @@ def api_tokens(request):
         else:
             form = ApiTokenForm()
             messages.success(
-                request, f"Token “{token.name}” created. Copy it now: it will not be shown again."
+                request,
+                _("Token “%(name)s” created. Copy it now: it will not be shown again.")
+                % {"name": token.name},
             )
     return render(
         request,
@@ -473,5 +503,7 @@ def api_tokens(request):
 def api_token_revoke(request, pk: int):
     token = get_object_or_404(ApiToken.objects.filter(store=request.store), pk=pk)
     revoke_api_token(token=token)
-    messages.success(request, f"Token “{token.name}” revoked. Anything using it is now refused.")
+    messages.success(
+        request, _("Token “%(name)s” revoked. Anything using it is now refused.") % {"name": token.name}
+    )
     return redirect("dashboard:api_tokens")

@@ -18,6 +18,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -86,6 +87,6 @@ def count_request(bucket: str, ident: str, limit: int, *, window: int | None = N
 def wait_text(seconds: int) -> str:
     """A wait as a person reads it: "40 seconds", "10 minutes"."""
     if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
+        return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
     minutes = math.ceil(seconds / 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}

@@ -34,6 +34,18 @@ def test_a_new_upi_id_saved_in_the_dashboard_is_audited_and_texted_to_the_owner(
     assert len(texts) == 1 and "UPI ID of Store asha-store was changed to …axis" in texts[0]
 
 
+def test_an_owner_who_chose_hindi_is_texted_in_hindi(client, store, settings):
+    store.owner.language = "hi"
+    store.owner.save()
+    client.force_login(store.owner)
+    client.post(reverse("dashboard:store_settings"), settings_form(store, upi_id="asha@okaxis"))
+    run_pending()
+    texts = [
+        line for line in settings.SMS_CONSOLE_LOG.read_text().splitlines() if "to=+919812345601 " in line
+    ]
+    assert len(texts) == 1 and "Store asha-store में UPI ID" in texts[0] and "अब …axis है" in texts[0]
+
+
 def test_saving_the_same_payment_details_writes_nothing(client, store):
     client.force_login(store.owner)
     client.post(reverse("dashboard:store_settings"), settings_form(store, name="Renamed"))

@@ -32,6 +32,14 @@ def fetched_manifest() -> dict:
     return json.loads(response.content)
 
 
+def test_the_manifest_speaks_the_phones_language():
+    response = Client(headers={"accept-language": "hi"}).get(MANIFEST_URL)
+    manifest = json.loads(response.content)
+    assert manifest["lang"] == "hi"
+    assert manifest["description"] == "आपकी दुकान के ऑर्डर, प्रोडक्ट और पेमेंट।"
+    assert "Accept-Language" in response["Vary"]
+
+
 def absolute(url: str) -> str:
     """A URL as the browser resolves it from the manifest's own address."""
     return urljoin("http://testserver" + MANIFEST_URL, url)
@@ -64,7 +72,7 @@ def test_the_manifest_passes_lighthouses_installability_checks():
     manifest = fetched_manifest()
 
     assert manifest["name"] == "Dukaan" and manifest["short_name"]
-    assert manifest["lang"] == "en"
+    assert manifest["lang"] == "en-in"
     assert manifest["display"] in INSTALLABLE_DISPLAYS
     start_url, scope = absolute(manifest["start_url"]), absolute(manifest["scope"])
     assert urlparse(scope).path == "/dashboard/"
