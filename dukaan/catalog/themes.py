@@ -12,28 +12,37 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
 class Theme:
     key: str
-    label: str
-    description: str
+    label: str | Promise
+    description: str | Promise
     colour: str  # the brand colour a store gets until it chooses its own
 
 
 THEMES = {
     theme.key: theme
     for theme in (
-        Theme("classic", "Classic", "Photos in a grid, a coloured bar on top: fits any shop.", "#12372a"),
         Theme(
-            "bold",
-            "Bold",
-            "Large type, two big photos a row, round buttons: for fashion.",
-            "#8c1d40",
+            "classic", _("Classic"), _("Photos in a grid, a coloured bar on top: fits any shop."), "#12372a"
         ),
-        Theme("minimal", "Minimal", "White bar, serif headings, thin lines: lets photos speak.", "#1d2433"),
-        Theme("kirana", "Kirana", "A dense list with small photos: for groceries and long lists.", "#1a6b3c"),
+        Theme(
+            "bold", _("Bold"), _("Large type, two big photos a row, round buttons: for fashion."), "#8c1d40"
+        ),
+        Theme(
+            "minimal", _("Minimal"), _("White bar, serif headings, thin lines: lets photos speak."), "#1d2433"
+        ),
+        Theme(
+            "kirana",
+            _("Kirana"),
+            _("A dense list with small photos: for groceries and long lists."),
+            "#1a6b3c",
+        ),
     )
 }
 DEFAULT_THEME = "classic"
@@ -53,8 +62,11 @@ def parse_colour(text: str) -> str:
     colour = text.strip().lower()
     if colour and not COLOUR.fullmatch(colour):
         raise ValidationError(
-            f"“{text.strip()[:20]}” is not a colour. Write it as # and six hex digits, for example "
-            "#12372a, or pick it with the colour box.",
+            gettext(
+                "“%(text)s” is not a colour. Write it as # and six hex digits, for example #12372a, or pick "
+                "it with the colour box."
+            )
+            % {"text": text.strip()[:20]},
             code="not_a_colour",
         )
     return colour
@@ -62,7 +74,9 @@ def parse_colour(text: str) -> str:
 
 def validate_colour(value: str) -> None:
     if parse_colour(value) != value:
-        raise ValidationError("Write the colour as # and six hex digits in lower case, like #12372a.")
+        raise ValidationError(
+            gettext("Write the colour as # and six hex digits in lower case, like #12372a.")
+        )
 
 
 def validate_announcement_link(value: str) -> None:
@@ -73,7 +87,7 @@ def validate_announcement_link(value: str) -> None:
         _web_link(value)
     except ValidationError:
         raise ValidationError(
-            "Give a web address starting with https:// or a page of your store starting with /s/.",
+            gettext("Give a web address starting with https:// or a page of your store starting with /s/."),
             code="bad_link",
         ) from None
 

@@ -8,6 +8,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
@@ -33,29 +36,38 @@ class LookForm(forms.Form):
     """What the preview takes; the theme page adds the banner."""
 
     theme = forms.ChoiceField(
-        choices=[(theme.key, f"{theme.label}: {theme.description}") for theme in THEMES.values()],
+        choices=[
+            (theme.key, format_lazy("{}: {}", theme.label, theme.description)) for theme in THEMES.values()
+        ],
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "Choose one of the themes shown (%(value)s is not one)."},
+        error_messages={
+            "invalid_choice": gettext_lazy("Choose one of the themes shown (%(value)s is not one).")
+        },
     )
     colour = forms.CharField(
-        label="Brand colour",
+        label=gettext_lazy("Brand colour"),
         required=False,
         max_length=30,
-        help_text="# and six hex digits, like #12372a; empty: the theme's own. Text on it is white or "
-        "black, whichever reads better.",
+        help_text=gettext_lazy(
+            "# and six hex digits, like #12372a; empty: the theme's own. Text on it is white or black, "
+            "whichever reads better."
+        ),
     )
     announcement = forms.CharField(
-        label="Announcement bar",
+        label=gettext_lazy("Announcement bar"),
         required=False,
         max_length=MAX_ANNOUNCEMENT,
-        help_text=f"A line on top of every page, up to {MAX_ANNOUNCEMENT} characters; empty: no bar.",
+        help_text=format_lazy(
+            gettext_lazy("A line on top of every page, up to {count} characters; empty: no bar."),
+            count=MAX_ANNOUNCEMENT,
+        ),
     )
     announcement_link = forms.CharField(
-        label="Announcement link",
+        label=gettext_lazy("Announcement link"),
         required=False,
         max_length=200,
         validators=[validate_announcement_link],
-        help_text="Optional: where the bar leads, https://… or a page of your store, /s/…",
+        help_text=gettext_lazy("Optional: where the bar leads, https://… or a page of your store, /s/…"),
     )
 
     def clean_colour(self) -> str:
@@ -64,9 +76,11 @@ class LookForm(forms.Form):
 
 class ThemeForm(LookForm):
     banner = ImageField(
-        required=False, help_text="A wide photo on top of your home page (about 3:1). JPEG, PNG or WebP."
+        label=gettext_lazy("Banner"),
+        required=False,
+        help_text=gettext_lazy("A wide photo on top of your home page (about 3:1). JPEG, PNG or WebP."),
     )
-    remove_banner = forms.BooleanField(label="Remove the banner", required=False)
+    remove_banner = forms.BooleanField(label=gettext_lazy("Remove the banner"), required=False)
 
 
 def _look_fields(look: StoreLook) -> dict[str, str]:
@@ -93,7 +107,7 @@ def store_theme(request):
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, "Theme saved. Buyers see it from now on.")
+            messages.success(request, _("Theme saved. Buyers see it from now on."))
             return redirect("dashboard:store_theme")
     if not form.is_bound:
         form.initial = _look_fields(saved)
@@ -119,7 +133,7 @@ def store_theme_preview(request):
     data = form.cleaned_data
     catalog = build_store_catalog(store.pk, ListingPage(None, 1, PREVIEW_PRODUCTS))
     if catalog is None:  # the store went away after the login was checked
-        raise Http404("There is no store to preview.")
+        raise Http404(_("There is no store to preview."))
     look = replace(
         catalog.look,
         theme=data["theme"],
@@ -131,7 +145,7 @@ def store_theme_preview(request):
     page = listing_page(catalog.product_count, 1, PREVIEW_PRODUCTS)
     page.object_list = catalog.products
     seo = {
-        "title": f"Preview · {store.name}",
+        "title": _("Preview · %(store)s") % {"store": store.name},
         "og_title": store.name,
         "url": store.share_url,
         "noindex": True,

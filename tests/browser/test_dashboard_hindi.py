@@ -1,6 +1,7 @@
 """A shopkeeper whose phone speaks Hindi: the login and the dashboard come in Hindi from the browser's
 language, a tap on "English" switches (and is remembered on their account), a tap on "हिंदी" switches
-back. Phone-sized Chromium with a Hindi locale; screenshots in docs/images/i18n-dashboard-*.png."""
+back. Phone-sized Chromium with a Hindi locale; screenshots in
+test-artifacts/screenshots/i18n-dashboard-*.png."""
 
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +16,8 @@ from tests.browser.chromium import DEFAULT_TIMEOUT_MS, PHONE_VIEWPORT, fits_the_
 
 pytestmark = pytest.mark.browser
 
-IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+# Copies of them are docs/images/i18n-dashboard-*.png (docs/i18n.md); a run never rewrites docs/.
+IMAGES = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 @pytest.fixture
@@ -29,7 +31,7 @@ def hindi_page(page):
 
 
 def _shot(page, name: str) -> None:
-    IMAGES.mkdir(exist_ok=True)
+    IMAGES.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=IMAGES / f"i18n-dashboard-{name}.png", full_page=True)
 

@@ -1,7 +1,7 @@
 """Every theme in Chromium: the store home, a product and the cart pass axe-core with no serious or
 critical violation, in the theme's brand colour (the inline stylesheet allowed by the page's policy);
-each theme is photographed at phone and desktop width into docs/images/ (shown in docs/themes.md); and
-the Theme page's preview follows the unsaved form."""
+each theme is photographed at phone and desktop width into test-artifacts/screenshots/ (copies in
+docs/themes.md); and the Theme page's preview follows the unsaved form."""
 
 import io
 from decimal import Decimal
@@ -22,7 +22,8 @@ from tools.axe_core import axe_source
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-IMAGES = Path(settings.BASE_DIR) / "docs" / "images"
+# Copies of them are docs/images/theme-*.png (docs/themes.md); a run never rewrites docs/.
+IMAGES = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 BLOCKING = ("serious", "critical")
 BRAND = "getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()"

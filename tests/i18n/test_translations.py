@@ -26,6 +26,8 @@ COVERED = (
     "dukaan/notifications",
     "dukaan/payments",
     "dukaan/templates",
+    "dukaan/dashboard",
+    "dukaan/accounts",
 )
 # Words that are the same in both languages: the brand, and names buyers know in English letters.
 SAME_IN_EVERY_LANGUAGE = {
@@ -38,8 +40,12 @@ WORD = re.compile(r"[^\W\d_]+")
 HOLE = "\x00"  # where a template tag or variable was: its output is translated or data
 
 
+URL = re.compile(r"(?<!\w)(?:[a-z]+://|/)\S*")  # https://…, /s/…: addresses, the same in every language
+
+
 def _english_words(text: str) -> list[str]:
-    return [word for word in WORD.findall(text.replace(HOLE, " ")) if word not in SAME_IN_EVERY_LANGUAGE]
+    text = URL.sub(" ", text.replace(HOLE, " "))
+    return [word for word in WORD.findall(text) if word not in SAME_IN_EVERY_LANGUAGE]
 
 
 class _Unmarked(HTMLParser):
@@ -55,7 +61,7 @@ class _Unmarked(HTMLParser):
             self.skipping += 1
         values = dict(attrs)
         shown = {name for name in READ_ATTRIBUTES if values.get(name)}
-        if (tag == "input" and values.get("type") in ("submit", "button")) or tag == "option":
+        if tag == "input" and values.get("type") in ("submit", "button"):  # an <option>'s value is not shown
             shown.add("value")
         for name in shown:
             if _english_words(values.get(name) or ""):
@@ -71,14 +77,15 @@ class _Unmarked(HTMLParser):
 
 
 def unmarked_strings(source: str) -> list[str]:
-    """What a template shows that is neither inside {% trans %}/{% blocktrans %} nor a variable."""
+    """What a template shows that is neither inside {% trans %}/{% blocktrans %} nor a variable (nor a
+    {% comment %})."""
     html, inside = [], 0
     for token in Lexer(source).tokenize():
         if token.token_type == TokenType.BLOCK:
             name = token.contents.split()[0] if token.contents else ""
-            if name in ("blocktrans", "blocktranslate"):
+            if name in ("blocktrans", "blocktranslate", "comment"):
                 inside += 1
-            elif name in ("endblocktrans", "endblocktranslate"):
+            elif name in ("endblocktrans", "endblocktranslate", "endcomment"):
                 inside -= 1
             html.append(" ")  # a tag may stand between a tag's attributes: {% if %} class="x"{% endif %}
         elif token.token_type == TokenType.VAR:
