@@ -614,7 +614,10 @@ def _refusal(order: Order, status: str) -> str:
     number, current = order.number, Order.Status(order.status)
     if status not in Order.Status.values:
         choices = ", ".join(Order.Status.values)
-        return f"“{status}” is not an order status. Choose one of: {choices}."
+        return _("“%(status)s” is not an order status. Choose one of: %(choices)s.") % {
+            "status": status,
+            "choices": choices,
+        }
     target = Order.Status(status)
     if current == target:
         return f"Order #{number} is already {VERB[current]}."

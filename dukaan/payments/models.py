@@ -3,6 +3,7 @@ deliveries already applied, and refunds."""
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dukaan.catalog.models import Store
 from dukaan.orders.models import Order
@@ -88,12 +89,12 @@ class RecordedPayment(models.Model):
     captured online. The order's amount_paid is the sum of its rows (orders.services.record_money)."""
 
     class Method(models.TextChoices):
-        CASH = "cash", "Cash"
+        CASH = "cash", _("Cash")
         UPI = "upi", "UPI"
-        BANK_TRANSFER = "bank_transfer", "Bank transfer"
-        CARD_ON_DELIVERY = "card_on_delivery", "Card on delivery"
-        ONLINE = "online", "Online (gateway)"
-        OTHER = "other", "Other"
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        CARD_ON_DELIVERY = "card_on_delivery", _("Card on delivery")
+        ONLINE = "online", _("Online (gateway)")
+        OTHER = "other", _("Other")
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="recorded_payments")
@@ -117,10 +118,10 @@ class Refund(models.Model):
     """Money paid back for an order: through the gateway (pending until it confirms) or by hand."""
 
     class Method(models.TextChoices):
-        GATEWAY = "gateway", "Through the payment gateway"
+        GATEWAY = "gateway", _("Through the payment gateway")
         UPI = "upi", "UPI"
-        CASH = "cash", "Cash"
-        BANK_TRANSFER = "bank_transfer", "Bank transfer"
+        CASH = "cash", _("Cash")
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending at the gateway"

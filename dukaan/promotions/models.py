@@ -2,13 +2,14 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from dukaan.catalog.models import Category, Product, Store
 
 
 class Coupon(models.Model):
     PERCENT, FLAT = "percent", "flat"
-    KINDS = [(PERCENT, "Percent off"), (FLAT, "Amount off")]
+    KINDS = [(PERCENT, _("Percent off")), (FLAT, _("Amount off"))]
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
     code = models.CharField(max_length=20, help_text="Stored upper case (rules.normalize_code).")
@@ -88,7 +89,7 @@ class CouponUse(models.Model):
 
 class Offer(models.Model):
     ORDER, BUY_GET = "order", "buy_get"
-    KINDS = [(ORDER, "Off the order"), (BUY_GET, "Buy N, get M free")]
+    KINDS = [(ORDER, _("Off the order")), (BUY_GET, _("Buy N, get M free"))]
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=60)
