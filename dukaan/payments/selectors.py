@@ -23,5 +23,5 @@ def refund_methods(*, store_id: int, order_id: int) -> list[tuple[str, str]]:
     online = Payment.objects.filter(
         store_id=store_id, order_id=order_id, status=Payment.Status.CAPTURED
     ).exclude(provider_payment_id="")
-    methods = Refund.Method.choices
+    methods = [(value, str(label)) for value, label in Refund.Method.choices]  # in the request's language
     return methods if online.exists() else [m for m in methods if m[0] != Refund.Method.GATEWAY]

@@ -299,7 +299,7 @@ def record_payment(
     """
     method, reference, note = str(method), reference.strip(), note.strip()
     if method not in RecordedPayment.Method.values:
-        choices = ", ".join(RecordedPayment.Method.labels)
+        choices = ", ".join(map(str, RecordedPayment.Method.labels))
         raise ValidationError({"method": f"Choose how it was paid: {choices}."})
     if len(reference) > MAX_REFERENCE:
         raise ValidationError({"reference": f"A reference has at most {MAX_REFERENCE} characters."})
