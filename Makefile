@@ -61,9 +61,10 @@ mypy-baseline: install
 # Java and Maven fetch and run Kafka, Kafka Connect and Debezium (deploy/local/kafka.py); Redis backs
 # the catalog cache and the storefront service; Varnish (with varnish-modules' xkey) is the edge cache;
 # nginx and wrk are the benches' ceiling and load generator; prometheus ships the promtool that checks
-# deploy/observability/ (python -m deploy.local tools).
+# deploy/observability/ (python -m deploy.local tools). Caddy, Pebble (Let's Encrypt's test ACME server) and
+# openssl run the custom domains' HTTPS test (tests/tls/, docs/domains.md).
 SYSTEM_PACKAGES := postgresql chromium fonts-liberation openjdk-17-jre-headless maven redis-server nginx wrk \
-	varnish varnish-modules pgbouncer prometheus
+	varnish varnish-modules pgbouncer prometheus caddy pebble openssl
 sysdeps:
 	@if dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then exit 0; fi; \
 	if [ "$$(id -u)" -ne 0 ]; then \

@@ -26,6 +26,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 
 from . import rules
+from .addresses import store_home_path
 from .models import Category, Product, ProductImage, ProductVariant, Store
 from .rules import CURRENCIES, options_label
 from .selectors import STORE_DATA_FIELDS
@@ -158,7 +159,7 @@ class StoreCatalog:
 
     @property
     def share_path(self) -> str:
-        return f"/s/{self.slug}/"
+        return store_home_path(self.slug)
 
     @property
     def whatsapp_digits(self) -> str:

@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import (
     delivery,
+    domains,
     drafts,
     fulfilment,
     invoices,
@@ -29,6 +30,9 @@ urlpatterns = [
     path("store/audit/", views.store_audit, name="store_audit"),
     path("store/synonyms/", views.search_synonyms, name="search_synonyms"),
     path("store/policies/", policies.store_policies_page, name="store_policies"),
+    path("store/domain/", domains.store_domain_page, name="store_domain"),
+    path("store/domain/verify/", domains.store_domain_verify, name="store_domain_verify"),
+    path("store/domain/remove/", domains.store_domain_remove, name="store_domain_remove"),
     path("delivery/", delivery.delivery_settings, name="delivery"),
     path("delivery/cod-blocked/", fulfilment.cod_block_add, name="cod_block_add"),
     path("delivery/cod-blocked/<id:pk>/remove/", fulfilment.cod_block_remove, name="cod_block_remove"),

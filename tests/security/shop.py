@@ -70,6 +70,7 @@ def merchant_pages(store, category, product, order) -> dict[str, str]:
         "dashboard home": reverse("dashboard:home"),
         "store settings": reverse("dashboard:store_settings"),
         "synonyms": reverse("dashboard:search_synonyms"),
+        "domain": reverse("dashboard:store_domain"),
         "products": reverse("dashboard:products"),
         "new product": reverse("dashboard:product_create"),
         "bulk edit": reverse("dashboard:bulk_edit") + f"?product={product.pk}",
