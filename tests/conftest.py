@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 
 from dukaan.conftest import (  # noqa: F401 (autouse fixtures, as in dukaan/)
+    fresh_domain_lookups,
     fresh_hourly_limits,
     fresh_view_counts,
     media_in_tmp,

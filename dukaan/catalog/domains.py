@@ -7,12 +7,13 @@ from __future__ import annotations
 import ipaddress
 import re
 import secrets
+import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import dns.exception
 import dns.resolver
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -27,8 +28,11 @@ from .selectors import store_data
 # The TXT record that proves the domain is the shopkeeper's: _dukaan.<domain>, saying TXT_PREFIX + token.
 RECORD_LABEL = "_dukaan"
 TXT_PREFIX = "dukaan-verify="
-# A safety net: every change forgets the keys it touches at once.
-CACHE_SECONDS = 3600
+# How long a process trusts a lookup it made. Kept in the process, not in the shared cache: every store
+# page asks, and a page must not wait on (nor fail with) Redis for it. The process that makes a change
+# forgets at once; the others see it within this time.
+LOOKUP_SECONDS = 30.0
+MAX_LOOKUPS = 10_000
 DNS_TIMEOUT_SECONDS = 5.0
 LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 EXAMPLE = "Type the domain alone, like shop.example.in."
@@ -107,57 +111,46 @@ def txt_values(name: str) -> list[str]:
     return [b"".join(record.strings).decode("utf-8", "replace") for record in answer]
 
 
-# Lookups, cached: every page of a store asks where the store lives, every request which store a Host is.
+# Lookups: every page of a store asks where the store lives, every request which store its Host is.
+# (expires, value) by ("slug", slug) and ("host", domain); a dict's get and set need no lock.
+_lookups: dict[tuple[str, str], tuple[float, str]] = {}
 
 
-def _slug_key(slug: str) -> str:
-    return f"store_domain:slug:{slug}"
-
-
-def _host_key(domain: str) -> str:
-    return f"store_domain:host:{domain}"
+def _remembered(key: tuple[str, str], load: Callable[[], str | None]) -> str:
+    now = time.monotonic()
+    found = _lookups.get(key)
+    if found is not None and found[0] > now:
+        return found[1]
+    value = load() or ""
+    if len(_lookups) >= MAX_LOOKUPS:
+        _lookups.clear()
+    _lookups[key] = (now + LOOKUP_SECONDS, value)
+    return value
 
 
 def verified_domain(slug: str) -> str:
     """The store's verified domain, or "" (no domain, or not verified yet)."""
-    key = _slug_key(slug)
-    domain = cache.get(key)
-    if domain is None:
-        domain = (
-            only_row(
-                StoreDomain.objects.filter(store__slug=slug, verified_at__isnull=False).values_list(
-                    "domain", flat=True
-                )
-            )
-            or ""
-        )
-        cache.set(key, domain, CACHE_SECONDS)
-    return domain
+    verified = StoreDomain.objects.filter(store__slug=slug, verified_at__isnull=False)
+    return _remembered(("slug", slug), lambda: only_row(verified.values_list("domain", flat=True)))
 
 
 def slug_for_domain(domain: str) -> str:
     """The slug of the store a verified domain serves, or "" when none does."""
-    key = _host_key(domain)
-    slug = cache.get(key)
-    if slug is None:
-        slug = (
-            only_row(
-                StoreDomain.objects.filter(domain=domain, verified_at__isnull=False).values_list(
-                    "store__slug", flat=True
-                )
-            )
-            or ""
-        )
-        cache.set(key, slug, CACHE_SECONDS)
-    return slug
+    verified = StoreDomain.objects.filter(domain=domain, verified_at__isnull=False)
+    return _remembered(("host", domain), lambda: only_row(verified.values_list("store__slug", flat=True)))
 
 
 def forget(*, slugs: tuple[str, ...] = (), domains: tuple[str, ...] = ()) -> None:
-    """Drop the cached lookups now, and again once the change is committed: a request in between may
-    have cached what it read before the commit."""
-    keys = [*map(_slug_key, slugs), *map(_host_key, domains)]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    """Drop this process's lookups now, and again once the change is committed: a request in between
+    may have looked up what was there before the commit."""
+    keys = [*(("slug", slug) for slug in slugs), *(("host", domain) for domain in domains)]
+
+    def drop() -> None:
+        for key in keys:
+            _lookups.pop(key, None)
+
+    drop()
+    transaction.on_commit(drop)
 
 
 def store_domain(store: Store) -> StoreDomain | None:
