@@ -68,9 +68,10 @@ mypy-baseline: install
 # the catalog cache and the storefront service; Varnish (with varnish-modules' xkey) is the edge cache;
 # nginx and wrk are the benches' ceiling and load generator; prometheus ships the promtool that checks
 # deploy/observability/ (python -m deploy.local tools). gettext's xgettext makes the translation catalogues
-# (the test that checks them runs makemessages); Noto draws the Hindi pages in the browser tests.
+# (the test that checks them runs makemessages); Noto draws the Hindi pages in the browser tests. Caddy,
+# Pebble (Let's Encrypt's test ACME server) and openssl run the custom domains' HTTPS test (tests/tls/).
 SYSTEM_PACKAGES := postgresql chromium fonts-liberation openjdk-17-jre-headless maven redis-server nginx wrk \
-	varnish varnish-modules pgbouncer prometheus gettext fonts-noto-core
+	varnish varnish-modules pgbouncer prometheus gettext fonts-noto-core caddy pebble openssl
 sysdeps:
 	@if dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then exit 0; fi; \
 	if [ "$$(id -u)" -ne 0 ]; then \

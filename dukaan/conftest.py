@@ -143,6 +143,15 @@ def fresh_hourly_limits():
 
 
 @pytest.fixture(autouse=True)
+def fresh_domain_lookups():
+    """Every test looks custom domains up afresh: on SQLite a rolled-back test's stores come back with
+    the same slugs, and this process remembers lookups (catalog/domains.py)."""
+    from dukaan.catalog import domains
+
+    domains._lookups.clear()
+
+
+@pytest.fixture(autouse=True)
 def search_in_tmp(settings, tmp_path):
     """Every test indexes into its own empty embedded search index (the `search` group runs in every
     run_pending()), never the developer's var/search, and starts with a closed search circuit."""

@@ -8,6 +8,7 @@ from django.conf import settings
 from dukaan.conftest import (  # noqa: F401 (autouse fixtures, as in dukaan/)
     compiled_catalogues,
     default_language_between_tests,
+    fresh_domain_lookups,
     fresh_hourly_limits,
     fresh_view_counts,
     media_in_tmp,

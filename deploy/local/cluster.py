@@ -1,6 +1,7 @@
 """The book's whole topology on this machine, on real engines: `dukaan cluster up|down|status|route`.
 
     dukaan cluster up [--web N] [--storefront-percent P] [--storefront-workers N] [--replica-delay S]
+                      [--tls [--acme-ca URL]]     # Caddy in front of nginx: HTTPS for custom domains
     dukaan cluster status [--json]
     dukaan cluster route --storefront-percent P      # the strangler-fig switch, live
     dukaan cluster down [--delete]
@@ -39,7 +40,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from deploy.local import throwaway
+from deploy.local import caddy, throwaway
 from deploy.local.nginx import find_nginx
 from deploy.local.throwaway import Refused, port_to_use, read_json, write_json
 from deploy.observability import targets
@@ -435,6 +436,8 @@ def up(options: argparse.Namespace) -> int:
     changed = cluster.write_nginx_config(nginx_port, web_ports, edges, percent)
     timed(f"nginx :{nginx_port}", lambda: start_nginx(cluster, nginx_port, reload=changed))
     timed("first store page through nginx and Varnish", lambda: _wait_for_page(nginx_port, "/s/demo/"))
+    if options.tls:
+        timed("Caddy (HTTPS for custom domains)", lambda: start_caddy(cluster, nginx_port, options.acme_ca))
     total = time.monotonic() - started
     cluster.config["boot_seconds"] = round(total, 1)
     cluster.save()
@@ -517,6 +520,27 @@ def start_nginx(cluster: Cluster, port: int, *, reload: bool = True) -> dict:
     return cluster.start_process("nginx", command, dict(os.environ), port)
 
 
+def start_caddy(cluster: Cluster, nginx_port: int, acme_ca: str) -> dict:
+    """Caddy in front of nginx, with on-demand TLS for the stores' verified domains (docs/domains.md)."""
+    folder = cluster.folder("caddy")
+    folder.mkdir(parents=True, exist_ok=True)
+    http_port, https_port = cluster.port_for("caddy-http"), cluster.port_for("caddy")
+    config = folder / "Caddyfile"
+    config.write_text(
+        caddy.caddyfile(
+            upstream=f"127.0.0.1:{nginx_port}",
+            http_port=http_port,
+            https_port=https_port,
+            storage=folder / "storage",
+            acme_ca=acme_ca,
+        )
+    )
+    # No port to poll: its HTTPS port answers only names with a certificate.
+    return cluster.start_process(
+        "caddy", caddy.command(config), caddy.environment(folder, dict(os.environ)), None
+    )
+
+
 def kill_region(options: argparse.Namespace) -> int:
     """SIGKILL every process of one region, as losing its data centre would: storefront, projector,
     Varnish, Redis and its PostgreSQL replica. `dukaan cluster up` brings it back."""
@@ -577,7 +601,15 @@ def route(options: argparse.Namespace) -> int:
 
 
 # The order `down` stops things in: what depends on others first.
-PROCESS_ORDER = ("nginx", "regions/*/projector", "regions/*/storefront", "worker-*", "storefront", "web-*")
+PROCESS_ORDER = (
+    "caddy",
+    "nginx",
+    "regions/*/projector",
+    "regions/*/storefront",
+    "worker-*",
+    "storefront",
+    "web-*",
+)
 # (script, folder pattern)
 SERVER_ORDER = (
     ("varnish", "regions/*/varnish"), ("redis", "regions/*/redis"), ("varnish", "varnish"),
@@ -659,7 +691,7 @@ def gather_status(cluster: Cluster) -> list[dict]:
         rows.append(
             _row("kafka connect + debezium", connect.get("pid"), connect.get("port"), healthy and connector)
         )
-    for pattern in ("web-*", "storefront", "worker-*", "nginx"):
+    for pattern in ("web-*", "storefront", "worker-*", "nginx", "caddy"):
         for folder in sorted(cluster.data.glob(pattern)):
             rows.append(_process_row(folder.name, folder))
     for region in sorted(cluster.data.glob("regions/r*")):
@@ -769,6 +801,16 @@ def main(argv: list[str]) -> int:
         type=float,
         default=0.0,
         help="recovery_min_apply_delay of the replica, seconds: simulated lag",
+    )
+    up_parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="Caddy in front of nginx: HTTPS for custom domains (docs/domains.md)",
+    )
+    up_parser.add_argument(
+        "--acme-ca",
+        default="",
+        help="with --tls: an ACME directory URL other than Let's Encrypt (Pebble, staging)",
     )
     status_parser = commands.add_parser("status", help="each component, its PID, port and health")
     status_parser.add_argument("--json", action="store_true")

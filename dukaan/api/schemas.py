@@ -31,6 +31,7 @@ from pydantic import (
 )
 
 from dukaan.accounts.scopes import Scope
+from dukaan.catalog.addresses import store_base_url, store_page_url
 from dukaan.catalog.rules import CURRENCIES, MONEY_TEXT, parse_money
 from dukaan.catalog.services import MAX_VARIANTS_PER_PRODUCT
 from dukaan.catalog.snapshot import absolute_url
@@ -459,7 +460,7 @@ class PublicStoreOut(Out):  # read from a StoreCatalog, with `payment_methods` i
 
     @staticmethod
     def resolve_share_url(catalog) -> str:
-        return settings.SITE_URL + catalog.share_path
+        return store_base_url(catalog.slug)
 
     @staticmethod
     def resolve_payment_methods(catalog, context) -> list[str]:
@@ -499,7 +500,7 @@ class CatalogProductOut(Out):  # read from a CatalogProduct, with its StoreCatal
 
     @staticmethod
     def resolve_url(product, context) -> str:
-        return f"{settings.SITE_URL}{context['catalog'].share_path}p/{product.id}/"
+        return store_page_url(context["catalog"].slug, "storefront:product", product.id)
 
 
 class CatalogProductPage(Out):

@@ -1,5 +1,6 @@
-"""Where a store's pages are: SITE_URL/s/<slug>/ today. This is the one place that says so, so that a
-custom domain changes it here and canonical links, sitemaps, feeds and share links follow."""
+"""Where a store's pages are: https://<its domain>/ once it has a verified custom domain, else
+SITE_URL/s/<slug>/. This is the one place that says so: canonical links, sitemaps, feeds, share links
+and QR codes follow."""
 
 from django.conf import settings
 from django.urls import reverse
@@ -7,12 +8,22 @@ from django.urls import reverse
 
 def store_base_url(slug: str) -> str:
     """The absolute address of a store's home page, ending in "/"; every page of the store is under it."""
-    return f"{settings.SITE_URL}/s/{slug}/"
+    # Here, not at the top: models.py imports this module, and domains.py imports the models.
+    from .domains import verified_domain
+
+    domain = verified_domain(slug)
+    return f"https://{domain}/" if domain else f"{settings.SITE_URL}/s/{slug}/"
+
+
+def store_home_path(slug: str) -> str:
+    """The store's home as a link on the page being served: /s/<slug>/, or / on the store's own domain."""
+    return reverse("storefront:store_home", args=[slug])
 
 
 def store_path(view: str, *args) -> str:
     """Where a store's page is under its base URL: "p/12/" for storefront:product with 12."""
-    return reverse(view, args=["-", *args]).removeprefix("/s/-/")
+    # The platform's URLs even while a custom domain's request is served (request.urlconf).
+    return reverse(view, urlconf=settings.ROOT_URLCONF, args=["-", *args]).removeprefix("/s/-/")
 
 
 def store_page_url(slug: str, view: str, *args) -> str:

@@ -12,7 +12,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .addresses import store_base_url
+from .addresses import store_base_url, store_home_path
 from .policies import MAX_LENGTH as MAX_POLICY_LENGTH
 from .rules import (
     CURRENCIES,
@@ -67,7 +67,7 @@ class Store(models.Model):
 
     @property
     def share_path(self) -> str:
-        return f"/s/{self.slug}/"
+        return store_home_path(self.slug)
 
     @property
     def share_url(self) -> str:
@@ -279,3 +279,20 @@ class StoreTheme(models.Model):
 
     def __str__(self) -> str:
         return f"Theme of store {self.store_id}"
+
+
+class StoreDomain(models.Model):
+    """A store's own domain (shop.example.in): asked for, then verified by a DNS record the shopkeeper
+    creates (catalog/domains.py); once verified, the store is served there and its links point there."""
+
+    # The store is the key: one domain a store, and a key Citus can enforce in the store's shard.
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, primary_key=True, related_name="domain")
+    # Lower case, no trailing dot; unique across stores: a Host finds its store by it.
+    domain = models.CharField(max_length=253, unique=True)
+    # What the TXT record at _dukaan.<domain> must say: proof the shopkeeper controls the domain's DNS.
+    token = models.CharField(max_length=64)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.domain} (store {self.store_id})"

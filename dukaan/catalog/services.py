@@ -22,6 +22,7 @@ from dukaan.events.outbox import emit
 from dukaan.infra.queries import only_row
 
 from . import events, images, themes
+from .domains import forget as forget_domains
 from .models import (
     Category,
     Product,
@@ -29,6 +30,7 @@ from .models import (
     ProductVariant,
     ReleasedSlug,
     Store,
+    StoreDomain,
     StorePolicies,
     StoreTheme,
     slug_reserved_until,
@@ -209,6 +211,9 @@ def update_store(
         _save_unique(store)
         if store.slug != old_slug:
             _move_slug(store, old_slug)
+            # A custom domain's lookups name the store by its slug (catalog/domains.py).
+            own_domain = StoreDomain.objects.filter(store=store).values_list("domain", flat=True)
+            forget_domains(slugs=(old_slug, store.slug), domains=tuple(own_domain))
         if logo is not None:
             _set_logo(store, logo, written)
         emit(events.STORE_UPDATED, store_id=store.pk, data=store_data(store))

@@ -26,6 +26,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 
 from . import rules
+from .addresses import store_home_path
 from .models import Category, Product, ProductImage, ProductVariant, Store
 from .rules import CURRENCIES, options_label
 from .selectors import LOOK_FIELDS, STORE_DATA_FIELDS, look_from
@@ -162,7 +163,7 @@ class StoreCatalog:
 
     @property
     def share_path(self) -> str:
-        return f"/s/{self.slug}/"
+        return store_home_path(self.slug)
 
     @property
     def whatsapp_digits(self) -> str:

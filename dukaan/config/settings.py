@@ -88,7 +88,11 @@ SECRET_KEY_MIN_LENGTH = 50
 
 DEBUG = env.bool("DUKAAN_DEBUG", not DEPLOYED)
 SECRET_KEY = env.str("DUKAAN_SECRET_KEY", DEV_SECRET_KEY)
-ALLOWED_HOSTS = env.csv("DUKAAN_ALLOWED_HOSTS", "" if DEPLOYED else "localhost,127.0.0.1,[::1]")
+# The platform's own host names. Stores' verified custom domains are served too, so Django's static
+# list lets every Host through and storefront/domains.py checks it first: a platform host, a verified
+# domain, or a 404 (testserver: the test client's host).
+PLATFORM_HOSTS = env.csv("DUKAAN_ALLOWED_HOSTS", "" if DEPLOYED else "localhost,127.0.0.1,[::1]")
+ALLOWED_HOSTS = ["*"]
 # Cookies only over https. A staging-like run on plain http (no TLS) sets DUKAAN_SECURE_COOKIES=false.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DUKAAN_SECURE_COOKIES", DEPLOYED)
 # The load balancer ends TLS and says so in X-Forwarded-Proto; trust it only where one sets it.
@@ -144,6 +148,8 @@ SITE_URL = env.str("DUKAAN_SITE_URL", "http://localhost:8000").rstrip("/")
 # Days a store link given up (the store took another, or was deleted) stays reserved for its store,
 # redirecting to the new link, before another store may take it: printed QR codes live long.
 RELEASED_SLUG_DAYS = env.int("DUKAAN_RELEASED_SLUG_DAYS", 365)
+# The DNS server custom domains' records are looked up on, as host:port; empty: the system's resolver.
+DNS_RESOLVER = env.str("DNS_RESOLVER", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -182,6 +188,8 @@ MIDDLEWARE = [
     "dukaan.infra.bodies.RequestSizeMiddleware",
     # Before the rest, so that every read of the request (sessions included) is routed (db_routing.py).
     "dukaan.infra.db_routing.ReadRoutingMiddleware",
+    # Before anything reads the Host: a platform host, a store's verified domain, or a 404 (docs/domains.md).
+    "dukaan.storefront.domains.CustomDomainMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "dukaan.infra.security.SecurityHeadersMiddleware",  # CSP and Permissions-Policy, static files included
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -737,7 +745,7 @@ def _environment_problems() -> list[str]:
                 f"DUKAAN_SECRET_KEY: set a random string of at least {SECRET_KEY_MIN_LENGTH} characters "
                 "(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')."
             )
-        if not ALLOWED_HOSTS:
+        if not PLATFORM_HOSTS:
             problems.append("DUKAAN_ALLOWED_HOSTS: set the host names this serves, e.g. shop.example.com.")
         if PAYMENT_GATEWAY == "fake" and PAYMENT_WEBHOOK_SECRET == "dev-only-webhook-secret":
             problems.append("PAYMENT_WEBHOOK_SECRET: set the provider's webhook secret (not the dev one).")

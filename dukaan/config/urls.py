@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 
 from dukaan.accounts.views import staff_login
 from dukaan.infra.media import media
-from dukaan.storefront import seo
+from dukaan.storefront import domains, seo
 
 # A database that does not answer is a 503 with Retry-After, not a 500 (dukaan/infra/unavailable.py).
 handler500 = "dukaan.infra.unavailable.server_error"
@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("dukaan.accounts.urls")),
     path("robots.txt", seo.platform_robots, name="robots"),
     path("sitemap.xml", seo.sitemap_index, name="sitemap_index"),
+    # Caddy's on-demand TLS asks here before getting a certificate for a name (docs/domains.md).
+    path("domains/allowed", domains.allowed, name="domain_allowed"),
     path("dashboard/", include("dukaan.dashboard.urls")),
     path("s/", include("dukaan.storefront.urls")),
     path("payments/", include("dukaan.payments.urls")),

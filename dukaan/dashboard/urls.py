@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import (
     delivery,
+    domains,
     drafts,
     fulfilment,
     invoices,
@@ -32,6 +33,9 @@ urlpatterns = [
     path("store/policies/", policies.store_policies_page, name="store_policies"),
     path("store/theme/", themes.store_theme, name="store_theme"),
     path("store/theme/preview/", themes.store_theme_preview, name="store_theme_preview"),
+    path("store/domain/", domains.store_domain_page, name="store_domain"),
+    path("store/domain/verify/", domains.store_domain_verify, name="store_domain_verify"),
+    path("store/domain/remove/", domains.store_domain_remove, name="store_domain_remove"),
     path("delivery/", delivery.delivery_settings, name="delivery"),
     path("delivery/cod-blocked/", fulfilment.cod_block_add, name="cod_block_add"),
     path("delivery/cod-blocked/<id:pk>/remove/", fulfilment.cod_block_remove, name="cod_block_remove"),

@@ -15,12 +15,12 @@ orders/events.py declares them, as this app may not import its siblings.
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from dukaan.accounts.services import alert_owner_of_changes
+from dukaan.catalog.addresses import store_page_url
 from dukaan.catalog.events import PAYMENT_DETAILS_CHANGED
 from dukaan.catalog.rules import CURRENCIES
 from dukaan.events.consumers import Event, consumer
@@ -60,7 +60,7 @@ def _messages(event: Event, order: Order) -> list[tuple[str, Message]]:
 
 def _messages_now(event: Event, order: Order) -> list[tuple[str, Message]]:
     store = order.store
-    link = settings.SITE_URL + reverse("storefront:order", args=[store.slug, order.public_token])
+    link = store_page_url(store.slug, "storefront:order", order.public_token)
     about = messages.About(number=order.number, store_name=store.name)
     total = _money(order.total, order.currency)
     asks_to_confirm = event.is_a(ORDER_PLACED) and event.data["status"] == Order.Status.UNCONFIRMED

@@ -3,12 +3,12 @@
 import secrets
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from dukaan.catalog.addresses import store_page_url
 from dukaan.catalog.models import Product, ProductVariant, Store
 
 
@@ -281,4 +281,4 @@ class CheckoutDraft(models.Model):
     @property
     def cart_url(self) -> str:
         """The link that brings this cart back into a browser (storefront.views.cart_restore)."""
-        return settings.SITE_URL + reverse("storefront:cart_restore", args=[self.store.slug, self.token])
+        return store_page_url(self.store.slug, "storefront:cart_restore", self.token)

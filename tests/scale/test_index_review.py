@@ -45,7 +45,7 @@ from dukaan.analytics.models import StoreDay
 from dukaan.api.models import IdempotencyRecord
 from dukaan.catalog import services
 from dukaan.catalog.events import STORE_UPDATED
-from dukaan.catalog.models import Category, Product, Store
+from dukaan.catalog.models import Category, Product, Store, StoreDomain
 from dukaan.catalog.seed import seed_stores
 from dukaan.conftest import make_store, png_upload
 from dukaan.events.consumers import registered_groups
@@ -317,6 +317,8 @@ def read_pages(store: Store, token: str, recorder: Recorder) -> None:
     merchant("dashboard store_theme", reverse("dashboard:store_theme"))
     merchant("dashboard store_theme_preview", reverse("dashboard:store_theme_preview"))
     merchant("dashboard store_audit", reverse("dashboard:store_audit"))
+    merchant("dashboard store_domain", reverse("dashboard:store_domain"))
+    buyer("caddy asks for a domain", "/domains/allowed?domain=shop.index-review.in", 404)
     merchant("dashboard product_edit", reverse("dashboard:product_edit", args=[product.pk]))
     merchant("dashboard order_detail", reverse("dashboard:order_detail", args=[order.number]))
     api = Visitor(recorder, HTTP_AUTHORIZATION=f"Bearer {token}")
@@ -429,8 +431,26 @@ def manage(store: Store, recorder: Recorder) -> None:
     merchant("dashboard token create", reverse("dashboard:api_tokens"), 200, "post", token_form)
     made = ApiToken.objects.get(store=store, name="stock sync")
     merchant("dashboard token revoke", reverse("dashboard:api_token_revoke", args=[made.pk]), 302, "post")
+    own_domain(store, recorder)
     delete = reverse("dashboard:product_delete", args=[plain.pk])
     merchant("dashboard product_delete confirm", delete, 302, "post")
+
+
+def own_domain(store: Store, recorder: Recorder) -> None:
+    """A custom domain added, verified, served and removed (docs/domains.md)."""
+    product = Product.objects.filter(store=store, name="Cotton kurta").get()
+    merchant, domain = Visitor(recorder, user=store.owner), "shop.index-review.in"
+    page = reverse("dashboard:store_domain")
+    merchant("dashboard store_domain add", page, 302, "post", {"domain": domain})
+    # Verified as "Verify now" would after its DNS lookup (that: catalog/tests/test_domains.py).
+    StoreDomain.objects.filter(store=store).update(verified_at=timezone.now())
+    buyer = Visitor(recorder, HTTP_HOST=domain)
+    buyer("custom domain home", "/")
+    buyer("custom domain product", f"/p/{product.pk}/")
+    buyer("custom domain sitemap", "/sitemap.xml")
+    Visitor(recorder)("platform link to a custom domain", f"/s/{store.slug}/", 301)
+    merchant("caddy asks for a verified domain", f"/domains/allowed?domain={domain}")
+    merchant("dashboard store_domain remove", reverse("dashboard:store_domain_remove"), 302, "post")
 
 
 def use_the_api(store: Store, token: str, recorder: Recorder) -> None:

@@ -115,6 +115,7 @@ TO_FIX: set[tuple[str, str, str]] = {
     ("unique", "accounts.ApiToken", "token_hash"),
     ("unique", "payments.Payment", "provider, provider_order_id"),
     ("unique", "payments.Refund", "provider_refund_id"),
+    ("unique", "catalog.StoreDomain", "domain"),  # a request's Host finds its store by it
     # Platform jobs have no store: they move to a local table of their own.
     ("store may be null", "events.ScheduledJob", "store_id"),
     ("unique", "events.ScheduledJob", "name, key"),

@@ -72,6 +72,7 @@ def merchant_pages(store, category, product, order) -> dict[str, str]:
         "theme": reverse("dashboard:store_theme"),
         "theme preview": reverse("dashboard:store_theme_preview"),
         "synonyms": reverse("dashboard:search_synonyms"),
+        "domain": reverse("dashboard:store_domain"),
         "products": reverse("dashboard:products"),
         "new product": reverse("dashboard:product_create"),
         "bulk edit": reverse("dashboard:bulk_edit") + f"?product={product.pk}",

@@ -131,6 +131,12 @@ DASHBOARD = {
     # Each merchant previews their own store (B sees B's, never A's); a GET-only page, framed by the above.
     ("store_theme_preview", "GET"): page("200", "200"),
     ("store_theme_preview", "POST"): Row(dict.fromkeys(ROLES, "405")),
+    **store_page("store_domain", "302 /dashboard/store/domain/", writes=True),
+    # Neither store has a domain to verify or remove: each is told so (and nothing changes).
+    ("store_domain_verify", "GET"): POST_ONLY,
+    ("store_domain_verify", "POST"): page("400", "400"),
+    ("store_domain_remove", "GET"): POST_ONLY,
+    ("store_domain_remove", "POST"): page("400", "400"),
     **store_page("products"),
     **store_page("product_create", "302 /dashboard/products/", writes=True),
     **store_page("bulk_edit", "302 /dashboard/products/", writes=True),
@@ -469,6 +475,7 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
             "announcement": "Sale",
             "announcement_link": "",
         },
+        "store_domain": {"domain": "shop.asha.in"},
         "product_create": _product_form("Created"),
         "bulk_edit": {"product": [simple], f"price_{simple}": "1", f"stock_{simple}": "0"},
         "product_edit": _product_form("Hacked"),

@@ -14,7 +14,7 @@ import json
 import dukaan.config.settings as s
 print(json.dumps({
     "debug": s.DEBUG,
-    "allowed_hosts": s.ALLOWED_HOSTS,
+    "allowed_hosts": s.PLATFORM_HOSTS,
     "secure_cookies": [s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE],
     "proxy_ssl_header": getattr(s, "SECURE_PROXY_SSL_HEADER", None),
     "hsts_seconds": s.SECURE_HSTS_SECONDS,

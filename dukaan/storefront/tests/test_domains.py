@@ -1,0 +1,152 @@
+"""A store on its own domain: its pages at /, its links there, its platform links redirected there,
+and no other store (nor any unknown host) ever served there."""
+
+import html
+import re
+
+import pytest
+import segno
+from django.utils import timezone
+
+from dukaan.catalog import domains
+from dukaan.catalog.models import StoreDomain
+from dukaan.orders.models import Order
+
+pytestmark = pytest.mark.django_db
+
+SITE = "https://dukaan.example"
+DOMAIN = "shop.asha.in"
+
+
+@pytest.fixture(autouse=True)
+def site_url(settings):
+    settings.SITE_URL = SITE
+
+
+@pytest.fixture
+def on_domain(store):
+    """The store with DOMAIN verified (the DNS check itself: catalog/tests/test_domains.py)."""
+    domains.add_domain(store=store, domain=DOMAIN)
+    StoreDomain.objects.filter(store=store).update(verified_at=timezone.now())
+    return store
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def get(client, path: str, host: str = DOMAIN, **extra):
+    return client.get(path, HTTP_HOST=host, **extra)
+
+
+def test_the_domain_serves_the_store_home_with_its_links_at_the_root(client, on_domain, simple_product):
+    page = get(client, "/")
+
+    assert page.status_code == 200
+    body = text(page)
+    assert on_domain.name in body and "Steel tiffin" in body
+    assert f'<link rel="canonical" href="https://{DOMAIN}/">' in body
+    assert f'href="/p/{simple_product.pk}/"' in body and 'href="/cart/"' in body
+    assert "/s/" not in re.sub(r'(src|content)="[^"]*"', "", body)  # no link back to the platform path
+
+
+def test_a_product_page_on_the_domain_has_the_domains_canonical_and_share_links(
+    client, on_domain, simple_product
+):
+    page = get(client, f"/p/{simple_product.pk}/")
+
+    assert page.status_code == 200
+    body = text(page)
+    canonical = f"https://{DOMAIN}/p/{simple_product.pk}/"
+    assert f'<link rel="canonical" href="{canonical}">' in body
+    assert f'<meta property="og:url" content="{canonical}">' in body
+
+
+def test_a_buyer_orders_on_the_domain_from_cart_to_order_page(client, on_domain, simple_product, buyer_form):
+    added = client.post("/cart/add/", {"product": simple_product.pk, "quantity": 2}, HTTP_HOST=DOMAIN)
+    assert added.status_code == 302 and added.url == f"/p/{simple_product.pk}/"
+    assert "2 × ₹250" in text(get(client, "/cart/"))
+    client.post("/cart/pin/", {"pin_code": "560038", "next": "checkout"}, HTTP_HOST=DOMAIN)
+    assert "Place order · ₹500" in text(get(client, "/checkout/"))
+
+    placed = client.post("/checkout/", buyer_form, HTTP_HOST=DOMAIN)
+
+    order = Order.objects.get()
+    assert placed.status_code == 302 and placed.url == f"/o/{order.public_token}/"
+    status = get(client, placed.url)
+    assert status.status_code == 200 and f"Order #{order.number}" in text(status)
+
+
+def test_robots_sitemap_and_feed_on_the_domain_name_the_domain(client, on_domain, simple_product):
+    robots = text(get(client, "/robots.txt"))
+    sitemap = text(get(client, "/sitemap.xml"))
+    feed = text(get(client, "/feeds/google.xml"))
+
+    assert f"Sitemap: https://{DOMAIN}/sitemap.xml" in robots
+    assert f"<loc>https://{DOMAIN}/p/{simple_product.pk}/</loc>" in sitemap
+    assert f"https://{DOMAIN}/p/{simple_product.pk}/" in feed and SITE not in feed
+
+
+def test_the_platform_link_redirects_to_the_same_page_on_the_domain(client, on_domain, simple_product):
+    page = client.get(f"/s/{on_domain.slug}/p/{simple_product.pk}/?utm_source=whatsapp")
+    home = client.get(f"/s/{on_domain.slug}/")
+    form = client.post(f"/s/{on_domain.slug}/cart/add/", {"product": simple_product.pk, "quantity": 1})
+
+    assert page.status_code == 301
+    assert page["Location"] == f"https://{DOMAIN}/p/{simple_product.pk}/?utm_source=whatsapp"
+    assert home.status_code == 301 and home["Location"] == f"https://{DOMAIN}/"
+    # A form posted to the old address is posted again, to the domain.
+    assert form.status_code == 308 and form["Location"] == f"https://{DOMAIN}/cart/add/"
+
+
+def test_a_store_without_a_domain_stays_at_its_platform_link(client, store, other_store):
+    domains.add_domain(store=other_store, domain="shop.bala.in")  # asked for, never verified
+
+    assert client.get(f"/s/{other_store.slug}/").status_code == 200
+    assert text(client.get(f"/s/{store.slug}/")).count(f'href="{SITE}/s/{store.slug}/"') == 1  # canonical
+
+
+@pytest.mark.parametrize("host", ["unknown.example.org", "shop.bala.in", "127.0.0.2"])
+def test_an_unknown_or_unverified_host_is_a_clear_404_never_a_store(client, on_domain, other_store, host):
+    domains.add_domain(store=other_store, domain="shop.bala.in")  # not verified
+
+    page = get(client, "/", host=host)
+
+    assert page.status_code == 404
+    assert "There is no store at this address" in text(page)
+    assert on_domain.name not in text(page) and other_store.name not in text(page)
+
+
+def test_the_domain_serves_no_other_store_and_no_platform_page(client, on_domain, other_store):
+    assert get(client, f"/s/{other_store.slug}/").status_code == 404
+    assert get(client, f"/{other_store.slug}/").status_code == 404
+    assert get(client, "/dashboard/").status_code == 404
+    assert get(client, "/domains/allowed", QUERY_STRING=f"domain={DOMAIN}").status_code == 404
+
+
+def test_the_platform_keeps_its_own_pages(client, on_domain):
+    assert client.get("/robots.txt").status_code == 200
+    assert client.get("/dashboard/").status_code == 302
+
+
+def test_caddy_may_get_a_certificate_only_for_a_verified_domain(client, on_domain, other_store):
+    domains.add_domain(store=other_store, domain="shop.bala.in")
+
+    def asked(name: str) -> int:
+        return client.get("/domains/allowed", {"domain": name}).status_code
+
+    assert asked(DOMAIN) == 200 and asked(DOMAIN.upper() + ".") == 200
+    assert asked("shop.bala.in") == 404  # not verified
+    assert asked("dukaan.example") == 404 and asked("") == 404 and asked("127.0.0.1") == 404
+
+
+def test_the_dashboard_shares_the_domain_in_the_link_and_the_qr_code(client, on_domain):
+    client.force_login(on_domain.owner)
+
+    home = client.get("/dashboard/").content.decode()
+
+    assert f'id="share-link">https://{DOMAIN}/</a>' in home
+    assert "https://wa.me/?text=Shop%20at%20Store%20asha-store%3A%20https%3A//shop.asha.in/" in home
+    # The QR code's squares are those of the domain's address.
+    squares = re.compile(r' d="([^"]+)"')
+    assert squares.findall(home) == squares.findall(segno.make(f"https://{DOMAIN}/", error="m").svg_inline())
