@@ -16,7 +16,6 @@ orders/events.py declares them, as this app may not import its siblings.
 from decimal import Decimal
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 
 from dukaan.accounts.services import alert_owner_of_changes

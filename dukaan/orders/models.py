@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dukaan.catalog.addresses import store_page_url
