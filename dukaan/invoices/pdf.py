@@ -76,7 +76,7 @@ class Look:
             "body": dict(parent=_styles["Normal"], fontSize=9, leading=11),
             "small": dict(parent=_styles["Normal"], fontSize=8, leading=10),
             "figure": dict(parent=_styles["Normal"], fontSize=8, leading=10, alignment=TA_RIGHT),
-            "title": dict(parent=_styles["Title"], fontSize=16, leading=20, spaceAfter=4),
+            "title": dict(parent=_styles["Title"], fontSize=16, spaceAfter=4),
         }[name]
         font = self.bold if name == "title" else self.regular
         return ParagraphStyle(name, fontName=font, shaping=int(self.shaping), **{**base, **changes})
@@ -85,11 +85,23 @@ class Look:
         return self.money if code == "INR" else f"{code} "
 
     def paragraph(self, markup: str, style: str = "body", **changes) -> Paragraph:
+        paragraph_style = self.style(style, **changes)
         if self.latin:
-            markup = LATIN_RUN.sub(
-                lambda m: m.group(1) or f'<font face="{self.latin}">{m.group(2)}</font>', markup
-            )
-        return Paragraph(markup, self.style(style, **changes))
+            # <font face> resets <b>, so a Latin run inside <b> (or a bold style) names the bold file.
+            bold_style = paragraph_style.fontName == self.bold
+            bold = bold_style
+
+            def latin(match: re.Match) -> str:
+                nonlocal bold
+                tag, words = match.groups()
+                if tag in ("<b>", "</b>"):
+                    bold = tag == "<b>" or bold_style
+                if tag:
+                    return tag
+                return f'<font face="{self.latin}{"-Bold" if bold else ""}">{words}</font>'
+
+            markup = LATIN_RUN.sub(latin, markup)
+        return Paragraph(markup, paragraph_style)
 
 
 LATIN = Look(regular="Helvetica", bold="Helvetica-Bold", money="Rs. ")

@@ -95,7 +95,12 @@ def test_a_hindi_stores_invoice_has_hindi_labels_and_the_stored_figures(hindi_st
                      "₹24.44", "₹938.20", "855.42", "Rupees nine hundred thirty-eight"]:  # fmt: skip
         assert expected in in_pdf, expected
     assert "Rs." not in in_pdf and "\uffff" not in in_pdf  # no glyph missing from its font
-    assert {name.split("+")[-1] for name in fonts(data)} >= {"NotoSansDevanagari-Regular", "NotoSans-Regular"}
+    assert {name.split("+")[-1] for name in fonts(data)} >= {
+        "NotoSansDevanagari-Regular",
+        "NotoSansDevanagari-Bold",
+        "NotoSans-Regular",
+        "NotoSans-Bold",  # the shop's name and "(Tax Invoice)" in bold, as the Hindi beside them
+    }
 
 
 def test_amounts_are_grouped_in_lakhs_as_they_were_stored(hindi_store):
