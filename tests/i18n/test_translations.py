@@ -28,6 +28,7 @@ COVERED = (
     "dukaan/templates",
     "dukaan/dashboard",
     "dukaan/accounts",
+    "dukaan/invoices",
 )
 # Words that are the same in both languages: the brand, and names buyers know in English letters.
 SAME_IN_EVERY_LANGUAGE = {
