@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from dukaan.accounts.members import record_change
 from dukaan.accounts.models import User
 from dukaan.accounts.services import OPERATOR_ACTOR, record_payment_detail_changes
 from dukaan.events.outbox import emit
@@ -183,7 +184,12 @@ def update_store(
     """Save the store's settings. `changed_by` names who asks (accounts' token_actor or
     dashboard_actor), for the audit entry and the owner's SMS when a payment detail changes."""
     # The saved values, locked: a form may already have written the new ones onto `store`.
-    before = Store.objects.select_for_update().filter(pk=store.pk).values(*PAYMENT_DETAILS).get()
+    before = (
+        Store.objects.select_for_update()
+        .filter(pk=store.pk)
+        .values(*PAYMENT_DETAILS, "name", "slug", "currency")
+        .get()
+    )
     # Orders placed since `store` was read counted on the row: saving it whole must not take that back.
     store.refresh_from_db(fields=["order_counter"])
     check_slug(slug, exclude_store=store)
@@ -205,6 +211,16 @@ def update_store(
             for field, label in PAYMENT_DETAILS.items()
             if getattr(store, field) != before[field]
         ]
+        for field in ("name", "slug", "currency"):
+            if getattr(store, field) != before[field]:
+                record_change(
+                    store=store,
+                    actor=changed_by,
+                    field=field,
+                    label=AUDITED[field],
+                    old=before[field],
+                    new=getattr(store, field),
+                )
         if changes:
             entries = record_payment_detail_changes(store=store, actor=changed_by, changes=changes)
             emit(
@@ -457,9 +473,25 @@ class BulkEdit:
     stock_unlimited: bool = False
 
 
+# The fields of a store and a product whose changes the audit log keeps, besides the payment details.
+AUDITED = {
+    "name": "Store name",
+    "slug": "Store link",
+    "currency": "Currency",
+    "price": "Price",
+    "stock": "Stock",
+}
+
+
+def _shown(value) -> str:
+    """A value as the audit log shows it: no stock limit is "unlimited"."""
+    return "unlimited" if value is None else str(value)
+
+
 @transaction.atomic
-def bulk_edit_products(*, store: Store, edits: Iterable[BulkEdit]) -> int:
-    """Apply many price/stock edits at once: all or none. Returns how many products changed.
+def bulk_edit_products(*, store: Store, edits: Iterable[BulkEdit], changed_by: str = OPERATOR_ACTOR) -> int:
+    """Apply many price/stock edits at once: all or none, each change in the store's audit log with
+    `changed_by`. Returns how many products changed.
 
     A stock-only change emits `stock.changed`; any other change emits `product.updated`.
     """
@@ -482,6 +514,7 @@ def bulk_edit_products(*, store: Store, edits: Iterable[BulkEdit]) -> int:
         price_changed, stock_changed = new_price != product.price, new_stock != product.stock
         if not (price_changed or stock_changed):
             continue
+        old_price, old_stock = product.price, product.stock
         product.price, product.stock = new_price, new_stock
         product.version += 1
         try:
@@ -489,6 +522,16 @@ def bulk_edit_products(*, store: Store, edits: Iterable[BulkEdit]) -> int:
         except ValidationError as error:
             raise ValidationError(f"{product.name}: {' '.join(error.messages)}") from error
         product.save(update_fields=["price", "stock", "version", "updated_at"])
+        for field, old, new in (("price", old_price, new_price), ("stock", old_stock, new_stock)):
+            if old != new:
+                record_change(
+                    store=store,
+                    actor=changed_by,
+                    field=field,
+                    label=f"{AUDITED[field]} of {product.name}",
+                    old=_shown(old),
+                    new=_shown(new),
+                )
         if price_changed:
             emit(events.PRODUCT_UPDATED, store_id=store.pk, data=product_data(product))
         else:

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
+from dukaan.accounts.roles import Access
 from dukaan.catalog.rules import parse_money
 from dukaan.catalog.templatetags.money import money
 from dukaan.infra.money import ZERO
@@ -144,7 +145,7 @@ def _trial(request, store) -> dict | None:
     }
 
 
-@store_required
+@store_required(Access.SETTINGS)
 def delivery_settings(request):
     store = request.store
     if request.method == "POST":

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
+from dukaan.accounts.roles import Access
 from dukaan.fulfilment.couriers import COURIERS
 from dukaan.fulfilment.selectors import buyer_record, order_shipment
 from dukaan.fulfilment.services import ship_order
@@ -45,7 +46,7 @@ def _error(request, error: ValidationError) -> None:
 
 
 @require_POST
-@store_required
+@store_required(Access.ORDERS)
 def order_ship(request, number: int):
     order = get_object_or_404(Order.objects.filter(store=request.store), number=number)
     try:
@@ -72,7 +73,7 @@ def order_ship(request, number: int):
 
 
 @require_POST
-@store_required
+@store_required(Access.SETTINGS)
 def order_cod_block(request, number: int):
     """Block the order's buyer phone from COD ("block" = 1) or take the block off ("block" = 0)."""
     order = get_object_or_404(Order.objects.filter(store=request.store), number=number)
@@ -92,7 +93,7 @@ def order_cod_block(request, number: int):
 
 
 @require_POST
-@store_required
+@store_required(Access.SETTINGS)
 def cod_block_add(request):
     try:
         block = block_cod_phone(
@@ -106,7 +107,7 @@ def cod_block_add(request):
 
 
 @require_POST
-@store_required
+@store_required(Access.SETTINGS)
 def cod_block_remove(request, pk: int):
     block = get_object_or_404(CodBlockedPhone.objects.filter(store=request.store), pk=pk)
     unblock_cod_phone(store=request.store, phone=block.phone)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
+from dukaan.accounts.roles import Access
 from dukaan.accounts.services import format_phone
 from dukaan.catalog.templatetags.money import money
 from dukaan.orders.models import Order
@@ -54,7 +55,7 @@ def _form_errors(form: PaymentForm) -> str:
 
 
 @require_POST
-@store_required
+@store_required(Access.ORDER_MONEY)
 def record_order_payment(request, number: int):
     order = get_object_or_404(Order, store=request.store, number=number)
     form = PaymentForm(request.POST)

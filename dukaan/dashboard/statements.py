@@ -4,6 +4,7 @@ are marked paid; the page lists what became of every credit line."""
 from django import forms
 from django.shortcuts import render
 
+from dukaan.accounts.roles import Access
 from dukaan.accounts.services import dashboard_actor
 from dukaan.payments.services import match_statement
 from dukaan.payments.statements import StatementRefused, check_size, decode_statement
@@ -45,7 +46,7 @@ class StatementForm(forms.Form):
         return decode_statement(upload.read())
 
 
-@store_required
+@store_required(Access.ORDER_MONEY)
 def match_upi_payments(request):
     form = StatementForm(request.POST or None, request.FILES or None)
     report = None

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from dukaan.accounts.roles import Access
 from dukaan.catalog.models import Category, Product
 from dukaan.catalog.selectors import store_categories
 from dukaan.taxes import selectors, services
@@ -54,7 +55,7 @@ def _saved_settings(store_id: int) -> dict:
     }
 
 
-@store_required
+@store_required(Access.SETTINGS)
 def tax_settings(request):
     store = request.store
     form = TaxSettingsForm(request.POST or None, initial=_saved_settings(store.pk))
@@ -70,7 +71,7 @@ def tax_settings(request):
 
 
 @require_POST
-@store_required
+@store_required(Access.SETTINGS)
 def category_tax(request):
     store = request.store
     form = CategoryTaxForm(request.POST, store=store)
@@ -95,7 +96,7 @@ def category_tax(request):
 
 
 @require_POST
-@store_required
+@store_required(Access.SETTINGS)
 def category_tax_clear(request, pk: int):
     category = get_object_or_404(Category.objects.filter(store=request.store), pk=pk)
     services.clear_tax_rate(store=request.store, category=category)
@@ -106,7 +107,7 @@ def category_tax_clear(request, pk: int):
 
 
 @require_POST
-@store_required
+@store_required(Access.SETTINGS)
 def product_tax(request, pk: int):
     product = get_object_or_404(Product.objects.filter(store=request.store), pk=pk)
     form = TaxRateForm(request.POST)
@@ -128,7 +129,7 @@ def product_tax(request, pk: int):
 
 
 @require_POST
-@store_required
+@store_required(Access.SETTINGS)
 def product_tax_clear(request, pk: int):
     product = get_object_or_404(Product.objects.filter(store=request.store), pk=pk)
     services.clear_tax_rate(store=request.store, product=product)
