@@ -483,7 +483,7 @@ AUDITED = {
 }
 
 
-def _shown(value) -> str:
+def _shown(value: object) -> str:
     """A value as the audit log shows it: no stock limit is "unlimited"."""
     return "unlimited" if value is None else str(value)
 
