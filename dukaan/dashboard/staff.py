@@ -27,13 +27,14 @@ def _page(request, form=None, error: str = "", status: int = 200):
     choices = [(value, label) for value, label in ROLE_CHOICES if Role(value).rank < request.role.rank]
     form = form or InviteForm(initial={"role": Role.STAFF})
     form.fields["role"].choices = choices
+    members = [(member, format_phone(member.user.phone)) for member in store_members(store=request.store)]
     return render(
         request,
         "dashboard/staff.html",
         {
             "store": request.store,
             "owner_phone": format_phone(request.store.owner.phone),
-            "members": store_members(store=request.store),
+            "members": members,
             "form": form,
             "choices": choices,
             "manageable": [value for value, _ in choices],
