@@ -135,10 +135,13 @@ def store_create(request):
     form = StoreForm(request.POST or None, request.FILES or None, initial={"whatsapp": request.user.phone})
     if request.method == "POST" and form.is_valid():
         try:
-            services.create_store(owner=request.user, logo=form.cleaned_data["logo"], **_store_fields(form))
+            created = services.create_store(
+                owner=request.user, logo=form.cleaned_data["logo"], **_store_fields(form)
+            )
         except ValidationError as error:
             _add_errors(form, error)
         else:
+            request.session[SESSION_STORE] = created.pk  # a helper of other stores now opens their own
             messages.success(request, "Your store is ready. Share its link with your customers!")
             return redirect("dashboard:home")
     return render(request, "dashboard/store_form.html", {"form": form, "creating": True})

@@ -135,3 +135,12 @@ def test_one_phone_helps_two_stores_and_switches_between_them(store):
 def test_someone_with_no_store_and_no_membership_is_sent_to_create_a_store(client):
     client.force_login(User.objects.create_user("+919812300071"))
     assert client.get(reverse("dashboard:orders"))["Location"] == reverse("dashboard:store_create")
+
+
+def test_a_helper_who_opens_their_own_store_works_in_it_next(store):
+    manager = helper(store, "+919812300081", "manager")
+    form = {"name": "Chai corner", "slug": "chai-corner", "whatsapp": "+919812300081", "currency": "INR"}
+    assert manager.post(reverse("dashboard:store_create"), form)["Location"] == reverse("dashboard:home")
+    assert "chai-corner" in manager.get(reverse("dashboard:home")).content.decode()
+    listing = manager.get(reverse("dashboard:stores")).content.decode()
+    assert "Chai corner" in listing and store.name in listing
