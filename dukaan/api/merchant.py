@@ -16,7 +16,6 @@ from ninja import File, Query, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from dukaan.accounts.members import record_change
 from dukaan.accounts.roles import Access, Role, may
 from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import LoginRefused, normalize_phone, token_actor
@@ -27,7 +26,7 @@ from dukaan.catalog.selectors import store_categories, store_products
 from dukaan.orders.access import status_access
 from dukaan.orders.models import Order
 from dukaan.orders.selectors import store_orders
-from dukaan.orders.services import IllegalTransition, change_order_status
+from dukaan.orders.services import IllegalTransition, change_order_status, record_status_change
 
 from .auth import needs, role_refused
 from .idempotency import run_once
@@ -273,7 +272,9 @@ def update_product(request: HttpRequest, product_id: ProductId, payload: Product
     if "category_id" in sent:
         changes["category"] = _category_for(store, payload.category_id)
     variants = _variants(payload.variants) if "variants" in sent else None
-    services.update_product(product=product, variants=variants, **changes)
+    services.update_product(
+        product=product, variants=variants, changed_by=token_actor(request.auth), **changes
+    )
     return _product_out(store, product_id)
 
 
@@ -350,7 +351,9 @@ def adjust_stock(
             how["set_to"] = payload.stock
         if "delta" in payload.model_fields_set:
             how["delta"] = payload.delta
-        stock = services.adjust_stock(product=product, variant_id=payload.variant_id, **how)
+        stock = services.adjust_stock(
+            product=product, variant_id=payload.variant_id, changed_by=token_actor(request.auth), **how
+        )
         return 200, StockOut(product_id=product.pk, variant_id=payload.variant_id, stock=stock)
 
     return run_once(
@@ -438,13 +441,5 @@ def set_order_status(request: HttpRequest, order_id: OrderId, payload: OrderStat
     before = order.get_status_display()
     with transaction.atomic():
         change_order_status(order=order, status=payload.status, by="api")
-        order.refresh_from_db()
-        record_change(
-            store=store,
-            actor=token_actor(token),
-            field="order_status",
-            label=f"Order #{order.number} status",
-            old=before,
-            new=order.get_status_display(),
-        )
+        record_status_change(order=order, actor=token_actor(token), before=before)
     return OrderOut.model_validate(_order(store, order_id))

@@ -428,15 +428,18 @@ def update_product(
     variants: Iterable[VariantInput] | None = None,
     new_images: Iterable[UploadedFile[bytes]] = (),
     remove_image_ids: Iterable[int] = (),
+    changed_by: str = OPERATOR_ACTOR,
     **changes: object,
 ) -> Product:
-    """Change any of PRODUCT_FIELDS; `variants`, when given, replaces the product's variants."""
+    """Change any of PRODUCT_FIELDS; `variants`, when given, replaces the product's variants. A new
+    price or stock goes into the store's audit log, with `changed_by`."""
     unknown = set(changes) - set(PRODUCT_FIELDS)
     if unknown:
         raise TypeError(f"update_product() got unknown fields: {sorted(unknown)}")
     product = (
         Product.objects.select_for_update(of=("self",)).select_related("store", "category").get(pk=product.pk)
     )
+    before = [(field, getattr(product, field)) for field in ("price", "stock")]
     for field, value in changes.items():
         setattr(product, field, value.strip() if isinstance(value, str) else value)
     product.version += 1
@@ -451,6 +454,12 @@ def update_product(
             transaction.on_commit(partial(images.delete_files, paths))
         _add_images(product, new_images, written)
         emit(events.PRODUCT_UPDATED, store_id=product.store_id, data=product_data(product))
+        _log_changes(
+            store=product.store,
+            actor=changed_by,
+            name=product.name,
+            changes=[(field, old, getattr(product, field)) for field, old in before],
+        )
     return product
 
 
@@ -488,6 +497,22 @@ def _shown(value: object) -> str:
     return "unlimited" if value is None else str(value)
 
 
+def _log_changes(
+    *, store: Store, actor: str, name: str, changes: Iterable[tuple[str, object, object]]
+) -> None:
+    """An audit entry for each (field, old, new) of the product `name` whose value changed."""
+    for field, old, new in changes:
+        if old != new:
+            record_change(
+                store=store,
+                actor=actor,
+                field=field,
+                label=f"{AUDITED[field]} of {name}",
+                old=_shown(old),
+                new=_shown(new),
+            )
+
+
 @transaction.atomic
 def bulk_edit_products(*, store: Store, edits: Iterable[BulkEdit], changed_by: str = OPERATOR_ACTOR) -> int:
     """Apply many price/stock edits at once: all or none, each change in the store's audit log with
@@ -522,16 +547,12 @@ def bulk_edit_products(*, store: Store, edits: Iterable[BulkEdit], changed_by: s
         except ValidationError as error:
             raise ValidationError(f"{product.name}: {' '.join(error.messages)}") from error
         product.save(update_fields=["price", "stock", "version", "updated_at"])
-        for field, old, new in (("price", old_price, new_price), ("stock", old_stock, new_stock)):
-            if old != new:
-                record_change(
-                    store=store,
-                    actor=changed_by,
-                    field=field,
-                    label=f"{AUDITED[field]} of {product.name}",
-                    old=_shown(old),
-                    new=_shown(new),
-                )
+        _log_changes(
+            store=store,
+            actor=changed_by,
+            name=product.name,
+            changes=[("price", old_price, new_price), ("stock", old_stock, new_stock)],
+        )
         if price_changed:
             emit(events.PRODUCT_UPDATED, store_id=store.pk, data=product_data(product))
         else:
@@ -551,9 +572,11 @@ def adjust_stock(
     variant_id: int | None = None,
     set_to: int | None | object = _UNSET,
     delta: int | None = None,
+    changed_by: str = OPERATOR_ACTOR,
 ) -> int | None:
     """Set the stock of a product (or one of its variants) to a count or unlimited (None), or move it by
-    `delta`. Exactly one of the two. Returns the new stock; emits one `stock.changed`."""
+    `delta`. Exactly one of the two. Returns the new stock; emits one `stock.changed`; the change goes
+    into the store's audit log with `changed_by`."""
     if (set_to is _UNSET) == (delta is None):
         raise ValidationError("Give either a new stock count or a change to it, not both.")
     product = Product.objects.select_for_update(of=("self",)).select_related("store").get(pk=product.pk)
@@ -575,6 +598,10 @@ def adjust_stock(
     else:
         new_stock = cast(int | None, set_to)  # never _UNSET: the check at the top
     validate_stock(new_stock)
+    name = product.name if target is product else f"{product.name} ({cast(ProductVariant, target).label})"
+    _log_changes(
+        store=product.store, actor=changed_by, name=name, changes=[("stock", target.stock, new_stock)]
+    )
     target.stock = new_stock
     target.save(update_fields=["stock"])
     product.version += 1

@@ -17,7 +17,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from dukaan.accounts.members import member_actor, record_change
+from dukaan.accounts.members import member_actor
 from dukaan.accounts.models import ApiToken
 from dukaan.accounts.roles import SCOPES, Access, may, refusal
 from dukaan.accounts.selectors import store_audit_trail
@@ -31,7 +31,7 @@ from dukaan.infra.integers import request_ids, request_int
 from dukaan.orders.access import status_access
 from dukaan.orders.models import Order
 from dukaan.orders.selectors import store_orders
-from dukaan.orders.services import IllegalTransition, change_order_status
+from dukaan.orders.services import IllegalTransition, change_order_status, record_status_change
 from dukaan.orders.summary import order_rows
 from dukaan.search.analysis import GLOBAL_SYNONYMS
 from dukaan.search.service import store_synonyms_text, update_store_synonyms
@@ -285,6 +285,7 @@ def _product_form(request, *, product: Product | None):
                 remove = request_ids(request.POST.getlist("remove_image"))
                 services.update_product(
                     product=product,
+                    changed_by=member_actor(request.user, request.role),
                     variants=variant_inputs(formset),
                     new_images=form.cleaned_data["new_images"],
                     remove_image_ids=remove,
@@ -482,14 +483,8 @@ def order_detail(request, number: int):
         try:
             with transaction.atomic():
                 change_order_status(order=order, status=status, by="shop")
-                order.refresh_from_db()
-                record_change(
-                    store=request.store,
-                    actor=member_actor(request.user, request.role),
-                    field="order_status",
-                    label=f"Order #{order.number} status",
-                    old=before,
-                    new=order.get_status_display(),
+                record_status_change(
+                    order=order, actor=member_actor(request.user, request.role), before=before
                 )
         except IllegalTransition as error:
             messages.error(request, error.message)

@@ -49,3 +49,11 @@ def test_a_removed_members_token_is_refused(store):
     assert api.get("/products").status_code == 200
     remove_member(store=store, asker=Asker(user=store.owner, role=Role.OWNER), user_id=user.pk)
     assert problem(api.get("/products"), 401)["type"] == "/api/problems/unauthorized"
+
+
+def test_a_stock_change_through_the_api_names_the_token_in_the_audit_log(store):
+    product = simple_product(store)
+    _, api = member_token(store, "+919812300041", Role.MANAGER, ["catalog:write"])
+    assert api.post(f"/products/{product.pk}/stock", {"stock": 3}).status_code == 200
+    entry = AuditEntry.objects.get(store=store, field="stock")
+    assert (entry.old_value, entry.new_value) == ("10", "3") and "‘phone’" in entry.actor

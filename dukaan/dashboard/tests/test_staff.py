@@ -144,3 +144,27 @@ def test_a_helper_who_opens_their_own_store_works_in_it_next(store):
     assert "chai-corner" in manager.get(reverse("dashboard:home")).content.decode()
     listing = manager.get(reverse("dashboard:stores")).content.decode()
     assert "Chai corner" in listing and store.name in listing
+
+
+def test_the_owner_reads_who_changed_prices_and_stock_in_the_audit_log(me, store):
+    manager = helper(store, "+919812300091", "manager")
+    lamp = services.create_product(store=store, name="Brass lamp", price=Decimal("900"), stock=4)
+    form = {
+        "name": "Brass lamp",
+        "description": "",
+        "price": "950",
+        "compare_at_price": "",
+        "sku": "",
+        "stock": "4",
+        "category": "",
+        "is_active": "on",
+        "variants-TOTAL_FORMS": "0",
+        "variants-INITIAL_FORMS": "0",
+    }
+    assert manager.post(reverse("dashboard:product_edit", args=[lamp.pk]), form).status_code == 302
+    bulk = {"product": [lamp.pk], f"price_{lamp.pk}": "950", f"stock_{lamp.pk}": "2"}
+    assert manager.post(reverse("dashboard:bulk_edit"), bulk).status_code == 302
+    log = me.get(reverse("dashboard:store_audit")).content.decode()
+    assert "Price of Brass lamp" in log and "900.00" in log and "950" in log
+    assert "Stock of Brass lamp" in log and "******0091 (Manager)" in log
+    assert [e.field for e in AuditEntry.objects.filter(store=store).order_by("pk")] == ["price", "stock"]
