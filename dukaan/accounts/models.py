@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from .roles import MEMBER_ROLES, Role
 from .scopes import Scope
 
 
@@ -82,6 +83,12 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     # What the token may do: values of dukaan.accounts.scopes.Scope, chosen when it is made.
     scopes = models.JSONField(default=list, blank=True)
+    # Who made it, and their role then: the token can do no more than that role. Tokens made before
+    # roles existed were the owner's. Removing the member (or lowering their role) revokes their tokens.
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    role = models.CharField(
+        max_length=10, choices=[(r.value, r.label) for r in Role], default=Role.OWNER.value
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -99,17 +106,33 @@ class ApiToken(models.Model):
         return [scope for scope in Scope if scope in self.scopes]
 
 
+class Membership(models.Model):
+    """A person who helps run a store that is not theirs, with a role (roles.MEMBER_ROLES)."""
+
+    # The store in the key: a key Citus can enforce in the store's shard; one membership a person a store.
+    pk = models.CompositePrimaryKey("store", "user")
+    store = models.ForeignKey("catalog.Store", on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=[(r.value, r.label) for r in MEMBER_ROLES])
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.user} is {self.get_role_display()} of store {self.store_id}"
+
+
 class AuditEntry(models.Model):
-    """A change to a store's payment details (UPI ID, WhatsApp number): who, what, when, and the old
-    and new value masked. Written in the same transaction as the change; the owner is texted after."""
+    """A change to a store: its payment details (UPI ID, WhatsApp number; values masked, the owner is
+    texted after), settings, order statuses, prices, stock and staff. Who, what, when, old and new
+    value. Written in the same transaction as the change."""
 
     store = models.ForeignKey("catalog.Store", on_delete=models.CASCADE, related_name="audit_entries")
     # Who made the change, as the owner reads it: "the API token ‘stock sync’ (dk_Ab12Cd…)".
     actor = models.CharField(max_length=160)
     field = models.CharField(max_length=40, help_text="The store's field, e.g. upi_id")
-    label = models.CharField(max_length=60, help_text="The field as people call it, e.g. UPI ID")
-    old_value = models.CharField(max_length=16, blank=True, help_text="Masked: only the last characters")
-    new_value = models.CharField(max_length=16, blank=True, help_text="Masked: only the last characters")
+    label = models.CharField(max_length=120, help_text="What changed as people call it, e.g. UPI ID")
+    old_value = models.CharField(max_length=60, blank=True, help_text="Payment details masked")
+    new_value = models.CharField(max_length=60, blank=True, help_text="Payment details masked")
     created_at = models.DateTimeField(default=timezone.now)
     # Set when the owner's SMS went out, so a redelivered or replayed event does not text them twice.
     owner_alerted_at = models.DateTimeField(null=True, blank=True)

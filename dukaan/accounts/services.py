@@ -15,7 +15,7 @@ from typing import Any
 
 import phonenumbers
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone, translation
@@ -28,6 +28,7 @@ from dukaan.infra.metrics import LOGIN_CODES
 from dukaan.infra.sms import SmsNotSent, get_sms_backend
 
 from .models import ApiToken, AuditEntry, LoginCode, User
+from .roles import SCOPES, Role
 from .scopes import STANDARD_SCOPES, Scope
 
 logger = logging.getLogger(__name__)
@@ -329,10 +330,16 @@ def _token_digest(raw: str) -> str:
 
 @transaction.atomic
 def create_api_token(
-    *, store: StoreRow, name: str, scopes: Iterable[str] = STANDARD_SCOPES
+    *,
+    store: StoreRow,
+    name: str,
+    scopes: Iterable[str] = STANDARD_SCOPES,
+    created_by: User | None = None,
+    role: Role = Role.OWNER,
 ) -> tuple[ApiToken, str]:
-    """Make a token for `store` that may do `scopes`; returns the row and the raw token, which is never
-    stored or shown again."""
+    """Make a token for `store` that may do `scopes`, made by `created_by` whose role is `role`; returns
+    the row and the raw token, which is never stored or shown again. PermissionDenied for a scope
+    beyond the role."""
     name = (name or "").strip()
     if not name or len(name) > 60:
         raise ValidationError("Name the token (up to 60 characters) after what will use it, e.g. “POS”.")
@@ -343,6 +350,12 @@ def create_api_token(
         raise ValidationError(f"There is no scope {', '.join(unknown)}. The scopes are: {known}.")
     if not chosen:
         raise ValidationError("Choose at least one thing the token may do.")
+    beyond = sorted(str(scope) for scope in chosen if scope not in SCOPES[role])
+    if beyond:
+        raise PermissionDenied(
+            f"As {role.label} you cannot make a token with {', '.join(beyond)}. "
+            f"Your role allows: {', '.join(str(s) for s in Scope if s in SCOPES[role])}."
+        )
     if ApiToken.objects.filter(store=store, revoked_at__isnull=True).count() >= MAX_ACTIVE_API_TOKENS:
         raise ValidationError(
             f"A store can have at most {MAX_ACTIVE_API_TOKENS} tokens. Revoke one you no longer use."
@@ -354,6 +367,8 @@ def create_api_token(
         prefix=raw[:10],
         token_hash=_token_digest(raw),
         scopes=[str(scope) for scope in Scope if scope in chosen],
+        created_by=created_by,
+        role=role,
     )
     return token, raw
 

@@ -6,6 +6,8 @@ limit, so guessing tokens is slow as well as hopeless.
 
 Each merchant operation declares the scope it needs with `auth=needs(Scope...)` (or `needs(None)`:
 any token of the store); a live token without that scope gets a 403 naming it, here and only here.
+The token's role (that of the member who made it, docs/staff.md) must also reach the operation's part
+of the store: its scope's (accounts.roles.SCOPE_ACCESS), or the one it names, `needs(scope, access)`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from dukaan.accounts.models import ApiToken
+from dukaan.accounts.roles import SCOPE_ACCESS, Access, Role, may, refusal
 from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import authenticate_api_token
 
@@ -37,9 +40,10 @@ class TokenAuth(HttpBearer):
         "the token needs in its security requirement."
     )
 
-    def __init__(self, scope: Scope | None = None) -> None:
+    def __init__(self, scope: Scope | None = None, access: Access | None = None) -> None:
         super().__init__()
         self.scope = scope
+        self.access = access or (SCOPE_ACCESS[scope] if scope else None)
 
     def __call__(self, request: HttpRequest) -> ApiToken:
         header = request.headers.get("Authorization", "")
@@ -64,6 +68,8 @@ class TokenAuth(HttpBearer):
                 required_scope=str(self.scope),
                 token_scopes=api_token.scopes,
             )
+        if self.access is not None and not may(Role(api_token.role), self.access):
+            raise role_refused(api_token, self.access)
         return api_token
 
     def _refuse(self, request: HttpRequest, detail: str, challenge: str) -> None:
@@ -77,9 +83,22 @@ class TokenAuth(HttpBearer):
         raise Problem("unauthorized", detail, headers={"WWW-Authenticate": challenge})
 
 
-def needs(scope: Scope | None) -> TokenAuth:
-    """The auth of an operation that needs `scope` (None: any live token of the store)."""
-    return TokenAuth(scope)
+def role_refused(token: ApiToken, access: Access) -> Problem:
+    """The 403 for a token whose role (its maker's, docs/staff.md) does not reach `access`."""
+    role = Role(token.role)
+    return Problem(
+        "role-refused",
+        f"The token ‘{token.name}’ ({token.prefix}…) was made by a member whose role is {role.label}. "
+        f"{refusal(access)}",
+        token_role=str(role),
+        required_access=str(access),
+    )
+
+
+def needs(scope: Scope | None, access: Access | None = None) -> TokenAuth:
+    """The auth of an operation that needs `scope` (None: any live token of the store), by a token
+    whose role reaches `access` (default: the scope's part of the store)."""
+    return TokenAuth(scope, access)
 
 
 token_auth = TokenAuth()

@@ -8,6 +8,7 @@ from ninja import Router
 from pydantic import Field
 
 from dukaan.accounts.models import ApiToken
+from dukaan.accounts.roles import Access
 from dukaan.accounts.scopes import Scope
 from dukaan.orders.cart import kept_lines, lines_value
 from dukaan.orders.selectors import unfinished_checkouts
@@ -58,7 +59,7 @@ class UnfinishedCheckoutPage(Out):
     "/checkouts/unfinished",
     response=UnfinishedCheckoutPage,
     summary="List unfinished checkouts, newest first",
-    auth=needs(Scope.ORDERS_READ),
+    auth=needs(Scope.ORDERS_READ, Access.ORDER_MONEY),
 )
 def list_unfinished_checkouts(
     request: HttpRequest,

@@ -15,6 +15,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from dukaan.accounts.models import ApiToken
+from dukaan.accounts.roles import Access
 from dukaan.accounts.scopes import Scope
 from dukaan.catalog.models import Store
 from dukaan.fulfilment.couriers import COURIERS, OTHER
@@ -134,7 +135,7 @@ def list_couriers(request: HttpRequest):
     "/cod-blocked-phones",
     response=CodBlockPage,
     summary="Buyer phones blocked from cash on delivery, latest first",
-    auth=needs(Scope.ORDERS_READ),
+    auth=needs(Scope.ORDERS_READ, Access.SETTINGS),
 )
 def list_cod_blocked_phones(request: HttpRequest, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT):  # type: ignore[valid-type]
     rows, next_cursor = keyset_page(

@@ -9,23 +9,26 @@ store's id is the same 404 as a missing one), call one service, render. No rule 
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest
 from ninja import File, Query, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
+from dukaan.accounts.roles import Access, Role, may
 from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import LoginRefused, normalize_phone, token_actor
 from dukaan.catalog import images as catalog_images
 from dukaan.catalog import services
 from dukaan.catalog.models import Category, Product, ProductImage, Store
 from dukaan.catalog.selectors import store_categories, store_products
+from dukaan.orders.access import status_access
 from dukaan.orders.models import Order
 from dukaan.orders.selectors import store_orders
-from dukaan.orders.services import IllegalTransition, change_order_status
+from dukaan.orders.services import IllegalTransition, change_order_status, record_status_change
 
-from .auth import needs
+from .auth import needs, role_refused
 from .idempotency import run_once
 from .pagination import DEFAULT_LIMIT, keyset_page
 from .params import (
@@ -97,6 +100,9 @@ def update_store(request: HttpRequest, payload: StorePatch):
             fields["whatsapp"] = normalize_phone(payload.whatsapp)
         except LoginRefused as error:
             raise ValidationError({"whatsapp": error.message}) from error
+    changing = [name for name in services.PAYMENT_DETAILS if fields[name] != getattr(store, name)]
+    if changing and not may(Role(request.auth.role), Access.OWNER):
+        raise role_refused(request.auth, Access.OWNER)
     services.update_store(store=store, changed_by=token_actor(request.auth), **fields)
     return StoreOut.model_validate(store)
 
@@ -266,7 +272,9 @@ def update_product(request: HttpRequest, product_id: ProductId, payload: Product
     if "category_id" in sent:
         changes["category"] = _category_for(store, payload.category_id)
     variants = _variants(payload.variants) if "variants" in sent else None
-    services.update_product(product=product, variants=variants, **changes)
+    services.update_product(
+        product=product, variants=variants, changed_by=token_actor(request.auth), **changes
+    )
     return _product_out(store, product_id)
 
 
@@ -343,7 +351,9 @@ def adjust_stock(
             how["set_to"] = payload.stock
         if "delta" in payload.model_fields_set:
             how["delta"] = payload.delta
-        stock = services.adjust_stock(product=product, variant_id=payload.variant_id, **how)
+        stock = services.adjust_stock(
+            product=product, variant_id=payload.variant_id, changed_by=token_actor(request.auth), **how
+        )
         return 200, StockOut(product_id=product.pk, variant_id=payload.variant_id, stock=stock)
 
     return run_once(
@@ -425,5 +435,11 @@ def set_order_status(request: HttpRequest, order_id: OrderId, payload: OrderStat
             f"Ship order #{order.number} with POST /orders/{order.pk}/shipment, giving the courier and "
             "tracking number the buyer is sent. Nothing changed."
         )
-    change_order_status(order=order, status=payload.status, by="api")
+    token = request.auth
+    if not may(Role(token.role), status_access(payload.status)):
+        raise role_refused(token, status_access(payload.status))
+    before = order.get_status_display()
+    with transaction.atomic():
+        change_order_status(order=order, status=payload.status, by="api")
+        record_status_change(order=order, actor=token_actor(token), before=before)
     return OrderOut.model_validate(_order(store, order_id))

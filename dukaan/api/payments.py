@@ -14,6 +14,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from dukaan.accounts.models import ApiToken
+from dukaan.accounts.roles import Access
 from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import token_actor
 from dukaan.catalog.models import Store
@@ -97,7 +98,7 @@ def _order(store: Store, order_id: int) -> Order:
     "/orders/{order_id}/payments",
     response=OrderPaymentsOut,
     summary="An order's payments",
-    auth=needs(Scope.ORDERS_READ),
+    auth=needs(Scope.ORDERS_READ, Access.ORDER_MONEY),
 )
 def list_order_payments(request: HttpRequest, order_id: OrderId):
     return OrderPaymentsOut.model_validate(_order(_token(request).store, order_id))
@@ -107,7 +108,7 @@ def list_order_payments(request: HttpRequest, order_id: OrderId):
     "/orders/{order_id}/payments",
     response={201: OrderPaymentsOut},
     summary="Record a payment received",
-    auth=needs(Scope.ORDERS_WRITE),
+    auth=needs(Scope.ORDERS_WRITE, Access.ORDER_MONEY),
 )
 def record_order_payment(
     request: HttpRequest, order_id: OrderId, payload: RecordedPaymentIn, idempotency_key: OptionalKey = None

@@ -67,6 +67,13 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "The token was not given the scope this operation needs (`required_scope`). Scopes are chosen "
         "when a token is made: make a new token with that scope in the dashboard.",
     ),
+    "role-refused": ProblemType(
+        403,
+        "The token's role may not do this",
+        "The token was made by a member whose role (`token_role`) does not reach this part of the store "
+        "(`required_access`): for example a Staff member's token cannot cancel orders. docs/staff.md "
+        "lists what each role may do.",
+    ),
     "not-found": ProblemType(404, "Not found", "There is nothing at this address for you."),
     "method-not-allowed": ProblemType(
         405, "Method not allowed", "The `Allow` header lists the methods here."

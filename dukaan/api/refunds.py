@@ -12,6 +12,7 @@ from ninja import Router
 from ninja.responses import Status
 from pydantic import Field
 
+from dukaan.accounts.roles import Access
 from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import token_actor
 from dukaan.catalog.models import Store
@@ -103,7 +104,7 @@ def _out(refund: Refund) -> RefundOut:
     "/orders/{order_id}/refunds",
     response=RefundListOut,
     summary="An order's refunds",
-    auth=needs(Scope.ORDERS_READ),
+    auth=needs(Scope.ORDERS_READ, Access.ORDER_MONEY),
 )
 def list_refunds(request: HttpRequest, order_id: OrderId):
     """Every refund of the order, with its status and credit note."""
@@ -117,7 +118,7 @@ def list_refunds(request: HttpRequest, order_id: OrderId):
     "/orders/{order_id}/refunds",
     response={200: RefundOut, 201: RefundOut},
     summary="Refund an order",
-    auth=needs(Scope.ORDERS_WRITE),
+    auth=needs(Scope.ORDERS_WRITE, Access.ORDER_MONEY),
 )
 def create_refund(
     request: HttpRequest,

@@ -9,6 +9,7 @@ from ninja import Router
 from pydantic import Field
 
 from dukaan.accounts.models import ApiToken
+from dukaan.accounts.roles import Access
 from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import token_actor
 from dukaan.payments.services import match_statement
@@ -86,7 +87,7 @@ def _statement_text(request: HttpRequest) -> str:
     "/payments/statement",
     response=MatchReportOut,
     summary="Match UPI payments from a bank statement",
-    auth=needs(Scope.ORDERS_WRITE),
+    auth=needs(Scope.ORDERS_WRITE, Access.ORDER_MONEY),
     openapi_extra={"requestBody": STATEMENT_BODY},
 )
 def match_payments_statement(request: HttpRequest):

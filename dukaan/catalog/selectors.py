@@ -4,9 +4,10 @@ from datetime import datetime
 from typing import cast
 
 from django.core.files.storage import default_storage
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, FilteredRelation, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from dukaan.accounts.roles import Role
 from dukaan.infra.queries import only_row
 
 from .events import ProductSnapshot, StoreData
@@ -39,6 +40,21 @@ def product_data(product: Product) -> ProductSnapshot:
             "images": [{"id": i.pk, "small": i.small, "large": i.large} for i in product.images.all()],
         },
     )
+
+
+def stores_of(user_id: int) -> list[tuple[Store, Role]]:
+    """The stores a person may open in the dashboard, with their role in each: the one they own first,
+    then those they are on the staff of, by name. One query."""
+    rows = (
+        Store.objects.annotate(
+            mine=FilteredRelation("memberships", condition=Q(memberships__user_id=user_id))
+        )
+        .filter(Q(owner_id=user_id) | Q(mine__user_id=user_id))
+        .annotate(member_role=F("mine__role"))
+        .order_by("name", "pk")
+    )
+    found = [(store, Role.OWNER if store.owner_id == user_id else Role(store.member_role)) for store in rows]
+    return sorted(found, key=lambda pair: pair[1] != Role.OWNER)
 
 
 def store_products(

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from dukaan.accounts.members import record_change
 from dukaan.accounts.models import User
 from dukaan.accounts.services import OPERATOR_ACTOR, record_payment_detail_changes
 from dukaan.events.outbox import emit
@@ -195,7 +196,12 @@ def update_store(
     """Save the store's settings. `changed_by` names who asks (accounts' token_actor or
     dashboard_actor), for the audit entry and the owner's SMS when a payment detail changes."""
     # The saved values, locked: a form may already have written the new ones onto `store`.
-    before = Store.objects.select_for_update().filter(pk=store.pk).values(*PAYMENT_DETAILS).get()
+    before = (
+        Store.objects.select_for_update()
+        .filter(pk=store.pk)
+        .values(*PAYMENT_DETAILS, "name", "slug", "currency")
+        .get()
+    )
     # Orders placed since `store` was read counted on the row: saving it whole must not take that back.
     store.refresh_from_db(fields=["order_counter"])
     check_slug(slug, exclude_store=store)
@@ -222,6 +228,16 @@ def update_store(
             for field, label in PAYMENT_DETAILS.items()
             if getattr(store, field) != before[field]
         ]
+        for field in ("name", "slug", "currency"):
+            if getattr(store, field) != before[field]:
+                record_change(
+                    store=store,
+                    actor=changed_by,
+                    field=field,
+                    label=AUDITED[field],
+                    old=before[field],
+                    new=getattr(store, field),
+                )
         if changes:
             entries = record_payment_detail_changes(store=store, actor=changed_by, changes=changes)
             emit(
@@ -474,15 +490,18 @@ def update_product(
     variants: Iterable[VariantInput] | None = None,
     new_images: Iterable[UploadedFile[bytes]] = (),
     remove_image_ids: Iterable[int] = (),
+    changed_by: str = OPERATOR_ACTOR,
     **changes: object,
 ) -> Product:
-    """Change any of PRODUCT_FIELDS; `variants`, when given, replaces the product's variants."""
+    """Change any of PRODUCT_FIELDS; `variants`, when given, replaces the product's variants. A new
+    price or stock goes into the store's audit log, with `changed_by`."""
     unknown = set(changes) - set(PRODUCT_FIELDS)
     if unknown:
         raise TypeError(f"update_product() got unknown fields: {sorted(unknown)}")
     product = (
         Product.objects.select_for_update(of=("self",)).select_related("store", "category").get(pk=product.pk)
     )
+    before = [(field, getattr(product, field)) for field in ("price", "stock")]
     for field, value in changes.items():
         setattr(product, field, value.strip() if isinstance(value, str) else value)
     product.version += 1
@@ -497,6 +516,12 @@ def update_product(
             transaction.on_commit(partial(images.delete_files, paths))
         _add_images(product, new_images, written)
         emit(events.PRODUCT_UPDATED, store_id=product.store_id, data=product_data(product))
+        _log_changes(
+            store=product.store,
+            actor=changed_by,
+            name=product.name,
+            changes=[(field, old, getattr(product, field)) for field, old in before],
+        )
     return product
 
 
@@ -519,9 +544,41 @@ class BulkEdit:
     stock_unlimited: bool = False
 
 
+# The fields of a store and a product whose changes the audit log keeps, besides the payment details.
+AUDITED = {
+    "name": "Store name",
+    "slug": "Store link",
+    "currency": "Currency",
+    "price": "Price",
+    "stock": "Stock",
+}
+
+
+def _shown(value: object) -> str:
+    """A value as the audit log shows it: no stock limit is "unlimited"."""
+    return "unlimited" if value is None else str(value)
+
+
+def _log_changes(
+    *, store: Store, actor: str, name: str, changes: Iterable[tuple[str, object, object]]
+) -> None:
+    """An audit entry for each (field, old, new) of the product `name` whose value changed."""
+    for field, old, new in changes:
+        if old != new:
+            record_change(
+                store=store,
+                actor=actor,
+                field=field,
+                label=f"{AUDITED[field]} of {name}",
+                old=_shown(old),
+                new=_shown(new),
+            )
+
+
 @transaction.atomic
-def bulk_edit_products(*, store: Store, edits: Iterable[BulkEdit]) -> int:
-    """Apply many price/stock edits at once: all or none. Returns how many products changed.
+def bulk_edit_products(*, store: Store, edits: Iterable[BulkEdit], changed_by: str = OPERATOR_ACTOR) -> int:
+    """Apply many price/stock edits at once: all or none, each change in the store's audit log with
+    `changed_by`. Returns how many products changed.
 
     A stock-only change emits `stock.changed`; any other change emits `product.updated`.
     """
@@ -544,6 +601,7 @@ def bulk_edit_products(*, store: Store, edits: Iterable[BulkEdit]) -> int:
         price_changed, stock_changed = new_price != product.price, new_stock != product.stock
         if not (price_changed or stock_changed):
             continue
+        old_price, old_stock = product.price, product.stock
         product.price, product.stock = new_price, new_stock
         product.version += 1
         try:
@@ -551,6 +609,12 @@ def bulk_edit_products(*, store: Store, edits: Iterable[BulkEdit]) -> int:
         except ValidationError as error:
             raise ValidationError(f"{product.name}: {' '.join(error.messages)}") from error
         product.save(update_fields=["price", "stock", "version", "updated_at"])
+        _log_changes(
+            store=store,
+            actor=changed_by,
+            name=product.name,
+            changes=[("price", old_price, new_price), ("stock", old_stock, new_stock)],
+        )
         if price_changed:
             emit(events.PRODUCT_UPDATED, store_id=store.pk, data=product_data(product))
         else:
@@ -570,9 +634,11 @@ def adjust_stock(
     variant_id: int | None = None,
     set_to: int | None | object = _UNSET,
     delta: int | None = None,
+    changed_by: str = OPERATOR_ACTOR,
 ) -> int | None:
     """Set the stock of a product (or one of its variants) to a count or unlimited (None), or move it by
-    `delta`. Exactly one of the two. Returns the new stock; emits one `stock.changed`."""
+    `delta`. Exactly one of the two. Returns the new stock; emits one `stock.changed`; the change goes
+    into the store's audit log with `changed_by`."""
     if (set_to is _UNSET) == (delta is None):
         raise ValidationError("Give either a new stock count or a change to it, not both.")
     product = Product.objects.select_for_update(of=("self",)).select_related("store").get(pk=product.pk)
@@ -594,6 +660,10 @@ def adjust_stock(
     else:
         new_stock = cast(int | None, set_to)  # never _UNSET: the check at the top
     validate_stock(new_stock)
+    name = product.name if target is product else f"{product.name} ({cast(ProductVariant, target).label})"
+    _log_changes(
+        store=product.store, actor=changed_by, name=name, changes=[("stock", target.stock, new_stock)]
+    )
     target.stock = new_stock
     target.save(update_fields=["stock"])
     product.version += 1

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from dukaan.accounts.roles import Access
 from dukaan.catalog.rules import parse_money
 from dukaan.catalog.templatetags.money import money
 from dukaan.infra.money import ZERO
@@ -168,7 +169,7 @@ def _trial(request, store) -> dict | None:
     }
 
 
-@store_required
+@store_required(Access.SETTINGS)
 def delivery_settings(request):
     store = request.store
     if request.method == "POST":

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from dukaan.accounts.roles import Access
 from dukaan.catalog.domains import (
     add_domain,
     platform_host,
@@ -44,7 +45,7 @@ def _page(request, form: DomainForm, *, problem: ValidationError | None = None, 
     return render(request, "dashboard/store_domain.html", context, status=status)
 
 
-@store_required
+@store_required(Access.SETTINGS)
 def store_domain_page(request):
     form = DomainForm(request.POST or None)
     if request.method == "POST":
@@ -61,7 +62,7 @@ def store_domain_page(request):
 
 
 @require_POST
-@store_required
+@store_required(Access.SETTINGS)
 def store_domain_verify(request):
     try:
         found = verify_domain(store=request.store)
@@ -72,7 +73,7 @@ def store_domain_verify(request):
 
 
 @require_POST
-@store_required
+@store_required(Access.SETTINGS)
 def store_domain_remove(request):
     try:
         remove_domain(store=request.store)

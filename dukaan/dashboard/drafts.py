@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dukaan.accounts.roles import Access
 from dukaan.catalog.models import Store
 from dukaan.orders.cart import Line, kept_lines, lines_value
 from dukaan.orders.models import CheckoutDraft
@@ -53,7 +54,7 @@ def _row(draft: CheckoutDraft, store: Store) -> DraftRow:
     )
 
 
-@store_required
+@store_required(Access.ORDER_MONEY)
 def drafts(request):
     page = Paginator(unfinished_checkouts(store=request.store), PER_PAGE).get_page(request.GET.get("page"))
     rows = [_row(draft, request.store) for draft in page.object_list]
@@ -61,7 +62,7 @@ def drafts(request):
 
 
 @require_POST
-@store_required
+@store_required(Access.ORDER_MONEY)
 def draft_dismiss(request, pk: int):
     try:
         dismiss_draft(store=request.store, draft_id=pk)

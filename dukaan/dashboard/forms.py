@@ -270,6 +270,11 @@ class ApiTokenForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args, allowed=frozenset(Scope), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the scopes the member's role may give are offered; the service refuses the others.
+        self.fields["scopes"].widget.choices = [c for c in self.fields["scopes"].choices if c[0] in allowed]
+
 
 class SynonymsForm(forms.Form):
     text = forms.CharField(

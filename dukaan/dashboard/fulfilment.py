@@ -7,16 +7,19 @@ message on the page it returns to, and nothing is saved.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from dukaan.accounts.members import member_actor
+from dukaan.accounts.roles import Access
 from dukaan.fulfilment.couriers import COURIERS
 from dukaan.fulfilment.selectors import buyer_record, order_shipment
 from dukaan.fulfilment.services import ship_order
 from dukaan.orders.models import Order
-from dukaan.orders.services import IllegalTransition
+from dukaan.orders.services import IllegalTransition, record_status_change
 from dukaan.shipping.models import CodBlockedPhone
 from dukaan.shipping.selectors import cod_blocked, cod_blocked_phones
 from dukaan.shipping.services import block_cod_phone, unblock_cod_phone
@@ -49,19 +52,14 @@ def _error(request, error: ValidationError) -> None:
 
 
 @require_POST
-@store_required
+@store_required(Access.ORDERS)
 def order_ship(request, number: int):
     order = get_object_or_404(Order.objects.filter(store=request.store), number=number)
+    before = order.get_status_display()
     try:
-        shipment = ship_order(
-            store=request.store,
-            order=order,
-            courier=request.POST.get("courier", ""),
-            courier_name=request.POST.get("courier_name", ""),
-            tracking_number=request.POST.get("tracking_number", ""),
-            tracking_url=request.POST.get("tracking_url", ""),
-            by="shop",
-        )
+        with transaction.atomic():
+            shipment = _ship(request, order)
+            record_status_change(order=order, actor=member_actor(request.user, request.role), before=before)
     except ValidationError as error:
         _error(request, error)
     except IllegalTransition as error:
@@ -78,8 +76,20 @@ def order_ship(request, number: int):
     return redirect("dashboard:order_detail", number=order.number)
 
 
+def _ship(request, order: Order):
+    return ship_order(
+        store=request.store,
+        order=order,
+        courier=request.POST.get("courier", ""),
+        courier_name=request.POST.get("courier_name", ""),
+        tracking_number=request.POST.get("tracking_number", ""),
+        tracking_url=request.POST.get("tracking_url", ""),
+        by="shop",
+    )
+
+
 @require_POST
-@store_required
+@store_required(Access.SETTINGS)
 def order_cod_block(request, number: int):
     """Block the order's buyer phone from COD ("block" = 1) or take the block off ("block" = 0)."""
     order = get_object_or_404(Order.objects.filter(store=request.store), number=number)
@@ -99,7 +109,7 @@ def order_cod_block(request, number: int):
 
 
 @require_POST
-@store_required
+@store_required(Access.SETTINGS)
 def cod_block_add(request):
     try:
         block = block_cod_phone(
@@ -113,7 +123,7 @@ def cod_block_add(request):
 
 
 @require_POST
-@store_required
+@store_required(Access.SETTINGS)
 def cod_block_remove(request, pk: int):
     block = get_object_or_404(CodBlockedPhone.objects.filter(store=request.store), pk=pk)
     unblock_cod_phone(store=request.store, phone=block.phone)

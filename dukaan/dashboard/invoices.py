@@ -3,6 +3,7 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from dukaan.accounts.roles import Access
 from dukaan.invoices.pdf import pdf_response
 from dukaan.invoices.services import NoInvoiceYet, issue_invoice
 from dukaan.orders.models import Order
@@ -10,7 +11,7 @@ from dukaan.orders.models import Order
 from .views import store_required
 
 
-@store_required
+@store_required(Access.ORDERS)
 def order_invoice(request, number: int):
     order = get_object_or_404(Order, store=request.store, number=number)
     try:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from dukaan.accounts.roles import Access
 from dukaan.accounts.services import format_phone
 from dukaan.catalog.templatetags.money import money
 from dukaan.orders.models import Order
@@ -61,7 +62,7 @@ def _form_errors(form: PaymentForm) -> str:
 
 
 @require_POST
-@store_required
+@store_required(Access.ORDER_MONEY)
 def record_order_payment(request, number: int):
     order = get_object_or_404(Order, store=request.store, number=number)
     form = PaymentForm(request.POST)

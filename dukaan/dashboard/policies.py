@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from dukaan.accounts.roles import Access
 from dukaan.catalog.policies import KINDS, MAX_LENGTH, TITLES, policy_text
 from dukaan.catalog.selectors import store_policies
 from dukaan.catalog.services import update_store_policies
@@ -35,7 +36,7 @@ class PoliciesForm(forms.Form):
             )
 
 
-@store_required
+@store_required(Access.SETTINGS)
 def store_policies_page(request):
     store = request.store
     form = PoliciesForm(request.POST or None)

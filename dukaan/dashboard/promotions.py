@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from dukaan.accounts.roles import Access
 from dukaan.catalog.models import Category, Product
 from dukaan.promotions import services
 from dukaan.promotions.models import Coupon, Offer
@@ -190,7 +191,7 @@ def _switched(request, name: str) -> bool:
 # --- Coupons ------------------------------------------------------------------------------------------
 
 
-@store_required
+@store_required(Access.CATALOG)
 def coupons(request):
     return _listing(request, store_coupons(request.store.pk), "dashboard/promotions/coupons.html")
 
@@ -209,18 +210,18 @@ def _coupon_form(request, coupon: Coupon | None):
     return _edit(request, what="coupon", thing=coupon, form=form, save=save)
 
 
-@store_required
+@store_required(Access.CATALOG)
 def coupon_create(request):
     return _coupon_form(request, None)
 
 
-@store_required
+@store_required(Access.CATALOG)
 def coupon_edit(request, pk: int):
     return _coupon_form(request, get_object_or_404(store_coupons(request.store.pk), pk=pk))
 
 
 @require_POST
-@store_required
+@store_required(Access.CATALOG)
 def coupon_active(request, pk: int):
     coupon = get_object_or_404(Coupon.objects.filter(store=request.store), pk=pk)
     services.set_coupon_active(
@@ -232,7 +233,7 @@ def coupon_active(request, pk: int):
 # --- Offers -------------------------------------------------------------------------------------------
 
 
-@store_required
+@store_required(Access.CATALOG)
 def offers(request):
     return _listing(request, store_offers(request.store.pk), "dashboard/promotions/offers.html")
 
@@ -251,18 +252,18 @@ def _offer_form(request, offer: Offer | None):
     return _edit(request, what="offer", thing=offer, form=form, save=save)
 
 
-@store_required
+@store_required(Access.CATALOG)
 def offer_create(request):
     return _offer_form(request, None)
 
 
-@store_required
+@store_required(Access.CATALOG)
 def offer_edit(request, pk: int):
     return _offer_form(request, get_object_or_404(store_offers(request.store.pk), pk=pk))
 
 
 @require_POST
-@store_required
+@store_required(Access.CATALOG)
 def offer_active(request, pk: int):
     offer = get_object_or_404(Offer.objects.filter(store=request.store), pk=pk)
     services.set_offer_active(

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dukaan.accounts.roles import Access
 from dukaan.accounts.services import dashboard_actor
 from dukaan.catalog.rules import parse_money
 from dukaan.catalog.templatetags.money import money
@@ -33,7 +34,7 @@ def _restock(request, order: Order) -> dict[int, int]:
 
 
 @require_POST
-@store_required
+@store_required(Access.ORDER_MONEY)
 def order_refund(request, number: int):
     order = get_object_or_404(Order, store=request.store, number=number)
     try:
@@ -64,7 +65,7 @@ def order_refund(request, number: int):
     return redirect("dashboard:order_detail", number=order.number)
 
 
-@store_required
+@store_required(Access.ORDER_MONEY)
 def credit_note(request, number: int, pk: int):
     note = CreditNote.objects.filter(store=request.store, invoice__order__number=number, pk=pk).first()
     if note is None:

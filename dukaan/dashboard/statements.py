@@ -5,6 +5,7 @@ from django import forms
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 
+from dukaan.accounts.roles import Access
 from dukaan.accounts.services import dashboard_actor
 from dukaan.payments.services import match_statement
 from dukaan.payments.statements import StatementRefused, check_size, decode_statement
@@ -48,7 +49,7 @@ class StatementForm(forms.Form):
         return decode_statement(upload.read())
 
 
-@store_required
+@store_required(Access.ORDER_MONEY)
 def match_upi_payments(request):
     form = StatementForm(request.POST or None, request.FILES or None)
     report = None

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dukaan.accounts.roles import Access
 from dukaan.catalog.models import Category, Product
 from dukaan.catalog.selectors import store_categories
 from dukaan.taxes import selectors, services
@@ -55,7 +56,7 @@ def _saved_settings(store_id: int) -> dict:
     }
 
 
-@store_required
+@store_required(Access.SETTINGS)
 def tax_settings(request):
     store = request.store
     form = TaxSettingsForm(request.POST or None, initial=_saved_settings(store.pk))
@@ -71,7 +72,7 @@ def tax_settings(request):
 
 
 @require_POST
-@store_required
+@store_required(Access.SETTINGS)
 def category_tax(request):
     store = request.store
     form = CategoryTaxForm(request.POST, store=store)
@@ -100,7 +101,7 @@ def category_tax(request):
 
 
 @require_POST
-@store_required
+@store_required(Access.SETTINGS)
 def category_tax_clear(request, pk: int):
     category = get_object_or_404(Category.objects.filter(store=request.store), pk=pk)
     services.clear_tax_rate(store=request.store, category=category)
@@ -113,7 +114,7 @@ def category_tax_clear(request, pk: int):
 
 
 @require_POST
-@store_required
+@store_required(Access.SETTINGS)
 def product_tax(request, pk: int):
     product = get_object_or_404(Product.objects.filter(store=request.store), pk=pk)
     form = TaxRateForm(request.POST)
@@ -136,7 +137,7 @@ def product_tax(request, pk: int):
 
 
 @require_POST
-@store_required
+@store_required(Access.SETTINGS)
 def product_tax_clear(request, pk: int):
     product = get_object_or_404(Product.objects.filter(store=request.store), pk=pk)
     services.clear_tax_rate(store=request.store, product=product)

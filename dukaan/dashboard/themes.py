@@ -15,6 +15,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
+from dukaan.accounts.roles import Access
 from dukaan.catalog.selectors import store_look
 from dukaan.catalog.services import update_store_theme
 from dukaan.catalog.snapshot import ListingPage, build_store_catalog, listing_page
@@ -87,7 +88,7 @@ def _look_fields(look: StoreLook) -> dict[str, str]:
     return {name: getattr(look, name) for name in ("theme", "colour", "announcement", "announcement_link")}
 
 
-@store_required
+@store_required(Access.SETTINGS)
 def store_theme(request):
     store = request.store
     saved = store_look(store.pk)
@@ -117,7 +118,7 @@ def store_theme(request):
 
 
 @require_GET
-@store_required
+@store_required(Access.SETTINGS)
 @xframe_options_sameorigin  # shown in the theme page's frame, and nowhere else
 @cache_control(private=True, no_store=True)
 def store_theme_preview(request):

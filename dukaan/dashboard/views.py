@@ -10,8 +10,9 @@ from urllib.parse import quote
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
@@ -19,18 +20,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from dukaan.accounts.members import member_actor
 from dukaan.accounts.models import ApiToken
+from dukaan.accounts.roles import SCOPES, Access, may, refusal
 from dukaan.accounts.selectors import store_audit_trail
-from dukaan.accounts.services import create_api_token, dashboard_actor, revoke_api_token
+from dukaan.accounts.services import create_api_token, revoke_api_token
 from dukaan.analytics.selectors import recent_days
 from dukaan.catalog import services
 from dukaan.catalog.addresses import store_page_url
 from dukaan.catalog.models import Category, Product
-from dukaan.catalog.selectors import sold_out, store_categories, store_products
+from dukaan.catalog.selectors import sold_out, store_categories, store_products, stores_of
 from dukaan.infra.integers import request_ids, request_int
+from dukaan.orders.access import status_access
 from dukaan.orders.models import Order
 from dukaan.orders.selectors import store_orders
-from dukaan.orders.services import IllegalTransition, change_order_status
+from dukaan.orders.services import IllegalTransition, change_order_status, record_status_change
 from dukaan.orders.summary import order_rows
 from dukaan.search.analysis import GLOBAL_SYNONYMS
 from dukaan.search.service import store_synonyms_text, update_store_synonyms
@@ -59,20 +63,44 @@ def speak_merchants_language(request) -> None:
         request.LANGUAGE_CODE = request.user.language
 
 
-def store_required(view):
-    """Log in first; a merchant without a store is sent to create one."""
+# The store the person chose in the store switcher (their own, or one they are on the staff of).
+SESSION_STORE = "dashboard_store"
 
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        speak_merchants_language(request)
-        store = getattr(request.user, "store", None)
-        if store is None:
-            return redirect("dashboard:store_create")
-        request.store = store
-        return view(request, *args, **kwargs)
 
-    return wrapper
+def store_required(access: Access):
+    """Log in first; someone with no store and on no store's staff is sent to create one. Sets
+    request.store (the chosen store, else their own, else the first they help run), request.role and
+    request.stores (every store they may open, with their role); a role without `access` gets a 403
+    that says who may do it, and the view does not run."""
+
+    def decorate(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            speak_merchants_language(request)
+            stores = stores_of(request.user.pk)
+            if not stores:
+                return redirect("dashboard:store_create")
+            chosen = request.session.get(SESSION_STORE)
+            request.store, request.role = next((pair for pair in stores if pair[0].pk == chosen), stores[0])
+            request.stores = stores
+            if not may(request.role, access):
+                return refused(request, access)
+            return view(request, *args, **kwargs)
+
+        wrapper.access = access
+        return wrapper
+
+    return decorate
+
+
+def refused(request, access: Access, status: int = 403):
+    return render(
+        request,
+        "dashboard/refused.html",
+        {"store": request.store, "message": refusal(access), "role": request.role},
+        status=status,
+    )
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -84,9 +112,12 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-@store_required
+@store_required(Access.DASHBOARD)
 def home(request):
     store = request.store
+    if not may(request.role, Access.CATALOG):
+        # The home page is about the catalog and sales; a role without them starts at the orders.
+        return redirect("dashboard:orders")
     counts = Product.objects.filter(store=store).aggregate(
         total=Count("id"),
         hidden=Count("id", filter=Q(is_active=False)),
@@ -110,33 +141,44 @@ def home(request):
 
 @login_required
 def store_create(request):
+    """Someone on other stores' staff may still open a store of their own here (one each)."""
     speak_merchants_language(request)
     if getattr(request.user, "store", None) is not None:
         return redirect("dashboard:home")
     form = StoreForm(request.POST or None, request.FILES or None, initial={"whatsapp": request.user.phone})
     if request.method == "POST" and form.is_valid():
         try:
-            services.create_store(owner=request.user, logo=form.cleaned_data["logo"], **_store_fields(form))
+            created = services.create_store(
+                owner=request.user, logo=form.cleaned_data["logo"], **_store_fields(form)
+            )
         except ValidationError as error:
             _add_errors(form, error)
         else:
+            request.session[SESSION_STORE] = created.pk  # a helper of other stores now opens their own
             messages.success(request, _("Your store is ready. Share its link with your customers!"))
             return redirect("dashboard:home")
     return render(request, "dashboard/store_form.html", {"form": form, "creating": True})
 
 
-@store_required
+@store_required(Access.SETTINGS)
 def store_settings(request):
     store = request.store
     # Read before the form is bound: a refused new link must not show as the feeds' address.
     feeds = {name: store_page_url(store.slug, f"storefront:feed_{name}") for name in ("google", "meta")}
     form = StoreForm(request.POST or None, request.FILES or None, instance=store)
+    owner_only = not may(request.role, Access.OWNER)
+    if owner_only:
+        for name in services.PAYMENT_DETAILS:
+            form.fields[name].disabled = True
+    if request.method == "POST" and owner_only and _payment_details_posted(request, store):
+        store.refresh_from_db()
+        return refused(request, Access.OWNER)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_store(
                 store=store,
                 logo=form.cleaned_data["logo"],
-                changed_by=dashboard_actor(request.user),
+                changed_by=member_actor(request.user, request.role),
                 **_store_fields(form),
             )
         except ValidationError as error:
@@ -152,7 +194,15 @@ def store_settings(request):
     )
 
 
-@store_required
+def _payment_details_posted(request, store) -> bool:
+    """A form that asks to change a payment detail (the form shows them read-only to an Admin)."""
+    return any(
+        name in request.POST and request.POST[name].strip() != getattr(store, name)
+        for name in services.PAYMENT_DETAILS
+    )
+
+
+@store_required(Access.OWNER)
 def store_audit(request):
     """Who changed the store's payment details, and when: the owner's check after an SMS alert."""
     store = request.store
@@ -165,7 +215,7 @@ def _store_fields(form) -> dict:
     return {name: form.cleaned_data[name] for name in fields}
 
 
-@store_required
+@store_required(Access.CATALOG)
 def search_synonyms(request):
     store = request.store
     saved = store_synonyms_text(store.pk)
@@ -185,7 +235,7 @@ def search_synonyms(request):
     )
 
 
-@store_required
+@store_required(Access.CATALOG)
 def products(request):
     store = request.store
     query = request.GET.get("q", "").strip()[:100]
@@ -219,12 +269,12 @@ def _without_page(request) -> str:
     return params.urlencode()
 
 
-@store_required
+@store_required(Access.CATALOG)
 def product_create(request):
     return _product_form(request, product=None)
 
 
-@store_required
+@store_required(Access.CATALOG)
 def product_edit(request, pk: int):
     product = get_object_or_404(Product.objects.filter(store=request.store), pk=pk)
     return _product_form(request, product=product)
@@ -249,6 +299,7 @@ def _product_form(request, *, product: Product | None):
                 remove = request_ids(request.POST.getlist("remove_image"))
                 services.update_product(
                     product=product,
+                    changed_by=member_actor(request.user, request.role),
                     variants=variant_inputs(formset),
                     new_images=form.cleaned_data["new_images"],
                     remove_image_ids=remove,
@@ -267,7 +318,7 @@ def _product_form(request, *, product: Product | None):
 
 
 @require_POST
-@store_required
+@store_required(Access.CATALOG)
 def product_visibility(request, pk: int):
     product = get_object_or_404(Product.objects.filter(store=request.store), pk=pk)
     show = request.POST.get("show") == "1"
@@ -282,7 +333,7 @@ def product_visibility(request, pk: int):
     return redirect(next_url if next_url.startswith("/dashboard/") else "dashboard:products")
 
 
-@store_required
+@store_required(Access.CATALOG)
 def product_delete(request, pk: int):
     product = get_object_or_404(Product.objects.filter(store=request.store), pk=pk)
     if request.method == "POST":
@@ -293,7 +344,7 @@ def product_delete(request, pk: int):
     return render(request, "dashboard/product_delete.html", {"store": request.store, "product": product})
 
 
-@store_required
+@store_required(Access.CATALOG)
 def bulk_edit(request):
     store = request.store
     products_on_page = list(
@@ -305,7 +356,9 @@ def bulk_edit(request):
         edits, errors = parse_bulk_edits(request.POST, own)
         if not errors:
             try:
-                changed = services.bulk_edit_products(store=store, edits=edits)
+                changed = services.bulk_edit_products(
+                    store=store, edits=edits, changed_by=member_actor(request.user, request.role)
+                )
             except ValidationError as error:
                 errors = error.messages
             else:
@@ -330,7 +383,7 @@ def _posted_ids(request) -> list[int]:
     return request_ids(request.POST.getlist("product"))[:BULK_EDIT_LIMIT]
 
 
-@store_required
+@store_required(Access.CATALOG)
 def categories(request):
     store = request.store
     form = CategoryForm(request.POST or None)
@@ -347,7 +400,7 @@ def categories(request):
 
 
 @require_POST
-@store_required
+@store_required(Access.CATALOG)
 def category_rename(request, pk: int):
     category = get_object_or_404(Category.objects.filter(store=request.store), pk=pk)
     form = CategoryForm(request.POST)
@@ -364,7 +417,7 @@ def category_rename(request, pk: int):
 
 
 @require_POST
-@store_required
+@store_required(Access.CATALOG)
 def category_delete(request, pk: int):
     category = get_object_or_404(Category.objects.filter(store=request.store), pk=pk)
     name = category.name
@@ -385,7 +438,7 @@ PAYMENT_FILTERS = {
 }
 
 
-@store_required
+@store_required(Access.ORDERS)
 def orders(request):
     store = request.store
     status = request.GET.get("status", "")
@@ -441,15 +494,23 @@ NEXT_STEPS = {
 }
 
 
-@store_required
+@store_required(Access.ORDERS)
 def order_detail(request, number: int):
     order = get_object_or_404(
         Order.objects.filter(store=request.store).prefetch_related("lines", "discounts", "charges"),
         number=number,
     )
     if request.method == "POST":
+        status = request.POST.get("status", "")
+        if not may(request.role, status_access(status)):
+            return refused(request, status_access(status))
+        before = order.get_status_display()
         try:
-            change_order_status(order=order, status=request.POST.get("status", ""), by="shop")
+            with transaction.atomic():
+                change_order_status(order=order, status=status, by="shop")
+                record_status_change(
+                    order=order, actor=member_actor(request.user, request.role), before=before
+                )
         except IllegalTransition as error:
             messages.error(request, error.message)
         else:
@@ -467,25 +528,37 @@ def order_detail(request, number: int):
             "store": request.store,
             "order": order,
             "summary": order_rows(order),
-            "next_steps": NEXT_STEPS.get(order.status, []),
+            "next_steps": [
+                step for step in NEXT_STEPS.get(order.status, []) if may(request.role, status_access(step[0]))
+            ],
         },
     )
 
 
-@store_required
+@store_required(Access.DASHBOARD)
 def api_tokens(request):
+    """Everyone on the staff may make tokens, with no more than their role allows; the owner and Admins
+    see and revoke every token, the others only their own."""
     store = request.store
     new_token = None
-    form = ApiTokenForm(request.POST or None)
+    status = 200
+    form = ApiTokenForm(request.POST or None, allowed=SCOPES[request.role])
     if request.method == "POST" and form.is_valid():
         try:
             token, new_token = create_api_token(
-                store=store, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"]
+                store=store,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                created_by=request.user,
+                role=request.role,
             )
         except ValidationError as error:
             _add_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error("scopes", str(error))
+            status = 403
         else:
-            form = ApiTokenForm()
+            form = ApiTokenForm(allowed=SCOPES[request.role])
             messages.success(
                 request,
                 _("Token “%(name)s” created. Copy it now: it will not be shown again.")
@@ -494,14 +567,20 @@ def api_tokens(request):
     return render(
         request,
         "dashboard/api_tokens.html",
-        {"store": store, "form": form, "new_token": new_token, "tokens": store.api_tokens.all()},
+        {"store": store, "form": form, "new_token": new_token, "tokens": _tokens(request)},
+        status=status,
     )
 
 
+def _tokens(request):
+    tokens = ApiToken.objects.filter(store=request.store)
+    return tokens if may(request.role, Access.SETTINGS) else tokens.filter(created_by=request.user)
+
+
 @require_POST
-@store_required
+@store_required(Access.DASHBOARD)
 def api_token_revoke(request, pk: int):
-    token = get_object_or_404(ApiToken.objects.filter(store=request.store), pk=pk)
+    token = get_object_or_404(_tokens(request), pk=pk)
     revoke_api_token(token=token)
     messages.success(
         request, _("Token “%(name)s” revoked. Anything using it is now refused.") % {"name": token.name}

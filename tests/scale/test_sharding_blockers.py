@@ -141,6 +141,14 @@ LOCAL = "local table on the coordinator: never joined with a store's rows"
 ACCEPTED: dict[tuple[str, str, str], str] = {
     ("no store", "accounts.User", "accounts_user"): REFERENCE + " (a store's owner)",
     ("foreign key to a table with no store", "catalog.Store", "owner_id"): "to the users' reference table",
+    **dict.fromkeys(
+        [
+            ("foreign key to a table with no store", "accounts.Membership", "user_id"),
+            ("foreign key to a table with no store", "accounts.Membership", "invited_by_id"),
+            ("foreign key to a table with no store", "accounts.ApiToken", "created_by_id"),
+        ],
+        "to the users' reference table (a store's staff, a token's maker)",
+    ),
     ("no store", "accounts.User_groups", "accounts_user_groups"): REFERENCE,
     ("no store", "accounts.User_user_permissions", "accounts_user_user_permissions"): REFERENCE,
     ("no store", "auth.Group", "auth_group"): REFERENCE,

@@ -82,4 +82,6 @@ def merchant_pages(store, category, product, order) -> dict[str, str]:
         "order detail": reverse("dashboard:order_detail", args=[order.number]),
         "API tokens": reverse("dashboard:api_tokens"),
         "categories": reverse("dashboard:categories"),
+        "staff": reverse("dashboard:staff"),
+        "stores": reverse("dashboard:stores"),
     }

@@ -28,7 +28,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from dukaan.accounts.models import User
+from dukaan.accounts.models import Membership, User
+from dukaan.accounts.roles import Role
 from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import create_api_token
 from dukaan.accounts.tests.helpers import code_sent_to, log_in_staff
@@ -50,9 +51,24 @@ pytestmark = pytest.mark.django_db
 
 ANON, BUYER, NEWCOMER, STAFF, A, B = "anonymous", "buyer", "no store", "staff", "merchant A", "merchant B"
 STAFF_SMS, STAFF_PASSWORD = "staff, SMS code only", "staff, password only"
-ROLES = (ANON, BUYER, NEWCOMER, STAFF, STAFF_SMS, STAFF_PASSWORD, A, B)
+# People on store A's staff (docs/staff.md), each logged in with their own phone, each with a token.
+ADMIN_A, MANAGER_A, STAFF_A = "Admin of A", "Manager of A", "Staff of A"
+MEMBERS = {ADMIN_A: Role.ADMIN, MANAGER_A: Role.MANAGER, STAFF_A: Role.STAFF}
+ROLES = (ANON, BUYER, NEWCOMER, STAFF, STAFF_SMS, STAFF_PASSWORD, A, B, ADMIN_A, MANAGER_A, STAFF_A)
+# Which of A's members may reach each part of the store, written out here rather than read from the code.
+EVERYONE = frozenset(MEMBERS)
+HANDLERS = frozenset({ADMIN_A, MANAGER_A})  # catalog, and orders' money: cancelling, payments, refunds
+ADMINS = frozenset({ADMIN_A})  # settings, delivery, tax, staff
+NOBODY: frozenset[str] = frozenset()  # the owner's alone: payment details and the audit log
+# The tokens A's members made: every scope their role may give.
+MEMBER_SCOPES = {
+    ADMIN_A: list(Scope),
+    MANAGER_A: ["catalog:read", "catalog:write", "orders:read", "orders:write"],
+    STAFF_A: ["orders:read", "orders:write"],
+}
 STAFF_PHONES = {STAFF: "+919812345690", STAFF_SMS: "+919812345691", STAFF_PASSWORD: "+919812345692"}
 STAFF_PASSWORD_TEXT = "a-long-staff-password"
+MEMBER_PHONES = {ADMIN_A: "+919812345681", MANAGER_A: "+919812345682", STAFF_A: "+919812345683"}
 
 LOGIN = "302 /login/"
 NEW_STORE = "302 /dashboard/store/new/"
@@ -69,25 +85,57 @@ class Row:
     scope: Scope | None = None
 
 
-def page(a: str, b: str, *, newcomer: str = NEW_STORE, writes: bool = False) -> Row:
-    """A dashboard URL: anyone not logged in is sent to log in; someone without a store to make one."""
+def page(
+    a: str,
+    b: str,
+    *,
+    newcomer: str = NEW_STORE,
+    writes: bool = False,
+    who: frozenset[str] = NOBODY,
+    members: dict[str, str] | None = None,
+) -> Row:
+    """A dashboard URL: anyone not logged in is sent to log in; someone without a store to make one. A's
+    members in `who` get A's answer (and change A's data as A does), the others a 403."""
     answers = {
         **{ANON: LOGIN, BUYER: LOGIN, NEWCOMER: newcomer, STAFF: newcomer, A: a, B: b},
         # Logged in by SMS code, as merchants are; the password alone logs no one in.
         **{STAFF_SMS: newcomer, STAFF_PASSWORD: LOGIN},
+        **{member: a if member in who else "403" for member in MEMBERS},
+        **(members or {}),
     }
-    return Row(answers, frozenset({A}) if writes else frozenset())
+    return Row(answers, frozenset({A} | who) if writes else frozenset())
 
 
 # A `require_POST` dashboard URL: GET is refused first, for everyone.
 POST_ONLY = Row(dict.fromkeys(ROLES, "405"))
 
 
-def merchant(a: str, b: str, scope: Scope | None, *, writes: bool = False) -> Row:
+# Whose tokens reach an operation that names only its scope.
+SCOPE_WHO = {
+    None: EVERYONE,
+    Scope.CATALOG_READ: HANDLERS,
+    Scope.CATALOG_WRITE: HANDLERS,
+    Scope.ORDERS_READ: EVERYONE,
+    Scope.ORDERS_WRITE: EVERYONE,
+    Scope.STORE_WRITE: ADMINS,
+}
+
+
+def merchant(
+    a: str, b: str, scope: Scope | None, *, writes: bool = False, who: frozenset[str] | None = None
+) -> Row:
     """A merchant API operation: without a token (sessions are not API credentials) it is a 401; with a
-    token that lacks `scope`, a 403. The merchants' tokens here have every scope."""
-    answers = {**dict.fromkeys(ROLES, "401"), A: a, B: b}
-    return Row(answers, frozenset({A}) if writes else frozenset(), scope)
+    token that lacks `scope`, a 403. The merchants' tokens here have every scope; a member's token has
+    what their role may give, and only those in `who` (default: by the scope) get A's answer, the
+    others a 403."""
+    who = SCOPE_WHO[scope] if who is None else who
+    answers = {
+        **dict.fromkeys(ROLES, "401"),
+        A: a,
+        B: b,
+        **{member: a if member in who else "403" for member in MEMBERS},
+    }
+    return Row(answers, frozenset({A} | who) if writes else frozenset(), scope)
 
 
 def public(answer: str, *, writes: bool = False) -> Row:
@@ -95,19 +143,27 @@ def public(answer: str, *, writes: bool = False) -> Row:
     return Row(dict.fromkeys(ROLES, answer), frozenset(ROLES) if writes else frozenset())
 
 
-def store_page(name: str, post: str = "200", *, writes: bool = False) -> dict[tuple[str, str], Row]:
+def store_page(
+    name: str, post: str = "200", *, writes: bool = False, who: frozenset[str]
+) -> dict[tuple[str, str], Row]:
     """A dashboard URL about the merchant's own store: A and B each get their own, alike."""
-    return {(name, "GET"): page("200", "200"), (name, "POST"): page(post, post, writes=writes)}
+    return {
+        (name, "GET"): page("200", "200", who=who),
+        (name, "POST"): page(post, post, writes=writes, who=who),
+    }
 
 
-def object_page(name: str, post: str) -> dict[tuple[str, str], Row]:
+def object_page(name: str, post: str, *, who: frozenset[str]) -> dict[tuple[str, str], Row]:
     """A dashboard page of one of A's objects: B gets a 404 for it; POST changes it."""
-    return {(name, "GET"): page("200", "404"), (name, "POST"): page(post, "404", writes=True)}
+    return {
+        (name, "GET"): page("200", "404", who=who),
+        (name, "POST"): page(post, "404", writes=True, who=who),
+    }
 
 
-def object_action(name: str, post: str) -> dict[tuple[str, str], Row]:
+def object_action(name: str, post: str, *, who: frozenset[str]) -> dict[tuple[str, str], Row]:
     """A `require_POST` action on one of A's objects."""
-    return {(name, "GET"): POST_ONLY, (name, "POST"): page(post, "404", writes=True)}
+    return {(name, "GET"): POST_ONLY, (name, "POST"): page(post, "404", writes=True, who=who)}
 
 
 def app_file(name: str) -> dict[tuple[str, str], Row]:
@@ -117,71 +173,100 @@ def app_file(name: str) -> dict[tuple[str, str], Row]:
 
 # Store A's objects fill the ids in these URLs; merchant B asking for them must get a 404.
 DASHBOARD = {
-    **store_page("home"),
+    # Staff's role reaches no catalog, so their home is the orders list.
+    **store_page("home", who=EVERYONE),
+    ("home", "GET"): page("200", "200", who=HANDLERS, members={STAFF_A: "302 /dashboard/orders/"}),
+    ("home", "POST"): page("200", "200", who=HANDLERS, members={STAFF_A: "302 /dashboard/orders/"}),
     **app_file("manifest"),
     **app_file("service_worker"),
     **app_file("offline"),
-    ("store_create", "GET"): page("302 /dashboard/", "302 /dashboard/", newcomer="200"),
-    ("store_create", "POST"): page("302 /dashboard/", "302 /dashboard/", newcomer="302 /dashboard/"),
-    **store_page("store_settings", "302 /dashboard/store/", writes=True),
-    **store_page("store_audit"),
-    **store_page("search_synonyms", "302 /dashboard/store/synonyms/", writes=True),
-    **store_page("store_policies", "302 /dashboard/store/policies/", writes=True),
-    **store_page("store_theme", "302 /dashboard/store/theme/", writes=True),
+    # A's members own no store: they may open one of their own (which leaves A's data alone).
+    ("store_create", "GET"): page(
+        "302 /dashboard/", "302 /dashboard/", newcomer="200", members=dict.fromkeys(MEMBERS, "200")
+    ),
+    ("store_create", "POST"): page(
+        "302 /dashboard/",
+        "302 /dashboard/",
+        newcomer="302 /dashboard/",
+        members=dict.fromkeys(MEMBERS, "302 /dashboard/"),
+    ),
+    # The body changes the WhatsApp number, a payment detail: the owner's alone, so the Admin gets a 403.
+    ("store_settings", "GET"): page("200", "200", who=ADMINS),
+    ("store_settings", "POST"): page("302 /dashboard/store/", "302 /dashboard/store/", writes=True),
+    **store_page("store_audit", who=NOBODY),
+    **store_page("staff", "302 /dashboard/store/staff/", writes=True, who=ADMINS),
+    # The Staff member of A: an Admin may make them a Manager, or remove them; B has no such member.
+    **object_action("staff_role", "302 /dashboard/store/staff/", who=ADMINS),
+    **object_action("staff_remove", "302 /dashboard/store/staff/", who=ADMINS),
+    # The switcher: asking for A opens A for its owner and members; B may not open A.
+    ("stores", "GET"): page("200", "200", who=EVERYONE),
+    ("stores", "POST"): page("302 /dashboard/", "400", who=EVERYONE),
+    **store_page("search_synonyms", "302 /dashboard/store/synonyms/", writes=True, who=HANDLERS),
+    **store_page("store_policies", "302 /dashboard/store/policies/", writes=True, who=ADMINS),
+    **store_page("store_theme", "302 /dashboard/store/theme/", writes=True, who=ADMINS),
     # Each merchant previews their own store (B sees B's, never A's); a GET-only page, framed by the above.
-    ("store_theme_preview", "GET"): page("200", "200"),
+    ("store_theme_preview", "GET"): page("200", "200", who=ADMINS),
     ("store_theme_preview", "POST"): Row(dict.fromkeys(ROLES, "405")),
-    **store_page("store_domain", "302 /dashboard/store/domain/", writes=True),
+    **store_page("store_domain", "302 /dashboard/store/domain/", writes=True, who=ADMINS),
     # Neither store has a domain to verify or remove: each is told so (and nothing changes).
     ("store_domain_verify", "GET"): POST_ONLY,
-    ("store_domain_verify", "POST"): page("400", "400"),
+    ("store_domain_verify", "POST"): page("400", "400", who=ADMINS),
     ("store_domain_remove", "GET"): POST_ONLY,
-    ("store_domain_remove", "POST"): page("400", "400"),
-    **store_page("products"),
-    **store_page("product_create", "302 /dashboard/products/", writes=True),
-    **store_page("bulk_edit", "302 /dashboard/products/", writes=True),
-    **object_page("product_edit", "302 /dashboard/products/"),
-    **object_action("product_visibility", "302 /dashboard/products/"),
-    **object_page("product_delete", "302 /dashboard/products/"),
-    **store_page("orders"),
-    **store_page("drafts"),
-    **object_action("draft_dismiss", "302 /dashboard/checkouts/"),
-    **object_page("order_detail", "302 /dashboard/orders/"),
+    ("store_domain_remove", "POST"): page("400", "400", who=ADMINS),
+    **store_page("products", who=HANDLERS),
+    **store_page("product_create", "302 /dashboard/products/", writes=True, who=HANDLERS),
+    **store_page("bulk_edit", "302 /dashboard/products/", writes=True, who=HANDLERS),
+    **object_page("product_edit", "302 /dashboard/products/", who=HANDLERS),
+    **object_action("product_visibility", "302 /dashboard/products/", who=HANDLERS),
+    **object_page("product_delete", "302 /dashboard/products/", who=HANDLERS),
+    **store_page("orders", who=EVERYONE),
+    **store_page("drafts", who=HANDLERS),
+    **object_action("draft_dismiss", "302 /dashboard/checkouts/", who=HANDLERS),
+    # Accepting an order is fulfilment: Staff may.
+    **object_page("order_detail", "302 /dashboard/orders/", who=EVERYONE),
     # A's invoice is already issued, so a download (GET or POST alike) changes nothing.
-    ("order_invoice", "GET"): page("200", "404"),
-    ("order_invoice", "POST"): page("200", "404"),
+    ("order_invoice", "GET"): page("200", "404", who=EVERYONE),
+    ("order_invoice", "POST"): page("200", "404", who=EVERYONE),
     # Its statement pays none of A's orders (all cash on delivery): B's upload must not either.
-    **store_page("match_upi_payments"),
-    **object_action("order_payment", "302 /dashboard/orders/"),
-    **object_action("order_refund", "302 /dashboard/orders/"),
-    ("credit_note", "GET"): page("200", "404"),
-    ("credit_note", "POST"): page("200", "404"),
-    **store_page("api_tokens", writes=True),
-    **object_action("api_token_revoke", "302 /dashboard/tokens/"),
-    **store_page("categories", "302 /dashboard/categories/", writes=True),
-    **object_action("category_rename", "302 /dashboard/categories/"),
-    **object_action("category_delete", "302 /dashboard/categories/"),
-    **store_page("tax_settings", "302 /dashboard/tax/", writes=True),
-    **store_page("delivery", "302 /dashboard/delivery/", writes=True),
+    **store_page("match_upi_payments", who=HANDLERS),
+    **object_action("order_payment", "302 /dashboard/orders/", who=HANDLERS),
+    **object_action("order_refund", "302 /dashboard/orders/", who=HANDLERS),
+    ("credit_note", "GET"): page("200", "404", who=HANDLERS),
+    ("credit_note", "POST"): page("200", "404", who=HANDLERS),
+    # Every member may make a token, within their role: Staff asking for catalog:read get a 403. Only the
+    # owner and Admins see (and may revoke) the tokens others made.
+    ("api_tokens", "GET"): page("200", "200", who=EVERYONE),
+    ("api_tokens", "POST"): page("200", "200", writes=True, who=HANDLERS, members={STAFF_A: "403"}),
+    **object_action("api_token_revoke", "302 /dashboard/tokens/", who=ADMINS),
+    ("api_token_revoke", "POST"): page(
+        "302 /dashboard/tokens/", "404", writes=True, who=ADMINS, members={MANAGER_A: "404", STAFF_A: "404"}
+    ),
+    **store_page("categories", "302 /dashboard/categories/", writes=True, who=HANDLERS),
+    **object_action("category_rename", "302 /dashboard/categories/", who=HANDLERS),
+    **object_action("category_delete", "302 /dashboard/categories/", who=HANDLERS),
+    **store_page("tax_settings", "302 /dashboard/tax/", writes=True, who=ADMINS),
+    **store_page("delivery", "302 /dashboard/delivery/", writes=True, who=ADMINS),
     # B's form refuses A's category as not one of B's choices.
     ("category_tax", "GET"): POST_ONLY,
-    ("category_tax", "POST"): page("302 /dashboard/tax/", "200", writes=True),
-    **object_action("category_tax_clear", "302 /dashboard/tax/"),
-    **object_action("product_tax", "302 /dashboard/products/"),
-    **object_action("product_tax_clear", "302 /dashboard/products/"),
-    **store_page("coupons"),
-    **store_page("coupon_create", "302 /dashboard/coupons/", writes=True),
-    **object_page("coupon_edit", "302 /dashboard/coupons/"),
-    **object_action("coupon_active", "302 /dashboard/coupons/"),
-    **store_page("offers"),
-    **store_page("offer_create", "302 /dashboard/offers/", writes=True),
-    **object_page("offer_edit", "302 /dashboard/offers/"),
-    **object_action("offer_active", "302 /dashboard/offers/"),
-    **object_action("order_ship", "302 /dashboard/orders/"),
-    **object_action("order_cod_block", "302 /dashboard/orders/"),
+    ("category_tax", "POST"): page("302 /dashboard/tax/", "200", writes=True, who=ADMINS),
+    **object_action("category_tax_clear", "302 /dashboard/tax/", who=ADMINS),
+    **object_action("product_tax", "302 /dashboard/products/", who=ADMINS),
+    **object_action("product_tax_clear", "302 /dashboard/products/", who=ADMINS),
+    **store_page("coupons", who=HANDLERS),
+    **store_page("coupon_create", "302 /dashboard/coupons/", writes=True, who=HANDLERS),
+    **object_page("coupon_edit", "302 /dashboard/coupons/", who=HANDLERS),
+    **object_action("coupon_active", "302 /dashboard/coupons/", who=HANDLERS),
+    **store_page("offers", who=HANDLERS),
+    **store_page("offer_create", "302 /dashboard/offers/", writes=True, who=HANDLERS),
+    **object_page("offer_edit", "302 /dashboard/offers/", who=HANDLERS),
+    **object_action("offer_active", "302 /dashboard/offers/", who=HANDLERS),
+    **object_action("order_ship", "302 /dashboard/orders/", who=EVERYONE),
+    **object_action("order_cod_block", "302 /dashboard/orders/", who=ADMINS),
     ("cod_block_add", "GET"): POST_ONLY,
-    ("cod_block_add", "POST"): page("302 /dashboard/delivery/", "302 /dashboard/delivery/", writes=True),
-    **object_action("cod_block_remove", "302 /dashboard/delivery/"),
+    ("cod_block_add", "POST"): page(
+        "302 /dashboard/delivery/", "302 /dashboard/delivery/", writes=True, who=ADMINS
+    ),
+    **object_action("cod_block_remove", "302 /dashboard/delivery/", who=ADMINS),
 }
 
 CATALOG_R, CATALOG_W = Scope.CATALOG_READ, Scope.CATALOG_WRITE
@@ -231,19 +316,19 @@ API = {
     ("PUT", "/categories/{category_id}/tax"): merchant("200", "404", STORE_W, writes=True),
     ("DELETE", "/categories/{category_id}/tax"): merchant("204", "404", STORE_W, writes=True),
     ("GET", "/orders/{order_id}/invoice"): merchant("200", "404", ORDERS_R),
-    ("GET", "/checkouts/unfinished"): merchant("200", "200", ORDERS_R),
+    ("GET", "/checkouts/unfinished"): merchant("200", "200", ORDERS_R, who=HANDLERS),
     ("GET", "/orders/{order_id}/invoice.pdf"): merchant("200", "404", ORDERS_R),
-    ("POST", "/payments/statement"): merchant("200", "200", ORDERS_W),
+    ("POST", "/payments/statement"): merchant("200", "200", ORDERS_W, who=HANDLERS),
     ("POST", "/orders/{order_id}/shipment"): merchant("201", "404", ORDERS_W, writes=True),
     ("GET", "/orders/{order_id}/shipment"): merchant("200", "404", ORDERS_R),
     ("GET", "/couriers"): merchant("200", "200", None),
-    ("GET", "/cod-blocked-phones"): merchant("200", "200", ORDERS_R),
+    ("GET", "/cod-blocked-phones"): merchant("200", "200", ORDERS_R, who=ADMINS),
     ("POST", "/cod-blocked-phones"): merchant("201", "201", STORE_W, writes=True),
     ("DELETE", "/cod-blocked-phones/{block_id}"): merchant("204", "404", STORE_W, writes=True),
-    ("GET", "/orders/{order_id}/payments"): merchant("200", "404", ORDERS_R),
-    ("POST", "/orders/{order_id}/payments"): merchant("201", "404", ORDERS_W, writes=True),
-    ("GET", "/orders/{order_id}/refunds"): merchant("200", "404", ORDERS_R),
-    ("POST", "/orders/{order_id}/refunds"): merchant("201", "404", ORDERS_W, writes=True),
+    ("GET", "/orders/{order_id}/payments"): merchant("200", "404", ORDERS_R, who=HANDLERS),
+    ("POST", "/orders/{order_id}/payments"): merchant("201", "404", ORDERS_W, writes=True, who=HANDLERS),
+    ("GET", "/orders/{order_id}/refunds"): merchant("200", "404", ORDERS_R, who=HANDLERS),
+    ("POST", "/orders/{order_id}/refunds"): merchant("201", "404", ORDERS_W, writes=True, who=HANDLERS),
     ("GET", "/stores/{slug}"): public("200"),
     ("GET", "/stores/{slug}/products"): public("200"),
     ("GET", "/stores/{slug}/products/{product_id}"): public("200"),
@@ -394,6 +479,14 @@ def world(settings):
         B: _logged_in(b["store"].owner),
     }
     tokens = {A: a["raw_token"], B: b["raw_token"]}
+    for name, role in MEMBERS.items():
+        person = User.objects.create_user(MEMBER_PHONES[name])
+        Membership.objects.create(store=a["store"], user=person, role=role, invited_by=a["store"].owner)
+        clients[name] = _logged_in(person)
+        tokens[name] = create_api_token(
+            store=a["store"], name=f"{name}'s POS", scopes=MEMBER_SCOPES[name], created_by=person, role=role
+        )[1]
+    a["staff_member"] = User.objects.get(phone=MEMBER_PHONES[STAFF_A])
     # A token's first use stamps last_used_at; do it now so reads by A leave A's rows as they are.
     for raw in tokens.values():
         assert Client().get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
@@ -450,6 +543,8 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "order_ship": a["accepted"].number,
         "order_cod_block": a["order"].number,
         "cod_block_remove": a["cod_block"].pk,
+        "staff_role": a["staff_member"].pk,
+        "staff_remove": a["staff_member"].pk,
     }
     args = ids.get(name, ())
     url = reverse(f"dashboard:{name}", args=args if isinstance(args, tuple) else [args])
@@ -505,6 +600,9 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "order_ship": {"courier": "delhivery", "tracking_number": "123"},
         "order_cod_block": {"block": "1"},
         "cod_block_add": {"phone": "98123 00077"},
+        "staff": {"phone": "98123 00066", "role": "staff"},
+        "staff_role": {"role": "manager"},
+        "stores": {"store": a["store"].pk},
     }
     return url, bodies.get(name, {})
 
@@ -645,7 +743,12 @@ def _check(problems: list, what: str, method: str, role: str, row: Row, response
         problems.append((what, method, role, "A's data changed", "nothing changed (body not accepted?)"))
     if role != A:
         body = response.content.decode(errors="replace")
-        leaked = [marker for marker in _private_markers(a) if marker in body]
+        markers = _private_markers(a)
+        if role in MEMBERS and not expected.startswith("403"):
+            # A member sees A's data their role reaches; never the owner's raw token, and only an Admin
+            # the tokens others made.
+            markers = [a["raw_token"]] + ([] if role == ADMIN_A else [a["token"].prefix])
+        leaked = [marker for marker in markers if marker in body]
         if leaked:
             problems.append((what, method, role, "none of A's private data", f"shows {leaked}"))
 

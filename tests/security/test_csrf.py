@@ -55,6 +55,7 @@ def test_every_post_without_a_token_is_refused_with_403(client):
         "pk": product.pk,
         "number": order.number,
         "kind": "returns",
+        "user_id": store.owner_id,
     }
     for logged_in in (False, True):
         forger = Client(enforce_csrf_checks=True)

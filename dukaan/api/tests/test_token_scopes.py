@@ -86,11 +86,13 @@ def test_a_new_whatsapp_number_texts_the_owners_own_phone_not_the_new_number(sto
     assert AuditEntry.objects.get(store=store).old_value == "…5601"
 
 
-def test_a_change_of_name_only_writes_no_audit_entry(store, settings):
+def test_a_change_of_name_only_is_logged_but_texts_no_one(store, settings):
     api = client_with(store, Scope.STORE_WRITE)
     assert api.patch("/store", {"name": "Asha's Kurtas"}).status_code == 200
     run_pending()
-    assert not AuditEntry.objects.exists() and not sms_to(settings, store.owner.phone)
+    entry = AuditEntry.objects.get()
+    assert (entry.field, entry.new_value) == ("name", "Asha's Kurtas")
+    assert not sms_to(settings, store.owner.phone)
 
 
 def test_tokens_made_without_naming_scopes_get_everything_but_the_store_settings(store):

@@ -22,9 +22,9 @@ def test_a_new_upi_id_saved_in_the_dashboard_is_audited_and_texted_to_the_owner(
 
     entry = AuditEntry.objects.get(store=store)
     assert (entry.label, entry.old_value, entry.new_value) == ("UPI ID", "(none)", "…axis")
-    assert entry.actor == "+91 98123 45601 in the dashboard"
+    assert entry.actor == "******5601 (Owner)"
     page = client.get(reverse("dashboard:store_audit")).content.decode()
-    assert "UPI ID" in page and "…axis" in page and "+91 98123 45601 in the dashboard" in page
+    assert "UPI ID" in page and "…axis" in page and "******5601 (Owner)" in page
     assert "asha@okaxis" not in page
 
     run_pending()
@@ -46,10 +46,11 @@ def test_an_owner_who_chose_hindi_is_texted_in_hindi(client, store, settings):
     assert len(texts) == 1 and "Store asha-store में UPI ID" in texts[0] and "अब …axis है" in texts[0]
 
 
-def test_saving_the_same_payment_details_writes_nothing(client, store):
+def test_saving_the_same_payment_details_logs_only_the_rename_and_texts_no_one(client, store):
     client.force_login(store.owner)
     client.post(reverse("dashboard:store_settings"), settings_form(store, name="Renamed"))
-    assert not AuditEntry.objects.exists()
+    entry = AuditEntry.objects.get()
+    assert (entry.field, entry.new_value, entry.owner_alerted_at) == ("name", "Renamed", None)
 
 
 def test_a_store_sees_only_its_own_audit_trail(client, store, other_store):

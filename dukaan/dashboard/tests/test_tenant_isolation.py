@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from dukaan.accounts.models import ApiToken
+from dukaan.accounts.models import ApiToken, Membership, User
 from dukaan.accounts.services import create_api_token
 from dukaan.catalog import services
 from dukaan.catalog.models import Category, Product
@@ -43,6 +43,8 @@ def theirs(other_store):
         store=other_store, token="", phone="+919812300000", lines={"1:0": [1, "999", "Secret"]}
     )
     cod_block = block_cod_phone(store=other_store, phone="+919812300009")
+    helper = User.objects.create_user("+919812300055")
+    member = Membership.objects.create(store=other_store, user=helper, role="manager")
     # Another order of theirs was accepted, paid and partly refunded, with a credit note.
     refunded = place_order(
         store=other_store,
@@ -57,6 +59,7 @@ def theirs(other_store):
     return {
         **{"category": category, "product": product, "order": order, "token": token},
         **{"coupon": coupon, "offer": offer, "draft": draft, "cod_block": cod_block, "credit_note": note},
+        "member": member,
     }
 
 
@@ -87,6 +90,8 @@ OBJECT_URLS = [
     ("dashboard:order_ship", "order", {"courier": "delhivery", "tracking_number": "1"}),
     ("dashboard:order_cod_block", "order", {"block": "1"}),
     ("dashboard:cod_block_remove", "cod_block", {}),
+    ("dashboard:staff_role", "member", {"role": "admin"}),
+    ("dashboard:staff_remove", "member", {}),
 ]
 
 
@@ -105,6 +110,8 @@ def test_another_stores_object_is_a_404_and_stays_unchanged(me, theirs, url_name
     args = [target.number] if kind == "order" else [target.pk]
     if kind == "credit_note":  # under its order's number
         args = [target.invoice.order.number, target.pk]
+    if kind == "member":  # by the person's user id
+        args = [target.user_id]
     url = reverse(url_name, args=args)
     assert me.get(url).status_code in (404, 405)
     assert me.post(url, data).status_code == 404
@@ -117,6 +124,8 @@ def test_another_stores_object_is_a_404_and_stays_unchanged(me, theirs, url_name
         assert fresh.status == Order.Status.PLACED and fresh.amount_paid == 0
     if isinstance(fresh, ApiToken):
         assert fresh.is_active
+    if isinstance(fresh, Membership):
+        assert fresh.role == "manager"
 
 
 def test_lists_show_only_my_store(me, theirs, product):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_apitoken_scopes_auditentry'),
+        ('accounts', '0006_staff_memberships_token_roles'),
     ]
 
     operations = [

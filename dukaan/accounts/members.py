@@ -1,0 +1,183 @@
+"""A store's staff: inviting a phone number with a role, changing the role, removing; and which stores a
+person may open, with their role in each.
+
+Every refusal is a `MemberRefused` with a sentence a person can act on and the HTTP status it maps to
+(400: the input is wrong; 403: the person asking has no right to it). Nothing changes on a refusal.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dukaan.infra.logs import masked_phone
+
+from .models import ApiToken, AuditEntry, Membership, User
+from .roles import MEMBER_ROLES, Access, Role, may, refusal
+from .services import LoginRefused, StoreRow, normalize_phone
+
+
+class MemberRefused(Exception):
+    def __init__(self, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asks for a change in a store, and their role there."""
+
+    user: User
+    role: Role
+
+    @property
+    def actor(self) -> str:
+        return member_actor(self.user, self.role)
+
+
+def member_actor(user: User, role: Role) -> str:
+    """A member as the audit log shows them: the phone masked and the role, e.g. "******5678 (Admin)"."""
+    return f"{masked_phone(user.phone)} ({role.label})"
+
+
+def store_role(*, store: StoreRow, user: User) -> Role | None:
+    """`user`'s role in `store`: Owner for its owner, a membership's role, or None."""
+    if store.owner_id == user.pk:
+        return Role.OWNER
+    role = Membership.objects.filter(store=store, user=user).values_list("role", flat=True).first()
+    return Role(role) if role else None
+
+
+def record_change(*, store: StoreRow, actor: str, field: str, label: str, old: str, new: str) -> AuditEntry:
+    """One audit entry, values as they are (payment details go through record_payment_detail_changes,
+    masked). Call it inside the change's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_change() must run in the change's transaction")
+    return AuditEntry.objects.create(
+        store=store,
+        actor=actor[:160],
+        field=field[:40],
+        label=label[:120],
+        old_value=str(old)[:60],
+        new_value=str(new)[:60],
+    )
+
+
+def _role(raw: str) -> Role:
+    if raw not in {str(role) for role in MEMBER_ROLES}:
+        raise MemberRefused("Choose a role: Admin, Manager or Staff.")
+    return Role(raw)
+
+
+def _check_may_manage(*, asker: Asker, role: Role) -> None:
+    """The owner manages every role; an Admin only Managers and Staff; nobody else anyone."""
+    if not may(asker.role, Access.STAFF):
+        raise MemberRefused(refusal(Access.STAFF), status=403)
+    if role.rank >= asker.role.rank:
+        raise MemberRefused(
+            f"Only the store's owner can give or change the role {role.label}. Ask the owner to do it.",
+            status=403,
+        )
+
+
+@transaction.atomic
+def invite_member(*, store: StoreRow, asker: Asker, phone: str, role: str) -> Membership:
+    """Give the person with `phone` (their account is made if they have none) `role` in `store`. They log
+    in with the usual SMS code and find the store in their dashboard."""
+    chosen = _role(role)
+    try:
+        phone = normalize_phone(phone)
+    except LoginRefused as refused:
+        raise MemberRefused(refused.message) from refused
+    _check_may_manage(asker=asker, role=chosen)
+    if phone == store.owner.phone:
+        raise MemberRefused("That is the owner's own number: the owner already runs this store.")
+    user = User.objects.filter(phone=phone).first() or User.objects.create_user(phone)
+    if Membership.objects.filter(store=store, user=user).exists():
+        raise MemberRefused("That number is already on the staff. Change its role in the list instead.")
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(store=store, user=user, role=chosen, invited_by=asker.user)
+    except IntegrityError as error:  # invited twice at once
+        raise MemberRefused(
+            "That number is already on the staff. Change its role in the list instead."
+        ) from error
+    record_change(
+        store=store,
+        actor=asker.actor,
+        field="staff",
+        label=f"Staff {masked_phone(phone)}",
+        old="",
+        new=chosen.label,
+    )
+    return membership
+
+
+def _membership(store: StoreRow, user_id: int) -> Membership:
+    membership = Membership.objects.select_for_update().filter(store=store, user_id=user_id).first()
+    if membership is None:
+        if user_id == store.owner_id:
+            raise MemberRefused(
+                "The owner's role cannot be changed and the owner cannot be removed.", status=403
+            )
+        raise MemberRefused("That person is not on the staff of this store.", status=404)
+    return membership
+
+
+@transaction.atomic
+def change_member_role(*, store: StoreRow, asker: Asker, user_id: int, role: str) -> Membership:
+    chosen = _role(role)
+    membership = _membership(store, user_id)
+    current = Role(membership.role)
+    _check_may_manage(asker=asker, role=current)
+    _check_may_manage(asker=asker, role=chosen)
+    if chosen == current:
+        return membership
+    membership.role = chosen
+    membership.save(update_fields=["role"])
+    if chosen.rank < current.rank:
+        _revoke_tokens(store=store, user_id=user_id, above=chosen)
+    record_change(
+        store=store,
+        actor=asker.actor,
+        field="staff",
+        label=f"Staff {masked_phone(membership.user.phone)}",
+        old=current.label,
+        new=chosen.label,
+    )
+    return membership
+
+
+@transaction.atomic
+def remove_member(*, store: StoreRow, asker: Asker, user_id: int) -> None:
+    """Remove a member from the staff; the API tokens they made for the store are revoked with them.
+    A member may always leave (remove themselves); the owner never can."""
+    if user_id == store.owner_id and asker.user.pk == user_id:
+        raise MemberRefused(
+            "You are the store's only owner, so you cannot remove yourself: a store always has its owner.",
+            status=403,
+        )
+    membership = _membership(store, user_id)
+    current = Role(membership.role)
+    if asker.user.pk != user_id:
+        _check_may_manage(asker=asker, role=current)
+    phone = membership.user.phone
+    membership.delete()
+    _revoke_tokens(store=store, user_id=user_id, above=None)
+    record_change(
+        store=store,
+        actor=asker.actor,
+        field="staff",
+        label=f"Staff {masked_phone(phone)}",
+        old=current.label,
+        new="",
+    )
+
+
+def _revoke_tokens(*, store: StoreRow, user_id: int, above: Role | None) -> int:
+    """Revoke the live tokens `user_id` made for `store` (only those whose role ranks above `above`)."""
+    live = ApiToken.objects.filter(store=store, created_by_id=user_id, revoked_at__isnull=True)
+    if above is not None:
+        live = live.filter(role__in=[role for role in Role if role.rank > above.rank])
+    return live.update(revoked_at=timezone.now())
