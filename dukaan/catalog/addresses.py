@@ -6,12 +6,14 @@ from django.conf import settings
 from django.urls import reverse
 
 
-def store_base_url(slug: str) -> str:
-    """The absolute address of a store's home page, ending in "/"; every page of the store is under it."""
-    # Here, not at the top: models.py imports this module, and domains.py imports the models.
-    from .domains import verified_domain
+def store_base_url(slug: str, domain: str | None = None) -> str:
+    """The absolute address of a store's home page, ending in "/"; every page of the store is under it.
+    `domain`: its verified custom domain ("" for none) when the caller read it already (a list of stores)."""
+    if domain is None:
+        # Here, not at the top: models.py imports this module, and domains.py imports the models.
+        from .domains import verified_domain
 
-    domain = verified_domain(slug)
+        domain = verified_domain(slug)
     return f"https://{domain}/" if domain else f"{settings.SITE_URL}/s/{slug}/"
 
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dukaan.events.outbox import emit
 from dukaan.infra.queries import only_row
@@ -35,7 +36,12 @@ LOOKUP_SECONDS = 30.0
 MAX_LOOKUPS = 10_000
 DNS_TIMEOUT_SECONDS = 5.0
 LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-EXAMPLE = "Type the domain alone, like shop.example.in."
+
+
+def _not_a_domain(text: str) -> str:
+    return gettext("“%(text)s” is not a domain name. Type the domain alone, like shop.example.in.") % {
+        "text": text.strip()
+    }
 
 
 def platform_host() -> str:
@@ -49,21 +55,30 @@ def clean_domain(text: str) -> str:
         domain = domain.removeprefix(scheme)
     domain = domain.rstrip("/").rstrip(".")
     if not domain:
-        raise ValidationError(f"The domain is empty. {EXAMPLE}")
+        raise ValidationError(gettext("The domain is empty. Type the domain alone, like shop.example.in."))
     try:
         ipaddress.ip_address(domain.strip("[]"))
     except ValueError:
         pass
     else:
-        raise ValidationError(f"“{text.strip()}” is an IP address, not a domain name. {EXAMPLE}")
+        raise ValidationError(
+            gettext(
+                "“%(text)s” is an IP address, not a domain name. Type the domain alone, like shop.example.in."
+            )
+            % {"text": text.strip()}
+        )
     if "*" in domain:
         raise ValidationError(
-            f"“{text.strip()}” is a wildcard: a store has one domain, written out. {EXAMPLE}"
+            gettext(
+                "“%(text)s” is a wildcard: a store has one domain, written out. Type the domain alone, like "
+                "shop.example.in."
+            )
+            % {"text": text.strip()}
         )
     try:
         domain = domain.encode("idna").decode("ascii")
     except UnicodeError:
-        raise ValidationError(f"“{text.strip()}” is not a domain name. {EXAMPLE}") from None
+        raise ValidationError(_not_a_domain(text)) from None
     labels = domain.split(".")
     if (
         len(domain) > 253
@@ -71,11 +86,15 @@ def clean_domain(text: str) -> str:
         or not all(LABEL.match(label) for label in labels)
         or labels[-1].isdigit()
     ):
-        raise ValidationError(f"“{text.strip()}” is not a domain name. {EXAMPLE}")
+        raise ValidationError(_not_a_domain(text))
     platform = platform_host()
     if platform and (domain == platform or domain.endswith("." + platform)):
         raise ValidationError(
-            f"{domain} is an address of {platform} itself. Use a domain you bought, like shop.example.in."
+            gettext(
+                "%(domain)s is an address of %(platform)s itself. Use a domain you bought, like "
+                "shop.example.in."
+            )
+            % {"domain": domain, "platform": platform}
         )
     return domain
 
@@ -107,7 +126,9 @@ def txt_values(name: str) -> list[str]:
     except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
         return []
     except dns.exception.DNSException:
-        raise ValidationError("DNS did not answer in time. Try “Verify now” again in a minute.") from None
+        raise ValidationError(
+            gettext("DNS did not answer in time. Try “Verify now” again in a minute.")
+        ) from None
     return [b"".join(record.strings).decode("utf-8", "replace") for record in answer]
 
 
@@ -173,14 +194,20 @@ def add_domain(*, store: Store, domain: str) -> StoreDomain:
     domain = clean_domain(domain)
     existing = store_domain(store)
     if existing is not None:
-        raise ValidationError(f"Your store already has {existing.domain}: remove it first to use another.")
+        raise ValidationError(
+            gettext("Your store already has %(domain)s: remove it first to use another.")
+            % {"domain": existing.domain}
+        )
     if StoreDomain.objects.filter(domain=domain).exists():
-        raise ValidationError(f"{domain} is another store's domain. If it is yours, write to support.")
+        raise ValidationError(
+            gettext("%(domain)s is another store's domain. If it is yours, write to support.")
+            % {"domain": domain}
+        )
     try:
         with transaction.atomic():
             return StoreDomain.objects.create(store=store, domain=domain, token=secrets.token_hex(16))
     except IntegrityError:  # the same domain added by another store at the same moment
-        raise ValidationError(f"{domain} is another store's domain.") from None
+        raise ValidationError(gettext("%(domain)s is another store's domain.") % {"domain": domain}) from None
 
 
 @transaction.atomic
@@ -189,7 +216,7 @@ def verify_domain(*, store: Store) -> StoreDomain:
     ValidationError, saying what DNS has, when it does not."""
     found = StoreDomain.objects.select_for_update().filter(store=store).first()
     if found is None:
-        raise ValidationError("Add your domain first.")
+        raise ValidationError(gettext("Add your domain first."))
     if found.verified_at is not None:
         return found
     name, expected = record_name(found.domain), record_value(found)
@@ -197,11 +224,18 @@ def verify_domain(*, store: Store) -> StoreDomain:
     if expected not in values:
         if not values:
             raise ValidationError(
-                f"No TXT record at {name} yet. Create it as shown; a new record can take up to an hour "
-                "to be seen, then press “Verify now” again."
+                gettext(
+                    "No TXT record at %(name)s yet. Create it as shown; a new record can take up to an hour "
+                    "to be seen, then press “Verify now” again."
+                )
+                % {"name": name}
             )
         raise ValidationError(
-            f"The TXT record at {name} says “{values[0]}”, not “{expected}”. Change it, then verify again."
+            gettext(
+                "The TXT record at %(name)s says “%(found)s”, not “%(expected)s”. Change it, then verify "
+                "again."
+            )
+            % {"name": name, "found": values[0], "expected": expected}
         )
     found.verified_at = timezone.now()
     found.save(update_fields=["verified_at"])
@@ -214,6 +248,6 @@ def remove_domain(*, store: Store) -> None:
     """The store is served at its platform link again, and the domain is free for another store."""
     found = StoreDomain.objects.select_for_update().filter(store=store).first()
     if found is None:
-        raise ValidationError("Your store has no domain to remove.")
+        raise ValidationError(gettext("Your store has no domain to remove."))
     found.delete()
     _changed(store, found.domain)

@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dukaan.accounts.roles import Access
@@ -25,7 +27,8 @@ from .views import _add_errors, store_required
 class DomainForm(forms.Form):
     domain = forms.CharField(
         max_length=253,
-        help_text="A domain or subdomain you bought, like shop.example.in.",
+        label=gettext_lazy("Domain"),
+        help_text=gettext_lazy("A domain or subdomain you bought, like shop.example.in."),
         widget=forms.TextInput(attrs={"placeholder": "shop.example.in", "autocapitalize": "none"}),
     )
 
@@ -56,7 +59,10 @@ def store_domain_page(request):
         except ValidationError as error:
             _add_errors(form, error)
             return _page(request, form, status=400)
-        messages.success(request, f"{added.domain} added. Create the two DNS records below, then verify.")
+        messages.success(
+            request,
+            _("%(domain)s added. Create the two DNS records below, then verify.") % {"domain": added.domain},
+        )
         return redirect("dashboard:store_domain")
     return _page(request, form)
 
@@ -68,7 +74,10 @@ def store_domain_verify(request):
         found = verify_domain(store=request.store)
     except ValidationError as error:
         return _page(request, DomainForm(), problem=error, status=400)
-    messages.success(request, f"{found.domain} is verified: your store is at https://{found.domain}/ now.")
+    messages.success(
+        request,
+        _("%(domain)s is verified: your store is at https://%(domain)s/ now.") % {"domain": found.domain},
+    )
     return redirect("dashboard:store_domain")
 
 
@@ -79,5 +88,5 @@ def store_domain_remove(request):
         remove_domain(store=request.store)
     except ValidationError as error:
         return _page(request, DomainForm(), problem=error, status=400)
-    messages.success(request, "Domain removed. Your store is at its Dukaan link again.")
+    messages.success(request, _("Domain removed. Your store is at its Dukaan link again."))
     return redirect("dashboard:store_domain")

@@ -20,7 +20,7 @@ from dukaan.catalog.selectors import (
     last_store_id,
     listed_category_ids,
     store_id_for_slug,
-    store_slugs_between,
+    store_slugs_and_domains_between,
     visible_products_updated,
 )
 from dukaan.catalog.snapshot import CatalogProduct, StoreCatalog, absolute_url
@@ -179,8 +179,11 @@ def sitemap_index(request):
     if number is None or number > _index_pages():
         raise Http404("There is no such page of the sitemap index: pages are numbered 1, 2, 3…")
     first = (number - 1) * SITEMAP_MAX_URLS + 1
-    slugs = store_slugs_between(first, first + SITEMAP_MAX_URLS - 1)
+    stores = store_slugs_and_domains_between(first, first + SITEMAP_MAX_URLS - 1)
     sitemap = store_path("storefront:sitemap")
-    entries = (f"<sitemap><loc>{escape(store_base_url(slug) + sitemap)}</loc></sitemap>\n" for slug in slugs)
+    entries = (
+        f"<sitemap><loc>{escape(store_base_url(slug, domain) + sitemap)}</loc></sitemap>\n"
+        for slug, domain in stores
+    )
     body = f'<sitemapindex xmlns="{SITEMAP_XMLNS}">\n{"".join(entries)}</sitemapindex>\n'
     return kept_at_the_edge(HttpResponse(_xml(body), content_type="application/xml"), [])

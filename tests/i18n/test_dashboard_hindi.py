@@ -36,7 +36,7 @@ NOT_PAGES = {"manifest", "service_worker", "offline", "order_invoice", "credit_n
 # English labels of other sites' menus the store settings page tells the merchant to click.
 KEPT = (
     *"Dukaan WhatsApp UPI SMS ID GSTIN GST CGST SGST IGST HSN SKU COD RTO UTR API REST POS".split(),
-    *"PDF QR CSV".split(),
+    *"PDF QR CSV CNAME TXT DNS HTTPS IP".split(), "shop.example.in", "example.in",
     *"JPEG PNG WebP Wi-Fi MB Excel Google Instagram Facebook English SAVE10 D7K2M9PX Cr".split(),
     *(scope.value for scope in Scope),
     # Other sites' menus, as the merchant will see them there.

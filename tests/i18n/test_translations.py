@@ -33,7 +33,7 @@ COVERED = (
 # Words that are the same in both languages: the brand, and names buyers know in English letters.
 SAME_IN_EVERY_LANGUAGE = {
     "Dukaan", "UPI", "GST", "PDF", "WhatsApp", "Razorpay", "COD", "SMS", "PIN",
-    "Google", "Pay", "PhonePe", "Paytm", "SAVE10", "RTO",
+    "Google", "Pay", "PhonePe", "Paytm", "SAVE10", "RTO", "CNAME", "TXT", "DNS", "HTTPS", "IP",
 }  # fmt: skip
 # Attributes a person reads or hears (a screen reader reads aria-label).
 READ_ATTRIBUTES = {"placeholder", "title", "alt", "aria-label"}

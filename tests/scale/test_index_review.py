@@ -43,7 +43,7 @@ from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import create_api_token
 from dukaan.analytics.models import StoreDay
 from dukaan.api.models import IdempotencyRecord
-from dukaan.catalog import services
+from dukaan.catalog import domains, services
 from dukaan.catalog.events import STORE_UPDATED
 from dukaan.catalog.models import Category, Product, Store, StoreDomain
 from dukaan.catalog.seed import seed_stores
@@ -259,6 +259,7 @@ def fresh_caches() -> None:
     """Every page is asked with cold caches, so the queries behind a cache miss are seen too."""
     for cache in caches.all():
         cache.clear()
+    domains._lookups.clear()  # each process's own memory of custom domains (catalog/domains.py)
 
 
 class Visitor:
@@ -444,6 +445,7 @@ def own_domain(store: Store, recorder: Recorder) -> None:
     merchant("dashboard store_domain add", page, 302, "post", {"domain": domain})
     # Verified as "Verify now" would after its DNS lookup (that: catalog/tests/test_domains.py).
     StoreDomain.objects.filter(store=store).update(verified_at=timezone.now())
+    domains.forget(slugs=(store.slug,), domains=(domain,))
     buyer = Visitor(recorder, HTTP_HOST=domain)
     buyer("custom domain home", "/")
     buyer("custom domain product", f"/p/{product.pk}/")
