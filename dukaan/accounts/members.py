@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dukaan.infra.logs import masked_phone
 
@@ -38,7 +39,7 @@ class Asker:
 
 def member_actor(user: User, role: Role) -> str:
     """A member as the audit log shows them: the phone masked and the role, e.g. "******5678 (Admin)"."""
-    return f"{masked_phone(user.phone)} ({role.label})"
+    return f"{masked_phone(user.phone)} ({role.english})"
 
 
 def store_role(*, store: StoreRow, user: User) -> Role | None:
@@ -66,7 +67,7 @@ def record_change(*, store: StoreRow, actor: str, field: str, label: str, old: s
 
 def _role(raw: str) -> Role:
     if raw not in {str(role) for role in MEMBER_ROLES}:
-        raise MemberRefused("Choose a role: Admin, Manager or Staff.")
+        raise MemberRefused(gettext("Choose a role: Admin, Manager or Staff."))
     return Role(raw)
 
 
@@ -76,7 +77,8 @@ def _check_may_manage(*, asker: Asker, role: Role) -> None:
         raise MemberRefused(refusal(Access.STAFF), status=403)
     if role.rank >= asker.role.rank:
         raise MemberRefused(
-            f"Only the store's owner can give or change the role {role.label}. Ask the owner to do it.",
+            gettext("Only the store's owner can give or change the role %(role)s. Ask the owner to do it.")
+            % {"role": role.label},
             status=403,
         )
 
@@ -92,24 +94,23 @@ def invite_member(*, store: StoreRow, asker: Asker, phone: str, role: str) -> Me
         raise MemberRefused(refused.message) from refused
     _check_may_manage(asker=asker, role=chosen)
     if phone == store.owner.phone:
-        raise MemberRefused("That is the owner's own number: the owner already runs this store.")
+        raise MemberRefused(gettext("That is the owner's own number: the owner already runs this store."))
     user = User.objects.filter(phone=phone).first() or User.objects.create_user(phone)
+    already = gettext("That number is already on the staff. Change its role in the list instead.")
     if Membership.objects.filter(store=store, user=user).exists():
-        raise MemberRefused("That number is already on the staff. Change its role in the list instead.")
+        raise MemberRefused(already)
     try:
         with transaction.atomic():
             membership = Membership.objects.create(store=store, user=user, role=chosen, invited_by=asker.user)
     except IntegrityError as error:  # invited twice at once
-        raise MemberRefused(
-            "That number is already on the staff. Change its role in the list instead."
-        ) from error
+        raise MemberRefused(already) from error
     record_change(
         store=store,
         actor=asker.actor,
         field="staff",
         label=f"Staff {masked_phone(phone)}",
         old="",
-        new=chosen.label,
+        new=chosen.english,
     )
     return membership
 
@@ -119,9 +120,9 @@ def _membership(store: StoreRow, user_id: int) -> Membership:
     if membership is None:
         if user_id == store.owner_id:
             raise MemberRefused(
-                "The owner's role cannot be changed and the owner cannot be removed.", status=403
+                gettext("The owner's role cannot be changed and the owner cannot be removed."), status=403
             )
-        raise MemberRefused("That person is not on the staff of this store.", status=404)
+        raise MemberRefused(gettext("That person is not on the staff of this store."), status=404)
     return membership
 
 
@@ -143,8 +144,8 @@ def change_member_role(*, store: StoreRow, asker: Asker, user_id: int, role: str
         actor=asker.actor,
         field="staff",
         label=f"Staff {masked_phone(membership.user.phone)}",
-        old=current.label,
-        new=chosen.label,
+        old=current.english,
+        new=chosen.english,
     )
     return membership
 
@@ -155,7 +156,9 @@ def remove_member(*, store: StoreRow, asker: Asker, user_id: int) -> None:
     A member may always leave (remove themselves); the owner never can."""
     if user_id == store.owner_id and asker.user.pk == user_id:
         raise MemberRefused(
-            "You are the store's only owner, so you cannot remove yourself: a store always has its owner.",
+            gettext(
+                "You are the store's only owner, so you cannot remove yourself: a store always has its owner."
+            ),
             status=403,
         )
     membership = _membership(store, user_id)
@@ -170,7 +173,7 @@ def remove_member(*, store: StoreRow, asker: Asker, user_id: int) -> None:
         actor=asker.actor,
         field="staff",
         label=f"Staff {masked_phone(phone)}",
-        old=current.label,
+        old=current.english,
         new="",
     )
 

@@ -5,6 +5,9 @@ Declared once here; the dashboard's views and the API's operations each name the
 
 from enum import StrEnum
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy, gettext_noop
+
 from .scopes import Scope
 
 
@@ -15,7 +18,13 @@ class Role(StrEnum):
     STAFF = "staff"
 
     @property
-    def label(self) -> str:
+    def label(self) -> Promise:
+        """The role's name in the language of the page (Owner, मालिक)."""
+        return gettext_lazy(LABELS[self])
+
+    @property
+    def english(self) -> str:
+        """The role's name as the audit log keeps it: stored data, the same for every reader."""
         return LABELS[self]
 
     @property
@@ -27,7 +36,12 @@ class Role(StrEnum):
         return ACCESS[self]
 
 
-LABELS = {Role.OWNER: "Owner", Role.ADMIN: "Admin", Role.MANAGER: "Manager", Role.STAFF: "Staff"}
+LABELS = {
+    Role.OWNER: gettext_noop("Owner"),
+    Role.ADMIN: gettext_noop("Admin"),
+    Role.MANAGER: gettext_noop("Manager"),
+    Role.STAFF: gettext_noop("Staff"),
+}
 RANKS = {Role.OWNER: 4, Role.ADMIN: 3, Role.MANAGER: 2, Role.STAFF: 1}
 
 # The roles a membership can have; the owner is the store's own owner, never a membership.
@@ -72,18 +86,24 @@ SCOPE_ACCESS = {
 
 # Why a role is refused, one whole sentence per part of the store.
 REFUSALS = {
-    Access.DASHBOARD: "You are not on the staff of this store.",
-    Access.ORDERS: "Your role in this store does not include its orders.",
-    Access.ORDER_MONEY: "Only the owner, an Admin or a Manager can cancel orders, record payments "
-    "and refunds, or see unfinished checkouts.",
-    Access.CATALOG: "Only the owner, an Admin or a Manager can change products, prices, stock, "
-    "coupons and offers.",
-    Access.SETTINGS: "Only the owner or an Admin can change the store's settings, delivery, tax "
-    "and API tokens.",
-    Access.STAFF: "Only the owner or an Admin can manage the store's staff.",
-    Access.OWNER: "Only the store's owner can change its payment details or read its audit log.",
+    Access.DASHBOARD: gettext_lazy("You are not on the staff of this store."),
+    Access.ORDERS: gettext_lazy("Your role in this store does not include its orders."),
+    Access.ORDER_MONEY: gettext_lazy(
+        "Only the owner, an Admin or a Manager can cancel orders, record payments "
+        "and refunds, or see unfinished checkouts."
+    ),
+    Access.CATALOG: gettext_lazy(
+        "Only the owner, an Admin or a Manager can change products, prices, stock, coupons and offers."
+    ),
+    Access.SETTINGS: gettext_lazy(
+        "Only the owner or an Admin can change the store's settings, delivery, tax and API tokens."
+    ),
+    Access.STAFF: gettext_lazy("Only the owner or an Admin can manage the store's staff."),
+    Access.OWNER: gettext_lazy(
+        "Only the store's owner can change its payment details or read its audit log."
+    ),
 }
-ASK_THE_OWNER = "Ask the store's owner if you need this."
+ASK_THE_OWNER = gettext_lazy("Ask the store's owner if you need this.")
 
 
 def may(role: Role, access: Access) -> bool:

@@ -353,8 +353,12 @@ def create_api_token(
     beyond = sorted(str(scope) for scope in chosen if scope not in SCOPES[role])
     if beyond:
         raise PermissionDenied(
-            f"As {role.label} you cannot make a token with {', '.join(beyond)}. "
-            f"Your role allows: {', '.join(str(s) for s in Scope if s in SCOPES[role])}."
+            _("As %(role)s you cannot make a token with %(scopes)s. Your role allows: %(allowed)s.")
+            % {
+                "role": role.label,
+                "scopes": ", ".join(beyond),
+                "allowed": ", ".join(str(s) for s in Scope if s in SCOPES[role]),
+            }
         )
     if ApiToken.objects.filter(store=store, revoked_at__isnull=True).count() >= MAX_ACTIVE_API_TOKENS:
         raise ValidationError(

@@ -4,6 +4,7 @@ and the store switcher for someone who helps run several stores (docs/staff.md).
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dukaan.accounts.members import Asker, MemberRefused, change_member_role, invite_member, remove_member
@@ -18,8 +19,12 @@ ROLE_CHOICES = [(role.value, role.label) for role in MEMBER_ROLES]
 
 
 class InviteForm(forms.Form):
-    phone = forms.CharField(label="Mobile number", max_length=32, help_text="For example +91 98123 45678.")
-    role = forms.ChoiceField(choices=ROLE_CHOICES, initial=Role.STAFF)
+    phone = forms.CharField(
+        label=gettext_lazy("Mobile number"),
+        max_length=32,
+        help_text=gettext_lazy("For example +91 98123 45678."),
+    )
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=ROLE_CHOICES, initial=Role.STAFF)
 
 
 def _page(request, form=None, error: str = "", status: int = 200):
@@ -54,7 +59,7 @@ def staff(request):
         return _page(request)
     form = InviteForm(request.POST)
     if not form.is_valid():
-        return _page(request, form, "Enter a mobile number and choose a role.", status=400)
+        return _page(request, form, gettext("Enter a mobile number and choose a role."), status=400)
     try:
         invite_member(
             store=request.store,
@@ -66,7 +71,9 @@ def staff(request):
         return _page(request, form, refused.message, status=refused.status)
     messages.success(
         request,
-        "Invited. They log in here with their mobile number and the SMS code, and find your store there.",
+        gettext(
+            "Invited. They log in here with their mobile number and the SMS code, and find your store there."
+        ),
     )
     return redirect("dashboard:staff")
 
@@ -80,7 +87,7 @@ def staff_role(request, user_id: int):
         )
     except MemberRefused as refused:
         return _page(request, error=refused.message, status=refused.status)
-    messages.success(request, "Role changed.")
+    messages.success(request, gettext("Role changed."))
     return redirect("dashboard:staff")
 
 
@@ -91,7 +98,9 @@ def staff_remove(request, user_id: int):
         remove_member(store=request.store, asker=_asker(request), user_id=user_id)
     except MemberRefused as refused:
         return _page(request, error=refused.message, status=refused.status)
-    messages.success(request, "Removed from the staff. The API tokens they made for this store are revoked.")
+    messages.success(
+        request, gettext("Removed from the staff. The API tokens they made for this store are revoked.")
+    )
     return redirect("dashboard:staff")
 
 
@@ -105,10 +114,10 @@ def stores(request):
             return render(
                 request,
                 "dashboard/stores.html",
-                {"store": request.store, "error": "Choose one of the stores listed here."},
+                {"store": request.store, "error": gettext("Choose one of the stores listed here.")},
                 status=400,
             )
         request.session[SESSION_STORE] = match.pk
-        messages.success(request, f"You are now working in {match.name}.")
+        messages.success(request, gettext("You are now working in %(store)s.") % {"store": match.name})
         return redirect("dashboard:home")
     return render(request, "dashboard/stores.html", {"store": request.store, "error": ""})
