@@ -1,11 +1,9 @@
 """The owner invites a Staff member; they log in with their phone and the SMS code, see only the orders,
-and switch to another store they help run. Screenshots: docs/images/staff-*.png (the docs show them)
-and test-artifacts/screenshots/60-*."""
+and switch to another store they help run. Screenshots: test-artifacts/screenshots/60-* (copies of them
+are docs/images/staff-*.png; a run never rewrites docs/)."""
 
 import re
-import shutil
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -18,8 +16,6 @@ from dukaan.infra.sms import latest_console_message
 from dukaan.orders.services import Buyer, CartLine, place_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 
 def log_in_as_owner(page, base_url: str, user) -> None:
@@ -49,8 +45,7 @@ def test_owner_invites_staff_who_logs_in_sees_only_orders_and_switches_store(
     page.get_by_role("button", name="Invite").click()
     page.wait_for_url("**/dashboard/store/staff/")
     assert "+91 98765 00063" in page.locator("table").inner_text()
-    path = screenshot("60-staff-invited")
-    shutil.copy(path, DOCS_IMAGES / "staff-invite.png")
+    screenshot("60-staff-invited")
     helper = User.objects.get(phone="+919876500063")
     Membership.objects.create(store=lamps, user=helper, role="manager")
 
@@ -68,8 +63,7 @@ def test_owner_invites_staff_who_logs_in_sees_only_orders_and_switches_store(
     nav = staff.locator("header nav").inner_text()
     assert "Orders" in nav and "Products" not in nav and "Store" in nav  # "Stores": the switcher
     assert "Meera Iyer" in staff.locator("main").inner_text()
-    path = screenshot("61-staff-sees-orders", on=staff)
-    shutil.copy(path, DOCS_IMAGES / "staff-orders.png")
+    screenshot("61-staff-sees-orders", on=staff)
     staff.goto(live_server.url + "/dashboard/products/")
     assert "Only the owner, an Admin or a Manager" in staff.locator("main").inner_text()
 
@@ -79,5 +73,4 @@ def test_owner_invites_staff_who_logs_in_sees_only_orders_and_switches_store(
     staff.wait_for_url(re.compile(r".*/dashboard/$"))
     staff.goto(live_server.url + "/dashboard/products/")
     assert "Brass lamp" in staff.locator("main").inner_text()
-    path = screenshot("62-staff-switched", on=staff)
-    shutil.copy(path, DOCS_IMAGES / "staff-switch.png")
+    screenshot("62-staff-switched", on=staff)
