@@ -78,4 +78,6 @@ def log_in(page, live_server, user) -> None:
 
 
 def fits_the_phone(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    """No sideways scrolling at the page's viewport width. Not window.innerWidth: a phone-emulating
+    Chromium widens the layout viewport to a page that is too wide, so that compared with itself."""
+    return page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]

@@ -12,7 +12,7 @@ from dukaan.catalog.domains import record_name, record_value
 from dukaan.catalog.models import StoreDomain
 from dukaan.conftest import make_store
 from dukaan.infra.sms import latest_console_message
-from tests.browser.chromium import PHONE_VIEWPORT
+from tests.browser.chromium import fits_the_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -83,7 +83,7 @@ def test_owner_adds_and_verifies_a_domain_and_the_share_link_follows(
     ]
     # The token must be readable without scrolling sideways. (A phone-emulating Chromium widens
     # window.innerWidth to fit a page too wide, so compare with the phone's own width.)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_VIEWPORT["width"]
+    assert fits_the_phone(page)
     screenshot("71-domain-records")
 
     # "Verify now" before the TXT record exists: a 400 saying so; the domain stays unverified.
