@@ -10,14 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dukaan.catalog.models import Category
-from dukaan.taxes.rules import STATES
+from dukaan.taxes.rules import STATES, state_name
 from dukaan.taxes.schedule import day_text, percent, schedule
 
 
 def state_choices() -> list[tuple[str, str]]:
-    states = sorted(
-        ((code, f"{name} ({code})") for code, name in STATES.items()), key=lambda choice: choice[1]
-    )
+    states = sorted(((code, f"{state_name(code)} ({code})") for code in STATES), key=lambda choice: choice[1])
     return [("", _("Choose your state")), *states]
 
 
@@ -31,7 +29,7 @@ def rate_choices(blank) -> list[tuple[str, str]]:
     today = timezone.localdate()
     choices = [("", str(blank))]
     for scheduled in schedule():
-        text = f"{percent(scheduled.rate)} · {scheduled.label}"
+        text = f"{percent(scheduled.rate)} · {scheduled.shown_label}"
         if scheduled.ends is not None and scheduled.ends < today:
             text += " " + _("(until %(day)s)") % {"day": day_text(scheduled.ends)}
         elif scheduled.starts > today:

@@ -162,8 +162,9 @@ def _rate(rate: Decimal) -> str:
 
 def _day(document: Invoice | CreditNote) -> str:
     day = timezone.localtime(document.issued_at, timezone.get_default_timezone())
-    # 6 Dec 2026; Hindi spells the month out (its short forms are not what bills print).
-    return dateformat.format(day, "j M Y" if translation.get_language().startswith("en") else "j F Y")
+    # 6 Dec 2026; Hindi spells the month out (its short forms are not what bills print), with Django's
+    # "alt. month" names: F's "May" is the dashboard's "may" (अनुमति), not मई.
+    return dateformat.format(day, "j M Y" if translation.get_language().startswith("en") else "j E Y")
 
 
 def _bold(text: str) -> str:

@@ -11,47 +11,51 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext, gettext_noop
+
 from dukaan.infra.money import ZERO, to_paise
 
-# GST state codes (the first two characters of a GSTIN) of the states and union territories today.
+# GST state codes (the first two characters of a GSTIN) of the states and union territories today, with
+# their names as the GST portal writes them: invoices and the API give these;
+# a page shows state_name(code), in its language.
 STATES: dict[str, str] = {
-    "01": "Jammu and Kashmir",
-    "02": "Himachal Pradesh",
-    "03": "Punjab",
-    "04": "Chandigarh",
-    "05": "Uttarakhand",
-    "06": "Haryana",
-    "07": "Delhi",
-    "08": "Rajasthan",
-    "09": "Uttar Pradesh",
-    "10": "Bihar",
-    "11": "Sikkim",
-    "12": "Arunachal Pradesh",
-    "13": "Nagaland",
-    "14": "Manipur",
-    "15": "Mizoram",
-    "16": "Tripura",
-    "17": "Meghalaya",
-    "18": "Assam",
-    "19": "West Bengal",
-    "20": "Jharkhand",
-    "21": "Odisha",
-    "22": "Chhattisgarh",
-    "23": "Madhya Pradesh",
-    "24": "Gujarat",
-    "26": "Dadra and Nagar Haveli and Daman and Diu",
-    "27": "Maharashtra",
-    "29": "Karnataka",
-    "30": "Goa",
-    "31": "Lakshadweep",
-    "32": "Kerala",
-    "33": "Tamil Nadu",
-    "34": "Puducherry",
-    "35": "Andaman and Nicobar Islands",
-    "36": "Telangana",
-    "37": "Andhra Pradesh",
-    "38": "Ladakh",
-    "97": "Other Territory",
+    "01": gettext_noop("Jammu and Kashmir"),
+    "02": gettext_noop("Himachal Pradesh"),
+    "03": gettext_noop("Punjab"),
+    "04": gettext_noop("Chandigarh"),
+    "05": gettext_noop("Uttarakhand"),
+    "06": gettext_noop("Haryana"),
+    "07": gettext_noop("Delhi"),
+    "08": gettext_noop("Rajasthan"),
+    "09": gettext_noop("Uttar Pradesh"),
+    "10": gettext_noop("Bihar"),
+    "11": gettext_noop("Sikkim"),
+    "12": gettext_noop("Arunachal Pradesh"),
+    "13": gettext_noop("Nagaland"),
+    "14": gettext_noop("Manipur"),
+    "15": gettext_noop("Mizoram"),
+    "16": gettext_noop("Tripura"),
+    "17": gettext_noop("Meghalaya"),
+    "18": gettext_noop("Assam"),
+    "19": gettext_noop("West Bengal"),
+    "20": gettext_noop("Jharkhand"),
+    "21": gettext_noop("Odisha"),
+    "22": gettext_noop("Chhattisgarh"),
+    "23": gettext_noop("Madhya Pradesh"),
+    "24": gettext_noop("Gujarat"),
+    "26": gettext_noop("Dadra and Nagar Haveli and Daman and Diu"),
+    "27": gettext_noop("Maharashtra"),
+    "29": gettext_noop("Karnataka"),
+    "30": gettext_noop("Goa"),
+    "31": gettext_noop("Lakshadweep"),
+    "32": gettext_noop("Kerala"),
+    "33": gettext_noop("Tamil Nadu"),
+    "34": gettext_noop("Puducherry"),
+    "35": gettext_noop("Andaman and Nicobar Islands"),
+    "36": gettext_noop("Telangana"),
+    "37": gettext_noop("Andhra Pradesh"),
+    "38": gettext_noop("Ladakh"),
+    "97": gettext_noop("Other Territory"),
 }
 
 GSTIN_LENGTH = 15
@@ -101,6 +105,11 @@ def gstin_problem(text: str) -> str | None:
 def gstin_state(gstin: str) -> str:
     """The state code a GSTIN is registered in: "29" for 29ABCDE1234F1ZW."""
     return normalize_gstin(gstin)[:2]
+
+
+def state_name(code: str) -> str:
+    """The state's name in the page's language: "कर्नाटक" in Hindi, "Karnataka" in English."""
+    return gettext(STATES[code])
 
 
 def state_label(code: str) -> str:

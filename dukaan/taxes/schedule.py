@@ -9,8 +9,23 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+from django.utils import dateformat
+from django.utils.translation import gettext, gettext_noop
+
 SCHEDULE_FILE = Path(__file__).with_name("gst_rates.json")
 GST_START = date(2017, 7, 1)
+# gst_rates.json's labels, marked here for makemessages: the file and the API keep the English, a page
+# shows ScheduledRate.shown_label. A new label in the file needs its line here (test_schedule checks).
+LABELS = (
+    gettext_noop("Nil: fresh food, milk, bread, books, health and life insurance"),
+    gettext_noop("Rough diamonds and precious stones"),
+    gettext_noop("Gold, silver and jewellery"),
+    gettext_noop("Daily needs: packed food, medicines, clothes and footwear up to ₹2,500"),
+    gettext_noop("Standard rate I (merged into 5 % and 18 %)"),
+    gettext_noop("Standard: most goods and services, electronics, clothes above ₹2,500"),
+    gettext_noop("Standard rate II (merged into 18 % and 40 %)"),
+    gettext_noop("Luxury and sin goods: tobacco, aerated drinks, large cars"),
+)
 
 
 @dataclass(frozen=True)
@@ -19,6 +34,11 @@ class ScheduledRate:
     label: str
     starts: date
     ends: date | None  # the last day it applies; None while in force
+
+    @property
+    def shown_label(self) -> str:
+        """The label in the page's language."""
+        return gettext(self.label)
 
     def applies_on(self, day: date) -> bool:
         return self.starts <= day and (self.ends is None or day <= self.ends)
@@ -51,7 +71,9 @@ def percent(rate: Decimal) -> str:
 
 
 def day_text(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
+    """ "21 September 2025", "21 सितंबर 2025": the month in the language of the page. Django's
+    "alt. month" names (E), not F's: the dashboard's "May" (a token may…) is not the month."""
+    return dateformat.format(day, "j E Y")
 
 
 def rate_problem(rate: Decimal, day: date) -> str | None:

@@ -7,7 +7,6 @@ world (tests/security/test_authorization_matrix.py), so a new dashboard page is 
 listed here. Each store page is also posted empty, which shows its form's errors.
 """
 
-import calendar
 import re
 from html.parser import HTMLParser
 
@@ -22,8 +21,6 @@ from dukaan.catalog.rules import CURRENCIES
 from dukaan.conftest import make_store
 from dukaan.dashboard.urls import urlpatterns
 from dukaan.search.analysis import GLOBAL_SYNONYMS
-from dukaan.taxes.rules import STATES
-from dukaan.taxes.schedule import schedule
 from tests.security.test_authorization_matrix import DASHBOARD, _dashboard_request, world  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -48,11 +45,9 @@ KEPT = (
     "Size: M, Colour: Red", *"kurti kurta tunic mobile phone smartphone".split(),
     *(word for group in GLOBAL_SYNONYMS for word in group),
 )  # fmt: skip
-# Texts still English on the Hindi dashboard, on purpose or not yet: state names (as the GST portal
-# writes them), the GST rates' descriptions and the dates beside them (taxes), the order statuses'
-# values the "not an order status" message lists (what the API takes), and currency codes.
+# Texts still English on the Hindi dashboard, on purpose: the order statuses' values the "not an
+# order status" message lists (what the API takes), and currency codes.
 DOMAIN_TEXT = (
-    *STATES.values(), *(rate.label for rate in schedule()), *calendar.month_name[1:],  # taxes
     "unconfirmed, placed, accepted, shipped, delivered, returned, cancelled",  # orders.services
     *CURRENCIES,  # catalog.rules: ISO codes
 )  # fmt: skip
@@ -205,3 +200,18 @@ def test_the_login_pages_follow_a_visitors_choice_and_an_unsafe_next_is_ignored(
     assert english_left("<p>ठीक है</p><button>Send code</button>", []) == ["Send code"]
     refused = visitor.post(reverse("accounts:login"), {"phone": "12"})
     assert "यह सही मोबाइल नंबर नहीं लगता" in refused.content.decode()
+
+
+def test_the_tax_page_names_states_rates_and_dates_in_the_merchants_language():
+    owner = make_store("+919812345601", "asha-store").owner
+    client = Client()
+    client.force_login(owner)
+    User.objects.filter(pk=owner.pk).update(language="hi")
+    page = client.get(reverse("dashboard:tax_settings")).content.decode()
+    assert ">कर्नाटक (29)</option>" in page and ">महाराष्ट्र (27)</option>" in page
+    assert "5 % · रोज़ की ज़रूरतें: पैक किया खाने का सामान" in page
+    assert "(21 सितंबर 2025 तक)" in page
+    User.objects.filter(pk=owner.pk).update(language="en-in")
+    page = client.get(reverse("dashboard:tax_settings")).content.decode()
+    assert ">Karnataka (29)</option>" in page and "(until 21 September 2025)" in page
+    assert "5 % · Daily needs: packed food, medicines, clothes and footwear up to ₹2,500" in page

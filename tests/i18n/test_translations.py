@@ -29,6 +29,7 @@ COVERED = (
     "dukaan/dashboard",
     "dukaan/accounts",
     "dukaan/invoices",
+    "dukaan/taxes",
 )
 # Words that are the same in both languages: the brand, and names buyers know in English letters.
 SAME_IN_EVERY_LANGUAGE = {

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from django.utils import translation
-from django.utils.dates import MONTHS
+from django.utils.dates import MONTHS_ALT
 from pypdf import PdfReader
 
 from dukaan.invoices import pdf
@@ -26,7 +26,7 @@ from .test_pdf import pdf_text
 pytestmark = pytest.mark.django_db
 
 with translation.override("hi"):
-    DECEMBER = str(MONTHS[12])  # Django's Hindi month name, spelled out
+    DECEMBER = str(MONTHS_ALT[12])  # Django's Hindi month name, spelled out (दिसंबर)
 
 
 @pytest.fixture
@@ -62,6 +62,14 @@ def fonts(data: bytes) -> set[str]:
     page = PdfReader(io.BytesIO(data)).pages[0]
     resources: Any = page["/Resources"].get_object()
     return {str(font.get_object()["/BaseFont"]) for font in resources["/Font"].get_object().values()}
+
+
+def test_a_hindi_invoice_issued_in_may_is_dated_मई(hindi_store, drawn):
+    # Django's plain month "May" is also the dashboard's "may" (अनुमति): the bill must not say that.
+    invoice = issue_invoice(order=make_order(hindi_store))
+    invoice.issued_at = datetime(2026, 5, 6, 12, tzinfo=IST)
+    pdf.render_invoice(invoice)
+    assert "तारीख: 6 मई 2026" in drawn()
 
 
 def test_a_hindi_stores_invoice_has_hindi_labels_and_the_stored_figures(hindi_store, drawn):

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,6 +15,7 @@ from dukaan.taxes.rules import (
     gstin_check_character,
     gstin_problem,
     gstin_state,
+    state_name,
     tax_items,
 )
 
@@ -71,6 +73,14 @@ def test_states_are_named_by_their_gst_codes():
     assert STATES["29"] == "Karnataka"
     assert STATES["27"] == "Maharashtra"
     assert all(len(code) == 2 and code.isdigit() for code in STATES)
+
+
+def test_a_page_names_the_state_in_its_language_and_the_portals_english_stays():
+    with translation.override("hi"):
+        assert [state_name(code) for code in ("29", "27", "07")] == ["कर्नाटक", "महाराष्ट्र", "दिल्ली"]
+        assert STATES["29"] == "Karnataka"  # what invoices and the API give
+    with translation.override("en-in"):
+        assert state_name("29") == "Karnataka"
 
 
 def test_an_unregistered_store_charges_no_tax():
