@@ -15,6 +15,7 @@ import json
 import time
 from typing import Unpack
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -60,19 +61,32 @@ def _write_batch(plans: list[StorePlan], pool: dict, *, password: str, events: b
         _copy(
             cursor,
             User,
-            "id, password, is_superuser, phone, name, is_staff, is_active, date_joined",
+            "id, password, is_superuser, phone, name, language, is_staff, is_active, date_joined",
             (
-                (uid, password, False, plan.phone, plan.owner, False, True, now)
+                (uid, password, False, plan.phone, plan.owner, "", False, True, now)
                 for uid, plan in zip(user_ids, plans, strict=True)
             ),
         )
         _copy(
             cursor,
             Store,
-            "id, owner_id, name, slug, whatsapp, currency, logo, upi_id, order_counter, "
+            "id, owner_id, name, slug, whatsapp, currency, language, logo, upi_id, order_counter, "
             "created_at, updated_at",
             (
-                (sid, uid, plan.name, plan.slug, plan.phone, "INR", "", "", 0, now, now)
+                (
+                    sid,
+                    uid,
+                    plan.name,
+                    plan.slug,
+                    plan.phone,
+                    "INR",
+                    settings.LANGUAGE_CODE,
+                    "",
+                    "",
+                    0,
+                    now,
+                    now,
+                )
                 for sid, uid, plan in zip(store_ids, user_ids, plans, strict=True)
             ),
         )

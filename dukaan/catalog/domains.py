@@ -16,6 +16,7 @@ import dns.resolver
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -151,14 +152,18 @@ def _remembered(key: tuple[str, str], load: Callable[[], str | None]) -> str:
 
 def verified_domain(slug: str) -> str:
     """The store's verified domain, or "" (no domain, or not verified yet)."""
-    verified = StoreDomain.objects.filter(store__slug=slug, verified_at__isnull=False)
+    # The store's id by a subquery, not a join: the domain is then read by its key (a join let the
+    # planner walk every domain when the table is small).
+    store_id = Store.objects.filter(slug=slug).values("pk")[:1]
+    verified = StoreDomain.objects.filter(store_id=Subquery(store_id), verified_at__isnull=False)
     return _remembered(("slug", slug), lambda: only_row(verified.values_list("domain", flat=True)))
 
 
 def slug_for_domain(domain: str) -> str:
     """The slug of the store a verified domain serves, or "" when none does."""
-    verified = StoreDomain.objects.filter(domain=domain, verified_at__isnull=False)
-    return _remembered(("host", domain), lambda: only_row(verified.values_list("store__slug", flat=True)))
+    store_id = StoreDomain.objects.filter(domain=domain, verified_at__isnull=False).values("store_id")[:1]
+    slug = Store.objects.filter(pk=Subquery(store_id)).values_list("slug", flat=True)
+    return _remembered(("host", domain), lambda: only_row(slug))
 
 
 def forget(*, slugs: tuple[str, ...] = (), domains: tuple[str, ...] = ()) -> None:
