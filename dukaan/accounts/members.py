@@ -104,14 +104,7 @@ def invite_member(*, store: StoreRow, asker: Asker, phone: str, role: str) -> Me
             membership = Membership.objects.create(store=store, user=user, role=chosen, invited_by=asker.user)
     except IntegrityError as error:  # invited twice at once
         raise MemberRefused(already) from error
-    record_change(
-        store=store,
-        actor=asker.actor,
-        field="staff",
-        label=f"Staff {masked_phone(phone)}",
-        old="",
-        new=chosen.english,
-    )
+    _record_staff_change(store=store, asker=asker, phone=phone, old="", new=chosen.english)
     return membership
 
 
@@ -139,13 +132,8 @@ def change_member_role(*, store: StoreRow, asker: Asker, user_id: int, role: str
     membership.save(update_fields=["role"])
     if chosen.rank < current.rank:
         _revoke_tokens(store=store, user_id=user_id, above=chosen)
-    record_change(
-        store=store,
-        actor=asker.actor,
-        field="staff",
-        label=f"Staff {masked_phone(membership.user.phone)}",
-        old=current.english,
-        new=chosen.english,
+    _record_staff_change(
+        store=store, asker=asker, phone=membership.user.phone, old=current.english, new=chosen.english
     )
     return membership
 
@@ -168,13 +156,13 @@ def remove_member(*, store: StoreRow, asker: Asker, user_id: int) -> None:
     phone = membership.user.phone
     membership.delete()
     _revoke_tokens(store=store, user_id=user_id, above=None)
+    _record_staff_change(store=store, asker=asker, phone=phone, old=current.english, new="")
+
+
+def _record_staff_change(*, store: StoreRow, asker: Asker, phone: str, old: str, new: str) -> None:
+    """The audit log's line for a member's role (English: the log reads the same in every language)."""
     record_change(
-        store=store,
-        actor=asker.actor,
-        field="staff",
-        label=f"Staff {masked_phone(phone)}",
-        old=current.english,
-        new="",
+        store=store, actor=asker.actor, field="staff", label=f"Staff {masked_phone(phone)}", old=old, new=new
     )
 
 

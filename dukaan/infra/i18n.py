@@ -27,6 +27,11 @@ def page_language(cookies: Mapping[str, str], default: str) -> str:
     return picked_language(cookies) or (default if default in CODES else settings.LANGUAGE_CODE)
 
 
+def speak_to_buyer(cookies: Mapping[str, str], store_language: str) -> None:
+    """Answer a buyer in their language: the one they picked, else the store's."""
+    translation.activate(page_language(cookies, store_language))
+
+
 @dataclass(frozen=True)
 class InEachLanguage:
     """A text made in every language ahead of time (e.g. for a cached snapshot, which every buyer

@@ -13,12 +13,11 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from dukaan.infra.i18n import page_language
+from dukaan.infra.i18n import speak_to_buyer
 from dukaan.infra.security import content_security_policy
 
 from . import services
@@ -70,7 +69,7 @@ def razorpay_checkout(request: HttpRequest, token: str, provider_order_id: str) 
     order = payment.order
     if payment.status == Payment.Status.CAPTURED:
         return redirect(_order_page(payment))
-    translation.activate(page_language(request.COOKIES, order.store.language))
+    speak_to_buyer(request.COOKIES, order.store.language)
     options = {
         "key": gateway.key_id,
         "order_id": provider_order_id,

@@ -6,10 +6,9 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dukaan.infra.i18n import speak_to_buyer
 from dukaan.orders.selectors import order_for_buyer
 from dukaan.orders.services import IllegalTransition, confirm_order
-
-from .views import speak
 
 
 @require_POST
@@ -18,7 +17,7 @@ def confirm(request, slug: str, token: str):
     found = order_for_buyer(token=token)
     if found is None or found.store.slug != slug:
         raise Http404("There is no order at this link. Check the link in your message from the store.")
-    speak(request, found.store.language)
+    speak_to_buyer(request.COOKIES, found.store.language)
     try:
         confirm_order(order=found)
     except IllegalTransition as refused:

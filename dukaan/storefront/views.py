@@ -22,7 +22,6 @@ from django.core.paginator import Page
 from django.http import Http404, HttpResponseBadRequest, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -50,7 +49,7 @@ from dukaan.catalog.snapshot import (
 )
 from dukaan.catalog.templatetags.money import money
 from dukaan.infra.clients import client_address, count_request, wait_text
-from dukaan.infra.i18n import CODES, page_language
+from dukaan.infra.i18n import CODES, speak_to_buyer
 from dukaan.orders.cart import Cart, CartRefused, Line
 from dukaan.orders.payments import upi_link
 from dukaan.orders.selectors import Choices, Quote, draft_for_link, order_for_buyer, quote_cart
@@ -146,17 +145,12 @@ def follows_moved_store(view):
 _buyer_cookies: ContextVar[dict[str, str] | None] = ContextVar("buyer_cookies", default=None)
 
 
-def speak(request, language: str) -> None:
-    """Answer in the buyer's language: the one they picked, else the store's (`language`)."""
-    translation.activate(page_language(request.COOKIES, language))
-
-
 def _store_id_or_404(slug: str) -> int:
     found = store_for_slug(slug)
     if found is None:
         raise Http404("There is no store at this link.")
     store_id, language = found
-    translation.activate(page_language(_buyer_cookies.get() or {}, language))
+    speak_to_buyer(_buyer_cookies.get() or {}, language)
     return store_id
 
 
@@ -584,7 +578,7 @@ def _back_to(store: Store, page: str | None):
 def cart_pin(request, slug: str):
     """The buyer's PIN code: the page then says whether the shop delivers there, and for what fee."""
     store = get_object_or_404(Store, slug=slug)
-    speak(request, store.language)
+    speak_to_buyer(request.COOKIES, store.language)
     try:
         Cart(request.session, store.pk).pin_code = valid_pin(request.POST.get("pin_code", ""))
     except ValueError as error:
@@ -596,7 +590,7 @@ def cart_pin(request, slug: str):
 def cart_coupon(request, slug: str):
     """Apply a coupon code to the cart, or remove it; the page then shows the saving or why not."""
     store = get_object_or_404(Store, slug=slug)
-    speak(request, store.language)
+    speak_to_buyer(request.COOKIES, store.language)
     cart = Cart(request.session, store.pk)
     if request.POST.get("remove"):
         cart.coupon_code = ""
@@ -622,7 +616,7 @@ def _cart_seo(store: Store, title: str, path: str) -> Seo:
 @personal
 def cart_page(request, slug: str):
     store = get_object_or_404(Store, slug=slug)
-    speak(request, store.language)
+    speak_to_buyer(request.COOKIES, store.language)
     cart = Cart(request.session, store.pk)
     lines = cart.lines()
     quote = _quote(store, cart)
@@ -759,7 +753,7 @@ def checkout(request, slug: str):
     the order is placed only at the total the buyer saw for the way they chose to pay.
     """
     store = get_object_or_404(Store, slug=slug)
-    speak(request, store.language)
+    speak_to_buyer(request.COOKIES, store.language)
     cart = Cart(request.session, store.pk)
     online = get_gateway() is not None
     refused: list[str] = []
@@ -885,7 +879,7 @@ def cart_draft(request, slug: str):
     """The buyer typed their phone at checkout (static/storefront/draft.js posts it on change): keep the
     checkout, so the shop can message them if they do not order within the hour. JSON either way."""
     store = get_object_or_404(Store, slug=slug)
-    speak(request, store.language)
+    speak_to_buyer(request.COOKIES, store.language)
     wait = _draft_wait(request)
     if wait is not None:
         message = _("Too many tries from your network. Try again in %(wait)s.") % {"wait": wait_text(wait)}
@@ -903,7 +897,7 @@ def cart_restore(request, slug: str, token: str):
     priced now on the cart page, which says what changed since."""
     found = store_for_slug(slug)
     if found is not None:
-        speak(request, found[1])
+        speak_to_buyer(request.COOKIES, found[1])
     store_id = found[0] if found else None
     draft = draft_for_link(store_id=store_id, token=token) if store_id else None
     if draft is None:
@@ -999,7 +993,7 @@ def order(request, slug: str, token: str):
     if found is None or found.store.slug != slug:
         raise Http404("There is no order at this link. Check the link in your message from the store.")
     store = found.store
-    speak(request, store.language)
+    speak_to_buyer(request.COOKIES, store.language)
     lines = list(found.lines.all())
     path = reverse("storefront:order", args=[store.slug, found.public_token])
     status_url = settings.SITE_URL + path
