@@ -142,6 +142,17 @@ def fresh_hourly_limits():
     cache.clear()
 
 
+@pytest.fixture
+def dns_server(settings):
+    """A DNS server on 127.0.0.1 that custom-domain checks ask (DNS_RESOLVER): publish a TXT record by
+    setting `dns_server.txt[name] = [value]`."""
+    from deploy.local.dns_server import DnsServer
+
+    with DnsServer() as server:
+        settings.DNS_RESOLVER = server.address
+        yield server
+
+
 @pytest.fixture(autouse=True)
 def fresh_domain_lookups():
     """Every test looks custom domains up afresh: on SQLite a rolled-back test's stores come back with

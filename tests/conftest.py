@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from dukaan.conftest import (  # noqa: F401 (autouse fixtures, as in dukaan/)
+from dukaan.conftest import (  # noqa: F401 (autouse fixtures, as in dukaan/; dns_server)
     compiled_catalogues,
     default_language_between_tests,
+    dns_server,
     fresh_domain_lookups,
     fresh_hourly_limits,
     fresh_view_counts,

@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-from deploy.local.dns_server import DnsServer
 from dukaan.catalog.domains import record_name, record_value
 from dukaan.catalog.models import StoreDomain
 from dukaan.conftest import make_store
@@ -18,13 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = "+919876500071"
 PAGE = "/dashboard/store/domain/"
-
-
-@pytest.fixture
-def dns_server(settings):
-    with DnsServer() as server:
-        settings.DNS_RESOLVER = server.address
-        yield server
 
 
 def log_in(page, base_url: str) -> None:

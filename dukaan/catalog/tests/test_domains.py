@@ -21,15 +21,6 @@ def site_url(settings):
     settings.SITE_URL = SITE
 
 
-@pytest.fixture
-def dns_server(settings):
-    from deploy.local.dns_server import DnsServer
-
-    with DnsServer() as server:
-        settings.DNS_RESOLVER = server.address
-        yield server
-
-
 def publish(dns_server, store_domain: StoreDomain) -> None:
     dns_server.txt[domains.record_name(store_domain.domain)] = [domains.record_value(store_domain)]
 

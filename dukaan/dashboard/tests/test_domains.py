@@ -16,15 +16,6 @@ def site_url(settings):
     settings.SITE_URL = "https://dukaan.example"
 
 
-@pytest.fixture
-def dns_server(settings):
-    from deploy.local.dns_server import DnsServer
-
-    with DnsServer() as server:
-        settings.DNS_RESOLVER = server.address
-        yield server
-
-
 def text(response) -> str:
     return html.unescape(response.content.decode())
 
