@@ -10,16 +10,20 @@ CI=true, where that is a failure."""
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import ssl
 import subprocess
 import urllib.request
 from decimal import Decimal
+from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.conf import settings
@@ -29,7 +33,7 @@ from deploy.local.dns_server import DnsServer
 from dukaan.catalog import domains
 from dukaan.catalog.services import create_product
 from dukaan.conftest import make_store
-from tests.processes import find_free_port, in_ci, stop_process
+from tests.processes import cluster_nginx, find_free_port, in_ci, stop_process
 from tests.waiting import wait_until
 
 pytestmark = [
@@ -77,16 +81,47 @@ def pebble_listener_certificate(folder: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def https_get(port: int, name: str, cafile: Path) -> tuple[dict, str]:
-    """GET / with SNI and Host `name`, connecting to 127.0.0.1: the peer certificate and the answer."""
-    context = ssl.create_default_context(cafile=str(cafile))
-    with socket.create_connection(("127.0.0.1", port), timeout=60) as raw:
-        with context.wrap_socket(raw, server_hostname=name) as tls:
-            tls.sendall(f"GET / HTTP/1.1\r\nHost: {name}\r\nConnection: close\r\n\r\n".encode())
-            answer = b""
-            while chunk := tls.recv(65536):
-                answer += chunk
-            return tls.getpeercert(), answer.decode("utf-8", "replace")
+class DomainConnection(http.client.HTTPSConnection):
+    """HTTPS to 127.0.0.1:`port` as a browser reaches `name` there: SNI and Host are the name."""
+
+    def __init__(self, port: int, name: str, cafile: Path):
+        super().__init__(
+            "127.0.0.1", port, timeout=60, context=ssl.create_default_context(cafile=str(cafile))
+        )
+        self.name = name
+
+    def connect(self) -> None:
+        http.client.HTTPConnection.connect(self)
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.name)
+
+
+def https_request(
+    port: int, name: str, cafile: Path, method: str = "GET", path: str = "/", **fields: str
+) -> tuple[dict, http.client.HTTPResponse, str]:
+    """One request to `name`: the peer certificate, the answer and its text. `fields`: headers, and a
+    form's fields under `form_…`."""
+    connection = DomainConnection(port, name, cafile)
+    form = {key.removeprefix("form_"): value for key, value in fields.items() if key.startswith("form_")}
+    headers = {key.replace("_", "-"): value for key, value in fields.items() if not key.startswith("form_")}
+    headers["Host"] = name
+    body = None
+    if method == "POST":
+        body = urlencode(form)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        certificate = connection.sock.getpeercert()
+        answer = connection.getresponse()
+        return certificate, answer, answer.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def cookies(answer: http.client.HTTPResponse) -> dict[str, str]:
+    jar = SimpleCookie()
+    for header in answer.headers.get_all("Set-Cookie") or []:
+        jar.load(header)
+    return {name: morsel.value for name, morsel in jar.items()}
 
 
 def test_a_verified_domain_gets_a_certificate_and_the_store_and_an_unverified_one_none(
@@ -96,8 +131,11 @@ def test_a_verified_domain_gets_a_certificate_and_the_store_and_an_unverified_on
     # that both names are at 127.0.0.1.
     dns = DnsServer().__enter__()
     processes: list[subprocess.Popen] = []
+    nginx = contextlib.ExitStack()
     try:
         settings.DNS_RESOLVER = dns.address
+        # As deployed (DUKAAN_ENV=staging or production): the proxy in front says which were https.
+        settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
         store = make_store("+919812345601", "asha-store")
         create_product(store=store, name="Steel tiffin", price=Decimal("250.00"), stock=3)
         added = domains.add_domain(store=store, domain=VERIFIED)
@@ -133,13 +171,15 @@ def test_a_verified_domain_gets_a_certificate_and_the_store_and_an_unverified_on
         processes.append(start(pebble_command, tmp_path / "pebble.log", pebble_env))
         wait_until(lambda: listening(acme) and listening(management), what="Pebble listening", timeout=30)
 
-        app = urlsplit(live_server.url).netloc
+        # Caddy → the cluster's nginx → the app, as `dukaan cluster up --tls` runs them.
+        app_port = urlsplit(live_server.url).port
+        nginx_port = nginx.enter_context(cluster_nginx(tmp_path / "nginx", [app_port]))
         caddy_dir = tmp_path / "caddy"
         caddy_dir.mkdir()
         config = caddy_dir / "Caddyfile"
         config.write_text(
             caddy.caddyfile(
-                upstream=app,
+                upstream=f"127.0.0.1:{nginx_port}",
                 http_port=http_port,
                 https_port=https_port,
                 storage=caddy_dir / "storage",
@@ -164,22 +204,59 @@ def test_a_verified_domain_gets_a_certificate_and_the_store_and_an_unverified_on
         trusted.write_bytes(chain)
 
         try:
-            certificate, answer = https_get(https_port, VERIFIED, trusted)
+            certificate, answer, page = https_request(https_port, VERIFIED, trusted)
         except ssl.SSLError as error:
             pebble_log = (tmp_path / "pebble.log").read_text()[-3000:]
             pytest.fail(f"{error}\nCaddy:\n{caddy_log.read_text()[-4000:]}\nPebble:\n{pebble_log}")
 
         assert certificate["subjectAltName"] == (("DNS", VERIFIED),)
-        assert answer.startswith("HTTP/1.1 200"), answer[:500]
-        assert "Store asha-store" in answer and "Steel tiffin" in answer
-        assert f'<link rel="canonical" href="https://{VERIFIED}/">' in answer
+        assert answer.status == 200, page[:500]
+        assert "Store asha-store" in page and "Steel tiffin" in page
+        assert f'<link rel="canonical" href="https://{VERIFIED}/">' in page
+
+        # A buyer's forms work over HTTPS: Django checks a form's Origin (https://shop.asha.in) against
+        # the address it was asked for, which it knows is https only from the proxies' X-Forwarded-Proto.
+        origin = {"Origin": f"https://{VERIFIED}", "Referer": f"https://{VERIFIED}/cart/"}
+        product = re.search(
+            r'name="product" value="(\d+)"',
+            https_request(https_port, VERIFIED, trusted, path=f"/p/{store.products.get().pk}/")[2],
+        )
+        _, added, _ = https_request(
+            https_port,
+            VERIFIED,
+            trusted,
+            "POST",
+            "/cart/add/",
+            **origin,
+            form_product=product[1],
+            form_quantity="1",
+        )
+        session = cookies(added)
+        assert added.status == 302 and "sessionid" in session, added.status
+        _, cart, cart_page = https_request(
+            https_port, VERIFIED, trusted, path="/cart/", Cookie=f"sessionid={session['sessionid']}"
+        )
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', cart_page)[1]
+        jar = f"sessionid={session['sessionid']}; csrftoken={cookies(cart)['csrftoken']}"
+        _, updated, refusal = https_request(
+            https_port,
+            VERIFIED,
+            trusted,
+            "POST",
+            "/cart/update/",
+            **origin,
+            Cookie=jar,
+            form_csrfmiddlewaretoken=token,
+        )
+        assert (updated.status, updated.getheader("Location")) == (302, "/cart/"), refusal[:800]
 
         with pytest.raises(ssl.SSLError):
-            https_get(https_port, UNVERIFIED, trusted)
+            https_request(https_port, UNVERIFIED, trusted)
         pebble_log = (tmp_path / "pebble.log").read_text()
         assert VERIFIED in pebble_log and UNVERIFIED not in pebble_log  # never asked for a certificate
         assert not list((caddy_dir / "storage").rglob(f"*{UNVERIFIED}*"))
     finally:
         for process in reversed(processes):
             stop_process(process)
+        nginx.close()
         dns.__exit__()
