@@ -147,6 +147,7 @@ def test_every_dashboard_query_is_valid_promql(promtool, tmp_path):
 # --- the names used exist --------------------------------------------------------------------------------
 
 
+@pytest.mark.django_db  # so that the session sets the test database up (`exported` asks it)
 def test_every_metric_the_rules_read_is_exported_or_recorded(exported):
     recorded = {rule["record"] for rule in rules() if "record" in rule}
     used = set().union(*(metric_names(rule["expr"]) for rule in rules()))
@@ -155,6 +156,7 @@ def test_every_metric_the_rules_read_is_exported_or_recorded(exported):
     assert {"dukaan_http_requests_total", "dukaan_consumer_lag_events", "dukaan_outbox_backlog"} <= used
 
 
+@pytest.mark.django_db  # so that the session sets the test database up (`exported` asks it)
 def test_every_metric_the_dashboard_shows_is_exported_or_recorded(exported):
     recorded = {rule["record"] for rule in rules() if "record" in rule}
     used = set().union(*map(metric_names, dashboard_exprs()))
