@@ -149,15 +149,17 @@ class ElasticBackend:
                 # One segment before any search sees it: a typo's fuzzy rewrite walks each segment's
                 # words, and the bulk load leaves about ten (100k products: search p99 21 -> 14 ms).
                 self._writer.indices.forcemerge(index=new, max_num_segments=1)
-                moves = [{"add": {"index": new, "alias": self.alias, "is_write_index": True}}]
-                if live:
-                    moves.insert(0, {"remove": {"index": live, "alias": self.alias}})
+                # Read again: with no live index at the start, another process's first write made
+                # one meanwhile (and wrote into `new` too, see _write_targets).
+                replaced = [name for name, is_live in self._concrete_indices().items() if is_live]
+                moves = [{"remove": {"index": name, "alias": self.alias}} for name in replaced]
+                moves.append({"add": {"index": new, "alias": self.alias, "is_write_index": True}})
                 self._writer.indices.update_aliases(actions=moves)
             except BaseException:
                 self._writer.indices.delete(index=new, ignore_unavailable=True)
                 raise
-            if live:
-                self._writer.indices.delete(index=live, ignore_unavailable=True)
+            for name in replaced:
+                self._writer.indices.delete(index=name, ignore_unavailable=True)
         self._alias_known = True
         return count
 
@@ -274,13 +276,13 @@ class ElasticBackend:
         }
 
     def _write_targets(self) -> list[str]:
-        """The live index, and any newer one a rebuild is filling, so that no write is lost in a swap."""
+        """The live index and any other a rebuild is filling, so that no write is lost in a swap (one
+        left by a failed rebuild is written too, until the next rebuild deletes it)."""
         indices = self._concrete_indices()
         if not any(indices.values()):
             self._ensure_alias()
             indices = self._concrete_indices()
-        live = next(name for name, is_live in indices.items() if is_live)
-        return [name for name in indices if name >= live]
+        return list(indices)
 
     def _ensure_alias(self) -> None:
         """Make the first concrete index with the alias on it, unless another process has."""

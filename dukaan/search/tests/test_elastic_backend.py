@@ -99,6 +99,22 @@ def test_a_change_made_during_a_rebuild_is_kept_after_the_swap(elastic_backend):
     assert found(elastic_backend, "saree") == [3]
 
 
+def test_the_first_rebuild_keeps_a_change_another_process_made_meanwhile(elastic_backend):
+    """Nothing indexed yet (a new deployment's `dukaan search rebuild`) while the search consumer, in
+    its own process, writes its first event: that process makes the alias on an index of its own."""
+    consumer = ElasticBackend(elastic_backend.url, elastic_backend.alias, timeout=elastic_backend.timeout)
+
+    def chunks():
+        yield [product(1, "Cotton Kurta")]
+        consumer.index([product(2, "Silk Saree")])
+        yield [product(3, "Printed Tee")]
+
+    assert elastic_backend.rebuild(chunks()) == 2
+    assert found(elastic_backend) == [1, 2, 3]
+    assert found(consumer, "saree") == [2]
+    assert len(concrete_indices(elastic_backend)) == 1
+
+
 def test_a_rebuilt_index_is_searched_as_one_segment(elastic_backend):
     """A word with a typo is looked for in each segment's words: the rebuild merges the segments its
     load and the writes meanwhile made before the alias moves to it."""
