@@ -11,6 +11,8 @@ from dukaan.storefront import domains, seo
 handler500 = "dukaan.infra.unavailable.server_error"
 # A form over Django's body limits is a 413 saying so, not a bare 400 (dukaan/infra/bodies.py).
 handler400 = "dukaan.infra.bodies.bad_request"
+# A 404 in the reader's language that says why, where the view knows (dukaan/infra/not_found.py).
+handler404 = "dukaan.infra.not_found.page_not_found"
 
 urlpatterns = [
     path("", include("dukaan.infra.urls")),

@@ -7,13 +7,13 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dukaan.accounts.roles import Access
 from dukaan.catalog.models import Store
+from dukaan.infra.not_found import NotHere
 from dukaan.orders.cart import Line, kept_lines, lines_value
 from dukaan.orders.models import CheckoutDraft
 from dukaan.orders.selectors import unfinished_checkouts
@@ -67,6 +67,6 @@ def draft_dismiss(request, pk: int):
     try:
         dismiss_draft(store=request.store, draft_id=pk)
     except CheckoutDraft.DoesNotExist:
-        raise Http404(_("There is no such unfinished checkout in your store.")) from None
+        raise NotHere(_("There is no such unfinished checkout in your store.")) from None
     messages.success(request, _("Dismissed. It is no longer listed; the buyer's cart link still works."))
     return redirect("dashboard:drafts")

@@ -1,9 +1,9 @@
 """The merchant's invoice download, from the order's page."""
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from dukaan.accounts.roles import Access
+from dukaan.infra.not_found import NotHere
 from dukaan.invoices.pdf import pdf_response
 from dukaan.invoices.services import NoInvoiceYet, issue_invoice
 from dukaan.orders.models import Order
@@ -17,5 +17,5 @@ def order_invoice(request, number: int):
     try:
         invoice = issue_invoice(order=order)
     except NoInvoiceYet as error:
-        raise Http404(error.message) from error
+        raise NotHere(error.message) from error
     return pdf_response(invoice)

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,6 +10,7 @@ from dukaan.accounts.roles import Access
 from dukaan.accounts.services import dashboard_actor
 from dukaan.catalog.rules import parse_money
 from dukaan.catalog.templatetags.money import money
+from dukaan.infra.not_found import NotHere
 from dukaan.invoices.models import CreditNote
 from dukaan.invoices.pdf import pdf_response
 from dukaan.orders.models import Order
@@ -69,5 +69,5 @@ def order_refund(request, number: int):
 def credit_note(request, number: int, pk: int):
     note = CreditNote.objects.filter(store=request.store, invoice__order__number=number, pk=pk).first()
     if note is None:
-        raise Http404(_("This order has no such credit note."))
+        raise NotHere(_("This order has no such credit note."))
     return pdf_response(note)

@@ -6,7 +6,7 @@ from dataclasses import replace
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from dukaan.catalog.themes import (
     parse_colour,
     validate_announcement_link,
 )
+from dukaan.infra.not_found import NotHere
 
 from .forms import ImageField
 from .views import _add_errors, store_required
@@ -134,7 +135,7 @@ def store_theme_preview(request):
     data = form.cleaned_data
     catalog = build_store_catalog(store.pk, ListingPage(None, 1, PREVIEW_PRODUCTS))
     if catalog is None:  # the store went away after the login was checked
-        raise Http404(_("There is no store to preview."))
+        raise NotHere(_("There is no store to preview."))
     look = replace(
         catalog.look,
         theme=data["theme"],

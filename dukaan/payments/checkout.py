@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from dukaan.infra.i18n import speak_to_buyer
+from dukaan.infra.not_found import NotHere
 from dukaan.infra.security import content_security_policy
 
 from . import services
@@ -48,7 +49,7 @@ def checkout_policy() -> str:
 def _razorpay() -> RazorpayGateway:
     gateway = get_gateway()
     if not isinstance(gateway, RazorpayGateway):
-        raise Http404("Online payment with Razorpay is not set up here.")
+        raise NotHere(_("Online payment with Razorpay is not set up here."))
     return gateway
 
 
@@ -65,7 +66,9 @@ def razorpay_checkout(request: HttpRequest, token: str, provider_order_id: str) 
         .first()
     )
     if payment is None:
-        raise Http404("There is no payment to make at this link. Open your order from the store's message.")
+        raise NotHere(
+            _("There is no payment to make at this link. Open your order from the store's message.")
+        )
     order = payment.order
     if payment.status == Payment.Status.CAPTURED:
         return redirect(_order_page(payment))

@@ -10,10 +10,11 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from dukaan.catalog.addresses import store_base_url, store_page_url, store_path
 from dukaan.catalog.selectors import (
@@ -25,6 +26,7 @@ from dukaan.catalog.selectors import (
 )
 from dukaan.catalog.snapshot import CatalogProduct, StoreCatalog, absolute_url
 from dukaan.infra.integers import request_int
+from dukaan.infra.not_found import NotHere
 
 # The sitemap protocol's limit of URLs in one sitemap, and of sitemaps in one sitemap index.
 SITEMAP_MAX_URLS = 50_000
@@ -109,7 +111,7 @@ def _url(loc: str, lastmod=None) -> str:
 def _store_id_or_404(slug: str) -> int:
     store_id = store_id_for_slug(slug)
     if not store_id:
-        raise Http404("There is no store at this link.")
+        raise NotHere(_("There is no store at this link."))
     return store_id
 
 
@@ -177,7 +179,7 @@ def sitemap_index(request):
     a range of the primary key, and a store keeps its page for good."""
     number = request_int(request.GET.get("page", "1"))
     if number is None or number > _index_pages():
-        raise Http404("There is no such page of the sitemap index: pages are numbered 1, 2, 3…")
+        raise NotHere(_("There is no such page of the sitemap index: pages are numbered 1, 2, 3…"))
     first = (number - 1) * SITEMAP_MAX_URLS + 1
     stores = store_slugs_and_domains_between(first, first + SITEMAP_MAX_URLS - 1)
     sitemap = store_path("storefront:sitemap")

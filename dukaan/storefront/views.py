@@ -50,6 +50,7 @@ from dukaan.catalog.snapshot import (
 from dukaan.catalog.templatetags.money import money
 from dukaan.infra.clients import client_address, count_request, wait_text
 from dukaan.infra.i18n import CODES, speak_to_buyer
+from dukaan.infra.not_found import NotHere
 from dukaan.orders.cart import Cart, CartRefused, Line
 from dukaan.orders.payments import upi_link
 from dukaan.orders.selectors import Choices, Quote, draft_for_link, order_for_buyer, quote_cart
@@ -148,7 +149,7 @@ _buyer_cookies: ContextVar[dict[str, str] | None] = ContextVar("buyer_cookies", 
 def _store_id_or_404(slug: str) -> int:
     found = store_for_slug(slug)
     if found is None:
-        raise Http404("There is no store at this link.")
+        raise NotHere(_("There is no store at this link."))
     store_id, language = found
     speak_to_buyer(_buyer_cookies.get() or {}, language)
     return store_id
@@ -162,7 +163,7 @@ def _catalog_or_404(slug: str, shown: Shown | None = None) -> StoreCatalog:
 def _store_catalog_or_404(store_id: int, shown: Shown | None) -> StoreCatalog:
     catalog = store_catalog(store_id, shown)
     if catalog is None:  # the store went away after its slug was looked up
-        raise Http404("There is no store at this link.")
+        raise NotHere(_("There is no store at this link."))
     return catalog
 
 
@@ -288,7 +289,7 @@ def category(request, slug: str, category_id: int):
     catalog, number = _listing_catalog(request, slug, category_id)
     found = catalog.category(category_id)
     if found is None:
-        raise Http404(_("This category is not in the store."))
+        raise NotHere(_("This category is not in the store."))
     page = _page(catalog, found.product_count, number)
     first_image = catalog.category_cover
     seo = Seo(
@@ -305,7 +306,7 @@ def product(request, slug: str, product_id: int):
     catalog = _catalog_or_404(slug, ProductsById((product_id,)))
     item = catalog.product(product_id)
     if item is None:
-        raise Http404(_("This product is not in the store."))
+        raise NotHere(_("This product is not in the store."))
     price = money(item.min_price, catalog)
     offer = _("From %(price)s") % {"price": price} if item.price_varies else price
     if item.discount_percent:
@@ -346,7 +347,7 @@ def product(request, slug: str, product_id: int):
 def policy(request, slug: str, kind: str):
     """One of the store's policy pages: the shopkeeper's text, or the starting text with the store's name."""
     if kind not in TITLES:
-        raise Http404("The store has no such policy: see its returns, shipping, privacy or terms.")
+        raise NotHere(_("The store has no such policy: see its returns, shipping, privacy or terms."))
     catalog = _catalog_or_404(slug, ProductsById(()))
     text = policy_text(kind, store_policies(catalog.store_id)[kind], catalog.name)
     title = str(TITLES[kind])
@@ -901,7 +902,7 @@ def cart_restore(request, slug: str, token: str):
     store_id = found[0] if found else None
     draft = draft_for_link(store_id=store_id, token=token) if store_id else None
     if draft is None:
-        raise Http404(_("This cart link is not valid any more. Browse the shop to fill your cart again."))
+        raise NotHere(_("This cart link is not valid any more. Browse the shop to fill your cart again."))
     cart = Cart(request.session, draft.store_id)
     cart.restore(draft.lines)
     if draft.pin_code:
@@ -991,7 +992,7 @@ def _whatsapp_text(order, store: Store, lines, status_url: str) -> str:
 def order(request, slug: str, token: str):
     found = order_for_buyer(token=token)
     if found is None or found.store.slug != slug:
-        raise Http404("There is no order at this link. Check the link in your message from the store.")
+        raise NotHere(_("There is no order at this link. Check the link in your message from the store."))
     store = found.store
     speak_to_buyer(request.COOKIES, store.language)
     lines = list(found.lines.all())
