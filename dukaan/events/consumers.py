@@ -34,6 +34,9 @@ from .models import DeadLetter, ProcessedEvent
 
 logger = logging.getLogger(__name__)
 
+# Events a worker delivers at most in one batch, unless its group says otherwise (ConsumerGroup.batch).
+CONSUME_BATCH = 200
+
 
 @dataclass(frozen=True)
 class Event:
@@ -83,9 +86,14 @@ class ConsumerGroup:
     # Applies a run of the group's events at once (the search group indexes their products in one
     # write); must have the same effect as `handler` on each in turn. See apply_batch.
     handle_batch: BatchHandler | None = None
-    # How many rows the embedded bus reads for the group at a time, when not its CONSUME_BATCH: more
-    # for a group whose cost is per batch, not per event (the search group's index commit).
+    # How many events a worker (either bus) delivers at most in one batch (one transaction, one commit)
+    # when not CONSUME_BATCH: more for a group whose cost is per batch, not per event (the search
+    # group's index commit).
     batch: int | None = None
+
+    @property
+    def batch_size(self) -> int:
+        return self.batch or CONSUME_BATCH
 
     @property
     def aggregatetypes(self) -> frozenset[str]:

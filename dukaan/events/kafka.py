@@ -34,9 +34,7 @@ REPLAY_READ_TIMEOUT_S = 60
 # How often a worker measures its lag for /metrics, and how long it waits for the broker's answer.
 LAG_MEASURE_SECONDS = 5
 LAG_MEASURE_TIMEOUT_SECONDS = 1
-# Messages a worker delivers at most in one batch (one transaction, one offset commit), and how long
-# it waits for the first one.
-CONSUME_BATCH = 200
+# How long a worker waits for the first message of a batch.
 POLL_SECONDS = 0.5
 
 
@@ -189,14 +187,16 @@ def run_worker(
     *,
     stop: threading.Event,
     log: Callable[[str], None] = logger.info,
-    batch: int = CONSUME_BATCH,
+    batch: int | None = None,
     synchronous_commits: bool = False,
 ) -> None:
-    """Read the group's topics and deliver their events, up to `batch` at a time (deliver_batch).
+    """Read the group's topics and deliver their events, up to `batch` at a time (deliver_batch;
+    by default the group's batch size, as on the embedded bus).
 
     `batch=1, synchronous_commits=True` is the worker before batching (one event per transaction, a
     blocking commit after each): the Kafka bench measures it as its "before".
     """
+    batch = group.batch_size if batch is None else batch
     if batch < 1:
         raise ValueError(f"batch must be at least 1, not {batch}")
     consumer = _consumer(group, on_commit=committed)

@@ -23,7 +23,6 @@ from .models import ConsumerOffset, OutboxEvent, ProcessedEvent
 logger = logging.getLogger(__name__)
 
 RELAY_BATCH = 500
-CONSUME_BATCH = 200
 _RELAY_LOCK_ID = 7_201_011  # any constant: the PostgreSQL advisory lock that makes one relay at a time
 
 
@@ -62,7 +61,7 @@ def consume_once(group: ConsumerGroup) -> int:
     rows = list(
         OutboxEvent.objects.filter(position__gt=offset.position)
         .order_by("position")
-        .values_list("position", "aggregatetype", "payload", "traceparent")[: group.batch or CONSUME_BATCH]
+        .values_list("position", "aggregatetype", "payload", "traceparent")[: group.batch_size]
     )
     if not rows:
         return 0

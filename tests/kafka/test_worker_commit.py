@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from confluent_kafka import KafkaError, KafkaException
 
 from dukaan.events import kafka
-from dukaan.events.consumers import ConsumerGroup
+from dukaan.events.consumers import CONSUME_BATCH, ConsumerGroup
 from dukaan.events.contract import types_on
 from dukaan.events.models import ProcessedEvent
 
@@ -67,6 +67,7 @@ class RefusingConsumer:
     def __init__(self, batches: list[list[Message]], refuse: set[int], stop: threading.Event) -> None:
         self.batches, self.refuse, self.stop = [list(batch) for batch in batches], refuse, stop
         self.committed: list[tuple[int, bool]] = []  # (next offset, asynchronous)
+        self.asked: list[int] = []  # how many messages each consume() asked for
         self.closed = False
 
     def subscribe(self, topics, on_revoke=None):
@@ -88,6 +89,7 @@ class RefusingConsumer:
 
     def consume(self, num_messages, timeout):
         assert timeout == 0
+        self.asked.append(num_messages)
         return self.batches.pop(0)[:num_messages]
 
     def commit(self, offsets, asynchronous):
@@ -131,3 +133,19 @@ def test_a_worker_told_to_commit_synchronously_blocks_on_each_commit(transaction
 
     # one event a transaction, each offset committed before the next is read; once more on stopping
     assert consumer.committed == [(1, False), (2, False), (3, False), (3, False)]
+
+
+def test_a_worker_takes_as_many_messages_at_a_time_as_its_group_says(transactional_db, monkeypatch):
+    """The search group's cost is per batch (one index write): it reads 1,000 at a time on Kafka too."""
+    stop = threading.Event()
+    monkeypatch.setattr(kafka, "Producer", lambda _config: None)
+    asked = {}
+    for name, batch in (("batch-default", None), ("batch-own", 1_000)):
+        group = ConsumerGroup(name, lambda event: None, types_on({"catalog"}), batch=batch)
+        consumer = RefusingConsumer([[Message(offset) for offset in range(3)]], refuse=set(), stop=stop)
+        monkeypatch.setattr(kafka, "_consumer", lambda _group, consumer=consumer, **_overrides: consumer)
+        stop.clear()
+        kafka.run_worker(group, stop=stop)
+        asked[name] = consumer.asked
+    # the first message comes from poll(), the rest of the batch from one consume()
+    assert asked == {"batch-default": [CONSUME_BATCH - 1], "batch-own": [999]}
