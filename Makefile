@@ -37,7 +37,7 @@ $(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
 # in pure Python, so running needs no GNU gettext; a .mo is rebuilt when its .po is newer.
 PO_FILES := $(wildcard dukaan/*/locale/*/LC_MESSAGES/django.po)
 $(PO_FILES:.po=.mo): %.mo: %.po | $(STAMP)
-	$(BIN)/python -m dukaan.infra.catalogues
+	$(BIN)/dukaan compilemessages
 
 install: $(STAMP) $(PO_FILES:.po=.mo)
 

@@ -1,8 +1,8 @@
 """The translation catalogues: every `locale/<lang>/LC_MESSAGES/django.po` under dukaan/, compiled
 to the `.mo` files Django reads, in pure Python.
 
-The `.po` files are under version control; the `.mo` files are built (`make install` runs
-`python -m dukaan.infra.catalogues`), so `make run` needs no GNU gettext on the machine. Only making
+The `.po` files are under version control; the `.mo` files are built (`make install` and the image
+build run `dukaan compilemessages`, which is this), so neither needs GNU gettext on the machine. Only making
 the catalogues (`dukaan makemessages`, and the test that checks them) needs Debian's `gettext`.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import os
 import struct
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,8 +140,3 @@ def compile_all(root: Path = ROOT, *, force: bool = False) -> list[Path]:
             os.replace(part, mo)
             written.append(mo)
     return written
-
-
-if __name__ == "__main__":
-    for path in compile_all(force="--force" in sys.argv):
-        print(f"compiled {path.relative_to(ROOT.parent)}")

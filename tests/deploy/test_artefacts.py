@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import tomllib
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -810,6 +811,25 @@ def test_dockerfile_collects_static_files_without_debug():
             env_before.update(item.split("=", 1) for item in shlex.split(arguments))
     # Without DEBUG, collectstatic writes the hashed copies that {% static %} then links.
     assert env_before.get("DUKAAN_DEBUG") == "false"
+
+
+def test_the_image_has_the_compiled_catalogues_and_the_hindi_font():
+    """The wheel carries every .po (the .mo files are not in git), the image compiles them before it
+    drops root, and has the font of the Hindi invoices."""
+    patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["*"]
+    packaged = set()
+    for package in {path.parent for path in (REPO / "dukaan").glob("**/__init__.py")}:
+        packaged |= {found for pattern in patterns for found in package.glob(pattern) if found.is_file()}
+    catalogues = set((REPO / "dukaan").glob("**/locale/*/LC_MESSAGES/django.po"))
+    assert catalogues and catalogues <= packaged, sorted(map(str, catalogues - packaged))
+
+    runtime = dockerfile_stages()[-1]
+    runs = [arguments for instruction, arguments in runtime if instruction == "RUN"]
+    user = next(i for i, (instruction, _) in enumerate(runtime) if instruction == "USER")
+    assert any("dukaan compilemessages" in run for run in runs)
+    assert all("dukaan compilemessages" not in arguments for _, arguments in runtime[user:])
+    assert any("fonts-noto-core" in run for run in runs)
+    assert "compilemessages" in get_commands() and get_commands()["compilemessages"] == "dukaan.infra"
 
 
 def dockerignored(path: str) -> bool:
