@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 MEMBER = "member"  # actor: the masked phone; actor_detail: their role (a Role value)
 TOKEN = "token"  # actor: the token's name; actor_detail: its prefix
 OPERATOR = "operator"  # Dukaan's operators: commands and scripts, no person or token we know of
-ACTOR_KINDS = (MEMBER, TOKEN, OPERATOR)
 
 # A payment detail's value when there is none (accounts.services.masked).
 NONE = "(none)"
