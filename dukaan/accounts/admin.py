@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from dukaan.infra.look_only import LookOnly
 
+from . import audit
 from .models import ApiToken, AuditEntry, LoginCode, User
 from .services import LoginRefused, normalize_phone
 
@@ -81,9 +82,37 @@ class ApiTokenAdmin(LookOnly, admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(LookOnly, admin.ModelAdmin):
-    list_display = ("created_at", "store", "label", "old_value", "new_value", "actor", "owner_alerted_at")
+    list_display = ("created_at", "store", "what", "old", "new", "by", "owner_alerted_at")
     search_fields = ("store__slug", "actor")
     list_select_related = ("store",)
     date_hierarchy = "created_at"
-    fields = ("store", "created_at", "field", "label", "old_value", "new_value", "actor", "owner_alerted_at")
+    fields = (
+        "store",
+        "created_at",
+        "field",
+        "subject",
+        "old_value",
+        "new_value",
+        "actor_kind",
+        "actor",
+        "actor_detail",
+        "owner_alerted_at",
+    )
     readonly_fields = fields
+
+    # The list in the staff member's language, as the owner's page (accounts/audit.py).
+    @admin.display(description="what")
+    def what(self, entry: AuditEntry) -> str:
+        return audit.what_text(entry)
+
+    @admin.display(description="old value")
+    def old(self, entry: AuditEntry) -> str:
+        return audit.value_text(entry, entry.old_value)
+
+    @admin.display(description="new value")
+    def new(self, entry: AuditEntry) -> str:
+        return audit.value_text(entry, entry.new_value)
+
+    @admin.display(description="by")
+    def by(self, entry: AuditEntry) -> str:
+        return audit.actor_text(entry)

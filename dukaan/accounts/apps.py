@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 from dukaan.infra.registry import Personal, add_not_copied, add_personal_fields
 
@@ -15,3 +16,9 @@ class AccountsConfig(AppConfig):
             self.get_model("LoginCode"), "login codes: phones and IP addresses of people logging in"
         )
         add_not_copied(self.get_model("ApiToken"), "API tokens: keys to merchants' stores")
+
+        from .audit import audited
+        from .roles import Role
+
+        # A member's role is kept as its value (staff), shown as its name in the reader's language.
+        audited("staff", gettext_lazy("Staff %(subject)s"), {str(role): role.label for role in Role})

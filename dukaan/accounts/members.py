@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 
 from dukaan.infra.logs import masked_phone
 
+from .audit import Actor
 from .models import ApiToken, AuditEntry, Membership, User
 from .roles import MEMBER_ROLES, Access, Role, may, refusal
 from .services import LoginRefused, StoreRow, normalize_phone
@@ -33,13 +34,8 @@ class Asker:
     role: Role
 
     @property
-    def actor(self) -> str:
-        return member_actor(self.user, self.role)
-
-
-def member_actor(user: User, role: Role) -> str:
-    """A member as the audit log shows them: the phone masked and the role, e.g. "******5678 (Admin)"."""
-    return f"{masked_phone(user.phone)} ({role.english})"
+    def actor(self) -> Actor:
+        return Actor.member(self.user, self.role)
 
 
 def store_role(*, store: StoreRow, user: User) -> Role | None:
@@ -50,16 +46,21 @@ def store_role(*, store: StoreRow, user: User) -> Role | None:
     return Role(role) if role else None
 
 
-def record_change(*, store: StoreRow, actor: str, field: str, label: str, old: str, new: str) -> AuditEntry:
+def record_change(
+    *, store: StoreRow, actor: Actor, field: str, old: str, new: str, subject: str = ""
+) -> AuditEntry:
     """One audit entry, values as they are (payment details go through record_payment_detail_changes,
-    masked). Call it inside the change's transaction."""
+    masked). `field` is one declared with audit.audited; a value that is a key (a status, a role) is
+    stored as the key. Call it inside the change's transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_change() must run in the change's transaction")
     return AuditEntry.objects.create(
         store=store,
-        actor=actor[:160],
+        actor_kind=actor.kind,
+        actor=actor.who[:160],
+        actor_detail=actor.detail[:20],
         field=field[:40],
-        label=label[:120],
+        subject=subject[:120],
         old_value=str(old)[:60],
         new_value=str(new)[:60],
     )
@@ -104,7 +105,7 @@ def invite_member(*, store: StoreRow, asker: Asker, phone: str, role: str) -> Me
             membership = Membership.objects.create(store=store, user=user, role=chosen, invited_by=asker.user)
     except IntegrityError as error:  # invited twice at once
         raise MemberRefused(already) from error
-    _record_staff_change(store=store, asker=asker, phone=phone, old="", new=chosen.english)
+    _record_staff_change(store=store, asker=asker, phone=phone, old="", new=chosen)
     return membership
 
 
@@ -132,9 +133,7 @@ def change_member_role(*, store: StoreRow, asker: Asker, user_id: int, role: str
     membership.save(update_fields=["role"])
     if chosen.rank < current.rank:
         _revoke_tokens(store=store, user_id=user_id, above=chosen)
-    _record_staff_change(
-        store=store, asker=asker, phone=membership.user.phone, old=current.english, new=chosen.english
-    )
+    _record_staff_change(store=store, asker=asker, phone=membership.user.phone, old=current, new=chosen)
     return membership
 
 
@@ -156,13 +155,13 @@ def remove_member(*, store: StoreRow, asker: Asker, user_id: int) -> None:
     phone = membership.user.phone
     membership.delete()
     _revoke_tokens(store=store, user_id=user_id, above=None)
-    _record_staff_change(store=store, asker=asker, phone=phone, old=current.english, new="")
+    _record_staff_change(store=store, asker=asker, phone=phone, old=current, new="")
 
 
 def _record_staff_change(*, store: StoreRow, asker: Asker, phone: str, old: str, new: str) -> None:
-    """The audit log's line for a member's role (English: the log reads the same in every language)."""
+    """The audit log's line for a member's role (its value: the reader sees its name in their language)."""
     record_change(
-        store=store, actor=asker.actor, field="staff", label=f"Staff {masked_phone(phone)}", old=old, new=new
+        store=store, actor=asker.actor, field="staff", subject=masked_phone(phone), old=old, new=new
     )
 
 

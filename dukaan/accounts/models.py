@@ -127,10 +127,17 @@ class AuditEntry(models.Model):
     value. Written in the same transaction as the change."""
 
     store = models.ForeignKey("catalog.Store", on_delete=models.CASCADE, related_name="audit_entries")
-    # Who made the change, as the owner reads it: "the API token ‘stock sync’ (dk_Ab12Cd…)".
-    actor = models.CharField(max_length=160)
-    field = models.CharField(max_length=40, help_text="The store's field, e.g. upi_id")
-    label = models.CharField(max_length=120, help_text="What changed as people call it, e.g. UPI ID")
+    # Stored as data, put into words in the reader's language when read (accounts/audit.py).
+    # Who made the change: a member (masked phone, role), an API token (name, prefix) or the operators.
+    actor_kind = models.CharField(max_length=10, blank=True, help_text="member, token, operator")
+    actor = models.CharField(max_length=160, help_text="A member's masked phone, a token's name")
+    actor_detail = models.CharField(
+        max_length=20, blank=True, help_text="The member's role, the token's prefix"
+    )
+    field = models.CharField(max_length=40, help_text="What changed, e.g. upi_id, price, order_status")
+    subject = models.CharField(
+        max_length=120, blank=True, help_text="Which one: a product's name, an order's number"
+    )
     old_value = models.CharField(max_length=60, blank=True, help_text="Payment details masked")
     new_value = models.CharField(max_length=60, blank=True, help_text="Payment details masked")
     created_at = models.DateTimeField(default=timezone.now)
@@ -143,4 +150,4 @@ class AuditEntry(models.Model):
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
-        return f"{self.label} changed by {self.actor} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.field} {self.subject} changed by {self.actor} at {self.created_at:%Y-%m-%d %H:%M:%S}"

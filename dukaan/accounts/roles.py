@@ -23,11 +23,6 @@ class Role(StrEnum):
         return gettext_lazy(LABELS[self])
 
     @property
-    def english(self) -> str:
-        """The role's name as the audit log keeps it: stored data, the same for every reader."""
-        return LABELS[self]
-
-    @property
     def rank(self) -> int:
         return RANKS[self]
 

@@ -27,6 +27,7 @@ from dukaan.infra.logs import masked_phone
 from dukaan.infra.metrics import LOGIN_CODES
 from dukaan.infra.sms import SmsNotSent, get_sms_backend
 
+from . import audit
 from .models import ApiToken, AuditEntry, LoginCode, User
 from .roles import SCOPES, Role
 from .scopes import STANDARD_SCOPES, Scope
@@ -402,16 +403,12 @@ def authenticate_api_token(raw: str) -> ApiToken | None:
 
 
 def token_actor(token: ApiToken) -> str:
-    """A token as the owner reads it in the audit trail and the SMS."""
+    """A token as a payment's or refund's `by` keeps it (the audit log keeps an audit.Actor)."""
     return f"the API token ‘{token.name}’ ({token.prefix}…)"
 
 
 def dashboard_actor(user: User) -> str:
     return f"{format_phone(user.phone)} in the dashboard"
-
-
-# Changes made by no person or token we know of: commands and scripts run by Dukaan's operators.
-OPERATOR_ACTOR = "Dukaan's operators"
 
 
 # --- The audit trail of payment details ----------------------------------------------------------
@@ -421,14 +418,14 @@ def masked(value: str) -> str:
     """The last 4 characters, enough to recognise a UPI ID or a number without handing it out."""
     value = value or ""
     if not value:
-        return "(none)"
+        return audit.NONE
     return "…" + value[-4:] if len(value) > 4 else "…" + value[-2:]
 
 
 def record_payment_detail_changes(
-    *, store: StoreRow, actor: str, changes: Iterable[tuple[str, str, str, str]]
+    *, store: StoreRow, actor: audit.Actor, changes: Iterable[tuple[str, str, str]]
 ) -> list[AuditEntry]:
-    """Write one audit entry per (field, label, old, new), values masked. Call it inside the
+    """Write one audit entry per (field, old, new), values masked. Call it inside the
     transaction that makes the change, so no change is ever saved without its entry."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_payment_detail_changes() must run in the change's transaction")
@@ -436,14 +433,15 @@ def record_payment_detail_changes(
     return [
         AuditEntry.objects.create(
             store=store,
-            actor=actor[:160],
+            actor_kind=actor.kind,
+            actor=actor.who[:160],
+            actor_detail=actor.detail[:20],
             field=field,
-            label=label,
             old_value=masked(old),
             new_value=masked(new),
             created_at=now,
         )
-        for field, label, old, new in changes
+        for field, old, new in changes
     ]
 
 
@@ -460,18 +458,18 @@ def alert_owner_of_changes(*, entry_ids: Iterable[int]) -> int:
         )
         if not claimed:
             continue
-        owner = entry.store.owner
-        # No request here: the text is in the owner's own language (the site's until they choose).
-        with translation.override(owner.language or settings.LANGUAGE_CODE):
+        # In the store's language, as every message to the shopkeeper (notifications.consumers).
+        with translation.override(entry.store.language or settings.LANGUAGE_CODE):
             text = _change_alert_text(entry)
-        get_sms_backend().send(to=owner.phone, text=text)
+        get_sms_backend().send(to=entry.store.owner.phone, text=text)
         sent += 1
     return sent
 
 
 def _change_alert_text(entry: AuditEntry) -> str:
-    what = {"label": entry.label, "store": entry.store.name, "actor": entry.actor, "new": entry.new_value}
-    if entry.new_value == "(none)":
+    line = audit.line(entry)
+    what = {"label": line.what, "store": entry.store.name, "actor": line.by, "new": line.new}
+    if entry.new_value == audit.NONE:
         change = _("Dukaan: the %(label)s of %(store)s was removed by %(actor)s.") % what
     else:
         change = _("Dukaan: the %(label)s of %(store)s was changed to %(new)s by %(actor)s.") % what

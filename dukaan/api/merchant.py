@@ -16,9 +16,10 @@ from ninja import File, Query, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
+from dukaan.accounts.audit import Actor
 from dukaan.accounts.roles import Access, Role, may
 from dukaan.accounts.scopes import Scope
-from dukaan.accounts.services import LoginRefused, normalize_phone, token_actor
+from dukaan.accounts.services import LoginRefused, normalize_phone
 from dukaan.catalog import images as catalog_images
 from dukaan.catalog import services
 from dukaan.catalog.models import Category, Product, ProductImage, Store
@@ -103,7 +104,7 @@ def update_store(request: HttpRequest, payload: StorePatch):
     changing = [name for name in services.PAYMENT_DETAILS if fields[name] != getattr(store, name)]
     if changing and not may(Role(request.auth.role), Access.OWNER):
         raise role_refused(request.auth, Access.OWNER)
-    services.update_store(store=store, changed_by=token_actor(request.auth), **fields)
+    services.update_store(store=store, changed_by=Actor.token(request.auth), **fields)
     return StoreOut.model_validate(store)
 
 
@@ -273,7 +274,7 @@ def update_product(request: HttpRequest, product_id: ProductId, payload: Product
         changes["category"] = _category_for(store, payload.category_id)
     variants = _variants(payload.variants) if "variants" in sent else None
     services.update_product(
-        product=product, variants=variants, changed_by=token_actor(request.auth), **changes
+        product=product, variants=variants, changed_by=Actor.token(request.auth), **changes
     )
     return _product_out(store, product_id)
 
@@ -352,7 +353,7 @@ def adjust_stock(
         if "delta" in payload.model_fields_set:
             how["delta"] = payload.delta
         stock = services.adjust_stock(
-            product=product, variant_id=payload.variant_id, changed_by=token_actor(request.auth), **how
+            product=product, variant_id=payload.variant_id, changed_by=Actor.token(request.auth), **how
         )
         return 200, StockOut(product_id=product.pk, variant_id=payload.variant_id, stock=stock)
 
@@ -438,8 +439,8 @@ def set_order_status(request: HttpRequest, order_id: OrderId, payload: OrderStat
     token = request.auth
     if not may(Role(token.role), status_access(payload.status)):
         raise role_refused(token, status_access(payload.status))
-    before = order.get_status_display()
+    before = order.status
     with transaction.atomic():
         change_order_status(order=order, status=payload.status, by="api")
-        record_status_change(order=order, actor=token_actor(token), before=before)
+        record_status_change(order=order, actor=Actor.token(token), before=before)
     return OrderOut.model_validate(_order(store, order_id))

@@ -16,9 +16,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from dukaan.accounts.audit import OPERATORS, Actor
 from dukaan.accounts.members import record_change
 from dukaan.accounts.models import User
-from dukaan.accounts.services import OPERATOR_ACTOR, record_payment_detail_changes
+from dukaan.accounts.services import record_payment_detail_changes
 from dukaan.events.outbox import emit
 from dukaan.infra.queries import only_row
 
@@ -177,7 +178,7 @@ def create_store(
 
 # The store's fields that say where buyers' money and messages go: a change to any of them is written
 # to the owner's audit trail and texted to the owner's own phone (through the notifier).
-PAYMENT_DETAILS = {"upi_id": "UPI ID", "whatsapp": "WhatsApp number"}
+PAYMENT_DETAILS = ("upi_id", "whatsapp")
 
 
 @transaction.atomic
@@ -190,11 +191,11 @@ def update_store(
     currency: str,
     upi_id: str = "",
     logo: UploadedFile[bytes] | None = None,
-    changed_by: str = OPERATOR_ACTOR,
+    changed_by: Actor = OPERATORS,
     language: str | None = None,
 ) -> Store:
-    """Save the store's settings. `changed_by` names who asks (accounts' token_actor or
-    dashboard_actor), for the audit entry and the owner's SMS when a payment detail changes."""
+    """Save the store's settings. `changed_by` names who asks (an accounts.audit.Actor), for the audit
+    entry and the owner's SMS when a payment detail changes."""
     # The saved values, locked: a form may already have written the new ones onto `store`.
     before = (
         Store.objects.select_for_update()
@@ -224,19 +225,14 @@ def update_store(
             _set_logo(store, logo, written)
         emit(events.STORE_UPDATED, store_id=store.pk, data=store_data(store))
         changes = [
-            (field, label, before[field], getattr(store, field))
-            for field, label in PAYMENT_DETAILS.items()
+            (field, before[field], getattr(store, field))
+            for field in PAYMENT_DETAILS
             if getattr(store, field) != before[field]
         ]
         for field in ("name", "slug", "currency"):
             if getattr(store, field) != before[field]:
                 record_change(
-                    store=store,
-                    actor=changed_by,
-                    field=field,
-                    label=AUDITED[field],
-                    old=before[field],
-                    new=getattr(store, field),
+                    store=store, actor=changed_by, field=field, old=before[field], new=getattr(store, field)
                 )
         if changes:
             entries = record_payment_detail_changes(store=store, actor=changed_by, changes=changes)
@@ -490,7 +486,7 @@ def update_product(
     variants: Iterable[VariantInput] | None = None,
     new_images: Iterable[UploadedFile[bytes]] = (),
     remove_image_ids: Iterable[int] = (),
-    changed_by: str = OPERATOR_ACTOR,
+    changed_by: Actor = OPERATORS,
     **changes: object,
 ) -> Product:
     """Change any of PRODUCT_FIELDS; `variants`, when given, replaces the product's variants. A new
@@ -544,23 +540,16 @@ class BulkEdit:
     stock_unlimited: bool = False
 
 
-# The fields of a store and a product whose changes the audit log keeps, besides the payment details.
-AUDITED = {
-    "name": "Store name",
-    "slug": "Store link",
-    "currency": "Currency",
-    "price": "Price",
-    "stock": "Stock",
-}
+# A stock without a limit as the audit log keeps it (its words: CatalogConfig.ready).
+UNLIMITED = "unlimited"
 
 
-def _shown(value: object) -> str:
-    """A value as the audit log shows it: no stock limit is "unlimited"."""
-    return "unlimited" if value is None else str(value)
+def _kept(value: object) -> str:
+    return UNLIMITED if value is None else str(value)
 
 
 def _log_changes(
-    *, store: Store, actor: str, name: str, changes: Iterable[tuple[str, object, object]]
+    *, store: Store, actor: Actor, name: str, changes: Iterable[tuple[str, object, object]]
 ) -> None:
     """An audit entry for each (field, old, new) of the product `name` whose value changed."""
     for field, old, new in changes:
@@ -569,14 +558,14 @@ def _log_changes(
                 store=store,
                 actor=actor,
                 field=field,
-                label=f"{AUDITED[field]} of {name}",
-                old=_shown(old),
-                new=_shown(new),
+                subject=name,
+                old=_kept(old),
+                new=_kept(new),
             )
 
 
 @transaction.atomic
-def bulk_edit_products(*, store: Store, edits: Iterable[BulkEdit], changed_by: str = OPERATOR_ACTOR) -> int:
+def bulk_edit_products(*, store: Store, edits: Iterable[BulkEdit], changed_by: Actor = OPERATORS) -> int:
     """Apply many price/stock edits at once: all or none, each change in the store's audit log with
     `changed_by`. Returns how many products changed.
 
@@ -634,7 +623,7 @@ def adjust_stock(
     variant_id: int | None = None,
     set_to: int | None | object = _UNSET,
     delta: int | None = None,
-    changed_by: str = OPERATOR_ACTOR,
+    changed_by: Actor = OPERATORS,
 ) -> int | None:
     """Set the stock of a product (or one of its variants) to a count or unlimited (None), or move it by
     `delta`. Exactly one of the two. Returns the new stock; emits one `stock.changed`; the change goes

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from dukaan.accounts.members import member_actor
+from dukaan.accounts.audit import Actor
 from dukaan.accounts.roles import Access
 from dukaan.fulfilment.couriers import COURIERS
 from dukaan.fulfilment.selectors import buyer_record, order_shipment
@@ -55,11 +55,11 @@ def _error(request, error: ValidationError) -> None:
 @store_required(Access.ORDERS)
 def order_ship(request, number: int):
     order = get_object_or_404(Order.objects.filter(store=request.store), number=number)
-    before = order.get_status_display()
+    before = order.status
     try:
         with transaction.atomic():
             shipment = _ship(request, order)
-            record_status_change(order=order, actor=member_actor(request.user, request.role), before=before)
+            record_status_change(order=order, actor=Actor.member(request.user, request.role), before=before)
     except ValidationError as error:
         _error(request, error)
     except IllegalTransition as error:

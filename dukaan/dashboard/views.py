@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from dukaan.accounts.members import member_actor
+from dukaan.accounts import audit
+from dukaan.accounts.audit import Actor
 from dukaan.accounts.models import ApiToken
 from dukaan.accounts.roles import SCOPES, Access, may, refusal
 from dukaan.accounts.selectors import store_audit_trail
@@ -178,7 +179,7 @@ def store_settings(request):
             services.update_store(
                 store=store,
                 logo=form.cleaned_data["logo"],
-                changed_by=member_actor(request.user, request.role),
+                changed_by=Actor.member(request.user, request.role),
                 **_store_fields(form),
             )
         except ValidationError as error:
@@ -206,8 +207,8 @@ def _payment_details_posted(request, store) -> bool:
 def store_audit(request):
     """Who changed the store's payment details, and when: the owner's check after an SMS alert."""
     store = request.store
-    entries = store_audit_trail(store=store)
-    return render(request, "dashboard/store_audit.html", {"store": store, "entries": entries})
+    lines = [audit.line(entry) for entry in store_audit_trail(store=store)]
+    return render(request, "dashboard/store_audit.html", {"store": store, "lines": lines})
 
 
 def _store_fields(form) -> dict:
@@ -299,7 +300,7 @@ def _product_form(request, *, product: Product | None):
                 remove = request_ids(request.POST.getlist("remove_image"))
                 services.update_product(
                     product=product,
-                    changed_by=member_actor(request.user, request.role),
+                    changed_by=Actor.member(request.user, request.role),
                     variants=variant_inputs(formset),
                     new_images=form.cleaned_data["new_images"],
                     remove_image_ids=remove,
@@ -357,7 +358,7 @@ def bulk_edit(request):
         if not errors:
             try:
                 changed = services.bulk_edit_products(
-                    store=store, edits=edits, changed_by=member_actor(request.user, request.role)
+                    store=store, edits=edits, changed_by=Actor.member(request.user, request.role)
                 )
             except ValidationError as error:
                 errors = error.messages
@@ -504,12 +505,12 @@ def order_detail(request, number: int):
         status = request.POST.get("status", "")
         if not may(request.role, status_access(status)):
             return refused(request, status_access(status))
-        before = order.get_status_display()
+        before = order.status
         try:
             with transaction.atomic():
                 change_order_status(order=order, status=status, by="shop")
                 record_status_change(
-                    order=order, actor=member_actor(request.user, request.role), before=before
+                    order=order, actor=Actor.member(request.user, request.role), before=before
                 )
         except IllegalTransition as error:
             messages.error(request, error.message)

@@ -10,7 +10,6 @@ registry.add_status_section.
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -19,12 +18,19 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
 
 from . import registry
 from .registry import DEGRADED, DOWN, OK, Check
 
 STARTED = time.time()
+# A state as the page says it, in the reader's language; the badge's class keeps the state itself.
+STATE_WORDS = {
+    OK: pgettext_lazy("health", "ok"),
+    DEGRADED: pgettext_lazy("health", "degraded"),
+    DOWN: pgettext_lazy("health", "down"),
+}
 # A slot that keeps more WAL than this is worth a look (the alert rules page at 5 GiB).
 SLOT_WARN_BYTES = 1024**3
 
@@ -100,7 +106,9 @@ def status(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse("admin:login"))
     if not request.user.is_staff:
-        raise PermissionDenied("The status page is for staff; ask an admin to mark your account as staff.")
+        raise PermissionDenied(
+            gettext("The status page is for Dukaan's staff; ask an admin to mark your account as staff.")
+        )
     rows = checks()
     worst = (
         DOWN
@@ -109,14 +117,16 @@ def status(request):
         if any(r.state == DEGRADED for r in rows)
         else OK
     )
+    up = int(time.time() - STARTED)
     return render(
         request,
         "infra/status.html",
         {
-            "rows": rows,
+            "rows": [(row, STATE_WORDS[row.state]) for row in rows],
             "overall": worst,
+            "overall_word": STATE_WORDS[worst],
             "region": settings.DUKAAN_REGION,
-            "uptime": timedelta(seconds=int(time.time() - STARTED)),
+            "uptime": f"{up // 3600}:{up // 60 % 60:02}:{up % 60:02}",  # h:mm:ss, the same in every language
             "now": timezone.now(),
         },
     )

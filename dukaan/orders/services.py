@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dukaan.accounts.audit import Actor
 from dukaan.accounts.members import record_change
 from dukaan.accounts.services import LoginRefused, normalize_phone
 from dukaan.catalog.events import STOCK_CHANGED, StockChanged
@@ -654,17 +655,17 @@ def lock_order(*, store_id: int, order_id: int) -> Order:
     return locked.get(pk=order_id, store_id=store_id)
 
 
-def record_status_change(*, order: Order, actor: str, before: str) -> None:
-    """The store's audit entry for an order that moved from the status shown as `before` (call it in the
-    move's transaction, with the order as saved)."""
+def record_status_change(*, order: Order, actor: Actor, before: str) -> None:
+    """The store's audit entry for an order that moved from the status `before` (call it in the move's
+    transaction, with the order as saved)."""
     order.refresh_from_db(fields=["status"])
     record_change(
         store=order.store,
         actor=actor,
         field="order_status",
-        label=f"Order #{order.number} status",
+        subject=str(order.number),
         old=before,
-        new=order.get_status_display(),
+        new=order.status,
     )
 
 

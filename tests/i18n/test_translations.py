@@ -30,6 +30,8 @@ COVERED = (
     "dukaan/accounts",
     "dukaan/invoices",
     "dukaan/taxes",
+    "dukaan/infra",
+    "dukaan/api",
 )
 # Words that are the same in both languages: the brand, and names buyers know in English letters.
 SAME_IN_EVERY_LANGUAGE = {

@@ -116,3 +116,13 @@ def test_a_204_has_neither_body_nor_content_type(api, store):
     assert response.status_code == 204
     assert response.content == b""
     assert "Content-Type" not in response
+
+
+def test_the_docs_page_says_its_own_words_in_the_visitors_language(client, db):
+    english = client.get("/api/docs").content.decode()
+    assert '<html lang="en' in english and "<title>Dukaan API documentation</title>" in english
+    assert "This page needs JavaScript" in english
+    hindi = client.get("/api/docs", HTTP_ACCEPT_LANGUAGE="hi").content.decode()
+    assert '<html lang="hi">' in hindi and "<title>Dukaan API की जानकारी</title>" in hindi
+    assert "इस पेज को JavaScript चाहिए" in hindi and "This page" not in hindi
+    assert '"url": "/api/v1/openapi.json"' in hindi  # the operations themselves stay English

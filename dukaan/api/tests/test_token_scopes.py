@@ -61,7 +61,7 @@ def test_a_store_write_token_changes_the_upi_id_and_the_owner_is_texted_once(sto
 
     entry = AuditEntry.objects.get(store=store)
     assert (entry.field, entry.old_value, entry.new_value) == ("upi_id", "(none)", "…cici")
-    assert entry.actor == f"the API token ‘stock sync’ ({token.prefix}…)"
+    assert (entry.actor_kind, entry.actor, entry.actor_detail) == ("token", "stock sync", token.prefix)
 
     run_pending()
     texts = sms_to(settings, store.owner.phone)

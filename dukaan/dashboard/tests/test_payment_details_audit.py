@@ -21,8 +21,8 @@ def test_a_new_upi_id_saved_in_the_dashboard_is_audited_and_texted_to_the_owner(
     assert answer.status_code == 302
 
     entry = AuditEntry.objects.get(store=store)
-    assert (entry.label, entry.old_value, entry.new_value) == ("UPI ID", "(none)", "…axis")
-    assert entry.actor == "******5601 (Owner)"
+    assert (entry.field, entry.old_value, entry.new_value) == ("upi_id", "(none)", "…axis")
+    assert (entry.actor_kind, entry.actor, entry.actor_detail) == ("member", "******5601", "owner")
     page = client.get(reverse("dashboard:store_audit")).content.decode()
     assert "UPI ID" in page and "…axis" in page and "******5601 (Owner)" in page
     assert "asha@okaxis" not in page
@@ -34,9 +34,9 @@ def test_a_new_upi_id_saved_in_the_dashboard_is_audited_and_texted_to_the_owner(
     assert len(texts) == 1 and "UPI ID of Store asha-store was changed to …axis" in texts[0]
 
 
-def test_an_owner_who_chose_hindi_is_texted_in_hindi(client, store, settings):
-    store.owner.language = "hi"
-    store.owner.save()
+def test_a_hindi_stores_owner_is_texted_in_hindi(client, store, settings):
+    store.language = "hi"
+    store.save(update_fields=["language"])
     client.force_login(store.owner)
     client.post(reverse("dashboard:store_settings"), settings_form(store, upi_id="asha@okaxis"))
     run_pending()
@@ -44,6 +44,19 @@ def test_an_owner_who_chose_hindi_is_texted_in_hindi(client, store, settings):
         line for line in settings.SMS_CONSOLE_LOG.read_text().splitlines() if "to=+919812345601 " in line
     ]
     assert len(texts) == 1 and "Store asha-store में UPI ID" in texts[0] and "अब …axis है" in texts[0]
+    assert "(मालिक)" in texts[0] and "Owner" not in texts[0]
+
+
+def test_the_sms_is_in_the_stores_language_not_the_owners_dashboard_language(client, store, settings):
+    store.owner.language = "hi"
+    store.owner.save(update_fields=["language"])
+    client.force_login(store.owner)
+    client.post(reverse("dashboard:store_settings"), settings_form(store, upi_id="asha@okaxis"))
+    run_pending()
+    texts = [
+        line for line in settings.SMS_CONSOLE_LOG.read_text().splitlines() if "to=+919812345601 " in line
+    ]
+    assert len(texts) == 1 and "UPI ID of Store asha-store was changed to …axis" in texts[0]
 
 
 def test_saving_the_same_payment_details_logs_only_the_rename_and_texts_no_one(client, store):

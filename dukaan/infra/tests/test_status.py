@@ -56,3 +56,13 @@ def test_an_open_breaker_makes_the_page_say_degraded(staff_client):
     answer = staff_client.get("/status")
     assert rows(answer)["circuit status test dependency"][0] == "degraded"
     assert re.search(r'id="overall">degraded<', answer.content.decode())
+
+
+def test_the_page_speaks_the_staff_members_language_and_keeps_the_states_in_its_classes(staff_client):
+    answer = staff_client.get("/status", HTTP_ACCEPT_LANGUAGE="hi")
+    page = answer.content.decode()
+    assert answer.status_code == 200 and answer["Content-Language"] == "hi"
+    assert "<h1>स्टेटस: " in page and "<th>हिस्सा</th><th>हालत</th><th>ब्यौरा</th>" in page
+    assert "हर 10 सेकंड में फिर जाँचेगा" in page and "Degraded" not in page and "This process" not in page
+    assert '<td>database (primary)</td><td><span class="badge health-ok">ठीक</span>' in page
+    assert re.search(r'class="badge health-(ok|degraded|down)" id="overall">(ठीक|कमज़ोर|डाउन)<', page)
