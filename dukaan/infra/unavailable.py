@@ -21,13 +21,16 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext, gettext_noop
 from django.views import defaults
 
 from . import registry
 
 logger = logging.getLogger(__name__)
 
-MESSAGE = "We could not save that just now. Nothing was saved or charged. Please try again in a minute."
+MESSAGE = gettext_noop(
+    "We could not save that just now. Nothing was saved or charged. Please try again in a minute."
+)
 TEMPLATE = "database_unavailable.html"
 
 
@@ -43,18 +46,19 @@ def is_database_down(error: BaseException | None) -> bool:
 def database_unavailable(request: HttpRequest) -> HttpResponse:
     seconds = int(settings.DB_UNAVAILABLE_RETRY_AFTER_SECONDS)
     render = registry.unavailable_renderer(request.path)
-    response = render(request, MESSAGE) if render else HttpResponse(_page(seconds), status=503)
+    message = gettext(MESSAGE)  # in the request's language
+    response = render(request, message) if render else HttpResponse(_page(message, seconds), status=503)
     response["Retry-After"] = str(seconds)
     response["Cache-Control"] = "no-store"
     return response
 
 
-def _page(seconds: int) -> str:
+def _page(message: str, seconds: int) -> str:
     try:
-        return render_to_string(TEMPLATE, {"message": MESSAGE, "retry_after": seconds})
+        return render_to_string(TEMPLATE, {"message": message, "retry_after": seconds})
     except Exception:  # a missing static manifest must not turn this page into a 500
         logger.exception("could not render %s", TEMPLATE)
-        return f"<!doctype html><title>Try again in a minute</title><p>{MESSAGE}</p>"
+        return f"<!doctype html><title>Try again in a minute</title><p>{message}</p>"
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -65,6 +65,20 @@ def test_checkout_while_the_database_is_down_answers_503_with_retry_after_and_sa
     assert "<script" not in response.content.decode() and "style=" not in response.content.decode()
 
 
+def test_a_buyer_reading_hindi_is_told_in_hindi_that_nothing_was_saved(
+    client, store, tiffin, buyer_form, database_down
+):
+    client.post(reverse("storefront:cart_add", args=[store.slug]), {"product": tiffin.pk, "quantity": 1})
+    client.cookies["django_language"] = "hi"  # the buyer's pick; the store's own is in the database
+    database_down()
+
+    response = client.post(reverse("storefront:checkout", args=[store.slug]), buyer_form)
+
+    assert response.status_code == 503
+    assert "कुछ भी सेव नहीं हुआ और कोई पैसा नहीं कटा।" in response.content.decode()
+    assert MESSAGE not in response.content.decode()
+
+
 def test_the_api_answers_a_problem_document_when_the_database_is_down(client, store, tiffin, database_down):
     database_down()
 
