@@ -22,3 +22,4 @@ class AccountsConfig(AppConfig):
 
         # A member's role is kept as its value (staff), shown as its name in the reader's language.
         audited("staff", gettext_lazy("Staff %(subject)s"), {str(role): role.label for role in Role})
+        audited("owner", gettext_lazy("Owner"))  # values: the old and the new owner's masked phones

@@ -1,5 +1,5 @@
-"""A store's staff: inviting a phone number with a role, changing the role, removing; and which stores a
-person may open, with their role in each.
+"""A store's staff: inviting a phone number with a role, changing the role, removing, handing the store
+to an Admin; and which stores a person may open, with their role in each.
 
 Every refusal is a `MemberRefused` with a sentence a person can act on and the HTTP status it maps to
 (400: the input is wrong; 403: the person asking has no right to it). Nothing changes on a refusal.
@@ -11,8 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from dukaan.events.outbox import emit
 from dukaan.infra.logs import masked_phone
 
+from . import events
 from .audit import Actor
 from .models import ApiToken, AuditEntry, Membership, User
 from .roles import MEMBER_ROLES, Access, Role, may, refusal
@@ -106,6 +108,9 @@ def invite_member(*, store: StoreRow, asker: Asker, phone: str, role: str) -> Me
     except IntegrityError as error:  # invited twice at once
         raise MemberRefused(already) from error
     _record_staff_change(store=store, asker=asker, phone=phone, old="", new=chosen)
+    # The notifier texts them once this commits, in the store's language.
+    invited = events.StaffInvited(user_id=user.pk, role=str(chosen))
+    emit(events.STAFF_INVITED, store_id=store.pk, data=invited)
     return membership
 
 
@@ -156,6 +161,53 @@ def remove_member(*, store: StoreRow, asker: Asker, user_id: int) -> None:
     membership.delete()
     _revoke_tokens(store=store, user_id=user_id, above=None)
     _record_staff_change(store=store, asker=asker, phone=phone, old=current, new="")
+
+
+def hand_over_target(*, store: StoreRow, asker: Asker, user_id: int) -> Membership:
+    """The Admin membership of `user_id`, to whom the owner may hand `store`; MemberRefused otherwise."""
+    if store.owner_id != asker.user.pk:
+        raise MemberRefused(gettext("Only the store's owner can hand it over to someone else."), status=403)
+    if user_id == store.owner_id:
+        raise MemberRefused(gettext("You own this store already: choose one of its Admins."))
+    membership = Membership.objects.select_related("user").filter(store=store, user_id=user_id).first()
+    if membership is None:
+        raise MemberRefused(gettext("That person is not on the staff of this store."), status=404)
+    if membership.role != Role.ADMIN:
+        raise MemberRefused(
+            gettext("Only an Admin can become the owner: make them an Admin first, then hand the store over.")
+        )
+    if type(store).objects.filter(owner_id=user_id).exists():  # Store.owner is one to one
+        raise MemberRefused(
+            gettext("That number owns a store of its own already, and a number can own only one store.")
+        )
+    return membership
+
+
+@transaction.atomic
+def hand_over_store(*, store: StoreRow, asker: Asker, user_id: int, confirmation: str) -> StoreRow:
+    """The owner makes the Admin `user_id` the store's owner, confirming by typing the store's link
+    (`confirmation`); returns the store. The old owner stays on the staff as an Admin, and the API
+    tokens they made as owner keep working as an Admin's; the payment details, the audit log and their
+    alerts are the new owner's from now on. Both are texted once this commits."""
+    # Locked and read afresh: of two hand-overs at once, the second finds its asker no longer the owner.
+    store = type(store).objects.select_for_update().get(pk=store.pk)
+    membership = hand_over_target(store=store, asker=asker, user_id=user_id)
+    if confirmation.strip().lower() != store.slug:
+        raise MemberRefused(
+            gettext("That is not the store's link: type it as shown to confirm. Nothing was changed.")
+        )
+    new_owner = membership.user
+    membership.delete()
+    Membership.objects.create(store=store, user=asker.user, role=Role.ADMIN, invited_by=new_owner)
+    # Tokens made as owner (and those made before roles, which were the owner's): an Admin's from now on.
+    ApiToken.objects.filter(store=store, role=Role.OWNER).update(role=Role.ADMIN)
+    store.owner = new_owner
+    store.save(update_fields=["owner"])
+    old, new = masked_phone(asker.user.phone), masked_phone(new_owner.phone)
+    record_change(store=store, actor=asker.actor, field="owner", old=old, new=new)
+    handed = events.StoreHandedOver(from_user_id=asker.user.pk, to_user_id=user_id)
+    emit(events.STORE_HANDED_OVER, store_id=store.pk, data=handed)
+    return store
 
 
 def _record_staff_change(*, store: StoreRow, asker: Asker, phone: str, old: str, new: str) -> None:

@@ -1,5 +1,6 @@
-"""Store → Staff: the people who help run the store, their roles, inviting, changing and removing them;
-and the store switcher for someone who helps run several stores (docs/staff.md)."""
+"""Store → Staff: the people who help run the store, their roles, inviting, changing and removing them,
+handing the store to an Admin; and the store switcher for someone who helps run several stores
+(docs/staff.md)."""
 
 from django import forms
 from django.contrib import messages
@@ -7,7 +8,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
-from dukaan.accounts.members import Asker, MemberRefused, change_member_role, invite_member, remove_member
+from dukaan.accounts.members import (
+    Asker,
+    MemberRefused,
+    change_member_role,
+    hand_over_store,
+    hand_over_target,
+    invite_member,
+    remove_member,
+)
 from dukaan.accounts.roles import MEMBER_ROLES, Access, Role
 from dukaan.accounts.selectors import store_members
 from dukaan.accounts.services import format_phone
@@ -43,6 +52,7 @@ def _page(request, form=None, error: str = "", status: int = 200):
             "form": form,
             "choices": choices,
             "manageable": [value for value, _ in choices],
+            "is_owner": request.role == Role.OWNER,
             "error": error,
         },
         status=status,
@@ -102,6 +112,39 @@ def staff_remove(request, user_id: int):
         request, gettext("Removed from the staff. The API tokens they made for this store are revoked.")
     )
     return redirect("dashboard:staff")
+
+
+@store_required(Access.STAFF)
+def staff_owner(request, user_id: int):
+    """Make owner: the owner hands the store to one of its Admins after typing the store's link."""
+    asker = _asker(request)
+    try:
+        target = hand_over_target(store=request.store, asker=asker, user_id=user_id)
+    except MemberRefused as refused:
+        return _page(request, error=refused.message, status=refused.status)
+    if request.method != "POST":
+        return _hand_over_page(request, target)
+    try:
+        hand_over_store(
+            store=request.store, asker=asker, user_id=user_id, confirmation=request.POST.get("confirm", "")
+        )
+    except MemberRefused as refused:
+        return _hand_over_page(request, target, refused.message, refused.status)
+    messages.success(
+        request,
+        gettext("%(phone)s is now the owner of %(store)s. You stay on its staff as an Admin.")
+        % {"phone": format_phone(target.user.phone), "store": request.store.name},
+    )
+    return redirect("dashboard:staff")
+
+
+def _hand_over_page(request, target, error: str = "", status: int = 200):
+    return render(
+        request,
+        "dashboard/staff_owner.html",
+        {"store": request.store, "phone": format_phone(target.user.phone), "error": error},
+        status=status,
+    )
 
 
 @store_required(Access.DASHBOARD)

@@ -49,8 +49,18 @@ _BODIES = {
     ),
     "order_cancelled": gettext_noop("Your order #{{1}} from {{2}} has been cancelled. {{3}}"),
     "order_refunded": gettext_noop("Refund: {{1}} refunded {{2}} for your order #{{3}}. {{4}}"),
+    "staff_invited": gettext_noop(
+        "Welcome to the team. {{1}} has added you as {{2}} on Dukaan. Log in with this phone at {{3}}"
+    ),
+    "store_handed_to_you": gettext_noop(
+        "You are now the owner of {{1}} on Dukaan. Check its UPI ID in Store settings: buyers pay there."
+    ),
+    "store_handed_over": gettext_noop(
+        "You handed {{1}} over to {{2}} on Dukaan. You stay on its staff as Admin."
+    ),
 }
-_UNSIGNED = {"new_order"}  # to the shopkeeper, from their own platform
+# To the store's own people, from their own platform.
+_UNSIGNED = {"new_order", "store_handed_to_you", "store_handed_over"}
 
 
 def _body(kind: str, translate) -> str:
@@ -199,4 +209,41 @@ def order_refunded(*, number: int, store_name: str, amount: str, link: str) -> M
         _("%(store)s refunded %(amount)s for your order #%(number)s. %(link)s")
         % {"store": store, "amount": amount, "number": number, "link": link},
         (store, amount, str(number), link),
+    )
+
+
+def staff_invited(*, store_name: str, role: str, link: str) -> Message:
+    """To a phone the owner or an Admin put on the store's staff: `role` in the store's language, `link`
+    the login page."""
+    store = _store(store_name)
+    return Message(
+        "staff_invited",
+        _("%(store)s has added you as %(role)s on Dukaan. Log in with this phone at %(link)s")
+        % {"store": store, "role": role, "link": link},
+        (store, role, link),
+    )
+
+
+def store_handed_to_you(*, store_name: str) -> Message:
+    """To the new owner of a store its owner handed over."""
+    store = _store(store_name)
+    return Message(
+        "store_handed_to_you",
+        _(
+            "You are now the owner of %(store)s on Dukaan. Check its UPI ID in Store settings: "
+            "buyers pay there."
+        )
+        % {"store": store},
+        (store,),
+    )
+
+
+def store_handed_over(*, store_name: str, new_owner: str) -> Message:
+    """To the old owner: who has the store now (`new_owner`, a masked phone)."""
+    store = _store(store_name)
+    return Message(
+        "store_handed_over",
+        _("You handed %(store)s over to %(owner)s on Dukaan. You stay on its staff as Admin.")
+        % {"store": store, "owner": new_owner},
+        (store, new_owner),
     )

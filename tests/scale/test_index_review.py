@@ -38,7 +38,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from dukaan.accounts.models import ApiToken, LoginCode
+from dukaan.accounts.models import ApiToken, LoginCode, Membership, User
 from dukaan.accounts.scopes import Scope
 from dukaan.accounts.services import create_api_token
 from dukaan.analytics.models import StoreDay
@@ -82,6 +82,7 @@ FEW_STORES, MANY_STORES = 200, 2_000
 # Unrelayed events, and as many relayed ones: a sort of that many to relay one page gets caught.
 EVENT_BACKLOG = 10_000
 MERCHANT_PHONE = "+919812300001"
+ADMIN_PHONE = "+919812300002"  # an Admin of the merchant's store, whom the owner could make owner
 JSON = "application/json"
 BUYER = {
     "name": "Ravi Kumar",
@@ -233,6 +234,7 @@ def make_merchant_store():
         payment_method="cod",
         idempotency_key="a" * 32,
     )
+    Membership.objects.create(store=store, user=User.objects.create_user(ADMIN_PHONE), role="admin")
     return store
 
 
@@ -432,6 +434,13 @@ def manage(store: Store, recorder: Recorder) -> None:
     merchant("dashboard token create", reverse("dashboard:api_tokens"), 200, "post", token_form)
     made = ApiToken.objects.get(store=store, name="stock sync")
     merchant("dashboard token revoke", reverse("dashboard:api_token_revoke", args=[made.pk]), 302, "post")
+    staff = reverse("dashboard:staff")
+    merchant("dashboard staff", staff)
+    merchant("dashboard staff invite", staff, 302, "post", {"phone": "98123 00003", "role": "manager"})
+    make_owner = reverse("dashboard:staff_owner", args=[User.objects.get(phone=ADMIN_PHONE).pk])
+    merchant("dashboard staff_owner", make_owner)
+    # Refused at the last check (the store's link), after every read the hand-over makes.
+    merchant("dashboard staff_owner unconfirmed", make_owner, 400, "post", {"confirm": "not-the-link"})
     own_domain(store, recorder)
     delete = reverse("dashboard:product_delete", args=[plain.pk])
     merchant("dashboard product_delete confirm", delete, 302, "post")

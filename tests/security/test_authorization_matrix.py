@@ -198,6 +198,8 @@ DASHBOARD = {
     # The Staff member of A: an Admin may make them a Manager, or remove them; B has no such member.
     **object_action("staff_role", "302 /dashboard/store/staff/", who=ADMINS),
     **object_action("staff_remove", "302 /dashboard/store/staff/", who=ADMINS),
+    # Handing A to its Admin: the owner's alone (the Admin is refused too); B has no such Admin.
+    **object_page("staff_owner", "302 /dashboard/store/staff/", who=NOBODY),
     # The switcher: asking for A opens A for its owner and members; B may not open A.
     ("stores", "GET"): page("200", "200", who=EVERYONE),
     ("stores", "POST"): page("302 /dashboard/", "400", who=EVERYONE),
@@ -487,6 +489,7 @@ def world(settings):
             store=a["store"], name=f"{name}'s POS", scopes=MEMBER_SCOPES[name], created_by=person, role=role
         )[1]
     a["staff_member"] = User.objects.get(phone=MEMBER_PHONES[STAFF_A])
+    a["admin_member"] = User.objects.get(phone=MEMBER_PHONES[ADMIN_A])
     # A token's first use stamps last_used_at; do it now so reads by A leave A's rows as they are.
     for raw in tokens.values():
         assert Client().get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
@@ -545,6 +548,7 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "cod_block_remove": a["cod_block"].pk,
         "staff_role": a["staff_member"].pk,
         "staff_remove": a["staff_member"].pk,
+        "staff_owner": a["admin_member"].pk,
     }
     args = ids.get(name, ())
     url = reverse(f"dashboard:{name}", args=args if isinstance(args, tuple) else [args])
@@ -602,6 +606,7 @@ def _dashboard_request(name: str, method: str, a: dict) -> tuple[str, dict]:
         "cod_block_add": {"phone": "98123 00077"},
         "staff": {"phone": "98123 00066", "role": "staff"},
         "staff_role": {"role": "manager"},
+        "staff_owner": {"confirm": a["store"].slug},
         "stores": {"store": a["store"].pk},
     }
     return url, bodies.get(name, {})

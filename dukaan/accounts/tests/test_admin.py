@@ -61,3 +61,30 @@ def test_staff_see_tokens_scopes_and_the_audit_trail_but_cannot_change_them(staf
     audit = staff.get("/admin/accounts/auditentry/").text
     assert "…axis" in audit and "Dukaan&#x27;s operators" in audit and "asha@okaxis" not in audit
     assert staff.get(f"/admin/accounts/apitoken/{token.pk}/delete/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_staff_list_the_stores_memberships_and_search_them_by_phone_or_store_link(staff, store, other_store):
+    from dukaan.accounts.models import Membership
+
+    helper = User.objects.create_user("+919812300011")
+    Membership.objects.create(store=store, user=helper, role="manager", invited_by=store.owner)
+    Membership.objects.create(store=other_store, user=User.objects.create_user("+919812300012"), role="staff")
+
+    listing = staff.get("/admin/accounts/user/memberships/")
+    assert listing.status_code == 200
+    for shown in ("asha-store", "+919812300011", "Manager", store.owner.phone, "bala-store", "+919812300012"):
+        assert shown in listing.text
+    by_store = staff.get("/admin/accounts/user/memberships/", {"q": "asha"}).text
+    assert "+919812300011" in by_store and "+919812300012" not in by_store
+    by_phone = staff.get("/admin/accounts/user/memberships/", {"q": "9812300012"}).text
+    assert "bala-store" in by_phone and "asha-store" not in by_phone
+    profile = staff.get(f"/admin/accounts/user/{helper.pk}/change/").text
+    assert "asha-store: Manager" in profile
+    assert "/admin/accounts/user/memberships/?q=%2B919812300011" in profile
+
+
+@pytest.mark.django_db
+def test_the_membership_list_is_for_staff_only(client, store):
+    client.force_login(store.owner)
+    assert client.get("/admin/accounts/user/memberships/").status_code == 302  # to the admin's login

@@ -92,6 +92,7 @@ OBJECT_URLS = [
     ("dashboard:cod_block_remove", "cod_block", {}),
     ("dashboard:staff_role", "member", {"role": "admin"}),
     ("dashboard:staff_remove", "member", {}),
+    ("dashboard:staff_owner", "member", {"confirm": "bala-store"}),
 ]
 
 

@@ -26,6 +26,9 @@ EVERY_MESSAGE = [
     messages.order_delivered(**ABOUT, link=LINK),
     messages.order_cancelled(**ABOUT, link=LINK),
     messages.order_refunded(**ABOUT, amount="₹120.50", link=LINK),
+    messages.staff_invited(store_name="Asha Stores", role="Manager", link="http://localhost:8000/login/"),
+    messages.store_handed_to_you(store_name="Asha Stores"),
+    messages.store_handed_over(store_name="Asha Stores", new_owner="******5678"),
 ]
 
 
@@ -68,4 +71,4 @@ def test_the_cod_confirmation_says_by_when_and_links_the_order_page():
 
 
 def test_the_refund_message_says_how_much():
-    assert EVERY_MESSAGE[-1].text == f"Asha Stores refunded ₹120.50 for your order #7. {LINK}"
+    assert EVERY_MESSAGE[7].text == f"Asha Stores refunded ₹120.50 for your order #7. {LINK}"

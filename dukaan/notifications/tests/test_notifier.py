@@ -3,8 +3,12 @@
 import pytest
 from prometheus_client import REGISTRY
 
+from dukaan.accounts.members import Asker, invite_member
+from dukaan.accounts.roles import Role
+from dukaan.catalog.models import Store
 from dukaan.events.local import run_pending
 from dukaan.events.models import ConsumerOffset, DeadLetter
+from dukaan.infra.sms import latest_console_message
 from dukaan.orders.models import Order
 from dukaan.orders.services import Buyer, change_order_status
 from dukaan.orders.tests.conftest import BUYER, line, make_product, order
@@ -107,3 +111,19 @@ def test_texts_carry_other_peoples_words_short_and_without_links_numbers_or_hidd
     assert f"New order #{placed.number} on {shop_name}: ₹300.00 from Free gift call now frie…. " in to_shop
     assert to_buyer.split(" ", 2)[2].startswith(f"{shop_name} got your order #{placed.number} (₹300.00).")
     assert to_buyer.endswith(f"Track it: {settings.SITE_URL}/s/{store.slug}/o/{placed.public_token}/")
+
+
+def test_an_invite_goes_by_whatsapp_as_its_template_in_the_stores_language(store, whatsapp, settings):
+    Store.objects.filter(pk=store.pk).update(language="hi")
+    store.refresh_from_db()
+    invite_member(
+        store=store, asker=Asker(user=store.owner, role=Role.OWNER), phone="98123 00011", role="manager"
+    )
+    run_pending()
+    (body,) = whatsapp.sent
+    assert body["to"] == "+919812300011" and body["template"]["name"] == "staff_invited"
+    assert body["template"]["language"] == {"code": "hi"}
+    (component,) = body["template"]["components"]
+    login = f"{settings.SITE_URL}/login/"
+    assert [value["text"] for value in component["parameters"]] == ["Store asha-store", "मैनेजर", login]
+    assert latest_console_message("+919812300011") is None
