@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dukaan.catalog import domains
 from dukaan.catalog.models import StoreDomain
+from dukaan.conftest import asgi_get, asgi_page
 from dukaan.orders.models import Order
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +151,37 @@ def test_the_dashboard_shares_the_domain_in_the_link_and_the_qr_code(client, on_
     # The QR code's squares are those of the domain's address.
     squares = re.compile(r' d="([^"]+)"')
     assert squares.findall(home) == squares.findall(segno.make(f"https://{DOMAIN}/", error="m").svg_inline())
+
+def verify(store, domain: str):
+    domains.add_domain(store=store, domain=domain)
+    StoreDomain.objects.filter(store=store).update(verified_at=timezone.now())
+
+
+@pytest.mark.django_db(transaction=True)  # the service renders in its own threads
+def test_the_storefront_service_keeps_each_domains_pages_apart_until_the_store_changes(
+    on_domain, other_store, simple_product
+):
+    from dukaan.storefront.service import StorefrontApp
+
+    verify(other_store, "shop.bala.in")
+    app = StorefrontApp()
+    app.pages.forget_all(subscribed=True)  # as when the invalidation feed is up
+
+    status, headers, first = asgi_page(app, "/", DOMAIN)
+    assert status == 200 and on_domain.name.encode() in first and b"Steel tiffin" in first
+    assert asgi_page(app, "/", DOMAIN)[2] == first and app.counters.page_hits == 1
+    # The same address on another store's domain is that store's page, never the one kept for DOMAIN.
+    status, _, other = asgi_page(app, "/", "shop.bala.in")
+    assert status == 200 and other_store.name.encode() in other and on_domain.name.encode() not in other
+    assert asgi_page(app, "/", "shop.bala.in")[2] == other and app.counters.page_hits == 2
+    # Neither an unknown host nor the platform link (a redirect to the domain) is kept.
+    assert asgi_page(app, "/", "unknown.example.org")[0] == 404
+    assert asgi_get(app, f"/s/{on_domain.slug}/")[1]["location"] == f"https://{DOMAIN}/"
+    assert len(app.pages.pages) == 2
+
+    app._invalidate(str(on_domain.pk).encode())  # the store changed: the feed says so
+
+    assert asgi_page(app, "/", "shop.bala.in")[2] == other and app.counters.page_hits == 3
+    rendered = app.counters.rendered
+    assert asgi_page(app, "/", DOMAIN)[0] == 200
+    assert app.counters.rendered == rendered + 1 and app.counters.page_hits == 3
