@@ -122,11 +122,12 @@ def follows_moved_store(view):
     def wrapper(request, *args, slug: str, **kwargs):
         _buyer_cookies.set(request.COOKIES)
         forget_found_store()
-        if getattr(request, "domain_store_slug", None) is None:
-            domain = verified_domain(slug, lambda: (found_store(slug) or NO_STORE).domain)
-            if domain:
-                return to_own_domain(request, slug, domain)
-        elif CART_PARAM in request.GET and request.method == "GET":
+        # Asked on the domain too: the page's links ask it next, and the page reads the store anyway.
+        domain = verified_domain(slug, lambda: (found_store(slug) or NO_STORE).domain)
+        on_the_domain = getattr(request, "domain_store_slug", None) is not None
+        if domain and not on_the_domain:
+            return to_own_domain(request, slug, domain)
+        if on_the_domain and CART_PARAM in request.GET and request.method == "GET":
             return take_cart(request, slug)
         try:
             return view(request, *args, slug=slug, **kwargs)

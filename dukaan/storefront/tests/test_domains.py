@@ -9,7 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import segno
 from django.core import signing
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dukaan.catalog import domains
@@ -93,6 +95,25 @@ def test_robots_sitemap_and_feed_on_the_domain_name_the_domain(client, on_domain
     assert f"Sitemap: https://{DOMAIN}/sitemap.xml" in robots
     assert f"<loc>https://{DOMAIN}/p/{simple_product.pk}/</loc>" in sitemap
     assert f"https://{DOMAIN}/p/{simple_product.pk}/" in feed and SITE not in feed
+
+
+def test_a_page_on_the_domain_costs_only_the_hosts_lookup_more_than_on_the_platform(
+    client, on_domain, simple_product, other_store
+):
+    make_product(other_store)  # the same shelf as on_domain's, at its platform link
+    domains._lookups.clear()  # this process has seen neither store yet
+    with CaptureQueriesContext(connection) as on_the_platform:
+        assert client.get(f"/s/{other_store.slug}/").status_code == 200
+    with CaptureQueriesContext(connection) as on_its_domain:
+        assert get(client, "/").status_code == 200
+    with CaptureQueriesContext(connection) as redirected:
+        assert client.get(f"/s/{on_domain.slug}/").status_code == 301
+
+    # One query finds the store by its slug, its domain with it (none of its own: it was one more).
+    by_slug = [query["sql"] for query in on_the_platform.captured_queries if other_store.slug in query["sql"]]
+    assert len(by_slug) == 1 and "catalog_storedomain" in by_slug[0]
+    assert len(on_its_domain) == len(on_the_platform) + 1  # the Host's store
+    assert len(redirected) == 0  # the store's domain was read with the store by the page before
 
 
 def test_the_platform_link_redirects_to_the_same_page_on_the_domain(client, on_domain, simple_product):
