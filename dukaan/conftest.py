@@ -29,8 +29,14 @@ def png_upload(
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
-def asgi_get(app, path: str) -> tuple[int, dict[str, str]]:
+def asgi_get(app, path: str, host: str = "localhost") -> tuple[int, dict[str, str]]:
     """One GET through an ASGI app's HTTP handler, in this thread: the status and the headers."""
+    status, headers, _body = asgi_page(app, path, host)
+    return status, headers
+
+
+def asgi_page(app, path: str, host: str = "localhost") -> tuple[int, dict[str, str], bytes]:
+    """asgi_get, with the body too."""
     sent = []
 
     async def send(message):
@@ -44,11 +50,12 @@ def asgi_get(app, path: str) -> tuple[int, dict[str, str]]:
         "method": "GET",
         "path": path,
         "query_string": b"",
-        "headers": [(b"host", b"localhost")],
+        "headers": [(b"host", host.encode())],
         "http_version": "1.1",
     }
     asyncio.run(app._http(scope, receive, send))
-    return sent[0]["status"], {name.decode(): value.decode() for name, value in sent[0]["headers"]}
+    headers = {name.decode(): value.decode() for name, value in sent[0]["headers"]}
+    return sent[0]["status"], headers, sent[1]["body"]
 
 
 def make_store(phone: str, slug: str):

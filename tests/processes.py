@@ -275,10 +275,11 @@ def stop_process(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def cluster_nginx(folder: Path, web_ports: list[int]) -> Iterator[int]:
+def cluster_nginx(folder: Path, web_ports: list[int], storefront_port: int | None = None) -> Iterator[int]:
     """The cluster's nginx (its configuration filled as `dukaan cluster up` fills it) in `folder`, in front
-    of the web processes on `web_ports`, with no storefront service: store pages go to them too. Yields
-    nginx's port. Without nginx: a skip, except under CI=true, where that is a failure."""
+    of the web processes on `web_ports`, and of the storefront service on `storefront_port` for every
+    store page (none: store pages go to the web processes too). Yields nginx's port. Without nginx: a
+    skip, except under CI=true, where that is a failure."""
     found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
     if found is None:
         why = "nginx is not installed (apt-get install -y nginx; `make test` installs it)"
@@ -294,7 +295,12 @@ def cluster_nginx(folder: Path, web_ports: list[int]) -> Iterator[int]:
         "REGION_UPSTREAMS": "",
         "REGION_ROUTES": "default web;",
         "STOREFRONT_SPLIT": "",
+        "PLATFORM_HOSTS": cluster.platform_hosts(),
     }
+    if storefront_port:  # one region, its edge the service itself, for every client
+        values["REGION_UPSTREAMS"] = f"upstream region_r1 {{ server 127.0.0.1:{storefront_port}; }}"
+        values["REGION_ROUTES"] = "default region_r1;"
+        values["STOREFRONT_SPLIT"] = "100% service;"
     (folder / "cluster.conf").write_text(cluster.nginx_config(values))
     (folder / "nginx.conf").write_text(cluster.nginx_main(folder))
     log = folder / "nginx.log"

@@ -67,6 +67,8 @@ PASSIVE_HEALTH = "max_fails=3 fail_timeout=5s"
 LAST_RESORT = "backup max_fails=0"
 # A region's edge that failed is retried after this long: how soon traffic returns after a restore.
 REGION_HEALTH = "max_fails=1 fail_timeout=2s"
+# The app's DUKAAN_ALLOWED_HOSTS; nginx sends any other Host (a store's own domain) where /s/ goes.
+PLATFORM_HOSTS = ("127.0.0.1", "localhost")
 
 console = Console(stderr=True)
 
@@ -77,6 +79,11 @@ def web_servers(ports: list[int]) -> str:
         [f"server 127.0.0.1:{port} {PASSIVE_HEALTH};" for port in ports]
         + [f"server 127.0.0.1:{port} {LAST_RESORT};" for port in ports]
     )
+
+
+def platform_hosts() -> str:
+    """nginx's PLATFORM_HOSTS: the platform's own host names; every other Host is a store's domain."""
+    return " ".join(f"{host} platform;" for host in PLATFORM_HOSTS)
 
 
 def local(name: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -231,6 +238,7 @@ class Cluster:
             "REGION_ROUTES": " ".join(f"{region} region_{region};" for region in edges)
             + " default region_r1;",
             "STOREFRONT_SPLIT": share,
+            "PLATFORM_HOSTS": platform_hosts(),
         }
         changed = False
         for name, wanted in (("cluster.conf", nginx_config(values)), ("nginx.conf", nginx_main(folder))):
@@ -298,7 +306,7 @@ def app_env(cluster: Cluster, servers: dict[str, dict], kafka: dict, edge: str) 
         "DUKAAN_ENV": "staging",
         "DUKAAN_DEBUG": "false",
         "DUKAAN_SECRET_KEY": secret_file.read_text().strip(),
-        "DUKAAN_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DUKAAN_ALLOWED_HOSTS": ",".join(PLATFORM_HOSTS),
         # Every proxy here (nginx, each region's Varnish) reaches the app from 127.0.0.1 and appends
         # the address it saw to X-Forwarded-For: per-client limits count the client, not the proxy.
         "DUKAAN_TRUSTED_PROXIES": "127.0.0.1",

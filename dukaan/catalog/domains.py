@@ -150,13 +150,17 @@ def _remembered(key: tuple[str, str], load: Callable[[], str | None]) -> str:
     return value
 
 
-def verified_domain(slug: str) -> str:
-    """The store's verified domain, or "" (no domain, or not verified yet)."""
-    # The store's id by a subquery, not a join: the domain is then read by its key (a join let the
-    # planner walk every domain when the table is small).
-    store_id = Store.objects.filter(slug=slug).values("pk")[:1]
-    verified = StoreDomain.objects.filter(store_id=Subquery(store_id), verified_at__isnull=False)
-    return _remembered(("slug", slug), lambda: only_row(verified.values_list("domain", flat=True)))
+def verified_domain(slug: str, load: Callable[[], str | None] | None = None) -> str:
+    """The store's verified domain, or "" (no domain, or not verified yet). `load`: how the caller reads
+    it when this process does not remember it, with the rest of the store (selectors.store_for_slug: a
+    store page reads that anyway, so the domain costs no query of its own)."""
+    if load is None:
+        # The store's id by a subquery, not a join: the domain is then read by its key (a join let the
+        # planner walk every domain when the table is small).
+        store_id = Store.objects.filter(slug=slug).values("pk")[:1]
+        verified = StoreDomain.objects.filter(store_id=Subquery(store_id), verified_at__isnull=False)
+        load = lambda: only_row(verified.values_list("domain", flat=True))  # noqa: E731
+    return _remembered(("slug", slug), load)
 
 
 def slug_for_domain(domain: str) -> str:

@@ -1,10 +1,10 @@
 """Reads of the catalog used by more than one caller."""
 
 from datetime import datetime
-from typing import cast
+from typing import NamedTuple, cast
 
 from django.core.files.storage import default_storage
-from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from dukaan.accounts.roles import Role
@@ -102,9 +102,22 @@ def store_id_for_slug(slug: str) -> int | None:
     return only_row(Store.objects.filter(slug=slug).values_list("id", flat=True))
 
 
-def store_for_slug(slug: str) -> tuple[int, str] | None:
-    """The store's id and its buyers' language, in one query."""
-    return only_row(Store.objects.filter(slug=slug).values_list("id", "language"))
+class StoreFound(NamedTuple):
+    id: int
+    language: str
+    domain: str  # its verified custom domain, "" for none
+
+
+def store_for_slug(slug: str) -> StoreFound | None:
+    """The store's id, its buyers' language and its verified domain, in one query (the domain read by
+    the store's key, docs/domains.md)."""
+    domain = StoreDomain.objects.filter(pk=OuterRef("pk"), verified_at__isnull=False).values("domain")[:1]
+    found = only_row(
+        Store.objects.filter(slug=slug)
+        .annotate(verified=Subquery(domain))
+        .values_list("id", "language", "verified")
+    )
+    return StoreFound(found[0], found[1], found[2] or "") if found else None
 
 
 def store_policies(store_id: int) -> dict[str, str]:

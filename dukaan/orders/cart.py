@@ -10,7 +10,7 @@ a hidden one) go on to the quote, which names the problem.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -128,6 +128,19 @@ class Cart:
         """Make the cart the lines `kept()` returned (from an unfinished checkout). The cart page then
         prices them as it does any cart: what changed since is shown."""
         self._save(kept_lines(kept))
+
+    def merge(self, kept: object) -> None:
+        """Take in the lines `kept()` returned in another session of the same buyer (the platform's, on
+        the way to the store's own domain): a line both have keeps the larger quantity, so nothing here
+        is lost, nor doubled when the same lines come twice."""
+        lines = {line.key: line for line in self.lines()}
+        for line in kept_lines(kept):
+            mine = lines.get(line.key)
+            if mine is None and len(lines) < MAX_LINES:
+                lines[line.key] = line
+            elif mine is not None and line.quantity > mine.quantity:
+                lines[line.key] = replace(mine, quantity=line.quantity)
+        self._save(list(lines.values()))
 
     def _put(self, line: Line) -> None:
         lines = self.lines()

@@ -20,13 +20,14 @@ from dukaan.catalog.addresses import store_base_url, store_page_url, store_path
 from dukaan.catalog.selectors import (
     last_store_id,
     listed_category_ids,
-    store_id_for_slug,
     store_slugs_and_domains_between,
     visible_products_updated,
 )
 from dukaan.catalog.snapshot import CatalogProduct, StoreCatalog, absolute_url
 from dukaan.infra.integers import request_int
 from dukaan.infra.not_found import NotHere
+
+from .found import found_store
 
 # The sitemap protocol's limit of URLs in one sitemap, and of sitemaps in one sitemap index.
 SITEMAP_MAX_URLS = 50_000
@@ -109,10 +110,10 @@ def _url(loc: str, lastmod=None) -> str:
 
 
 def _store_id_or_404(slug: str) -> int:
-    store_id = store_id_for_slug(slug)
-    if not store_id:
+    found = found_store(slug)
+    if found is None:
         raise NotHere(_("There is no store at this link."))
-    return store_id
+    return found.id
 
 
 def store_sitemap(request, slug: str):

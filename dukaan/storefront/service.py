@@ -1,4 +1,5 @@
-"""The storefront service: the public store pages as their own process (`dukaan storefront`).
+"""The storefront service: the public store pages as their own process (`dukaan storefront`), at
+/s/<slug>/ on the platform's hosts and at / on a store's verified domain (docs/domains.md).
 
 An ASGI app for uvicorn (uvloop + httptools). Each worker keeps the pages it rendered for anonymous
 buyers in memory, as ready bytes, so a hit is a dictionary lookup and one write to the socket: no
@@ -48,6 +49,7 @@ from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.db import close_old_connections  # noqa: E402
 from django.db.backends.signals import connection_created  # noqa: E402
 from django.http.cookie import parse_cookie  # noqa: E402
+from django.http.request import split_domain_port, validate_host  # noqa: E402
 from prometheus_client import REGISTRY  # noqa: E402
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily  # noqa: E402
 from prometheus_client.registry import Collector  # noqa: E402
@@ -105,7 +107,8 @@ class Page:
 
 @dataclass
 class PageCache:
-    """An LRU of ready pages by path and query, with the pages of each store, for invalidation.
+    """An LRU of ready pages by Host, path and query, with the pages of each store (on the platform's
+    hosts and on its own domain), for invalidation.
 
     Used from the event loop's thread only, so it needs no lock.
     """
@@ -190,24 +193,41 @@ def _personal(headers: dict[bytes, bytes]) -> bool:
     return any(name in cookies for name in PERSONAL_COOKIES)
 
 
+def _host(scope) -> str:
+    return _headers(scope).get(b"host", b"").decode("latin-1")
+
+
+def _section(scope) -> str | None:
+    """The part of a store page's path after the store ("p" of /s/<slug>/p/3/ on a platform host, and
+    of /p/3/ on a store's own domain, where every path is the store's); None for another path."""
+    parts = scope["path"].split("/")  # ["", "s", slug, section, ...] or ["", section, ...]
+    host = _host(scope)
+    if host and not validate_host(split_domain_port(host)[0], settings.PLATFORM_HOSTS):
+        return parts[1]
+    if len(parts) < 4 or parts[1] != "s" or not parts[2]:
+        return None
+    return parts[3]
+
+
 def _shared_page_request(scope) -> bool:
     """May this request be answered with, or fill, a page shared by every anonymous buyer?"""
     if scope["method"] not in ("GET", "HEAD"):
         return False
-    parts = scope["path"].split("/")  # ["", "s", slug, section, ...]
-    if len(parts) < 4 or parts[1] != "s" or not parts[2] or parts[3] in NOT_KEPT_SECTIONS:
+    section = _section(scope)
+    if section is None or section in NOT_KEPT_SECTIONS:
         return False
     headers = _headers(scope)
     return b"authorization" not in headers and not _personal(headers)
 
 
 def _page_key(scope) -> str:
-    """The page's address, and the language the buyer picked: the same address is another page in
-    another language (no pick: the store's language, the same for every buyer of the store)."""
+    """The page's Host and address, and the language the buyer picked: the same address is another page
+    on another store's domain, or in another language (no pick: the store's language, the same for every
+    buyer of the store)."""
     query = scope["query_string"].decode("latin-1")
     cookie = _headers(scope).get(b"cookie")
     picked = picked_language(parse_cookie(cookie.decode("latin-1"))) if cookie else ""
-    return f"{picked}:{scope['path']}" + ("?" + query if query else "")
+    return f"{picked}:{_host(scope).lower()}{scope['path']}" + ("?" + query if query else "")
 
 
 def _public(headers: list[tuple[str, str]]) -> bool:

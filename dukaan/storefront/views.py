@@ -19,7 +19,7 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Page
-from django.http import Http404, HttpResponseBadRequest, HttpResponsePermanentRedirect, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -33,9 +33,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from dukaan.catalog.addresses import store_base_url, store_page_url
+from dukaan.catalog.domains import verified_domain
 from dukaan.catalog.models import Store
 from dukaan.catalog.policies import TITLES, policy_text
-from dukaan.catalog.selectors import moved_slug, store_for_slug, store_look, store_policies
+from dukaan.catalog.selectors import moved_slug, store_look, store_policies
 from dukaan.catalog.snapshot import (
     CatalogCategory,
     CatalogProduct,
@@ -73,7 +74,9 @@ from dukaan.search.service import MAX_FILTER_PRICE, search_products
 from dukaan.shipping.rules import delivery_message, valid_pin
 
 from .catalog_cache import PER_PAGE
+from .domains import CART_PARAM, permanent_redirect, take_cart, to_own_domain
 from .forms import AddToCartForm, CartLineForm, CheckoutForm, submitted_quantities
+from .found import NO_STORE, forget_found_store, found_store
 from .seo import kept_at_the_edge, product_json_ld
 from .view_counts import record_view
 
@@ -103,10 +106,6 @@ def _summary(text: str, length: int = 160) -> str:
     return Truncator(" ".join(text.split())).chars(length)
 
 
-class HttpResponsePermanentRedirectKeepingMethod(HttpResponsePermanentRedirect):
-    status_code = 308
-
-
 def follows_moved_store(view):
     """Wrap a view of /s/<slug>/…: a link with a store's old slug (given up within
     RELEASED_SLUG_DAYS), which finds no store there, is answered with a permanent redirect to the same
@@ -114,11 +113,23 @@ def follows_moved_store(view):
     address (an add to cart from a page opened before the change), so the browser posts it again.
 
     The store may take the old link back, which would turn a redirect kept by a browser into a loop:
-    so no one keeps it (`no-cache`; the edge keeps no redirect anyway)."""
+    so no one keeps it (`no-cache`; the edge keeps no redirect anyway).
+
+    Also the way to a store's own domain (docs/domains.md): on the platform's hosts, a store with a
+    verified domain is answered there (domains.to_own_domain), its domain read with the store itself
+    (found.py); on the domain, a cart handed over from the platform is taken in (domains.take_cart)."""
 
     @wraps(view)
     def wrapper(request, *args, slug: str, **kwargs):
         _buyer_cookies.set(request.COOKIES)
+        forget_found_store()
+        # Asked on the domain too: the page's links ask it next, and the page reads the store anyway.
+        domain = verified_domain(slug, lambda: (found_store(slug) or NO_STORE).domain)
+        on_the_domain = getattr(request, "domain_store_slug", None) is not None
+        if domain and not on_the_domain:
+            return to_own_domain(request, slug, domain)
+        if on_the_domain and CART_PARAM in request.GET and request.method == "GET":
+            return take_cart(request, slug)
         try:
             return view(request, *args, slug=slug, **kwargs)
         except Http404:
@@ -129,12 +140,7 @@ def follows_moved_store(view):
         location = reverse(match.view_name, kwargs={**match.kwargs, "slug": new_slug})
         if request.META.get("QUERY_STRING"):
             location += "?" + request.META["QUERY_STRING"]
-        moved = (
-            HttpResponsePermanentRedirect
-            if request.method in ("GET", "HEAD")
-            else HttpResponsePermanentRedirectKeepingMethod
-        )
-        response = moved(location)
+        response = permanent_redirect(request, location)
         patch_cache_control(response, no_cache=True, max_age=0)
         return response
 
@@ -147,10 +153,10 @@ _buyer_cookies: ContextVar[dict[str, str] | None] = ContextVar("buyer_cookies", 
 
 
 def _store_id_or_404(slug: str) -> int:
-    found = store_for_slug(slug)
+    found = found_store(slug)
     if found is None:
         raise NotHere(_("There is no store at this link."))
-    store_id, language = found
+    store_id, language = found.id, found.language
     speak_to_buyer(_buyer_cookies.get() or {}, language)
     return store_id
 
@@ -896,10 +902,10 @@ def cart_draft(request, slug: str):
 def cart_restore(request, slug: str, token: str):
     """The link a shop sends about an unfinished checkout: this browser's cart becomes that cart again,
     priced now on the cart page, which says what changed since."""
-    found = store_for_slug(slug)
+    found = found_store(slug)
     if found is not None:
-        speak_to_buyer(request.COOKIES, found[1])
-    store_id = found[0] if found else None
+        speak_to_buyer(request.COOKIES, found.language)
+    store_id = found.id if found else None
     draft = draft_for_link(store_id=store_id, token=token) if store_id else None
     if draft is None:
         raise NotHere(_("This cart link is not valid any more. Browse the shop to fill your cart again."))

@@ -26,6 +26,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 from django.apps import apps
@@ -449,7 +450,11 @@ def manage(store: Store, recorder: Recorder) -> None:
 def own_domain(store: Store, recorder: Recorder) -> None:
     """A custom domain added, verified, served and removed (docs/domains.md)."""
     product = Product.objects.filter(store=store, name="Cotton kurta").get()
+    variant = product.variants.order_by("position").first()
     merchant, domain = Visitor(recorder, user=store.owner), "shop.index-review.in"
+    shopper = Visitor(recorder)  # with a cart on the platform when the domain is verified
+    line = {"product": product.pk, "variant": variant.pk, "quantity": 1}
+    shopper("storefront cart add before a custom domain", f"/s/{store.slug}/cart/add/", 302, "post", line)
     page = reverse("dashboard:store_domain")
     merchant("dashboard store_domain add", page, 302, "post", {"domain": domain})
     # Verified as "Verify now" would after its DNS lookup (that: catalog/tests/test_domains.py).
@@ -460,6 +465,9 @@ def own_domain(store: Store, recorder: Recorder) -> None:
     buyer("custom domain product", f"/p/{product.pk}/")
     buyer("custom domain sitemap", "/sitemap.xml")
     Visitor(recorder)("platform link to a custom domain", f"/s/{store.slug}/", 301)
+    moved = shopper("platform link to a custom domain with a cart", f"/s/{store.slug}/cart/", 301)
+    handed = urlsplit(moved["Location"])
+    buyer("custom domain takes the cart from the platform", f"{handed.path}?{handed.query}", 302)
     merchant("caddy asks for a verified domain", f"/domains/allowed?domain={domain}")
     merchant("dashboard store_domain remove", reverse("dashboard:store_domain_remove"), 302, "post")
 

@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dukaan.catalog import services
+from dukaan.catalog.selectors import StoreFound
 from dukaan.catalog.snapshot import (
     SNAPSHOT_VERSION,
     ListingPage,
@@ -28,7 +29,7 @@ from dukaan.catalog.snapshot import (
 from dukaan.conftest import make_store
 from dukaan.events.consumers import Event
 from dukaan.events.local import run_pending
-from dukaan.storefront import catalog_cache, consumers, view_counts, views
+from dukaan.storefront import catalog_cache, consumers, found, view_counts
 
 from .conftest import bulk_catalog, make_product, redis_caches
 from .test_pages import PAGE_QUERY_BUDGET, product_names
@@ -202,7 +203,7 @@ def test_200_concurrent_requests_for_a_cold_store_build_its_snapshot_once(
     expected = [product.name for product in build_store_catalog(store.pk).products[:24]]
     # Each thread would open a database connection of its own just for the slug (the throwaway
     # PostgreSQL allows 50); the snapshot is what is under test, so the slug is known here.
-    monkeypatch.setattr(views, "store_for_slug", {store.slug: (store.pk, store.language)}.get)
+    monkeypatch.setattr(found, "store_for_slug", {store.slug: StoreFound(store.pk, store.language, "")}.get)
     builds = catalog_cache.build_count()
     start = threading.Barrier(CONCURRENT_REQUESTS)
     results: list[tuple[int, list[str]] | None] = [None] * CONCURRENT_REQUESTS

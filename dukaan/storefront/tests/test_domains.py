@@ -3,14 +3,24 @@ and no other store (nor any unknown host) ever served there."""
 
 import html
 import re
+import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import segno
+from django.core import signing
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dukaan.catalog import domains
 from dukaan.catalog.models import StoreDomain
+from dukaan.conftest import asgi_get, asgi_page
 from dukaan.orders.models import Order
+from dukaan.storefront.domains import CART_PARAM, CART_SALT, CART_SECONDS
+
+from .conftest import make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +97,25 @@ def test_robots_sitemap_and_feed_on_the_domain_name_the_domain(client, on_domain
     assert f"https://{DOMAIN}/p/{simple_product.pk}/" in feed and SITE not in feed
 
 
+def test_a_page_on_the_domain_costs_only_the_hosts_lookup_more_than_on_the_platform(
+    client, on_domain, simple_product, other_store
+):
+    make_product(other_store)  # the same shelf as on_domain's, at its platform link
+    domains._lookups.clear()  # this process has seen neither store yet
+    with CaptureQueriesContext(connection) as on_the_platform:
+        assert client.get(f"/s/{other_store.slug}/").status_code == 200
+    with CaptureQueriesContext(connection) as on_its_domain:
+        assert get(client, "/").status_code == 200
+    with CaptureQueriesContext(connection) as redirected:
+        assert client.get(f"/s/{on_domain.slug}/").status_code == 301
+
+    # One query finds the store by its slug, its domain with it (none of its own: it was one more).
+    by_slug = [query["sql"] for query in on_the_platform.captured_queries if other_store.slug in query["sql"]]
+    assert len(by_slug) == 1 and "catalog_storedomain" in by_slug[0]
+    assert len(on_its_domain) == len(on_the_platform) + 1  # the Host's store
+    assert len(redirected) == 0  # the store's domain was read with the store by the page before
+
+
 def test_the_platform_link_redirects_to_the_same_page_on_the_domain(client, on_domain, simple_product):
     page = client.get(f"/s/{on_domain.slug}/p/{simple_product.pk}/?utm_source=whatsapp")
     home = client.get(f"/s/{on_domain.slug}/")
@@ -150,3 +179,121 @@ def test_the_dashboard_shares_the_domain_in_the_link_and_the_qr_code(client, on_
     # The QR code's squares are those of the domain's address.
     squares = re.compile(r' d="([^"]+)"')
     assert squares.findall(home) == squares.findall(segno.make(f"https://{DOMAIN}/", error="m").svg_inline())
+
+
+def verify(store, domain: str):
+    domains.add_domain(store=store, domain=domain)
+    StoreDomain.objects.filter(store=store).update(verified_at=timezone.now())
+
+
+@pytest.mark.django_db(transaction=True)  # the service renders in its own threads
+def test_the_storefront_service_keeps_each_domains_pages_apart_until_the_store_changes(
+    on_domain, other_store, simple_product
+):
+    from dukaan.storefront.service import StorefrontApp
+
+    verify(other_store, "shop.bala.in")
+    app = StorefrontApp()
+    app.pages.forget_all(subscribed=True)  # as when the invalidation feed is up
+
+    status, headers, first = asgi_page(app, "/", DOMAIN)
+    assert status == 200 and on_domain.name.encode() in first and b"Steel tiffin" in first
+    assert asgi_page(app, "/", DOMAIN)[2] == first and app.counters.page_hits == 1
+    # The same address on another store's domain is that store's page, never the one kept for DOMAIN.
+    status, _, other = asgi_page(app, "/", "shop.bala.in")
+    assert status == 200 and other_store.name.encode() in other and on_domain.name.encode() not in other
+    assert asgi_page(app, "/", "shop.bala.in")[2] == other and app.counters.page_hits == 2
+    # Neither an unknown host nor the platform link (a redirect to the domain) is kept.
+    assert asgi_page(app, "/", "unknown.example.org")[0] == 404
+    assert asgi_get(app, f"/s/{on_domain.slug}/")[1]["location"] == f"https://{DOMAIN}/"
+    assert len(app.pages.pages) == 2
+
+    app._invalidate(str(on_domain.pk).encode())  # the store changed: the feed says so
+
+    assert asgi_page(app, "/", "shop.bala.in")[2] == other and app.counters.page_hits == 3
+    rendered = app.counters.rendered
+    assert asgi_page(app, "/", DOMAIN)[0] == 200
+    assert app.counters.rendered == rendered + 1 and app.counters.page_hits == 3
+
+
+def test_the_buyers_cart_goes_along_to_the_stores_new_domain(client, store, simple_product, dns_server):
+    second = make_product(store, name="Brass lamp", price="400.00", stock=5)
+    client.post(f"/s/{store.slug}/cart/add/", {"product": simple_product.pk, "quantity": 2})
+    client.post(f"/s/{store.slug}/cart/add/", {"product": second.pk, "quantity": 1})
+    # The shopkeeper's domain is verified while the buyer shops.
+    added = domains.add_domain(store=store, domain=DOMAIN)
+    dns_server.txt[domains.record_name(DOMAIN)] = [domains.record_value(added)]
+    domains.verify_domain(store=store)
+
+    moved = client.get(f"/s/{store.slug}/cart/?from=whatsapp")
+
+    assert moved.status_code == 301 and "no-store" in moved["Cache-Control"]
+    location = urlsplit(moved["Location"])
+    assert (location.scheme, location.hostname, location.path) == ("https", DOMAIN, "/cart/")
+    query = parse_qs(location.query)
+    assert query["from"] == ["whatsapp"] and len(query[CART_PARAM]) == 1
+    # On the domain the browser has other cookies (the test client would send the platform's anywhere).
+    on_the_domain = Client()
+    token = query[CART_PARAM][0]
+    taken = on_the_domain.get(location.path, {"from": "whatsapp", CART_PARAM: token}, HTTP_HOST=DOMAIN)
+    assert taken.status_code == 302 and taken["Location"] == "/cart/?from=whatsapp"
+    assert "no-store" in taken["Cache-Control"]
+    page = text(on_the_domain.get("/cart/?from=whatsapp", HTTP_HOST=DOMAIN))
+    assert "2 × ₹250" in page and "1 × ₹400" in page and "Steel tiffin" in page and "Brass lamp" in page
+
+
+def test_a_handed_cart_joins_the_domains_cart_and_never_shrinks_it(client, on_domain, simple_product):
+    second = make_product(on_domain, name="Brass lamp", price="400.00", stock=5)
+    client.post("/cart/add/", {"product": simple_product.pk, "quantity": 3}, HTTP_HOST=DOMAIN)
+    handed = {str(on_domain.pk): {f"{simple_product.pk}:0": [1, "250.00", "Steel tiffin"]}}
+    handed[str(on_domain.pk)][f"{second.pk}:0"] = [2, "400.00", "Brass lamp"]
+    token = signing.dumps({"store": on_domain.pk, "lines": handed[str(on_domain.pk)]}, salt=CART_SALT)
+
+    for _ in range(2):  # the same link twice (a reload) adds nothing more
+        assert get(client, "/", **{"QUERY_STRING": f"{CART_PARAM}={token}"}).status_code == 302
+
+    page = text(get(client, "/cart/"))
+    assert "3 × ₹250" in page and "2 × ₹400" in page  # the bigger of each line
+
+
+BAD_TOKENS = {
+    "junk": lambda store, product: "not-a-token",
+    "another store's": lambda store, product: signing.dumps(
+        {"store": store.pk + 1, "lines": {f"{product.pk}:0": [2, "250.00", "x"]}}, salt=CART_SALT
+    ),
+    "signed for something else": lambda store, product: signing.dumps(
+        {"store": store.pk, "lines": {f"{product.pk}:0": [2, "250.00", "x"]}}, salt="another.salt"
+    ),
+}
+
+
+@pytest.mark.parametrize("bad", BAD_TOKENS)
+def test_a_bad_or_foreign_hand_off_changes_nothing_and_the_page_is_still_shown(
+    client, on_domain, simple_product, bad
+):
+    client.post("/cart/add/", {"product": simple_product.pk, "quantity": 1}, HTTP_HOST=DOMAIN)
+
+    token = BAD_TOKENS[bad](on_domain, simple_product)
+    taken = get(client, f"/p/{simple_product.pk}/", QUERY_STRING=f"{CART_PARAM}={token}&page=2")
+
+    assert taken.status_code == 302 and taken["Location"] == f"/p/{simple_product.pk}/?page=2"
+    assert get(client, taken["Location"]).status_code == 200
+    assert "1 × ₹250" in text(get(client, "/cart/"))
+
+
+def test_an_expired_hand_off_is_ignored(client, on_domain, simple_product, monkeypatch):
+    token = signing.dumps(
+        {"store": on_domain.pk, "lines": {f"{simple_product.pk}:0": [1, "250.00", "x"]}}, salt=CART_SALT
+    )
+    monkeypatch.setattr(time, "time", lambda real=time.time: real() + CART_SECONDS + 1)
+
+    assert get(client, "/", QUERY_STRING=f"{CART_PARAM}={token}").status_code == 302
+
+    assert "Steel tiffin" not in text(get(client, "/cart/"))
+
+
+def test_a_buyer_without_a_cart_is_redirected_without_a_token(client, on_domain, simple_product):
+    client.get(f"/s/{on_domain.slug}/")  # no session at all
+    moved = client.get(f"/s/{on_domain.slug}/p/{simple_product.pk}/")
+
+    assert moved.status_code == 301 and moved["Location"] == f"https://{DOMAIN}/p/{simple_product.pk}/"

@@ -20,9 +20,9 @@ pytestmark = pytest.mark.django_db
 
 SITE = "https://dukaan.example"
 G = "{http://base.google.com/ns/1.0}"
-# The store's custom domain, the slug, then the snapshot's queries (as a page's budget in test_pages),
-# whatever the store's size.
-FEED_QUERY_BUDGET = 9
+# The slug (with the store's custom domain), then the snapshot's queries (as a page's budget in
+# test_pages), whatever the store's size.
+FEED_QUERY_BUDGET = 8
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,14 @@ a worker may keep. The service itself runs for real in tests/edge/test_storefron
 
 import pytest
 
-from dukaan.storefront.service import Page, PageCache, Rendered, _kept_by_no_one, _shared_page_request
+from dukaan.storefront.service import (
+    Page,
+    PageCache,
+    Rendered,
+    _kept_by_no_one,
+    _page_key,
+    _shared_page_request,
+)
 
 
 def scope(path: str, method: str = "GET", **headers: str) -> dict:
@@ -23,6 +30,11 @@ def scope(path: str, method: str = "GET", **headers: str) -> dict:
         scope("/s/demo/p/3/", method="HEAD"),
         scope("/s/demo/search"),
         scope("/s/demo/c/2/", cookie="csrftoken=abc; _ga=GA1.2.3"),  # cookies that change nothing
+        scope("/s/demo/", host="localhost:8000"),
+        # A store's own domain: every path is the store's.
+        scope("/", host="shop.asha.in"),
+        scope("/p/3/", host="shop.asha.in"),
+        scope("/sitemap.xml", host="shop.asha.in"),
     ],
 )
 def test_anonymous_store_pages_may_be_shared(request_scope):
@@ -42,11 +54,20 @@ def test_anonymous_store_pages_may_be_shared(request_scope):
         scope("/s/demo/cart/add/", method="POST"),
         scope("/s/demo/feeds/google.xml"),  # megabytes for a big store: the edge keeps it, not each worker
         scope("/dashboard/"),
+        scope("/dashboard/", host="localhost"),
         scope("/s/"),
+        scope("/cart/", host="shop.asha.in"),
+        scope("/o/token/", host="shop.asha.in"),
+        scope("/", host="shop.asha.in", cookie="sessionid=s3cret"),
     ],
 )
 def test_personal_pages_and_everything_else_are_never_shared(request_scope):
     assert not _shared_page_request(request_scope)
+
+
+def test_the_same_address_on_two_hosts_is_two_pages():
+    assert _page_key(scope("/", host="shop.asha.in")) != _page_key(scope("/", host="shop.bala.in"))
+    assert _page_key(scope("/s/demo/", host="localhost")) != _page_key(scope("/s/demo/", host="127.0.0.1"))
 
 
 def page(store_id: int, rendered_at: int) -> Page:

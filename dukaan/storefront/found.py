@@ -1,0 +1,23 @@
+"""The store a store page answers for, looked up by its slug once a request (with its language and its
+verified domain: selectors.store_for_slug), however many parts of the page ask: the way to the store's
+own domain, the page, its links. views.follows_moved_store, around every store page, forgets it first."""
+
+from contextvars import ContextVar
+
+from dukaan.catalog.selectors import StoreFound, store_for_slug
+
+NO_STORE = StoreFound(0, "", "")
+
+_looked_up: ContextVar[tuple[str, StoreFound | None] | None] = ContextVar("looked_up_store", default=None)
+
+
+def found_store(slug: str) -> StoreFound | None:
+    found = _looked_up.get()
+    if found is None or found[0] != slug:
+        found = (slug, store_for_slug(slug))
+        _looked_up.set(found)
+    return found[1]
+
+
+def forget_found_store() -> None:
+    _looked_up.set(None)
