@@ -37,6 +37,7 @@ from django.urls import Resolver404, resolve
 from deploy.local import cluster, tools
 from dukaan.events.consumers import registered_groups
 from dukaan.infra.management.commands.web import WSGI_APP
+from dukaan.storefront.domains import DOMAIN_URLCONF
 from tests.processes import in_ci
 
 REPO = Path(__file__).resolve().parents[2]
@@ -755,7 +756,7 @@ def test_every_shipped_edge_refuses_metrics():
     assert nginx_locations(NGINX_TEMPLATE.read_text())["= /metrics"].split() == ["return", "404;"]
     assert resolve("/metrics").url_name == "metrics"  # the path Prometheus scrapes
     ingresses = [d for d in k8s_documents(K8S_BASE) if d["kind"] == "Ingress"]
-    hosts = {rule["host"] for ingress in ingresses for rule in ingress["spec"]["rules"]}
+    hosts = {rule["host"] for ingress in ingresses for rule in ingress["spec"].get("rules", [])}
     blocked = [
         ingress
         for ingress in ingresses
@@ -768,16 +769,27 @@ def test_every_shipped_edge_refuses_metrics():
     assert [(path["path"], path["pathType"]) for path in paths] == [("/metrics", "Exact")]
     for ingress in ingresses:
         if ingress is not blocked[0]:
-            for rule in ingress["spec"]["rules"]:
+            for rule in ingress["spec"].get("rules", []):
                 exact = [p["path"] for p in rule["http"]["paths"] if p["pathType"] == "Exact"]
                 assert "/metrics" not in exact, ingress["metadata"]["name"]
+
+
+def test_every_other_host_reaches_web_where_a_domain_has_store_pages_only():
+    """The stores' own domains: an Ingress with no rule sends every Host the others do not name to web,
+    which serves a verified domain's store pages (no /metrics there) and 404s any other host."""
+    ingresses = [d for d in k8s_documents(K8S_BASE) if d["kind"] == "Ingress"]
+    catch_all = [ingress for ingress in ingresses if not ingress["spec"].get("rules")]
+    assert [ingress["spec"]["defaultBackend"]["service"]["name"] for ingress in catch_all] == ["web"]
+    with pytest.raises(Resolver404):
+        resolve("/metrics", urlconf=DOMAIN_URLCONF)
+    assert resolve("/", urlconf=DOMAIN_URLCONF).url_name == "store_home"
 
 
 @pytest.mark.parametrize("environment", list(OVERLAYS))
 def test_overlays_keep_metrics_refused_on_their_own_host(kustomize, environment):
     built = by_kind_and_name(kustomize_build(kustomize, OVERLAYS[environment]))
     hosts = {
-        name: {rule["host"] for rule in document["spec"]["rules"]}
+        name: {rule["host"] for rule in document["spec"].get("rules", [])}
         for (kind, name), document in built.items()
         if kind == "Ingress"
     }
