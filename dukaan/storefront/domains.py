@@ -15,10 +15,13 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.http.request import split_domain_port, validate_host
+from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_safe
 
 from dukaan.catalog.domains import slug_for_domain
+from dukaan.infra.not_found import NotHere, page_not_found
 from dukaan.orders.cart import SESSION_KEY as CARTS
 from dukaan.orders.cart import Cart
 
@@ -26,7 +29,7 @@ from .found import found_store
 
 DOMAIN_URLCONF = "dukaan.storefront.domain_urls"
 STORE_LINK = re.compile(r"^/s/(?P<slug>[-a-zA-Z0-9_]+)/")
-UNKNOWN_HOST = "There is no store at this address. Check the link, or ask the shop for theirs.\n"
+UNKNOWN_HOST = gettext_noop("There is no store at this address. Check the link, or ask the shop for theirs.")
 # The buyer's cart on its way from the platform's host to the store's domain (its own session cookie).
 CART_PARAM = "cart-from-link"
 CART_SALT = "dukaan.storefront.domains.cart"
@@ -54,7 +57,9 @@ class CustomDomainMiddleware:
             return self.get_response(request)
         slug = slug_for_domain(host)
         if not slug:
-            return HttpResponseNotFound(UNKNOWN_HOST, content_type="text/plain; charset=utf-8")
+            # Before LocaleMiddleware: the browser's language, as that would pick it.
+            with translation.override(translation.get_language_from_request(request)):
+                return page_not_found(request, NotHere(translation.gettext(UNKNOWN_HOST)))
         request.urlconf = DOMAIN_URLCONF
         request.domain_store_slug = slug
         return self.get_response(request)

@@ -146,6 +146,12 @@ def test_an_unknown_or_unverified_host_is_a_clear_404_never_a_store(client, on_d
     assert on_domain.name not in text(page) and other_store.name not in text(page)
 
 
+def test_an_unknown_host_says_so_in_the_browsers_language(client):
+    page = client.get("/", HTTP_HOST="unknown.example.org", HTTP_ACCEPT_LANGUAGE="hi")
+    assert page.status_code == 404 and '<html lang="hi">' in text(page)
+    assert "इस पते पर कोई दुकान नहीं है।" in text(page)
+
+
 def test_the_domain_serves_no_other_store_and_no_platform_page(client, on_domain, other_store):
     assert get(client, f"/s/{other_store.slug}/").status_code == 404
     assert get(client, f"/{other_store.slug}/").status_code == 404
