@@ -99,7 +99,10 @@ def test_a_stores_own_domain_is_answered_by_the_storefront_service(cluster):
             timeout=60,
         )
         assert page.headers["X-Dukaan-Upstream"] == "region_r1"
-        assert f'<link rel="canonical" href="https://{domain}/">' in page.text
+        # Rendered for the domain: its links are at / there. (The canonical link comes from the store's
+        # snapshot, which the row written here behind the app's back does not refresh; verifying in the
+        # dashboard does, dukaan/storefront/tests/test_domains.py.)
+        assert 'href="/cart/"' in page.text
         platform = requests.get(cluster.url + "/dashboard/", allow_redirects=False)
         assert platform.headers["X-Dukaan-Upstream"] == "web"
     finally:
