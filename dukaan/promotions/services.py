@@ -185,7 +185,7 @@ def _validated_offer(store: Store, data: OfferInput) -> OfferInput:
     errors = _Errors()
     name = data.name.strip()
     if not name or len(name) > 60:
-        errors["name"] = gettext("Give the offer a name of 1 to 60 characters, e.g. Diwali 10% off.")
+        errors["name"] = gettext("Give the offer a name of 1 to 60 characters, e.g. Diwali sale.")
     else:
         try:
             validate_text(name)
