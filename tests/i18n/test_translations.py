@@ -30,6 +30,8 @@ COVERED = (
     "dukaan/accounts",
     "dukaan/invoices",
     "dukaan/taxes",
+    "dukaan/fulfilment",
+    "dukaan/search",
 )
 # Words that are the same in both languages: the brand, and names buyers know in English letters.
 SAME_IN_EVERY_LANGUAGE = {
