@@ -343,14 +343,17 @@ def create_api_token(
     beyond the role."""
     name = (name or "").strip()
     if not name or len(name) > 60:
-        raise ValidationError("Name the token (up to 60 characters) after what will use it, e.g. “POS”.")
+        raise ValidationError(_("Name the token (up to 60 characters) after what will use it, e.g. “POS”."))
     chosen = set(scopes)
     unknown = sorted(str(scope) for scope in chosen if scope not in set(Scope))
     if unknown:
         known = ", ".join(Scope)
-        raise ValidationError(f"There is no scope {', '.join(unknown)}. The scopes are: {known}.")
+        raise ValidationError(
+            _("There is no scope %(unknown)s. The scopes are: %(known)s.")
+            % {"unknown": ", ".join(unknown), "known": known}
+        )
     if not chosen:
-        raise ValidationError("Choose at least one thing the token may do.")
+        raise ValidationError(_("Choose at least one thing the token may do."))
     beyond = sorted(str(scope) for scope in chosen if scope not in SCOPES[role])
     if beyond:
         raise PermissionDenied(

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext, gettext_lazy
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 logger = logging.getLogger(__name__)
@@ -53,16 +54,16 @@ NAME_HASH_LENGTH = 20
 # photo's compressed pixels spell one by chance about once in fifty million photos.
 HIDDEN_MARKUP = re.compile(rb"<(script|iframe|object|!doctype)|javascript:|on(load|error)\s*=", re.IGNORECASE)
 
-UNREADABLE = "That file is not an image we can read. Upload a JPEG, PNG, WebP or GIF photo."
-STORAGE_DOWN = (
+UNREADABLE = gettext_lazy("That file is not an image we can read. Upload a JPEG, PNG, WebP or GIF photo.")
+STORAGE_DOWN = gettext_lazy(
     "We could not store that photo just now because photo storage is not answering, so this change was "
     "not saved. Try again in a minute, or save without the new photo."
 )
-POLYGLOT = (
+POLYGLOT = gettext_lazy(
     "That file is an image with web page code (HTML or script) hidden inside it, which photos never have. "
     "Save the photo again (a screenshot of it will do) and upload that."
 )
-DAMAGED = (
+DAMAGED = gettext_lazy(
     "That photo looks damaged or incomplete (perhaps the upload was cut off). "
     "Open it on your phone to check it, then upload it again or choose another photo."
 )
@@ -94,29 +95,35 @@ class StoredImage:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
 
 
 def _megapixels(pixels: int) -> str:
-    return f"{pixels / 1_000_000:.1f}".removesuffix(".0") + " megapixels"
+    return f"{pixels / 1_000_000:.1f}".removesuffix(".0")
 
 
 def _too_many_pixels(width: int | None = None, height: int | None = None) -> ValidationError:
     limit = _megapixels(settings.IMAGE_MAX_PIXELS)
     if width and height:
-        what = f"That photo is {width} × {height} pixels ({_megapixels(width * height)})"
+        message = gettext(
+            "That photo is %(width)s × %(height)s pixels (%(pixels)s megapixels); the limit is %(limit)s "
+            "megapixels. Resize it (phones can share a smaller copy) and upload it again."
+        ) % {"width": width, "height": height, "pixels": _megapixels(width * height), "limit": limit}
     else:
-        what = "That photo has far too many pixels"
-    return ValidationError(
-        f"{what}; the limit is {limit}. Resize it (phones can share a smaller copy) and upload it again.",
-        code="image_too_many_pixels",
-    )
+        message = gettext(
+            "That photo has far too many pixels; the limit is %(limit)s megapixels. Resize it (phones can "
+            "share a smaller copy) and upload it again."
+        ) % {"limit": limit}
+    return ValidationError(message, code="image_too_many_pixels")
 
 
 def _too_large(size: int) -> ValidationError:
     return ValidationError(
-        f"That photo is {_megabytes(size)}; the largest we accept is {_megabytes(settings.IMAGE_MAX_BYTES)}. "
-        "Resize it or choose a smaller photo and upload it again.",
+        gettext(
+            "That photo is %(size)s MB; the largest we accept is %(most)s MB. Resize it or choose a smaller "
+            "photo and upload it again."
+        )
+        % {"size": _megabytes(size), "most": _megabytes(settings.IMAGE_MAX_BYTES)},
         code="image_too_large",
     )
 
@@ -147,7 +154,8 @@ def _open(data: bytes) -> Image.Image:
         raise ValidationError(UNREADABLE, code="image_unreadable") from error
     if image.format not in STORED_AS:
         raise ValidationError(
-            f"That is a {image.format} image. Upload a JPEG, PNG, WebP or GIF photo instead.",
+            gettext("That is a %(format)s image. Upload a JPEG, PNG, WebP or GIF photo instead.")
+            % {"format": image.format},
             code="image_format",
         )
     width, height = image.size

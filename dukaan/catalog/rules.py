@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 CURRENCIES = {
     "INR": "₹",
@@ -39,7 +40,7 @@ def parse_money(text: str) -> Decimal:
     """An amount typed as text ("499", "499.50"), for the API and the dashboard alike."""
     if not isinstance(text, str) or not MONEY_TEXT.fullmatch(text):
         raise ValidationError(
-            'Write an amount like "499" or "499.50": digits, at most two after the point.',
+            gettext('Write an amount like "499" or "499.50": digits, at most two after the point.'),
             code="money_format",
         )
     return Decimal(text)
@@ -49,10 +50,11 @@ def validate_price(value: Decimal) -> None:
     if value is None:
         return
     if value <= 0:
-        raise ValidationError("Price must be more than zero.", code="price_not_positive")
+        raise ValidationError(gettext("Price must be more than zero."), code="price_not_positive")
     if value > MAX_PRICE:
         raise ValidationError(
-            f"Price must be at most {MAX_PRICE:,}. Check for extra zeros.", code="price_too_high"
+            gettext("Price must be at most %(most)s. Check for extra zeros.") % {"most": f"{MAX_PRICE:,}"},
+            code="price_too_high",
         )
 
 
@@ -60,17 +62,25 @@ def validate_stock(value: int | None) -> None:
     if value is None:
         return
     if value < 0:
-        raise ValidationError("Stock cannot be negative. Use 0 for out of stock.", code="stock_negative")
+        raise ValidationError(
+            gettext("Stock cannot be negative. Use 0 for out of stock."), code="stock_negative"
+        )
     if value > MAX_STOCK:
         raise ValidationError(
-            f"Stock must be at most {MAX_STOCK:,}. Leave it empty for unlimited stock.", code="stock_too_high"
+            gettext("Stock must be at most %(most)s. Leave it empty for unlimited stock.")
+            % {"most": f"{MAX_STOCK:,}"},
+            code="stock_too_high",
         )
 
 
 def validate_compare_at(price: Decimal | None, compare_at: Decimal | None) -> None:
     if compare_at is not None and price is not None and compare_at <= price:
         raise ValidationError(
-            {"compare_at_price": "The compare-at (original) price must be higher than the price, or empty."}
+            {
+                "compare_at_price": gettext(
+                    "The compare-at (original) price must be higher than the price, or empty."
+                )
+            }
         )
 
 
@@ -79,17 +89,21 @@ UPI_ID_PATTERN = re.compile(r"^[a-zA-Z0-9.\-_]{2,256}@[a-zA-Z][a-zA-Z0-9]{1,63}$
 
 def validate_upi_id(value: str) -> None:
     if value and not UPI_ID_PATTERN.match(value):
-        raise ValidationError("A UPI ID looks like name@bank, for example asha@okaxis.", code="upi_id")
+        raise ValidationError(
+            gettext("A UPI ID looks like name@bank, for example asha@okaxis."), code="upi_id"
+        )
 
 
 def slug_problem(slug: str) -> str | None:
     """What is wrong with a slug's form, or None; availability is checked by the service."""
     if not SLUG_PATTERN.match(slug):
-        return "Use 3 to 40 lowercase letters, digits or hyphens, starting and ending with a letter or digit."
+        return gettext(
+            "Use 3 to 40 lowercase letters, digits or hyphens, starting and ending with a letter or digit."
+        )
     if "--" in slug:
-        return "Use single hyphens only."
+        return gettext("Use single hyphens only.")
     if slug in RESERVED_SLUGS:
-        return f"“{slug}” is reserved."
+        return gettext("“%(slug)s” is reserved.") % {"slug": slug}
     return None
 
 
@@ -113,17 +127,26 @@ CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 def validate_text(value: str) -> None:
     """Refuse the characters in a name or description that change how other text shows."""
-    for pattern, what, why in (
-        (DIRECTION_CONTROLS, "hidden direction character", "it makes text show in another order than typed"),
-        (CONTROL_CHARACTERS, "invisible control character", "it shows as nothing or as a box"),
+    for pattern, message in (
+        (
+            DIRECTION_CONTROLS,
+            gettext(
+                "Remove the hidden direction character (%(code)s) from this text (it makes text show in "
+                "another order than typed), then save again. Retyping the text instead of pasting it also "
+                "removes it."
+            ),
+        ),
+        (
+            CONTROL_CHARACTERS,
+            gettext(
+                "Remove the invisible control character (%(code)s) from this text (it shows as nothing or "
+                "as a box), then save again. Retyping the text instead of pasting it also removes it."
+            ),
+        ),
     ):
         found = pattern.search(value)
         if found:
-            raise ValidationError(
-                f"Remove the {what} (U+{ord(found.group()):04X}) from this text ({why}), then save again. "
-                "Retyping the text instead of pasting it also removes it.",
-                code="hidden_character",
-            )
+            raise ValidationError(message % {"code": f"U+{ord(found.group()):04X}"}, code="hidden_character")
 
 
 def parse_options(text: str) -> dict[str, str]:
@@ -135,14 +158,16 @@ def parse_options(text: str) -> dict[str, str]:
         if sep:
             name, value = name.strip().capitalize(), value.strip()
             if not name or not value:
-                raise ValidationError(f"“{part}” needs both a name and a value, like “Size: M”.")
+                raise ValidationError(
+                    gettext("“%(part)s” needs both a name and a value, like “Size: M”.") % {"part": part}
+                )
         else:
             name, value = ("Option" if len(parts) == 1 else f"Option {index}"), part
         if name in options:
-            raise ValidationError(f"The option “{name}” is given twice.")
+            raise ValidationError(gettext("The option “%(name)s” is given twice.") % {"name": name})
         options[name] = value[:40]
     if not options:
-        raise ValidationError("Give the variant's options, like “Size: M, Colour: Red”.")
+        raise ValidationError(gettext("Give the variant's options, like “Size: M, Colour: Red”."))
     return options
 
 

@@ -14,7 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext
 
 from dukaan.accounts.audit import OPERATORS, Actor
 from dukaan.accounts.members import record_change
@@ -87,8 +88,8 @@ def _free_slug(slug: str) -> str | None:
 
 
 def _day(moment: datetime) -> str:
-    moment = timezone.localtime(moment)
-    return f"{moment.day} {moment:%B %Y}"
+    # "6 December 2026", "6 दिसंबर 2026": Django's "alt. month" names, as taxes.schedule.day_text.
+    return dateformat.format(timezone.localtime(moment), "j E Y")
 
 
 def check_slug(slug: str, *, exclude_store: Store | None = None) -> None:
@@ -103,15 +104,21 @@ def check_slug(slug: str, *, exclude_store: Store | None = None) -> None:
     if exclude_store is not None:
         taken = taken.exclude(pk=exclude_store.pk)
     if taken.exists():
-        raise SlugUnavailable(f"The link /s/{slug}/ is already taken.", _free_slug(slug))
+        raise SlugUnavailable(_taken(slug), _free_slug(slug))
     reservation = _reservation(slug, exclude_store)
     if reservation is not None:
         raise SlugUnavailable(
-            f"This link was used by another store until {_day(reservation.released_at)}, and stays "
-            f"reserved for it until {_day(reservation.reserved_until)} so that its old links and QR codes "
-            "never open your store.",
+            gettext(
+                "This link was used by another store until %(released)s, and stays reserved for it until "
+                "%(until)s so that its old links and QR codes never open your store."
+            )
+            % {"released": _day(reservation.released_at), "until": _day(reservation.reserved_until)},
             _free_slug(slug),
         )
+
+
+def _taken(slug: str) -> str:
+    return gettext("The link /s/%(slug)s/ is already taken.") % {"slug": slug}
 
 
 def _move_slug(store: Store, old_slug: str) -> None:
@@ -131,7 +138,7 @@ def _save_unique(obj: models.Model) -> None:
             obj.save()
     except IntegrityError as error:
         raise ValidationError(
-            "That conflicts with something saved a moment ago (a name or SKU in use)."
+            gettext("That conflicts with something saved a moment ago (a name or SKU in use).")
         ) from error
 
 
@@ -151,7 +158,7 @@ def create_store(
     language: str = settings.LANGUAGE_CODE,
 ) -> Store:
     if Store.objects.filter(owner=owner).exists():
-        raise ValidationError("You already have a store.")
+        raise ValidationError(gettext("You already have a store."))
     check_slug(slug)
     ReleasedSlug.objects.filter(slug=slug).delete()  # a reservation that ran out
     store = Store(
@@ -169,7 +176,7 @@ def create_store(
         try:
             _save_unique(store)
         except ValidationError as error:
-            raise SlugUnavailable(f"The link /s/{slug}/ is already taken.", _free_slug(slug)) from error
+            raise SlugUnavailable(_taken(slug), _free_slug(slug)) from error
         if logo is not None:
             _set_logo(store, logo, written)
         emit(events.STORE_CREATED, store_id=store.pk, data=store_data(store))
@@ -385,20 +392,26 @@ def _check_product(product: Product) -> None:
     validate_compare_at(product.price, product.compare_at_price)
     category = product.category if product.category_id else None
     if category is not None and category.store_id != product.store_id:
-        raise ValidationError({"category": "Choose one of your own categories."})
+        raise ValidationError({"category": gettext("Choose one of your own categories.")})
 
 
 def _replace_variants(product: Product, variants: Iterable[VariantInput]) -> None:
     variants = list(variants)
     if len(variants) > MAX_VARIANTS_PER_PRODUCT:
-        raise ValidationError(f"A product can have at most {MAX_VARIANTS_PER_PRODUCT} variants.")
+        raise ValidationError(
+            gettext("A product can have at most %(count)s variants.") % {"count": MAX_VARIANTS_PER_PRODUCT}
+        )
     labels = [tuple(sorted(v.options.items())) for v in variants]
     if len(set(labels)) != len(labels):
-        raise ValidationError("Two variants have the same options. Give each variant different options.")
+        raise ValidationError(
+            gettext("Two variants have the same options. Give each variant different options.")
+        )
     existing = {variant.pk: variant for variant in product.variants.all()}
     keep = {v.id for v in variants if v.id is not None}
     if not keep <= existing.keys():
-        raise ValidationError("A variant in the form no longer exists. Reload the page and try again.")
+        raise ValidationError(
+            gettext("A variant in the form no longer exists. Reload the page and try again.")
+        )
     product.variants.exclude(pk__in=keep).delete()
     for position, item in enumerate(variants):
         # Every given id is in `existing` (checked above).
@@ -418,7 +431,9 @@ def _add_images(product: Product, uploads: Iterable[UploadedFile[bytes]], writte
     uploads = list(uploads)
     count = product.images.count()
     if count + len(uploads) > MAX_IMAGES_PER_PRODUCT:
-        raise ValidationError(f"A product can have at most {MAX_IMAGES_PER_PRODUCT} images.")
+        raise ValidationError(
+            gettext("A product can have at most %(count)s images.") % {"count": MAX_IMAGES_PER_PRODUCT}
+        )
     for position, upload in enumerate(uploads, start=count):
         stored = images.store_image(upload, folder=f"products/{product.store_id}")
         written.extend(stored.paths)
@@ -581,7 +596,9 @@ def bulk_edit_products(*, store: Store, edits: Iterable[BulkEdit], changed_by: A
     found = {product.pk: product for product in products}
     missing = by_product.keys() - found.keys()
     if missing:
-        raise ValidationError("Some products in the form no longer exist. Reload the page and try again.")
+        raise ValidationError(
+            gettext("Some products in the form no longer exist. Reload the page and try again.")
+        )
     changed = 0
     for product_id, edit in by_product.items():
         product = found[product_id]
@@ -629,23 +646,26 @@ def adjust_stock(
     `delta`. Exactly one of the two. Returns the new stock; emits one `stock.changed`; the change goes
     into the store's audit log with `changed_by`."""
     if (set_to is _UNSET) == (delta is None):
-        raise ValidationError("Give either a new stock count or a change to it, not both.")
+        raise ValidationError(gettext("Give either a new stock count or a change to it, not both."))
     product = Product.objects.select_for_update(of=("self",)).select_related("store").get(pk=product.pk)
     target: Product | ProductVariant = product
     if variant_id is not None:
         variant = ProductVariant.objects.filter(product=product, pk=variant_id).first()
         if variant is None:
-            raise ValidationError({"variant_id": "This product has no such variant."})
+            raise ValidationError({"variant_id": gettext("This product has no such variant.")})
         target = variant
     new_stock: int | None
     if delta is not None:
         if target.stock is None:
             raise ValidationError(
-                "Stock is unlimited, so it cannot be moved by an amount. Set a count first."
+                gettext("Stock is unlimited, so it cannot be moved by an amount. Set a count first.")
             )
         new_stock = target.stock + delta
         if new_stock < 0:
-            raise ValidationError(f"Only {target.stock} in stock, so it cannot go down by {-delta}.")
+            raise ValidationError(
+                gettext("Only %(stock)s in stock, so it cannot go down by %(delta)s.")
+                % {"stock": target.stock, "delta": -delta}
+            )
     else:
         new_stock = cast(int | None, set_to)  # never _UNSET: the check at the top
     validate_stock(new_stock)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dukaan.catalog.models import Store
 from dukaan.catalog.rules import validate_text
@@ -24,15 +25,20 @@ TRACKING_NUMBER = re.compile(r"[A-Za-z0-9/-]+")
 def _courier_name(courier: str, courier_name: str) -> str:
     known = BY_KEY.get(courier)
     if known is None:
-        raise ValidationError({"courier": "Choose a courier from the list, or “Other” and type its name."})
+        raise ValidationError(
+            {"courier": gettext("Choose a courier from the list, or “Other” and type its name.")}
+        )
     if courier != OTHER:
         return known.name
     name = " ".join(str(courier_name or "").split())
     if not name:
-        raise ValidationError({"courier_name": "Type the name of the courier carrying the parcel."})
+        raise ValidationError({"courier_name": gettext("Type the name of the courier carrying the parcel.")})
     if len(name) > COURIER_NAME_MAX:
         raise ValidationError(
-            {"courier_name": f"The courier's name can be at most {COURIER_NAME_MAX} characters."}
+            {
+                "courier_name": gettext("The courier's name can be at most %(count)s characters.")
+                % {"count": COURIER_NAME_MAX}
+            }
         )
     try:
         validate_text(name)
@@ -45,10 +51,13 @@ def _tracking_number(number: str) -> str:
     number = "".join(str(number or "").split())  # pasted numbers often come with spaces
     if len(number) > TRACKING_NUMBER_MAX:
         raise ValidationError(
-            {"tracking_number": f"A tracking number can be at most {TRACKING_NUMBER_MAX} characters."}
+            {
+                "tracking_number": gettext("A tracking number can be at most %(count)s characters.")
+                % {"count": TRACKING_NUMBER_MAX}
+            }
         )
     if number and not TRACKING_NUMBER.fullmatch(number):
-        message = "A tracking number has only letters, digits, - and /. Copy it from the receipt."
+        message = gettext("A tracking number has only letters, digits, - and /. Copy it from the receipt.")
         raise ValidationError({"tracking_number": message})
     return number
 
@@ -58,16 +67,24 @@ def _tracking_url(url: str) -> str:
     if not url:
         return ""
     if len(url) > TRACKING_URL_MAX:
-        message = f"The tracking link can be at most {TRACKING_URL_MAX} characters. Paste the short one."
+        message = gettext("The tracking link can be at most %(count)s characters. Paste the short one.") % {
+            "count": TRACKING_URL_MAX
+        }
         raise ValidationError({"tracking_url": message})
     if urlsplit(url).scheme.lower() not in ("http", "https"):
-        message = "The tracking link must start with https:// or http://. Copy it from the courier's page."
+        message = gettext(
+            "The tracking link must start with https:// or http://. Copy it from the courier's page."
+        )
         raise ValidationError({"tracking_url": message})
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError as error:
         raise ValidationError(
-            {"tracking_url": "This is not a web address. Copy the tracking link from the courier's page."}
+            {
+                "tracking_url": gettext(
+                    "This is not a web address. Copy the tracking link from the courier's page."
+                )
+            }
         ) from error
     return url
 

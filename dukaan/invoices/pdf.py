@@ -167,6 +167,10 @@ def _day(document: Invoice | CreditNote) -> str:
     return dateformat.format(day, "j M Y" if translation.get_language().startswith("en") else "j E Y")
 
 
+def _in_words(amount: Decimal) -> str:
+    return amount_in_words(amount, translation.get_language())
+
+
 def _bold(text: str) -> str:
     return f"<b>{text}</b>"
 
@@ -398,9 +402,7 @@ def render_credit_note(note: CreditNote) -> bytes:
         ]
         if order.currency == "INR":
             story.append(
-                look.paragraph(
-                    _labelled(pgettext("invoice", "Amount in words"), amount_in_words(note.amount))
-                )
+                look.paragraph(_labelled(pgettext("invoice", "Amount in words"), _in_words(note.amount)))
             )
         title = pgettext("invoice", "Credit note %(number)s") % {"number": note.number}
     return _build(story, title=title, author=invoice.seller_legal_name)
@@ -426,9 +428,7 @@ def render_invoice(invoice: Invoice) -> bytes:
         story += [Spacer(0, 3 * mm), _totals(look, invoice, order, inter_state)]
         if order.currency == "INR":
             story.append(
-                look.paragraph(
-                    _labelled(pgettext("invoice", "Amount in words"), amount_in_words(order.total))
-                )
+                look.paragraph(_labelled(pgettext("invoice", "Amount in words"), _in_words(order.total)))
             )
         if invoice.kind == Invoice.Kind.BILL_OF_SUPPLY:
             note = pgettext("invoice", "The seller is not registered for GST; no GST is charged.")

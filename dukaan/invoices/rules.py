@@ -18,6 +18,20 @@ ONES = (
 TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 # The Indian system: 1,23,45,678 is one crore twenty-three lakh forty-five thousand six hundred seventy-eight.
 GROUPS = ((10_000_000, "crore"), (100_000, "lakh"), (1_000, "thousand"), (100, "hundred"))
+# Hindi has a word of its own for each number up to 99 (इक्कीस is not "बीस एक"): index n is n's word.
+HINDI_NUMBERS = (
+    "शून्य एक दो तीन चार पाँच छह सात आठ नौ "
+    "दस ग्यारह बारह तेरह चौदह पंद्रह सोलह सत्रह अठारह उन्नीस "
+    "बीस इक्कीस बाईस तेईस चौबीस पच्चीस छब्बीस सत्ताईस अट्ठाईस उनतीस "
+    "तीस इकतीस बत्तीस तैंतीस चौंतीस पैंतीस छत्तीस सैंतीस अड़तीस उनतालीस "
+    "चालीस इकतालीस बयालीस तैंतालीस चवालीस पैंतालीस छियालीस सैंतालीस अड़तालीस उनचास "
+    "पचास इक्यावन बावन तिरेपन चौवन पचपन छप्पन सत्तावन अट्ठावन उनसठ "
+    "साठ इकसठ बासठ तिरसठ चौंसठ पैंसठ छियासठ सड़सठ अड़सठ उनहत्तर "
+    "सत्तर इकहत्तर बहत्तर तिहत्तर चौहत्तर पचहत्तर छिहत्तर सतहत्तर अठहत्तर उन्यासी "
+    "अस्सी इक्यासी बयासी तिरासी चौरासी पचासी छियासी सत्तासी अट्ठासी नवासी "
+    "नब्बे इक्यानवे बानवे तिरानवे चौरानवे पचानवे छियानवे सत्तानवे अट्ठानवे निन्यानवे"
+).split()
+HINDI_GROUPS = ((10_000_000, "करोड़"), (100_000, "लाख"), (1_000, "हज़ार"), (100, "सौ"))
 
 
 @dataclass(frozen=True)
@@ -102,12 +116,29 @@ def _words(number: int) -> str:
     raise AssertionError("unreachable")
 
 
-def amount_in_words(amount: Decimal) -> str:
-    """ "Rupees one lakh twenty thousand and fifty paise only" for 120000.50."""
+def hindi_words(number: int) -> str:
+    """ "एक लाख बीस हज़ार एक सौ पाँच" for 120105, in the Indian system as in English."""
+    if number < 100:
+        return HINDI_NUMBERS[number]
+    for size, name in HINDI_GROUPS:
+        if number >= size:
+            count, rest = divmod(number, size)
+            return f"{hindi_words(count)} {name}" + (f" {hindi_words(rest)}" if rest else "")
+    raise AssertionError("unreachable")
+
+
+def amount_in_words(amount: Decimal, language: str = "en-in") -> str:
+    """ "Rupees one lakh twenty thousand and fifty paise only" for 120000.50; in Hindi (a `language`
+    of "hi") "एक लाख बीस हज़ार रुपये और पचास पैसे मात्र", as Hindi bills write it."""
     amount = to_paise(amount)
     if amount < 0:
         raise ValueError(f"An invoice's amount is never negative ({amount}).")
     rupees, paise = divmod(int(amount * 100), 100)
+    if language.startswith("hi"):
+        words = f"{hindi_words(rupees)} रुपये"
+        if paise:
+            words += f" और {hindi_words(paise)} पैसे"
+        return words + " मात्र"
     words = f"Rupees {_words(rupees)}"
     if paise:
         words += f" and {_words(paise)} paise"

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
 from dukaan.infra.money import ZERO, to_paise
 from dukaan.promotions.rules import (
     CouponRefused,
@@ -175,7 +177,7 @@ def price(
     problems: list[str] = []
     delivery = quote_delivery(rules.delivery, pin_code, goods_value) if pin_code else None
     if delivery is not None and not delivery.deliverable:
-        problems.append(f"Sorry, this shop does not deliver to {pin_code}.")
+        problems.append(gettext("Sorry, this shop does not deliver to %(pin)s.") % {"pin": pin_code})
     cod = quote_cod(rules.delivery, goods_value, money) if cash_on_delivery else None
     if cod is not None and not cod.allowed:
         problems.append(cod.message)

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from dukaan.accounts.audit import Actor
 from dukaan.accounts.members import record_change
@@ -600,14 +600,15 @@ ORDER_TIMESTAMPS: dict[str, str] = {
     S.CANCELLED: "cancelled_at",
 }
 FORWARD = [S.UNCONFIRMED, S.PLACED, S.ACCEPTED, S.SHIPPED, S.DELIVERED]
+# A status inside a refusal's sentence ("is already shipped"); Hindi quotes the status's own name.
 VERB = {
-    S.UNCONFIRMED: "awaiting confirmation",
-    S.PLACED: "placed",
-    S.ACCEPTED: "accepted",
-    S.SHIPPED: "shipped",
-    S.DELIVERED: "delivered",
-    S.RETURNED: "returned to origin",
-    S.CANCELLED: "cancelled",
+    S.UNCONFIRMED: pgettext_lazy("order status in a sentence", "awaiting confirmation"),
+    S.PLACED: pgettext_lazy("order status in a sentence", "placed"),
+    S.ACCEPTED: pgettext_lazy("order status in a sentence", "accepted"),
+    S.SHIPPED: pgettext_lazy("order status in a sentence", "shipped"),
+    S.DELIVERED: pgettext_lazy("order status in a sentence", "delivered"),
+    S.RETURNED: pgettext_lazy("order status in a sentence", "returned to origin"),
+    S.CANCELLED: pgettext_lazy("order status in a sentence", "cancelled"),
 }
 
 
@@ -621,32 +622,35 @@ def _refusal(order: Order, status: str) -> str:
             "choices": choices,
         }
     target = Order.Status(status)
+    words = {"number": number, "current": VERB[current], "target": VERB[target]}
     if current == target:
-        return f"Order #{number} is already {VERB[current]}."
-    if current in (S.CANCELLED, S.RETURNED):
-        return f"Order #{number} was {VERB[current]}, so it can no longer be {VERB[target]}."
-    if current == S.DELIVERED:
-        return f"Order #{number} is already delivered, so it can no longer be {VERB[target]}."
-    if target == S.UNCONFIRMED:
-        return f"Order #{number} is already {VERB[current]}; it cannot go back to awaiting confirmation."
-    if target == S.PLACED:
-        return f"Order #{number} is already {VERB[current]}; an order cannot go back to placed."
-    if target == S.CANCELLED:  # current is shipped
-        return (
-            f"Order #{number} is already shipped, so it can no longer be cancelled. "
+        message = _("Order #%(number)s is already %(current)s.")
+    elif current in (S.CANCELLED, S.RETURNED):
+        message = _("Order #%(number)s was %(current)s, so it can no longer be %(target)s.")
+    elif current == S.DELIVERED:
+        message = _("Order #%(number)s is already delivered, so it can no longer be %(target)s.")
+    elif target == S.UNCONFIRMED:
+        message = _("Order #%(number)s is already %(current)s; it cannot go back to awaiting confirmation.")
+    elif target == S.PLACED:
+        message = _("Order #%(number)s is already %(current)s; an order cannot go back to placed.")
+    elif target == S.CANCELLED:  # current is shipped
+        message = _(
+            "Order #%(number)s is already shipped, so it can no longer be cancelled. "
             "If the courier brings it back, mark it returned."
         )
-    if target == S.RETURNED:
-        return f"Order #{number} is {VERB[current]}: only a shipped order can be returned to origin."
-    if FORWARD.index(target) < FORWARD.index(current):
-        return f"Order #{number} is already {VERB[current]}, so it can no longer be {VERB[target]}."
-    if current == S.UNCONFIRMED:
-        return (
-            f"Order #{number} cannot be {VERB[target]} yet: the buyer has not confirmed it. "
+    elif target == S.RETURNED:
+        message = _("Order #%(number)s is %(current)s: only a shipped order can be returned to origin.")
+    elif FORWARD.index(target) < FORWARD.index(current):
+        message = _("Order #%(number)s is already %(current)s, so it can no longer be %(target)s.")
+    elif current == S.UNCONFIRMED:
+        message = _(
+            "Order #%(number)s cannot be %(target)s yet: the buyer has not confirmed it. "
             "Confirm it first (for example after a call)."
         )
-    step = FORWARD[FORWARD.index(current) + 1]
-    return f"Order #{number} cannot be {VERB[target]} yet: mark it {VERB[step]} first."
+    else:
+        words["step"] = VERB[FORWARD[FORWARD.index(current) + 1]]
+        message = _("Order #%(number)s cannot be %(target)s yet: mark it %(step)s first.")
+    return message % words
 
 
 def lock_order(*, store_id: int, order_id: int) -> Order:
@@ -783,10 +787,12 @@ def confirm_order(*, order: Order, now: datetime | None = None) -> Order:
 
 def _not_awaiting(order: Order) -> str:
     if order.status == S.CANCELLED:
-        return f"Order #{order.number} was cancelled, so it can no longer be confirmed."
-    if order.status == S.RETURNED:
-        return f"Order #{order.number} was returned to the shop, so it can no longer be confirmed."
-    return f"Order #{order.number} is already confirmed. Thank you!"
+        message = _("Order #%(number)s was cancelled, so it can no longer be confirmed.")
+    elif order.status == S.RETURNED:
+        message = _("Order #%(number)s was returned to the shop, so it can no longer be confirmed.")
+    else:
+        message = _("Order #%(number)s is already confirmed. Thank you!")
+    return message % {"number": order.number}
 
 
 def unique_upi_amount(*, store_id: int, amount: Decimal) -> Decimal:
@@ -828,17 +834,22 @@ def restock(*, order: Order, quantities: dict[int, int] | None = None) -> dict[i
     if quantities is not None:
         unknown = sorted(set(quantities) - set(lines))
         if unknown:
-            raise RestockRefused(f"Order #{order.number} has no line {unknown[0]}.")
+            raise RestockRefused(
+                _("Order #%(number)s has no line %(line)s.") % {"number": order.number, "line": unknown[0]}
+            )
     wanted: dict[int, int] = {}
     for line_id, line in lines.items():
         left = line.quantity - line.restocked
         units = left if quantities is None else quantities.get(line_id, 0)
         if not isinstance(units, int) or units < 0:
-            raise RestockRefused(f"Give a whole number of units for “{line.name}”.")
+            raise RestockRefused(_("Give a whole number of units for “%(name)s”.") % {"name": line.name})
         if units > left:
             raise RestockRefused(
-                f"Only {left} of “{line.name}” can go back to stock: the order has {line.quantity} "
-                f"and {line.restocked} already went back."
+                _(
+                    "Only %(left)s of “%(name)s” can go back to stock: the order has %(quantity)s and "
+                    "%(restocked)s already went back."
+                )
+                % {"left": left, "name": line.name, "quantity": line.quantity, "restocked": line.restocked}
             )
         if units:
             wanted[line_id] = units

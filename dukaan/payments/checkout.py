@@ -107,14 +107,19 @@ def _failed_payment(request: HttpRequest, gateway: RazorpayGateway) -> HttpRespo
     if payment is None:
         return _result(
             request,
-            "This is not a payment we know of: nothing was marked paid. "
-            "Open your order from the store's message.",
+            _(
+                "This is not a payment we know of: nothing was marked paid. "
+                "Open your order from the store's message."
+            ),
             status=400,
         )
-    reason = request.POST.get("error[description]", "").strip()[:300] or "The payment did not go through."
+    # Razorpay posts here from its own site, which may not bring the buyer's language cookie along.
+    speak_to_buyer(request.COOKIES, payment.order.store.language)
+    reason = request.POST.get("error[description]", "").strip()[:300] or _("The payment did not go through.")
     return _result(
         request,
-        f"{reason} Nothing was charged for order #{payment.order.number}; you can try again.",
+        _("%(reason)s Nothing was charged for order #%(number)s; you can try again.")
+        % {"reason": reason, "number": payment.order.number},
         payment=payment,
         retry=reverse(
             "payments:razorpay_checkout", args=[payment.order.public_token, payment.provider_order_id]
@@ -145,7 +150,7 @@ def razorpay_callback(request: HttpRequest) -> HttpResponse:
         return _failed_payment(request, gateway)
     if not order_id or not payment_id or len(order_id) > ID_MAX or len(payment_id) > ID_MAX:
         return _result(
-            request, "The payment's confirmation is incomplete: nothing was marked paid.", status=400
+            request, _("The payment's confirmation is incomplete: nothing was marked paid."), status=400
         )
     payment = (
         Payment.objects.select_related("order__store")
@@ -153,7 +158,8 @@ def razorpay_callback(request: HttpRequest) -> HttpResponse:
         .first()
     )
     if payment is None:
-        return _result(request, "This is not a payment we know of: nothing was marked paid.", status=400)
+        return _result(request, _("This is not a payment we know of: nothing was marked paid."), status=400)
+    speak_to_buyer(request.COOKIES, payment.order.store.language)
     try:
         gateway.verify_payment(
             provider_order_id=order_id, provider_payment_id=payment_id, signature=signature
@@ -161,8 +167,10 @@ def razorpay_callback(request: HttpRequest) -> HttpResponse:
     except InvalidSignature:
         return _result(
             request,
-            "We could not verify this payment with Razorpay, so nothing was marked paid. If money left your "
-            "account, the shop sees it once Razorpay tells us.",
+            _(
+                "We could not verify this payment with Razorpay, so nothing was marked paid. If money left "
+                "your account, the shop sees it once Razorpay tells us."
+            ),
             status=400,
             payment=payment,
         )

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dukaan.catalog.models import Store
 from dukaan.catalog.templatetags.money import money
@@ -63,14 +64,19 @@ def start_online_payment(*, order: Order) -> PaymentStart:
     """
     gateway = get_gateway()
     if gateway is None:
-        raise PaymentUnavailable("Online payment is not available here. Pay by cash on delivery or UPI.")
+        raise PaymentUnavailable(
+            gettext("Online payment is not available here. Pay by cash on delivery or UPI.")
+        )
+    number = {"number": order.number}
     if order.payment_method != Order.PaymentMethod.ONLINE:
-        raise PaymentUnavailable(f"Order #{order.number} is not paid online.")
+        raise PaymentUnavailable(gettext("Order #%(number)s is not paid online.") % number)
     if order.payment_status == Order.PaymentStatus.PAID:
-        raise PaymentUnavailable(f"Order #{order.number} is already paid.")
+        raise PaymentUnavailable(gettext("Order #%(number)s is already paid.") % number)
     if order.status == Order.Status.CANCELLED:
-        raise PaymentUnavailable(f"Order #{order.number} was cancelled, so there is nothing to pay.")
-    retry_later = (
+        raise PaymentUnavailable(
+            gettext("Order #%(number)s was cancelled, so there is nothing to pay.") % number
+        )
+    retry_later = gettext(
         "The payment provider is not answering just now, so nothing was charged. "
         "The shop has your order and will tell you how to pay."
     )
@@ -84,8 +90,10 @@ def start_online_payment(*, order: Order) -> PaymentStart:
     except gateways.ProviderRefused as error:  # the shop's set-up (keys, account), not the buyer's doing
         logger.error("%s refused to open order %s: %s", gateway.name, order.pk, error.message)
         raise PaymentUnavailable(
-            "Online payment is not working at this shop just now, so nothing was charged. "
-            "The shop has your order and will tell you how to pay."
+            gettext(
+                "Online payment is not working at this shop just now, so nothing was charged. "
+                "The shop has your order and will tell you how to pay."
+            )
         ) from error
     gateways.breaker.record_success()
     with transaction.atomic():
@@ -300,29 +308,43 @@ def record_payment(
     method, reference, note = str(method), reference.strip(), note.strip()
     if method not in RecordedPayment.Method.values:
         choices = ", ".join(map(str, RecordedPayment.Method.labels))
-        raise ValidationError({"method": f"Choose how it was paid: {choices}."})
+        raise ValidationError(
+            {"method": gettext("Choose how it was paid: %(choices)s.") % {"choices": choices}}
+        )
     if len(reference) > MAX_REFERENCE:
-        raise ValidationError({"reference": f"A reference has at most {MAX_REFERENCE} characters."})
+        raise ValidationError(
+            {"reference": gettext("A reference has at most %(count)s characters.") % {"count": MAX_REFERENCE}}
+        )
     if len(note) > MAX_NOTE:
-        raise ValidationError({"note": f"A note has at most {MAX_NOTE} characters."})
+        raise ValidationError(
+            {"note": gettext("A note has at most %(count)s characters.") % {"count": MAX_NOTE}}
+        )
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
-        raise ValidationError({"amount": "Enter the amount received, more than zero."})
+        raise ValidationError({"amount": gettext("Enter the amount received, more than zero.")})
     if amount > MAX_AMOUNT:
-        raise ValidationError({"amount": "That is more than any order comes to. Check for extra zeros."})
+        raise ValidationError(
+            {"amount": gettext("That is more than any order comes to. Check for extra zeros.")}
+        )
     if to_paise(amount) != amount:
-        raise ValidationError({"amount": "An amount has at most two digits after the point (paise)."})
+        raise ValidationError(
+            {"amount": gettext("An amount has at most two digits after the point (paise).")}
+        )
     order = lock_order(store_id=store.pk, order_id=order.pk)
     number = order.number
     if order.status == Order.Status.CANCELLED:
         raise ValidationError(
-            f"Order #{number} was cancelled: a payment on a cancelled order is not recorded. "
-            "Nothing changed.",
+            gettext(
+                "Order #%(number)s was cancelled: a payment on a cancelled order is not recorded. "
+                "Nothing changed."
+            )
+            % {"number": number},
             code="order_cancelled",
         )
     due = order.amount_due
     if not due:
         raise ValidationError(
-            f"Order #{number} is already paid in full ({money(order.amount_paid, store)}). Nothing changed.",
+            gettext("Order #%(number)s is already paid in full (%(paid)s). Nothing changed.")
+            % {"number": number, "paid": money(order.amount_paid, store)},
             code="already_paid",
         )
     # A UPI buyer is asked for the total plus a few paise that tell open orders apart (upi_amount).
@@ -330,9 +352,16 @@ def record_payment(
     if amount > due and not asked_by_upi:
         raise ValidationError(
             {
-                "amount": f"Only {money(due, store)} is still due on order #{number} "
-                f"(total {money(order.total, store)}, paid {money(order.amount_paid, store)}). "
-                f"Record {money(due, store)} or less."
+                "amount": gettext(
+                    "Only %(due)s is still due on order #%(number)s (total %(total)s, paid %(paid)s). "
+                    "Record %(due)s or less."
+                )
+                % {
+                    "due": money(due, store),
+                    "number": number,
+                    "total": money(order.total, store),
+                    "paid": money(order.amount_paid, store),
+                }
             }
         )
     return _pay(order=order, amount=amount, method=method, reference=reference, note=note, by=by)
@@ -447,24 +476,36 @@ def _record_refund(
             return earlier, False
     if method not in Refund.Method.values:
         choices = ", ".join(Refund.Method.values)
-        raise RefundRefused(f"“{method}” is not a way to refund. Choose one of: {choices}.")
+        raise RefundRefused(
+            gettext("“%(method)s” is not a way to refund. Choose one of: %(choices)s.")
+            % {"method": method, "choices": choices}
+        )
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount != to_paise(amount):
-        raise RefundRefused("Give the amount to refund in rupees, with at most two digits after the point.")
+        raise RefundRefused(
+            gettext("Give the amount to refund in rupees, with at most two digits after the point.")
+        )
     if amount <= 0:
-        raise RefundRefused("The amount to refund must be more than zero.")
+        raise RefundRefused(gettext("The amount to refund must be more than zero."))
     if not order.amount_paid:
         raise RefundRefused(
-            f"Order #{order.number} has no payment recorded, so there is nothing to refund. "
-            "Record the payment first."
+            gettext(
+                "Order #%(number)s has no payment recorded, so there is nothing to refund. "
+                "Record the payment first."
+            )
+            % {"number": order.number}
         )
     left = order.amount_paid - order.amount_refunded
     if amount > left:
         raise RefundRefused(
-            f"You can refund at most {money(left, store)}: {money(order.amount_paid, store)} was paid "
-            f"and {money(order.amount_refunded, store)} already refunded."
+            gettext("You can refund at most %(left)s: %(paid)s was paid and %(refunded)s already refunded.")
+            % {
+                "left": money(left, store),
+                "paid": money(order.amount_paid, store),
+                "refunded": money(order.amount_refunded, store),
+            }
         )
     if len(reference) > 100 or len(note) > 200:
-        raise RefundRefused("Keep the reference within 100 characters and the note within 200.")
+        raise RefundRefused(gettext("Keep the reference within 100 characters and the note within 200."))
     payment = None
     if method == Refund.Method.GATEWAY:
         payment = _refundable_payment(order, amount)
@@ -496,16 +537,22 @@ def _refundable_payment(order: Order, amount: Decimal) -> Payment:
     payment = Payment.objects.filter(order=order, status=Payment.Status.CAPTURED).first()
     if payment is None or not payment.provider_payment_id:
         raise RefundRefused(
-            f"Order #{order.number} was not paid through the payment gateway. "
-            "Pay the buyer back by UPI, cash or bank transfer and record that here."
+            gettext(
+                "Order #%(number)s was not paid through the payment gateway. "
+                "Pay the buyer back by UPI, cash or bank transfer and record that here."
+            )
+            % {"number": order.number}
         )
     taken = Refund.objects.filter(payment=payment).exclude(status=Refund.Status.FAILED).aggregate(
         sum=Sum("amount")
     )["sum"] or Decimal(0)
     if amount > payment.amount - taken:
         raise RefundRefused(
-            f"The gateway can refund at most {money(payment.amount - taken, order.store)} of this payment; "
-            "pay the rest back by UPI, cash or bank transfer."
+            gettext(
+                "The gateway can refund at most %(most)s of this payment; "
+                "pay the rest back by UPI, cash or bank transfer."
+            )
+            % {"most": money(payment.amount - taken, order.store)}
         )
     return payment
 
@@ -516,8 +563,10 @@ def _ask_gateway(refund: Refund) -> Refund:
     if gateway is None or refund.payment is None or gateway.name != refund.payment.provider:
         _fail_refund(refund.pk, "The payment gateway is not set up here any more.")
         raise RefundRefused(
-            "The payment gateway is not set up, so nothing was refunded. "
-            "Refund by UPI, cash or bank transfer."
+            gettext(
+                "The payment gateway is not set up, so nothing was refunded. "
+                "Refund by UPI, cash or bank transfer."
+            )
         )
     try:
         answer = gateway.refund(
@@ -526,9 +575,12 @@ def _ask_gateway(refund: Refund) -> Refund:
             notes={"order": str(refund.order.number), "refund": str(refund.pk)},
         )
     except (gateways.ProviderUnavailable, gateways.ProviderRefused) as error:
-        reason = getattr(error, "message", "") or "The payment provider is not answering just now."
+        reason = getattr(error, "message", "") or gettext("The payment provider is not answering just now.")
         _fail_refund(refund.pk, reason)
-        raise RefundRefused(f"{reason} Nothing was refunded; try again later or refund by hand.") from error
+        raise RefundRefused(
+            gettext("%(reason)s Nothing was refunded; try again later or refund by hand.")
+            % {"reason": reason}
+        ) from error
     return _accepted(refund.pk, answer)
 
 

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_noop
 
 from dukaan.catalog.rules import parse_money
 
@@ -62,19 +63,28 @@ def check_size(size: int) -> None:
     """Refuse a statement of `size` bytes over the limit: call it with an upload's size before reading it."""
     if size > MAX_STATEMENT_BYTES:
         raise StatementRefused(
-            f"The statement is {_megabytes(size)} MB; the most read at once is "
-            f"{_megabytes(MAX_STATEMENT_BYTES)} MB. Export a shorter period and try again."
+            gettext(
+                "The statement is %(size)s MB; the most read at once is %(most)s MB. "
+                "Export a shorter period and try again."
+            )
+            % {"size": _megabytes(size), "most": _megabytes(MAX_STATEMENT_BYTES)}
         )
 
 
-NOT_TEXT = "Upload the statement as CSV (in Excel: Save As → CSV), or copy its lines and paste them."
+NOT_TEXT = gettext_noop(
+    "Upload the statement as CSV (in Excel: Save As → CSV), or copy its lines and paste them."
+)
+
+
+def _not_text(problem: str) -> StatementRefused:
+    return StatementRefused(f"{problem} {gettext(NOT_TEXT)}")
 
 
 def decode_statement(data: bytes) -> str:
     """The text of an uploaded file: UTF-8 (with or without a BOM) or UTF-16 with its BOM."""
     check_size(len(data))
     if data.startswith(b"%PDF"):
-        raise StatementRefused(f"This is a PDF, which cannot be read here. {NOT_TEXT}")
+        raise _not_text(gettext("This is a PDF, which cannot be read here."))
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
     else:
@@ -83,8 +93,9 @@ def decode_statement(data: bytes) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as error:
         line_no = data[: error.start].count(b"\n") + 1
-        raise StatementRefused(
-            f"This is not text: line {line_no} has bytes that are not UTF-8 or UTF-16. {NOT_TEXT}"
+        raise _not_text(
+            gettext("This is not text: line %(line)s has bytes that are not UTF-8 or UTF-16.")
+            % {"line": line_no}
         ) from error
 
 
@@ -98,13 +109,17 @@ def read_statement(text: str) -> Statement:
     lines = text.splitlines()
     for line_no, line in enumerate(lines, start=1):
         if CONTROL.search(line):
-            raise StatementRefused(f"This is not text: line {line_no} holds control characters. {NOT_TEXT}")
+            raise _not_text(
+                gettext("This is not text: line %(line)s holds control characters.") % {"line": line_no}
+            )
     table = _find_header(lines)
     statement = _read_table(lines, *table) if table else _read_text(lines)
     if not statement.lines and not statement.debits:
         raise StatementRefused(
-            "No amounts found in this statement. Paste lines with a date and an amount "
-            '("05-12-2026 UPI/CR/…/REF D7K2M9PX 549.37 Cr"), or upload the CSV your bank exports.'
+            gettext(
+                "No amounts found in this statement. Paste lines with a date and an amount "
+                '("05-12-2026 UPI/CR/…/REF D7K2M9PX 549.37 Cr"), or upload the CSV your bank exports.'
+            )
         )
     return statement
 
@@ -133,8 +148,11 @@ def _money(cell: str, line_no: int) -> tuple[Decimal, str] | None:
         amount = parse_money(text)
     except ValidationError as error:
         raise StatementRefused(
-            f'Line {line_no}: "{cell.strip()[:40]}" is not an amount. '
-            'Amounts look like "549.37" or "1,23,456.00", with Cr or Dr after them if the statement has them.'
+            gettext(
+                'Line %(line)s: "%(cell)s" is not an amount. Amounts look like "549.37" or "1,23,456.00", '
+                "with Cr or Dr after them if the statement has them."
+            )
+            % {"line": line_no, "cell": cell.strip()[:40]}
         ) from error
     return (amount, side) if amount else None
 
@@ -250,7 +268,10 @@ def _side(row: list[str], columns: dict[str, list[int]], line_no: int) -> tuple[
         credit = _money(_cell(row, columns, "credit"), line_no)
         debit = _money(_cell(row, columns, "debit"), line_no)
         if credit and debit:
-            raise StatementRefused(f"Line {line_no} has both a deposit and a withdrawal; keep one of them.")
+            raise StatementRefused(
+                gettext("Line %(line)s has both a deposit and a withdrawal; keep one of them.")
+                % {"line": line_no}
+            )
         if credit:
             return credit[0], "cr"
         return (debit[0], "dr") if debit else None
@@ -265,7 +286,10 @@ def _side(row: list[str], columns: dict[str, list[int]], line_no: int) -> tuple[
         elif kind in {"dr", "debit", "d"}:
             side = "dr"
         else:
-            raise StatementRefused(f'Line {line_no}: the Cr/Dr column says "{kind[:20]}"; write Cr or Dr.')
+            raise StatementRefused(
+                gettext('Line %(line)s: the Cr/Dr column says "%(kind)s"; write Cr or Dr.')
+                % {"line": line_no, "kind": kind[:20]}
+            )
     # An amount with no side: exports of payments received list only credits.
     return amount, side or "cr"
 
@@ -284,13 +308,17 @@ def _read_table(
         if money is None:
             if found:
                 raise StatementRefused(
-                    f"Line {line_no} has a date but no amount in the Deposit, Withdrawal or Amount column."
+                    gettext(
+                        "Line %(line)s has a date but no amount in the Deposit, Withdrawal or Amount column."
+                    )
+                    % {"line": line_no}
                 )
             ignored += 1
             continue
         if date_cell and not found:
             raise StatementRefused(
-                f'Line {line_no}: "{date_cell[:30]}" is not a date; write it like 05-12-2026.'
+                gettext('Line %(line)s: "%(cell)s" is not a date; write it like 05-12-2026.')
+                % {"line": line_no, "cell": date_cell[:30]}
             )
         amount, side = money
         if side == "dr":
@@ -356,8 +384,11 @@ def _read_text(lines: list[str]) -> Statement:
         if token is None:
             if found:
                 raise StatementRefused(
-                    f'Line {line_no} has a date but no amount; write the amount like "549.37" (with Cr or Dr '
-                    "after it if your bank shows them)."
+                    gettext(
+                        'Line %(line)s has a date but no amount; write the amount like "549.37" '
+                        "(with Cr or Dr after it if your bank shows them)."
+                    )
+                    % {"line": line_no}
                 )
             ignored += 1
             continue
@@ -371,9 +402,12 @@ def _read_text(lines: list[str]) -> Statement:
             side = upi_side.group(1).lower()
         if not side and _table_row(raw):
             raise StatementRefused(
-                f"Line {line_no} looks like a row of a table without its header, so whether its money "
-                "came in or went out is not known. Paste the header row (Date, Narration, …, Withdrawal, "
-                "Deposit) with it, or upload the CSV."
+                gettext(
+                    "Line %(line)s looks like a row of a table without its header, so whether its money "
+                    "came in or went out is not known. Paste the header row (Date, Narration, …, Withdrawal, "
+                    "Deposit) with it, or upload the CSV."
+                )
+                % {"line": line_no}
             )
         if side == "dr":
             debits += 1

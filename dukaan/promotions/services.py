@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dukaan.accounts.services import LoginRefused, normalize_phone
 from dukaan.catalog.models import Category, Product, Store
@@ -93,26 +94,36 @@ class _Errors(dict[str, str]):
         if value is None:
             return
         if not value.is_finite() or -value.as_tuple().exponent > 2:  # type: ignore[operator]
-            self[name] = f"Write the {what} with at most two digits after the point."
+            self[name] = gettext("Write the %(what)s with at most two digits after the point.") % {
+                "what": what
+            }
         elif value < 0 or (positive and value == 0):
             self[name] = (
-                f"The {what} must be more than zero." if positive else f"The {what} cannot be negative."
-            )
+                gettext("The %(what)s must be more than zero.")
+                if positive
+                else gettext("The %(what)s cannot be negative.")
+            ) % {"what": what}
         elif value > MAX_PRICE:
-            self[name] = f"The {what} must be at most {MAX_PRICE:,}. Check for extra zeros."
+            self[name] = gettext("The %(what)s must be at most %(most)s. Check for extra zeros.") % {
+                "what": what,
+                "most": f"{MAX_PRICE:,}",
+            }
 
     def count(self, name: str, value: int | None, *, what: str, most: int) -> None:
         if value is not None and not 1 <= value <= most:
-            self[name] = f"The {what} must be from 1 to {most:,}, or empty for no limit."
+            self[name] = gettext("The %(what)s must be from 1 to %(most)s, or empty for no limit.") % {
+                "what": what,
+                "most": f"{most:,}",
+            }
 
     def percent(self, name: str, value: Decimal | None) -> None:
-        self.amount(name, value, what="percent", positive=True)
+        self.amount(name, value, what=gettext("percent"), positive=True)
         if name not in self and value is not None and value > 100:
-            self[name] = "A percent off is at most 100."
+            self[name] = gettext("A percent off is at most 100.")
 
     def window(self, starts_at: datetime | None, ends_at: datetime | None) -> None:
         if starts_at is not None and ends_at is not None and ends_at <= starts_at:
-            self["ends_at"] = "The end must be after the start."
+            self["ends_at"] = gettext("The end must be after the start.")
 
     def raise_any(self) -> None:
         if self:
@@ -124,8 +135,11 @@ def _check_owned(
 ) -> None:
     """Refuse ids that are not this store's products (or categories)."""
     if ids and model.objects.filter(store=store, pk__in=ids).count() != len(set(ids)):
-        what = "products" if model is Product else "categories"
-        errors[name] = f"Choose {what} of your own store; one of those was deleted or is not yours."
+        errors[name] = (
+            gettext("Choose products of your own store; one of those was deleted or is not yours.")
+            if model is Product
+            else gettext("Choose categories of your own store; one of those was deleted or is not yours.")
+        )
 
 
 def _validated_coupon(store: Store, data: CouponInput, *, exclude: Coupon | None = None) -> CouponInput:
@@ -140,21 +154,27 @@ def _validated_coupon(store: Store, data: CouponInput, *, exclude: Coupon | None
         if exclude is not None:
             taken = taken.exclude(pk=exclude.pk)
         if taken.exists():
-            errors["code"] = f"You already have a coupon {code}; choose another code or edit that one."
+            errors["code"] = gettext(
+                "You already have a coupon %(code)s; choose another code or edit that one."
+            ) % {"code": code}
     if data.kind == Coupon.PERCENT:
         errors.percent("value", data.value)
     elif data.kind == Coupon.FLAT:
-        errors.amount("value", data.value, what="amount off", positive=True)
+        errors.amount("value", data.value, what=gettext("amount off"), positive=True)
     else:
-        errors["kind"] = "Choose percent off or amount off."
-    errors.amount("min_order", data.min_order, what="minimum order")
-    errors.amount("max_discount", data.max_discount, what="maximum discount", positive=True)
+        errors["kind"] = gettext("Choose percent off or amount off.")
+    errors.amount("min_order", data.min_order, what=gettext("minimum order"))
+    errors.amount("max_discount", data.max_discount, what=gettext("maximum discount"), positive=True)
     errors.window(data.starts_at, data.ends_at)
-    errors.count("max_uses", data.max_uses, what="total number of uses", most=MAX_LIMIT)
+    errors.count("max_uses", data.max_uses, what=gettext("total number of uses"), most=MAX_LIMIT)
     if exclude is not None and data.max_uses is not None and "max_uses" not in errors:
         if data.max_uses < exclude.used_count:
-            errors["max_uses"] = f"{exclude.used_count} uses are already taken; allow at least that many."
-    errors.count("per_phone_limit", data.per_phone_limit, what="uses per phone number", most=MAX_LIMIT)
+            errors["max_uses"] = gettext("%(count)s uses are already taken; allow at least that many.") % {
+                "count": exclude.used_count
+            }
+    errors.count(
+        "per_phone_limit", data.per_phone_limit, what=gettext("uses per phone number"), most=MAX_LIMIT
+    )
     _check_owned(errors, store, "product_ids", Product, data.product_ids)
     _check_owned(errors, store, "category_ids", Category, data.category_ids)
     errors.raise_any()
@@ -165,7 +185,7 @@ def _validated_offer(store: Store, data: OfferInput) -> OfferInput:
     errors = _Errors()
     name = data.name.strip()
     if not name or len(name) > 60:
-        errors["name"] = "Give the offer a name of 1 to 60 characters, e.g. Diwali 10% off."
+        errors["name"] = gettext("Give the offer a name of 1 to 60 characters, e.g. Diwali sale.")
     else:
         try:
             validate_text(name)
@@ -174,25 +194,29 @@ def _validated_offer(store: Store, data: OfferInput) -> OfferInput:
     kept: dict[str, Any] = {"name": name}
     if data.kind == Offer.ORDER:
         if data.percent is None and data.flat is None:
-            errors["percent"] = "Give a percent off or an amount off."
+            errors["percent"] = gettext("Give a percent off or an amount off.")
         elif data.percent is not None and data.flat is not None:
-            errors["percent"] = "Give either a percent off or an amount off, not both."
+            errors["percent"] = gettext("Give either a percent off or an amount off, not both.")
         errors.percent("percent", data.percent)
-        errors.amount("flat", data.flat, what="amount off", positive=True)
-        errors.amount("min_order", data.min_order, what="minimum order")
+        errors.amount("flat", data.flat, what=gettext("amount off"), positive=True)
+        errors.amount("min_order", data.min_order, what=gettext("minimum order"))
         kept.update(buy=None, get=None, product_ids=frozenset())
     elif data.kind == Offer.BUY_GET:
+        missing = {
+            "buy": gettext("Say how many units the buyer buys."),
+            "get": gettext("Say how many units the buyer gets free."),
+        }
         for name_, value in (("buy", data.buy), ("get", data.get)):
             if value is None:
-                errors[name_] = f"Say how many units the buyer {'buys' if name_ == 'buy' else 'gets free'}."
+                errors[name_] = missing[name_]
             elif not 1 <= value <= MAX_BUY_GET:
-                errors[name_] = f"Use 1 to {MAX_BUY_GET} units."
+                errors[name_] = gettext("Use 1 to %(most)s units.") % {"most": MAX_BUY_GET}
         if not data.product_ids:
-            errors["product_ids"] = "Choose the products this offer is on."
+            errors["product_ids"] = gettext("Choose the products this offer is on.")
         _check_owned(errors, store, "product_ids", Product, data.product_ids)
         kept.update(percent=None, flat=None, min_order=None)
     else:
-        errors["kind"] = "Choose an offer off the order, or buy N, get M free."
+        errors["kind"] = gettext("Choose an offer off the order, or buy N, get M free.")
     errors.window(data.starts_at, data.ends_at)
     errors.raise_any()
     return replace(data, **kept)
@@ -210,7 +234,10 @@ def _save_coupon(coupon: Coupon, data: CouponInput) -> None:
             coupon.save()
     except IntegrityError as error:  # a twin code saved a moment ago
         raise ValidationError(
-            {"code": f"You already have a coupon {coupon.code}; choose another code."}
+            {
+                "code": gettext("You already have a coupon %(code)s; choose another code.")
+                % {"code": coupon.code}
+            }
         ) from error
     coupon.products.set(data.product_ids)
     coupon.categories.set(data.category_ids)
@@ -254,7 +281,7 @@ def _buyer_phone(phone: str) -> str:
     try:
         return normalize_phone(phone)
     except LoginRefused as error:
-        raise CouponRefused("Enter a valid mobile number to use a code.") from error
+        raise CouponRefused(gettext("Enter a valid mobile number to use a code.")) from error
 
 
 @transaction.atomic
@@ -267,13 +294,13 @@ def claim_coupon(*, store_id: int, coupon_id: int, phone: str, first_order: bool
     coupon = only_row(Coupon.objects.filter(pk=coupon_id, store_id=store_id))
     now = timezone.now()
     if coupon is None:
-        raise CouponRefused("This code is not valid in this shop.")
+        raise CouponRefused(gettext("This code is not valid in this shop."))
     if not coupon.active:
-        raise CouponRefused("This code is paused by the shop.")
+        raise CouponRefused(gettext("This code is paused by the shop."))
     if (coupon.starts_at and now < coupon.starts_at) or (coupon.ends_at and now >= coupon.ends_at):
-        raise CouponRefused("This code is not valid at this time.")
+        raise CouponRefused(gettext("This code is not valid at this time."))
     if coupon.first_order_only and not first_order:
-        raise CouponRefused("This code is only for a first order in this shop.")
+        raise CouponRefused(gettext("This code is only for a first order in this shop."))
     # The phone's counter row, made once whoever races to make it (INSERT … ON CONFLICT DO NOTHING).
     CouponPhoneUses.objects.bulk_create(
         [CouponPhoneUses(store_id=store_id, coupon=coupon, phone=phone)], ignore_conflicts=True
@@ -283,17 +310,19 @@ def claim_coupon(*, store_id: int, coupon_id: int, phone: str, first_order: bool
         mine = mine.filter(count__lt=coupon.per_phone_limit)
     if not mine.update(count=F("count") + 1):
         raise CouponRefused(
-            "You have already used this code."
+            gettext("You have already used this code.")
             if coupon.per_phone_limit == 1
-            else f"This code can be used {coupon.per_phone_limit} times per phone number, and yours has "
-            "used them all."
+            else gettext(
+                "This code can be used %(count)s times per phone number, and yours has used them all."
+            )
+            % {"count": coupon.per_phone_limit}
         )
     CouponUse.objects.create(store_id=store_id, coupon=coupon, phone=phone, order_id=order_id)
     # Last: from this UPDATE the coupon's row is locked to the order's commit, and every order with the
     # code queues on it. A refusal here rolls the phone's count and the use back with this savepoint.
     counted = count_up(Coupon, coupon.pk, "used_count", up_to="max_uses")
     if counted is None:
-        raise CouponRefused("This code was used the maximum number of times.")
+        raise CouponRefused(gettext("This code was used the maximum number of times."))
     coupon.used_count = counted
     if coupon.max_uses is not None and coupon.used_count >= coupon.max_uses:
         emit(events.COUPON_USED_UP, store_id=store_id, data=coupon_data(coupon))

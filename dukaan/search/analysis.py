@@ -34,6 +34,7 @@ from functools import lru_cache
 from importlib import resources
 
 import snowballstemmer
+from django.utils.translation import gettext
 
 # Combining Diacritical Marks: what Latin letters' accents decompose into. Other combining marks
 # (the vowel signs of Bengali or Tamil, for example) are part of their word and are kept.
@@ -246,11 +247,17 @@ def parse_synonym_group(line: str) -> tuple[str, ...]:
     for entry in line.split(","):
         entry_words = words(entry)
         if len(entry_words) > 1:
-            raise ValueError(f'"{entry.strip()}" is more than one word: each synonym is a single word.')
+            raise ValueError(
+                gettext('"%(entry)s" is more than one word: each synonym is a single word.')
+                % {"entry": entry.strip()}
+            )
         if entry_words and entry_words[0] not in group:
             group.append(entry_words[0])
     if len(group) < 2:
-        raise ValueError(f'"{line.strip()}" needs at least two different words separated by commas.')
+        raise ValueError(
+            gettext('"%(line)s" needs at least two different words separated by commas.')
+            % {"line": line.strip()}
+        )
     return tuple(group)
 
 

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 
 from dukaan.catalog.models import Store
 
@@ -22,8 +23,8 @@ def parse_synonyms(text: str) -> Groups:
     """
     if len(text) > MAX_TEXT_LENGTH:
         raise ValidationError(
-            f"That is {len(text):,} characters; synonyms can take at most {MAX_TEXT_LENGTH:,}. "
-            "Remove some lines."
+            gettext("That is %(count)s characters; synonyms can take at most %(most)s. Remove some lines.")
+            % {"count": f"{len(text):,}", "most": f"{MAX_TEXT_LENGTH:,}"}
         )
     groups, problems = [], []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -32,15 +33,18 @@ def parse_synonyms(text: str) -> Groups:
         try:
             groups.append(parse_synonym_group(line))
         except ValueError as error:
-            problems.append(f"Line {number}: {error}")
+            problems.append(gettext("Line %(number)s: %(error)s") % {"number": number, "error": error})
     if len(groups) > MAX_GROUPS:
         problems.append(
-            f"There are {len(groups)} groups of synonyms; at most {MAX_GROUPS} are allowed. "
-            "Remove some lines."
+            gettext(
+                "There are %(count)s groups of synonyms; at most %(most)s are allowed. Remove some lines."
+            )
+            % {"count": len(groups), "most": MAX_GROUPS}
         )
     if problems:
         more = len(problems) - MAX_PROBLEMS_SHOWN
-        shown = problems[:MAX_PROBLEMS_SHOWN] + ([f"… and {more} more like these."] if more > 0 else [])
+        rest = [gettext("… and %(count)s more like these.") % {"count": more}] if more > 0 else []
+        shown = problems[:MAX_PROBLEMS_SHOWN] + rest
         raise ValidationError(shown)
     return tuple(groups)
 

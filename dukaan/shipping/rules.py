@@ -62,12 +62,16 @@ def _pin_range(entry: str) -> PinRange:
         first, last = (int(end) for end in matched.groups())
         if first > last:
             raise ValueError(
-                f"“{entry}”: a range goes from the lower PIN to the higher, e.g. {last}-{first}."
+                _("“%(entry)s”: a range goes from the lower PIN to the higher, e.g. %(example)s.")
+                % {"entry": entry, "example": f"{last}-{first}"}
             )
         return PinRange(first, last)
     raise ValueError(
-        f"“{entry}” is not a PIN code (560038), a prefix (56 for every PIN starting 56) "
-        "or a range (560001-560099). PIN codes start with 1 to 8."
+        _(
+            "“%(entry)s” is not a PIN code (560038), a prefix (56 for every PIN starting 56) "
+            "or a range (560001-560099). PIN codes start with 1 to 8."
+        )
+        % {"entry": entry}
     )
 
 
@@ -77,7 +81,8 @@ def parse_pins(text: str) -> tuple[PinRange, ...]:
     entries = [entry.strip() for entry in re.split(r"[,\n]", text) if entry.strip()]
     if len(entries) > MAX_PIN_ENTRIES:
         raise ValueError(
-            f"That is {len(entries)} entries; at most {MAX_PIN_ENTRIES}. Use prefixes or ranges."
+            _("That is %(count)s entries; at most %(most)s. Use prefixes or ranges.")
+            % {"count": len(entries), "most": MAX_PIN_ENTRIES}
         )
     return tuple(_pin_range(entry) for entry in entries)
 
@@ -209,16 +214,18 @@ class CheckedSetup:
 def amount_problem(amount: Decimal, *, what: str, positive: bool = False) -> str | None:
     """What is wrong with an amount a shopkeeper typed, or None."""
     if not amount.is_finite():
-        return f"{what} must be an amount like 40 or 40.50."
-    if amount < 0:
-        return f"{what} cannot be negative."
-    if amount > MAX_PRICE:
-        return f"{what} must be at most {MAX_PRICE:,.0f}. Check for extra zeros."
-    if amount != to_paise(amount):
-        return f"{what} can have at most two digits after the point, e.g. 40.50."
-    if positive and amount == 0:
-        return f"{what} must be more than 0; leave it empty for no limit."
-    return None
+        message = _("%(what)s must be an amount like 40 or 40.50.")
+    elif amount < 0:
+        message = _("%(what)s cannot be negative.")
+    elif amount > MAX_PRICE:
+        message = _("%(what)s must be at most %(most)s. Check for extra zeros.")
+    elif amount != to_paise(amount):
+        message = _("%(what)s can have at most two digits after the point, e.g. 40.50.")
+    elif positive and amount == 0:
+        message = _("%(what)s must be more than 0; leave it empty for no limit.")
+    else:
+        return None
+    return message % {"what": what, "most": f"{MAX_PRICE:,.0f}"}
 
 
 def _uncovered(ranges: Iterable[PinRange], cover: list[PinRange]) -> list[PinRange]:
@@ -257,18 +264,18 @@ def check_setup(setup: DeliverySetup) -> CheckedSetup:
         if message:
             problems.setdefault(field, []).append(message)
 
-    refuse("flat_fee", amount_problem(setup.flat_fee, what="The delivery fee"))
+    refuse("flat_fee", amount_problem(setup.flat_fee, what=_("The delivery fee")))
     if setup.free_above is not None:
-        refuse("free_above", amount_problem(setup.free_above, what="Free delivery above", positive=True))
-    refuse("cod_fee", amount_problem(setup.cod_fee, what="The COD fee"))
+        refuse("free_above", amount_problem(setup.free_above, what=_("Free delivery above"), positive=True))
+    refuse("cod_fee", amount_problem(setup.cod_fee, what=_("The COD fee")))
     if setup.cod_max_order is not None:
-        refuse("cod_max_order", amount_problem(setup.cod_max_order, what="The COD limit", positive=True))
+        refuse("cod_max_order", amount_problem(setup.cod_max_order, what=_("The COD limit"), positive=True))
     refuse("cod_confirm_hours", _confirm_hours_problem(setup.cod_confirm_hours))
-    refuse("cod_advance", amount_problem(setup.cod_advance, what="The COD advance"))
+    refuse("cod_advance", amount_problem(setup.cod_advance, what=_("The COD advance")))
     if setup.cod_advance and not setup.cod_confirm_hours:
         refuse(
             "cod_advance",
-            "An advance needs a confirmation time: say how many hours an order waits for it to be paid.",
+            _("An advance needs a confirmation time: say how many hours an order waits for it to be paid."),
         )
     try:
         blocked = parse_pins(setup.blocked)
@@ -276,7 +283,11 @@ def check_setup(setup: DeliverySetup) -> CheckedSetup:
         refuse("blocked", str(error))
         blocked = ()
     if len(setup.zones) > MAX_ZONES:
-        refuse("zones", f"That is {len(setup.zones)} zones; at most {MAX_ZONES}. Use prefixes to join some.")
+        refuse(
+            "zones",
+            _("That is %(count)s zones; at most %(most)s. Use prefixes to join some.")
+            % {"count": len(setup.zones), "most": MAX_ZONES},
+        )
 
     zones: list[Zone] = []
     tidied: list[ZoneSetup] = []
@@ -286,20 +297,31 @@ def check_setup(setup: DeliverySetup) -> CheckedSetup:
         field = f"zones[{index}]"
         name = " ".join(entered.name.split())
         if not name:
-            refuse(f"{field}.name", "Give the zone a name, e.g. Bengaluru.")
+            refuse(f"{field}.name", _("Give the zone a name, e.g. Bengaluru."))
         elif len(name) > MAX_ZONE_NAME:
-            refuse(f"{field}.name", f"A zone name can be at most {MAX_ZONE_NAME} characters.")
+            refuse(
+                f"{field}.name",
+                _("A zone name can be at most %(count)s characters.") % {"count": MAX_ZONE_NAME},
+            )
         elif name.casefold() in names:
-            refuse(f"{field}.name", f"There are two zones named “{name}”; give each its own name.")
+            refuse(
+                f"{field}.name",
+                _("There are two zones named “%(name)s”; give each its own name.") % {"name": name},
+            )
         names.add(name.casefold())
-        refuse(f"{field}.fee", amount_problem(entered.fee, what=f"The fee of zone “{name}”"))
+        refuse(
+            f"{field}.fee", amount_problem(entered.fee, what=_("The fee of zone “%(name)s”") % {"name": name})
+        )
         try:
             ranges = parse_pins(entered.pins)
         except ValueError as error:
             refuse(f"{field}.pins", str(error))
             continue
         if not ranges:
-            refuse(f"{field}.pins", f"List the PIN codes of zone “{name}”, e.g. 560001-560099 or 56.")
+            refuse(
+                f"{field}.pins",
+                _("List the PIN codes of zone “%(name)s”, e.g. 560001-560099 or 56.") % {"name": name},
+            )
             continue
         zone = Zone(name=name, ranges=ranges, fee=entered.fee)
         refuse(f"{field}.pins", _never_applies(zone, zones, blocked))
@@ -308,8 +330,11 @@ def check_setup(setup: DeliverySetup) -> CheckedSetup:
             # An earlier zone wholly inside this one is an exception carved out of it: no note needed.
             if shared is not None and _uncovered(earlier.ranges, list(zone.ranges)):
                 notes.append(
-                    f"Zones “{earlier.name}” and “{zone.name}” both hold {shared}: "
-                    f"“{earlier.name}” comes first, so its fee applies there."
+                    _(
+                        "Zones “%(earlier)s” and “%(zone)s” both hold %(shared)s: “%(earlier)s” comes first, "
+                        "so its fee applies there."
+                    )
+                    % {"earlier": earlier.name, "zone": zone.name, "shared": shared}
                 )
         zones.append(zone)
         tidied.append(ZoneSetup(name=name, pins=entered.pins.strip(), fee=entered.fee))
@@ -336,10 +361,10 @@ def terms_of(setup: DeliverySetup) -> DeliveryTerms:
 
 def _confirm_hours_problem(hours: int) -> str | None:
     if hours != 0 and not 1 <= hours <= MAX_CONFIRM_HOURS:
-        return (
-            f"Give the hours a COD order waits for the buyer's confirmation as 1 to {MAX_CONFIRM_HOURS}, "
+        return _(
+            "Give the hours a COD order waits for the buyer's confirmation as 1 to %(most)s, "
             "or 0 for no confirmation."
-        )
+        ) % {"most": MAX_CONFIRM_HOURS}
     return None
 
 
@@ -349,9 +374,12 @@ def _never_applies(zone: Zone, earlier: list[Zone], blocked: tuple[PinRange, ...
         return None
     first = zone.ranges[0].first
     if any(first in r for r in blocked):
-        return f"Zone “{zone.name}” never applies: {first} is among the PIN codes you do not deliver to."
+        return _("Zone “%(zone)s” never applies: %(pin)s is among the PIN codes you do not deliver to.") % {
+            "zone": zone.name,
+            "pin": first,
+        }
     winner = next(other for other in earlier if any(first in r for r in other.ranges))
-    return (
-        f"Zone “{zone.name}” never applies: {first} is already in zone “{winner.name}”, which comes first. "
-        f"Move “{zone.name}” above “{winner.name}”, or remove it."
-    )
+    return _(
+        "Zone “%(zone)s” never applies: %(pin)s is already in zone “%(winner)s”, which comes first. "
+        "Move “%(zone)s” above “%(winner)s”, or remove it."
+    ) % {"zone": zone.name, "pin": first, "winner": winner.name}

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from dukaan.accounts.services import LoginRefused, normalize_phone
 from dukaan.catalog.models import Store
@@ -25,7 +26,11 @@ def save_delivery_settings(*, store: Store, setup: DeliverySetup) -> CheckedSetu
     checked = check_setup(setup)
     if checked.setup.cod_advance and not store.upi_id:
         raise ValidationError(
-            {"cod_advance": "Buyers pay the advance by UPI: add your UPI ID in the store settings first."}
+            {
+                "cod_advance": gettext(
+                    "Buyers pay the advance by UPI: add your UPI ID in the store settings first."
+                )
+            }
         )
     saved = checked.setup
     # One save at a time per store: zones are replaced whole, and their positions must not collide.
@@ -99,7 +104,9 @@ def block_cod_phone(*, store: Store, phone: str, reason: str = "") -> CodBlocked
     number = _phone(phone)
     reason = " ".join(str(reason or "").split())
     if len(reason) > REASON_MAX:
-        raise ValidationError({"reason": f"Keep the reason to {REASON_MAX} characters."})
+        raise ValidationError(
+            {"reason": gettext("Keep the reason to %(count)s characters.") % {"count": REASON_MAX}}
+        )
     try:
         validate_text(reason)
     except ValidationError as error:

@@ -84,18 +84,20 @@ def gstin_problem(text: str) -> str | None:
     """What is wrong with a GSTIN (after normalize_gstin), or None when it is well formed."""
     gstin = normalize_gstin(text)
     if len(gstin) != GSTIN_LENGTH:
-        return f"A GSTIN has 15 characters; this one has {len(gstin)}. Copy it from your GST certificate."
+        return gettext(
+            "A GSTIN has 15 characters; this one has %(count)s. Copy it from your GST certificate."
+        ) % {"count": len(gstin)}
     if not GSTIN_SHAPE.match(gstin):
-        return (
+        return gettext(
             "This is not the shape of a GSTIN: 2 digits of the state, the 10 characters of the PAN "
-            f"(5 letters, 4 digits, 1 letter), then 3 more characters, the 14th a Z, e.g. {GSTIN_EXAMPLE}."
-        )
+            "(5 letters, 4 digits, 1 letter), then 3 more characters, the 14th a Z, e.g. %(example)s."
+        ) % {"example": GSTIN_EXAMPLE}
     if gstin[:2] not in STATES:
-        return (
-            f"A GSTIN starts with a state's code; {gstin[:2]} is no state's code. Check the first 2 digits."
-        )
+        return gettext(
+            "A GSTIN starts with a state's code; %(code)s is no state's code. Check the first 2 digits."
+        ) % {"code": gstin[:2]}
     if gstin_check_character(gstin[:14]) != gstin[14]:
-        return (
+        return gettext(
             "This GSTIN's last character (its check character) does not match the others, so one of them "
             "is mistyped. Copy it again from your GST certificate."
         )
@@ -113,14 +115,14 @@ def state_name(code: str) -> str:
 
 
 def state_label(code: str) -> str:
-    """ "Karnataka (29)"; the bare code when it names no state."""
-    return f"{STATES[code]} ({code})" if code in STATES else code
+    """ "Karnataka (29)", "कर्नाटक (29)" in Hindi; the bare code when it names no state."""
+    return f"{state_name(code)} ({code})" if code in STATES else code
 
 
 def hsn_problem(code: str) -> str | None:
     if HSN_CODE.match(code):
         return None
-    return "An HSN code is 4, 6 or 8 digits, e.g. 6109 for cotton T-shirts."
+    return gettext("An HSN code is 4, 6 or 8 digits, e.g. 6109 for cotton T-shirts.")
 
 
 @dataclass(frozen=True)

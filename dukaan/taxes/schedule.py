@@ -79,9 +79,12 @@ def day_text(day: date) -> str:
 def rate_problem(rate: Decimal, day: date) -> str | None:
     """Why `rate` cannot apply from `day`, or None when the schedule has it on that day."""
     if day < GST_START:
-        return f"GST began on {day_text(GST_START)}: choose a date from then on."
+        return gettext("GST began on %(day)s: choose a date from then on.") % {"day": day_text(GST_START)}
     allowed = rates_on(day)
     if rate in allowed:
         return None
-    listed = ", ".join(percent(each) for each in allowed)
-    return f"{percent(rate)} is not a GST rate on {day_text(day)}. Choose one of {listed}."
+    return gettext("%(rate)s is not a GST rate on %(day)s. Choose one of %(rates)s.") % {
+        "rate": percent(rate),
+        "day": day_text(day),
+        "rates": ", ".join(percent(each) for each in allowed),
+    }

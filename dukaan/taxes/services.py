@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dukaan.catalog.models import Category, Product, Store
 from dukaan.catalog.rules import validate_text
@@ -29,7 +30,9 @@ DEFAULT_FIELDS = {"hsn_code": "default_hsn", "rate": "default_rate"}
 def _check_rate(errors: dict[str, str], *, hsn_code: str, rate: Decimal | None, day: date) -> None:
     if rate is None:
         if hsn_code:
-            errors["rate"] = f"Choose the GST rate for HSN code {hsn_code}."
+            errors["rate"] = gettext("Choose the GST rate for HSN code %(hsn_code)s.") % {
+                "hsn_code": hsn_code
+            }
         return
     if hsn_code and (problem := hsn_problem(hsn_code)):
         errors["hsn_code"] = problem
@@ -66,25 +69,29 @@ def save_tax_settings(
     )
     errors: dict[str, str] = {}
     if state_code and state_code not in STATES:
-        errors["state_code"] = "Choose your state from the list."
+        errors["state_code"] = gettext("Choose your state from the list.")
     if gstin:
         if problem := gstin_problem(gstin):
             errors["gstin"] = problem
         elif not state_code:
-            errors["state_code"] = "Choose the state your GSTIN is registered in."
+            errors["state_code"] = gettext("Choose the state your GSTIN is registered in.")
         elif gstin_state(gstin) != state_code and "state_code" not in errors:
-            errors["gstin"] = (
-                f"This GSTIN is registered in {state_label(gstin_state(gstin))}, but the store's state is "
-                f"{state_label(state_code)}. Check both: a GSTIN belongs to one state."
-            )
+            errors["gstin"] = gettext(
+                "This GSTIN is registered in %(gstin_state)s, but the store's state is %(store_state)s. "
+                "Check both: a GSTIN belongs to one state."
+            ) % {"gstin_state": state_label(gstin_state(gstin)), "store_state": state_label(state_code)}
         if not legal_name:
-            errors["legal_name"] = "Give the legal name on your GST registration; invoices show it."
+            errors["legal_name"] = gettext("Give the legal name on your GST registration; invoices show it.")
         if not address:
-            errors["address"] = "Give your place of business as registered for GST; invoices show it."
+            errors["address"] = gettext(
+                "Give your place of business as registered for GST; invoices show it."
+            )
     if len(legal_name) > MAX_LEGAL_NAME:
-        errors["legal_name"] = f"Keep the legal name to {MAX_LEGAL_NAME} characters."
+        errors["legal_name"] = gettext("Keep the legal name to %(count)s characters.") % {
+            "count": MAX_LEGAL_NAME
+        }
     if len(address) > MAX_ADDRESS:
-        errors["address"] = f"Keep the address to {MAX_ADDRESS} characters."
+        errors["address"] = gettext("Keep the address to %(count)s characters.") % {"count": MAX_ADDRESS}
     _text_errors(errors, legal_name=legal_name, address=address)
     rate_errors: dict[str, str] = {}
     _check_rate(rate_errors, hsn_code=default_hsn, rate=default_rate, day=timezone.localdate())
@@ -117,7 +124,7 @@ def _owner(store: Store, product: Product | None, category: Category | None) -> 
         raise ValueError("Give a product or a category, not both.")
     owned = product if product is not None else category
     if owned is None or owned.store_id != store.pk:
-        raise ValidationError("There is no such product or category in your store.")
+        raise ValidationError(gettext("There is no such product or category in your store."))
     return {"product_id": product.pk if product else None, "category_id": category.pk if category else None}
 
 
@@ -149,11 +156,13 @@ def set_tax_rate(
     hsn_code = hsn_code.strip()
     errors: dict[str, str] = {}
     if not hsn_code:
-        errors["hsn_code"] = "Give the HSN code (4, 6 or 8 digits), e.g. 6109 for cotton T-shirts."
+        errors["hsn_code"] = gettext("Give the HSN code (4, 6 or 8 digits), e.g. 6109 for cotton T-shirts.")
     _check_rate(errors, hsn_code=hsn_code, rate=rate, day=valid_from)
     latest = timezone.localdate() + timedelta(days=MAX_DAYS_AHEAD)
     if valid_from > latest:
-        errors["valid_from"] = f"Choose a date up to {day_text(latest)}; check the year."
+        errors["valid_from"] = gettext("Choose a date up to %(day)s; check the year.") % {
+            "day": day_text(latest)
+        }
     if errors:
         raise ValidationError(errors)
     row, _ = TaxRate.objects.update_or_create(

@@ -32,6 +32,8 @@ COVERED = (
     "dukaan/taxes",
     "dukaan/infra",
     "dukaan/api",
+    "dukaan/fulfilment",
+    "dukaan/search",
 )
 # Words that are the same in both languages: the brand, and names buyers know in English letters.
 SAME_IN_EVERY_LANGUAGE = {

@@ -184,6 +184,23 @@ def test_a_failed_payment_at_checkout_says_why_and_offers_another_try(client, pa
     assert paid_order(payment).payment_status == "pending"
 
 
+def test_a_hindi_stores_buyer_comes_back_from_a_failed_payment_to_a_page_in_hindi(client, payment, razorpay):
+    payment.order.store.language = "hi"
+    payment.order.store.save(update_fields=["language"])
+    payment_id = razorpay.fail(payment.provider_order_id)
+    response = client.post(  # no language cookie: Razorpay's post is cross-site
+        CALLBACK,
+        {
+            "error[code]": "BAD_REQUEST_ERROR",
+            "error[description]": "",
+            "error[metadata]": f'{{"payment_id": "{payment_id}", "order_id": "{payment.provider_order_id}"}}',
+        },
+    )
+    html = response.content.decode()
+    assert "पेमेंट नहीं हो पाया। ऑर्डर #1 के लिए कोई पैसा नहीं कटा; आप फिर से कोशिश कर सकते हैं।" in html
+    assert "Nothing was charged" not in html and paid_order(payment).payment_status == "pending"
+
+
 def test_a_replayed_webhook_applies_once_with_or_without_razorpays_event_id(client, payment, razorpay):
     payment_id = razorpay.pay(payment.provider_order_id)["razorpay_payment_id"]
     body, headers = razorpay.webhook("payment.captured", payment_id=payment_id, event_id="evt_replay")

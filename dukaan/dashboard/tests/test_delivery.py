@@ -183,3 +183,14 @@ def test_the_page_needs_a_login(client):
     response = client.get(URL)
     assert response.status_code == 302
     assert "/login" in response["Location"]
+
+
+def test_a_merchant_who_chose_hindi_is_told_in_hindi_why_delivery_settings_are_refused(me, store):
+    type(store.owner).objects.filter(pk=store.owner.pk).update(language="hi")
+    zones = (("1", "Bengaluru", "56", "40"), ("2", "Koramangala", "560034", "20"))
+    page = me.post(URL, settings_form(*zones, free_above="0", blocked="7000 01x")).content.decode()
+    assert "ज़ोन “Koramangala” कभी लागू नहीं होगा: 560034 पहले से ज़ोन “Bengaluru” में है, जो पहले आता है।" in page
+    assert "इससे ऊपर मुफ़्त डिलीवरी: 0 से ज़्यादा रखें; कोई सीमा न हो तो खाली छोड़ें।" in page
+    assert "“7000 01x” न पिन कोड है (560038)" in page
+    assert "never applies" not in page and "is not a PIN code" not in page
+    assert delivery_setup(store.pk) == DEFAULT_SETUP

@@ -67,6 +67,17 @@ def test_a_refused_payment_says_why_and_records_nothing(me, store, lamp):
     assert not RecordedPayment.objects.exists()
 
 
+def test_a_merchant_who_chose_hindi_is_told_in_hindi_why_a_payment_is_refused(me, store, lamp):
+    type(store.owner).objects.filter(pk=store.owner.pk).update(language="hi")
+    placed = order(store, [line(lamp)])
+    page = text(record(me, placed, amount="600"))
+    assert "ऑर्डर #1 पर सिर्फ़ ₹549 बाकी है (कुल ₹549, चुकाया ₹0)। ₹549 या उससे कम दर्ज करें।" in page
+    change_order_status(order=placed, status="cancelled")
+    page = text(record(me, placed))
+    assert "ऑर्डर #1 रद्द हो चुका है: रद्द ऑर्डर का पेमेंट दर्ज नहीं होता। कुछ नहीं बदला।" in page
+    assert "still due" not in page and not RecordedPayment.objects.exists()
+
+
 def test_a_parcel_returned_to_origin_asks_for_no_payment(me, store, lamp):
     placed = order(store, [line(lamp)])
     for status in ("accepted", "shipped", "returned"):

@@ -130,3 +130,15 @@ def test_the_lists_cost_the_same_queries_for_2_and_20_rows(me, store, product, u
             product_ids=frozenset({product.pk}),
         )
     assert queries() == few <= COUPON_LIST_BUDGET
+
+
+def test_a_merchant_who_chose_hindi_is_told_in_hindi_why_a_coupon_or_offer_is_refused(me, store):
+    type(store.owner).objects.filter(pk=store.owner.pk).update(language="hi")
+    make_coupon(store, code="SAVE10")
+    taken = me.post(reverse("dashboard:coupon_create"), coupon_form(code="save10", max_uses="0"))
+    html = taken.content.decode()
+    assert "आपके पास कूपन SAVE10 पहले से है; दूसरा कोड चुनें या उसी को बदलें।" in html
+    assert "कुल इस्तेमाल की गिनती 1 से 1,000,000 तक रखें" in html
+    offer = me.post(reverse("dashboard:offer_create"), {"name": "Big sale", "kind": "order"}).content.decode()
+    assert "प्रतिशत छूट या रकम की छूट दें।" in offer and "Give a percent off" not in offer
+    assert Coupon.objects.count() == 1 and not Offer.objects.exists()

@@ -179,3 +179,19 @@ def test_clearing_a_products_rate(me, store, product):
     response = me.post(reverse("dashboard:product_tax_clear", args=[product.pk]))
     assert response.status_code == 302
     assert not TaxRate.objects.exists()
+
+
+def test_a_merchant_who_chose_hindi_is_refused_in_hindi_and_nothing_is_saved(me, store, product):
+    type(store.owner).objects.filter(pk=store.owner.pk).update(language="hi")
+    rate_url = reverse("dashboard:product_tax", args=[product.pk])
+    html = page(me.post(rate_url, {"hsn_code": "6109", "rate": "12", "valid_from": "2025-10-01"}))
+    assert "1 अक्टूबर 2025 को 12 % कोई GST दर नहीं है। इनमें से एक चुनें: 0 %, 0.25 %, 3 %, 5 %, 18 %, 40 %।" in html
+    html = page(me.post(rate_url, {"hsn_code": "61A9", "rate": "18", "valid_from": "2017-01-01"}))
+    assert "GST 1 जुलाई 2017 से शुरू हुआ: उस दिन की या उसके बाद की तारीख चुनें।" in html
+    assert "HSN कोड 4, 6 या 8 अंकों का होता है" in html
+    assert "not a GST rate" not in html and "GST began" not in html
+    settings = page(me.post(reverse("dashboard:tax_settings"), {**SETTINGS, "gstin": "27AAPFU0939F1ZV"}))
+    assert "यह GSTIN महाराष्ट्र (27) में रजिस्टर्ड है, पर दुकान का राज्य कर्नाटक (29) है।" in settings
+    short = page(me.post(reverse("dashboard:tax_settings"), {**SETTINGS, "gstin": "29ABCDE1234F1Z"}))
+    assert "GSTIN में 15 अक्षर होते हैं; इसमें 14 हैं।" in short
+    assert not TaxRate.objects.exists() and not TaxSettings.objects.exists()

@@ -158,6 +158,25 @@ def test_bad_product_input_gets_a_clear_error_and_nothing_is_saved(me, overrides
     assert not Product.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"price": "0"}, "दाम शून्य से ज़्यादा रखें।"),
+        ({"price": "abc"}, "पॉइंट के बाद ज़्यादा से ज़्यादा दो"),
+        ({"compare_at_price": "100"}, "पुराना दाम अभी के दाम से ज़्यादा रखें, या खाली छोड़ें।"),
+        ({"stock": "-1"}, "स्टॉक शून्य से कम नहीं हो सकता।"),
+        ({"variants-0-options": "Size: M, Size: L", "variants-0-price": "10"}, "विकल्प “Size” दो बार लिखा है।"),
+        ({"new_images": [_text_named_as_image()]}, "यह फ़ाइल ऐसी फ़ोटो नहीं है जिसे हम पढ़ सकें।"),
+    ],
+)
+def test_a_merchant_who_chose_hindi_is_told_in_hindi_why_a_product_is_refused(me, store, overrides, message):
+    type(store.owner).objects.filter(pk=store.owner.pk).update(language="hi")
+    response = me.post(reverse("dashboard:product_create"), product_post(**overrides))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Product.objects.exists()
+
+
 def test_editing_keeps_what_was_saved_when_the_edit_is_refused(me, product):
     url = reverse("dashboard:product_edit", args=[product.pk])
     response = me.post(url, product_post(name="New name", price="0"))

@@ -64,6 +64,20 @@ def test_a_bad_tracking_link_is_refused_with_a_message_and_the_order_stays_accep
     assert placed.status == "accepted" and not Shipment.objects.exists()
 
 
+def test_a_merchant_who_chose_hindi_is_told_in_hindi_why_a_shipment_is_refused(me, store, kurta):
+    type(store.owner).objects.filter(pk=store.owner.pk).update(language="hi")
+    placed = change_order_status(order=order(store, [line(kurta)]), status="accepted")
+    ship = reverse("dashboard:order_ship", args=[placed.number])
+
+    bad_link = me.post(ship, {"courier": "delhivery", "tracking_url": "javascript:alert(1)"}, follow=True)
+    bad_number = me.post(ship, {"courier": "other", "courier_name": "", "tracking_number": "1"}, follow=True)
+
+    assert "ट्रैकिंग लिंक https:// या http:// से शुरू होना चाहिए।" in bad_link.content.decode()
+    assert "पार्सल ले जाने वाले कूरियर का नाम लिखें।" in bad_number.content.decode()
+    placed.refresh_from_db()
+    assert placed.status == "accepted" and not Shipment.objects.exists()
+
+
 def test_a_cod_order_shows_the_buyers_record_and_blocks_and_unblocks_the_phone(me, store, kurta):
     returned = change_order_status(order=order(store, [line(kurta)], key="k-1"), status="accepted")
     ship_order(store=store, order=returned, courier="dtdc", by="shop")

@@ -8,6 +8,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from django.utils import translation
+
 from dukaan.orders.pricing import Pricing, PricingLine, StoreRules, price
 from dukaan.promotions.rules import CouponTerms
 from dukaan.promotions.tests.test_rules import SAVE10, offer
@@ -219,6 +221,9 @@ def test_a_pin_code_the_shop_does_not_deliver_to_is_a_problem_and_costs_nothing(
 
     assert pricing.problems == ("Sorry, this shop does not deliver to 700001.",)
     assert not pricing.delivery.deliverable and pricing.charges == ()
+    with translation.override("hi"):  # a Hindi store's checkout
+        hindi = priced([KURTA], rules, pin_code="700001", delivery_state="19")
+    assert hindi.problems == ("माफ़ कीजिए, यह दुकान 700001 पर डिलीवरी नहीं करती।",)
 
 
 def test_cash_on_delivery_above_the_stores_limit_is_refused():

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import transaction
+from django.utils import translation
 
 from dukaan.catalog import services as catalog
 from dukaan.catalog.models import Product, ProductVariant
@@ -53,6 +54,23 @@ def test_each_legal_step_sets_its_time_and_emits_one_event(placed, steps):
     event = events(placed.store, f"order.{steps[-1]}")[0]
     assert event.aggregatetype == "order"
     assert event.payload["data"]["number"] == placed.number and event.payload["data"]["status"] == steps[-1]
+
+
+@pytest.mark.parametrize(
+    "steps, status, message",
+    [
+        (["accepted", "shipped"], "cancelled", "ऑर्डर #1 भेजा जा चुका है, इसलिए अब इसे रद्द नहीं कर सकते।"),
+        ([], "shipped", "ऑर्डर #1 को अभी “भेजा गया” मार्क नहीं कर सकते: पहले इसे “मंज़ूर” मार्क करें।"),
+        (["cancelled"], "accepted", "ऑर्डर #1 “रद्द” है, इसलिए अब इसे “मंज़ूर” मार्क नहीं कर सकते।"),
+        (["accepted"], "accepted", "ऑर्डर #1 पहले से “मंज़ूर” है।"),
+    ],
+)
+def test_a_merchant_reading_hindi_is_told_in_hindi_why_a_step_is_refused(placed, steps, status, message):
+    current = walk(placed, steps)
+    with translation.override("hi"), pytest.raises(IllegalTransition) as refused:
+        change_order_status(order=current, status=status)
+    assert str(refused.value).startswith(message)
+    assert Order.objects.get(pk=placed.pk).status == (steps[-1] if steps else "placed")
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dukaan.catalog import services as catalog
 from dukaan.conftest import make_store
@@ -196,6 +196,20 @@ def test_a_first_order_code_is_refused_on_a_later_order(store):
         refused(lambda: claim(coupon, 1, first_order=False))
         == "This code is only for a first order in this shop."
     )
+
+
+def test_a_buyer_is_refused_a_code_in_the_language_of_the_page(store):
+    coupon = make_coupon(store, first_order_only=True, per_phone_limit=2)
+    with translation.override("hi"):
+        assert refused(lambda: claim(coupon, 1, first_order=False)) == (
+            "यह कोड सिर्फ़ इस दुकान के पहले ऑर्डर के लिए है।"
+        )
+        claim(coupon, 1)
+        claim(coupon, 2)
+        assert refused(lambda: claim(coupon, 3)) == (
+            "यह कोड एक फ़ोन नंबर पर 2 बार चलता है; आपके नंबर पर इतनी बार चल चुका है।"
+        )
+        assert refused(lambda: claim(coupon, 4, phone="12")) == "कोड लगाने के लिए सही मोबाइल नंबर लिखें।"
 
 
 def test_a_paused_or_unknown_coupon_cannot_be_claimed(store, other_store):

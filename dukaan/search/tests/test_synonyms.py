@@ -96,6 +96,15 @@ def test_wrong_synonyms_are_refused_with_the_reason_and_what_was_saved_stays(
     assert found(store, "jama") == [angrakha.pk]
 
 
+def test_a_merchant_who_chose_hindi_is_told_in_hindi_what_is_wrong_with_the_synonyms(me, store, angrakha):
+    type(store.owner).objects.filter(pk=store.owner.pk).update(language="hi")
+
+    page = me.post(URL, {"text": "angrakha, jama\nt shirt, tee"}).content.decode()
+
+    assert "लाइन 2: &quot;t shirt&quot; एक से ज़्यादा शब्द है: हर समानार्थी शब्द एक ही शब्द होता है।" in page
+    assert "more than one word" not in page and saved(store) == ""
+
+
 def test_emptying_the_box_removes_the_stores_synonyms(me, store, angrakha):
     me.post(URL, {"text": "angrakha, jama"})
 
