@@ -117,6 +117,11 @@ class Membership(models.Model):
     invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        # The staff page's order within the store (accounts.selectors.store_members): without it the
+        # planner may walk a whole user_id or invited_by index and filter by store.
+        indexes = [models.Index(fields=["store", "created_at", "user"], name="membership_store_since")]
+
     def __str__(self) -> str:
         return f"{self.user} is {self.get_role_display()} of store {self.store_id}"
 
