@@ -8,12 +8,13 @@ Other values (a price, a stock count, a masked UPI ID, a store's name) are shown
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from dukaan.infra.logs import masked_phone
 
@@ -30,6 +31,18 @@ OPERATOR = "operator"  # Dukaan's operators: commands and scripts, no person or 
 # A payment detail's value when there is none (accounts.services.masked).
 NONE = "(none)"
 NO_VALUE: Mapping[str, Promise] = {NONE: gettext_lazy("(none)")}
+
+
+# A token in words. A payment's or refund's `by` keeps it in English (accounts.services.token_actor), and
+# by_text puts it into the reader's language.
+TOKEN_WORDS = gettext_noop("the API token ‘%(name)s’ (%(prefix)s…)")
+_STORED_TOKEN = re.compile(r"^the API token ‘(?P<name>.*)’ \((?P<prefix>[^)]*)…\)$")
+
+
+def by_text(by: str) -> str:
+    """A stored `by` (a phone, or token_actor's English) in the reader's language."""
+    token = _STORED_TOKEN.match(by)
+    return gettext(TOKEN_WORDS) % token.groupdict() if token else by
 
 
 @dataclass(frozen=True)
@@ -70,10 +83,7 @@ def actor_text(entry: AuditEntry) -> str:
     if entry.actor_kind == MEMBER:
         return f"{entry.actor} ({Role(entry.actor_detail).label})"
     if entry.actor_kind == TOKEN:
-        return gettext("the API token ‘%(name)s’ (%(prefix)s…)") % {
-            "name": entry.actor,
-            "prefix": entry.actor_detail,
-        }
+        return gettext(TOKEN_WORDS) % {"name": entry.actor, "prefix": entry.actor_detail}
     if entry.actor_kind == OPERATOR:
         return gettext("Dukaan's operators")
     return entry.actor

@@ -407,7 +407,7 @@ def authenticate_api_token(raw: str) -> ApiToken | None:
 
 def token_actor(token: ApiToken) -> str:
     """A token as a payment's or refund's `by` keeps it (the audit log keeps an audit.Actor)."""
-    return f"the API token ‘{token.name}’ ({token.prefix}…)"
+    return audit.TOKEN_WORDS % {"name": token.name, "prefix": token.prefix}
 
 
 def dashboard_actor(user: User) -> str:

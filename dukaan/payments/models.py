@@ -3,8 +3,10 @@ deliveries already applied, and refunds."""
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from dukaan.accounts.audit import by_text
 from dukaan.catalog.models import Store
 from dukaan.orders.models import Order
 
@@ -84,6 +86,10 @@ class StatementLineApplied(models.Model):
         return f"{self.amount} for order {self.order_id} ({self.line_key})"
 
 
+# recorded_by of the payments no person recorded.
+STATEMENT, GATEWAY = "statement", "gateway"
+
+
 class RecordedPayment(models.Model):
     """Money in for an order, one row per payment: recorded by hand, matched from a bank statement or
     captured online. The order's amount_paid is the sum of its rows (orders.services.record_money)."""
@@ -112,6 +118,15 @@ class RecordedPayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} by {self.method} for order {self.order_id}"
+
+    @property
+    def recorded_by_text(self) -> str:
+        """Who recorded it, in the reader's language."""
+        if self.recorded_by == STATEMENT:
+            return gettext("a bank statement")
+        if self.recorded_by == GATEWAY:
+            return gettext("the payment gateway")
+        return by_text(self.recorded_by)
 
 
 class Refund(models.Model):

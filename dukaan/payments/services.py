@@ -36,7 +36,14 @@ from .matching import (
     report_line,
     why_not_paid,
 )
-from .models import Payment, ProcessedWebhook, RecordedPayment, Refund, StatementLineApplied
+from .models import (
+    GATEWAY,
+    Payment,
+    ProcessedWebhook,
+    RecordedPayment,
+    Refund,
+    StatementLineApplied,
+)
 from .statements import StatementLine, read_statement
 
 logger = logging.getLogger(__name__)
@@ -289,8 +296,6 @@ def _apply_statement_line(
 
 # --- Payments recorded ----------------------------------------------------------------------------
 
-# recorded_by of the payments no person recorded.
-STATEMENT, GATEWAY = "statement", "gateway"
 MAX_REFERENCE, MAX_NOTE = 64, 200
 MAX_AMOUNT = Decimal("999999999999.99")  # what the amount columns hold (14 digits, 2 after the point)
 

@@ -4,13 +4,16 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
+from dukaan.accounts.models import User
+from dukaan.accounts.services import create_api_token, token_actor
 from dukaan.conftest import change_store, race
 from dukaan.orders.models import Order
 from dukaan.orders.services import change_order_status
 from dukaan.orders.tests.conftest import concurrent_db, event_counts, events, line, make_product, order  # noqa: F401
-from dukaan.payments.models import RecordedPayment
-from dukaan.payments.services import STATEMENT, record_payment
+from dukaan.payments.models import STATEMENT, RecordedPayment
+from dukaan.payments.services import record_payment
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +142,19 @@ def test_two_people_marking_the_same_order_paid_at_once_pay_it_once(store):
     assert "already paid in full" in refused[0].messages[0]
     assert state(placed) == ("paid", Decimal("549.00"), 1)
     assert event_counts(store)["payment.recorded"] == 1
+
+
+def test_the_order_page_says_who_recorded_each_payment_in_the_readers_language(client, store, placed):
+    token, _ = create_api_token(store=store, name="stock sync", created_by=store.owner)
+    record_payment(store=store, order=placed, amount=Decimal("49.00"), method="upi", by=STATEMENT)
+    record_payment(store=store, order=placed, amount=Decimal("100.00"), method="cash", by=token_actor(token))
+    client.force_login(store.owner)
+    page = reverse("dashboard:order_detail", args=[placed.number])
+
+    english = client.get(page).content.decode()
+    User.objects.filter(pk=store.owner.pk).update(language="hi")
+    hindi = client.get(page).content.decode()
+
+    assert "a bank statement" in english and f"the API token ‘stock sync’ ({token.prefix}…)" in english
+    assert "बैंक स्टेटमेंट" in hindi and f"API टोकन ‘stock sync’ ({token.prefix}…)" in hindi
+    assert "the API token" not in hindi and "statement" not in hindi.split("<main", 1)[1]
