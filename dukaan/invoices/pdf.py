@@ -161,7 +161,11 @@ def _rate(rate: Decimal) -> str:
 
 
 def _day(document: Invoice | CreditNote) -> str:
-    day = timezone.localtime(document.issued_at, timezone.get_default_timezone())
+    return _date(document.issued_at)
+
+
+def _date(at) -> str:
+    day = timezone.localtime(at, timezone.get_default_timezone())
     # 6 Dec 2026; Hindi spells the month out (its short forms are not what bills print), with Django's
     # "alt. month" names: F's "May" is the dashboard's "may" (अनुमति), not मई.
     return dateformat.format(day, "j M Y" if translation.get_language().startswith("en") else "j E Y")
@@ -417,7 +421,15 @@ def render_invoice(invoice: Invoice) -> bytes:
         if invoice.cancelled_at is not None:
             story += [
                 look.paragraph(pgettext("invoice", "CANCELLED"), "title", textColor=colors.red),
-                look.paragraph(_text(invoice.cancellation_note)),
+                # Worded here, in the invoice's language; cancellation_note keeps the English (the API's).
+                look.paragraph(
+                    pgettext(
+                        "invoice",
+                        "Order #%(number)s was cancelled on %(date)s. This invoice is cancelled; its "
+                        "number is not used again.",
+                    )
+                    % {"number": order.number, "date": _date(invoice.cancelled_at)}
+                ),
             ]
         story += [
             Spacer(0, 4 * mm),

@@ -18,7 +18,8 @@ from django.utils.dates import MONTHS_ALT
 from pypdf import PdfReader
 
 from dukaan.invoices import pdf
-from dukaan.invoices.services import issue_credit_note, issue_invoice
+from dukaan.invoices.services import cancel_invoice, issue_credit_note, issue_invoice
+from dukaan.orders.services import change_order_status
 
 from .conftest import IST, make_order
 from .test_pdf import pdf_text
@@ -161,3 +162,13 @@ def test_without_the_devanagari_font_a_hindi_invoice_is_in_english_with_one_warn
         assert "कुल" not in text and "रुपये" not in text
     warnings = [r for r in caplog.records if "no_devanagari_font" in r.getMessage()]
     assert len(warnings) == 1
+
+
+def test_a_cancelled_invoice_of_a_hindi_store_says_so_in_hindi(hindi_store, drawn):
+    order = make_order(hindi_store)
+    issue_invoice(order=order)
+    change_order_status(order=order, status="cancelled")
+    pdf.render_invoice(cancel_invoice(order=order))
+    text = drawn()
+    assert f"ऑर्डर #{order.number} " in text and " को रद्द हुआ। यह बिल रद्द है" in text
+    assert "was cancelled" not in text
