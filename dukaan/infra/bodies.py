@@ -13,6 +13,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext
 from django.views import defaults
 
 
@@ -42,10 +44,15 @@ class RequestSizeMiddleware:
         length = request.META.get("CONTENT_LENGTH") or ""
         # Django reads anything else as 0 and the body as empty.
         if length.isascii() and length.isdigit() and int(length) > settings.MAX_REQUEST_BYTES:
-            return too_large(
-                f"This request is {_megabytes(int(length))} MB; the most this site accepts is "
-                f"{_megabytes(settings.MAX_REQUEST_BYTES)} MB. Send fewer or smaller photos at a time."
-            )
+            # Before LocaleMiddleware: the language that would pick (the buyer's choice, the browser's).
+            with translation.override(translation.get_language_from_request(request)):
+                return too_large(
+                    gettext(
+                        "This request is %(size)s MB; the most this site accepts is %(most)s MB. Send "
+                        "fewer or smaller photos at a time."
+                    )
+                    % {"size": _megabytes(int(length)), "most": _megabytes(settings.MAX_REQUEST_BYTES)}
+                )
         return self.get_response(request)
 
 
@@ -53,12 +60,21 @@ def bad_request(request, exception=None):
     """handler400: a form over Django's limits is told so with a 413; any other bad request as Django does."""
     if isinstance(exception, RequestDataTooBig):
         return too_large(
-            f"This form sent more than the {_megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)} MB of text "
-            "this site accepts. Shorten it and send it again."
+            gettext(
+                "This form sent more than the %(most)s MB of text this site accepts. Shorten it and send "
+                "it again."
+            )
+            % {"most": _megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}
         )
     if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
         return too_large(
-            f"This form sent more than the {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields or "
-            f"{settings.DATA_UPLOAD_MAX_NUMBER_FILES} files this site accepts at once. Send it in parts."
+            gettext(
+                "This form sent more than the %(fields)s fields or %(files)s files this site accepts at "
+                "once. Send it in parts."
+            )
+            % {
+                "fields": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+                "files": settings.DATA_UPLOAD_MAX_NUMBER_FILES,
+            }
         )
     return defaults.bad_request(request, exception)

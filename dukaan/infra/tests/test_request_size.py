@@ -23,6 +23,16 @@ def test_a_photo_larger_than_the_proxy_takes_is_refused_unread(cart_add, product
     assert "the most this site accepts is 12 MB" in response.content.decode()
 
 
+def test_a_buyer_reading_hindi_is_refused_in_hindi(cart_add, product):
+    upload = SimpleUploadedFile("big.bin", b"x" * OVER_THE_PROXY)
+    client = Client(HTTP_ACCEPT_LANGUAGE="hi")
+
+    response = client.post(cart_add, {"product": product.pk, "quantity": 1, "junk": upload})
+
+    assert response.status_code == 413
+    assert "यह साइट ज़्यादा से ज़्यादा 12 MB लेती है" in response.content.decode()
+
+
 def test_a_form_of_more_text_than_the_proxy_takes_is_a_413_saying_so(cart_add, product):
     body = f"product={product.pk}&quantity=1&note=" + "x" * OVER_THE_PROXY
 
