@@ -4,7 +4,10 @@ own domain, the page, its links. views.follows_moved_store, around every store p
 
 from contextvars import ContextVar
 
+from django.utils.translation import gettext as _
+
 from dukaan.catalog.selectors import StoreFound, store_for_slug
+from dukaan.infra.not_found import NotHere
 
 NO_STORE = StoreFound(0, "", "")
 
@@ -17,6 +20,13 @@ def found_store(slug: str) -> StoreFound | None:
         found = (slug, store_for_slug(slug))
         _looked_up.set(found)
     return found[1]
+
+
+def found_store_or_404(slug: str) -> StoreFound:
+    found = found_store(slug)
+    if found is None:
+        raise NotHere(_("There is no store at this link."))
+    return found
 
 
 def forget_found_store() -> None:

@@ -27,7 +27,7 @@ from dukaan.catalog.snapshot import CatalogProduct, StoreCatalog, absolute_url
 from dukaan.infra.integers import request_int
 from dukaan.infra.not_found import NotHere
 
-from .found import found_store
+from .found import found_store_or_404
 
 # The sitemap protocol's limit of URLs in one sitemap, and of sitemaps in one sitemap index.
 SITEMAP_MAX_URLS = 50_000
@@ -109,18 +109,11 @@ def _url(loc: str, lastmod=None) -> str:
     return f"<url><loc>{escape(loc)}</loc>{modified}</url>\n"
 
 
-def _store_id_or_404(slug: str) -> int:
-    found = found_store(slug)
-    if found is None:
-        raise NotHere(_("There is no store at this link."))
-    return found.id
-
-
 def store_sitemap(request, slug: str):
     """The store's home, its categories with something to buy, and its visible products, newest first,
     with when each product last changed. At most SITEMAP_MAX_URLS URLs: past that, the oldest
     products are left out (docs/seo.md)."""
-    store_id = _store_id_or_404(slug)
+    store_id = found_store_or_404(slug).id
     categories = listed_category_ids(store_id)[: SITEMAP_MAX_URLS - 1]
     products = visible_products_updated(store_id, SITEMAP_MAX_URLS - 1 - len(categories))
     home, category, product = (
@@ -149,7 +142,7 @@ def _robots(allow: str, disallow: list[str], sitemaps: list[str]) -> HttpRespons
 
 def store_robots(request, slug: str):
     """What a store's own domain will answer at /robots.txt: its pages yes, its buyers' pages no."""
-    store_id = _store_id_or_404(slug)
+    store_id = found_store_or_404(slug).id
     home = urlsplit(store_base_url(slug)).path
     return kept_at_the_edge(
         _robots(

@@ -76,7 +76,7 @@ from dukaan.shipping.rules import delivery_message, valid_pin
 from .catalog_cache import PER_PAGE
 from .domains import CART_PARAM, permanent_redirect, take_cart, to_own_domain
 from .forms import AddToCartForm, CartLineForm, CheckoutForm, submitted_quantities
-from .found import NO_STORE, forget_found_store, found_store
+from .found import NO_STORE, forget_found_store, found_store, found_store_or_404
 from .seo import kept_at_the_edge, product_json_ld
 from .view_counts import record_view
 
@@ -153,12 +153,9 @@ _buyer_cookies: ContextVar[dict[str, str] | None] = ContextVar("buyer_cookies", 
 
 
 def _store_id_or_404(slug: str) -> int:
-    found = found_store(slug)
-    if found is None:
-        raise NotHere(_("There is no store at this link."))
-    store_id, language = found.id, found.language
-    speak_to_buyer(_buyer_cookies.get() or {}, language)
-    return store_id
+    found = found_store_or_404(slug)
+    speak_to_buyer(_buyer_cookies.get() or {}, found.language)
+    return found.id
 
 
 def _catalog_or_404(slug: str, shown: Shown | None = None) -> StoreCatalog:
