@@ -51,6 +51,31 @@ def caddyfile(
     return opening + "".join(f"\t{line}\n" for line in extra) + text[len(opening) :]
 
 
+def write_caddyfile(
+    folder: Path,
+    *,
+    upstream: str,
+    http_port: int,
+    https_port: int,
+    acme_ca: str = "",
+    acme_ca_root: Path | None = None,
+) -> Path:
+    """caddyfile() written as `folder`/Caddyfile, with Caddy's state in `folder`/storage; its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "Caddyfile"
+    config.write_text(
+        caddyfile(
+            upstream=upstream,
+            http_port=http_port,
+            https_port=https_port,
+            storage=folder / "storage",
+            acme_ca=acme_ca,
+            acme_ca_root=acme_ca_root,
+        )
+    )
+    return config
+
+
 def command(config: Path) -> list[str]:
     return [find_caddy(), "run", "--config", str(config), "--adapter", "caddyfile"]
 

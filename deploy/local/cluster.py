@@ -531,17 +531,12 @@ def start_nginx(cluster: Cluster, port: int, *, reload: bool = True) -> dict:
 def start_caddy(cluster: Cluster, nginx_port: int, acme_ca: str) -> dict:
     """Caddy in front of nginx, with on-demand TLS for the stores' verified domains (docs/domains.md)."""
     folder = cluster.folder("caddy")
-    folder.mkdir(parents=True, exist_ok=True)
-    http_port, https_port = cluster.port_for("caddy-http"), cluster.port_for("caddy")
-    config = folder / "Caddyfile"
-    config.write_text(
-        caddy.caddyfile(
-            upstream=f"127.0.0.1:{nginx_port}",
-            http_port=http_port,
-            https_port=https_port,
-            storage=folder / "storage",
-            acme_ca=acme_ca,
-        )
+    config = caddy.write_caddyfile(
+        folder,
+        upstream=f"127.0.0.1:{nginx_port}",
+        http_port=cluster.port_for("caddy-http"),
+        https_port=cluster.port_for("caddy"),
+        acme_ca=acme_ca,
     )
     # No port to poll: its HTTPS port answers only names with a certificate.
     return cluster.start_process(

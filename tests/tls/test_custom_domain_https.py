@@ -175,17 +175,13 @@ def test_a_verified_domain_gets_a_certificate_and_the_store_and_an_unverified_on
         app_port = urlsplit(live_server.url).port
         nginx_port = nginx.enter_context(cluster_nginx(tmp_path / "nginx", [app_port]))
         caddy_dir = tmp_path / "caddy"
-        caddy_dir.mkdir()
-        config = caddy_dir / "Caddyfile"
-        config.write_text(
-            caddy.caddyfile(
-                upstream=f"127.0.0.1:{nginx_port}",
-                http_port=http_port,
-                https_port=https_port,
-                storage=caddy_dir / "storage",
-                acme_ca=f"https://127.0.0.1:{acme}/dir",
-                acme_ca_root=cert,
-            )
+        config = caddy.write_caddyfile(
+            caddy_dir,
+            upstream=f"127.0.0.1:{nginx_port}",
+            http_port=http_port,
+            https_port=https_port,
+            acme_ca=f"https://127.0.0.1:{acme}/dir",
+            acme_ca_root=cert,
         )
         caddy_log = tmp_path / "caddy.log"
         processes.append(
