@@ -179,17 +179,29 @@ class Counters:
     db_queries: int = 0
 
 
+# Where a request's scope keeps what was read from it once (ASGI lets an app add its own keys).
+_HEADERS, _COOKIES = "dukaan.headers", "dukaan.cookies"
+
+
 def _headers(scope) -> dict[bytes, bytes]:
-    return dict(scope["headers"])
+    """The request's headers by name, made once a request (kept in its scope): a hit asks several times."""
+    if _HEADERS not in scope:
+        scope[_HEADERS] = dict(scope["headers"])
+    return scope[_HEADERS]
 
 
-def _personal(headers: dict[bytes, bytes]) -> bool:
-    """Does the request carry a cookie that makes the page this buyer's own (their session or cart)?
-    Read with Django's own lenient parser, so it sees exactly the cookies the views would see."""
-    cookie = headers.get(b"cookie")
-    if not cookie:
-        return False
-    cookies = parse_cookie(cookie.decode("latin-1"))
+def _cookies(scope) -> dict[str, str]:
+    """The request's cookies, read once a request with Django's own lenient parser, so that they are
+    exactly the cookies the views would see."""
+    if _COOKIES not in scope:
+        cookie = _headers(scope).get(b"cookie")
+        scope[_COOKIES] = parse_cookie(cookie.decode("latin-1")) if cookie else {}
+    return scope[_COOKIES]
+
+
+def _personal(scope) -> bool:
+    """Does the request carry a cookie that makes the page this buyer's own (their session or cart)?"""
+    cookies = _cookies(scope)
     return any(name in cookies for name in PERSONAL_COOKIES)
 
 
@@ -216,8 +228,7 @@ def _shared_page_request(scope) -> bool:
     section = _section(scope)
     if section is None or section in NOT_KEPT_SECTIONS:
         return False
-    headers = _headers(scope)
-    return b"authorization" not in headers and not _personal(headers)
+    return b"authorization" not in _headers(scope) and not _personal(scope)
 
 
 def _page_key(scope) -> str:
@@ -225,8 +236,7 @@ def _page_key(scope) -> str:
     on another store's domain, or in another language (no pick: the store's language, the same for every
     buyer of the store)."""
     query = scope["query_string"].decode("latin-1")
-    cookie = _headers(scope).get(b"cookie")
-    picked = picked_language(parse_cookie(cookie.decode("latin-1"))) if cookie else ""
+    picked = picked_language(_cookies(scope))
     return f"{picked}:{_host(scope).lower()}{scope['path']}" + ("?" + query if query else "")
 
 
