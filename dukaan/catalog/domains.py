@@ -25,7 +25,7 @@ from dukaan.infra.queries import only_row
 
 from . import events
 from .models import Store, StoreDomain
-from .selectors import store_data
+from .selectors import NO_STORE, store_data, store_for_slug
 
 # The TXT record that proves the domain is the shopkeeper's: _dukaan.<domain>, saying TXT_PREFIX + token.
 RECORD_LABEL = "_dukaan"
@@ -155,19 +155,19 @@ def verified_domain(slug: str, load: Callable[[], str | None] | None = None) -> 
     it when this process does not remember it, with the rest of the store (selectors.store_for_slug: a
     store page reads that anyway, so the domain costs no query of its own)."""
     if load is None:
-        # The store's id by a subquery, not a join: the domain is then read by its key (a join let the
-        # planner walk every domain when the table is small).
-        store_id = Store.objects.filter(slug=slug).values("pk")[:1]
-        verified = StoreDomain.objects.filter(store_id=Subquery(store_id), verified_at__isnull=False)
-        load = lambda: only_row(verified.values_list("domain", flat=True))  # noqa: E731
+        load = lambda: (store_for_slug(slug) or NO_STORE).domain  # noqa: E731
     return _remembered(("slug", slug), load)
 
 
 def slug_for_domain(domain: str) -> str:
     """The slug of the store a verified domain serves, or "" when none does."""
-    store_id = StoreDomain.objects.filter(domain=domain, verified_at__isnull=False).values("store_id")[:1]
-    slug = Store.objects.filter(pk=Subquery(store_id)).values_list("slug", flat=True)
-    return _remembered(("host", domain), lambda: only_row(slug))
+
+    def load() -> str | None:
+        # The store by its key from a subquery, not a join (a join let the planner walk every store).
+        verified = StoreDomain.objects.filter(domain=domain, verified_at__isnull=False).values("store_id")[:1]
+        return only_row(Store.objects.filter(pk=Subquery(verified)).values_list("slug", flat=True))
+
+    return _remembered(("host", domain), load)
 
 
 def forget(*, slugs: tuple[str, ...] = (), domains: tuple[str, ...] = ()) -> None:

@@ -108,6 +108,9 @@ class StoreFound(NamedTuple):
     domain: str  # its verified custom domain, "" for none
 
 
+NO_STORE = StoreFound(0, "", "")  # what a slug no store has reads as, where "no domain" is enough
+
+
 def store_for_slug(slug: str) -> StoreFound | None:
     """The store's id, its buyers' language and its verified domain, in one query (the domain read by
     the store's key, docs/domains.md)."""

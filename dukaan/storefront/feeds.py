@@ -95,7 +95,7 @@ def feed_items(catalog: StoreCatalog) -> Iterator[FeedItem]:
 
 def google(request, slug: str):
     """Google Merchant Center's RSS 2.0 product feed."""
-    catalog = _catalog_or_404(slug)
+    catalog = _catalog_or_404(request, slug)
     # Written to memory, then answered at once: a write to the response per string costs more.
     out = io.StringIO()
     xml = SimplerXMLGenerator(out, "utf-8", short_empty_elements=True)
@@ -133,7 +133,7 @@ def google(request, slug: str):
 
 def meta(request, slug: str):
     """Meta's catalog CSV (Commerce Manager: Data sources → Data feed → scheduled feed)."""
-    catalog = _catalog_or_404(slug)
+    catalog = _catalog_or_404(request, slug)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(META_COLUMNS)

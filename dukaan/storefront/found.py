@@ -9,8 +9,6 @@ from django.utils.translation import gettext as _
 from dukaan.catalog.selectors import StoreFound, store_for_slug
 from dukaan.infra.not_found import NotHere
 
-NO_STORE = StoreFound(0, "", "")
-
 _looked_up: ContextVar[tuple[str, StoreFound | None] | None] = ContextVar("looked_up_store", default=None)
 
 

@@ -8,7 +8,6 @@ the cart (`orders.cart`), checkout and order pages price and place orders throug
 from __future__ import annotations
 
 from contextlib import suppress
-from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import wraps
@@ -36,7 +35,7 @@ from dukaan.catalog.addresses import store_base_url, store_page_url
 from dukaan.catalog.domains import verified_domain
 from dukaan.catalog.models import Store
 from dukaan.catalog.policies import TITLES, policy_text
-from dukaan.catalog.selectors import moved_slug, store_look, store_policies
+from dukaan.catalog.selectors import NO_STORE, moved_slug, store_look, store_policies
 from dukaan.catalog.snapshot import (
     CatalogCategory,
     CatalogProduct,
@@ -76,7 +75,7 @@ from dukaan.shipping.rules import delivery_message, valid_pin
 from .catalog_cache import PER_PAGE
 from .domains import CART_PARAM, permanent_redirect, take_cart, to_own_domain
 from .forms import AddToCartForm, CartLineForm, CheckoutForm, submitted_quantities
-from .found import NO_STORE, forget_found_store, found_store, found_store_or_404
+from .found import forget_found_store, found_store, found_store_or_404
 from .seo import kept_at_the_edge, product_json_ld
 from .view_counts import record_view
 
@@ -121,7 +120,6 @@ def follows_moved_store(view):
 
     @wraps(view)
     def wrapper(request, *args, slug: str, **kwargs):
-        _buyer_cookies.set(request.COOKIES)
         forget_found_store()
         # Asked on the domain too: the page's links ask it next, and the page reads the store anyway.
         domain = verified_domain(slug, lambda: (found_store(slug) or NO_STORE).domain)
@@ -147,20 +145,23 @@ def follows_moved_store(view):
     return wrapper
 
 
-# The cookies of the request a store page answers (set by follows_moved_store, which every store page
-# goes through), so the store's lookup by slug can switch to the page's language in the same query.
-_buyer_cookies: ContextVar[dict[str, str] | None] = ContextVar("buyer_cookies", default=None)
-
-
-def _store_id_or_404(slug: str) -> int:
+def _store_id_or_404(request, slug: str) -> int:
+    """The store's id; the page speaks its language from here on (the buyer's pick first)."""
     found = found_store_or_404(slug)
-    speak_to_buyer(_buyer_cookies.get() or {}, found.language)
+    speak_to_buyer(request.COOKIES, found.language)
     return found.id
 
 
-def _catalog_or_404(slug: str, shown: Shown | None = None) -> StoreCatalog:
+def _store_or_404(request, slug: str) -> Store:
+    """The store's row, for the buyer's own pages (cart, checkout), which speak its language too."""
+    store = get_object_or_404(Store, slug=slug)
+    speak_to_buyer(request.COOKIES, store.language)
+    return store
+
+
+def _catalog_or_404(request, slug: str, shown: Shown | None = None) -> StoreCatalog:
     """The store's catalog: the whole of it, or with `shown` only what one page shows."""
-    return _store_catalog_or_404(_store_id_or_404(slug), shown)
+    return _store_catalog_or_404(_store_id_or_404(request, slug), shown)
 
 
 def _store_catalog_or_404(store_id: int, shown: Shown | None) -> StoreCatalog:
@@ -182,7 +183,7 @@ def _page_number(request) -> int:
 
 def _listing_catalog(request, slug: str, category_id: int | None = None) -> tuple[StoreCatalog, int]:
     number = _page_number(request)
-    return _catalog_or_404(slug, ListingPage(category_id, number, PER_PAGE)), number
+    return _catalog_or_404(request, slug, ListingPage(category_id, number, PER_PAGE)), number
 
 
 def _page(catalog: StoreCatalog, total: int, number: int) -> Page:
@@ -306,7 +307,7 @@ def category(request, slug: str, category_id: int):
 
 
 def product(request, slug: str, product_id: int):
-    catalog = _catalog_or_404(slug, ProductsById((product_id,)))
+    catalog = _catalog_or_404(request, slug, ProductsById((product_id,)))
     item = catalog.product(product_id)
     if item is None:
         raise NotHere(_("This product is not in the store."))
@@ -351,7 +352,7 @@ def policy(request, slug: str, kind: str):
     """One of the store's policy pages: the shopkeeper's text, or the starting text with the store's name."""
     if kind not in TITLES:
         raise NotHere(_("The store has no such policy: see its returns, shipping, privacy or terms."))
-    catalog = _catalog_or_404(slug, ProductsById(()))
+    catalog = _catalog_or_404(request, slug, ProductsById(()))
     text = policy_text(kind, store_policies(catalog.store_id)[kind], catalog.name)
     title = str(TITLES[kind])
     seo = Seo(
@@ -448,7 +449,7 @@ def _search_results(store_id: int, params: dict, number: int) -> tuple[SearchRes
 def search(request, slug: str):
     params = _search_params(request)
     number = min(_whole_number(request.GET.get("page")) or 1, SEARCH_MAX_PAGE)
-    store_id = _store_id_or_404(slug)
+    store_id = _store_id_or_404(request, slug)
     results = _search_results(store_id, params, number) if params else None
     # One catalog for the page: the store, its categories and the products found. (A search built two
     # before, the store's and the hits', each a snapshot build on the edge's first visit of the page.)
@@ -581,8 +582,7 @@ def _back_to(store: Store, page: str | None):
 @require_POST
 def cart_pin(request, slug: str):
     """The buyer's PIN code: the page then says whether the shop delivers there, and for what fee."""
-    store = get_object_or_404(Store, slug=slug)
-    speak_to_buyer(request.COOKIES, store.language)
+    store = _store_or_404(request, slug)
     try:
         Cart(request.session, store.pk).pin_code = valid_pin(request.POST.get("pin_code", ""))
     except ValueError as error:
@@ -593,8 +593,7 @@ def cart_pin(request, slug: str):
 @require_POST
 def cart_coupon(request, slug: str):
     """Apply a coupon code to the cart, or remove it; the page then shows the saving or why not."""
-    store = get_object_or_404(Store, slug=slug)
-    speak_to_buyer(request.COOKIES, store.language)
+    store = _store_or_404(request, slug)
     cart = Cart(request.session, store.pk)
     if request.POST.get("remove"):
         cart.coupon_code = ""
@@ -619,8 +618,7 @@ def _cart_seo(store: Store, title: str, path: str) -> Seo:
 
 @personal
 def cart_page(request, slug: str):
-    store = get_object_or_404(Store, slug=slug)
-    speak_to_buyer(request.COOKIES, store.language)
+    store = _store_or_404(request, slug)
     cart = Cart(request.session, store.pk)
     lines = cart.lines()
     quote = _quote(store, cart)
@@ -649,7 +647,7 @@ def cart_page(request, slug: str):
 @csrf_exempt
 @require_POST
 def cart_add(request, slug: str):
-    catalog = _catalog_or_404(slug)
+    catalog = _catalog_or_404(request, slug)
     form = AddToCartForm(request.POST)
     valid = form.is_valid()
     product_id = form.cleaned_data.get("product")
@@ -683,7 +681,7 @@ def choose_language(request, slug: str):
     """The buyer's pick of language, from any store page's footer: kept in the language cookie (which
     wins over the store's language, and which every cache of store pages keys by), then back to
     the page they were on."""
-    _store_id_or_404(slug)  # a 404 for a store that is not there
+    _store_id_or_404(request, slug)  # a 404 for a store that is not there
     language = request.POST.get("language", "")
     if language not in CODES:
         return HttpResponseBadRequest(
@@ -708,7 +706,7 @@ def choose_language(request, slug: str):
 
 @require_POST
 def cart_update(request, slug: str):
-    catalog = _catalog_or_404(slug)
+    catalog = _catalog_or_404(request, slug)
     cart = Cart(request.session, catalog.store_id)
     lines = {line.key: line for line in cart.lines()}
     quantities, bad = submitted_quantities(request.POST, lines)
@@ -726,7 +724,7 @@ def cart_update(request, slug: str):
 
 @require_POST
 def cart_remove(request, slug: str):
-    store_id = _store_id_or_404(slug)
+    store_id = _store_id_or_404(request, slug)
     form = CartLineForm(request.POST)
     if form.is_valid():
         Cart(request.session, store_id).remove(form.cleaned_data["line"])
@@ -756,8 +754,7 @@ def checkout(request, slug: str):
     The page shows the total for paying now and for cash on delivery; the form carries both back, and
     the order is placed only at the total the buyer saw for the way they chose to pay.
     """
-    store = get_object_or_404(Store, slug=slug)
-    speak_to_buyer(request.COOKIES, store.language)
+    store = _store_or_404(request, slug)
     cart = Cart(request.session, store.pk)
     online = get_gateway() is not None
     refused: list[str] = []
@@ -882,8 +879,7 @@ def _keep_draft(store: Store, cart: Cart, data) -> None:
 def cart_draft(request, slug: str):
     """The buyer typed their phone at checkout (static/storefront/draft.js posts it on change): keep the
     checkout, so the shop can message them if they do not order within the hour. JSON either way."""
-    store = get_object_or_404(Store, slug=slug)
-    speak_to_buyer(request.COOKIES, store.language)
+    store = _store_or_404(request, slug)
     wait = _draft_wait(request)
     if wait is not None:
         message = _("Too many tries from your network. Try again in %(wait)s.") % {"wait": wait_text(wait)}
@@ -955,7 +951,7 @@ def _timeline(order) -> list[dict]:
     }
     if order.status in ended:
         label, at = ended[order.status]
-        reached = [{"label": _("Placed"), "at": order.created_at, "done": True}]
+        reached = [{"label": STEP_LABELS["placed"], "at": order.created_at, "done": True}]
         for status, field in TIMELINE[1:]:
             if getattr(order, field):
                 reached.append({"label": STEP_LABELS[status], "at": getattr(order, field), "done": True})
