@@ -61,6 +61,10 @@ class Actor:
     def token(cls, token: ApiToken) -> Actor:
         return cls(TOKEN, token.name, token.prefix)
 
+    def columns(self) -> dict[str, str]:
+        """AuditEntry's columns for who made the change."""
+        return {"actor_kind": self.kind, "actor": self.who[:160], "actor_detail": self.detail[:20]}
+
 
 OPERATORS = Actor(OPERATOR)
 

@@ -58,9 +58,7 @@ def record_change(
         raise RuntimeError("record_change() must run in the change's transaction")
     return AuditEntry.objects.create(
         store=store,
-        actor_kind=actor.kind,
-        actor=actor.who[:160],
-        actor_detail=actor.detail[:20],
+        **actor.columns(),
         field=field[:40],
         subject=subject[:120],
         old_value=str(old)[:60],

@@ -436,9 +436,7 @@ def record_payment_detail_changes(
     return [
         AuditEntry.objects.create(
             store=store,
-            actor_kind=actor.kind,
-            actor=actor.who[:160],
-            actor_detail=actor.detail[:20],
+            **actor.columns(),
             field=field,
             old_value=masked(old),
             new_value=masked(new),
@@ -462,7 +460,7 @@ def alert_owner_of_changes(*, entry_ids: Iterable[int]) -> int:
         if not claimed:
             continue
         # In the store's language, as every message to the shopkeeper (notifications.consumers).
-        with translation.override(entry.store.language or settings.LANGUAGE_CODE):
+        with translation.override(entry.store.language):
             text = _change_alert_text(entry)
         get_sms_backend().send(to=entry.store.owner.phone, text=text)
         sent += 1

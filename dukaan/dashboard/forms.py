@@ -1,7 +1,6 @@
 """Forms of the merchant dashboard: they validate input; services do the writing."""
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -136,7 +135,7 @@ class StoreForm(forms.ModelForm):
         self.fields["language"].required = False
 
     def clean_language(self) -> str:
-        return self.cleaned_data.get("language") or self.instance.language or settings.LANGUAGE_CODE
+        return self.cleaned_data.get("language") or self.instance.language
 
     def validate_unique(self):
         """Slug availability is the service's to check, with a suggestion."""

@@ -34,7 +34,6 @@ urlpatterns = [
     path("store/staff/<id:user_id>/role/", staff.staff_role, name="staff_role"),
     path("store/staff/<id:user_id>/remove/", staff.staff_remove, name="staff_remove"),
     path("store/staff/<id:user_id>/owner/", staff.staff_owner, name="staff_owner"),
-    path("store/staff/<id:user_id>/owner/", staff.staff_owner, name="staff_owner"),
     path("stores/", staff.stores, name="stores"),
     path("store/synonyms/", views.search_synonyms, name="search_synonyms"),
     path("store/policies/", policies.store_policies_page, name="store_policies"),
