@@ -442,5 +442,7 @@ def set_order_status(request: HttpRequest, order_id: OrderId, payload: OrderStat
     before = order.status
     with transaction.atomic():
         change_order_status(order=order, status=payload.status, by="api")
-        record_status_change(order=order, actor=Actor.token(token), before=before)
+        record_status_change(
+            store=store, order=order, actor=Actor.token(token), before=before, after=payload.status
+        )
     return OrderOut.model_validate(_order(store, order_id))

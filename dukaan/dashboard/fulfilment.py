@@ -59,7 +59,13 @@ def order_ship(request, number: int):
     try:
         with transaction.atomic():
             shipment = _ship(request, order)
-            record_status_change(order=order, actor=Actor.member(request.user, request.role), before=before)
+            record_status_change(
+                store=request.store,
+                order=order,
+                actor=Actor.member(request.user, request.role),
+                before=before,
+                after=Order.Status.SHIPPED,
+            )
     except ValidationError as error:
         _error(request, error)
     except IllegalTransition as error:

@@ -508,14 +508,17 @@ def order_detail(request, number: int):
         before = order.status
         try:
             with transaction.atomic():
-                change_order_status(order=order, status=status, by="shop")
+                order = change_order_status(order=order, status=status, by="shop")
                 record_status_change(
-                    order=order, actor=Actor.member(request.user, request.role), before=before
+                    store=request.store,
+                    order=order,
+                    actor=Actor.member(request.user, request.role),
+                    before=before,
+                    after=status,
                 )
         except IllegalTransition as error:
             messages.error(request, error.message)
         else:
-            order.refresh_from_db()
             messages.success(
                 request,
                 _("Order #%(number)s is now %(status)s.")

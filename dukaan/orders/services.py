@@ -659,17 +659,11 @@ def lock_order(*, store_id: int, order_id: int) -> Order:
     return locked.get(pk=order_id, store_id=store_id)
 
 
-def record_status_change(*, order: Order, actor: Actor, before: str) -> None:
-    """The store's audit entry for an order that moved from the status `before` (call it in the move's
-    transaction, with the order as saved)."""
-    order.refresh_from_db(fields=["status"])
+def record_status_change(*, store: Store, order: Order, actor: Actor, before: str, after: str) -> None:
+    """The store's audit entry for an order that moved from the status `before` to `after` (call it in
+    the move's transaction)."""
     record_change(
-        store=order.store,
-        actor=actor,
-        field="order_status",
-        subject=str(order.number),
-        old=before,
-        new=order.status,
+        store=store, actor=actor, field="order_status", subject=str(order.number), old=before, new=after
     )
 
 
