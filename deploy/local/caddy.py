@@ -24,7 +24,6 @@ def caddyfile(
     http_port: int,
     https_port: int,
     storage: Path,
-    email: str = "",
     acme_ca: str = "",
     acme_ca_root: Path | None = None,
 ) -> str:
@@ -33,7 +32,7 @@ def caddyfile(
     certificate (Pebble's)."""
     text = TEMPLATE.read_text()
     text = text.replace("{$DUKAAN_UPSTREAM}", upstream)
-    text = text.replace("{$ACME_EMAIL}", email or "ops@example.com")
+    text = text.replace("{$ACME_EMAIL}", "ops@example.com")
     extra = [
         "admin off",
         f"http_port {http_port}",

@@ -130,7 +130,3 @@ class StoreLook:
     @property
     def brand(self) -> str:
         return self.colour or THEMES.get(self.theme, THEMES[DEFAULT_THEME]).colour
-
-    @property
-    def on_brand(self) -> str:
-        return text_on(self.brand)
