@@ -36,6 +36,7 @@ from dukaan.catalog.rules import CURRENCIES
 from dukaan.infra.money import grouped
 from dukaan.orders.models import Order, Taxed
 from dukaan.taxes.rules import STATES
+from dukaan.taxes.schedule import day_text
 
 from .models import CreditNote, Invoice
 from .rules import amount_in_words, credit_rows
@@ -166,9 +167,8 @@ def _day(document: Invoice | CreditNote) -> str:
 
 def _date(at) -> str:
     day = timezone.localtime(at, timezone.get_default_timezone())
-    # 6 Dec 2026; Hindi spells the month out (its short forms are not what bills print), with Django's
-    # "alt. month" names: F's "May" is the dashboard's "may" (अनुमति), not मई.
-    return dateformat.format(day, "j M Y" if translation.get_language().startswith("en") else "j E Y")
+    # 6 Dec 2026; Hindi spells the month out (its short forms are not what bills print): day_text.
+    return dateformat.format(day, "j M Y") if translation.get_language().startswith("en") else day_text(day)
 
 
 def _in_words(amount: Decimal) -> str:

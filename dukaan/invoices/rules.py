@@ -103,28 +103,34 @@ def credit_rows(
     return [row for row in rows if row.gross]
 
 
-def _words(number: int) -> str:
+def _english_below_100(number: int) -> str:
     if number < 20:
         return ONES[number]
+    tens, ones = divmod(number, 10)
+    return TENS[tens] + (f"-{ONES[ones]}" if ones else "")
+
+
+def _spelled(number: int, groups, below_100) -> str:
+    """`number` in words in the Indian system: `groups` (size, name) from crore down to hundred, and the
+    language's words for what is under 100."""
     if number < 100:
-        tens, ones = divmod(number, 10)
-        return TENS[tens] + (f"-{ONES[ones]}" if ones else "")
-    for size, name in GROUPS:
+        return below_100(number)
+    for size, name in groups:
         if number >= size:
             count, rest = divmod(number, size)
-            return f"{_words(count)} {name}" + (f" {_words(rest)}" if rest else "")
+            return f"{_spelled(count, groups, below_100)} {name}" + (
+                f" {_spelled(rest, groups, below_100)}" if rest else ""
+            )
     raise AssertionError("unreachable")
+
+
+def _words(number: int) -> str:
+    return _spelled(number, GROUPS, _english_below_100)
 
 
 def hindi_words(number: int) -> str:
     """ "एक लाख बीस हज़ार एक सौ पाँच" for 120105, in the Indian system as in English."""
-    if number < 100:
-        return HINDI_NUMBERS[number]
-    for size, name in HINDI_GROUPS:
-        if number >= size:
-            count, rest = divmod(number, size)
-            return f"{hindi_words(count)} {name}" + (f" {hindi_words(rest)}" if rest else "")
-    raise AssertionError("unreachable")
+    return _spelled(number, HINDI_GROUPS, HINDI_NUMBERS.__getitem__)
 
 
 def amount_in_words(amount: Decimal, language: str = "en-in") -> str:
