@@ -47,14 +47,19 @@ def permanent_redirect(request, location: str) -> HttpResponsePermanentRedirect:
     return HttpResponsePermanentRedirectKeepingMethod(location)
 
 
+def is_platform_host(host: str) -> bool:
+    """Is `host` (a Host header, port and all) one of the platform's own (PLATFORM_HOSTS)?"""
+    return validate_host(split_domain_port(host)[0], settings.PLATFORM_HOSTS)
+
+
 class CustomDomainMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        host, _port = split_domain_port(request.get_host())
-        if validate_host(host, settings.PLATFORM_HOSTS):
+        if is_platform_host(request.get_host()):
             return self.get_response(request)
+        host, _port = split_domain_port(request.get_host())
         slug = slug_for_domain(host)
         if not slug:
             # Before LocaleMiddleware: the browser's language, as that would pick it.

@@ -49,7 +49,6 @@ from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.db import close_old_connections  # noqa: E402
 from django.db.backends.signals import connection_created  # noqa: E402
 from django.http.cookie import parse_cookie  # noqa: E402
-from django.http.request import split_domain_port, validate_host  # noqa: E402
 from prometheus_client import REGISTRY  # noqa: E402
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily  # noqa: E402
 from prometheus_client.registry import Collector  # noqa: E402
@@ -58,6 +57,7 @@ from dukaan.infra import db_routing  # noqa: E402
 from dukaan.infra.i18n import picked_language  # noqa: E402
 
 from . import catalog_cache, view_counts  # noqa: E402
+from .domains import is_platform_host  # noqa: E402
 from .seo import PERSONAL_SECTIONS  # noqa: E402
 from .views import PERSONAL_COOKIES  # noqa: E402
 
@@ -214,7 +214,7 @@ def _section(scope) -> str | None:
     of /p/3/ on a store's own domain, where every path is the store's); None for another path."""
     parts = scope["path"].split("/")  # ["", "s", slug, section, ...] or ["", section, ...]
     host = _host(scope)
-    if host and not validate_host(split_domain_port(host)[0], settings.PLATFORM_HOSTS):
+    if host and not is_platform_host(host):
         return parts[1]
     if len(parts) < 4 or parts[1] != "s" or not parts[2]:
         return None

@@ -23,6 +23,8 @@ from dukaan.dashboard.urls import urlpatterns
 from dukaan.search.analysis import GLOBAL_SYNONYMS
 from tests.security.test_authorization_matrix import DASHBOARD, _dashboard_request, world  # noqa: F401
 
+from .test_translations import READ_ATTRIBUTES
+
 pytestmark = pytest.mark.django_db
 
 # Not pages: the app's manifest and service worker, and PDF downloads (the invoice's labels are the
@@ -56,7 +58,6 @@ EMPTY_FORMSETS = {
     f"{prefix}-{count}_FORMS": "0" for prefix in ("variants", "zones") for count in ("TOTAL", "INITIAL")
 }
 ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
-PERSON_FACING_ATTRIBUTES = {"placeholder", "title", "alt", "aria-label"}
 
 
 class _Text(HTMLParser):
@@ -72,7 +73,7 @@ class _Text(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        for name in PERSON_FACING_ATTRIBUTES & attrs.keys():
+        for name in READ_ATTRIBUTES & attrs.keys():
             self.chunks.append(attrs[name] or "")
         if tag == "input" and attrs.get("type") in ("submit", "button"):
             self.chunks.append(attrs.get("value") or "")
